@@ -1,0 +1,187 @@
+//! The GPU backend: wgpu compute (WebGPU in the page; Vulkan/Metal/DX12 natively).
+//!
+//! One `GpuContext` per engine holds the device, the queue and every pipeline,
+//! built once. Readback is asynchronous everywhere: `map_async` resolves a
+//! oneshot channel; natively we drive it with `Device::poll`, while on the web
+//! the browser's event loop does (there `poll` does nothing, so we never rely on it).
+
+use crate::error::{Error, Result};
+use std::sync::Arc;
+use wgpu::util::DeviceExt;
+
+const SMOKE_WGSL: &str = include_str!("../../../shaders/smoke.wgsl");
+const SMOKE_WORKGROUP: u32 = 64;
+
+pub struct GpuContext {
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+    pub adapter_info: wgpu::AdapterInfo,
+    pub limits: wgpu::Limits,
+    smoke: wgpu::ComputePipeline,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct SmokeParams {
+    n: u32,
+    a: f32,
+}
+
+impl GpuContext {
+    /// Requests an adapter and a device with the adapter's own limits (so large
+    /// data sets fit), and builds the pipelines.
+    pub async fn new() -> Result<Self> {
+        #[cfg(target_arch = "wasm32")]
+        if !wgpu::util::is_browser_webgpu_supported().await {
+            return Err(Error::Gpu(
+                "WebGPU is not available in this browser (navigator.gpu is missing or gives no adapter); \
+                 use a browser with WebGPU enabled (Chrome/Edge 113+, Safari 26+, Firefox 141+ on Windows)"
+                    .into(),
+            ));
+        }
+        let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
+        desc.backends = if cfg!(target_arch = "wasm32") {
+            wgpu::Backends::BROWSER_WEBGPU
+        } else {
+            wgpu::Backends::PRIMARY.with_env()
+        };
+        let instance = wgpu::Instance::new(desc);
+        let adapter = instance
+            .request_adapter(&wgpu::RequestAdapterOptions {
+                power_preference: wgpu::PowerPreference::HighPerformance,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| {
+                Error::Gpu(format!(
+                    "no GPU adapter found ({e}); natively install a Vulkan driver \
+                     (on Debian: apt-get install mesa-vulkan-drivers), in the page enable WebGPU"
+                ))
+            })?;
+        let adapter_info = adapter.get_info();
+        let limits = adapter.limits();
+        let (device, queue) = adapter
+            .request_device(&wgpu::DeviceDescriptor {
+                label: Some("convplay"),
+                required_limits: limits.clone(),
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| Error::Gpu(format!("the GPU adapter {:?} refused a device: {e}", adapter_info.name)))?;
+        // Errors are caught with error scopes where they can happen; anything
+        // else is logged rather than aborting the process (wgpu's default).
+        device.on_uncaptured_error(Arc::new(|e| log::error!("uncaptured GPU error: {e}")));
+
+        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("smoke.wgsl"),
+            source: wgpu::ShaderSource::Wgsl(SMOKE_WGSL.into()),
+        });
+        let smoke = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some("smoke/saxpy"),
+            layout: None,
+            module: &module,
+            entry_point: Some("saxpy"),
+            compilation_options: Default::default(),
+            cache: None,
+        });
+        if let Some(e) = scope.pop().await {
+            return Err(Error::Gpu(format!("building the smoke pipeline failed: {e}")));
+        }
+        Ok(GpuContext { device, queue, adapter_info, limits, smoke })
+    }
+
+    /// out[i] = a * x[i] + y[i] on the GPU (shaders/smoke.wgsl), read back asynchronously.
+    pub async fn saxpy(&self, a: f32, x: &[f32], y: &[f32]) -> Result<Vec<f32>> {
+        let n = x.len();
+        let groups = (n as u64).div_ceil(SMOKE_WORKGROUP as u64);
+        if groups > self.limits.max_compute_workgroups_per_dimension as u64 {
+            return Err(Error::Invalid(format!(
+                "smoke kernel: {n} values need {groups} workgroups, more than this device's {} per dimension; pass fewer values",
+                self.limits.max_compute_workgroups_per_dimension
+            )));
+        }
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let dev = &self.device;
+        let scope = dev.push_error_scope(wgpu::ErrorFilter::Validation);
+        let params = SmokeParams { n: n as u32, a };
+        let storage = |label, data: &[f32], extra| {
+            dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some(label),
+                contents: bytemuck::cast_slice(data),
+                usage: wgpu::BufferUsages::STORAGE | extra,
+            })
+        };
+        let ubuf = dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("smoke/params"),
+            contents: bytemuck::bytes_of(&params),
+            usage: wgpu::BufferUsages::UNIFORM,
+        });
+        let xbuf = storage("smoke/x", x, wgpu::BufferUsages::empty());
+        let ybuf = storage("smoke/y", y, wgpu::BufferUsages::empty());
+        let obuf = dev.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("smoke/out"),
+            size: (n * 4) as u64,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+            mapped_at_creation: false,
+        });
+        let bind = dev.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("smoke/bind"),
+            layout: &self.smoke.get_bind_group_layout(0),
+            entries: &[
+                wgpu::BindGroupEntry { binding: 0, resource: ubuf.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 1, resource: xbuf.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 2, resource: ybuf.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 3, resource: obuf.as_entire_binding() },
+            ],
+        });
+        let mut enc = dev.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("smoke") });
+        {
+            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("smoke"), timestamp_writes: None });
+            pass.set_pipeline(&self.smoke);
+            pass.set_bind_group(0, &bind, &[]);
+            pass.dispatch_workgroups(groups as u32, 1, 1);
+        }
+        self.queue.submit([enc.finish()]);
+        if let Some(e) = scope.pop().await {
+            return Err(Error::Gpu(format!("smoke kernel dispatch failed: {e}")));
+        }
+        self.read_f32(&obuf, n).await
+    }
+
+    /// Copies `len` f32 from `src` (which needs COPY_SRC) into a staging buffer and
+    /// awaits its mapping. Never blocks on the web.
+    pub async fn read_f32(&self, src: &wgpu::Buffer, len: usize) -> Result<Vec<f32>> {
+        let size = (len * 4) as u64;
+        let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("readback"),
+            size,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let mut enc = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("readback") });
+        enc.copy_buffer_to_buffer(src, 0, &staging, 0, size);
+        self.queue.submit([enc.finish()]);
+        let (tx, rx) = futures_channel::oneshot::channel();
+        staging.map_async(wgpu::MapMode::Read, .., move |r| {
+            let _ = tx.send(r);
+        });
+        #[cfg(not(target_arch = "wasm32"))]
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| Error::Gpu(format!("waiting for the GPU failed: {e}")))?;
+        rx.await
+            .map_err(|_| Error::Gpu("the GPU device was lost before the readback finished; reload the page".into()))?
+            .map_err(|e| Error::Gpu(format!("mapping the readback buffer failed: {e}")))?;
+        let out = {
+            let view = staging
+                .get_mapped_range(..)
+                .map_err(|e| Error::Gpu(format!("reading the mapped buffer failed: {e}")))?;
+            bytemuck::cast_slice::<u8, f32>(&view).to_vec()
+        };
+        staging.unmap();
+        Ok(out)
+    }
+}

@@ -1,0 +1,147 @@
+//! Backends: `gpu` (wgpu compute) and `cpu` (plain Rust, the reference and the fallback).
+//!
+//! `Engine` is what the CLI and the page hold: it picks a backend at start-up,
+//! falls back to the CPU when no GPU can be had (and says why), and reports
+//! which backend and adapter it runs on.
+
+pub mod cpu;
+pub mod gpu;
+
+use crate::error::{Error, Result};
+use serde::Serialize;
+
+/// What the caller asks for. `Auto` tries the GPU and falls back to the CPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackendChoice {
+    Auto,
+    Gpu,
+    Cpu,
+}
+
+impl std::str::FromStr for BackendChoice {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "auto" | "" => Ok(BackendChoice::Auto),
+            "gpu" | "webgpu" => Ok(BackendChoice::Gpu),
+            "cpu" => Ok(BackendChoice::Cpu),
+            other => Err(Error::Invalid(format!(
+                "unknown backend {other:?}: use \"auto\", \"webgpu\" (or \"gpu\") or \"cpu\""
+            ))),
+        }
+    }
+}
+
+/// Limits of the GPU device that decide what fits (bytes unless named otherwise).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LimitsReport {
+    pub max_buffer_size: u64,
+    pub max_storage_buffer_binding_size: u64,
+    pub max_compute_workgroup_storage_size: u32,
+    pub max_compute_invocations_per_workgroup: u32,
+    pub max_compute_workgroups_per_dimension: u32,
+}
+
+/// What the page and the CLI show about the running engine.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EngineInfo {
+    /// "gpu" or "cpu".
+    pub kind: &'static str,
+    /// The graphics API: "webgpu", "vulkan", "metal", "dx12", or "cpu".
+    pub api: String,
+    /// Adapter name as the driver reports it ("" when the browser hides it).
+    pub adapter: String,
+    /// "discrete", "integrated", "virtual", "cpu" (a software rasteriser such as lavapipe), "other".
+    pub device_type: String,
+    pub driver: String,
+    /// Why the engine runs on the CPU although "auto" was asked for.
+    pub fallback_reason: Option<String>,
+    pub limits: Option<LimitsReport>,
+}
+
+pub enum Engine {
+    Gpu(gpu::GpuContext),
+    Cpu { fallback_reason: Option<String> },
+}
+
+impl Engine {
+    pub async fn new(choice: BackendChoice) -> Result<Engine> {
+        match choice {
+            BackendChoice::Cpu => Ok(Engine::Cpu { fallback_reason: None }),
+            BackendChoice::Gpu => Ok(Engine::Gpu(gpu::GpuContext::new().await?)),
+            BackendChoice::Auto => match gpu::GpuContext::new().await {
+                Ok(ctx) => Ok(Engine::Gpu(ctx)),
+                Err(e) => Ok(Engine::Cpu { fallback_reason: Some(e.message().to_string()) }),
+            },
+        }
+    }
+
+    pub fn info(&self) -> EngineInfo {
+        match self {
+            Engine::Cpu { fallback_reason } => EngineInfo {
+                kind: "cpu",
+                api: "cpu".into(),
+                adapter: "CPU (Rust)".into(),
+                device_type: "cpu".into(),
+                driver: String::new(),
+                fallback_reason: fallback_reason.clone(),
+                limits: None,
+            },
+            Engine::Gpu(g) => {
+                let i = &g.adapter_info;
+                let l = &g.limits;
+                EngineInfo {
+                    kind: "gpu",
+                    api: match i.backend {
+                        wgpu::Backend::BrowserWebGpu => "webgpu".into(),
+                        wgpu::Backend::Vulkan => "vulkan".into(),
+                        wgpu::Backend::Metal => "metal".into(),
+                        wgpu::Backend::Dx12 => "dx12".into(),
+                        wgpu::Backend::Gl => "gl".into(),
+                        other => format!("{other:?}").to_lowercase(),
+                    },
+                    adapter: i.name.clone(),
+                    device_type: match i.device_type {
+                        wgpu::DeviceType::DiscreteGpu => "discrete",
+                        wgpu::DeviceType::IntegratedGpu => "integrated",
+                        wgpu::DeviceType::VirtualGpu => "virtual",
+                        wgpu::DeviceType::Cpu => "cpu",
+                        wgpu::DeviceType::Other => "other",
+                    }
+                    .into(),
+                    driver: [i.driver.as_str(), i.driver_info.as_str()]
+                        .iter()
+                        .filter(|s| !s.is_empty())
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    fallback_reason: None,
+                    limits: Some(LimitsReport {
+                        max_buffer_size: l.max_buffer_size,
+                        max_storage_buffer_binding_size: l.max_storage_buffer_binding_size as u64,
+                        max_compute_workgroup_storage_size: l.max_compute_workgroup_storage_size,
+                        max_compute_invocations_per_workgroup: l.max_compute_invocations_per_workgroup,
+                        max_compute_workgroups_per_dimension: l.max_compute_workgroups_per_dimension,
+                    }),
+                }
+            }
+        }
+    }
+
+    /// The smoke kernel, out[i] = a * x[i] + y[i], on whichever backend runs.
+    pub async fn saxpy(&self, a: f32, x: &[f32], y: &[f32]) -> Result<Vec<f32>> {
+        if x.len() != y.len() {
+            return Err(Error::Invalid(format!(
+                "smoke kernel: x has {} values and y has {}; pass two arrays of the same length",
+                x.len(),
+                y.len()
+            )));
+        }
+        match self {
+            Engine::Gpu(g) => g.saxpy(a, x, y).await,
+            Engine::Cpu { .. } => Ok(cpu::saxpy(a, x, y)),
+        }
+    }
+}

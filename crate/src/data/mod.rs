@@ -1,0 +1,5 @@
+//! Data sets: the IDX reader (MNIST, Fashion-MNIST) and, later, batching and augmentation.
+
+pub mod idx;
+
+pub use idx::{gunzip_if_needed, read_images, read_labels, IdxImages, IdxLabels};

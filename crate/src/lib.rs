@@ -1,0 +1,12 @@
+//! ConvPlay: a CNN playground. The core (this crate) knows nothing of JS; the
+//! wasm-bindgen surface lives in `web/` and is compiled on wasm32 only.
+
+pub mod backend;
+pub mod data;
+pub mod error;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+
+pub use backend::{BackendChoice, Engine, EngineInfo};
+pub use error::{Error, Result};

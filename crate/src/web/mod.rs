@@ -1,0 +1,87 @@
+//! The one file that speaks wasm-bindgen. Everything here is a thin wrapper over
+//! the core; every fallible export returns `Result<_, JsError>` so JavaScript
+//! gets an `Error` with the core's message, never a wasm `unreachable`.
+
+use crate::backend::{BackendChoice, Engine as CoreEngine};
+use crate::data::idx;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+fn js_err(e: crate::Error) -> JsError {
+    JsError::new(e.message())
+}
+
+/// The engine: one backend (WebGPU or CPU) chosen at creation.
+#[wasm_bindgen]
+pub struct Engine {
+    inner: CoreEngine,
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// `backend`: "auto" (WebGPU, else CPU with a reason), "webgpu" or "cpu".
+    pub async fn create(backend: String) -> Result<Engine, JsError> {
+        let choice: BackendChoice = backend.parse().map_err(js_err)?;
+        let inner = CoreEngine::new(choice).await.map_err(js_err)?;
+        Ok(Engine { inner })
+    }
+
+    /// `{ kind, api, adapter, deviceType, driver, fallbackReason, limits }`.
+    pub fn info(&self) -> Result<JsValue, JsError> {
+        let ser = serde_wasm_bindgen::Serializer::json_compatible();
+        serde::Serialize::serialize(&self.inner.info(), &ser).map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// The smoke kernel: out[i] = a * x[i] + y[i], computed on the engine's backend.
+    pub async fn saxpy(&self, a: f32, x: Vec<f32>, y: Vec<f32>) -> Result<Vec<f32>, JsError> {
+        self.inner.saxpy(a, &x, &y).await.map_err(js_err)
+    }
+}
+
+/// An IDX images file decoded: `count` images of `rows × cols` u8 pixels.
+#[wasm_bindgen]
+pub struct IdxImages {
+    inner: idx::IdxImages,
+}
+
+#[wasm_bindgen]
+impl IdxImages {
+    #[wasm_bindgen(getter)]
+    pub fn count(&self) -> usize {
+        self.inner.count
+    }
+    #[wasm_bindgen(getter)]
+    pub fn rows(&self) -> usize {
+        self.inner.rows
+    }
+    #[wasm_bindgen(getter)]
+    pub fn cols(&self) -> usize {
+        self.inner.cols
+    }
+    /// Pixels of image `index` (rows × cols bytes, 0 = background).
+    pub fn image(&self, index: usize) -> Result<Vec<u8>, JsError> {
+        if index >= self.inner.count {
+            return Err(JsError::new(&format!(
+                "image index {index} is out of range: the file holds {} images (0..{})",
+                self.inner.count, self.inner.count
+            )));
+        }
+        Ok(self.inner.image(index).to_vec())
+    }
+}
+
+/// Decodes an IDX images file (raw bytes, or gzipped).
+#[wasm_bindgen(js_name = readIdxImages)]
+pub fn read_idx_images(bytes: &[u8]) -> Result<IdxImages, JsError> {
+    idx::read_images(bytes).map(|inner| IdxImages { inner }).map_err(js_err)
+}
+
+/// Decodes an IDX labels file (raw bytes, or gzipped).
+#[wasm_bindgen(js_name = readIdxLabels)]
+pub fn read_idx_labels(bytes: &[u8]) -> Result<Vec<u8>, JsError> {
+    idx::read_labels(bytes).map(|l| l.labels).map_err(js_err)
+}

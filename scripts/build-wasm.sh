@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Builds the Rust crate for the browser and generates the JS bindings in www/pkg/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+ensure_wasm_toolchain
+say "building the wasm engine (release)"
+cargo build -p convplay --lib --target wasm32-unknown-unknown --release
+"$WASM_BINDGEN" --target web --out-dir www/pkg --out-name convplay \
+  target/wasm32-unknown-unknown/release/convplay.wasm
+say "www/pkg/convplay_bg.wasm: $(du -k www/pkg/convplay_bg.wasm | cut -f1) KiB"

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# npm test: install what the tests need, run the native tests (GPU ones on Mesa's
+# lavapipe Vulkan driver), build the page, and run the browser tests in headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+ensure_rust
+ensure_debian_packages mesa-vulkan-drivers chromium
+ensure_npm_packages
+
+say "native tests (cargo test; GPU tests on lavapipe)"
+# A missing adapter fails the GPU tests here instead of skipping them.
+export CONVPLAY_REQUIRE_GPU=1
+# Quiets the Vulkan loader's note about a missing display runtime dir.
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
+cargo test --workspace
+
+bash scripts/build.sh
+
+say "browser tests (headless Chromium, WebGPU on SwiftShader)"
+node --test --test-reporter=spec tests/*.test.mjs

@@ -1,0 +1,68 @@
+// Shared harness for the browser tests: serve dist/ with Vite's preview server
+// and drive Debian's Chromium (headless, WebGPU on SwiftShader) with playwright-core.
+
+import { chromium } from 'playwright-core';
+import { preview } from 'vite';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const CHROMIUM = process.env.CONVPLAY_CHROMIUM ?? '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Serves dist/ on a free loopback port. */
+export async function serveDist() {
+  if (!fs.existsSync('dist/index.html')) {
+    throw new Error('dist/ is missing: run `npm run build` (npm test does it) before the browser tests');
+  }
+  const server = await preview({ logLevel: 'silent', preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false } });
+  const url = server.resolvedUrls?.local?.[0];
+  if (!url) throw new Error('the preview server did not report its URL');
+  return { url, close: () => server.close() };
+}
+
+/** A browser context with a fresh user-data-dir, closed (and the dir removed) by close(). */
+export async function launchBrowser() {
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'convplay-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1200, height: 900 },
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      fs.rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Opens a page and records console errors and uncaught exceptions. */
+export async function openPage(context, url, { initScript } = {}) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console.error: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => errors.push(`uncaught: ${err.message}`));
+  if (initScript) await page.addInitScript(initScript);
+  await page.goto(url);
+  return { page, errors };
+}
+
+/** Waits until the shell says it is done (ready or error) and returns which. */
+export async function waitForShell(page, timeout = 120_000) {
+  await page.waitForFunction(() => ['ready', 'error'].includes(document.documentElement.dataset.state ?? ''), null, { timeout });
+  return page.evaluate(() => document.documentElement.dataset.state);
+}

@@ -1,0 +1,17 @@
+import { defineConfig } from 'vite';
+
+// The playground page is index.html at the repository root; static assets
+// (MNIST files, shipped models) live in www/public and are served as they are.
+export default defineConfig({
+  root: '.',
+  base: './',
+  publicDir: 'www/public',
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    assetsInlineLimit: 0,
+  },
+  server: { host: '127.0.0.1', port: 5173 },
+  preview: { host: '127.0.0.1', port: 4173 },
+});

@@ -1,0 +1,81 @@
+// The typed TypeScript face of the wasm engine. Nothing outside this file
+// touches the wasm-bindgen output directly.
+
+import init, { Engine as WasmEngine } from '../pkg/convplay.js';
+
+export type BackendChoice = 'auto' | 'webgpu' | 'cpu';
+
+export interface DeviceLimits {
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
+  maxComputeWorkgroupStorageSize: number;
+  maxComputeInvocationsPerWorkgroup: number;
+  maxComputeWorkgroupsPerDimension: number;
+}
+
+export interface EngineInfo {
+  /** Which backend runs the kernels. */
+  kind: 'gpu' | 'cpu';
+  /** "webgpu" in the page; "cpu" for the Rust CPU backend. */
+  api: string;
+  /** The adapter's name, e.g. "google swiftshader" or "CPU (Rust)". */
+  adapter: string;
+  deviceType: string;
+  driver: string;
+  /** Set when "auto" was asked for and the engine fell back to the CPU. */
+  fallbackReason: string | null;
+  limits: DeviceLimits | null;
+}
+
+let wasmReady: Promise<void> | null = null;
+
+/** Loads and instantiates the wasm module once per page. */
+export function loadWasm(): Promise<void> {
+  wasmReady ??= init().then(() => undefined);
+  return wasmReady;
+}
+
+export function parseBackendChoice(value: string | null): BackendChoice {
+  if (value === null || value === '' || value === 'auto') return 'auto';
+  if (value === 'webgpu' || value === 'gpu') return 'webgpu';
+  if (value === 'cpu') return 'cpu';
+  throw new Error(`unknown backend "${value}": use "auto", "webgpu" or "cpu"`);
+}
+
+/** Browsers hide the adapter name from wgpu; ask WebGPU for its description. */
+async function describeWebGpuAdapter(): Promise<string> {
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ info?: Record<string, string> } | null> } }).gpu;
+  const adapter = await gpu?.requestAdapter();
+  const info = adapter?.info;
+  if (!info) return 'WebGPU adapter';
+  const parts = [info.vendor, info.architecture, info.device, info.description].filter((s) => s && s.length > 0);
+  return parts.length > 0 ? parts.join(' ') : 'WebGPU adapter';
+}
+
+export class ConvPlayEngine {
+  private constructor(
+    private readonly inner: WasmEngine,
+    readonly info: EngineInfo,
+  ) {}
+
+  /** Creates an engine. "auto" tries WebGPU and falls back to the CPU, saying why. */
+  static async create(backend: BackendChoice = 'auto'): Promise<ConvPlayEngine> {
+    await loadWasm();
+    const inner = await WasmEngine.create(backend);
+    const info = inner.info() as EngineInfo;
+    if (info.api === 'webgpu' && info.adapter === '') {
+      info.adapter = await describeWebGpuAdapter();
+    }
+    return new ConvPlayEngine(inner, info);
+  }
+
+  /** The smoke kernel: out[i] = a·x[i] + y[i] on the engine's backend. */
+  async saxpy(a: number, x: Float32Array, y: Float32Array): Promise<Float32Array> {
+    return this.inner.saxpy(a, x, y);
+  }
+
+  /** Frees the wasm-side engine (and its GPU device). */
+  dispose(): void {
+    this.inner.free();
+  }
+}

@@ -1,0 +1,143 @@
+// The playground shell: start the engine, say which backend runs it (and why
+// when it is the CPU), prove a WGSL kernel end to end, and load MNIST.
+
+import { ConvPlayEngine, parseBackendChoice, type EngineInfo } from './engine';
+import { loadMnist, type MnistSplit } from './mnist';
+
+const $ = <T extends HTMLElement>(id: string): T => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`the page is missing #${id}`);
+  return el as T;
+};
+
+function showError(where: string, e: unknown): void {
+  const msg = e instanceof Error ? e.message : String(e);
+  const banner = $('error-banner');
+  banner.hidden = false;
+  banner.textContent = `${where}: ${msg}`;
+  document.documentElement.dataset.state = 'error';
+}
+
+function fmtBytes(n: number): string {
+  return n >= 1 << 30 ? `${(n / (1 << 30)).toFixed(1)} GiB` : n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(0)} MiB` : `${(n / 1024).toFixed(0)} KiB`;
+}
+
+function renderEngine(info: EngineInfo): void {
+  const badge = $('backend-badge');
+  badge.dataset.kind = info.kind;
+  badge.textContent = info.kind === 'gpu' ? `WebGPU · ${info.adapter}` : 'CPU backend';
+  const rows: [string, string][] = [
+    ['backend', info.kind === 'gpu' ? `GPU (${info.api})` : 'CPU (Rust, compiled to WebAssembly)'],
+    ['adapter', info.adapter],
+    ['device type', info.deviceType],
+  ];
+  if (info.driver) rows.push(['driver', info.driver]);
+  if (info.limits) {
+    rows.push(['max buffer', fmtBytes(info.limits.maxBufferSize)]);
+    rows.push(['max storage binding', fmtBytes(info.limits.maxStorageBufferBindingSize)]);
+    rows.push(['workgroup memory', fmtBytes(info.limits.maxComputeWorkgroupStorageSize)]);
+    rows.push(['invocations / workgroup', String(info.limits.maxComputeInvocationsPerWorkgroup)]);
+  }
+  const dl = $('engine-details');
+  dl.replaceChildren(
+    ...rows.flatMap(([k, v]) => {
+      const dt = document.createElement('dt');
+      dt.textContent = k;
+      const dd = document.createElement('dd');
+      dd.textContent = v;
+      return [dt, dd];
+    }),
+  );
+  if (info.fallbackReason) {
+    const banner = $('fallback-banner');
+    banner.hidden = false;
+    banner.textContent = `WebGPU is unavailable, so ConvPlay runs on its CPU backend (slower, same results). Reason: ${info.fallbackReason}`;
+  }
+}
+
+async function runSmoke(engine: ConvPlayEngine): Promise<void> {
+  const n = 65_537; // not a multiple of the workgroup size, so the bounds check is exercised
+  const a = 2.5;
+  const x = new Float32Array(n);
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    x[i] = (i % 1000) * 0.001;
+    y[i] = 1 - (i % 7);
+  }
+  const t0 = performance.now();
+  const out = await engine.saxpy(a, x, y);
+  const ms = performance.now() - t0;
+  let maxErr = 0;
+  for (let i = 0; i < n; i++) {
+    const want = Math.fround(a * x[i] + y[i]);
+    maxErr = Math.max(maxErr, Math.abs(out[i] - want) / Math.max(1, Math.abs(want)));
+  }
+  const ok = out.length === n && maxErr <= 2.5e-7;
+  const status = $('smoke-status');
+  status.dataset.ok = String(ok);
+  status.dataset.maxErr = String(maxErr);
+  status.textContent = `${ok ? 'OK' : 'MISMATCH'}: ${n.toLocaleString('en')} values on ${engine.info.kind === 'gpu' ? 'WebGPU' : 'the CPU'} in ${ms.toFixed(1)} ms, largest relative difference from JavaScript ${maxErr.toExponential(1)}`;
+  if (!ok) throw new Error('the smoke kernel disagrees with JavaScript');
+}
+
+function renderMnist(test: MnistSplit): void {
+  const { images, labels } = test;
+  const status = $('mnist-status');
+  status.dataset.count = String(images.count);
+  status.dataset.firstLabel = String(labels[0]);
+  status.textContent = `${images.count.toLocaleString('en')} digits of ${images.rows}×${images.cols}; the first twenty:`;
+  const canvas = $<HTMLCanvasElement>('mnist-strip');
+  const ctx = canvas.getContext('2d');
+  if (!ctx) throw new Error('this browser gives no 2D canvas context');
+  const shown = Math.min(20, images.count);
+  const img = ctx.createImageData(images.cols * shown, images.rows);
+  for (let k = 0; k < shown; k++) {
+    const px = images.image(k);
+    for (let r = 0; r < images.rows; r++) {
+      for (let c = 0; c < images.cols; c++) {
+        const o = 4 * (r * images.cols * shown + k * images.cols + c);
+        const v = px[r * images.cols + c];
+        img.data[o] = img.data[o + 1] = img.data[o + 2] = v;
+        img.data[o + 3] = 255;
+      }
+    }
+  }
+  canvas.width = images.cols * shown;
+  canvas.height = images.rows;
+  ctx.putImageData(img, 0, 0);
+  $('mnist-labels').textContent = Array.from(labels.subarray(0, shown)).join(' ');
+}
+
+async function main(): Promise<void> {
+  const params = new URLSearchParams(location.search);
+  let choice;
+  try {
+    choice = parseBackendChoice(params.get('backend'));
+  } catch (e) {
+    showError('URL', e);
+    choice = 'auto' as const;
+  }
+  for (const a of document.querySelectorAll<HTMLAnchorElement>('.switch a')) {
+    if (a.dataset.backend === choice) a.setAttribute('aria-current', 'true');
+  }
+  let engine: ConvPlayEngine;
+  try {
+    engine = await ConvPlayEngine.create(choice);
+  } catch (e) {
+    $('backend-badge').textContent = 'no engine';
+    showError('Starting the engine failed', e);
+    return;
+  }
+  renderEngine(engine.info);
+  const jobs = [
+    runSmoke(engine).catch((e) => showError('Kernel check', e)),
+    loadMnist('t10k')
+      .then(renderMnist)
+      .catch((e) => showError('Loading MNIST', e)),
+  ];
+  await Promise.all(jobs);
+  document.documentElement.dataset.state ??= 'ready';
+  if (document.documentElement.dataset.state !== 'error') document.documentElement.dataset.state = 'ready';
+}
+
+void main();
