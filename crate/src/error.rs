@@ -13,19 +13,23 @@ pub enum Error {
     Invalid(String),
     /// Reading a file from disk failed (native only).
     Io(String),
+    /// A model spec is invalid: every problem found, each with its place and fix.
+    Spec(Vec<String>),
 }
 
 impl Error {
-    pub fn message(&self) -> &str {
+    /// The whole message; for a spec, its problems one per line.
+    pub fn message(&self) -> String {
         match self {
-            Error::Data(m) | Error::Gpu(m) | Error::Invalid(m) | Error::Io(m) => m,
+            Error::Data(m) | Error::Gpu(m) | Error::Invalid(m) | Error::Io(m) => m.clone(),
+            Error::Spec(problems) => problems.join("\n"),
         }
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.message())
+        f.write_str(&self.message())
     }
 }
 

@@ -4,6 +4,9 @@
 pub mod backend;
 pub mod data;
 pub mod error;
+pub mod presets;
+pub mod spec;
+pub mod summary;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -28,6 +28,17 @@ enum Command {
         #[arg(long, default_value_t = 1 << 20)]
         n: usize,
     },
+    /// Shapes, parameters, FLOPs and memory of a model spec (a JSON file or a preset name).
+    Summary {
+        /// A spec file (JSON) or a preset: seed-001, seed-004, lenet-5, mlp, course-3conv.
+        spec: String,
+        /// Batch size for the training-memory estimate.
+        #[arg(long, default_value_t = 128)]
+        batch: usize,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Read the four MNIST IDX files in a folder and print what they hold.
     Mnist {
         /// Folder holding train-images-idx3-ubyte.gz and the three others.
@@ -69,6 +80,22 @@ fn run(cli: Cli) -> convplay::Result<()> {
             println!("smoke kernel on {} ({}): {n} values in {ms:.2} ms, max relative |engine - cpu| = {max_err:e}", info.api, info.adapter);
             if max_err > 2.5e-7 {
                 return Err(convplay::Error::Gpu(format!("smoke kernel disagrees with the CPU by {max_err}")));
+            }
+        }
+        Command::Summary { spec, batch, json } => {
+            if batch == 0 {
+                return Err(convplay::Error::Invalid("--batch 0: use a batch of at least 1".into()));
+            }
+            let text = if std::path::Path::new(&spec).exists() || spec.ends_with(".json") {
+                String::from_utf8_lossy(&convplay::data::idx::read_file(std::path::Path::new(&spec))?).into_owned()
+            } else {
+                convplay::presets::preset_json(&spec)?.to_string()
+            };
+            let summary = convplay::summary::summarize(&convplay::spec::parse(&text)?, batch);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&summary).expect("summary serialises"));
+            } else {
+                print!("{}", summary.to_text());
             }
         }
         Command::Mnist { dir } => {

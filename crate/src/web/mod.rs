@@ -12,7 +12,12 @@ pub fn start() {
 }
 
 fn js_err(e: crate::Error) -> JsError {
-    JsError::new(e.message())
+    JsError::new(&e.message())
+}
+
+fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    value.serialize(&ser).map_err(|e| JsError::new(&e.to_string()))
 }
 
 /// The engine: one backend (WebGPU or CPU) chosen at creation.
@@ -32,8 +37,7 @@ impl Engine {
 
     /// `{ kind, api, adapter, deviceType, driver, fallbackReason, limits }`.
     pub fn info(&self) -> Result<JsValue, JsError> {
-        let ser = serde_wasm_bindgen::Serializer::json_compatible();
-        serde::Serialize::serialize(&self.inner.info(), &ser).map_err(|e| JsError::new(&e.to_string()))
+        to_js(&self.inner.info())
     }
 
     /// The smoke kernel: out[i] = a * x[i] + y[i], computed on the engine's backend.
@@ -84,4 +88,26 @@ pub fn read_idx_images(bytes: &[u8]) -> Result<IdxImages, JsError> {
 #[wasm_bindgen(js_name = readIdxLabels)]
 pub fn read_idx_labels(bytes: &[u8]) -> Result<Vec<u8>, JsError> {
     idx::read_labels(bytes).map(|l| l.labels).map_err(js_err)
+}
+
+/// Validates a spec (JSON text) and returns its summary for a training batch of `batch`.
+/// A bad spec rejects with every problem, one per line, each with its place and fix.
+#[wasm_bindgen]
+pub fn summarize(spec_json: &str, batch: usize) -> Result<JsValue, JsError> {
+    if batch == 0 {
+        return Err(JsError::new("batch size 0: use a batch of at least 1"));
+    }
+    let spec = crate::spec::parse(spec_json).map_err(js_err)?;
+    to_js(&crate::summary::summarize(&spec, batch))
+}
+
+/// The JSON text of a preset spec ("seed-001", "seed-004", "lenet-5", "mlp", "course-3conv").
+#[wasm_bindgen(js_name = presetSpec)]
+pub fn preset_spec(name: &str) -> Result<String, JsError> {
+    crate::presets::preset_json(name).map(str::to_string).map_err(js_err)
+}
+
+#[wasm_bindgen(js_name = presetNames)]
+pub fn preset_names() -> Vec<String> {
+    crate::presets::names().into_iter().map(String::from).collect()
 }

@@ -1,0 +1,179 @@
+//! Specs and summaries: exact figures for the course networks, and clear errors.
+
+use convplay::presets::preset;
+use convplay::spec::{parse, Shape};
+use convplay::summary::summarize;
+
+fn map(h: usize, w: usize, c: usize) -> Shape {
+    Shape::Map { h, w, c }
+}
+
+#[test]
+fn course_three_conv_network_by_hand() {
+    // 200×300×3 → three 3×3 convs, stride 2, "same": ⌈200/2⌉×⌈300/2⌉ = 100×150, then 50×75, then 25×38.
+    let s = summarize(&preset("course-3conv").unwrap(), 50);
+    let shapes: Vec<Shape> = s.rows.iter().map(|r| r.output).collect();
+    assert_eq!(shapes, vec![map(100, 150, 100), map(50, 75, 200), map(25, 38, 400)]);
+    let params: Vec<usize> = s.rows.iter().map(|r| r.trainable).collect();
+    // (3·3·3 + 1)·100, (3·3·100 + 1)·200, (3·3·200 + 1)·400
+    assert_eq!(params, vec![2_800, 180_200, 720_400]);
+    assert_eq!(s.params, 903_400);
+    assert_eq!(s.rows[0].params_formula, "(3·3·3 + 1)·100");
+    assert_eq!(s.rows[2].shape_formula, "h: ⌈50 / 2⌉ = 25; w: ⌈75 / 2⌉ = 38");
+    // MACs: outputs × 3·3·cin.
+    assert_eq!(s.rows[0].macs, 1_500_000 * 27);
+    assert_eq!(s.rows[1].macs, 750_000 * 900);
+    // Inference: params 903,400·4 bytes; the peak pair is conv1 + conv2 outputs.
+    assert_eq!(s.inference.params.bytes, 3_613_600);
+    assert_eq!(s.inference.peak_activations.bytes, (1_500_000 + 750_000) * 4);
+    assert_eq!(s.inference.peak_between, ("conv2d_1".to_string(), "conv2d_2".to_string()));
+    assert_eq!(s.inference.total.bytes, 3_613_600 + 9_000_000);
+    assert_eq!(s.inference.naive_all_outputs.bytes, (180_000 + 1_500_000 + 750_000 + 380_000) * 4);
+    // Training on 50 instances: every output and the input kept, f32.
+    assert_eq!(s.training.activations.bytes, 2_810_000 * 50 * 4);
+    assert_eq!(s.training.activations_f16.bytes, 2_810_000 * 50 * 2);
+    assert_eq!(s.training.total_adam.bytes, 562_000_000 + 3_613_600 * 4);
+    assert!((s.training.activations.mb - 562.0).abs() < 1e-9);
+    assert!((s.training.activations.mib - 562_000_000.0 / 1_048_576.0).abs() < 1e-9);
+}
+
+#[test]
+fn seed_004_matches_keras_totals() {
+    let s = summarize(&preset("seed-004").unwrap(), 128);
+    assert_eq!(s.params, 505_098);
+    assert_eq!(s.non_trainable, 704);
+    assert_eq!(s.trainable, 505_098 - 704);
+    let out: Vec<String> = s.rows.iter().map(|r| r.output.to_string()).collect();
+    assert_eq!(
+        out,
+        [
+            "26×26×32", "26×26×32", "24×24×64", "24×24×64", "12×12×64", "12×12×64", "10×10×128", "10×10×128", "5×5×128",
+            "5×5×128", "3200", "128", "128", "128", "10"
+        ]
+    );
+    assert_eq!(s.rows[1].params_formula, "2·32 (γ, β) + 2·32 moving mean/variance (not trained)");
+    assert_eq!(s.rows[11].trainable, 409_728);
+}
+
+#[test]
+fn seed_001_lenet_and_mlp_totals() {
+    assert_eq!(summarize(&preset("seed-001").unwrap(), 64).params, 121_930);
+    assert_eq!(summarize(&preset("lenet-5").unwrap(), 64).params, 61_706);
+    assert_eq!(summarize(&preset("mlp").unwrap(), 64).params, 118_282);
+}
+
+#[test]
+fn keras_names_and_defaults() {
+    let spec = parse(
+        r#"{"input": [32, 32, 3], "layers": [
+            {"type": "Conv2D", "filters": 8, "kernel_size": [3, 5]},
+            {"type": "BatchNormalization"},
+            {"type": "MaxPooling2D"},
+            {"type": "Conv2D", "filters": 4, "kernel_size": 1, "name": "pointwise"},
+            {"type": "GlobalAveragePooling2D"},
+            {"type": "Dense", "units": 3}
+        ]}"#,
+    )
+    .unwrap();
+    let names: Vec<&str> = spec.layers.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["conv2d_1", "batch_norm_1", "max_pool2d_1", "pointwise", "global_avg_pool2d_1", "dense_1"]);
+    let s = summarize(&spec, 1);
+    assert_eq!(s.rows[0].output, map(30, 28, 8));
+    assert_eq!(s.rows[2].output, map(15, 14, 8));
+    assert_eq!(s.rows[4].output, Shape::Flat(4));
+}
+
+#[test]
+fn residual_concat_and_se_blocks() {
+    let spec = parse(
+        r#"{"input": [16, 16, 8], "layers": [
+            {"type": "residual", "layers": [
+                {"type": "conv2d", "filters": 8, "kernel_size": 3, "padding": "same", "activation": "relu"},
+                {"type": "conv2d", "filters": 8, "kernel_size": 3, "padding": "same"}], "activation": "relu"},
+            {"type": "residual", "projection": true, "layers": [
+                {"type": "conv2d", "filters": 16, "kernel_size": 3, "strides": 2, "padding": "same"}]},
+            {"type": "squeeze_excite", "ratio": 4},
+            {"type": "concat", "branches": [
+                [{"type": "conv2d", "filters": 4, "kernel_size": 1}],
+                [{"type": "separable_conv2d", "filters": 6, "kernel_size": 3, "padding": "same"}],
+                [{"type": "max_pool2d", "pool_size": 3, "strides": 1, "padding": "same"}],
+                []]}
+        ]}"#,
+    )
+    .unwrap();
+    let s = summarize(&spec, 2);
+    let find = |name: &str| s.rows.iter().find(|r| r.name == name).unwrap();
+    assert_eq!(find("residual_1").output, map(16, 16, 8));
+    assert_eq!(find("residual_1").trainable, 0);
+    assert_eq!(find("residual_2").output, map(8, 8, 16));
+    assert_eq!(find("residual_2").trainable, 8 * 16 + 16);
+    assert_eq!(find("squeeze_excite_1").trainable, (16 + 1) * 4 + (4 + 1) * 16);
+    assert_eq!(find("concat_1").output, map(8, 8, 4 + 6 + 16 + 16));
+    assert_eq!(find("separable_conv2d_1").trainable, 9 * 16 + 16 * 6 + 6);
+    assert_eq!(find("conv2d_3").depth, 1);
+}
+
+/// Each malformed spec and the exact message it must give.
+#[test]
+fn malformed_specs_give_placed_messages() {
+    let cases: &[(&str, &str)] = &[
+        ("[1, 2]", "the spec must be an object like {\"input\": [28, 28, 1], \"layers\": [ … ]}, got a list"),
+        (r#"{"layers": [{"type": "flatten"}]}"#, "spec: missing \"input\": add the input shape, e.g. \"input\": [28, 28, 1] (height, width, channels)"),
+        (r#"{"input": [28, 28], "layers": [{"type": "flatten"}]}"#, "spec: \"input\" must be [height, width, channels] of whole numbers ≥ 1, like [28, 28, 1] (or [n] for a flat vector), got [28,28]"),
+        (r#"{"input": [28, 28, 1], "layers": []}"#, "spec: \"layers\" is empty: add at least one layer"),
+        (r#"{"input": [28, 28, 1], "layer": []}"#, "spec: missing \"layers\": add the list of layers, e.g. \"layers\": [{\"type\": \"flatten\"}, {\"type\": \"dense\", \"units\": 10}]\nspec: unknown field \"layer\": did you mean \"layers\"? a spec has \"name\", \"description\", \"input\" and \"layers\""),
+        (r#"{"input": [3, 3, 1], "layers": [{"type": "conv2d", "filters": 4, "kernel_size": 5}]}"#, "layers[0] (conv2d): kernel 5×5 does not fit input 3×3 with padding \"valid\"; use padding \"same\", a smaller kernel, or fewer downsampling layers before it"),
+        (r#"{"input": [8, 8, 1], "layers": [{"type": "conv3d"}]}"#, "layers[0]: unknown layer type \"conv3d\" (did you mean \"conv2d\"?); known types: conv2d, depthwise_conv2d, separable_conv2d, max_pool2d, avg_pool2d, global_avg_pool2d, batch_norm, dense, flatten, activation, relu, leaky_relu, softmax, dropout, lrn, residual, concat, squeeze_excite"),
+        (r#"{"input": [8, 8, 1], "layers": [{"filters": 3}]}"#, "layers[0]: missing \"type\": say which layer this is, e.g. \"type\": \"conv2d\""),
+        (r#"{"input": [8, 8, 1], "layers": [{"type": "conv2d", "kernel_size": 3}]}"#, "layers[0] (conv2d): missing \"filters\": add it, e.g. \"filters\": 32"),
+        (r#"{"input": [8, 8, 1], "layers": [{"type": "conv2d", "filters": 0, "kernel_size": 3}]}"#, "layers[0] (conv2d): \"filters\" is 0 but must be at least 1"),
+        (r#"{"input": [8, 8, 1], "layers": [{"type": "conv2d", "filters": -2, "kernel_size": 3}]}"#, "layers[0] (conv2d): \"filters\" is -2 but must be at least 1"),
+        (r#"{"input": [8, 8, 1], "layers": [{"type": "conv2d", "filters": 2.5, "kernel_size": 3}]}"#, "layers[0] (conv2d): \"filters\" must be a whole number, got 2.5"),
+        (r#"{"input": [8, 8, 1], "layers": [{"type": "conv2d", "filters": 2, "kernel": 3}]}"#, "layers[0] (conv2d): missing \"kernel_size\": add it, e.g. \"kernel_size\": 3\nlayers[0] (conv2d): unknown field \"kernel\": did you mean \"kernel_size\"? its fields are \"filters\", \"kernel_size\", \"strides\", \"padding\", \"activation\", \"use_bias\""),
+        (r#"{"input": [8, 8, 1], "layers": [{"type": "conv2d", "filters": 2, "kernel_size": 3, "padding": "full"}]}"#, "layers[0] (conv2d): \"padding\" must be \"valid\" or \"same\", got \"full\""),
+        (r#"{"input": [8, 8, 1], "layers": [{"type": "conv2d", "filters": 2, "kernel_size": 3, "activation": "rellu"}]}"#, "layers[0] (conv2d): unknown activation \"rellu\" (did you mean \"relu\"?); use one of \"linear\", \"relu\", \"relu6\", \"leaky_relu\", \"sigmoid\", \"tanh\", \"softmax\""),
+        (r#"{"input": [8, 8, 1], "layers": [{"type": "dropout", "rate": 1.0}]}"#, "layers[0] (dropout): \"rate\" is 1 but must be in [0, 1): the fraction of units dropped while training"),
+        (r#"{"input": [8, 8, 1], "layers": [{"type": "dropout"}]}"#, "layers[0] (dropout): missing \"rate\": add the fraction dropped, e.g. \"rate\": 0.25"),
+        (r#"{"input": [8, 8, 1], "layers": [{"type": "dense", "units": 10}]}"#, "layers[0] (dense): dense needs a flat input but gets 8×8×1; add {\"type\": \"flatten\"} (or {\"type\": \"global_avg_pool2d\"}) before it"),
+        (r#"{"input": [8, 8, 1], "layers": [{"type": "flatten"}, {"type": "conv2d", "filters": 2, "kernel_size": 3}]}"#, "layers[1] (conv2d): convolution needs a height×width×channels input but gets a flat vector of 64; move it before the flatten (or dense) layer"),
+        (r#"{"input": [4, 4, 1], "layers": [{"type": "max_pool2d"}, {"type": "max_pool2d"}, {"type": "max_pool2d"}]}"#, "layers[2] (max_pool2d): pool 2×2 does not fit input 1×1 with padding \"valid\"; use padding \"same\", a smaller pool, or fewer downsampling layers before it"),
+        (r#"{"input": [8, 8, 4], "layers": [{"type": "residual", "layers": [{"type": "conv2d", "filters": 8, "kernel_size": 3, "padding": "same"}]}]}"#, "layers[0] (residual): the block turns 8×8×4 into 8×8×8, so its input cannot be added to its output; set \"projection\": true for a 1×1 conv shortcut, or keep the shape (\"same\" padding, stride 1, as many filters as input channels)"),
+        (r#"{"input": [8, 8, 4], "layers": [{"type": "residual", "layers": [{"type": "conv2d", "filters": 0, "kernel_size": 3}]}]}"#, "layers[0].layers[0] (conv2d): \"filters\" is 0 but must be at least 1"),
+        (r#"{"input": [8, 8, 4], "layers": [{"type": "concat", "branches": [[{"type": "conv2d", "filters": 2, "kernel_size": 3}], [{"type": "conv2d", "filters": 2, "kernel_size": 1}]]}]}"#, "layers[0] (concat): branch outputs 6×6×2, 8×8×2 cannot be concatenated on channels: their height and width must agree; use \"same\" padding and equal strides in every branch"),
+        (r#"{"input": [8, 8, 4], "layers": [{"type": "squeeze_excite", "ratio": 8}]}"#, "layers[0] (squeeze_excite): \"ratio\" 8 is larger than the 4 channels, leaving no hidden units; use a ratio ≤ 4"),
+        (r#"{"input": [8, 8, 4], "layers": [{"type": "batch_norm", "momentum": 1.5}]}"#, "layers[0] (batch_norm): \"momentum\" is 1.5 but must be in [0, 1)"),
+        (r#"{"input": [8, 8, 4], "layers": [{"type": "depthwise_conv2d", "kernel_size": 3, "depth_multiplier": 2}]}"#, "layers[0] (depthwise_conv2d): \"depth_multiplier\" 2 is not supported; ConvPlay's depthwise conv has multiplier 1 (follow it with a 1×1 conv2d for more channels)"),
+        (r#"{"input": [8, 8, 4], "layers": [{"type": "conv2d", "filters": 2, "kernel_size": [3, 3, 3]}]}"#, "layers[0] (conv2d): \"kernel_size\" must be a whole number ≥ 1 or [height, width] of them, got a list of 3 values"),
+        (r#"{"input": [8, 8, 1], "layers": [{"type": "flatten"}, {"type": "dense", "units": 10}],}"#, "the spec is not valid JSON: trailing comma at line 1 column 86 (check for a missing comma, quote or bracket there)"),
+    ];
+    assert!(cases.len() >= 15);
+    for (json, want) in cases {
+        let err = parse(json).expect_err(json);
+        assert_eq!(err.message(), *want, "for spec {json}");
+    }
+}
+
+#[test]
+fn several_problems_are_reported_together() {
+    let err = parse(
+        r#"{"input": [28, 28, 1], "layers": [
+            {"type": "conv2d", "filters": 0, "kernel_size": 3},
+            {"type": "dropout", "rate": 2},
+            {"type": "dense", "units": -1}]}"#,
+    )
+    .unwrap_err();
+    let msg = err.message();
+    assert_eq!(msg.lines().count(), 3, "{msg}");
+    assert!(msg.lines().all(|l| l.starts_with("layers[")), "{msg}");
+}
+
+#[test]
+fn presets_parse_and_unknown_preset_lists_them() {
+    for name in convplay::presets::names() {
+        preset(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    assert_eq!(
+        preset("resnet").unwrap_err().message(),
+        "unknown preset \"resnet\": the presets are seed-001, seed-004, lenet-5, mlp, course-3conv"
+    );
+}
