@@ -5,6 +5,7 @@
 //! which backend and adapter it runs on.
 
 pub mod cpu;
+pub mod geom;
 pub mod gpu;
 
 use crate::error::{Error, Result};

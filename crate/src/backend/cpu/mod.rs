@@ -1,0 +1,18 @@
+//! The CPU backend: plain Rust. These reference functions are the oracle every
+//! GPU kernel is tested against (generic over the float type, so gradient checks
+//! run in f64), and the engine in browsers without WebGPU.
+
+pub mod act;
+pub mod conv;
+pub mod dense;
+pub mod loss;
+pub mod misc;
+pub mod norm;
+pub mod pool;
+pub mod rng;
+
+/// CPU twin of `shaders/smoke.wgsl`: out[i] = a * x[i] + y[i], rounded once (fused multiply-add).
+pub fn saxpy(a: f32, x: &[f32], y: &[f32]) -> Vec<f32> {
+    debug_assert_eq!(x.len(), y.len());
+    x.iter().zip(y).map(|(&xi, &yi)| a.mul_add(xi, yi)).collect()
+}
