@@ -4,6 +4,9 @@
 pub mod backend;
 pub mod data;
 pub mod error;
+pub mod layers;
+pub mod model;
+pub mod train;
 pub mod presets;
 pub mod spec;
 pub mod summary;

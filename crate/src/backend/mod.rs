@@ -7,6 +7,7 @@
 pub mod cpu;
 pub mod geom;
 pub mod gpu;
+pub mod ops;
 
 use crate::error::{Error, Result};
 use serde::Serialize;

@@ -8,6 +8,8 @@ pub mod dense;
 pub mod loss;
 pub mod misc;
 pub mod norm;
+pub mod optim;
+pub mod backend;
 pub mod pool;
 pub mod rng;
 

@@ -1,0 +1,228 @@
+//! The CPU backend behind the `Backend` trait: runs each op at once with the
+//! reference functions.
+
+use super::{act, conv, dense, loss, norm, pool, rng};
+use crate::backend::geom::Window;
+use crate::backend::ops::{Backend, BnDims, OptimStep};
+use crate::error::Result;
+use crate::spec::{Activation, Lrn};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+pub type Buf = Rc<RefCell<Vec<f32>>>;
+pub type Idx = Rc<RefCell<Vec<u32>>>;
+
+#[derive(Default)]
+pub struct Cpu {
+    allocated: Cell<u64>,
+}
+
+impl Cpu {
+    pub fn new() -> Cpu {
+        Cpu::default()
+    }
+}
+
+fn zero(b: &mut [f32]) {
+    b.iter_mut().for_each(|v| *v = 0.0);
+}
+
+impl Backend for Cpu {
+    type Buf = Buf;
+    type Idx = Idx;
+
+    fn name(&self) -> &'static str {
+        "cpu"
+    }
+    fn alloc(&self, len: usize) -> Buf {
+        self.allocated.set(self.allocated.get() + 4 * len as u64);
+        Rc::new(RefCell::new(vec![0.0; len.max(1)]))
+    }
+    fn alloc_idx(&self, len: usize) -> Idx {
+        self.allocated.set(self.allocated.get() + 4 * len as u64);
+        Rc::new(RefCell::new(vec![0; len.max(1)]))
+    }
+    fn write(&self, buf: &Buf, data: &[f32]) {
+        buf.borrow_mut()[..data.len()].copy_from_slice(data);
+    }
+    fn write_idx(&self, buf: &Idx, data: &[u32]) {
+        buf.borrow_mut()[..data.len()].copy_from_slice(data);
+    }
+    fn flush(&self) {}
+    async fn read(&self, buf: &Buf, len: usize) -> Result<Vec<f32>> {
+        Ok(buf.borrow()[..len].to_vec())
+    }
+    fn allocated_bytes(&self) -> u64 {
+        self.allocated.get()
+    }
+    fn fill(&self, buf: &Buf, len: usize, value: f32) {
+        buf.borrow_mut()[..len].iter_mut().for_each(|v| *v = value);
+    }
+
+    fn conv2d_forward(&self, g: &Window, x: &Buf, w: &Buf, b: Option<&Buf>, out: &Buf) {
+        let bb = b.map(|b| b.borrow());
+        conv::conv2d_forward(g, &x.borrow(), &w.borrow(), bb.as_deref().map(|v| &v[..]), &mut out.borrow_mut()[..g.output_len()]);
+    }
+    fn conv2d_backward(&self, g: &Window, x: &Buf, w: &Buf, dout: &Buf, dx: Option<&Buf>, dw: &Buf, db: Option<&Buf>) {
+        let mut scratch;
+        let mut dxb = dx.map(|d| d.borrow_mut());
+        let dxs: &mut [f32] = match dxb.as_deref_mut() {
+            Some(v) => &mut v[..g.input_len()],
+            None => {
+                scratch = vec![0.0; g.input_len()];
+                &mut scratch
+            }
+        };
+        let mut dwb = dw.borrow_mut();
+        zero(&mut dwb);
+        let mut dbb = db.map(|d| d.borrow_mut());
+        if let Some(d) = dbb.as_deref_mut() {
+            zero(d);
+        }
+        conv::conv2d_backward(g, &x.borrow(), &w.borrow(), &dout.borrow(), dxs, &mut dwb, dbb.as_deref_mut().map(|v| &mut v[..]));
+    }
+    fn depthwise_forward(&self, g: &Window, x: &Buf, w: &Buf, b: Option<&Buf>, out: &Buf) {
+        let bb = b.map(|b| b.borrow());
+        conv::depthwise_forward(g, &x.borrow(), &w.borrow(), bb.as_deref().map(|v| &v[..]), &mut out.borrow_mut()[..g.output_len()]);
+    }
+    fn depthwise_backward(&self, g: &Window, x: &Buf, w: &Buf, dout: &Buf, dx: Option<&Buf>, dw: &Buf, db: Option<&Buf>) {
+        let mut scratch;
+        let mut dxb = dx.map(|d| d.borrow_mut());
+        let dxs: &mut [f32] = match dxb.as_deref_mut() {
+            Some(v) => &mut v[..g.input_len()],
+            None => {
+                scratch = vec![0.0; g.input_len()];
+                &mut scratch
+            }
+        };
+        let mut dwb = dw.borrow_mut();
+        zero(&mut dwb);
+        let mut dbb = db.map(|d| d.borrow_mut());
+        if let Some(d) = dbb.as_deref_mut() {
+            zero(d);
+        }
+        conv::depthwise_backward(g, &x.borrow(), &w.borrow(), &dout.borrow(), dxs, &mut dwb, dbb.as_deref_mut().map(|v| &mut v[..]));
+    }
+
+    fn max_pool_forward(&self, g: &Window, x: &Buf, out: &Buf, argmax: &Idx) {
+        let n = g.output_len();
+        pool::max_pool_forward(g, &x.borrow(), &mut out.borrow_mut()[..n], &mut argmax.borrow_mut()[..n]);
+    }
+    fn max_pool_backward(&self, g: &Window, dout: &Buf, argmax: &Idx, dx: &Buf) {
+        let n = g.output_len();
+        pool::max_pool_backward(&dout.borrow()[..n], &argmax.borrow()[..n], &mut dx.borrow_mut()[..g.input_len()]);
+    }
+    fn avg_pool_forward(&self, g: &Window, x: &Buf, out: &Buf) {
+        pool::avg_pool_forward(g, &x.borrow(), &mut out.borrow_mut()[..g.output_len()]);
+    }
+    fn avg_pool_backward(&self, g: &Window, dout: &Buf, dx: &Buf) {
+        pool::avg_pool_backward(g, &dout.borrow(), &mut dx.borrow_mut()[..g.input_len()]);
+    }
+    fn global_avg_pool_forward(&self, n: usize, hw: usize, c: usize, x: &Buf, out: &Buf) {
+        pool::global_avg_pool_forward(n, hw, c, &x.borrow(), &mut out.borrow_mut());
+    }
+    fn global_avg_pool_backward(&self, n: usize, hw: usize, c: usize, dout: &Buf, dx: &Buf) {
+        pool::global_avg_pool_backward(n, hw, c, &dout.borrow(), &mut dx.borrow_mut());
+    }
+
+    fn dense_forward(&self, n: usize, k: usize, m: usize, x: &Buf, w: &Buf, b: Option<&Buf>, out: &Buf) {
+        let bb = b.map(|b| b.borrow());
+        dense::dense_forward(n, k, m, &x.borrow(), &w.borrow(), bb.as_deref().map(|v| &v[..]), &mut out.borrow_mut());
+    }
+    fn dense_backward(&self, n: usize, k: usize, m: usize, x: &Buf, w: &Buf, dout: &Buf, dx: Option<&Buf>, dw: &Buf, db: Option<&Buf>) {
+        let mut scratch;
+        let mut dxb = dx.map(|d| d.borrow_mut());
+        let dxs: &mut [f32] = match dxb.as_deref_mut() {
+            Some(v) => &mut v[..n * k],
+            None => {
+                scratch = vec![0.0; n * k];
+                &mut scratch
+            }
+        };
+        let mut dwb = dw.borrow_mut();
+        zero(&mut dwb);
+        let mut dbb = db.map(|d| d.borrow_mut());
+        if let Some(d) = dbb.as_deref_mut() {
+            zero(d);
+        }
+        dense::dense_backward(n, k, m, &x.borrow(), &w.borrow(), &dout.borrow(), dxs, &mut dwb, dbb.as_deref_mut().map(|v| &mut v[..]));
+    }
+
+    fn activation_forward(&self, a: Activation, channels: usize, len: usize, y: &Buf) {
+        act::activation_forward(a, channels, &mut y.borrow_mut()[..len]);
+    }
+    fn activation_backward(&self, a: Activation, channels: usize, len: usize, y: &Buf, dy: &Buf) {
+        act::activation_backward(a, channels, &y.borrow()[..len], &mut dy.borrow_mut()[..len]);
+    }
+
+    fn batch_norm_train(&self, d: BnDims, x: &Buf, gamma: &Buf, beta: &Buf, rm: &Buf, rv: &Buf, saved: &Buf, out: &Buf) {
+        let len = d.c * d.rows;
+        let s = norm::batch_norm_train(
+            d.c,
+            &x.borrow()[..len],
+            &gamma.borrow(),
+            &beta.borrow(),
+            d.eps,
+            d.momentum,
+            &mut rm.borrow_mut(),
+            &mut rv.borrow_mut(),
+            &mut out.borrow_mut()[..len],
+        );
+        let mut sv = saved.borrow_mut();
+        sv[..d.c].copy_from_slice(&s.mean);
+        sv[d.c..2 * d.c].copy_from_slice(&s.inv_std);
+    }
+    fn batch_norm_infer(&self, d: BnDims, x: &Buf, gamma: &Buf, beta: &Buf, rm: &Buf, rv: &Buf, out: &Buf) {
+        let len = d.c * d.rows;
+        norm::batch_norm_infer(d.c, &x.borrow()[..len], &gamma.borrow(), &beta.borrow(), d.eps, &rm.borrow(), &rv.borrow(), &mut out.borrow_mut()[..len]);
+    }
+    fn batch_norm_backward(&self, d: BnDims, x: &Buf, gamma: &Buf, saved: &Buf, dout: &Buf, dx: &Buf, dgamma: &Buf, dbeta: &Buf) {
+        let len = d.c * d.rows;
+        let sv = saved.borrow();
+        let s = norm::BnSaved { mean: sv[..d.c].to_vec(), inv_std: sv[d.c..2 * d.c].to_vec() };
+        let (mut dg, mut dbt) = (dgamma.borrow_mut(), dbeta.borrow_mut());
+        zero(&mut dg);
+        zero(&mut dbt);
+        norm::batch_norm_backward(d.c, &x.borrow()[..len], &gamma.borrow(), &s, &dout.borrow()[..len], &mut dx.borrow_mut()[..len], &mut dg, &mut dbt);
+    }
+
+    fn dropout_forward(&self, seed: u32, rate: f32, len: usize, x: &Buf, out: &Buf) {
+        let keep = 1.0 / (1.0 - rate);
+        let (x, mut o) = (x.borrow(), out.borrow_mut());
+        for i in 0..len {
+            o[i] = if rng::uniform(seed, i as u32) >= rate { x[i] * keep } else { 0.0 };
+        }
+    }
+    fn dropout_backward(&self, seed: u32, rate: f32, len: usize, dout: &Buf, dx: &Buf) {
+        self.dropout_forward(seed, rate, len, dout, dx);
+    }
+
+    fn lrn_forward(&self, c: usize, len: usize, p: &Lrn, x: &Buf, out: &Buf) {
+        norm::lrn_forward(c, p.depth_radius, p.bias, p.alpha, p.beta, &x.borrow()[..len], &mut out.borrow_mut()[..len]);
+    }
+    fn lrn_backward(&self, c: usize, len: usize, p: &Lrn, x: &Buf, dout: &Buf, dx: &Buf) {
+        norm::lrn_backward(c, p.depth_radius, p.bias, p.alpha, p.beta, &x.borrow()[..len], &dout.borrow()[..len], &mut dx.borrow_mut()[..len]);
+    }
+
+    fn softmax_xent(&self, n: usize, k: usize, logits: &Buf, labels: &Idx, dlogits: &Buf, metrics: &Buf) {
+        let labels: Vec<u8> = labels.borrow()[..n].iter().map(|&l| l as u8).collect();
+        let (mean, correct) = loss::softmax_xent(k, &logits.borrow()[..n * k], &labels, &mut dlogits.borrow_mut()[..n * k]);
+        let mut m = metrics.borrow_mut();
+        m[0] += mean * n as f32;
+        m[1] += correct as f32;
+    }
+
+    fn optim_step(&self, step: OptimStep, len: usize, w: &Buf, g: &Buf, m: &Buf, v: &Buf) {
+        let (mut w, g, mut m, mut v) = (w.borrow_mut(), g.borrow(), m.borrow_mut(), v.borrow_mut());
+        for i in 0..len {
+            super::optim::update(step, &mut w[i], g[i], &mut m[i], &mut v[i]);
+        }
+    }
+
+    fn copy(&self, src: &Buf, dst: &Buf, len: usize) {
+        if Rc::ptr_eq(src, dst) {
+            return;
+        }
+        dst.borrow_mut()[..len].copy_from_slice(&src.borrow()[..len]);
+    }
+}

@@ -1,0 +1,95 @@
+//! The `Backend` trait: every op a layer needs, on buffers the backend owns.
+//!
+//! Buffers are flat f32 (or u32) arrays with the layouts of the CPU reference:
+//! NHWC activations, HWIO conv kernels, [in, out] dense weights. Ops are
+//! *recorded*: on the GPU they go into the current command encoder and run when
+//! `flush` submits it (a whole training step becomes one submission); on the CPU
+//! they run at once. Only `read` waits, and it is async on both.
+//!
+//! Parameter gradients are overwritten, not accumulated: each parameter is used
+//! once per step.
+
+use crate::backend::geom::Window;
+use crate::error::Result;
+use crate::spec::Activation;
+
+/// Batch-norm settings for one call: channels and rows (n·h·w), epsilon, momentum.
+#[derive(Clone, Copy, Debug)]
+pub struct BnDims {
+    pub c: usize,
+    pub rows: usize,
+    pub eps: f32,
+    pub momentum: f32,
+}
+
+/// Adam / AdamW / SGD hyper-parameters for one step (the schedule is computed on the host).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum OptimStep {
+    /// Keras SGD: v = momentum·v − lr·g; w += v (Nesterov: w += momentum·v − lr·g).
+    Sgd { lr: f32, momentum: f32, nesterov: bool, weight_decay: f32 },
+    /// Adam with bias correction (t from 1). `decoupled`: AdamW (w −= lr·wd·w), else L2 (g += wd·w).
+    Adam { lr: f32, beta1: f32, beta2: f32, eps: f32, t: u32, weight_decay: f32, decoupled: bool },
+}
+
+#[allow(clippy::too_many_arguments)]
+pub trait Backend: 'static {
+    type Buf: Clone;
+    type Idx: Clone;
+
+    fn name(&self) -> &'static str;
+    /// A zeroed f32 buffer of `len` values (len ≥ 1).
+    fn alloc(&self, len: usize) -> Self::Buf;
+    fn alloc_idx(&self, len: usize) -> Self::Idx;
+    fn write(&self, buf: &Self::Buf, data: &[f32]);
+    fn write_idx(&self, buf: &Self::Idx, data: &[u32]);
+    /// Runs (submits) everything recorded so far.
+    fn flush(&self);
+    /// The first `len` values, after all recorded work.
+    fn read(&self, buf: &Self::Buf, len: usize) -> impl std::future::Future<Output = Result<Vec<f32>>>;
+    /// Bytes held in buffers allocated so far (for the memory report).
+    fn allocated_bytes(&self) -> u64;
+
+    fn fill(&self, buf: &Self::Buf, len: usize, value: f32);
+
+    fn conv2d_forward(&self, g: &Window, x: &Self::Buf, w: &Self::Buf, b: Option<&Self::Buf>, out: &Self::Buf);
+    /// dx (if wanted), dw and db (if any) from dout.
+    fn conv2d_backward(&self, g: &Window, x: &Self::Buf, w: &Self::Buf, dout: &Self::Buf, dx: Option<&Self::Buf>, dw: &Self::Buf, db: Option<&Self::Buf>);
+    fn depthwise_forward(&self, g: &Window, x: &Self::Buf, w: &Self::Buf, b: Option<&Self::Buf>, out: &Self::Buf);
+    fn depthwise_backward(&self, g: &Window, x: &Self::Buf, w: &Self::Buf, dout: &Self::Buf, dx: Option<&Self::Buf>, dw: &Self::Buf, db: Option<&Self::Buf>);
+
+    fn max_pool_forward(&self, g: &Window, x: &Self::Buf, out: &Self::Buf, argmax: &Self::Idx);
+    fn max_pool_backward(&self, g: &Window, dout: &Self::Buf, argmax: &Self::Idx, dx: &Self::Buf);
+    fn avg_pool_forward(&self, g: &Window, x: &Self::Buf, out: &Self::Buf);
+    fn avg_pool_backward(&self, g: &Window, dout: &Self::Buf, dx: &Self::Buf);
+    fn global_avg_pool_forward(&self, n: usize, hw: usize, c: usize, x: &Self::Buf, out: &Self::Buf);
+    fn global_avg_pool_backward(&self, n: usize, hw: usize, c: usize, dout: &Self::Buf, dx: &Self::Buf);
+
+    /// x [n, k] · w [k, m] + b → out [n, m].
+    fn dense_forward(&self, n: usize, k: usize, m: usize, x: &Self::Buf, w: &Self::Buf, b: Option<&Self::Buf>, out: &Self::Buf);
+    fn dense_backward(&self, n: usize, k: usize, m: usize, x: &Self::Buf, w: &Self::Buf, dout: &Self::Buf, dx: Option<&Self::Buf>, dw: &Self::Buf, db: Option<&Self::Buf>);
+
+    /// In place on the first `len` values; softmax over rows of `channels`.
+    fn activation_forward(&self, a: Activation, channels: usize, len: usize, y: &Self::Buf);
+    /// dy ← dy · f′ (from the output y), in place.
+    fn activation_backward(&self, a: Activation, channels: usize, len: usize, y: &Self::Buf, dy: &Self::Buf);
+
+    /// Training mode; saves mean and 1/std per channel for backward; updates running stats.
+    fn batch_norm_train(&self, d: BnDims, x: &Self::Buf, gamma: &Self::Buf, beta: &Self::Buf, running_mean: &Self::Buf, running_var: &Self::Buf, saved: &Self::Buf, out: &Self::Buf);
+    fn batch_norm_infer(&self, d: BnDims, x: &Self::Buf, gamma: &Self::Buf, beta: &Self::Buf, running_mean: &Self::Buf, running_var: &Self::Buf, out: &Self::Buf);
+    fn batch_norm_backward(&self, d: BnDims, x: &Self::Buf, gamma: &Self::Buf, saved: &Self::Buf, dout: &Self::Buf, dx: &Self::Buf, dgamma: &Self::Buf, dbeta: &Self::Buf);
+
+    /// Inverted dropout with the counter-based mask of (seed, index).
+    fn dropout_forward(&self, seed: u32, rate: f32, len: usize, x: &Self::Buf, out: &Self::Buf);
+    fn dropout_backward(&self, seed: u32, rate: f32, len: usize, dout: &Self::Buf, dx: &Self::Buf);
+
+    fn lrn_forward(&self, c: usize, len: usize, p: &crate::spec::Lrn, x: &Self::Buf, out: &Self::Buf);
+    fn lrn_backward(&self, c: usize, len: usize, p: &crate::spec::Lrn, x: &Self::Buf, dout: &Self::Buf, dx: &Self::Buf);
+
+    /// Softmax cross-entropy over logits [n, k] with labels [n]; writes dlogits and adds
+    /// (Σ loss, correct count) to metrics[0], metrics[1].
+    fn softmax_xent(&self, n: usize, k: usize, logits: &Self::Buf, labels: &Self::Idx, dlogits: &Self::Buf, metrics: &Self::Buf);
+
+    fn optim_step(&self, step: OptimStep, len: usize, w: &Self::Buf, g: &Self::Buf, m: &Self::Buf, v: &Self::Buf);
+
+    fn copy(&self, src: &Self::Buf, dst: &Self::Buf, len: usize);
+}

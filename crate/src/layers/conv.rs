@@ -1,0 +1,101 @@
+//! conv2d, depthwise conv2d and separable conv2d (depthwise then a 1×1 conv).
+
+use super::{glorot, param, Op, Param, Pass};
+use crate::backend::cpu::rng::Stream;
+use crate::backend::geom::Window;
+use crate::backend::ops::Backend;
+use crate::error::Result;
+use crate::spec::{Activation, Padding};
+
+/// A conv2d (or depthwise) with optional bias and a fused activation.
+pub struct Conv {
+    pub depthwise: bool,
+    pub c: usize,
+    pub hw: (usize, usize),
+    pub oc: usize,
+    pub kernel: (usize, usize),
+    pub strides: (usize, usize),
+    pub padding: Padding,
+    pub activation: Activation,
+    pub w: usize,
+    pub b: Option<usize>,
+    pub out_len: usize,
+}
+
+impl Conv {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new<B: Backend>(
+        be: &B,
+        params: &mut Vec<Param<B>>,
+        stream: &mut Stream,
+        name: &str,
+        depthwise: bool,
+        (h, w, c): (usize, usize, usize),
+        oc: usize,
+        kernel: (usize, usize),
+        strides: (usize, usize),
+        padding: Padding,
+        activation: Activation,
+        use_bias: bool,
+        out_len: usize,
+    ) -> Conv {
+        let (kh, kw) = kernel;
+        let (len, fan_in, fan_out) = if depthwise { (kh * kw * c, kh * kw * c, kh * kw) } else { (kh * kw * c * oc, kh * kw * c, kh * kw * oc) };
+        let wi = param(be, params, format!("{name}/kernel"), &glorot(stream, len, fan_in, fan_out), true);
+        let bi = use_bias.then(|| param(be, params, format!("{name}/bias"), &vec![0.0; oc], true));
+        Conv { depthwise, c, hw: (h, w), oc, kernel, strides, padding, activation, w: wi, b: bi, out_len }
+    }
+
+    fn window(&self, n: usize) -> Result<Window> {
+        Window::new(if self.depthwise { "depthwise_conv2d" } else { "conv2d" }, n, (self.hw.0, self.hw.1, self.c), self.oc, self.kernel, self.strides, self.padding)
+    }
+}
+
+impl<B: Backend> Op<B> for Conv {
+    fn forward(&mut self, p: &Pass<B>, x: &B::Buf, out: &B::Buf) -> Result<()> {
+        let g = self.window(p.n)?;
+        let b = self.b.map(|i| p.value(i));
+        if self.depthwise {
+            p.be.depthwise_forward(&g, x, p.value(self.w), b, out);
+        } else {
+            p.be.conv2d_forward(&g, x, p.value(self.w), b, out);
+        }
+        p.be.activation_forward(self.activation, self.oc, p.n * self.out_len, out);
+        Ok(())
+    }
+
+    fn backward(&mut self, p: &Pass<B>, x: &B::Buf, out: &B::Buf, dout: &B::Buf, dx: Option<&B::Buf>) -> Result<()> {
+        let g = self.window(p.n)?;
+        p.be.activation_backward(self.activation, self.oc, p.n * self.out_len, out, dout);
+        let db = self.b.map(|i| p.grad(i));
+        if self.depthwise {
+            p.be.depthwise_backward(&g, x, p.value(self.w), dout, dx, p.grad(self.w), db);
+        } else {
+            p.be.conv2d_backward(&g, x, p.value(self.w), dout, dx, p.grad(self.w), db);
+        }
+        Ok(())
+    }
+}
+
+/// Keras SeparableConv2D: depthwise k×k (no bias) into a buffer, then a 1×1 conv.
+pub struct Separable<B: Backend> {
+    pub depthwise: Conv,
+    pub pointwise: Conv,
+    pub mid: B::Buf,
+    pub dmid: B::Buf,
+    pub mid_len: usize,
+}
+
+impl<B: Backend> Op<B> for Separable<B> {
+    fn forward(&mut self, p: &Pass<B>, x: &B::Buf, out: &B::Buf) -> Result<()> {
+        Op::<B>::forward(&mut self.depthwise, p, x, &self.mid)?;
+        Op::<B>::forward(&mut self.pointwise, p, &self.mid, out)
+    }
+    fn backward(&mut self, p: &Pass<B>, x: &B::Buf, out: &B::Buf, dout: &B::Buf, dx: Option<&B::Buf>) -> Result<()> {
+        Op::<B>::backward(&mut self.pointwise, p, &self.mid, out, dout, Some(&self.dmid))?;
+        Op::<B>::backward(&mut self.depthwise, p, x, &self.mid, &self.dmid, dx)
+    }
+    fn workspace_bytes(&self) -> u64 {
+        8 * self.mid_len as u64
+    }
+}

@@ -1,0 +1,37 @@
+//! The dense layer: x [n, k] · w [k, m] + b, with a fused activation.
+
+use super::{glorot, param, Op, Param, Pass};
+use crate::backend::cpu::rng::Stream;
+use crate::backend::ops::Backend;
+use crate::error::Result;
+use crate::spec::Activation;
+
+pub struct Dense {
+    pub k: usize,
+    pub m: usize,
+    pub activation: Activation,
+    pub w: usize,
+    pub b: Option<usize>,
+}
+
+impl Dense {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new<B: Backend>(be: &B, params: &mut Vec<Param<B>>, stream: &mut Stream, name: &str, k: usize, m: usize, activation: Activation, use_bias: bool) -> Dense {
+        let w = param(be, params, format!("{name}/kernel"), &glorot(stream, k * m, k, m), true);
+        let b = use_bias.then(|| param(be, params, format!("{name}/bias"), &vec![0.0; m], true));
+        Dense { k, m, activation, w, b }
+    }
+}
+
+impl<B: Backend> Op<B> for Dense {
+    fn forward(&mut self, p: &Pass<B>, x: &B::Buf, out: &B::Buf) -> Result<()> {
+        p.be.dense_forward(p.n, self.k, self.m, x, p.value(self.w), self.b.map(|i| p.value(i)), out);
+        p.be.activation_forward(self.activation, self.m, p.n * self.m, out);
+        Ok(())
+    }
+    fn backward(&mut self, p: &Pass<B>, x: &B::Buf, out: &B::Buf, dout: &B::Buf, dx: Option<&B::Buf>) -> Result<()> {
+        p.be.activation_backward(self.activation, self.m, p.n * self.m, out, dout);
+        p.be.dense_backward(p.n, self.k, self.m, x, p.value(self.w), dout, dx, p.grad(self.w), self.b.map(|i| p.grad(i)));
+        Ok(())
+    }
+}

@@ -1,0 +1,83 @@
+//! Layers: each family in its own file. A layer is built from its spec for a
+//! maximum batch size; it allocates its output and output-gradient buffers once,
+//! owns indices into the model's parameter list, and calls the backend.
+//!
+//! Forward saves what backward needs (pool argmax, BN batch statistics); backward
+//! receives the gradient of the layer's output (which it may modify in place) and
+//! writes the gradient of its input and of its parameters.
+
+pub mod conv;
+pub mod dense;
+pub mod norm;
+pub mod pool;
+pub mod simple;
+
+use crate::backend::ops::Backend;
+use crate::error::Result;
+use crate::spec::Shape;
+
+/// One parameter tensor with its gradient and optimiser state.
+pub struct Param<B: Backend> {
+    pub name: String,
+    pub len: usize,
+    pub value: B::Buf,
+    /// None for non-trainable state (BN's moving mean and variance).
+    pub grad: Option<(B::Buf, B::Buf, B::Buf)>,
+}
+
+/// What a layer gets when it runs.
+pub struct Pass<'a, B: Backend> {
+    pub be: &'a B,
+    pub params: &'a [Param<B>],
+    /// Instances in this batch (≤ the batch the model was built for).
+    pub n: usize,
+    pub train: bool,
+    /// Per-step seed for dropout masks.
+    pub seed: u32,
+}
+
+impl<B: Backend> Pass<'_, B> {
+    pub fn value(&self, i: usize) -> &B::Buf {
+        &self.params[i].value
+    }
+    pub fn grad(&self, i: usize) -> &B::Buf {
+        &self.params[i].grad.as_ref().expect("trainable parameter has a gradient").0
+    }
+}
+
+/// A layer's op: what `forward` and `backward` do between input and output.
+pub trait Op<B: Backend> {
+    fn forward(&mut self, p: &Pass<B>, x: &B::Buf, out: &B::Buf) -> Result<()>;
+    /// `dx` is None for the first layer (no one needs the input's gradient).
+    fn backward(&mut self, p: &Pass<B>, x: &B::Buf, out: &B::Buf, dout: &B::Buf, dx: Option<&B::Buf>) -> Result<()>;
+    /// Bytes of extra buffers this op holds (saved statistics, argmax, intermediates).
+    fn workspace_bytes(&self) -> u64 {
+        0
+    }
+}
+
+pub struct Node<B: Backend> {
+    pub name: String,
+    pub type_name: &'static str,
+    pub input: Shape,
+    pub output: Shape,
+    pub op: Box<dyn Op<B>>,
+    /// [batch, output] values and their gradient.
+    pub out: B::Buf,
+    pub dout: B::Buf,
+}
+
+/// Allocates a parameter (and, when trainable, its gradient and two state buffers).
+pub fn param<B: Backend>(be: &B, params: &mut Vec<Param<B>>, name: String, init: &[f32], trainable: bool) -> usize {
+    let value = be.alloc(init.len());
+    be.write(&value, init);
+    let grad = trainable.then(|| (be.alloc(init.len()), be.alloc(init.len()), be.alloc(init.len())));
+    params.push(Param { name, len: init.len(), value, grad });
+    params.len() - 1
+}
+
+/// Keras's glorot_uniform: U(−l, l) with l = sqrt(6 / (fan_in + fan_out)).
+pub fn glorot(stream: &mut crate::backend::cpu::rng::Stream, len: usize, fan_in: usize, fan_out: usize) -> Vec<f32> {
+    let limit = (6.0 / (fan_in + fan_out) as f32).sqrt();
+    (0..len).map(|_| stream.symmetric(limit)).collect()
+}

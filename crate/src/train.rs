@@ -1,0 +1,102 @@
+//! Training loops over an in-memory data set (u8 images, scaled to [0, 1]).
+
+use crate::backend::cpu::rng::Stream;
+use crate::backend::ops::{Backend, OptimStep};
+use crate::error::{Error, Result};
+use crate::model::Model;
+
+/// Images as stored (u8, `per` values each) with their labels.
+pub struct Dataset<'a> {
+    pub pixels: &'a [u8],
+    pub labels: &'a [u8],
+    pub per: usize,
+}
+
+impl Dataset<'_> {
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+    fn check(&self, per: usize) -> Result<()> {
+        if self.per != per || self.pixels.len() != self.labels.len() * per {
+            return Err(Error::Invalid(format!(
+                "data set holds {} values for {} labels at {} values each, but the model takes {per} values per instance",
+                self.pixels.len(),
+                self.labels.len(),
+                self.per
+            )));
+        }
+        Ok(())
+    }
+    fn batch(&self, idx: &[usize]) -> (Vec<f32>, Vec<u8>) {
+        let mut x = Vec::with_capacity(idx.len() * self.per);
+        for &i in idx {
+            x.extend(self.pixels[i * self.per..(i + 1) * self.per].iter().map(|&p| p as f32 * (1.0 / 255.0)));
+        }
+        (x, idx.iter().map(|&i| self.labels[i]).collect())
+    }
+}
+
+/// The order of one epoch: a seeded Fisher–Yates shuffle.
+pub fn shuffled(len: usize, seed: u32) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..len).collect();
+    let mut s = Stream::new(seed);
+    for i in (1..len).rev() {
+        let j = ((s.next_f32() * (i + 1) as f32) as usize).min(i);
+        order.swap(i, j);
+    }
+    order
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct EpochStats {
+    pub loss: f32,
+    pub accuracy: f32,
+    pub images_per_sec: f64,
+}
+
+/// One pass over `data` in shuffled batches of the model's batch size.
+pub async fn train_epoch<B: Backend>(model: &mut Model<B>, data: &Dataset<'_>, step: impl Fn(usize) -> OptimStep, seed: u32) -> Result<EpochStats> {
+    data.check(model.spec.input.elements())?;
+    let t0 = now();
+    let order = shuffled(data.len(), seed);
+    model.take_metrics(1).await?;
+    for (b, chunk) in order.chunks(model.max_batch).enumerate() {
+        let (x, y) = data.batch(chunk);
+        model.train_step(&x, &y, step(b))?;
+    }
+    let (loss, accuracy) = model.take_metrics(data.len()).await?;
+    Ok(EpochStats { loss, accuracy, images_per_sec: data.len() as f64 / (now() - t0).max(1e-9) })
+}
+
+/// Accuracy and the predicted class of every instance.
+pub async fn evaluate<B: Backend>(model: &mut Model<B>, data: &Dataset<'_>) -> Result<(f32, Vec<u8>)> {
+    data.check(model.spec.input.elements())?;
+    let idx: Vec<usize> = (0..data.len()).collect();
+    let mut predicted = Vec::with_capacity(data.len());
+    let mut correct = 0;
+    for chunk in idx.chunks(model.max_batch) {
+        let (x, y) = data.batch(chunk);
+        model.set_input(&x)?;
+        let probs = model.predict(chunk.len()).await?;
+        for (row, &label) in probs.chunks(model.classes).zip(&y) {
+            let arg = row.iter().enumerate().fold((0, f32::MIN), |b, (j, &v)| if v > b.1 { (j, v) } else { b }).0;
+            correct += (arg == label as usize) as usize;
+            predicted.push(arg as u8);
+        }
+    }
+    Ok((correct as f32 / data.len().max(1) as f32, predicted))
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn now() -> f64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn now() -> f64 {
+    js_sys::Date::now() / 1000.0
+}
