@@ -37,6 +37,22 @@ fn seed_001_on_cpu_learns_mnist() {
 }
 
 #[test]
+fn seed_001_on_gpu_learns_mnist() {
+    let Some(ctx) = common::gpu() else { return };
+    let gpu = convplay::backend::gpu::backend::Gpu::new(std::rc::Rc::new(ctx));
+    let (train_x, train_y) = mnist("train", 2000);
+    let (test_x, test_y) = mnist("t10k", 1000);
+    let spec = preset("seed-001").unwrap();
+    let mut model = Model::new(gpu, &spec, 16, 1).unwrap();
+    let train = Dataset { pixels: &train_x, labels: &train_y, per: 784 };
+    let test = Dataset { pixels: &test_x, labels: &test_y, per: 784 };
+    let stats = pollster::block_on(train_epoch(&mut model, &train, |_| adam(3e-3), 7)).unwrap();
+    let (acc, _) = pollster::block_on(evaluate(&mut model, &test)).unwrap();
+    eprintln!("gpu seed-001: train loss {:.3}, train acc {:.3}, test acc {acc:.3}, {:.0} img/s", stats.loss, stats.accuracy, stats.images_per_sec);
+    assert!(acc > 0.90, "test accuracy {acc}");
+}
+
+#[test]
 fn one_step_raises_the_true_class_probability() {
     let (x, y) = mnist("train", 8);
     let spec = preset("seed-004").unwrap();

@@ -9,7 +9,9 @@ use crate::error::{Error, Result};
 use std::sync::Arc;
 use wgpu::util::DeviceExt;
 
-const SMOKE_WGSL: &str = include_str!("../../../shaders/smoke.wgsl");
+pub mod backend;
+
+const SMOKE_WGSL: &str = include_str!("../../../../shaders/smoke.wgsl");
 const SMOKE_WORKGROUP: u32 = 64;
 
 pub struct GpuContext {

@@ -1,0 +1,118 @@
+// eltwise.wgsl — element-wise kernels: activations (forward in place, backward from
+// the output y), inverted dropout with a counter-based mask, copy, fill, add, and the
+// channel scale of squeeze-and-excitation.
+//
+// Bindings (group 0): 0 uniform P; 1 x (read); 2 y (read_write); 3 s (read, scale/add operand).
+// Dispatch: 1-D over p.len (softmax: over p.len / p.c rows) in workgroups of 256,
+// spread over x and y when there are more than 65,535 groups (see `index`).
+
+struct P {
+    len: u32, act: u32, c: u32, seed: u32,
+    alpha: f32, rate: f32, value: f32, hw: u32,
+    _0: u32, _1: u32, _2: u32, _3: u32,
+    _4: u32, _5: u32, _6: u32, _7: u32,
+    _8: u32, _9: u32, _10: u32, _11: u32,
+    _12: u32, _13: u32, _14: u32, _15: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@group(0) @binding(3) var<storage, read> s: array<f32>;
+
+fn index(wid: vec3<u32>, lid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+    return (wid.y * nwg.x + wid.x) * 256u + lid.x;
+}
+
+// Activation codes: 0 linear, 1 relu, 2 relu6, 3 leaky relu (alpha), 4 sigmoid, 5 tanh, 6 softmax.
+fn act_fwd(v: f32) -> f32 {
+    switch p.act {
+        case 1u: { return max(v, 0.0); }
+        case 2u: { return clamp(v, 0.0, 6.0); }
+        case 3u: { return select(v, v * p.alpha, v < 0.0); }
+        case 4u: { return 1.0 / (1.0 + exp(-v)); }
+        case 5u: { return tanh(v); }
+        default: { return v; }
+    }
+}
+
+fn act_grad(out: f32) -> f32 {
+    switch p.act {
+        case 1u: { return select(0.0, 1.0, out > 0.0); }
+        case 2u: { return select(0.0, 1.0, out > 0.0 && out < 6.0); }
+        case 3u: { return select(p.alpha, 1.0, out > 0.0); }
+        case 4u: { return out * (1.0 - out); }
+        case 5u: { return 1.0 - out * out; }
+        default: { return 1.0; }
+    }
+}
+
+// y ← f(y), in place.
+@compute @workgroup_size(256)
+fn act_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = index(wid, lid, nwg);
+    if (i >= p.len) { return; }
+    y[i] = act_fwd(y[i]);
+}
+
+// y (the gradient) ← y · f′, with f′ from the forward output x.
+@compute @workgroup_size(256)
+fn act_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = index(wid, lid, nwg);
+    if (i >= p.len) { return; }
+    y[i] = y[i] * act_grad(x[i]);
+}
+
+// Softmax over each row of p.c values of y, in place; one invocation per row.
+@compute @workgroup_size(256)
+fn softmax_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let r = index(wid, lid, nwg);
+    if (r * p.c >= p.len) { return; }
+    let o = r * p.c;
+    var m = y[o];
+    for (var j = 1u; j < p.c; j = j + 1u) { m = max(m, y[o + j]); }
+    var sum = 0.0;
+    for (var j = 0u; j < p.c; j = j + 1u) { let e = exp(y[o + j] - m); y[o + j] = e; sum = sum + e; }
+    for (var j = 0u; j < p.c; j = j + 1u) { y[o + j] = y[o + j] / sum; }
+}
+
+// dy ← out · (dy − Σ dy·out) per row; x holds the softmax output.
+@compute @workgroup_size(256)
+fn softmax_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let r = index(wid, lid, nwg);
+    if (r * p.c >= p.len) { return; }
+    let o = r * p.c;
+    var dot = 0.0;
+    for (var j = 0u; j < p.c; j = j + 1u) { dot = dot + y[o + j] * x[o + j]; }
+    for (var j = 0u; j < p.c; j = j + 1u) { y[o + j] = x[o + j] * (y[o + j] - dot); }
+}
+
+// The PCG hash (as in crate/src/backend/cpu/rng.rs): the same mask on GPU and CPU.
+fn pcg(v: u32) -> u32 {
+    let state = v * 747796405u + 2891336453u;
+    let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
+    return (word >> 22u) ^ word;
+}
+
+// y = x · mask / (1 − rate), mask = [uniform(seed, i) ≥ rate]. Backward is the same op on dy.
+@compute @workgroup_size(256)
+fn dropout(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = index(wid, lid, nwg);
+    if (i >= p.len) { return; }
+    let u = f32(pcg(i ^ pcg(p.seed)) >> 8u) * (1.0 / 16777216.0);
+    y[i] = select(0.0, x[i] / (1.0 - p.rate), u >= p.rate);
+}
+
+@compute @workgroup_size(256)
+fn copy(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = index(wid, lid, nwg);
+    if (i >= p.len) { return; }
+    y[i] = x[i];
+}
+
+@compute @workgroup_size(256)
+fn fill(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = index(wid, lid, nwg);
+    if (i >= p.len) { return; }
+    y[i] = p.value;
+}

@@ -1,0 +1,57 @@
+// lrn.wgsl — local response normalisation across channels (AlexNet; TensorFlow's
+// depth_radius r, bias, alpha, beta), forward and backward, one invocation per element.
+//   out[i] = x[i] · d[i]^−β,  d[j] = bias + α · Σ_{|k−j| ≤ r} x[k]²
+//   dx[i]  = dy[i] · d[i]^−β − 2αβ · x[i] · Σ_{|j−i| ≤ r} dy[j] · x[j] · d[j]^(−β−1)
+//
+// Bindings (group 0): 0 uniform P; 1 x (read); 2 dy (read, backward); 3 y: out or dx (read_write).
+// Dispatch: 1-D over p.len in workgroups of 256.
+
+struct P {
+    len: u32, c: u32, r: u32, bias: f32,
+    alpha: f32, beta: f32, _0: u32, _1: u32,
+    _2: u32, _3: u32, _4: u32, _5: u32,
+    _6: u32, _7: u32, _8: u32, _9: u32,
+    _10: u32, _11: u32, _12: u32, _13: u32,
+    _14: u32, _15: u32, _16: u32, _17: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> dy: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+
+fn index(wid: vec3<u32>, lid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+    return (wid.y * nwg.x + wid.x) * 256u + lid.x;
+}
+
+// d for channel j of the row starting at `row`.
+fn denom(row: u32, j: u32) -> f32 {
+    let lo = select(0u, j - p.r, j >= p.r);
+    let hi = min(j + p.r, p.c - 1u);
+    var s = 0.0;
+    for (var k = lo; k <= hi; k = k + 1u) { let v = x[row + k]; s = s + v * v; }
+    return p.bias + p.alpha * s;
+}
+
+@compute @workgroup_size(256)
+fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = index(wid, lid, nwg);
+    if (i >= p.len) { return; }
+    let j = i % p.c;
+    y[i] = x[i] * pow(denom(i - j, j), -p.beta);
+}
+
+@compute @workgroup_size(256)
+fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = index(wid, lid, nwg);
+    if (i >= p.len) { return; }
+    let j = i % p.c;
+    let row = i - j;
+    let lo = select(0u, j - p.r, j >= p.r);
+    let hi = min(j + p.r, p.c - 1u);
+    var cross = 0.0;
+    for (var k = lo; k <= hi; k = k + 1u) {
+        cross = cross + dy[row + k] * x[row + k] * pow(denom(row, k), -p.beta - 1.0);
+    }
+    y[i] = dy[i] * pow(denom(row, j), -p.beta) - 2.0 * p.alpha * p.beta * x[i] * cross;
+}
