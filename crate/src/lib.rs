@@ -2,6 +2,8 @@
 //! wasm-bindgen surface lives in `web/` and is compiled on wasm32 only.
 
 pub mod backend;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod bench;
 pub mod data;
 pub mod error;
 pub mod layers;

@@ -39,6 +39,40 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Train a preset or spec on MNIST and report loss, accuracy and speed per epoch.
+    Train {
+        /// A preset name or a spec file.
+        #[arg(long, default_value = "seed-001")]
+        spec: String,
+        #[arg(long, default_value = "auto")]
+        backend: String,
+        #[arg(long, default_value_t = 1)]
+        epochs: usize,
+        #[arg(long, default_value_t = 64)]
+        batch: usize,
+        /// Adam learning rate.
+        #[arg(long, default_value_t = 1e-3)]
+        lr: f32,
+        /// Use only the first N training images (0: all 60,000).
+        #[arg(long, default_value_t = 0)]
+        train_limit: usize,
+        /// Use only the first N test images (0: all 10,000).
+        #[arg(long, default_value_t = 0)]
+        test_limit: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u32,
+        #[arg(long, default_value = "www/public/data/mnist")]
+        data: PathBuf,
+    },
+    /// Kernel GFLOP/s and training img/s (seed-004, batch 128) on the CPU and GPU backends.
+    Bench {
+        /// Training steps to time per backend.
+        #[arg(long, default_value_t = 5)]
+        steps: usize,
+        /// Skip the GPU.
+        #[arg(long)]
+        cpu_only: bool,
+    },
     /// Read the four MNIST IDX files in a folder and print what they hold.
     Mnist {
         /// Folder holding train-images-idx3-ubyte.gz and the three others.
@@ -86,18 +120,23 @@ fn run(cli: Cli) -> convplay::Result<()> {
             if batch == 0 {
                 return Err(convplay::Error::Invalid("--batch 0: use a batch of at least 1".into()));
             }
-            let text = if std::path::Path::new(&spec).exists() || spec.ends_with(".json") {
-                String::from_utf8_lossy(&convplay::data::idx::read_file(std::path::Path::new(&spec))?).into_owned()
-            } else {
-                convplay::presets::preset_json(&spec)?.to_string()
-            };
-            let summary = convplay::summary::summarize(&convplay::spec::parse(&text)?, batch);
+            let summary = convplay::summary::summarize(&load_spec(&spec)?, batch);
             if json {
                 println!("{}", serde_json::to_string_pretty(&summary).expect("summary serialises"));
             } else {
                 print!("{}", summary.to_text());
             }
         }
+        Command::Train { spec, backend, epochs, batch, lr, train_limit, test_limit, seed, data } => {
+            let spec = load_spec(&spec)?;
+            let engine = engine(&backend)?;
+            let info = engine.info();
+            match engine {
+                Engine::Gpu(ctx) => train(convplay::backend::gpu::backend::Gpu::new(std::rc::Rc::new(ctx)), &spec, &info, epochs, batch, lr, (train_limit, test_limit), seed, &data)?,
+                Engine::Cpu { .. } => train(convplay::backend::cpu::backend::Cpu::new(), &spec, &info, epochs, batch, lr, (train_limit, test_limit), seed, &data)?,
+            }
+        }
+        Command::Bench { steps, cpu_only } => bench(steps, cpu_only)?,
         Command::Mnist { dir } => {
             use convplay::data::idx::{read_file, read_images, read_labels};
             for (images, labels) in [
@@ -111,6 +150,100 @@ fn run(cli: Cli) -> convplay::Result<()> {
                 println!("{images}: {} images of {}×{}; labels per class {counts:?}; first label {}", im.count, im.rows, im.cols, lb.labels[0]);
             }
         }
+    }
+    Ok(())
+}
+
+fn load_spec(spec: &str) -> convplay::Result<convplay::spec::ModelSpec> {
+    let text = if std::path::Path::new(spec).exists() || spec.ends_with(".json") {
+        String::from_utf8_lossy(&convplay::data::idx::read_file(std::path::Path::new(spec))?).into_owned()
+    } else {
+        convplay::presets::preset_json(spec)?.to_string()
+    };
+    convplay::spec::parse(&text)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn train<B: convplay::backend::ops::Backend>(
+    be: B,
+    spec: &convplay::spec::ModelSpec,
+    info: &convplay::EngineInfo,
+    epochs: usize,
+    batch: usize,
+    lr: f32,
+    (train_limit, test_limit): (usize, usize),
+    seed: u32,
+    data: &std::path::Path,
+) -> convplay::Result<()> {
+    use convplay::data::idx::{read_file, read_images, read_labels};
+    use convplay::train::{evaluate, train_epoch, Dataset};
+    let load = |split: &str, limit: usize| -> convplay::Result<(Vec<u8>, Vec<u8>)> {
+        let im = read_images(&read_file(&data.join(format!("{split}-images-idx3-ubyte.gz")))?)?;
+        let lb = read_labels(&read_file(&data.join(format!("{split}-labels-idx1-ubyte.gz")))?)?;
+        let n = if limit == 0 { im.count } else { limit.min(im.count) };
+        Ok((im.pixels[..n * 784].to_vec(), lb.labels[..n].to_vec()))
+    };
+    let (tx, ty) = load("train", train_limit)?;
+    let (vx, vy) = load("t10k", test_limit)?;
+    let mut model = convplay::model::Model::new(be, spec, batch, seed)?;
+    println!(
+        "training {} ({} params) on {} ({}), batch {batch}, Adam lr {lr}, {} train / {} test images",
+        spec.name,
+        model.param_count(),
+        info.api,
+        info.adapter,
+        ty.len(),
+        vy.len()
+    );
+    let train = Dataset { pixels: &tx, labels: &ty, per: 784 };
+    let test = Dataset { pixels: &vx, labels: &vy, per: 784 };
+    let step = convplay::backend::ops::OptimStep::Adam { lr, beta1: 0.9, beta2: 0.999, eps: 1e-7, t: 0, weight_decay: 0.0, decoupled: false };
+    for epoch in 1..=epochs {
+        let s = pollster::block_on(train_epoch(&mut model, &train, |_| step, seed.wrapping_add(epoch as u32)))?;
+        let (acc, _) = pollster::block_on(evaluate(&mut model, &test))?;
+        println!(
+            "epoch {epoch}: loss {:.4}, train accuracy {:.2}%, test accuracy {:.2}%, {:.0} img/s",
+            s.loss,
+            100.0 * s.accuracy,
+            100.0 * acc,
+            s.images_per_sec
+        );
+    }
+    Ok(())
+}
+
+fn bench(steps: usize, cpu_only: bool) -> convplay::Result<()> {
+    use convplay::backend::cpu::backend::Cpu;
+    use convplay::backend::gpu::backend::Gpu;
+    let spec = convplay::presets::preset("seed-004")?;
+    let cpu = Cpu::new();
+    let cpu_k = pollster::block_on(convplay::bench::kernels(&cpu, 2))?;
+    let cpu_t = pollster::block_on(convplay::bench::train_steps(Cpu::new(), &spec, 128, steps))?;
+    let gpu = if cpu_only {
+        None
+    } else {
+        let ctx = pollster::block_on(convplay::backend::gpu::GpuContext::new())?;
+        let name = format!("{} ({:?})", ctx.adapter_info.name, ctx.adapter_info.backend);
+        let ctx = std::rc::Rc::new(ctx);
+        let g = Gpu::new(ctx.clone());
+        let k = pollster::block_on(convplay::bench::kernels(&g, 10))?;
+        let t = pollster::block_on(convplay::bench::train_steps(Gpu::new(ctx), &spec, 128, steps))?;
+        Some((name, k, t))
+    };
+    println!("| kernel | CPU GFLOP/s | GPU GFLOP/s | GPU / CPU |");
+    println!("|---|---:|---:|---:|");
+    for (i, k) in cpu_k.iter().enumerate() {
+        match &gpu {
+            Some((_, gk, _)) => println!("| {} | {:.2} | {:.2} | {:.1}× |", k.name, k.gflops(), gk[i].gflops(), gk[i].gflops() / k.gflops()),
+            None => println!("| {} | {:.2} | – | – |", k.name, k.gflops()),
+        }
+    }
+    println!();
+    println!("| training step, seed-004, batch 128 | img/s |");
+    println!("|---|---:|");
+    println!("| CPU backend (reference kernels) | {cpu_t:.1} |");
+    if let Some((name, _, t)) = &gpu {
+        println!("| GPU backend: {name} | {t:.1} ({:.1}× CPU) |", t / cpu_t);
     }
     Ok(())
 }
