@@ -19,6 +19,9 @@ pub struct Model<B: Backend> {
     pub max_batch: usize,
     pub classes: usize,
     input: B::Buf,
+    /// Two gradient buffers of the largest layer output, used in turn by backward:
+    /// layer i reads its output gradient from one and writes its input gradient to the other.
+    grads: [B::Buf; 2],
     labels: B::Idx,
     /// [Σ loss, correct] accumulated on the device since the last `take_metrics`.
     metrics: B::Buf,
@@ -109,7 +112,7 @@ impl<B: Backend> Model<B> {
                 }
             };
             let len = max_batch * out_shape.elements();
-            nodes.push(Node { name: layer.name.clone(), type_name: layer.kind.type_name(), input: shape, output: out_shape, op, out: be.alloc(len), dout: be.alloc(len) });
+            nodes.push(Node { name: layer.name.clone(), type_name: layer.kind.type_name(), input: shape, output: out_shape, op, out: be.alloc(len) });
             shape = out_shape;
         }
         let classes = match shape {
@@ -122,9 +125,11 @@ impl<B: Backend> Model<B> {
             }
         };
         let input = be.alloc(max_batch * spec.input.elements());
+        let largest = nodes.iter().map(|n| n.output.elements()).max().unwrap_or(1);
+        let grads = [be.alloc(max_batch * largest), be.alloc(max_batch * largest)];
         let labels = be.alloc_idx(max_batch);
         let metrics = be.alloc(2);
-        Ok(Model { be, spec: spec.clone(), nodes, params, max_batch, classes, input, labels, metrics, steps: 0, seed })
+        Ok(Model { be, spec: spec.clone(), nodes, params, max_batch, classes, input, grads, labels, metrics, steps: 0, seed })
     }
 
     fn check_batch(&self, n: usize, what: &str) -> Result<()> {
@@ -190,16 +195,18 @@ impl<B: Backend> Model<B> {
         let seed = pcg_hash(self.seed ^ pcg_hash(self.steps));
         self.forward(n, true, seed)?;
         let last = self.nodes.last().expect("a model has layers");
-        self.be.softmax_xent(n, self.classes, &last.out, &self.labels, &last.dout, &self.metrics);
+        let layers = self.nodes.len();
+        self.be.softmax_xent(n, self.classes, &last.out, &self.labels, &self.grads[0], &self.metrics);
         let pass = Pass { be: &self.be, params: &self.params, n, train: true, seed };
-        for i in (0..self.nodes.len()).rev() {
+        for i in (0..layers).rev() {
             let (before, rest) = self.nodes.split_at_mut(i);
+            let dout = &self.grads[(layers - 1 - i) % 2];
             let (x, dx) = match before.last() {
-                Some(p) => (&p.out, Some(&p.dout)),
+                Some(p) => (&p.out, Some(&self.grads[(layers - i) % 2])),
                 None => (&self.input, None),
             };
             let node = &mut rest[0];
-            node.op.backward(&pass, x, &node.out, &node.dout, dx)?;
+            node.op.backward(&pass, x, &node.out, dout, dx)?;
         }
         let step = match step {
             OptimStep::Adam { lr, beta1, beta2, eps, weight_decay, decoupled, .. } => OptimStep::Adam { lr, beta1, beta2, eps, t: self.steps, weight_decay, decoupled },

@@ -75,6 +75,14 @@ pub struct Training {
     /// The same with f16 activations (parameters, gradients and state stay f32).
     pub activations_f16: Bytes,
     pub total_adam_f16: Bytes,
+    /// What ConvPlay's engine adds on top: two gradient buffers of the largest output
+    /// (backward uses them in turn), each × batch, f32.
+    pub activation_gradients: Bytes,
+    /// Engine workspace: max-pool argmax (4 bytes per pooled output), BN batch statistics,
+    /// labels and metrics.
+    pub workspace: Bytes,
+    /// total_adam + activation_gradients + workspace: what the engine allocates with Adam.
+    pub engine_adam: Bytes,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -348,6 +356,19 @@ pub fn summarize(spec: &ModelSpec, batch: usize) -> Summary {
     let peak = walk.peak.0 * 4;
     let acts = (input_elems + walk.all_outputs) * batch as u64;
     let fb = acts * 4 + param_bytes;
+    let largest = walk.rows.iter().map(|r| r.output.elements() as u64).max().unwrap_or(0);
+    let act_grads = 2 * largest * batch as u64 * 4;
+    let workspace: u64 = walk
+        .rows
+        .iter()
+        .map(|r| match r.type_name {
+            "max_pool2d" => r.output.elements() as u64 * batch as u64 * 4,
+            "batch_norm" => 2 * r.output.channels() as u64 * 4,
+            _ => 0,
+        })
+        .sum::<u64>()
+        + batch as u64 * 4
+        + 8;
     Summary {
         name: spec.name.clone(),
         input: spec.input,
@@ -375,6 +396,9 @@ pub fn summarize(spec: &ModelSpec, batch: usize) -> Summary {
             total_adam: Bytes::new(fb + 3 * grad_bytes),
             activations_f16: Bytes::new(acts * 2),
             total_adam_f16: Bytes::new(acts * 2 + param_bytes + 3 * grad_bytes),
+            activation_gradients: Bytes::new(act_grads),
+            workspace: Bytes::new(workspace),
+            engine_adam: Bytes::new(fb + 3 * grad_bytes + act_grads + workspace),
         },
         rows: walk.rows,
     }
@@ -424,6 +448,7 @@ impl Summary {
         s += &format!("  + SGD momentum state       {}  → {}\n", fmt_bytes(&t.sgd_momentum_state), fmt_bytes(&t.total_sgd_momentum));
         s += &format!("  + Adam state (m, v)        {}  → {}\n", fmt_bytes(&t.adam_state), fmt_bytes(&t.total_adam));
         s += &format!("  with f16 activations       {}  → Adam total {}\n", fmt_bytes(&t.activations_f16), fmt_bytes(&t.total_adam_f16));
+        s += &format!("ConvPlay's engine with Adam also holds activation gradients {} and workspace {}: {}\n", fmt_bytes(&t.activation_gradients), fmt_bytes(&t.workspace), fmt_bytes(&t.engine_adam));
         s
     }
 }

@@ -88,3 +88,18 @@ fn bad_batches_are_errors() {
     let e = Model::new(Cpu::new(), &no_softmax, 4, 1).err().unwrap();
     assert!(e.message().starts_with("the model ends in 3 without a softmax"), "{e}");
 }
+
+/// The engine's real allocation for the MNIST presets at batch 128 equals the summary's
+/// estimate (activations, parameters, gradients, Adam state, activation gradients,
+/// workspace) within 1%: the estimate is what the engine does.
+#[test]
+fn measured_allocation_matches_the_training_estimate() {
+    for name in ["seed-001", "seed-004", "lenet-5", "mlp"] {
+        let spec = preset(name).unwrap();
+        let model = Model::new(Cpu::new(), &spec, 128, 1).unwrap();
+        let est = convplay::summary::summarize(&spec, 128).training;
+        let measured = model.allocated_bytes() as f64;
+        let want = est.engine_adam.bytes as f64;
+        assert!((measured - want).abs() / want < 0.01, "{name}: engine allocated {measured} bytes, estimate {want}");
+    }
+}

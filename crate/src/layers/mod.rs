@@ -62,9 +62,8 @@ pub struct Node<B: Backend> {
     pub input: Shape,
     pub output: Shape,
     pub op: Box<dyn Op<B>>,
-    /// [batch, output] values and their gradient.
+    /// [batch, output] values, kept from forward for backward.
     pub out: B::Buf,
-    pub dout: B::Buf,
 }
 
 /// Allocates a parameter (and, when trainable, its gradient and two state buffers).
