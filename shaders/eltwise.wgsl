@@ -2,7 +2,8 @@
 // the output y), inverted dropout with a counter-based mask, copy, fill, add, and the
 // channel scale of squeeze-and-excitation.
 //
-// Bindings (group 0): 0 uniform P; 1 x (read); 2 y (read_write); 3 s (read, scale/add operand).
+// Bindings (group 0): 0 uniform P; 1 x (read); 2 y (read_write); 3 s (read, channel scales);
+// 4 dy (read, scale_grad only).
 // Dispatch: 1-D over p.len (softmax: over p.len / p.c rows) in workgroups of 256,
 // spread over x and y when there are more than 65,535 groups (see `index`).
 
@@ -115,4 +116,56 @@ fn fill(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     let i = index(wid, lid, nwg);
     if (i >= p.len) { return; }
     y[i] = p.value;
+}
+
+// y += x.
+@compute @workgroup_size(256)
+fn add_into(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = index(wid, lid, nwg);
+    if (i >= p.len) { return; }
+    y[i] = y[i] + x[i];
+}
+
+// Concat: x = part [rows, p.c] → y = out [rows, p.hw] at channel offset p._0.
+@compute @workgroup_size(256)
+fn concat_part(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = index(wid, lid, nwg);
+    if (i >= p.len) { return; }
+    let r = i / p.c;
+    y[r * p.hw + p._0 + i % p.c] = x[i];
+}
+
+// Its gradient: x = dout [rows, p.hw] → y = part gradient [rows, p.c].
+@compute @workgroup_size(256)
+fn split_part(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = index(wid, lid, nwg);
+    if (i >= p.len) { return; }
+    let r = i / p.c;
+    y[i] = x[r * p.hw + p._0 + i % p.c];
+}
+
+// y[b, q, c] = x[b, q, c] · s[b, c] with p.hw positions per instance and p.c channels.
+@compute @workgroup_size(256)
+fn scale_channels(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = index(wid, lid, nwg);
+    if (i >= p.len) { return; }
+    let b = i / (p.hw * p.c);
+    y[i] = x[i] * s[b * p.c + i % p.c];
+}
+
+@group(0) @binding(4) var<storage, read> dy: array<f32>;
+
+// ds[b, c] = Σ_q dy[b, q, c] · x[b, q, c]; one invocation per (b, c).
+@compute @workgroup_size(256)
+fn scale_grad(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let o = index(wid, lid, nwg);
+    if (o >= p.len) { return; }
+    let b = o / p.c;
+    let ch = o % p.c;
+    var acc = 0.0;
+    for (var q = 0u; q < p.hw; q = q + 1u) {
+        let i = (b * p.hw + q) * p.c + ch;
+        acc = acc + dy[i] * x[i];
+    }
+    y[o] = acc;
 }

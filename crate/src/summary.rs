@@ -79,7 +79,7 @@ pub struct Training {
     /// (backward uses them in turn), each × batch, f32.
     pub activation_gradients: Bytes,
     /// Engine workspace: max-pool argmax (4 bytes per pooled output), BN batch statistics,
-    /// labels and metrics.
+    /// labels, the loss gradient and metrics.
     pub workspace: Bytes,
     /// total_adam + activation_gradients + workspace: what the engine allocates with Adam.
     pub engine_adam: Bytes,
@@ -368,6 +368,7 @@ pub fn summarize(spec: &ModelSpec, batch: usize) -> Summary {
         })
         .sum::<u64>()
         + batch as u64 * 4
+        + batch as u64 * 4 * walk.rows.last().map_or(0, |r| r.output.elements() as u64)
         + 8;
     Summary {
         name: spec.name.clone(),

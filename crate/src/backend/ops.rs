@@ -92,4 +92,14 @@ pub trait Backend: 'static {
     fn optim_step(&self, step: OptimStep, len: usize, w: &Self::Buf, g: &Self::Buf, m: &Self::Buf, v: &Self::Buf);
 
     fn copy(&self, src: &Self::Buf, dst: &Self::Buf, len: usize);
+
+    /// dst += src (residual add; summing gradients). dst and src are different buffers.
+    fn add_into(&self, dst: &Self::Buf, src: &Self::Buf, len: usize);
+    /// Copies part [rows, c_part] into out [rows, c_total] at channel `offset` (concat), or,
+    /// with `split`, the other way (the gradient of concat).
+    fn concat_part(&self, split: bool, rows: usize, c_part: usize, c_total: usize, offset: usize, part: &Self::Buf, out: &Self::Buf);
+    /// out[b, p, c] = x[b, p, c] · s[b, c]   (squeeze-and-excitation).
+    fn scale_channels(&self, n: usize, hw: usize, c: usize, x: &Self::Buf, s: &Self::Buf, out: &Self::Buf);
+    /// dx = dy · s; ds[b, c] = Σ_p dy · x.
+    fn scale_channels_backward(&self, n: usize, hw: usize, c: usize, x: &Self::Buf, s: &Self::Buf, dy: &Self::Buf, dx: &Self::Buf, ds: &Self::Buf);
 }

@@ -6,6 +6,8 @@
 //! receives the gradient of the layer's output (which it may modify in place) and
 //! writes the gradient of its input and of its parameters.
 
+pub mod block;
+pub mod build;
 pub mod conv;
 pub mod dense;
 pub mod norm;

@@ -1,7 +1,7 @@
 //! The CPU backend behind the `Backend` trait: runs each op at once with the
 //! reference functions.
 
-use super::{act, conv, dense, loss, norm, pool, rng};
+use super::{act, conv, dense, loss, misc, norm, pool, rng};
 use crate::backend::geom::Window;
 use crate::backend::ops::{Backend, BnDims, OptimStep};
 use crate::error::Result;
@@ -79,7 +79,7 @@ impl Backend for Cpu {
         if let Some(d) = dbb.as_deref_mut() {
             zero(d);
         }
-        conv::conv2d_backward(g, &x.borrow(), &w.borrow(), &dout.borrow(), dxs, &mut dwb, dbb.as_deref_mut().map(|v| &mut v[..]));
+        conv::conv2d_backward(g, &x.borrow(), &w.borrow(), &dout.borrow()[..g.output_len()], dxs, &mut dwb, dbb.as_deref_mut().map(|v| &mut v[..]));
     }
     fn depthwise_forward(&self, g: &Window, x: &Buf, w: &Buf, b: Option<&Buf>, out: &Buf) {
         let bb = b.map(|b| b.borrow());
@@ -101,7 +101,7 @@ impl Backend for Cpu {
         if let Some(d) = dbb.as_deref_mut() {
             zero(d);
         }
-        conv::depthwise_backward(g, &x.borrow(), &w.borrow(), &dout.borrow(), dxs, &mut dwb, dbb.as_deref_mut().map(|v| &mut v[..]));
+        conv::depthwise_backward(g, &x.borrow(), &w.borrow(), &dout.borrow()[..g.output_len()], dxs, &mut dwb, dbb.as_deref_mut().map(|v| &mut v[..]));
     }
 
     fn max_pool_forward(&self, g: &Window, x: &Buf, out: &Buf, argmax: &Idx) {
@@ -145,7 +145,7 @@ impl Backend for Cpu {
         if let Some(d) = dbb.as_deref_mut() {
             zero(d);
         }
-        dense::dense_backward(n, k, m, &x.borrow(), &w.borrow(), &dout.borrow(), dxs, &mut dwb, dbb.as_deref_mut().map(|v| &mut v[..]));
+        dense::dense_backward(n, k, m, &x.borrow(), &w.borrow(), &dout.borrow()[..n * m], dxs, &mut dwb, dbb.as_deref_mut().map(|v| &mut v[..]));
     }
 
     fn activation_forward(&self, a: Activation, channels: usize, len: usize, y: &Buf) {
@@ -224,5 +224,30 @@ impl Backend for Cpu {
             return;
         }
         dst.borrow_mut()[..len].copy_from_slice(&src.borrow()[..len]);
+    }
+
+    fn add_into(&self, dst: &Buf, src: &Buf, len: usize) {
+        let (mut d, s) = (dst.borrow_mut(), src.borrow());
+        for i in 0..len {
+            d[i] += s[i];
+        }
+    }
+    fn concat_part(&self, split: bool, rows: usize, c_part: usize, c_total: usize, offset: usize, part: &Buf, out: &Buf) {
+        let (mut p, mut o) = (part.borrow_mut(), out.borrow_mut());
+        for r in 0..rows {
+            let (pr, or) = (r * c_part, r * c_total + offset);
+            if split {
+                p[pr..pr + c_part].copy_from_slice(&o[or..or + c_part]);
+            } else {
+                o[or..or + c_part].copy_from_slice(&p[pr..pr + c_part]);
+            }
+        }
+    }
+    fn scale_channels(&self, n: usize, hw: usize, c: usize, x: &Buf, s: &Buf, out: &Buf) {
+        misc::scale_channels(n, hw, c, &x.borrow()[..n * hw * c], &s.borrow()[..n * c], &mut out.borrow_mut()[..n * hw * c]);
+    }
+    fn scale_channels_backward(&self, n: usize, hw: usize, c: usize, x: &Buf, s: &Buf, dy: &Buf, dx: &Buf, ds: &Buf) {
+        let len = n * hw * c;
+        misc::scale_channels_backward(n, hw, c, &x.borrow()[..len], &s.borrow()[..n * c], &dy.borrow()[..len], &mut dx.borrow_mut()[..len], &mut ds.borrow_mut()[..n * c]);
     }
 }

@@ -405,4 +405,30 @@ impl Backend for Gpu {
         let enc = enc.get_or_insert_with(|| self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("step") }));
         enc.copy_buffer_to_buffer(src, 0, dst, 0, 4 * len as u64);
     }
+
+    fn add_into(&self, dst: &wgpu::Buffer, src: &wgpu::Buffer, len: usize) {
+        self.dispatch("eltwise", "add_into", params(&[len as u32]), &[(1, src), (2, dst)], Self::groups1d(len));
+    }
+    fn concat_part(&self, split: bool, rows: usize, c_part: usize, c_total: usize, offset: usize, part: &wgpu::Buffer, out: &wgpu::Buffer) {
+        let len = rows * c_part;
+        // eltwise P: len, act, c (= c_part), seed, alpha, rate, value, hw (= c_total), _0 (= offset)
+        let p = params(&[len as u32, 0, c_part as u32, 0, 0, 0, 0, c_total as u32, offset as u32]);
+        if split {
+            self.dispatch("eltwise", "split_part", p, &[(1, out), (2, part)], Self::groups1d(len));
+        } else {
+            self.dispatch("eltwise", "concat_part", p, &[(1, part), (2, out)], Self::groups1d(len));
+        }
+    }
+    fn scale_channels(&self, n: usize, hw: usize, c: usize, x: &wgpu::Buffer, s: &wgpu::Buffer, out: &wgpu::Buffer) {
+        let len = n * hw * c;
+        let p = params(&[len as u32, 0, c as u32, 0, 0, 0, 0, hw as u32]);
+        self.dispatch("eltwise", "scale_channels", p, &[(1, x), (2, out), (3, s)], Self::groups1d(len));
+    }
+    fn scale_channels_backward(&self, n: usize, hw: usize, c: usize, x: &wgpu::Buffer, s: &wgpu::Buffer, dy: &wgpu::Buffer, dx: &wgpu::Buffer, ds: &wgpu::Buffer) {
+        let len = n * hw * c;
+        let p = params(&[len as u32, 0, c as u32, 0, 0, 0, 0, hw as u32]);
+        self.dispatch("eltwise", "scale_channels", p, &[(1, dy), (2, dx), (3, s)], Self::groups1d(len));
+        let p2 = params(&[(n * c) as u32, 0, c as u32, 0, 0, 0, 0, hw as u32]);
+        self.dispatch("eltwise", "scale_grad", p2, &[(1, x), (2, ds), (4, dy)], Self::groups1d(n * c));
+    }
 }

@@ -1,0 +1,178 @@
+//! Builds the layers of a spec (recursively for blocks) on a backend.
+
+use super::block::{Concat, Residual, Sequence, SqueezeExcite};
+use super::{conv, dense, norm, pool, simple, Node, Op, Param};
+use crate::backend::cpu::rng::{pcg_hash, Stream};
+use crate::backend::ops::Backend;
+use crate::error::Result;
+use crate::spec::{conv_out, Activation, Layer, LayerKind, Padding, Shape};
+
+pub struct Builder<'a, B: Backend> {
+    pub be: &'a B,
+    pub params: &'a mut Vec<Param<B>>,
+    pub stream: Stream,
+    pub max_batch: usize,
+    /// Dropout layers built so far (each gets its own mask stream).
+    pub dropouts: u32,
+}
+
+pub fn hw_c(s: Shape) -> (usize, usize, usize) {
+    match s {
+        Shape::Map { h, w, c } => (h, w, c),
+        Shape::Flat(n) => (1, 1, n),
+    }
+}
+
+fn out_map(input: Shape, k: (usize, usize), s: (usize, usize), p: Padding, c: usize) -> Shape {
+    let (h, w, _) = hw_c(input);
+    Shape::Map { h: conv_out(h, k.0, s.0, p).unwrap_or(0), w: conv_out(w, k.1, s.1, p).unwrap_or(0), c }
+}
+
+impl<B: Backend> Builder<'_, B> {
+    /// Builds `layers` from `input`. With `strip_softmax`, a softmax ending the last layer
+    /// is left out (the loss or `predict` applies it) and reported in the returned flag.
+    pub fn sequence(&mut self, layers: &[Layer], input: Shape, strip_softmax: bool) -> Result<(Sequence<B>, Shape, bool)> {
+        let mut nodes = Vec::new();
+        let mut shape = input;
+        let mut stripped = false;
+        for (i, layer) in layers.iter().enumerate() {
+            let last = strip_softmax && i + 1 == layers.len();
+            let (op, out, s) = self.layer(layer, shape, last)?;
+            stripped |= s;
+            nodes.push(Node {
+                name: layer.name.clone(),
+                type_name: layer.kind.type_name(),
+                input: shape,
+                output: out,
+                op,
+                out: self.be.alloc(self.max_batch * out.elements()),
+            });
+            shape = out;
+        }
+        let largest = nodes.iter().map(|n| n.output.elements()).max().unwrap_or(0);
+        // A sequence of one layer passes gradients straight through: no buffers needed.
+        let glen = if nodes.len() > 1 { self.max_batch * largest } else { 1 };
+        let grads = [self.be.alloc(glen), self.be.alloc(glen)];
+        Ok((Sequence { nodes, grads }, shape, stripped))
+    }
+
+    fn layer(&mut self, layer: &Layer, shape: Shape, last: bool) -> Result<(Box<dyn Op<B>>, Shape, bool)> {
+        let (h, w, c) = hw_c(shape);
+        let be = self.be;
+        let mb = self.max_batch;
+        let name = layer.name.as_str();
+        let mut stripped = false;
+        let mut act = |a: Activation| {
+            if last && a == Activation::Softmax {
+                stripped = true;
+                Activation::Linear
+            } else {
+                a
+            }
+        };
+        let (op, out): (Box<dyn Op<B>>, Shape) = match &layer.kind {
+            LayerKind::Conv2d(k) => {
+                let out = out_map(shape, k.kernel, k.strides, k.padding, k.filters);
+                let a = act(k.activation);
+                let op = conv::Conv::new(be, self.params, &mut self.stream, name, false, (h, w, c), k.filters, k.kernel, k.strides, k.padding, a, k.use_bias, out.elements());
+                (Box::new(op), out)
+            }
+            LayerKind::DepthwiseConv2d(k) => {
+                let out = out_map(shape, k.kernel, k.strides, k.padding, c);
+                let a = act(k.activation);
+                let op = conv::Conv::new(be, self.params, &mut self.stream, name, true, (h, w, c), c, k.kernel, k.strides, k.padding, a, k.use_bias, out.elements());
+                (Box::new(op), out)
+            }
+            LayerKind::SeparableConv2d(k) => {
+                let mid = out_map(shape, k.kernel, k.strides, k.padding, c);
+                let out = out_map(shape, k.kernel, k.strides, k.padding, k.filters);
+                let (mh, mw, _) = hw_c(mid);
+                let a = act(k.activation);
+                let dw = conv::Conv::new(be, self.params, &mut self.stream, &format!("{name}/depthwise"), true, (h, w, c), c, k.kernel, k.strides, k.padding, Activation::Linear, false, mid.elements());
+                let pw = conv::Conv::new(be, self.params, &mut self.stream, &format!("{name}/pointwise"), false, (mh, mw, c), k.filters, (1, 1), (1, 1), Padding::Valid, a, k.use_bias, out.elements());
+                let ml = mb * mid.elements();
+                (Box::new(conv::Separable::<B> { depthwise: dw, pointwise: pw, mid: be.alloc(ml), dmid: be.alloc(ml), mid_len: ml }), out)
+            }
+            LayerKind::MaxPool2d(p) | LayerKind::AvgPool2d(p) => {
+                let out = out_map(shape, p.pool, p.strides, p.padding, c);
+                let max = matches!(layer.kind, LayerKind::MaxPool2d(_));
+                let argmax = max.then(|| be.alloc_idx(mb * out.elements()));
+                (Box::new(pool::Pool::<B> { max, hwc: (h, w, c), spec: p.clone(), argmax, out_len: mb * out.elements() }), out)
+            }
+            LayerKind::GlobalAvgPool2d => (Box::new(pool::GlobalAvgPool { hw: h * w, c }), Shape::Flat(c)),
+            LayerKind::BatchNorm(b) => (Box::new(norm::Bn::new(be, self.params, name, c, h * w, b.clone())), shape),
+            LayerKind::Dense(d) => {
+                let a = act(d.activation);
+                (Box::new(dense::Dense::new(be, self.params, &mut self.stream, name, shape.elements(), d.units, a, d.use_bias)), Shape::Flat(d.units))
+            }
+            LayerKind::Flatten => (Box::new(simple::Flatten { len: shape.elements() }), Shape::Flat(shape.elements())),
+            LayerKind::Activation { activation } => {
+                let a = act(*activation);
+                (Box::new(simple::Act { activation: a, channels: c, len: shape.elements() }), shape)
+            }
+            LayerKind::Dropout { rate } => {
+                self.dropouts += 1;
+                (Box::new(simple::Dropout { rate: *rate, len: shape.elements(), salt: pcg_hash(self.dropouts) }), shape)
+            }
+            LayerKind::Lrn(l) => (Box::new(norm::LocalResponseNorm { c, spec: l.clone(), len: shape.elements() }), shape),
+            LayerKind::Residual(r) => {
+                let (inner, inner_shape, _) = self.sequence(&r.layers, shape, false)?;
+                let projection = if inner_shape != shape {
+                    let (oh, ow, oc) = hw_c(inner_shape);
+                    // The stride that maps h to oh with a 1×1 "same" conv (validated in the spec).
+                    let sh = (1..=h).find(|s| h.div_ceil(*s) == oh).unwrap_or(1);
+                    let sw = (1..=w).find(|s| w.div_ceil(*s) == ow).unwrap_or(1);
+                    let conv = conv::Conv::new(be, self.params, &mut self.stream, &format!("{name}/projection"), false, (h, w, c), oc, (1, 1), (sh, sw), Padding::Same, Activation::Linear, true, inner_shape.elements());
+                    Some((conv, be.alloc(mb * inner_shape.elements())))
+                } else {
+                    None
+                };
+                let a = act(r.activation);
+                let op = Residual { inner, projection, activation: a, channels: inner_shape.channels(), len: inner_shape.elements(), in_len: shape.elements(), skip: be.alloc(mb * shape.elements()) };
+                (Box::new(op), inner_shape)
+            }
+            LayerKind::Concat { branches } => {
+                let mut seqs = Vec::new();
+                let mut channels = Vec::new();
+                let mut part_grads = Vec::new();
+                let mut out_hw = (h, w);
+                for b in branches {
+                    let (seq, s, _) = self.sequence(b, shape, false)?;
+                    let (bh, bw, bc) = hw_c(s);
+                    out_hw = (bh, bw);
+                    channels.push(bc);
+                    part_grads.push(be.alloc(mb * s.elements()));
+                    seqs.push(seq);
+                }
+                let total: usize = channels.iter().sum();
+                let out = match shape {
+                    Shape::Flat(_) => Shape::Flat(total),
+                    Shape::Map { .. } => Shape::Map { h: out_hw.0, w: out_hw.1, c: total },
+                };
+                let op = Concat { branches: seqs, channels, positions: out_hw.0 * out_hw.1, in_len: shape.elements(), part_grads, branch_dx: be.alloc(mb * shape.elements()) };
+                (Box::new(op), out)
+            }
+            LayerKind::SqueezeExcite(se) => {
+                let hidden = (c / se.ratio).max(1);
+                let squeeze = dense::Dense::new(be, self.params, &mut self.stream, &format!("{name}/squeeze"), c, hidden, Activation::Relu, true);
+                let excite = dense::Dense::new(be, self.params, &mut self.stream, &format!("{name}/excite"), hidden, c, Activation::Sigmoid, true);
+                let op = SqueezeExcite {
+                    positions: h * w,
+                    c,
+                    hidden,
+                    squeeze,
+                    excite,
+                    pooled: be.alloc(mb * c),
+                    hid: be.alloc(mb * hidden),
+                    scales: be.alloc(mb * c),
+                    dpooled: be.alloc(mb * c),
+                    dhid: be.alloc(mb * hidden),
+                    dscales: be.alloc(mb * c),
+                    dx_pool: be.alloc(mb * shape.elements()),
+                };
+                (Box::new(op), shape)
+            }
+        };
+        Ok((op, out, stripped))
+    }
+}
