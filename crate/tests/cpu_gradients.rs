@@ -293,3 +293,31 @@ fn window_errors_are_values() {
     let e = Window::new("conv2d", 0, (3, 3, 1), 4, (1, 1), (1, 1), Padding::Valid).unwrap_err();
     assert!(e.message().starts_with("conv2d: zero-sized dimension in input 0×3×3×1"), "{e}");
 }
+
+/// The fast path (im2col + blocked GEMM) equals the reference convolution.
+#[test]
+fn fast_conv_matches_reference() {
+    use convplay::backend::cpu::fast;
+    let mut gs = geometries();
+    gs.push(Window::new("t", 3, (14, 13, 17), 70, (3, 3), (1, 1), Padding::Same).unwrap());
+    gs.push(Window::new("t", 2, (11, 11, 9), 130, (5, 5), (2, 2), Padding::Valid).unwrap());
+    for (t, g) in gs.iter().enumerate() {
+        let kl = (g.kh * g.kw * g.c * g.oc) as usize;
+        let x = common::random_vec(g.input_len(), 900 + t as u64);
+        let w = common::random_vec(kl, 910 + t as u64);
+        let b = common::random_vec(g.oc as usize, 920 + t as u64);
+        let d = common::random_vec(g.output_len(), 930 + t as u64);
+        let (mut o1, mut o2) = (vec![0.0f32; g.output_len()], vec![0.0f32; g.output_len()]);
+        conv::conv2d_forward(g, &x, &w, Some(&b), &mut o1);
+        fast::conv2d_forward(g, &x, &w, Some(&b), &mut o2);
+        let (mut dx1, mut dw1, mut db1) = (vec![0.0f32; x.len()], vec![0.0f32; kl], vec![0.0f32; b.len()]);
+        let (mut dx2, mut dw2, mut db2) = (vec![0.0f32; x.len()], vec![0.0f32; kl], vec![0.0f32; b.len()]);
+        conv::conv2d_backward(g, &x, &w, &d, &mut dx1, &mut dw1, Some(&mut db1));
+        fast::conv2d_backward(g, &x, &w, &d, &mut dx2, &mut dw2, Some(&mut db2));
+        for (what, a, r) in [("out", &o2, &o1), ("dx", &dx2, &dx1), ("dw", &dw2, &dw1), ("db", &db2, &db1)] {
+            for (i, (p, q)) in a.iter().zip(r.iter()).enumerate() {
+                assert!((p - q).abs() <= 1e-4 * q.abs().max(1.0), "{what}[{i}] fast {p} vs reference {q} for {g:?}");
+            }
+        }
+    }
+}

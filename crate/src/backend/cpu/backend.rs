@@ -1,7 +1,7 @@
-//! The CPU backend behind the `Backend` trait: runs each op at once with the
-//! reference functions.
+//! The CPU backend behind the `Backend` trait: runs each op at once, convolutions
+//! on the fast path (im2col + blocked GEMM), everything else with the reference functions.
 
-use super::{act, conv, dense, loss, misc, norm, pool, rng};
+use super::{act, conv, dense, fast, loss, misc, norm, pool, rng};
 use crate::backend::geom::Window;
 use crate::backend::ops::{Backend, BnDims, OptimStep};
 use crate::error::Result;
@@ -61,7 +61,7 @@ impl Backend for Cpu {
 
     fn conv2d_forward(&self, g: &Window, x: &Buf, w: &Buf, b: Option<&Buf>, out: &Buf) {
         let bb = b.map(|b| b.borrow());
-        conv::conv2d_forward(g, &x.borrow(), &w.borrow(), bb.as_deref().map(|v| &v[..]), &mut out.borrow_mut()[..g.output_len()]);
+        fast::conv2d_forward(g, &x.borrow(), &w.borrow(), bb.as_deref().map(|v| &v[..]), &mut out.borrow_mut()[..g.output_len()]);
     }
     fn conv2d_backward(&self, g: &Window, x: &Buf, w: &Buf, dout: &Buf, dx: Option<&Buf>, dw: &Buf, db: Option<&Buf>) {
         let mut scratch;
@@ -79,7 +79,7 @@ impl Backend for Cpu {
         if let Some(d) = dbb.as_deref_mut() {
             zero(d);
         }
-        conv::conv2d_backward(g, &x.borrow(), &w.borrow(), &dout.borrow()[..g.output_len()], dxs, &mut dwb, dbb.as_deref_mut().map(|v| &mut v[..]));
+        fast::conv2d_backward(g, &x.borrow(), &w.borrow(), &dout.borrow()[..g.output_len()], dxs, &mut dwb, dbb.as_deref_mut().map(|v| &mut v[..]));
     }
     fn depthwise_forward(&self, g: &Window, x: &Buf, w: &Buf, b: Option<&Buf>, out: &Buf) {
         let bb = b.map(|b| b.borrow());

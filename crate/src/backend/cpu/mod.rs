@@ -5,6 +5,7 @@
 pub mod act;
 pub mod conv;
 pub mod dense;
+pub mod fast;
 pub mod loss;
 pub mod misc;
 pub mod norm;
