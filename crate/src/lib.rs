@@ -6,6 +6,7 @@ pub mod backend;
 pub mod bench;
 pub mod data;
 pub mod error;
+pub mod fit;
 pub mod layers;
 pub mod model;
 pub mod train;

@@ -177,3 +177,37 @@ fn presets_parse_and_unknown_preset_lists_them() {
         "unknown preset \"resnet\": the presets are seed-001, seed-004, lenet-5, mlp, course-3conv"
     );
 }
+
+#[test]
+fn will_it_fit_names_fixes_computed_on_the_model() {
+    let json: serde_json::Value = serde_json::from_str(convplay::presets::preset_json("course-3conv").unwrap()).unwrap();
+    // 1 GB: the batch of 50 needs ≈ 1.25 GB in the engine with Adam (562 MB of kept
+    // activations, 600 MB for the two activation-gradient buffers, 14.5 MB of parameters and state).
+    let c = convplay::fit::check(&json, 50, 1_000_000_000, None).unwrap();
+    assert!(!c.fits_budget && c.fits_limits);
+    assert!(c.estimate.bytes > 1_200_000_000 && c.estimate.bytes < 1_300_000_000, "{}", c.estimate.bytes);
+    assert_eq!(c.largest_buffer_layer, "conv2d_1");
+    assert_eq!(c.largest_buffer.bytes, 1_500_000 * 4 * 50);
+    let changes: Vec<&str> = c.fixes.iter().map(|f| f.change.as_str()).collect();
+    assert_eq!(
+        changes,
+        ["batch 25 instead of 50", "f16 activations", "stride 4 in conv2d_1 (the first conv)", "half the feature maps in every conv layer", "remove conv2d_3"]
+    );
+    let batch = &c.fixes[0];
+    assert!(batch.fits && batch.estimate.bytes < 1_000_000_000);
+    // Stride 4 first: conv1 output 50×75×100 instead of 100×150×100, a quarter, and so
+    // every later output too.
+    assert!(c.fixes[2].fits && c.fixes[2].estimate.bytes < c.estimate.bytes / 3);
+    // Removing the last conv saves most: removing the first would feed the 200×300 image
+    // to the 200-map conv and grow its output.
+    assert!(!c.fixes[4].fits || c.fixes[4].estimate.bytes < c.estimate.bytes);
+    // Device limits: a 128 MiB storage binding cannot hold conv1's 300 MB output.
+    let c = convplay::fit::check(&json, 50, u64::MAX, Some((1 << 31, 128 << 20))).unwrap();
+    assert!(c.fits_budget && !c.fits_limits);
+    // 128 MiB / (1.5 M values × 4 bytes) = 22 instances; halving from 50 gives 12.
+    assert_eq!(c.fixes[0].change, "batch 12 instead of 50");
+    assert!(c.fixes[0].fits);
+    // A model that fits gets no fixes.
+    let c = convplay::fit::check(&json, 1, 4_000_000_000, None).unwrap();
+    assert!(c.fits_budget && c.fixes.is_empty());
+}

@@ -64,7 +64,7 @@ pub struct EngineInfo {
 }
 
 pub enum Engine {
-    Gpu(gpu::GpuContext),
+    Gpu(std::rc::Rc<gpu::GpuContext>),
     Cpu { fallback_reason: Option<String> },
 }
 
@@ -72,9 +72,9 @@ impl Engine {
     pub async fn new(choice: BackendChoice) -> Result<Engine> {
         match choice {
             BackendChoice::Cpu => Ok(Engine::Cpu { fallback_reason: None }),
-            BackendChoice::Gpu => Ok(Engine::Gpu(gpu::GpuContext::new().await?)),
+            BackendChoice::Gpu => Ok(Engine::Gpu(std::rc::Rc::new(gpu::GpuContext::new().await?))),
             BackendChoice::Auto => match gpu::GpuContext::new().await {
-                Ok(ctx) => Ok(Engine::Gpu(ctx)),
+                Ok(ctx) => Ok(Engine::Gpu(std::rc::Rc::new(ctx))),
                 Err(e) => Ok(Engine::Cpu { fallback_reason: Some(e.message().to_string()) }),
             },
         }

@@ -38,6 +38,9 @@ enum Command {
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
+        /// Check whether training fits in this many MB (10^6 bytes) and suggest fixes.
+        #[arg(long)]
+        budget_mb: Option<f64>,
     },
     /// Train a preset or spec on MNIST and report loss, accuracy and speed per epoch.
     Train {
@@ -116,7 +119,7 @@ fn run(cli: Cli) -> convplay::Result<()> {
                 return Err(convplay::Error::Gpu(format!("smoke kernel disagrees with the CPU by {max_err}")));
             }
         }
-        Command::Summary { spec, batch, json } => {
+        Command::Summary { spec, batch, json, budget_mb } => {
             if batch == 0 {
                 return Err(convplay::Error::Invalid("--batch 0: use a batch of at least 1".into()));
             }
@@ -126,13 +129,28 @@ fn run(cli: Cli) -> convplay::Result<()> {
             } else {
                 print!("{}", summary.to_text());
             }
+            if let Some(mb) = budget_mb {
+                if !(mb > 0.0) {
+                    return Err(convplay::Error::Invalid(format!("--budget-mb {mb}: give a positive size in MB")));
+                }
+                let value: serde_json::Value = serde_json::from_str(&spec_text(&spec)?).map_err(|e| convplay::Error::Invalid(e.to_string()))?;
+                let c = convplay::fit::check(&value, batch, (mb * 1e6) as u64, None)?;
+                println!(
+                    "\nWill it fit in {mb} MB? {} (the engine needs {:.1} MB to train with Adam at batch {batch})",
+                    if c.fits_budget { "yes" } else { "no" },
+                    c.estimate.mb
+                );
+                for f in &c.fixes {
+                    println!("  {:<48} → {:>10.1} MB  {}", f.change, f.estimate.mb, if f.fits { "fits" } else { "still too big" });
+                }
+            }
         }
         Command::Train { spec, backend, epochs, batch, lr, train_limit, test_limit, seed, data } => {
             let spec = load_spec(&spec)?;
             let engine = engine(&backend)?;
             let info = engine.info();
             match engine {
-                Engine::Gpu(ctx) => train(convplay::backend::gpu::backend::Gpu::new(std::rc::Rc::new(ctx)), &spec, &info, epochs, batch, lr, (train_limit, test_limit), seed, &data)?,
+                Engine::Gpu(ctx) => train(convplay::backend::gpu::backend::Gpu::new(ctx), &spec, &info, epochs, batch, lr, (train_limit, test_limit), seed, &data)?,
                 Engine::Cpu { .. } => train(convplay::backend::cpu::backend::Cpu::new(), &spec, &info, epochs, batch, lr, (train_limit, test_limit), seed, &data)?,
             }
         }
@@ -154,13 +172,16 @@ fn run(cli: Cli) -> convplay::Result<()> {
     Ok(())
 }
 
-fn load_spec(spec: &str) -> convplay::Result<convplay::spec::ModelSpec> {
-    let text = if std::path::Path::new(spec).exists() || spec.ends_with(".json") {
+fn spec_text(spec: &str) -> convplay::Result<String> {
+    Ok(if std::path::Path::new(spec).exists() || spec.ends_with(".json") {
         String::from_utf8_lossy(&convplay::data::idx::read_file(std::path::Path::new(spec))?).into_owned()
     } else {
         convplay::presets::preset_json(spec)?.to_string()
-    };
-    convplay::spec::parse(&text)
+    })
+}
+
+fn load_spec(spec: &str) -> convplay::Result<convplay::spec::ModelSpec> {
+    convplay::spec::parse(&spec_text(spec)?)
 }
 
 #[allow(clippy::too_many_arguments)]

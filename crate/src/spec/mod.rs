@@ -16,7 +16,7 @@
 mod parse;
 mod shape;
 
-pub use parse::parse;
+pub use parse::{parse, parse_value};
 pub use shape::{conv_out, padding_before, Shape};
 
 use serde::Serialize;

@@ -40,6 +40,21 @@ impl Engine {
         to_js(&self.inner.info())
     }
 
+    /// Builds the model of a spec for `batch` on this engine's backend, as training would,
+    /// and returns the bytes it allocated (then frees them).
+    #[wasm_bindgen(js_name = measureAllocation)]
+    pub fn measure_allocation(&self, spec_json: &str, batch: usize) -> Result<f64, JsError> {
+        let spec = crate::spec::parse(spec_json).map_err(js_err)?;
+        let bytes = match &self.inner {
+            CoreEngine::Gpu(ctx) => {
+                let gpu = crate::backend::gpu::backend::Gpu::new(ctx.clone());
+                crate::model::Model::new(gpu, &spec, batch, 1).map_err(js_err)?.allocated_bytes()
+            }
+            CoreEngine::Cpu { .. } => crate::model::Model::new(crate::backend::cpu::backend::Cpu::new(), &spec, batch, 1).map_err(js_err)?.allocated_bytes(),
+        };
+        Ok(bytes as f64)
+    }
+
     /// The smoke kernel: out[i] = a * x[i] + y[i], computed on the engine's backend.
     pub async fn saxpy(&self, a: f32, x: Vec<f32>, y: Vec<f32>) -> Result<Vec<f32>, JsError> {
         self.inner.saxpy(a, &x, &y).await.map_err(js_err)
@@ -110,4 +125,14 @@ pub fn preset_spec(name: &str) -> Result<String, JsError> {
 #[wasm_bindgen(js_name = presetNames)]
 pub fn preset_names() -> Vec<String> {
     crate::presets::names().into_iter().map(String::from).collect()
+}
+
+/// Will training this spec at `batch` fit in `budget_bytes`, and in the device's per-buffer
+/// limits (pass 0 for unknown)? With fixes computed on the model when it does not.
+#[wasm_bindgen(js_name = fitCheck)]
+pub fn fit_check(spec_json: &str, batch: usize, budget_bytes: f64, max_buffer: f64, max_binding: f64) -> Result<JsValue, JsError> {
+    let value: serde_json::Value = serde_json::from_str(spec_json).map_err(|e| JsError::new(&format!("the spec is not valid JSON: {e}")))?;
+    let limits = (max_buffer > 0.0 && max_binding > 0.0).then_some((max_buffer as u64, max_binding as u64));
+    let check = crate::fit::check(&value, batch, budget_bytes.max(0.0) as u64, limits).map_err(js_err)?;
+    to_js(&check)
 }

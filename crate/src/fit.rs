@@ -1,0 +1,154 @@
+//! "Will it fit?": the training estimate against a memory budget and the device's
+//! per-buffer limits, and — when it does not fit — the usual fixes, each computed on
+//! this very model: a smaller batch, f16 activations, stride 2 in the first conv,
+//! half the feature maps, one conv layer fewer.
+
+use crate::error::{Error, Result};
+use crate::spec::{parse_value, LayerKind, ModelSpec};
+use crate::summary::{summarize, Bytes, Summary};
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fix {
+    /// What to change, in words.
+    pub change: String,
+    /// The engine's training estimate (Adam) after the change.
+    pub estimate: Bytes,
+    pub fits: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FitCheck {
+    pub batch: usize,
+    pub budget: Bytes,
+    /// What the engine allocates to train with Adam (summary.training.engine_adam).
+    pub estimate: Bytes,
+    /// The largest single buffer: the biggest layer output × batch.
+    pub largest_buffer: Bytes,
+    pub largest_buffer_layer: String,
+    pub max_buffer_size: Option<u64>,
+    pub max_storage_binding: Option<u64>,
+    pub fits_budget: bool,
+    pub fits_limits: bool,
+    pub fixes: Vec<Fix>,
+}
+
+fn largest(s: &Summary, batch: usize) -> (u64, String) {
+    s.rows
+        .iter()
+        .map(|r| (r.output_bytes * batch as u64, r.name.clone()))
+        .max_by_key(|(b, _)| *b)
+        .unwrap_or((0, String::new()))
+}
+
+/// Checks a spec (its JSON value, so fixes can edit it) at `batch` against `budget` bytes
+/// and, when known, the device's max buffer size and max storage binding.
+pub fn check(spec_json: &Value, batch: usize, budget: u64, limits: Option<(u64, u64)>) -> Result<FitCheck> {
+    if batch == 0 {
+        return Err(Error::Invalid("batch size 0: use a batch of at least 1".into()));
+    }
+    let spec = parse_value(spec_json)?;
+    let s = summarize(&spec, batch);
+    let est = s.training.engine_adam.bytes;
+    let (big, big_layer) = largest(&s, batch);
+    let limit = limits.map(|(a, b)| a.min(b));
+    let fits_limits = limit.is_none_or(|l| big <= l);
+    let fits = |bytes: u64, buffer: u64| bytes <= budget && limit.is_none_or(|l| buffer <= l);
+    let mut fixes = Vec::new();
+    if !(est <= budget && fits_limits) {
+        fixes = suggest(spec_json, &spec, &s, batch, &fits);
+    }
+    Ok(FitCheck {
+        batch,
+        budget: Bytes::new(budget),
+        estimate: Bytes::new(est),
+        largest_buffer: Bytes::new(big),
+        largest_buffer_layer: big_layer,
+        max_buffer_size: limits.map(|l| l.0),
+        max_storage_binding: limits.map(|l| l.1),
+        fits_budget: est <= budget,
+        fits_limits,
+        fixes,
+    })
+}
+
+fn suggest(json: &Value, spec: &ModelSpec, s: &Summary, batch: usize, fits: &dyn Fn(u64, u64) -> bool) -> Vec<Fix> {
+    let mut fixes = Vec::new();
+    // 1. Smaller batch: the estimate is linear in the batch.
+    let at = |b: usize| summarize(spec, b);
+    let mut b = batch;
+    while b > 1 {
+        b /= 2;
+        let sb = at(b);
+        if fits(sb.training.engine_adam.bytes, largest(&sb, b).0) {
+            break;
+        }
+    }
+    let sb = at(b.max(1));
+    fixes.push(Fix {
+        change: format!("batch {b} instead of {batch}"),
+        estimate: sb.training.engine_adam.clone(),
+        fits: fits(sb.training.engine_adam.bytes, largest(&sb, b.max(1)).0),
+    });
+    // 2. f16 activations (parameters, gradients and optimiser state stay f32).
+    let t = &s.training;
+    let f16 = t.total_adam_f16.bytes + t.activation_gradients.bytes / 2 + t.workspace.bytes;
+    fixes.push(Fix { change: "f16 activations".into(), estimate: Bytes::new(f16), fits: fits(f16, largest(s, batch).0 / 2) });
+    // The structural fixes edit the JSON and re-validate it.
+    let edit = |f: &dyn Fn(&mut Vec<Value>) -> Option<String>| -> Option<Fix> {
+        let mut v = json.clone();
+        let layers = v.get_mut("layers")?.as_array_mut()?;
+        let change = f(layers)?;
+        let spec2 = parse_value(&v).ok()?;
+        let s2 = summarize(&spec2, batch);
+        let e = s2.training.engine_adam.clone();
+        let ok = fits(e.bytes, largest(&s2, batch).0);
+        Some(Fix { change, estimate: e, fits: ok })
+    };
+    let conv_idx: Vec<usize> = spec.layers.iter().enumerate().filter(|(_, l)| matches!(l.kind, LayerKind::Conv2d(_))).map(|(i, _)| i).collect();
+    // 3. Twice the stride in the first conv layer.
+    if let Some(&first) = conv_idx.first() {
+        if let LayerKind::Conv2d(c) = &spec.layers[first].kind {
+            let (sh, sw) = (2 * c.strides.0, 2 * c.strides.1);
+            let name = spec.layers[first].name.clone();
+            let what = if sh == sw { format!("{sh}") } else { format!("{sh}×{sw}") };
+            if let Some(fx) = edit(&|l: &mut Vec<Value>| {
+                l[first].as_object_mut()?.insert("strides".into(), serde_json::json!([sh, sw]));
+                Some(format!("stride {what} in {name} (the first conv)"))
+            }) {
+                fixes.push(fx);
+            }
+        }
+    }
+    // 4. Half the feature maps in every conv layer.
+    if !conv_idx.is_empty() {
+        if let Some(fx) = edit(&|l: &mut Vec<Value>| {
+            for &i in &conv_idx {
+                let o = l[i].as_object_mut()?;
+                let f = o.get("filters")?.as_u64()?;
+                o.insert("filters".into(), Value::from((f / 2).max(1)));
+            }
+            Some("half the feature maps in every conv layer".into())
+        }) {
+            fixes.push(fx);
+        }
+    }
+    // 5. One conv layer fewer: the one whose removal saves most and still validates.
+    let mut best: Option<Fix> = None;
+    for &i in &conv_idx {
+        let name = spec.layers[i].name.clone();
+        if let Some(fx) = edit(&|l: &mut Vec<Value>| {
+            l.remove(i);
+            Some(format!("remove {name}"))
+        }) {
+            if best.as_ref().is_none_or(|b| fx.estimate.bytes < b.estimate.bytes) {
+                best = Some(fx);
+            }
+        }
+    }
+    fixes.extend(best);
+    fixes
+}
