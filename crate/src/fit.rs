@@ -37,11 +37,15 @@ pub struct FitCheck {
 }
 
 fn largest(s: &Summary, batch: usize) -> (u64, String) {
-    s.rows
-        .iter()
-        .map(|r| (r.output_bytes * batch as u64, r.name.clone()))
-        .max_by_key(|(b, _)| *b)
-        .unwrap_or((0, String::new()))
+    // The first of equally large outputs: the layer that creates the size.
+    s.rows.iter().fold((0, String::new()), |best, r| {
+        let b = r.output_bytes * batch as u64;
+        if b > best.0 {
+            (b, r.name.clone())
+        } else {
+            best
+        }
+    })
 }
 
 /// Checks a spec (its JSON value, so fixes can edit it) at `batch` against `budget` bytes

@@ -6,6 +6,7 @@ const PRESETS: &[(&str, &str)] = &[
     ("lenet-5", include_str!("../../www/public/presets/lenet-5.json")),
     ("mlp", include_str!("../../www/public/presets/mlp.json")),
     ("course-3conv", include_str!("../../www/public/presets/course-3conv.json")),
+    ("seed-001-strided", include_str!("../../www/public/presets/seed-001-strided.json")),
 ];
 
 /// The JSON text of a preset.

@@ -12,6 +12,7 @@ use crate::spec::{Activation, Layer, LayerKind, ModelSpec, Padding, Shape};
 use serde::Serialize;
 
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Row {
     /// Nesting depth: 0 for top-level layers, 1 inside a block, …
     pub depth: usize,
@@ -45,6 +46,7 @@ impl Bytes {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Inference {
     pub params: Bytes,
     /// The largest sum of two consecutive outputs alive at once (input counts as an output;
@@ -59,6 +61,7 @@ pub struct Inference {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Training {
     pub batch: usize,
     /// Input batch + every layer's output, kept for backprop, × batch, f32.
@@ -86,6 +89,7 @@ pub struct Training {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Summary {
     pub name: String,
     pub input: Shape,

@@ -60,6 +60,10 @@ fn seed_001_lenet_and_mlp_totals() {
     assert_eq!(summarize(&preset("seed-001").unwrap(), 64).params, 121_930);
     assert_eq!(summarize(&preset("lenet-5").unwrap(), 64).params, 61_706);
     assert_eq!(summarize(&preset("mlp").unwrap(), 64).params, 118_282);
+    // 26 → ⌈26/2⌉ = 13 → 11 → 6: 6·6·64 = 2304 inputs to the dense layer.
+    let strided = summarize(&preset("seed-001-strided").unwrap(), 64);
+    assert_eq!(strided.rows[4].output, Shape::Flat(2304));
+    assert_eq!(strided.params, 320 + 9_248 + 18_496 + 36_928 + 147_520 + 650);
 }
 
 #[test]
@@ -174,7 +178,7 @@ fn presets_parse_and_unknown_preset_lists_them() {
     }
     assert_eq!(
         preset("resnet").unwrap_err().message(),
-        "unknown preset \"resnet\": the presets are seed-001, seed-004, lenet-5, mlp, course-3conv"
+        "unknown preset \"resnet\": the presets are seed-001, seed-004, lenet-5, mlp, course-3conv, seed-001-strided"
     );
 }
 

@@ -1,7 +1,14 @@
 // The typed TypeScript face of the wasm engine. Nothing outside this file
 // touches the wasm-bindgen output directly.
 
-import init, { Engine as WasmEngine } from '../pkg/convplay.js';
+import init, {
+  Engine as WasmEngine,
+  summarize as wasmSummarize,
+  fitCheck as wasmFitCheck,
+  presetSpec as wasmPresetSpec,
+  presetNames as wasmPresetNames,
+} from '../pkg/convplay.js';
+import type { FitCheck, Summary } from './types';
 
 export type BackendChoice = 'auto' | 'webgpu' | 'cpu';
 
@@ -74,8 +81,35 @@ export class ConvPlayEngine {
     return this.inner.saxpy(a, x, y);
   }
 
+  /** Builds a spec's model for `batch` on this backend, as training would, and returns the bytes allocated. */
+  measureAllocation(specJson: string, batch: number): number {
+    return this.inner.measureAllocation(specJson, batch);
+  }
+
   /** Frees the wasm-side engine (and its GPU device). */
   dispose(): void {
     this.inner.free();
   }
+}
+
+/** Validates a spec and summarises it; throws an Error listing every problem, one per line. */
+export async function summarize(specJson: string, batch: number): Promise<Summary> {
+  await loadWasm();
+  return wasmSummarize(specJson, batch) as Summary;
+}
+
+/** Will training fit in `budgetBytes` (and the device's buffer limits, when given)? */
+export async function fitCheck(specJson: string, batch: number, budgetBytes: number, limits: DeviceLimits | null): Promise<FitCheck> {
+  await loadWasm();
+  return wasmFitCheck(specJson, batch, budgetBytes, limits?.maxBufferSize ?? 0, limits?.maxStorageBufferBindingSize ?? 0) as FitCheck;
+}
+
+export async function presetSpec(name: string): Promise<string> {
+  await loadWasm();
+  return wasmPresetSpec(name);
+}
+
+export async function presetNames(): Promise<string[]> {
+  await loadWasm();
+  return wasmPresetNames();
 }

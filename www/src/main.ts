@@ -3,6 +3,8 @@
 
 import { ConvPlayEngine, parseBackendChoice, type EngineInfo } from './engine';
 import { loadMnist, type MnistSplit } from './mnist';
+import './components/convplay-model-lab';
+import type { ConvplayModelLab } from './components/convplay-model-lab';
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -10,12 +12,15 @@ const $ = <T extends HTMLElement>(id: string): T => {
   return el as T;
 };
 
+let hadError = false;
+
+/** Shows a failure in the page's error banner; the shell ends in state "error". */
 function showError(where: string, e: unknown): void {
   const msg = e instanceof Error ? e.message : String(e);
   const banner = $('error-banner');
   banner.hidden = false;
   banner.textContent = `${where}: ${msg}`;
-  document.documentElement.dataset.state = 'error';
+  hadError = true;
 }
 
 function fmtBytes(n: number): string {
@@ -117,6 +122,9 @@ async function main(): Promise<void> {
     showError('URL', e);
     choice = 'auto' as const;
   }
+  const lab = document.getElementById('model-lab') as ConvplayModelLab | null;
+  const preset = params.get('preset');
+  if (lab && preset) lab.preset = preset;
   for (const a of document.querySelectorAll<HTMLAnchorElement>('.switch a')) {
     if (a.dataset.backend === choice) a.setAttribute('aria-current', 'true');
   }
@@ -126,9 +134,11 @@ async function main(): Promise<void> {
   } catch (e) {
     $('backend-badge').textContent = 'no engine';
     showError('Starting the engine failed', e);
+    document.documentElement.dataset.state = 'error';
     return;
   }
   renderEngine(engine.info);
+  if (lab) lab.engine = engine;
   const jobs = [
     runSmoke(engine).catch((e) => showError('Kernel check', e)),
     loadMnist('t10k')
@@ -136,8 +146,8 @@ async function main(): Promise<void> {
       .catch((e) => showError('Loading MNIST', e)),
   ];
   await Promise.all(jobs);
-  document.documentElement.dataset.state ??= 'ready';
-  if (document.documentElement.dataset.state !== 'error') document.documentElement.dataset.state = 'ready';
+  // Set last, so that tests waiting for it see everything above finished.
+  document.documentElement.dataset.state = hadError ? 'error' : 'ready';
 }
 
 void main();

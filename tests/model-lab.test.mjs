@@ -1,0 +1,97 @@
+// The model lab in the page: the summary of a preset, errors while typing, will it fit
+// (with fixes), the measured allocation on WebGPU, and two models side by side.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveDist, launchBrowser, openPage, waitForShell } from './harness.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await serveDist();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('seed-004 summary: 505,098 parameters, 704 non-trainable, memory figures', async () => {
+  const { page, errors } = await openPage(browser.context, server.url);
+  assert.equal(await waitForShell(page), 'ready');
+  const total = page.locator('convplay-summary [data-total-params]');
+  await total.waitFor();
+  assert.equal(await total.textContent(), '505,098');
+  assert.match(await page.locator('convplay-summary tfoot').textContent(), /trainable 504,394, non-trainable 704/);
+  assert.match(await page.locator('convplay-summary [data-inference-total]').textContent(), /^2,315,304 bytes = 2\.32 MB = 2\.21 MiB$/);
+  assert.match(await page.locator('convplay-summary tbody').textContent(), /conv2d_2 \(conv2d\)\s*24×24×64\s*\(26 − 3\) \/ 1 \+ 1 = 24/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('typing a broken spec shows placed errors, fixing it brings the table back', async () => {
+  const { page, errors } = await openPage(browser.context, server.url);
+  assert.equal(await waitForShell(page), 'ready');
+  await page.locator('convplay-summary [data-total-params]').waitFor();
+  const editor = page.locator('convplay-model-lab textarea');
+  await editor.fill('{"input": [3, 3, 1], "layers": [{"type": "conv2d", "filters": 4, "kernel_size": 5}, {"type": "dropout", "rate": 1.5}]}');
+  const problems = page.locator('convplay-summary .problems li');
+  await problems.first().waitFor();
+  assert.deepEqual(await problems.allTextContents(), [
+    'layers[0] (conv2d): kernel 5×5 does not fit input 3×3 with padding "valid"; use padding "same", a smaller kernel, or fewer downsampling layers before it',
+    'layers[1] (dropout): "rate" is 1.5 but must be in [0, 1): the fraction of units dropped while training',
+  ]);
+  await page.locator('convplay-model-lab .status').filter({ hasText: '2 problems' }).waitFor();
+  await editor.fill('{"input": [3, 3, 1], "layers": [{"type": "conv2d", "filters": 4, "kernel_size": 3}]}');
+  await page.locator('convplay-summary [data-total-params]').waitFor();
+  assert.equal(await page.locator('convplay-summary [data-total-params]').textContent(), '40');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('will it fit: the course network at batch 50 in 1,000 MB, with fixes; measured allocation on WebGPU', async () => {
+  const { page, errors } = await openPage(browser.context, `${server.url}?preset=course-3conv`);
+  assert.equal(await waitForShell(page), 'ready');
+  const lab = page.locator('convplay-model-lab');
+  await page.locator('convplay-summary [data-total-params]').waitFor();
+  assert.equal(await page.locator('convplay-summary [data-total-params]').textContent(), '903,400');
+  await lab.locator('input[aria-label="batch"]').fill('50');
+  await lab.locator('input[aria-label="budget"]').fill('1000');
+  await page.waitForFunction(() => {
+    const el = document.querySelector('convplay-model-lab');
+    return el?.shadowRoot?.querySelector('[data-fits-budget="false"]') != null;
+  });
+  const fixes = await lab.locator('ul.fixes li').allTextContents();
+  assert.equal(fixes.length, 5);
+  assert.match(fixes[0], /^batch 25 instead of 50: 633\.\d\d MB — fits$/);
+  assert.match(fixes[2], /^stride 4 in conv2d_1 \(the first conv\)/);
+  // A small model measured on the device: the engine's bytes equal the estimate (within 1%).
+  await lab.locator('select[aria-label="preset"]').selectOption('seed-001');
+  await page.locator('convplay-summary [data-total-params]').filter({ hasText: '121,930' }).waitFor();
+  await lab.locator('input[aria-label="batch"]').fill('16');
+  await lab.getByRole('button', { name: 'Measure on this device' }).click();
+  const measured = lab.locator('[data-measured]');
+  await measured.waitFor();
+  assert.match(await measured.textContent(), /^the GPU backend allocated [\d,]+ bytes .* for batch 16:\s+-?0\.\d% from the estimate\.$/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('side by side: max pooling vs strided convs, CNN vs dense network', async () => {
+  const { page, errors } = await openPage(browser.context, `${server.url}?preset=seed-001&backend=cpu`);
+  assert.equal(await waitForShell(page), 'ready');
+  const lab = page.locator('convplay-model-lab');
+  await page.locator('convplay-summary [data-total-params]').filter({ hasText: '121,930' }).waitFor();
+  await lab.locator('select[aria-label="compare"]').selectOption('seed-001-strided');
+  const table = lab.locator('table[data-compare]');
+  await table.waitFor();
+  const rows = await table.locator('tbody tr').allTextContents();
+  assert.match(rows[0], /parameters121,930213,162/);
+  await lab.locator('select[aria-label="compare"]').selectOption('mlp');
+  await table.locator('th', { hasText: 'mlp' }).waitFor();
+  assert.match((await table.locator('tbody tr').allTextContents())[0], /parameters121,930118,282/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -1,0 +1,77 @@
+// Types of the objects the wasm engine returns (mirrors of the Rust structs).
+
+export interface Bytes {
+  bytes: number;
+  /** 10^6 bytes */
+  mb: number;
+  /** 2^20 bytes */
+  mib: number;
+}
+
+export interface SummaryRow {
+  depth: number;
+  name: string;
+  type: string;
+  /** [h, w, c] or [n] */
+  output: number[];
+  shapeFormula: string;
+  trainable: number;
+  nonTrainable: number;
+  paramsFormula: string;
+  macs: number;
+  flops: number;
+  outputBytes: number;
+}
+
+export interface Summary {
+  name: string;
+  input: number[];
+  rows: SummaryRow[];
+  params: number;
+  trainable: number;
+  nonTrainable: number;
+  macs: number;
+  flops: number;
+  inference: {
+    params: Bytes;
+    peakActivations: Bytes;
+    peakBetween: [string, string];
+    total: Bytes;
+    naiveAllOutputs: Bytes;
+  };
+  training: {
+    batch: number;
+    activations: Bytes;
+    params: Bytes;
+    forwardBackward: Bytes;
+    gradients: Bytes;
+    sgdMomentumState: Bytes;
+    adamState: Bytes;
+    totalSgdMomentum: Bytes;
+    totalAdam: Bytes;
+    activationsF16: Bytes;
+    totalAdamF16: Bytes;
+    activationGradients: Bytes;
+    workspace: Bytes;
+    engineAdam: Bytes;
+  };
+}
+
+export interface Fix {
+  change: string;
+  estimate: Bytes;
+  fits: boolean;
+}
+
+export interface FitCheck {
+  batch: number;
+  budget: Bytes;
+  estimate: Bytes;
+  largestBuffer: Bytes;
+  largestBufferLayer: string;
+  maxBufferSize: number | null;
+  maxStorageBinding: number | null;
+  fitsBudget: boolean;
+  fitsLimits: boolean;
+  fixes: Fix[];
+}
