@@ -9,6 +9,7 @@ pub mod error;
 pub mod fit;
 pub mod layers;
 pub mod model;
+pub mod optim;
 pub mod train;
 pub mod presets;
 pub mod spec;

@@ -87,3 +87,26 @@ fn block_model_gpu_matches_cpu() {
         }
     }
 }
+
+#[test]
+fn initialisers_are_keras_like_seeded_and_reproducible() {
+    let spec = |init: &str| {
+        parse(&format!(
+            r#"{{"input": [5, 5, 1], "layers": [{{"type": "conv2d", "filters": 32, "kernel_size": 3, "kernel_initializer": "{init}"}},
+                {{"type": "flatten"}}, {{"type": "dense", "units": 10, "activation": "softmax"}}]}}"#
+        ))
+        .unwrap()
+    };
+    let kernel = |init: &str, seed: u32| -> Vec<f32> {
+        let m = Model::new(Cpu::new(), &spec(init), 1, seed).unwrap();
+        let w = m.params[0].value.borrow().clone();
+        w
+    };
+    let (glorot, he) = (kernel("glorot_uniform", 1), kernel("he_uniform", 1));
+    // fan_in 3·3·1 = 9, fan_out 3·3·32 = 288.
+    let (lg, lh) = ((6.0f32 / 297.0).sqrt(), (6.0f32 / 9.0).sqrt());
+    assert!(glorot.iter().all(|w| w.abs() <= lg) && glorot.iter().any(|w| w.abs() > 0.8 * lg));
+    assert!(he.iter().all(|w| w.abs() <= lh) && he.iter().any(|w| w.abs() > 0.8 * lh));
+    assert_eq!(kernel("glorot_uniform", 1), glorot, "same seed, same weights");
+    assert_ne!(kernel("glorot_uniform", 2), glorot, "another seed, other weights");
+}

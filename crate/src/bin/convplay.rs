@@ -53,9 +53,15 @@ enum Command {
         epochs: usize,
         #[arg(long, default_value_t = 64)]
         batch: usize,
-        /// Adam learning rate.
+        /// Learning rate (the peak rate for one-cycle).
         #[arg(long, default_value_t = 1e-3)]
         lr: f32,
+        /// adam, adamw or sgd (momentum 0.9, Nesterov).
+        #[arg(long, default_value = "adam")]
+        optimizer: String,
+        /// constant, step (×0.5 every epoch), cosine or onecycle.
+        #[arg(long, default_value = "constant")]
+        schedule: String,
         /// Use only the first N training images (0: all 60,000).
         #[arg(long, default_value_t = 0)]
         train_limit: usize,
@@ -145,13 +151,27 @@ fn run(cli: Cli) -> convplay::Result<()> {
                 }
             }
         }
-        Command::Train { spec, backend, epochs, batch, lr, train_limit, test_limit, seed, data } => {
+        Command::Train { spec, backend, epochs, batch, lr, optimizer, schedule, train_limit, test_limit, seed, data } => {
             let spec = load_spec(&spec)?;
+            let opt = match optimizer.as_str() {
+                "adam" => convplay::optim::Optimizer::adam(),
+                "adamw" => convplay::optim::Optimizer::AdamW { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 1e-4 },
+                "sgd" => convplay::optim::Optimizer::Sgd { momentum: 0.9, nesterov: true, weight_decay: 0.0 },
+                other => return Err(convplay::Error::Invalid(format!("unknown optimizer {other:?}: use adam, adamw or sgd"))),
+            };
+            let schedule = match schedule.as_str() {
+                "constant" => Sched::Constant { lr },
+                "step" => Sched::Step { lr, every: 0, gamma: 0.5 },
+                "cosine" => Sched::Cosine { lr, min_lr: 0.0 },
+                "onecycle" => Sched::OneCycle { max_lr: lr, warmup: 0.3 },
+                other => return Err(convplay::Error::Invalid(format!("unknown schedule {other:?}: use constant, step, cosine or onecycle"))),
+            };
+            let plan = Plan { epochs, batch, optimizer: opt, schedule };
             let engine = engine(&backend)?;
             let info = engine.info();
             match engine {
-                Engine::Gpu(ctx) => train(convplay::backend::gpu::backend::Gpu::new(ctx), &spec, &info, epochs, batch, lr, (train_limit, test_limit), seed, &data)?,
-                Engine::Cpu { .. } => train(convplay::backend::cpu::backend::Cpu::new(), &spec, &info, epochs, batch, lr, (train_limit, test_limit), seed, &data)?,
+                Engine::Gpu(ctx) => train(convplay::backend::gpu::backend::Gpu::new(ctx), &spec, &info, &plan, (train_limit, test_limit), seed, &data)?,
+                Engine::Cpu { .. } => train(convplay::backend::cpu::backend::Cpu::new(), &spec, &info, &plan, (train_limit, test_limit), seed, &data)?,
             }
         }
         Command::Bench { steps, cpu_only } => bench(steps, cpu_only)?,
@@ -184,14 +204,21 @@ fn load_spec(spec: &str) -> convplay::Result<convplay::spec::ModelSpec> {
     convplay::spec::parse(&spec_text(spec)?)
 }
 
-#[allow(clippy::too_many_arguments)]
+use convplay::optim::Schedule as Sched;
+
+struct Plan {
+    epochs: usize,
+    batch: usize,
+    optimizer: convplay::optim::Optimizer,
+    /// `Step` with every = 0 means "halve every epoch" (filled in once the data size is known).
+    schedule: Sched,
+}
+
 fn train<B: convplay::backend::ops::Backend>(
     be: B,
     spec: &convplay::spec::ModelSpec,
     info: &convplay::EngineInfo,
-    epochs: usize,
-    batch: usize,
-    lr: f32,
+    plan: &Plan,
     (train_limit, test_limit): (usize, usize),
     seed: u32,
     data: &std::path::Path,
@@ -206,21 +233,32 @@ fn train<B: convplay::backend::ops::Backend>(
     };
     let (tx, ty) = load("train", train_limit)?;
     let (vx, vy) = load("t10k", test_limit)?;
+    let (epochs, batch) = (plan.epochs, plan.batch);
     let mut model = convplay::model::Model::new(be, spec, batch, seed)?;
+    let per_epoch = ty.len().div_ceil(batch);
+    let schedule = match plan.schedule {
+        Sched::Step { lr, every: 0, gamma } => Sched::Step { lr, every: per_epoch, gamma },
+        s => s,
+    };
+    schedule.validate()?;
     println!(
-        "training {} ({} params) on {} ({}), batch {batch}, Adam lr {lr}, {} train / {} test images",
+        "training {} ({} params) on {} ({}), batch {batch}, {:?}, {:?}, {} train / {} test images",
         spec.name,
         model.param_count(),
         info.api,
         info.adapter,
+        plan.optimizer,
+        schedule,
         ty.len(),
         vy.len()
     );
     let train = Dataset { pixels: &tx, labels: &ty, per: 784 };
     let test = Dataset { pixels: &vx, labels: &vy, per: 784 };
-    let step = convplay::backend::ops::OptimStep::Adam { lr, beta1: 0.9, beta2: 0.999, eps: 1e-7, t: 0, weight_decay: 0.0, decoupled: false };
+    let total = epochs * per_epoch;
     for epoch in 1..=epochs {
-        let s = pollster::block_on(train_epoch(&mut model, &train, |_| step, seed.wrapping_add(epoch as u32)))?;
+        let base = (epoch - 1) * per_epoch;
+        let step = |b: usize| plan.optimizer.step(schedule.lr(base + b, total));
+        let s = pollster::block_on(train_epoch(&mut model, &train, step, seed.wrapping_add(epoch as u32)))?;
         let (acc, _) = pollster::block_on(evaluate(&mut model, &test))?;
         println!(
             "epoch {epoch}: loss {:.4}, train accuracy {:.2}%, test accuracy {:.2}%, {:.0} img/s",

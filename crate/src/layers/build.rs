@@ -5,7 +5,7 @@ use super::{conv, dense, norm, pool, simple, Node, Op, Param};
 use crate::backend::cpu::rng::{pcg_hash, Stream};
 use crate::backend::ops::Backend;
 use crate::error::Result;
-use crate::spec::{conv_out, Activation, Layer, LayerKind, Padding, Shape};
+use crate::spec::{conv_out, Activation, Init, Layer, LayerKind, Padding, Shape};
 
 pub struct Builder<'a, B: Backend> {
     pub be: &'a B,
@@ -74,13 +74,13 @@ impl<B: Backend> Builder<'_, B> {
             LayerKind::Conv2d(k) => {
                 let out = out_map(shape, k.kernel, k.strides, k.padding, k.filters);
                 let a = act(k.activation);
-                let op = conv::Conv::new(be, self.params, &mut self.stream, name, false, (h, w, c), k.filters, k.kernel, k.strides, k.padding, a, k.use_bias, out.elements());
+                let op = conv::Conv::new(be, self.params, &mut self.stream, name, false, (h, w, c), k.filters, k.kernel, k.strides, k.padding, a, k.use_bias, out.elements(), k.init);
                 (Box::new(op), out)
             }
             LayerKind::DepthwiseConv2d(k) => {
                 let out = out_map(shape, k.kernel, k.strides, k.padding, c);
                 let a = act(k.activation);
-                let op = conv::Conv::new(be, self.params, &mut self.stream, name, true, (h, w, c), c, k.kernel, k.strides, k.padding, a, k.use_bias, out.elements());
+                let op = conv::Conv::new(be, self.params, &mut self.stream, name, true, (h, w, c), c, k.kernel, k.strides, k.padding, a, k.use_bias, out.elements(), k.init);
                 (Box::new(op), out)
             }
             LayerKind::SeparableConv2d(k) => {
@@ -88,8 +88,8 @@ impl<B: Backend> Builder<'_, B> {
                 let out = out_map(shape, k.kernel, k.strides, k.padding, k.filters);
                 let (mh, mw, _) = hw_c(mid);
                 let a = act(k.activation);
-                let dw = conv::Conv::new(be, self.params, &mut self.stream, &format!("{name}/depthwise"), true, (h, w, c), c, k.kernel, k.strides, k.padding, Activation::Linear, false, mid.elements());
-                let pw = conv::Conv::new(be, self.params, &mut self.stream, &format!("{name}/pointwise"), false, (mh, mw, c), k.filters, (1, 1), (1, 1), Padding::Valid, a, k.use_bias, out.elements());
+                let dw = conv::Conv::new(be, self.params, &mut self.stream, &format!("{name}/depthwise"), true, (h, w, c), c, k.kernel, k.strides, k.padding, Activation::Linear, false, mid.elements(), k.init);
+                let pw = conv::Conv::new(be, self.params, &mut self.stream, &format!("{name}/pointwise"), false, (mh, mw, c), k.filters, (1, 1), (1, 1), Padding::Valid, a, k.use_bias, out.elements(), k.init);
                 let ml = mb * mid.elements();
                 (Box::new(conv::Separable::<B> { depthwise: dw, pointwise: pw, mid: be.alloc(ml), dmid: be.alloc(ml), mid_len: ml }), out)
             }
@@ -103,7 +103,7 @@ impl<B: Backend> Builder<'_, B> {
             LayerKind::BatchNorm(b) => (Box::new(norm::Bn::new(be, self.params, name, c, h * w, b.clone())), shape),
             LayerKind::Dense(d) => {
                 let a = act(d.activation);
-                (Box::new(dense::Dense::new(be, self.params, &mut self.stream, name, shape.elements(), d.units, a, d.use_bias)), Shape::Flat(d.units))
+                (Box::new(dense::Dense::new(be, self.params, &mut self.stream, name, shape.elements(), d.units, a, d.use_bias, d.init)), Shape::Flat(d.units))
             }
             LayerKind::Flatten => (Box::new(simple::Flatten { len: shape.elements() }), Shape::Flat(shape.elements())),
             LayerKind::Activation { activation } => {
@@ -122,7 +122,7 @@ impl<B: Backend> Builder<'_, B> {
                     // The stride that maps h to oh with a 1×1 "same" conv (validated in the spec).
                     let sh = (1..=h).find(|s| h.div_ceil(*s) == oh).unwrap_or(1);
                     let sw = (1..=w).find(|s| w.div_ceil(*s) == ow).unwrap_or(1);
-                    let conv = conv::Conv::new(be, self.params, &mut self.stream, &format!("{name}/projection"), false, (h, w, c), oc, (1, 1), (sh, sw), Padding::Same, Activation::Linear, true, inner_shape.elements());
+                    let conv = conv::Conv::new(be, self.params, &mut self.stream, &format!("{name}/projection"), false, (h, w, c), oc, (1, 1), (sh, sw), Padding::Same, Activation::Linear, true, inner_shape.elements(), Init::GlorotUniform);
                     Some((conv, be.alloc(mb * inner_shape.elements())))
                 } else {
                     None
@@ -154,8 +154,8 @@ impl<B: Backend> Builder<'_, B> {
             }
             LayerKind::SqueezeExcite(se) => {
                 let hidden = (c / se.ratio).max(1);
-                let squeeze = dense::Dense::new(be, self.params, &mut self.stream, &format!("{name}/squeeze"), c, hidden, Activation::Relu, true);
-                let excite = dense::Dense::new(be, self.params, &mut self.stream, &format!("{name}/excite"), hidden, c, Activation::Sigmoid, true);
+                let squeeze = dense::Dense::new(be, self.params, &mut self.stream, &format!("{name}/squeeze"), c, hidden, Activation::Relu, true, Init::GlorotUniform);
+                let excite = dense::Dense::new(be, self.params, &mut self.stream, &format!("{name}/excite"), hidden, c, Activation::Sigmoid, true, Init::GlorotUniform);
                 let op = SqueezeExcite {
                     positions: h * w,
                     c,

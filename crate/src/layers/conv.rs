@@ -1,11 +1,11 @@
 //! conv2d, depthwise conv2d and separable conv2d (depthwise then a 1×1 conv).
 
-use super::{glorot, param, Op, Param, Pass};
+use super::{init_kernel, param, Op, Param, Pass};
 use crate::backend::cpu::rng::Stream;
 use crate::backend::geom::Window;
 use crate::backend::ops::Backend;
 use crate::error::Result;
-use crate::spec::{Activation, Padding};
+use crate::spec::{Activation, Init, Padding};
 
 /// A conv2d (or depthwise) with optional bias and a fused activation.
 pub struct Conv {
@@ -38,10 +38,11 @@ impl Conv {
         activation: Activation,
         use_bias: bool,
         out_len: usize,
+        init: Init,
     ) -> Conv {
         let (kh, kw) = kernel;
         let (len, fan_in, fan_out) = if depthwise { (kh * kw * c, kh * kw * c, kh * kw) } else { (kh * kw * c * oc, kh * kw * c, kh * kw * oc) };
-        let wi = param(be, params, format!("{name}/kernel"), &glorot(stream, len, fan_in, fan_out), true);
+        let wi = param(be, params, format!("{name}/kernel"), &init_kernel(stream, init, len, fan_in, fan_out), true);
         let bi = use_bias.then(|| param(be, params, format!("{name}/bias"), &vec![0.0; oc], true));
         Conv { depthwise, c, hw: (h, w), oc, kernel, strides, padding, activation, w: wi, b: bi, out_len }
     }

@@ -1,10 +1,10 @@
 //! The dense layer: x [n, k] · w [k, m] + b, with a fused activation.
 
-use super::{glorot, param, Op, Param, Pass};
+use super::{init_kernel, param, Op, Param, Pass};
 use crate::backend::cpu::rng::Stream;
 use crate::backend::ops::Backend;
 use crate::error::Result;
-use crate::spec::Activation;
+use crate::spec::{Activation, Init};
 
 pub struct Dense {
     pub k: usize,
@@ -16,8 +16,8 @@ pub struct Dense {
 
 impl Dense {
     #[allow(clippy::too_many_arguments)]
-    pub fn new<B: Backend>(be: &B, params: &mut Vec<Param<B>>, stream: &mut Stream, name: &str, k: usize, m: usize, activation: Activation, use_bias: bool) -> Dense {
-        let w = param(be, params, format!("{name}/kernel"), &glorot(stream, k * m, k, m), true);
+    pub fn new<B: Backend>(be: &B, params: &mut Vec<Param<B>>, stream: &mut Stream, name: &str, k: usize, m: usize, activation: Activation, use_bias: bool, init: Init) -> Dense {
+        let w = param(be, params, format!("{name}/kernel"), &init_kernel(stream, init, k * m, k, m), true);
         let b = use_bias.then(|| param(be, params, format!("{name}/bias"), &vec![0.0; m], true));
         Dense { k, m, activation, w, b }
     }

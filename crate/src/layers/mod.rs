@@ -77,8 +77,12 @@ pub fn param<B: Backend>(be: &B, params: &mut Vec<Param<B>>, name: String, init:
     params.len() - 1
 }
 
-/// Keras's glorot_uniform: U(−l, l) with l = sqrt(6 / (fan_in + fan_out)).
-pub fn glorot(stream: &mut crate::backend::cpu::rng::Stream, len: usize, fan_in: usize, fan_out: usize) -> Vec<f32> {
-    let limit = (6.0 / (fan_in + fan_out) as f32).sqrt();
+/// Kernel values as Keras draws them: glorot_uniform U(−l, l) with l = sqrt(6 / (fan_in +
+/// fan_out)), or he_uniform with l = sqrt(6 / fan_in).
+pub fn init_kernel(stream: &mut crate::backend::cpu::rng::Stream, init: crate::spec::Init, len: usize, fan_in: usize, fan_out: usize) -> Vec<f32> {
+    let limit = match init {
+        crate::spec::Init::GlorotUniform => (6.0 / (fan_in + fan_out) as f32).sqrt(),
+        crate::spec::Init::HeUniform => (6.0 / fan_in as f32).sqrt(),
+    };
     (0..len).map(|_| stream.symmetric(limit)).collect()
 }

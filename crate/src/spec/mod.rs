@@ -60,6 +60,16 @@ impl Activation {
     }
 }
 
+/// How kernels are drawn at creation (biases start at zero), as Keras names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Init {
+    /// U(−l, l), l = sqrt(6 / (fan_in + fan_out)) — Keras's default.
+    GlorotUniform,
+    /// U(−l, l), l = sqrt(6 / fan_in) — for ReLU networks.
+    HeUniform,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Conv2d {
     pub filters: usize,
@@ -69,6 +79,7 @@ pub struct Conv2d {
     pub padding: Padding,
     pub activation: Activation,
     pub use_bias: bool,
+    pub init: Init,
 }
 
 /// Depthwise convolution with channel multiplier 1: one k×k filter per input channel.
@@ -79,6 +90,7 @@ pub struct DepthwiseConv2d {
     pub padding: Padding,
     pub activation: Activation,
     pub use_bias: bool,
+    pub init: Init,
 }
 
 /// Keras SeparableConv2D: a depthwise k×k conv (no bias) then a pointwise 1×1 conv to
@@ -91,6 +103,7 @@ pub struct SeparableConv2d {
     pub padding: Padding,
     pub activation: Activation,
     pub use_bias: bool,
+    pub init: Init,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -115,6 +128,7 @@ pub struct Dense {
     pub units: usize,
     pub activation: Activation,
     pub use_bias: bool,
+    pub init: Init,
 }
 
 /// Local response normalisation across channels (AlexNet; TensorFlow's parameters):

@@ -171,6 +171,22 @@ impl<'a> Obj<'a> {
         }
     }
 
+    fn init(&mut self, cx: &mut Cx) -> Option<Init> {
+        let place = self.place.clone();
+        match self.get("kernel_initializer") {
+            None => Some(Init::GlorotUniform),
+            Some(Value::String(s)) if s == "glorot_uniform" => Some(Init::GlorotUniform),
+            Some(Value::String(s)) if s == "he_uniform" => Some(Init::HeUniform),
+            Some(v) => {
+                cx.errors.push(format!(
+                    "{place}: \"kernel_initializer\" must be \"glorot_uniform\" (the default) or \"he_uniform\", got {}",
+                    describe(v)
+                ));
+                None
+            }
+        }
+    }
+
     fn padding(&mut self, cx: &mut Cx) -> Option<Padding> {
         let place = self.place.clone();
         match self.get("padding") {
@@ -483,8 +499,9 @@ impl Cx {
                 let padding = o.padding(self);
                 let activation = o.activation(self, "activation");
                 let use_bias = o.flag(self, "use_bias", true);
-                let (Some(filters), Some(kernel), Some(strides), Some(padding), Some(activation), Some(use_bias)) =
-                    (filters, kernel, strides, padding, activation, use_bias)
+                let init = o.init(self);
+                let (Some(filters), Some(kernel), Some(strides), Some(padding), Some(activation), Some(use_bias), Some(init)) =
+                    (filters, kernel, strides, padding, activation, use_bias, init)
                 else {
                     return (None, None);
                 };
@@ -493,9 +510,9 @@ impl Cx {
                     window(self, &place, "kernel", (h, w), kernel, strides, padding).map(|(oh, ow)| Shape::Map { h: oh, w: ow, c: filters })
                 });
                 let kind = if ty == "conv2d" {
-                    LayerKind::Conv2d(Conv2d { filters, kernel, strides, padding, activation, use_bias })
+                    LayerKind::Conv2d(Conv2d { filters, kernel, strides, padding, activation, use_bias, init })
                 } else {
-                    LayerKind::SeparableConv2d(SeparableConv2d { filters, kernel, strides, padding, activation, use_bias })
+                    LayerKind::SeparableConv2d(SeparableConv2d { filters, kernel, strides, padding, activation, use_bias, init })
                 };
                 (Some(kind), shape)
             }
@@ -505,6 +522,7 @@ impl Cx {
                 let padding = o.padding(self);
                 let activation = o.activation(self, "activation");
                 let use_bias = o.flag(self, "use_bias", true);
+                let init = o.init(self);
                 if let Some(m) = o.count(self, "depth_multiplier", Some(1), 1) {
                     if m != 1 {
                         self.errors.push(format!(
@@ -513,13 +531,13 @@ impl Cx {
                         ));
                     }
                 }
-                let (Some(kernel), Some(strides), Some(padding), Some(activation), Some(use_bias)) = (kernel, strides, padding, activation, use_bias) else {
+                let (Some(kernel), Some(strides), Some(padding), Some(activation), Some(use_bias), Some(init)) = (kernel, strides, padding, activation, use_bias, init) else {
                     return (None, None);
                 };
                 let shape = map_in(self, "depthwise convolution").and_then(|(h, w, c)| {
                     window(self, &place, "kernel", (h, w), kernel, strides, padding).map(|(oh, ow)| Shape::Map { h: oh, w: ow, c })
                 });
-                (Some(LayerKind::DepthwiseConv2d(DepthwiseConv2d { kernel, strides, padding, activation, use_bias })), shape)
+                (Some(LayerKind::DepthwiseConv2d(DepthwiseConv2d { kernel, strides, padding, activation, use_bias, init })), shape)
             }
             "max_pool2d" | "avg_pool2d" => {
                 let pool = o.pair(self, "pool_size", Some((2, 2)));
@@ -555,7 +573,8 @@ impl Cx {
                 let units = o.count(self, "units", None, 1);
                 let activation = o.activation(self, "activation");
                 let use_bias = o.flag(self, "use_bias", true);
-                let (Some(units), Some(activation), Some(use_bias)) = (units, activation, use_bias) else {
+                let init = o.init(self);
+                let (Some(units), Some(activation), Some(use_bias), Some(init)) = (units, activation, use_bias, init) else {
                     return (None, None);
                 };
                 let shape = match input {
@@ -569,7 +588,7 @@ impl Cx {
                     Some(Shape::Flat(_)) => Some(Shape::Flat(units)),
                     None => None,
                 };
-                (Some(LayerKind::Dense(Dense { units, activation, use_bias })), shape)
+                (Some(LayerKind::Dense(Dense { units, activation, use_bias, init })), shape)
             }
             "flatten" => (Some(LayerKind::Flatten), input.map(|s| Shape::Flat(s.elements()))),
             "activation" | "relu" | "leaky_relu" | "softmax" => {

@@ -34,6 +34,9 @@ pub struct Gpu {
     pipelines: RefCell<HashMap<(&'static str, &'static str), wgpu::ComputePipeline>>,
     modules: RefCell<HashMap<&'static str, wgpu::ShaderModule>>,
     encoder: RefCell<Option<wgpu::CommandEncoder>>,
+    /// The compute pass open on `encoder`: every dispatch until the next flush goes into it,
+    /// so a training step is one pass (WebGPU orders dispatches within a pass).
+    pass: RefCell<Option<wgpu::ComputePass<'static>>>,
     arena: wgpu::Buffer,
     arena_data: RefCell<Vec<u8>>,
     /// Stands in for an optional read-only binding (no bias, …); never written.
@@ -89,6 +92,7 @@ impl Gpu {
             pipelines: RefCell::new(HashMap::new()),
             modules: RefCell::new(HashMap::new()),
             encoder: RefCell::new(None),
+            pass: RefCell::new(None),
             arena,
             arena_data: RefCell::new(Vec::with_capacity((SLOT * 64) as usize)),
             dummy,
@@ -145,9 +149,12 @@ impl Gpu {
         }];
         entries.extend(bindings.iter().map(|(b, buf)| wgpu::BindGroupEntry { binding: *b, resource: buf.as_entire_binding() }));
         let bind = self.ctx.device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some(entry), layout: &pipeline.get_bind_group_layout(0), entries: &entries });
-        let mut enc = self.encoder.borrow_mut();
-        let enc = enc.get_or_insert_with(|| self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("step") }));
-        let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(entry), timestamp_writes: None });
+        let mut pass = self.pass.borrow_mut();
+        let pass = pass.get_or_insert_with(|| {
+            let mut enc = self.encoder.borrow_mut();
+            let enc = enc.get_or_insert_with(|| self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("step") }));
+            enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("step"), timestamp_writes: None }).forget_lifetime()
+        });
         pass.set_pipeline(&pipeline);
         pass.set_bind_group(0, &bind, &[]);
         pass.dispatch_workgroups(groups.0, groups.1, 1);
@@ -222,6 +229,8 @@ impl Backend for Gpu {
         self.ctx.queue.write_buffer(buf, 0, bytemuck::cast_slice(data));
     }
     fn flush(&self) {
+        // The pass must end before its encoder can finish.
+        drop(self.pass.borrow_mut().take());
         let enc = self.encoder.borrow_mut().take();
         let mut data = self.arena_data.borrow_mut();
         if !data.is_empty() {
@@ -401,9 +410,8 @@ impl Backend for Gpu {
         if src == dst {
             return;
         }
-        let mut enc = self.encoder.borrow_mut();
-        let enc = enc.get_or_insert_with(|| self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("step") }));
-        enc.copy_buffer_to_buffer(src, 0, dst, 0, 4 * len as u64);
+        // A kernel rather than copy_buffer_to_buffer, so the step's compute pass stays open.
+        self.dispatch("eltwise", "copy", params(&[len as u32]), &[(1, src), (2, dst)], Self::groups1d(len));
     }
 
     fn add_into(&self, dst: &wgpu::Buffer, src: &wgpu::Buffer, len: usize) {
@@ -430,5 +438,12 @@ impl Backend for Gpu {
         self.dispatch("eltwise", "scale_channels", p, &[(1, dy), (2, dx), (3, s)], Self::groups1d(len));
         let p2 = params(&[(n * c) as u32, 0, c as u32, 0, 0, 0, 0, hw as u32]);
         self.dispatch("eltwise", "scale_grad", p2, &[(1, x), (2, ds), (4, dy)], Self::groups1d(n * c));
+    }
+}
+
+impl Drop for Gpu {
+    fn drop(&mut self) {
+        // End an open pass before its encoder goes.
+        self.pass.get_mut().take();
     }
 }
