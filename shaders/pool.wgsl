@@ -35,7 +35,7 @@ fn max_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
     let o = index(wid, lid, nwg);
     if (o >= p.len) { return; }
     let q = out_coords(o);
-    var best = -3.4028235e38;
+    var best = bitcast<f32>(0xff7fffffu); // −FLT_MAX
     var at = 0u;
     for (var ky = 0u; ky < p.kh; ky = ky + 1u) {
         let iy = i32(q.y * p.sh + ky) - i32(p.pt);

@@ -30,7 +30,7 @@ impl Dataset<'_> {
         }
         Ok(())
     }
-    fn batch(&self, idx: &[usize]) -> (Vec<f32>, Vec<u8>) {
+    pub fn batch(&self, idx: &[usize]) -> (Vec<f32>, Vec<u8>) {
         let mut x = Vec::with_capacity(idx.len() * self.per);
         for &i in idx {
             x.extend(self.pixels[i * self.per..(i + 1) * self.per].iter().map(|&p| p as f32 * (1.0 / 255.0)));

@@ -81,6 +81,11 @@ export class ConvPlayEngine {
     return this.inner.saxpy(a, x, y);
   }
 
+  /** The wasm-side engine, for the classes that run on it (the training worker's `Trainer`). */
+  get raw(): WasmEngine {
+    return this.inner;
+  }
+
   /** Builds a spec's model for `batch` on this backend, as training would, and returns the bytes allocated. */
   measureAllocation(specJson: string, batch: number): number {
     return this.inner.measureAllocation(specJson, batch);

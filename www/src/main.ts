@@ -4,6 +4,8 @@
 import { ConvPlayEngine, parseBackendChoice, type EngineInfo } from './engine';
 import { loadMnist, type MnistSplit } from './mnist';
 import './components/convplay-model-lab';
+import './components/convplay-train';
+import type { ConvplayTrain } from './components/convplay-train';
 import type { ConvplayModelLab } from './components/convplay-model-lab';
 
 const $ = <T extends HTMLElement>(id: string): T => {
@@ -139,6 +141,8 @@ async function main(): Promise<void> {
   }
   renderEngine(engine.info);
   if (lab) lab.engine = engine;
+  const trainer = document.getElementById('trainer') as ConvplayTrain | null;
+  if (trainer) trainer.backend = choice;
   const jobs = [
     runSmoke(engine).catch((e) => showError('Kernel check', e)),
     loadMnist('t10k')

@@ -136,3 +136,167 @@ pub fn fit_check(spec_json: &str, batch: usize, budget_bytes: f64, max_buffer: f
     let check = crate::fit::check(&value, batch, budget_bytes.max(0.0) as u64, limits).map_err(js_err)?;
     to_js(&check)
 }
+
+enum AnyModel {
+    Gpu(crate::model::Model<crate::backend::gpu::backend::Gpu>),
+    Cpu(crate::model::Model<crate::backend::cpu::backend::Cpu>),
+}
+
+macro_rules! with_model {
+    ($m:expr, $v:ident => $body:expr) => {
+        match $m {
+            AnyModel::Gpu($v) => $body,
+            AnyModel::Cpu($v) => $body,
+        }
+    };
+}
+
+/// Trains a model on data held in wasm memory: the page (or its worker) hands over the
+/// images once, then asks for batches to be run and for metrics now and then.
+#[wasm_bindgen]
+pub struct Trainer {
+    model: AnyModel,
+    optimizer: crate::optim::Optimizer,
+    train: (Vec<u8>, Vec<u8>),
+    eval: (Vec<u8>, Vec<u8>),
+    order: Vec<usize>,
+    cursor: usize,
+    trained_instances: usize,
+}
+
+#[wasm_bindgen]
+impl Trainer {
+    /// A model of `spec_json` on `engine`'s backend for batches of up to `batch`, weights from `seed`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(engine: &Engine, spec_json: &str, batch: usize, seed: u32) -> Result<Trainer, JsError> {
+        let spec = crate::spec::parse(spec_json).map_err(js_err)?;
+        let model = match &engine.inner {
+            CoreEngine::Gpu(ctx) => AnyModel::Gpu(crate::model::Model::new(crate::backend::gpu::backend::Gpu::new(ctx.clone()), &spec, batch, seed).map_err(js_err)?),
+            CoreEngine::Cpu { .. } => AnyModel::Cpu(crate::model::Model::new(crate::backend::cpu::backend::Cpu::new(), &spec, batch, seed).map_err(js_err)?),
+        };
+        Ok(Trainer { model, optimizer: crate::optim::Optimizer::adam(), train: (vec![], vec![]), eval: (vec![], vec![]), order: vec![], cursor: 0, trained_instances: 0 })
+    }
+
+    /// "adam", "adamw" or "sgd" (momentum 0.9, Nesterov); `weight_decay` L2 (AdamW: decoupled).
+    #[wasm_bindgen(js_name = setOptimizer)]
+    pub fn set_optimizer(&mut self, kind: &str, weight_decay: f32) -> Result<(), JsError> {
+        if !(weight_decay >= 0.0 && weight_decay.is_finite()) {
+            return Err(JsError::new(&format!("weight decay {weight_decay} must be ≥ 0")));
+        }
+        self.optimizer = match kind {
+            "adam" => crate::optim::Optimizer::Adam { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay },
+            "adamw" => crate::optim::Optimizer::AdamW { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay },
+            "sgd" => crate::optim::Optimizer::Sgd { momentum: 0.9, nesterov: true, weight_decay },
+            other => return Err(JsError::new(&format!("unknown optimizer {other:?}: use \"adam\", \"adamw\" or \"sgd\""))),
+        };
+        Ok(())
+    }
+
+    fn check_data(&self, pixels: &[u8], labels: &[u8], what: &str) -> Result<(), JsError> {
+        let per = with_model!(&self.model, m => m.spec.input.elements());
+        let classes = with_model!(&self.model, m => m.classes);
+        if labels.is_empty() || pixels.len() != labels.len() * per {
+            return Err(JsError::new(&format!(
+                "{what} data: {} pixel values for {} labels, but the model takes {per} values per image; pass images and labels that belong together",
+                pixels.len(),
+                labels.len()
+            )));
+        }
+        if let Some(&bad) = labels.iter().find(|&&l| l as usize >= classes) {
+            return Err(JsError::new(&format!("{what} data: label {bad} is out of range for {classes} classes")));
+        }
+        Ok(())
+    }
+
+    /// Training images (u8, scaled to [0, 1] per batch) and labels.
+    #[wasm_bindgen(js_name = setTrainData)]
+    pub fn set_train_data(&mut self, pixels: Vec<u8>, labels: Vec<u8>) -> Result<(), JsError> {
+        self.check_data(&pixels, &labels, "training")?;
+        self.train = (pixels, labels);
+        self.order.clear();
+        self.cursor = 0;
+        Ok(())
+    }
+
+    /// Held-out images for `evaluate` (validation or test).
+    #[wasm_bindgen(js_name = setEvalData)]
+    pub fn set_eval_data(&mut self, pixels: Vec<u8>, labels: Vec<u8>) -> Result<(), JsError> {
+        self.check_data(&pixels, &labels, "evaluation")?;
+        self.eval = (pixels, labels);
+        Ok(())
+    }
+
+    /// Shuffles the training data with `seed`; returns the number of batches in the epoch.
+    #[wasm_bindgen(js_name = startEpoch)]
+    pub fn start_epoch(&mut self, seed: u32) -> Result<usize, JsError> {
+        if self.train.1.is_empty() {
+            return Err(JsError::new("no training data: call setTrainData first"));
+        }
+        self.order = crate::train::shuffled(self.train.1.len(), seed);
+        self.cursor = 0;
+        let batch = with_model!(&self.model, m => m.max_batch);
+        Ok(self.order.len().div_ceil(batch))
+    }
+
+    /// Runs up to `count` batches of the current epoch at learning rate `lr`; returns how
+    /// many batches of the epoch are done. Nothing is read back from the GPU.
+    #[wasm_bindgen(js_name = trainBatches)]
+    pub fn train_batches(&mut self, count: usize, lr: f32) -> Result<usize, JsError> {
+        if !(lr > 0.0 && lr.is_finite()) {
+            return Err(JsError::new(&format!("learning rate {lr} must be a positive number, e.g. 0.001")));
+        }
+        if self.order.is_empty() {
+            return Err(JsError::new("no epoch started: call startEpoch first"));
+        }
+        let batch = with_model!(&self.model, m => m.max_batch);
+        let per = with_model!(&self.model, m => m.spec.input.elements());
+        let step = self.optimizer.step(lr);
+        for _ in 0..count {
+            if self.cursor >= self.order.len() {
+                break;
+            }
+            let idx = &self.order[self.cursor..(self.cursor + batch).min(self.order.len())];
+            let data = crate::train::Dataset { pixels: &self.train.0, labels: &self.train.1, per };
+            let (x, y) = data.batch(idx);
+            with_model!(&mut self.model, m => m.train_step(&x, &y, step)).map_err(js_err)?;
+            self.cursor += idx.len();
+            self.trained_instances += idx.len();
+        }
+        Ok(self.cursor.div_ceil(batch))
+    }
+
+    /// [mean loss, accuracy, instances] over the batches since the last call (a readback).
+    #[wasm_bindgen(js_name = takeMetrics)]
+    pub async fn take_metrics(&mut self) -> Result<Vec<f32>, JsError> {
+        let n = std::mem::take(&mut self.trained_instances);
+        let (loss, acc) = with_model!(&mut self.model, m => m.take_metrics(n).await).map_err(js_err)?;
+        Ok(vec![loss, acc, n as f32])
+    }
+
+    /// Accuracy on the evaluation data (inference mode: BN running statistics, no dropout).
+    pub async fn evaluate(&mut self) -> Result<f32, JsError> {
+        if self.eval.1.is_empty() {
+            return Err(JsError::new("no evaluation data: call setEvalData first"));
+        }
+        let per = with_model!(&self.model, m => m.spec.input.elements());
+        let data = crate::train::Dataset { pixels: &self.eval.0, labels: &self.eval.1, per };
+        let (acc, _) = with_model!(&mut self.model, m => crate::train::evaluate(m, &data).await).map_err(js_err)?;
+        Ok(acc)
+    }
+
+    /// Class probabilities for images given as f32 in [0, 1] (n × input values).
+    pub async fn predict(&mut self, x: Vec<f32>) -> Result<Vec<f32>, JsError> {
+        let n = with_model!(&self.model, m => m.set_input(&x)).map_err(js_err)?;
+        with_model!(&mut self.model, m => m.predict(n).await).map_err(js_err)
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn classes(&self) -> usize {
+        with_model!(&self.model, m => m.classes)
+    }
+
+    #[wasm_bindgen(getter, js_name = paramCount)]
+    pub fn param_count(&self) -> usize {
+        with_model!(&self.model, m => m.param_count())
+    }
+}

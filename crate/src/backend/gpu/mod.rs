@@ -72,7 +72,7 @@ impl GpuContext {
             .map_err(|e| Error::Gpu(format!("the GPU adapter {:?} refused a device: {e}", adapter_info.name)))?;
         // Errors are caught with error scopes where they can happen; anything
         // else is logged rather than aborting the process (wgpu's default).
-        device.on_uncaptured_error(Arc::new(|e| log::error!("uncaptured GPU error: {e}")));
+        device.on_uncaptured_error(Arc::new(|e| report_gpu_error(&e.to_string())));
 
         let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
@@ -186,4 +186,12 @@ impl GpuContext {
         staging.unmap();
         Ok(out)
     }
+}
+
+/// A GPU error that no error scope caught: a bug in ConvPlay, so it must be seen.
+fn report_gpu_error(message: &str) {
+    #[cfg(target_arch = "wasm32")]
+    web_sys::console::error_1(&format!("ConvPlay GPU error: {message}").into());
+    #[cfg(not(target_arch = "wasm32"))]
+    eprintln!("ConvPlay GPU error: {message}");
 }

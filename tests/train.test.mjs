@@ -1,0 +1,92 @@
+// Training in the tab: a tiny run on the CPU backend and on WebGPU (SwiftShader) moves
+// the loss down, draws the curves, and reports validation and test accuracy; pause and
+// stop work; the page stays free of errors.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveDist, launchBrowser, openPage, waitForShell } from './harness.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await serveDist();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function configure(page, { model, images, test, batch, lr }) {
+  const t = page.locator('convplay-train');
+  await t.locator('select[aria-label="model"] option').first().waitFor({ state: 'attached' });
+  await t.locator('select[aria-label="model"]').selectOption(model);
+  await t.locator('input[aria-label="training images"]').fill(String(images));
+  await t.locator('input[aria-label="test images"]').fill(String(test));
+  await t.locator('input[aria-label="batch"]').fill(String(batch));
+  await t.locator('input[aria-label="learning rate"]').fill(String(lr));
+  return t;
+}
+
+const phase = (page) => page.evaluate(() => document.querySelector('convplay-train').shadowRoot.querySelector('.status').dataset.phase);
+
+async function finish(page, timeout) {
+  await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('convplay-train')?.shadowRoot?.querySelector('.status')?.dataset.phase), null, { timeout });
+}
+
+test('CPU backend: seed-001 on 1,024 images learns, with curves and an epoch row', async () => {
+  const { page, errors } = await openPage(browser.context, `${server.url}?backend=cpu`);
+  assert.equal(await waitForShell(page), 'ready');
+  const t = await configure(page, { model: 'seed-001', images: 1024, test: 256, batch: 32, lr: 0.003 });
+  await t.getByRole('button', { name: 'Train' }).click();
+  await finish(page, 120_000);
+  assert.equal(await phase(page), 'done', await t.locator('.status').textContent());
+  const losses = await page.evaluate(() => document.querySelector('convplay-train').losses);
+  assert.ok(losses.length >= 3, `${losses.length} points on the loss curve`);
+  assert.ok(losses.at(-1) < losses[0] * 0.8, `loss ${losses[0]} → ${losses.at(-1)}`);
+  const row = await t.locator('table[data-epochs] tbody tr').textContent();
+  const test = Number((await t.locator('td[data-test]').textContent()).replace('%', ''));
+  assert.ok(test > 60, `test accuracy ${test}% after one epoch on 922 images (row: ${row})`);
+  assert.match(await t.locator('.status').textContent(), /^done in [\d.]+ s$/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('WebGPU backend: LeNet-5 on 160 images moves the loss down', async () => {
+  const { page, errors } = await openPage(browser.context, server.url);
+  assert.equal(await waitForShell(page), 'ready');
+  assert.equal(await page.locator('#backend-badge').getAttribute('data-kind'), 'gpu');
+  const t = await configure(page, { model: 'lenet-5', images: 160, test: 32, batch: 16, lr: 0.005 });
+  await t.getByRole('button', { name: 'Train' }).click();
+  await finish(page, 240_000);
+  assert.equal(await phase(page), 'done', await t.locator('.status').textContent());
+  const losses = await page.evaluate(() => document.querySelector('convplay-train').losses);
+  assert.ok(losses.length >= 2, `${losses.length} points`);
+  assert.ok(losses.at(-1) < losses[0], `loss ${losses[0]} → ${losses.at(-1)}`);
+  assert.ok(losses.every((l) => Number.isFinite(l) && l > 0), `losses ${losses}`);
+  assert.equal(await t.locator('table[data-epochs] tbody tr').count(), 1);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('pause, resume and stop', async () => {
+  const { page, errors } = await openPage(browser.context, `${server.url}?backend=cpu`);
+  assert.equal(await waitForShell(page), 'ready');
+  const t = await configure(page, { model: 'seed-001', images: 60000, test: 100, batch: 64, lr: 0.001 });
+  await t.getByRole('button', { name: 'Train' }).click();
+  await page.waitForFunction(() => document.querySelector('convplay-train').curvePoints >= 1, null, { timeout: 60_000 });
+  await t.getByRole('button', { name: 'Pause' }).click();
+  await page.waitForFunction(() => document.querySelector('convplay-train').shadowRoot.querySelector('.status').dataset.phase === 'paused');
+  const at = await page.evaluate(() => document.querySelector('convplay-train').curvePoints);
+  await page.waitForTimeout(500);
+  assert.equal(await page.evaluate(() => document.querySelector('convplay-train').curvePoints), at, 'no progress while paused');
+  await t.getByRole('button', { name: 'Resume' }).click();
+  await page.waitForFunction((n) => document.querySelector('convplay-train').curvePoints > n, at, { timeout: 60_000 });
+  await t.getByRole('button', { name: 'Stop' }).click();
+  await finish(page, 60_000);
+  assert.equal(await t.locator('.status').textContent(), 'stopped');
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -1,0 +1,297 @@
+// <convplay-train>: train a preset (or any spec) on MNIST in a Web Worker, with live
+// loss and accuracy curves (uPlot), a progress bar with img/s and time left, and the
+// validation and test accuracy of every epoch.
+
+import { LitElement, css, html, nothing, unsafeCSS, type PropertyValues } from 'lit';
+import uPlot from 'uplot';
+import uplotCss from 'uplot/dist/uPlot.min.css?inline';
+import { parseBackendChoice, presetNames, presetSpec, type BackendChoice } from '../engine';
+import type { FromWorker, ToWorker, TrainSettings } from '../train-protocol';
+
+type Phase = 'idle' | 'loading' | 'training' | 'paused' | 'done' | 'error';
+
+interface EpochRow {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  valAccuracy: number | null;
+  testAccuracy: number;
+  seconds: number;
+}
+
+export class ConvplayTrain extends LitElement {
+  static properties = {
+    preset: { type: String },
+    epochs: { type: Number },
+    batch: { type: Number },
+    lr: { type: Number },
+    trainImages: { type: Number, attribute: 'train-images' },
+    testImages: { type: Number, attribute: 'test-images' },
+    backend: { type: String },
+    phase: { state: true },
+    status: { state: true },
+    progress: { state: true },
+    epochsDone: { state: true },
+    presets: { state: true },
+  };
+
+  declare preset: string;
+  declare epochs: number;
+  declare batch: number;
+  declare lr: number;
+  declare trainImages: number;
+  declare testImages: number;
+  declare backend: string;
+  declare phase: Phase;
+  declare status: string;
+  declare progress: number;
+  declare epochsDone: EpochRow[];
+  declare presets: string[];
+  optimizer: TrainSettings['optimizer'] = 'adam';
+  schedule: TrainSettings['schedule'] = 'constant';
+  validationSplit = 0.1;
+  private worker: Worker | null = null;
+  private lossPlot: uPlot | null = null;
+  private accPlot: uPlot | null = null;
+  /** Columns: step, train loss | step, train acc, val acc, test acc. */
+  private lossData: [number[], (number | null)[]] = [[], []];
+  private accData: [number[], (number | null)[], (number | null)[], (number | null)[]] = [[], [], [], []];
+  private started = 0;
+
+  constructor() {
+    super();
+    this.preset = 'seed-001';
+    this.epochs = 1;
+    this.batch = 64;
+    this.lr = 0.001;
+    this.trainImages = 60000;
+    this.testImages = 10000;
+    this.backend = 'auto';
+    this.phase = 'idle';
+    this.status = '';
+    this.progress = 0;
+    this.epochsDone = [];
+    this.presets = [];
+  }
+
+  static styles = [
+    unsafeCSS(uplotCss),
+    css`
+      :host { display: block; font-size: 0.9rem; }
+      .controls { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: end; }
+      label { display: flex; flex-direction: column; font-size: 0.85rem; color: var(--cp-muted, #5b6478); gap: 0.2rem; }
+      input, select, button { font: inherit; color: var(--cp-fg, inherit); background: var(--cp-card, #fff); border: 1px solid var(--cp-border, #dde1ea); border-radius: 4px; padding: 0.3rem 0.45rem; }
+      input[type='number'] { width: 6.5rem; }
+      button { cursor: pointer; border-color: var(--cp-accent, #1f7ae0); color: var(--cp-accent, #1f7ae0); }
+      button:disabled { opacity: 0.5; cursor: default; }
+      .bar { height: 0.6rem; background: var(--cp-border, #dde1ea); border-radius: 999px; overflow: hidden; margin: 0.75rem 0 0.25rem; }
+      .bar > div { height: 100%; background: var(--cp-accent, #1f7ae0); transition: width 0.2s; }
+      .status { font-variant-numeric: tabular-nums; min-height: 1.3em; }
+      .error { color: var(--cp-err-fg, #8a1c1c); }
+      .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 20rem), 1fr)); gap: 0.75rem; margin-top: 0.75rem; }
+      table { border-collapse: collapse; font-variant-numeric: tabular-nums; margin-top: 0.75rem; }
+      th, td { padding: 0.2rem 0.6rem; border-bottom: 1px solid var(--cp-border, #dde1ea); text-align: right; }
+      .u-legend { font-size: 0.8rem; }
+    `,
+  ];
+
+  async connectedCallback(): Promise<void> {
+    super.connectedCallback();
+    this.presets = await presetNames();
+  }
+
+  disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.worker?.terminate();
+    this.worker = null;
+    this.lossPlot?.destroy();
+    this.accPlot?.destroy();
+  }
+
+  protected firstUpdated(_: PropertyValues): void {
+    const width = Math.max(280, Math.min(560, (this.renderRoot.querySelector('.charts') as HTMLElement).clientWidth / 2 - 12));
+    const axes = (label: string): uPlot.Axis[] => [{ label: 'step', stroke: 'currentColor' }, { label, stroke: 'currentColor' }];
+    this.lossPlot = new uPlot(
+      { width, height: 200, title: 'loss', scales: { x: { time: false } }, axes: axes('cross-entropy'), series: [{}, { label: 'train', stroke: '#1f7ae0' }] },
+      this.lossData as uPlot.AlignedData,
+      this.renderRoot.querySelector('#loss') as HTMLElement,
+    );
+    this.accPlot = new uPlot(
+      {
+        width,
+        height: 200,
+        title: 'accuracy',
+        scales: { x: { time: false }, y: { range: [0, 1] } },
+        axes: axes('accuracy'),
+        series: [
+          {},
+          { label: 'train', stroke: '#1f7ae0' },
+          { label: 'validation', stroke: '#e08a1f', spanGaps: true, points: { show: true, size: 6 } },
+          { label: 'test', stroke: '#1c8a4a', spanGaps: true, points: { show: true, size: 6 } },
+        ],
+      },
+      this.accData as uPlot.AlignedData,
+      this.renderRoot.querySelector('#acc') as HTMLElement,
+    );
+  }
+
+  /** Points on the loss curve so far (one per progress report). */
+  get curvePoints(): number {
+    return this.lossData[0].length;
+  }
+
+  /** The loss values plotted so far. */
+  get losses(): number[] {
+    return this.lossData[1].filter((v): v is number => v !== null);
+  }
+
+  private send(m: ToWorker): void {
+    this.worker?.postMessage(m);
+  }
+
+  private async start(): Promise<void> {
+    this.worker?.terminate();
+    this.lossData = [[], []];
+    this.accData = [[], [], [], []];
+    this.lossPlot?.setData(this.lossData as uPlot.AlignedData);
+    this.accPlot?.setData(this.accData as uPlot.AlignedData);
+    this.epochsDone = [];
+    this.progress = 0;
+    this.phase = 'loading';
+    this.status = 'loading MNIST and building the model…';
+    let backend: BackendChoice;
+    try {
+      backend = parseBackendChoice(this.backend);
+    } catch (e) {
+      this.fail((e as Error).message);
+      return;
+    }
+    const settings: TrainSettings = {
+      backend,
+      spec: await presetSpec(this.preset).catch(() => ''),
+      epochs: Math.max(1, Math.floor(this.epochs)),
+      batch: Math.max(1, Math.floor(this.batch)),
+      lr: this.lr,
+      optimizer: this.optimizer,
+      schedule: this.schedule,
+      trainImages: Math.max(1, Math.floor(this.trainImages)),
+      validationSplit: this.validationSplit,
+      testImages: Math.max(1, Math.floor(this.testImages)),
+      seed: 1,
+      dataUrl: new URL('data/mnist/', document.baseURI).href,
+    };
+    if (!settings.spec) {
+      this.fail(`unknown preset "${this.preset}"`);
+      return;
+    }
+    this.worker = new Worker(new URL('../train-worker.ts', import.meta.url), { type: 'module' });
+    this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.onMessage(e.data);
+    this.worker.onerror = (e) => this.fail(e.message || 'the training worker failed to start');
+    this.started = performance.now();
+    this.send({ type: 'start', settings });
+  }
+
+  private fail(message: string): void {
+    this.phase = 'error';
+    this.status = message;
+    this.dispatchEvent(new CustomEvent('train-error', { detail: message, bubbles: true, composed: true }));
+  }
+
+  private onMessage(m: FromWorker): void {
+    switch (m.type) {
+      case 'ready':
+        this.phase = 'training';
+        this.status = `training ${this.preset} (${m.params.toLocaleString('en')} parameters) on ${m.info.kind === 'gpu' ? 'WebGPU' : 'the CPU'}: ${m.trainImages.toLocaleString('en')} training, ${m.valImages.toLocaleString('en')} validation, ${m.testImages.toLocaleString('en')} test images`;
+        this.started = performance.now();
+        break;
+      case 'progress': {
+        this.phase = 'training';
+        this.progress = m.step / m.totalSteps;
+        const elapsed = (performance.now() - this.started) / 1000;
+        const left = this.progress > 0 ? (elapsed * (1 - this.progress)) / this.progress : 0;
+        this.status = `epoch ${m.epoch}, step ${m.step} of ${m.totalSteps} — loss ${m.loss.toFixed(4)}, accuracy ${(100 * m.accuracy).toFixed(1)}% — ${Math.round(m.imagesPerSec).toLocaleString('en')} img/s — about ${Math.ceil(left)} s left`;
+        this.lossData[0].push(m.step);
+        this.lossData[1].push(m.loss);
+        this.accData[0].push(m.step);
+        this.accData[1].push(m.accuracy);
+        this.accData[2].push(null);
+        this.accData[3].push(null);
+        this.lossPlot?.setData(this.lossData as uPlot.AlignedData);
+        this.accPlot?.setData(this.accData as uPlot.AlignedData);
+        this.dispatchEvent(new CustomEvent('progress', { detail: m, bubbles: true, composed: true }));
+        break;
+      }
+      case 'epoch': {
+        this.epochsDone = [...this.epochsDone, m];
+        const last = this.accData[0].length - 1;
+        if (last >= 0) {
+          this.accData[2][last] = m.valAccuracy;
+          this.accData[3][last] = m.testAccuracy;
+          this.accPlot?.setData(this.accData as uPlot.AlignedData);
+        }
+        break;
+      }
+      case 'paused':
+        this.phase = 'paused';
+        this.status = `paused — ${this.status}`;
+        break;
+      case 'done':
+        this.phase = 'done';
+        this.progress = m.stopped ? this.progress : 1;
+        this.status = m.stopped ? 'stopped' : `done in ${((performance.now() - this.started) / 1000).toFixed(1)} s`;
+        this.worker?.terminate();
+        this.worker = null;
+        this.dispatchEvent(new CustomEvent('done', { detail: this.epochsDone, bubbles: true, composed: true }));
+        break;
+      case 'error':
+        this.fail(m.message);
+        this.worker?.terminate();
+        this.worker = null;
+        break;
+    }
+  }
+
+  render() {
+    const busy = this.phase === 'loading' || this.phase === 'training' || this.phase === 'paused';
+    const num = (label: string, value: number, set: (v: number) => void, step = '1') =>
+      html`<label>${label}<input type="number" step=${step} min="0" .value=${String(value)} ?disabled=${busy} aria-label=${label} @input=${(e: Event) => set(Number((e.target as HTMLInputElement).value))} /></label>`;
+    return html`
+      <div class="controls">
+        <label>Model
+          <select aria-label="model" ?disabled=${busy} @change=${(e: Event) => (this.preset = (e.target as HTMLSelectElement).value)}>
+            ${this.presets.map((p) => html`<option value=${p} ?selected=${p === this.preset}>${p}</option>`)}
+          </select>
+        </label>
+        ${num('epochs', this.epochs, (v) => (this.epochs = v))}
+        ${num('batch', this.batch, (v) => (this.batch = v))}
+        ${num('learning rate', this.lr, (v) => (this.lr = v), 'any')}
+        <label>Optimizer
+          <select aria-label="optimizer" ?disabled=${busy} @change=${(e: Event) => (this.optimizer = (e.target as HTMLSelectElement).value as TrainSettings['optimizer'])}>
+            <option value="adam">Adam</option><option value="adamw">AdamW</option><option value="sgd">SGD + Nesterov momentum</option>
+          </select>
+        </label>
+        <label>Schedule
+          <select aria-label="schedule" ?disabled=${busy} @change=${(e: Event) => (this.schedule = (e.target as HTMLSelectElement).value as TrainSettings['schedule'])}>
+            <option value="constant">constant</option><option value="step">halve every epoch</option><option value="cosine">cosine</option><option value="onecycle">one-cycle</option>
+          </select>
+        </label>
+        ${num('training images', this.trainImages, (v) => (this.trainImages = v))}
+        ${num('test images', this.testImages, (v) => (this.testImages = v))}
+        <button @click=${() => void this.start()} ?disabled=${busy}>Train</button>
+        <button @click=${() => this.send({ type: this.phase === 'paused' ? 'resume' : 'pause' })} ?disabled=${!(this.phase === 'training' || this.phase === 'paused')}>${this.phase === 'paused' ? 'Resume' : 'Pause'}</button>
+        <button @click=${() => this.send({ type: 'stop' })} ?disabled=${!busy}>Stop</button>
+      </div>
+      <div class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=${Math.round(100 * this.progress)}><div style="width:${100 * this.progress}%"></div></div>
+      <div class="status ${this.phase === 'error' ? 'error' : ''}" data-phase=${this.phase}>${this.status}</div>
+      <div class="charts"><div id="loss"></div><div id="acc"></div></div>
+      ${this.epochsDone.length
+        ? html`<table data-epochs>
+            <thead><tr><th>epoch</th><th>loss</th><th>train</th><th>validation</th><th>test</th><th>seconds</th></tr></thead>
+            <tbody>${this.epochsDone.map((r) => html`<tr><td>${r.epoch}</td><td>${r.loss.toFixed(4)}</td><td>${(100 * r.accuracy).toFixed(2)}%</td><td>${r.valAccuracy === null ? '–' : (100 * r.valAccuracy).toFixed(2) + '%'}</td><td data-test>${(100 * r.testAccuracy).toFixed(2)}%</td><td>${r.seconds.toFixed(1)}</td></tr>`)}</tbody>
+          </table>`
+        : nothing}
+    `;
+  }
+}
+
+if (!customElements.get('convplay-train')) customElements.define('convplay-train', ConvplayTrain);

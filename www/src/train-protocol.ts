@@ -1,0 +1,31 @@
+// Messages between the page and the training worker.
+import type { EngineInfo, BackendChoice } from './engine';
+
+export interface TrainSettings {
+  backend: BackendChoice;
+  spec: string;
+  epochs: number;
+  batch: number;
+  lr: number;
+  optimizer: 'adam' | 'adamw' | 'sgd';
+  schedule: 'constant' | 'step' | 'cosine' | 'onecycle';
+  /** Training images taken from the start of the 60,000 (before the validation split). */
+  trainImages: number;
+  /** Fraction of those held out for validation (the last ones, as Keras's validation_split). */
+  validationSplit: number;
+  /** Test images evaluated after each epoch. */
+  testImages: number;
+  seed: number;
+  /** Absolute URL of the folder with the MNIST files. */
+  dataUrl: string;
+}
+
+export type ToWorker = { type: 'start'; settings: TrainSettings } | { type: 'pause' } | { type: 'resume' } | { type: 'stop' };
+
+export type FromWorker =
+  | { type: 'ready'; info: EngineInfo; params: number; trainImages: number; valImages: number; testImages: number }
+  | { type: 'progress'; epoch: number; step: number; totalSteps: number; loss: number; accuracy: number; imagesPerSec: number; lr: number }
+  | { type: 'epoch'; epoch: number; loss: number; accuracy: number; valAccuracy: number | null; testAccuracy: number; seconds: number }
+  | { type: 'paused' }
+  | { type: 'done'; stopped: boolean }
+  | { type: 'error'; message: string };

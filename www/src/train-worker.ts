@@ -1,0 +1,129 @@
+// The training worker: owns the wasm engine and the model, so the page never freezes.
+// It loads MNIST, then runs batches in chunks, posting progress after each chunk and the
+// validation/test accuracy after each epoch; pause, resume and stop arrive between chunks.
+
+import { ConvPlayEngine } from './engine';
+import { Trainer } from '../pkg/convplay.js';
+import { fetchBytes } from './mnist';
+import { readIdxImages, readIdxLabels } from '../pkg/convplay.js';
+import type { FromWorker, ToWorker, TrainSettings } from './train-protocol';
+
+const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m);
+
+let paused = false;
+let stopped = false;
+let wake: (() => void) | null = null;
+
+self.onmessage = (e: MessageEvent<ToWorker>) => {
+  const m = e.data;
+  if (m.type === 'start') {
+    paused = false;
+    stopped = false;
+    run(m.settings).catch((err) => post({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
+  } else if (m.type === 'pause') {
+    paused = true;
+  } else if (m.type === 'resume') {
+    paused = false;
+    wake?.();
+  } else if (m.type === 'stop') {
+    stopped = true;
+    wake?.();
+  }
+};
+
+/** Learning rate at `step` of `total` (the same rules as the Rust schedules). */
+function lrAt(s: TrainSettings, step: number, total: number, perEpoch: number): number {
+  const frac = Math.min(1, step / Math.max(1, total));
+  const cosine = (from: number, to: number, t: number) => to + 0.5 * (from - to) * (1 + Math.cos(Math.PI * t));
+  switch (s.schedule) {
+    case 'step':
+      return s.lr * Math.pow(0.5, Math.floor(step / Math.max(1, perEpoch)));
+    case 'cosine':
+      return cosine(s.lr, 0, frac);
+    case 'onecycle': {
+      const start = s.lr / 25;
+      return frac < 0.3 ? start + ((s.lr - start) * frac) / 0.3 : cosine(s.lr, start / 1e4, (frac - 0.3) / 0.7);
+    }
+    default:
+      return s.lr;
+  }
+}
+
+async function split(base: string, name: 'train' | 't10k', count: number): Promise<[Uint8Array, Uint8Array]> {
+  const images = readIdxImages(await fetchBytes(`${base}${name}-images-idx3-ubyte.gz`));
+  const labels = readIdxLabels(await fetchBytes(`${base}${name}-labels-idx1-ubyte.gz`));
+  const n = Math.min(count, images.count);
+  const pixels = new Uint8Array(n * 784);
+  for (let i = 0; i < n; i++) pixels.set(images.image(i), i * 784);
+  images.free();
+  return [pixels, labels.subarray(0, n)];
+}
+
+async function run(s: TrainSettings): Promise<void> {
+  const engine = await ConvPlayEngine.create(s.backend);
+  const trainer = new Trainer(engine.raw, s.spec, s.batch, s.seed);
+  trainer.setOptimizer(s.optimizer, 0);
+  const [allX, allY] = await split(s.dataUrl, 'train', s.trainImages);
+  const nVal = Math.floor(allY.length * s.validationSplit);
+  const nTrain = allY.length - nVal;
+  if (nTrain < 1) throw new Error(`no training images left after a validation split of ${s.validationSplit}; use more images or a smaller split`);
+  trainer.setTrainData(allX.subarray(0, nTrain * 784), allY.subarray(0, nTrain));
+  const [testX, testY] = await split(s.dataUrl, 't10k', s.testImages);
+  post({ type: 'ready', info: engine.info, params: trainer.paramCount, trainImages: nTrain, valImages: nVal, testImages: testY.length });
+
+  const perEpoch = Math.ceil(nTrain / s.batch);
+  const total = perEpoch * s.epochs;
+  let step = 0;
+  for (let epoch = 1; epoch <= s.epochs && !stopped; epoch++) {
+    const t0 = performance.now();
+    trainer.startEpoch(s.seed + epoch);
+    let done = 0;
+    let epochLoss = 0;
+    let epochCorrect = 0;
+    let epochSeen = 0;
+    // Chunks sized to take about 200 ms, so progress arrives a few times a second.
+    let chunk = 1;
+    while (done < perEpoch && !stopped) {
+      // Let pause/stop messages in: an await on a settled promise would not.
+      await new Promise((r) => setTimeout(r, 0));
+      if (paused) {
+        post({ type: 'paused' });
+        await new Promise<void>((r) => (wake = r));
+        wake = null;
+        continue;
+      }
+      const c0 = performance.now();
+      const lr = lrAt(s, step, total, perEpoch);
+      const before = done;
+      done = trainer.trainBatches(chunk, lr);
+      step += done - before;
+      const [loss, accuracy, n] = await trainer.takeMetrics();
+      const ms = performance.now() - c0;
+      chunk = Math.max(1, Math.min(64, Math.round((chunk * 200) / Math.max(1, ms))));
+      epochLoss += loss * n;
+      epochCorrect += accuracy * n;
+      epochSeen += n;
+      post({ type: 'progress', epoch, step, totalSteps: total, loss, accuracy, imagesPerSec: (n / ms) * 1000, lr });
+    }
+    if (stopped) break;
+    let valAccuracy: number | null = null;
+    if (nVal > 0) {
+      trainer.setEvalData(allX.subarray(nTrain * 784), allY.subarray(nTrain));
+      valAccuracy = await trainer.evaluate();
+    }
+    trainer.setEvalData(testX, testY);
+    const testAccuracy = await trainer.evaluate();
+    post({
+      type: 'epoch',
+      epoch,
+      loss: epochLoss / Math.max(1, epochSeen),
+      accuracy: epochCorrect / Math.max(1, epochSeen),
+      valAccuracy,
+      testAccuracy,
+      seconds: (performance.now() - t0) / 1000,
+    });
+  }
+  trainer.free();
+  engine.dispose();
+  post({ type: 'done', stopped });
+}
