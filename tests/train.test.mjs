@@ -50,6 +50,16 @@ test('CPU backend: seed-001 on 1,024 images learns, with curves and an epoch row
   const test = Number((await t.locator('td[data-test]').textContent()).replace('%', ''));
   assert.ok(test > 60, `test accuracy ${test}% after one epoch on 922 images (row: ${row})`);
   assert.match(await t.locator('.status').textContent(), /^done in [\d.]+ s$/);
+  // The confusion matrix counts the 256 test images; its diagonal is the accuracy.
+  const cells = await t.locator('table[data-confusion] tbody td').allTextContents();
+  assert.equal(cells.length, 100);
+  const counts = cells.map(Number);
+  assert.equal(counts.reduce((a, b) => a + b, 0), 256);
+  const diagonal = counts.filter((_, k) => k % 11 === 0).reduce((a, b) => a + b, 0);
+  assert.equal(Math.round((1000 * diagonal) / 256) / 10, Math.round(test * 10) / 10);
+  const mistakes = await t.locator('[data-mistakes] figcaption').allTextContents();
+  assert.equal(mistakes.length, Math.min(30, 256 - diagonal));
+  assert.ok(mistakes.every((m) => /^\d → \d$/.test(m) && m[0] !== m.at(-1)), mistakes.join(', '));
   assert.deepEqual(errors, []);
   await page.close();
 });

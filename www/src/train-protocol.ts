@@ -25,7 +25,26 @@ export type ToWorker = { type: 'start'; settings: TrainSettings } | { type: 'pau
 export type FromWorker =
   | { type: 'ready'; info: EngineInfo; params: number; trainImages: number; valImages: number; testImages: number }
   | { type: 'progress'; epoch: number; step: number; totalSteps: number; loss: number; accuracy: number; imagesPerSec: number; lr: number }
-  | { type: 'epoch'; epoch: number; loss: number; accuracy: number; valAccuracy: number | null; testAccuracy: number; seconds: number }
+  | {
+      type: 'epoch';
+      epoch: number;
+      loss: number;
+      accuracy: number;
+      valAccuracy: number | null;
+      testAccuracy: number;
+      seconds: number;
+      /** confusion[true][predicted] counts on the test images. */
+      confusion: number[][];
+      /** Up to 30 misclassified test digits (28×28 u8 each). */
+      mistakes: Mistake[];
+    }
   | { type: 'paused' }
   | { type: 'done'; stopped: boolean }
   | { type: 'error'; message: string };
+
+export interface Mistake {
+  index: number;
+  pixels: Uint8Array;
+  label: number;
+  predicted: number;
+}

@@ -6,7 +6,7 @@ import { ConvPlayEngine } from './engine';
 import { Trainer } from '../pkg/convplay.js';
 import { fetchBytes } from './mnist';
 import { readIdxImages, readIdxLabels } from '../pkg/convplay.js';
-import type { FromWorker, ToWorker, TrainSettings } from './train-protocol';
+import type { FromWorker, Mistake, ToWorker, TrainSettings } from './train-protocol';
 
 const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m);
 
@@ -113,6 +113,14 @@ async function run(s: TrainSettings): Promise<void> {
     }
     trainer.setEvalData(testX, testY);
     const testAccuracy = await trainer.evaluate();
+    const predicted = trainer.lastPredictions();
+    const classes = trainer.classes;
+    const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+    const mistakes: Mistake[] = [];
+    predicted.forEach((p, i) => {
+      confusion[testY[i]][p] += 1;
+      if (p !== testY[i] && mistakes.length < 30) mistakes.push({ index: i, pixels: testX.slice(i * 784, (i + 1) * 784), label: testY[i], predicted: p });
+    });
     post({
       type: 'epoch',
       epoch,
@@ -121,6 +129,8 @@ async function run(s: TrainSettings): Promise<void> {
       valAccuracy,
       testAccuracy,
       seconds: (performance.now() - t0) / 1000,
+      confusion,
+      mistakes,
     });
   }
   trainer.free();

@@ -162,6 +162,7 @@ pub struct Trainer {
     order: Vec<usize>,
     cursor: usize,
     trained_instances: usize,
+    predictions: Vec<u8>,
 }
 
 #[wasm_bindgen]
@@ -174,7 +175,7 @@ impl Trainer {
             CoreEngine::Gpu(ctx) => AnyModel::Gpu(crate::model::Model::new(crate::backend::gpu::backend::Gpu::new(ctx.clone()), &spec, batch, seed).map_err(js_err)?),
             CoreEngine::Cpu { .. } => AnyModel::Cpu(crate::model::Model::new(crate::backend::cpu::backend::Cpu::new(), &spec, batch, seed).map_err(js_err)?),
         };
-        Ok(Trainer { model, optimizer: crate::optim::Optimizer::adam(), train: (vec![], vec![]), eval: (vec![], vec![]), order: vec![], cursor: 0, trained_instances: 0 })
+        Ok(Trainer { model, optimizer: crate::optim::Optimizer::adam(), train: (vec![], vec![]), eval: (vec![], vec![]), order: vec![], cursor: 0, trained_instances: 0, predictions: vec![] })
     }
 
     /// "adam", "adamw" or "sgd" (momentum 0.9, Nesterov); `weight_decay` L2 (AdamW: decoupled).
@@ -280,8 +281,15 @@ impl Trainer {
         }
         let per = with_model!(&self.model, m => m.spec.input.elements());
         let data = crate::train::Dataset { pixels: &self.eval.0, labels: &self.eval.1, per };
-        let (acc, _) = with_model!(&mut self.model, m => crate::train::evaluate(m, &data).await).map_err(js_err)?;
+        let (acc, predicted) = with_model!(&mut self.model, m => crate::train::evaluate(m, &data).await).map_err(js_err)?;
+        self.predictions = predicted;
         Ok(acc)
+    }
+
+    /// The predicted class of every evaluation image, from the last `evaluate`.
+    #[wasm_bindgen(js_name = lastPredictions)]
+    pub fn last_predictions(&self) -> Vec<u8> {
+        self.predictions.clone()
     }
 
     /// Class probabilities for images given as f32 in [0, 1] (n × input values).

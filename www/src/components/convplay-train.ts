@@ -6,7 +6,7 @@ import { LitElement, css, html, nothing, unsafeCSS, type PropertyValues } from '
 import uPlot from 'uplot';
 import uplotCss from 'uplot/dist/uPlot.min.css?inline';
 import { parseBackendChoice, presetNames, presetSpec, type BackendChoice } from '../engine';
-import type { FromWorker, ToWorker, TrainSettings } from '../train-protocol';
+import type { FromWorker, Mistake, ToWorker, TrainSettings } from '../train-protocol';
 
 type Phase = 'idle' | 'loading' | 'training' | 'paused' | 'done' | 'error';
 
@@ -17,6 +17,23 @@ interface EpochRow {
   valAccuracy: number | null;
   testAccuracy: number;
   seconds: number;
+  confusion: number[][];
+  mistakes: Mistake[];
+}
+
+/** A 28×28 digit as a data URL (white on black, as MNIST stores it). */
+function digitUrl(pixels: Uint8Array): string {
+  const c = document.createElement('canvas');
+  c.width = c.height = 28;
+  const ctx = c.getContext('2d');
+  if (!ctx) return '';
+  const img = ctx.createImageData(28, 28);
+  for (let i = 0; i < 784; i++) {
+    img.data[4 * i] = img.data[4 * i + 1] = img.data[4 * i + 2] = pixels[i];
+    img.data[4 * i + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
+  return c.toDataURL();
 }
 
 export class ConvplayTrain extends LitElement {
@@ -92,6 +109,12 @@ export class ConvplayTrain extends LitElement {
       table { border-collapse: collapse; font-variant-numeric: tabular-nums; margin-top: 0.75rem; }
       th, td { padding: 0.2rem 0.6rem; border-bottom: 1px solid var(--cp-border, #dde1ea); text-align: right; }
       .u-legend { font-size: 0.8rem; }
+      .after { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 22rem), 1fr)); gap: 1rem; margin-top: 0.75rem; }
+      h4 { margin: 0.5rem 0 0.35rem; font-size: 0.95rem; }
+      table.confusion td, table.confusion th { padding: 0.15rem 0.3rem; font-size: 0.8rem; text-align: center; min-width: 1.8rem; }
+      .gallery { display: flex; flex-wrap: wrap; gap: 0.4rem; }
+      figure { margin: 0; text-align: center; font-size: 0.75rem; color: var(--cp-muted, #5b6478); }
+      figure img { width: 42px; height: 42px; image-rendering: pixelated; display: block; border-radius: 3px; }
     `,
   ];
 
@@ -290,7 +313,38 @@ export class ConvplayTrain extends LitElement {
             <tbody>${this.epochsDone.map((r) => html`<tr><td>${r.epoch}</td><td>${r.loss.toFixed(4)}</td><td>${(100 * r.accuracy).toFixed(2)}%</td><td>${r.valAccuracy === null ? '–' : (100 * r.valAccuracy).toFixed(2) + '%'}</td><td data-test>${(100 * r.testAccuracy).toFixed(2)}%</td><td>${r.seconds.toFixed(1)}</td></tr>`)}</tbody>
           </table>`
         : nothing}
+      ${this.renderEvaluation()}
     `;
+  }
+
+  private renderEvaluation() {
+    const last = this.epochsDone.at(-1);
+    if (!last) return nothing;
+    const max = Math.max(1, ...last.confusion.flatMap((row, i) => row.filter((_, j) => j !== i)));
+    return html`<div class="after">
+      <div>
+        <h4>Confusion matrix (test images; rows: true digit, columns: predicted)</h4>
+        <table class="confusion" data-confusion>
+          <thead><tr><th></th>${last.confusion.map((_, j) => html`<th>${j}</th>`)}</tr></thead>
+          <tbody>
+            ${last.confusion.map(
+              (row, i) => html`<tr><th>${i}</th>${row.map((n, j) => {
+                const alpha = i === j ? 0 : Math.min(0.85, n / max);
+                return html`<td style="background: rgba(224, 80, 60, ${alpha}); font-weight: ${i === j ? 600 : 400}">${n}</td>`;
+              })}</tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>
+      <div>
+        <h4>Misclassified test digits (true → predicted)</h4>
+        <div class="gallery" data-mistakes>
+          ${last.mistakes.length
+            ? last.mistakes.map((m) => html`<figure title="test image ${m.index}"><img alt="a ${m.label} taken for a ${m.predicted}" src=${digitUrl(m.pixels)} /><figcaption>${m.label} → ${m.predicted}</figcaption></figure>`)
+            : html`<p>none: every test image was classified correctly</p>`}
+        </div>
+      </div>
+    </div>`;
   }
 }
 
