@@ -11,6 +11,7 @@ pub mod layers;
 pub mod model;
 pub mod optim;
 pub mod train;
+pub mod weights;
 pub mod presets;
 pub mod spec;
 pub mod summary;

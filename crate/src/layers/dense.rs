@@ -17,8 +17,8 @@ pub struct Dense {
 impl Dense {
     #[allow(clippy::too_many_arguments)]
     pub fn new<B: Backend>(be: &B, params: &mut Vec<Param<B>>, stream: &mut Stream, name: &str, k: usize, m: usize, activation: Activation, use_bias: bool, init: Init) -> Dense {
-        let w = param(be, params, format!("{name}/kernel"), &init_kernel(stream, init, k * m, k, m), true);
-        let b = use_bias.then(|| param(be, params, format!("{name}/bias"), &vec![0.0; m], true));
+        let w = param(be, params, format!("{name}/kernel"), vec![k, m], &init_kernel(stream, init, k * m, k, m), true);
+        let b = use_bias.then(|| param(be, params, format!("{name}/bias"), vec![m], &vec![0.0; m], true));
         Dense { k, m, activation, w, b }
     }
 }

@@ -21,6 +21,8 @@ use crate::spec::Shape;
 /// One parameter tensor with its gradient and optimiser state.
 pub struct Param<B: Backend> {
     pub name: String,
+    /// Keras layout: conv kernel [kh, kw, c_in, c_out], depthwise [kh, kw, c], dense [in, out], vectors [n].
+    pub shape: Vec<usize>,
     pub len: usize,
     pub value: B::Buf,
     /// None for non-trainable state (BN's moving mean and variance).
@@ -69,11 +71,12 @@ pub struct Node<B: Backend> {
 }
 
 /// Allocates a parameter (and, when trainable, its gradient and two state buffers).
-pub fn param<B: Backend>(be: &B, params: &mut Vec<Param<B>>, name: String, init: &[f32], trainable: bool) -> usize {
+pub fn param<B: Backend>(be: &B, params: &mut Vec<Param<B>>, name: String, shape: Vec<usize>, init: &[f32], trainable: bool) -> usize {
+    debug_assert_eq!(shape.iter().product::<usize>(), init.len());
     let value = be.alloc(init.len());
     be.write(&value, init);
     let grad = trainable.then(|| (be.alloc(init.len()), be.alloc(init.len()), be.alloc(init.len())));
-    params.push(Param { name, len: init.len(), value, grad });
+    params.push(Param { name, shape, len: init.len(), value, grad });
     params.len() - 1
 }
 

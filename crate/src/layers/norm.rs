@@ -22,10 +22,10 @@ pub struct Bn<B: Backend> {
 
 impl<B: Backend> Bn<B> {
     pub fn new(be: &B, params: &mut Vec<Param<B>>, name: &str, c: usize, per_instance: usize, spec: BatchNorm) -> Bn<B> {
-        let gamma = param(be, params, format!("{name}/gamma"), &vec![1.0; c], spec.scale);
-        let beta = param(be, params, format!("{name}/beta"), &vec![0.0; c], spec.center);
-        let moving_mean = param(be, params, format!("{name}/moving_mean"), &vec![0.0; c], false);
-        let moving_var = param(be, params, format!("{name}/moving_variance"), &vec![1.0; c], false);
+        let gamma = param(be, params, format!("{name}/gamma"), vec![c], &vec![1.0; c], spec.scale);
+        let beta = param(be, params, format!("{name}/beta"), vec![c], &vec![0.0; c], spec.center);
+        let moving_mean = param(be, params, format!("{name}/moving_mean"), vec![c], &vec![0.0; c], false);
+        let moving_var = param(be, params, format!("{name}/moving_variance"), vec![c], &vec![1.0; c], false);
         let mut frozen = vec![];
         if !spec.scale {
             frozen.push(gamma);

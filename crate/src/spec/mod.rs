@@ -210,6 +210,9 @@ pub struct Layer {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ModelSpec {
+    /// The JSON the spec was read from (saved with trained weights, so a file is self-describing).
+    #[serde(skip)]
+    pub source: serde_json::Value,
     pub name: String,
     /// Input shape (height, width, channels), NHWC without the batch.
     pub input: Shape,

@@ -402,7 +402,7 @@ impl Cx {
             }
         }
         let (layers, _) = self.sequence(layers?, "layers", input);
-        Some(ModelSpec { name, input: input?, layers: layers? })
+        Some(ModelSpec { source: v.clone(), name, input: input?, layers: layers? })
     }
 
     fn input(&mut self, v: &Value) -> Option<Shape> {
