@@ -38,6 +38,7 @@ export async function launchBrowser() {
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width: 1200, height: 900 },
+    acceptDownloads: true,
   });
   return {
     context,

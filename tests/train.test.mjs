@@ -4,6 +4,9 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { serveDist, launchBrowser, openPage, waitForShell } from './harness.mjs';
 
 let server;
@@ -60,6 +63,37 @@ test('CPU backend: seed-001 on 1,024 images learns, with curves and an epoch row
   const mistakes = await t.locator('[data-mistakes] figcaption').allTextContents();
   assert.equal(mistakes.length, Math.min(30, 256 - diagonal));
   assert.ok(mistakes.every((m) => /^\d → \d$/.test(m) && m[0] !== m.at(-1)), mistakes.join(', '));
+
+  // The model is kept in IndexedDB and downloads as a ConvPlay safetensors file.
+  assert.match(await t.locator('[data-saved]').textContent(), new RegExp(`^Kept in this browser: seed-001, ${test.toFixed(2)}% test accuracy`));
+  const [download] = await Promise.all([page.waitForEvent('download'), t.getByRole('button', { name: 'Download .safetensors' }).click()]);
+  assert.equal(download.suggestedFilename(), 'seed-001.safetensors');
+  const file = await download.path();
+  const bytes = fs.readFileSync(file);
+  const headerLen = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + headerLen).toString('utf8'));
+  assert.equal(header.__metadata__.format, 'convplay');
+  assert.equal(JSON.parse(header.__metadata__.spec).name, 'seed-001');
+  assert.deepEqual(header['conv2d_1/kernel'].shape, [3, 3, 1, 32]);
+  assert.equal(header['conv2d_1/kernel'].dtype, 'F32');
+
+  // A reload keeps it; loading the downloaded file predicts the same test images the same.
+  await page.reload();
+  assert.equal(await waitForShell(page), 'ready');
+  await t.locator('[data-saved]').waitFor();
+  assert.match(await t.locator('[data-saved]').textContent(), /^Kept in this browser: seed-001/);
+  await t.locator('input[aria-label="test images"]').fill('256');
+  await t.locator('input[aria-label="load weights"]').setInputFiles(file);
+  await finish(page, 60_000);
+  assert.equal(await t.locator('.status').textContent(), `loaded seed-001 (121,930 parameters): test accuracy ${test.toFixed(2)}% on 256 images`);
+  assert.deepEqual((await t.locator('table[data-confusion] tbody td').allTextContents()).map(Number), counts);
+  // A file that is not a weights file is a readable error.
+  const junk = path.join(os.tmpdir(), 'not-weights.safetensors');
+  fs.writeFileSync(junk, 'hello');
+  await t.locator('input[aria-label="load weights"]').setInputFiles(junk);
+  await finish(page, 60_000);
+  assert.equal(await phase(page), 'error');
+  assert.match(await t.locator('.status').textContent(), /^this is not a readable safetensors file \(.*\); it may be truncated or not a weights file: save or download it again$/);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -20,7 +20,13 @@ export interface TrainSettings {
   dataUrl: string;
 }
 
-export type ToWorker = { type: 'start'; settings: TrainSettings } | { type: 'pause' } | { type: 'resume' } | { type: 'stop' };
+export type ToWorker =
+  | { type: 'start'; settings: TrainSettings }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' }
+  /** Load a weights file and evaluate it on the first `testImages` test digits. */
+  | { type: 'evaluate-file'; bytes: Uint8Array; backend: BackendChoice; testImages: number; dataUrl: string };
 
 export type FromWorker =
   | { type: 'ready'; info: EngineInfo; params: number; trainImages: number; valImages: number; testImages: number }
@@ -39,7 +45,9 @@ export type FromWorker =
       mistakes: Mistake[];
     }
   | { type: 'paused' }
-  | { type: 'done'; stopped: boolean }
+  /** `weights`: the trained model as a ConvPlay weights file (safetensors). */
+  | { type: 'done'; stopped: boolean; weights: Uint8Array }
+  | { type: 'evaluated'; name: string; params: number; testAccuracy: number; testImages: number; confusion: number[][]; mistakes: Mistake[] }
   | { type: 'error'; message: string };
 
 export interface Mistake {

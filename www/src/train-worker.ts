@@ -20,6 +20,8 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
     paused = false;
     stopped = false;
     run(m.settings).catch((err) => post({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
+  } else if (m.type === 'evaluate-file') {
+    evaluateFile(m.bytes, m.backend, m.testImages, m.dataUrl).catch((err) => post({ type: 'error', message: err instanceof Error ? err.message : String(err) }));
   } else if (m.type === 'pause') {
     paused = true;
   } else if (m.type === 'resume') {
@@ -113,14 +115,7 @@ async function run(s: TrainSettings): Promise<void> {
     }
     trainer.setEvalData(testX, testY);
     const testAccuracy = await trainer.evaluate();
-    const predicted = trainer.lastPredictions();
-    const classes = trainer.classes;
-    const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
-    const mistakes: Mistake[] = [];
-    predicted.forEach((p, i) => {
-      confusion[testY[i]][p] += 1;
-      if (p !== testY[i] && mistakes.length < 30) mistakes.push({ index: i, pixels: testX.slice(i * 784, (i + 1) * 784), label: testY[i], predicted: p });
-    });
+    const { confusion, mistakes } = tally(trainer, testX, testY);
     post({
       type: 'epoch',
       epoch,
@@ -133,7 +128,34 @@ async function run(s: TrainSettings): Promise<void> {
       mistakes,
     });
   }
+  const weights = await trainer.save();
   trainer.free();
   engine.dispose();
-  post({ type: 'done', stopped });
+  post({ type: 'done', stopped, weights });
+}
+
+/** Confusion matrix and the first misclassified digits of the last evaluation. */
+function tally(trainer: Trainer, testX: Uint8Array, testY: Uint8Array): { confusion: number[][]; mistakes: Mistake[] } {
+  const predicted = trainer.lastPredictions();
+  const classes = trainer.classes;
+  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  const mistakes: Mistake[] = [];
+  predicted.forEach((p, i) => {
+    confusion[testY[i]][p] += 1;
+    if (p !== testY[i] && mistakes.length < 30) mistakes.push({ index: i, pixels: testX.slice(i * 784, (i + 1) * 784), label: testY[i], predicted: p });
+  });
+  return { confusion, mistakes };
+}
+
+async function evaluateFile(bytes: Uint8Array, backend: TrainSettings['backend'], testImages: number, dataUrl: string): Promise<void> {
+  const engine = await ConvPlayEngine.create(backend);
+  const trainer = Trainer.fromWeights(engine.raw, bytes, 100);
+  const [testX, testY] = await split(dataUrl, 't10k', testImages);
+  trainer.setEvalData(testX, testY);
+  const testAccuracy = await trainer.evaluate();
+  const { confusion, mistakes } = tally(trainer, testX, testY);
+  const name = (JSON.parse(trainer.specJson) as { name?: string }).name ?? 'model';
+  post({ type: 'evaluated', name, params: trainer.paramCount, testAccuracy, testImages: testY.length, confusion, mistakes });
+  trainer.free();
+  engine.dispose();
 }

@@ -163,6 +163,7 @@ pub struct Trainer {
     cursor: usize,
     trained_instances: usize,
     predictions: Vec<u8>,
+    labels: Option<Vec<String>>,
 }
 
 #[wasm_bindgen]
@@ -175,7 +176,35 @@ impl Trainer {
             CoreEngine::Gpu(ctx) => AnyModel::Gpu(crate::model::Model::new(crate::backend::gpu::backend::Gpu::new(ctx.clone()), &spec, batch, seed).map_err(js_err)?),
             CoreEngine::Cpu { .. } => AnyModel::Cpu(crate::model::Model::new(crate::backend::cpu::backend::Cpu::new(), &spec, batch, seed).map_err(js_err)?),
         };
-        Ok(Trainer { model, optimizer: crate::optim::Optimizer::adam(), train: (vec![], vec![]), eval: (vec![], vec![]), order: vec![], cursor: 0, trained_instances: 0, predictions: vec![] })
+        Ok(Trainer { model, optimizer: crate::optim::Optimizer::adam(), train: (vec![], vec![]), eval: (vec![], vec![]), order: vec![], cursor: 0, trained_instances: 0, predictions: vec![], labels: None }).map(|mut t: Trainer| {
+            t.labels = Some((0..t.classes()).map(|d| d.to_string()).collect());
+            t
+        })
+    }
+
+    /// A trainer whose model and weights come from a ConvPlay weights file (safetensors).
+    #[wasm_bindgen(js_name = fromWeights)]
+    pub fn from_weights(engine: &Engine, bytes: &[u8], batch: usize) -> Result<Trainer, JsError> {
+        let file = crate::weights::read(bytes).map_err(js_err)?;
+        let mut t = Trainer::new(engine, &file.spec.source.to_string(), batch, 1)?;
+        with_model!(&t.model, m => crate::weights::load_into(m, &file)).map_err(js_err)?;
+        t.labels = file.extra.labels;
+        Ok(t)
+    }
+
+    /// The model's parameters and spec as a ConvPlay weights file (safetensors, f32).
+    pub async fn save(&self) -> Result<Vec<u8>, JsError> {
+        let extra = crate::weights::Extra {
+            labels: self.labels.clone(),
+            preprocessing: Some(serde_json::json!({"scale": 1.0 / 255.0, "note": "u8 pixels scaled to [0, 1]; MNIST digits are white on black"})),
+        };
+        with_model!(&self.model, m => crate::weights::save(m, &extra).await).map_err(js_err)
+    }
+
+    /// The model's spec (JSON text).
+    #[wasm_bindgen(getter, js_name = specJson)]
+    pub fn spec_json(&self) -> String {
+        with_model!(&self.model, m => m.spec.source.to_string())
     }
 
     /// "adam", "adamw" or "sgd" (momentum 0.9, Nesterov); `weight_decay` L2 (AdamW: decoupled).

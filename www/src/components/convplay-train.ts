@@ -7,6 +7,7 @@ import uPlot from 'uplot';
 import uplotCss from 'uplot/dist/uPlot.min.css?inline';
 import { parseBackendChoice, presetNames, presetSpec, type BackendChoice } from '../engine';
 import type { FromWorker, Mistake, ToWorker, TrainSettings } from '../train-protocol';
+import { download, loadLastModel, saveLastModel, type SavedModel } from '../storage';
 
 type Phase = 'idle' | 'loading' | 'training' | 'paused' | 'done' | 'error';
 
@@ -50,6 +51,8 @@ export class ConvplayTrain extends LitElement {
     progress: { state: true },
     epochsDone: { state: true },
     presets: { state: true },
+    saved: { state: true },
+    loaded: { state: true },
   };
 
   declare preset: string;
@@ -64,6 +67,8 @@ export class ConvplayTrain extends LitElement {
   declare progress: number;
   declare epochsDone: EpochRow[];
   declare presets: string[];
+  declare saved: SavedModel | null;
+  declare loaded: Extract<FromWorker, { type: 'evaluated' }> | null;
   optimizer: TrainSettings['optimizer'] = 'adam';
   schedule: TrainSettings['schedule'] = 'constant';
   validationSplit = 0.1;
@@ -89,6 +94,8 @@ export class ConvplayTrain extends LitElement {
     this.progress = 0;
     this.epochsDone = [];
     this.presets = [];
+    this.saved = null;
+    this.loaded = null;
   }
 
   static styles = [
@@ -109,6 +116,8 @@ export class ConvplayTrain extends LitElement {
       table { border-collapse: collapse; font-variant-numeric: tabular-nums; margin-top: 0.75rem; }
       th, td { padding: 0.2rem 0.6rem; border-bottom: 1px solid var(--cp-border, #dde1ea); text-align: right; }
       .u-legend { font-size: 0.8rem; }
+      .saved { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: center; margin-top: 0.75rem; }
+      label.file { flex-direction: row; align-items: center; gap: 0.5rem; }
       .after { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 22rem), 1fr)); gap: 1rem; margin-top: 0.75rem; }
       h4 { margin: 0.5rem 0 0.35rem; font-size: 0.95rem; }
       table.confusion td, table.confusion th { padding: 0.15rem 0.3rem; font-size: 0.8rem; text-align: center; min-width: 1.8rem; }
@@ -121,6 +130,7 @@ export class ConvplayTrain extends LitElement {
   async connectedCallback(): Promise<void> {
     super.connectedCallback();
     this.presets = await presetNames();
+    this.saved = (await loadLastModel().catch(() => undefined)) ?? null;
   }
 
   disconnectedCallback(): void {
@@ -214,6 +224,33 @@ export class ConvplayTrain extends LitElement {
     this.send({ type: 'start', settings });
   }
 
+  private loadFile(e: Event): void {
+    const input = e.target as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = '';
+    if (!file) return;
+    void file.arrayBuffer().then((buf) => this.evaluateWeights(new Uint8Array(buf)));
+  }
+
+  /** Loads a weights file in a worker and evaluates it on the test images. */
+  evaluateWeights(bytes: Uint8Array): void {
+    this.worker?.terminate();
+    this.loaded = null;
+    this.phase = 'loading';
+    this.status = 'loading the weights and evaluating them on the test images…';
+    let backend: BackendChoice;
+    try {
+      backend = parseBackendChoice(this.backend);
+    } catch (e) {
+      this.fail((e as Error).message);
+      return;
+    }
+    this.worker = new Worker(new URL('../train-worker.ts', import.meta.url), { type: 'module' });
+    this.worker.onmessage = (ev: MessageEvent<FromWorker>) => this.onMessage(ev.data);
+    this.worker.onerror = (ev) => this.fail(ev.message || 'the worker failed to start');
+    this.send({ type: 'evaluate-file', bytes, backend, testImages: Math.max(1, Math.floor(this.testImages)), dataUrl: new URL('data/mnist/', document.baseURI).href });
+  }
+
   private fail(message: string): void {
     this.phase = 'error';
     this.status = message;
@@ -258,13 +295,25 @@ export class ConvplayTrain extends LitElement {
         this.phase = 'paused';
         this.status = `paused — ${this.status}`;
         break;
-      case 'done':
+      case 'done': {
+        const last = this.epochsDone.at(-1);
+        const saved: SavedModel = { name: this.preset, testAccuracy: last ? last.testAccuracy : null, savedAt: new Date().toISOString(), weights: m.weights };
+        this.saved = saved;
+        saveLastModel(saved).catch((e) => this.fail(`could not keep the model in this browser: ${(e as Error).message}`));
         this.phase = 'done';
         this.progress = m.stopped ? this.progress : 1;
         this.status = m.stopped ? 'stopped' : `done in ${((performance.now() - this.started) / 1000).toFixed(1)} s`;
         this.worker?.terminate();
         this.worker = null;
         this.dispatchEvent(new CustomEvent('done', { detail: this.epochsDone, bubbles: true, composed: true }));
+        break;
+      }
+      case 'evaluated':
+        this.loaded = m;
+        this.phase = 'done';
+        this.status = `loaded ${m.name} (${m.params.toLocaleString('en')} parameters): test accuracy ${(100 * m.testAccuracy).toFixed(2)}% on ${m.testImages.toLocaleString('en')} images`;
+        this.worker?.terminate();
+        this.worker = null;
         break;
       case 'error':
         this.fail(m.message);
@@ -313,12 +362,19 @@ export class ConvplayTrain extends LitElement {
             <tbody>${this.epochsDone.map((r) => html`<tr><td>${r.epoch}</td><td>${r.loss.toFixed(4)}</td><td>${(100 * r.accuracy).toFixed(2)}%</td><td>${r.valAccuracy === null ? '–' : (100 * r.valAccuracy).toFixed(2) + '%'}</td><td data-test>${(100 * r.testAccuracy).toFixed(2)}%</td><td>${r.seconds.toFixed(1)}</td></tr>`)}</tbody>
           </table>`
         : nothing}
-      ${this.renderEvaluation()}
+      <div class="saved">
+        ${this.saved
+          ? html`<span data-saved>Kept in this browser: ${this.saved.name}${this.saved.testAccuracy === null ? '' : `, ${(100 * this.saved.testAccuracy).toFixed(2)}% test accuracy`}, trained ${new Date(this.saved.savedAt).toLocaleString()}.</span>
+              <button ?disabled=${busy} @click=${() => this.saved && download(this.saved.weights, `${this.saved.name}.safetensors`)}>Download .safetensors</button>
+              <button ?disabled=${busy} @click=${() => this.saved && this.evaluateWeights(this.saved.weights)}>Evaluate it</button>`
+          : html`<span>No trained model kept in this browser yet.</span>`}
+        <label class="file">Load weights (.safetensors)<input type="file" accept=".safetensors,application/octet-stream" ?disabled=${busy} aria-label="load weights" @change=${(e: Event) => this.loadFile(e)} /></label>
+      </div>
+      ${this.loaded ? this.renderEvaluation(this.loaded) : this.renderEvaluation(this.epochsDone.at(-1))}
     `;
   }
 
-  private renderEvaluation() {
-    const last = this.epochsDone.at(-1);
+  private renderEvaluation(last: { confusion: number[][]; mistakes: Mistake[] } | undefined) {
     if (!last) return nothing;
     const max = Math.max(1, ...last.confusion.flatMap((row, i) => row.filter((_, j) => j !== i)));
     return html`<div class="after">
