@@ -5,6 +5,8 @@ import { ConvPlayEngine, parseBackendChoice, type EngineInfo } from './engine';
 import { loadMnist, type MnistSplit } from './mnist';
 import './components/convplay-model-lab';
 import './components/convplay-train';
+import './components/convplay-draw';
+import type { ConvplayDraw } from './components/convplay-draw';
 import type { ConvplayTrain } from './components/convplay-train';
 import type { ConvplayModelLab } from './components/convplay-model-lab';
 
@@ -143,6 +145,12 @@ async function main(): Promise<void> {
   if (lab) lab.engine = engine;
   const trainer = document.getElementById('trainer') as ConvplayTrain | null;
   if (trainer) trainer.backend = choice;
+  // The digit pad switches to the model trained here as soon as there is one.
+  const draw = document.getElementById('draw') as ConvplayDraw | null;
+  trainer?.addEventListener('done', () => {
+    const saved = trainer.saved;
+    if (draw && saved) draw.setWeights(saved.weights, `trained here: ${saved.name}`).catch((e) => showError('Drawing', e));
+  });
   const jobs = [
     runSmoke(engine).catch((e) => showError('Kernel check', e)),
     loadMnist('t10k')

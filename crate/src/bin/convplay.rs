@@ -72,6 +72,9 @@ enum Command {
         seed: u32,
         #[arg(long, default_value = "www/public/data/mnist")]
         data: PathBuf,
+        /// Write the trained model to this file (ConvPlay safetensors, f32, with its spec).
+        #[arg(long)]
+        save: Option<PathBuf>,
     },
     /// Kernel GFLOP/s and training img/s (seed-004, batch 128) on the CPU and GPU backends.
     Bench {
@@ -151,7 +154,7 @@ fn run(cli: Cli) -> convplay::Result<()> {
                 }
             }
         }
-        Command::Train { spec, backend, epochs, batch, lr, optimizer, schedule, train_limit, test_limit, seed, data } => {
+        Command::Train { spec, backend, epochs, batch, lr, optimizer, schedule, train_limit, test_limit, seed, data, save } => {
             let spec = load_spec(&spec)?;
             let opt = match optimizer.as_str() {
                 "adam" => convplay::optim::Optimizer::adam(),
@@ -166,7 +169,7 @@ fn run(cli: Cli) -> convplay::Result<()> {
                 "onecycle" => Sched::OneCycle { max_lr: lr, warmup: 0.3 },
                 other => return Err(convplay::Error::Invalid(format!("unknown schedule {other:?}: use constant, step, cosine or onecycle"))),
             };
-            let plan = Plan { epochs, batch, optimizer: opt, schedule };
+            let plan = Plan { epochs, batch, optimizer: opt, schedule, save };
             let engine = engine(&backend)?;
             let info = engine.info();
             match engine {
@@ -212,6 +215,7 @@ struct Plan {
     optimizer: convplay::optim::Optimizer,
     /// `Step` with every = 0 means "halve every epoch" (filled in once the data size is known).
     schedule: Sched,
+    save: Option<PathBuf>,
 }
 
 fn train<B: convplay::backend::ops::Backend>(
@@ -267,6 +271,15 @@ fn train<B: convplay::backend::ops::Backend>(
             100.0 * acc,
             s.images_per_sec
         );
+    }
+    if let Some(path) = &plan.save {
+        let extra = convplay::weights::Extra {
+            labels: Some((0..model.classes).map(|d| d.to_string()).collect()),
+            preprocessing: Some(serde_json::json!({"scale": 1.0 / 255.0, "note": "u8 pixels scaled to [0, 1]; MNIST digits are white on black"})),
+        };
+        let bytes = pollster::block_on(convplay::weights::save(&model, &extra))?;
+        std::fs::write(path, &bytes).map_err(|e| convplay::Error::Io(format!("cannot write {}: {e}", path.display())))?;
+        println!("saved {} ({} bytes)", path.display(), bytes.len());
     }
     Ok(())
 }

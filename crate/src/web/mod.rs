@@ -337,3 +337,10 @@ impl Trainer {
         with_model!(&self.model, m => m.param_count())
     }
 }
+
+/// MNIST-style preprocessing of a drawing: `ink` is `w × h` intensities (0 = background);
+/// returns 28×28 u8, white on black, cropped, scaled to fit 20×20 and centred by mass.
+#[wasm_bindgen(js_name = preprocessDigit)]
+pub fn preprocess_digit(ink: &[u8], w: usize, h: usize) -> Result<Vec<u8>, JsError> {
+    crate::data::preprocess::mnist_digit(ink, w, h).map_err(js_err)
+}

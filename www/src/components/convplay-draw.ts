@@ -1,0 +1,220 @@
+// <convplay-draw>: draw a digit with mouse, touch or pen and watch the network read it.
+// The drawing is preprocessed like MNIST (crop, fit 20×20, centre by mass in 28×28; shown
+// as a small preview) and classified on every stroke by a model on the CPU backend in the
+// page: the shipped pretrained model (`model` attribute) or one set through `weights`.
+
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { ConvPlayEngine, loadWasm } from '../engine';
+import { Trainer, preprocessDigit } from '../../pkg/convplay.js';
+import { fetchBytes } from '../mnist';
+
+export class ConvplayDraw extends LitElement {
+  static properties = {
+    model: { type: String },
+    size: { type: Number },
+    showPreprocessing: { type: Boolean, attribute: 'show-preprocessing' },
+    probs: { state: true },
+    modelName: { state: true },
+    problem: { state: true },
+    lastMs: { state: true },
+  };
+
+  declare model: string;
+  declare size: number;
+  declare showPreprocessing: boolean;
+  declare probs: number[] | null;
+  declare modelName: string;
+  declare problem: string;
+  /** Time of the last preprocessing + prediction, in ms. */
+  declare lastMs: number | null;
+  private trainer: Trainer | null = null;
+  private engine: ConvPlayEngine | null = null;
+  private drawing = false;
+  private last: [number, number] | null = null;
+  private pending = false;
+  /** The last preprocessed digit (28×28), for tests and the preview. */
+  digit: Uint8Array | null = null;
+
+  constructor() {
+    super();
+    this.model = 'models/mnist-seed-001.safetensors';
+    this.size = 280;
+    this.showPreprocessing = true;
+    this.probs = null;
+    this.modelName = '';
+    this.problem = '';
+    this.lastMs = null;
+  }
+
+  static styles = css`
+    :host { display: block; }
+    .row { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
+    canvas.pad { touch-action: none; background: #fff; border: 1px solid var(--cp-border, #dde1ea); border-radius: 6px; cursor: crosshair; max-width: 100%; }
+    canvas.preview { width: 112px; height: 112px; image-rendering: pixelated; background: #000; border-radius: 4px; }
+    .side { display: flex; flex-direction: column; gap: 0.5rem; min-width: 12rem; flex: 1; }
+    .top { font-size: 3rem; font-weight: 700; line-height: 1; }
+    .bars { display: grid; grid-template-columns: 1.2rem 1fr 3.2rem; gap: 0.15rem 0.5rem; align-items: center; font-variant-numeric: tabular-nums; font-size: 0.85rem; }
+    .bar { height: 0.8rem; background: var(--cp-border, #dde1ea); border-radius: 3px; overflow: hidden; }
+    .bar > div { height: 100%; background: var(--cp-accent, #1f7ae0); }
+    .bar.best > div { background: var(--cp-ok, #1c8a4a); }
+    button { font: inherit; cursor: pointer; color: var(--cp-accent, #1f7ae0); background: var(--cp-card, #fff); border: 1px solid var(--cp-accent, #1f7ae0); border-radius: 4px; padding: 0.3rem 0.6rem; align-self: flex-start; }
+    .note { color: var(--cp-muted, #5b6478); font-size: 0.85rem; margin: 0; }
+    .error { color: var(--cp-err-fg, #8a1c1c); font-size: 0.85rem; margin: 0; }
+  `;
+
+  private get pad(): HTMLCanvasElement {
+    return this.renderRoot.querySelector('canvas.pad') as HTMLCanvasElement;
+  }
+
+  protected async firstUpdated(_: PropertyValues): Promise<void> {
+    await loadWasm();
+    this.engine = await ConvPlayEngine.create('cpu');
+    if (!this.trainer) await this.loadModelUrl(this.model);
+  }
+
+  disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.trainer?.free();
+    this.trainer = null;
+    this.engine?.dispose();
+    this.engine = null;
+  }
+
+  private async loadModelUrl(url: string): Promise<void> {
+    try {
+      await this.setWeights(await fetchBytes(url), `pretrained ${url.split('/').pop()?.replace('.safetensors', '') ?? 'model'}`);
+    } catch (e) {
+      this.problem = `could not load the model ${url}: ${(e as Error).message}`;
+    }
+  }
+
+  /** Uses these weights (a ConvPlay safetensors file) from now on. */
+  async setWeights(bytes: Uint8Array, name: string): Promise<void> {
+    if (!this.engine) {
+      await loadWasm();
+      this.engine = await ConvPlayEngine.create('cpu');
+    }
+    const next = Trainer.fromWeights(this.engine.raw, bytes, 1);
+    this.trainer?.free();
+    this.trainer = next;
+    this.modelName = name;
+    this.problem = '';
+    await this.classify();
+  }
+
+  private point(e: PointerEvent): [number, number] {
+    const r = this.pad.getBoundingClientRect();
+    return [((e.clientX - r.left) * this.pad.width) / r.width, ((e.clientY - r.top) * this.pad.height) / r.height];
+  }
+
+  private down(e: PointerEvent): void {
+    this.drawing = true;
+    this.pad.setPointerCapture(e.pointerId);
+    this.last = this.point(e);
+    this.stroke(this.last, this.last);
+  }
+
+  private move(e: PointerEvent): void {
+    if (!this.drawing) return;
+    const p = this.point(e);
+    this.stroke(this.last ?? p, p);
+    this.last = p;
+  }
+
+  private up(): void {
+    this.drawing = false;
+    this.last = null;
+  }
+
+  private stroke(a: [number, number], b: [number, number]): void {
+    const ctx = this.pad.getContext('2d');
+    if (!ctx) return;
+    ctx.strokeStyle = '#111';
+    ctx.lineWidth = this.pad.width / 14;
+    ctx.lineCap = 'round';
+    ctx.lineJoin = 'round';
+    ctx.beginPath();
+    ctx.moveTo(a[0], a[1]);
+    ctx.lineTo(b[0], b[1]);
+    ctx.stroke();
+    if (!this.pending) {
+      this.pending = true;
+      requestAnimationFrame(() => {
+        this.pending = false;
+        void this.classify();
+      });
+    }
+  }
+
+  clear(): void {
+    this.pad.getContext('2d')?.clearRect(0, 0, this.pad.width, this.pad.height);
+    this.probs = null;
+    this.digit = null;
+    const pv = this.renderRoot.querySelector('canvas.preview') as HTMLCanvasElement | null;
+    pv?.getContext('2d')?.clearRect(0, 0, 28, 28);
+  }
+
+  /** Preprocesses the drawing and classifies it; the figures land in `probs`. */
+  async classify(): Promise<void> {
+    const ctx = this.pad?.getContext('2d');
+    if (!ctx || !this.trainer) return;
+    const { width: w, height: h } = this.pad;
+    const t0 = performance.now();
+    const rgba = ctx.getImageData(0, 0, w, h).data;
+    const ink = new Uint8Array(w * h);
+    for (let i = 0; i < w * h; i++) ink[i] = rgba[4 * i + 3];
+    let digit: Uint8Array;
+    try {
+      digit = preprocessDigit(ink, w, h);
+    } catch {
+      return; // nothing drawn yet
+    }
+    this.digit = digit;
+    const pv = this.renderRoot.querySelector('canvas.preview') as HTMLCanvasElement | null;
+    const pctx = pv?.getContext('2d');
+    if (pctx) {
+      const img = pctx.createImageData(28, 28);
+      digit.forEach((v, i) => {
+        img.data[4 * i] = img.data[4 * i + 1] = img.data[4 * i + 2] = v;
+        img.data[4 * i + 3] = 255;
+      });
+      pctx.putImageData(img, 0, 0);
+    }
+    const x = Float32Array.from(digit, (v) => v / 255);
+    this.probs = Array.from(await this.trainer.predict(x));
+    this.lastMs = performance.now() - t0;
+    this.dispatchEvent(new CustomEvent('prediction', { detail: this.probs, bubbles: true, composed: true }));
+  }
+
+  /** The most likely digit, or null before anything is drawn. */
+  get prediction(): number | null {
+    if (!this.probs) return null;
+    return this.probs.indexOf(Math.max(...this.probs));
+  }
+
+  render() {
+    const best = this.prediction;
+    return html`
+      <div class="row">
+        <canvas class="pad" width=${this.size} height=${this.size} style="width:${this.size}px;height:${this.size}px" aria-label="drawing pad"
+          @pointerdown=${(e: PointerEvent) => this.down(e)} @pointermove=${(e: PointerEvent) => this.move(e)}
+          @pointerup=${() => this.up()} @pointercancel=${() => this.up()}></canvas>
+        <div class="side">
+          <div class="top" data-prediction=${best ?? ''}>${best ?? '–'}</div>
+          <div class="bars">
+            ${Array.from({ length: 10 }, (_, d) => {
+              const p = this.probs ? this.probs[d] : 0;
+              return html`<span>${d}</span><div class="bar ${d === best ? 'best' : ''}"><div style="width:${100 * p}%"></div></div><span>${(100 * p).toFixed(1)}%</span>`;
+            })}
+          </div>
+          <button @click=${() => this.clear()}>Clear</button>
+          ${this.showPreprocessing ? html`<div><p class="note">what the network sees (28×28, MNIST-style):</p><canvas class="preview" width="28" height="28"></canvas></div>` : nothing}
+          <p class="note">model: ${this.modelName || 'loading…'}${this.lastMs === null ? '' : html` · read in <span data-ms>${this.lastMs.toFixed(1)}</span> ms`}</p>
+          ${this.problem ? html`<p class="error" role="alert">${this.problem}</p>` : nothing}
+        </div>
+      </div>
+    `;
+  }
+}
+
+if (!customElements.get('convplay-draw')) customElements.define('convplay-draw', ConvplayDraw);
