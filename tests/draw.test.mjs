@@ -1,22 +1,11 @@
 // Drawing a digit: strokes of a "1", a "0" and a "7" made with mouse events are read as
 // those digits by the shipped pretrained model, with the MNIST-style preview.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launchBrowser, openPage, waitForShell } from './harness.mjs';
+import { useBrowser, openPage, waitForShell } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serveDist();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 /** Draws a polyline given in 0..280 pad coordinates. */
 async function stroke(page, box, points) {
@@ -30,7 +19,7 @@ async function stroke(page, box, points) {
 const ellipse = Array.from({ length: 41 }, (_, i) => [140 + 55 * Math.sin((2 * Math.PI * i) / 40), 140 - 85 * Math.cos((2 * Math.PI * i) / 40)]);
 
 test('a drawn 1, 0 and 7 are read as 1, 0 and 7 by the shipped model', async () => {
-  const { page, errors } = await openPage(browser.context, `${server.url}?backend=cpu`);
+  const { page, errors } = await openPage(env.browser.context, `${env.server.url}?backend=cpu`);
   assert.equal(await waitForShell(page), 'ready');
   const draw = page.locator('convplay-draw');
   await draw.locator('.note', { hasText: 'model: pretrained mnist-seed-001' }).waitFor();

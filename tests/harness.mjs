@@ -1,6 +1,7 @@
 // Shared harness for the browser tests: serve dist/ with Vite's preview server
 // and drive Debian's Chromium (headless, WebGPU on SwiftShader) with playwright-core.
 
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 import { preview } from 'vite';
 import fs from 'node:fs';
@@ -66,4 +67,21 @@ export async function openPage(context, url, { initScript } = {}) {
 export async function waitForShell(page, timeout = 120_000) {
   await page.waitForFunction(() => ['ready', 'error'].includes(document.documentElement.dataset.state ?? ''), null, { timeout });
   return page.evaluate(() => document.documentElement.dataset.state);
+}
+
+/**
+ * Serves dist/ and starts one browser for the test file (registers before/after hooks).
+ * Returns an object whose `server` and `browser` are set once the hooks have run.
+ */
+export function useBrowser() {
+  const env = { server: null, browser: null };
+  before(async () => {
+    env.server = await serveDist();
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
 }

@@ -1,25 +1,14 @@
 // The model lab in the page: the summary of a preset, errors while typing, will it fit
 // (with fixes), the measured allocation on WebGPU, and two models side by side.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launchBrowser, openPage, waitForShell } from './harness.mjs';
+import { useBrowser, openPage, waitForShell } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serveDist();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 test('seed-004 summary: 505,098 parameters, 704 non-trainable, memory figures', async () => {
-  const { page, errors } = await openPage(browser.context, server.url);
+  const { page, errors } = await openPage(env.browser.context, env.server.url);
   assert.equal(await waitForShell(page), 'ready');
   const total = page.locator('convplay-summary [data-total-params]');
   await total.waitFor();
@@ -32,7 +21,7 @@ test('seed-004 summary: 505,098 parameters, 704 non-trainable, memory figures', 
 });
 
 test('typing a broken spec shows placed errors, fixing it brings the table back', async () => {
-  const { page, errors } = await openPage(browser.context, server.url);
+  const { page, errors } = await openPage(env.browser.context, env.server.url);
   assert.equal(await waitForShell(page), 'ready');
   await page.locator('convplay-summary [data-total-params]').waitFor();
   const editor = page.locator('convplay-model-lab textarea');
@@ -52,7 +41,7 @@ test('typing a broken spec shows placed errors, fixing it brings the table back'
 });
 
 test('will it fit: the course network at batch 50 in 1,000 MB, with fixes; measured allocation on WebGPU', async () => {
-  const { page, errors } = await openPage(browser.context, `${server.url}?preset=course-3conv`);
+  const { page, errors } = await openPage(env.browser.context, `${env.server.url}?preset=course-3conv`);
   assert.equal(await waitForShell(page), 'ready');
   const lab = page.locator('convplay-model-lab');
   await page.locator('convplay-summary [data-total-params]').waitFor();
@@ -80,7 +69,7 @@ test('will it fit: the course network at batch 50 in 1,000 MB, with fixes; measu
 });
 
 test('side by side: max pooling vs strided convs, CNN vs dense network', async () => {
-  const { page, errors } = await openPage(browser.context, `${server.url}?preset=seed-001&backend=cpu`);
+  const { page, errors } = await openPage(env.browser.context, `${env.server.url}?preset=seed-001&backend=cpu`);
   assert.equal(await waitForShell(page), 'ready');
   const lab = page.locator('convplay-model-lab');
   await page.locator('convplay-summary [data-total-params]').filter({ hasText: '121,930' }).waitFor();

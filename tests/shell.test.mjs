@@ -1,25 +1,14 @@
 // The playground shell in headless Chromium: backend report, the WGSL smoke
 // kernel, the CPU fallback without WebGPU, and MNIST decoded in the page.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launchBrowser, openPage, waitForShell } from './harness.mjs';
+import { useBrowser, openPage, waitForShell } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serveDist();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 test('loads without console errors, runs on WebGPU, smoke kernel right, MNIST decoded', async () => {
-  const { page, errors } = await openPage(browser.context, server.url);
+  const { page, errors } = await openPage(env.browser.context, env.server.url);
   const state = await waitForShell(page);
   const errorText = await page.locator('#error-banner').textContent();
   assert.equal(state, 'ready', `shell ended in error: ${errorText}`);
@@ -52,7 +41,7 @@ test('loads without console errors, runs on WebGPU, smoke kernel right, MNIST de
 });
 
 test('without WebGPU the page says so and runs on the CPU', async () => {
-  const { page, errors } = await openPage(browser.context, server.url, {
+  const { page, errors } = await openPage(env.browser.context, env.server.url, {
     initScript: () => {
       delete Navigator.prototype.gpu;
       delete navigator.gpu;
@@ -71,7 +60,7 @@ test('without WebGPU the page says so and runs on the CPU', async () => {
 });
 
 test('?backend=cpu picks the CPU on purpose, without a fallback warning', async () => {
-  const { page, errors } = await openPage(browser.context, `${server.url}?backend=cpu`);
+  const { page, errors } = await openPage(env.browser.context, `${env.server.url}?backend=cpu`);
   assert.equal(await waitForShell(page), 'ready');
   assert.deepEqual(errors, []);
   assert.equal(await page.locator('#backend-badge').getAttribute('data-kind'), 'cpu');
@@ -81,7 +70,7 @@ test('?backend=cpu picks the CPU on purpose, without a fallback warning', async 
 });
 
 test('an unknown backend in the URL is a readable error, and the page still runs', async () => {
-  const { page } = await openPage(browser.context, `${server.url}?backend=tpu`);
+  const { page } = await openPage(env.browser.context, `${env.server.url}?backend=tpu`);
   assert.equal(await waitForShell(page), 'error');
   assert.equal(await page.locator('#error-banner').textContent(), 'URL: unknown backend "tpu": use "auto", "webgpu" or "cpu"');
   assert.equal(await page.locator('#smoke-status').getAttribute('data-ok'), 'true');

@@ -2,25 +2,14 @@
 // the loss down, draws the curves, and reports validation and test accuracy; pause and
 // stop work; the page stays free of errors.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { serveDist, launchBrowser, openPage, waitForShell } from './harness.mjs';
+import { useBrowser, openPage, waitForShell } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serveDist();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 async function configure(page, { model, images, test, batch, lr }) {
   const t = page.locator('convplay-train');
@@ -40,7 +29,7 @@ async function finish(page, timeout) {
 }
 
 test('CPU backend: seed-001 on 1,024 images learns, with curves and an epoch row', async () => {
-  const { page, errors } = await openPage(browser.context, `${server.url}?backend=cpu`);
+  const { page, errors } = await openPage(env.browser.context, `${env.server.url}?backend=cpu`);
   assert.equal(await waitForShell(page), 'ready');
   const t = await configure(page, { model: 'seed-001', images: 1024, test: 256, batch: 32, lr: 0.003 });
   await t.getByRole('button', { name: 'Train' }).click();
@@ -99,7 +88,7 @@ test('CPU backend: seed-001 on 1,024 images learns, with curves and an epoch row
 });
 
 test('WebGPU backend: LeNet-5 on 160 images moves the loss down', async () => {
-  const { page, errors } = await openPage(browser.context, server.url);
+  const { page, errors } = await openPage(env.browser.context, env.server.url);
   assert.equal(await waitForShell(page), 'ready');
   assert.equal(await page.locator('#backend-badge').getAttribute('data-kind'), 'gpu');
   const t = await configure(page, { model: 'lenet-5', images: 160, test: 32, batch: 16, lr: 0.005 });
@@ -116,7 +105,7 @@ test('WebGPU backend: LeNet-5 on 160 images moves the loss down', async () => {
 });
 
 test('pause, resume and stop', async () => {
-  const { page, errors } = await openPage(browser.context, `${server.url}?backend=cpu`);
+  const { page, errors } = await openPage(env.browser.context, `${env.server.url}?backend=cpu`);
   assert.equal(await waitForShell(page), 'ready');
   const t = await configure(page, { model: 'seed-001', images: 60000, test: 100, batch: 64, lr: 0.001 });
   await t.getByRole('button', { name: 'Train' }).click();

@@ -11,16 +11,7 @@ import { download, loadLastModel, saveLastModel, type SavedModel } from '../stor
 
 type Phase = 'idle' | 'loading' | 'training' | 'paused' | 'done' | 'error';
 
-interface EpochRow {
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  valAccuracy: number | null;
-  testAccuracy: number;
-  seconds: number;
-  confusion: number[][];
-  mistakes: Mistake[];
-}
+type EpochRow = Extract<FromWorker, { type: 'epoch' }>;
 
 /** A 28×28 digit as a data URL (white on black, as MNIST stores it). */
 function digitUrl(pixels: Uint8Array): string {
@@ -217,9 +208,7 @@ export class ConvplayTrain extends LitElement {
       this.fail(`unknown preset "${this.preset}"`);
       return;
     }
-    this.worker = new Worker(new URL('../train-worker.ts', import.meta.url), { type: 'module' });
-    this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.onMessage(e.data);
-    this.worker.onerror = (e) => this.fail(e.message || 'the training worker failed to start');
+    this.spawnWorker();
     this.started = performance.now();
     this.send({ type: 'start', settings });
   }
@@ -245,10 +234,14 @@ export class ConvplayTrain extends LitElement {
       this.fail((e as Error).message);
       return;
     }
-    this.worker = new Worker(new URL('../train-worker.ts', import.meta.url), { type: 'module' });
-    this.worker.onmessage = (ev: MessageEvent<FromWorker>) => this.onMessage(ev.data);
-    this.worker.onerror = (ev) => this.fail(ev.message || 'the worker failed to start');
+    this.spawnWorker();
     this.send({ type: 'evaluate-file', bytes, backend, testImages: Math.max(1, Math.floor(this.testImages)), dataUrl: new URL('data/mnist/', document.baseURI).href });
+  }
+
+  private spawnWorker(): void {
+    this.worker = new Worker(new URL('../train-worker.ts', import.meta.url), { type: 'module' });
+    this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.onMessage(e.data);
+    this.worker.onerror = (e) => this.fail(e.message || 'the training worker failed to start');
   }
 
   private fail(message: string): void {

@@ -27,6 +27,27 @@ fn zero(b: &mut [f32]) {
     b.iter_mut().for_each(|v| *v = 0.0);
 }
 
+/// Runs a reference backward with dx (or a scratch buffer when the caller needs none)
+/// and zeroed dw, db: the trait's gradients overwrite, the references accumulate.
+fn with_grads(dx: Option<&Buf>, dx_len: usize, dw: &Buf, db: Option<&Buf>, f: impl FnOnce(&mut [f32], &mut [f32], Option<&mut [f32]>)) {
+    let mut scratch;
+    let mut dxb = dx.map(|d| d.borrow_mut());
+    let dxs: &mut [f32] = match dxb.as_deref_mut() {
+        Some(v) => &mut v[..dx_len],
+        None => {
+            scratch = vec![0.0; dx_len];
+            &mut scratch
+        }
+    };
+    let mut dwb = dw.borrow_mut();
+    zero(&mut dwb);
+    let mut dbb = db.map(|d| d.borrow_mut());
+    if let Some(d) = dbb.as_deref_mut() {
+        zero(d);
+    }
+    f(dxs, &mut dwb, dbb.as_deref_mut().map(|v| &mut v[..]));
+}
+
 impl Backend for Cpu {
     type Buf = Buf;
     type Idx = Idx;
@@ -64,44 +85,14 @@ impl Backend for Cpu {
         fast::conv2d_forward(g, &x.borrow(), &w.borrow(), bb.as_deref().map(|v| &v[..]), &mut out.borrow_mut()[..g.output_len()]);
     }
     fn conv2d_backward(&self, g: &Window, x: &Buf, w: &Buf, dout: &Buf, dx: Option<&Buf>, dw: &Buf, db: Option<&Buf>) {
-        let mut scratch;
-        let mut dxb = dx.map(|d| d.borrow_mut());
-        let dxs: &mut [f32] = match dxb.as_deref_mut() {
-            Some(v) => &mut v[..g.input_len()],
-            None => {
-                scratch = vec![0.0; g.input_len()];
-                &mut scratch
-            }
-        };
-        let mut dwb = dw.borrow_mut();
-        zero(&mut dwb);
-        let mut dbb = db.map(|d| d.borrow_mut());
-        if let Some(d) = dbb.as_deref_mut() {
-            zero(d);
-        }
-        fast::conv2d_backward(g, &x.borrow(), &w.borrow(), &dout.borrow()[..g.output_len()], dxs, &mut dwb, dbb.as_deref_mut().map(|v| &mut v[..]));
+        with_grads(dx, g.input_len(), dw, db, |dx, dw, db| fast::conv2d_backward(g, &x.borrow(), &w.borrow(), &dout.borrow()[..g.output_len()], dx, dw, db));
     }
     fn depthwise_forward(&self, g: &Window, x: &Buf, w: &Buf, b: Option<&Buf>, out: &Buf) {
         let bb = b.map(|b| b.borrow());
         conv::depthwise_forward(g, &x.borrow(), &w.borrow(), bb.as_deref().map(|v| &v[..]), &mut out.borrow_mut()[..g.output_len()]);
     }
     fn depthwise_backward(&self, g: &Window, x: &Buf, w: &Buf, dout: &Buf, dx: Option<&Buf>, dw: &Buf, db: Option<&Buf>) {
-        let mut scratch;
-        let mut dxb = dx.map(|d| d.borrow_mut());
-        let dxs: &mut [f32] = match dxb.as_deref_mut() {
-            Some(v) => &mut v[..g.input_len()],
-            None => {
-                scratch = vec![0.0; g.input_len()];
-                &mut scratch
-            }
-        };
-        let mut dwb = dw.borrow_mut();
-        zero(&mut dwb);
-        let mut dbb = db.map(|d| d.borrow_mut());
-        if let Some(d) = dbb.as_deref_mut() {
-            zero(d);
-        }
-        conv::depthwise_backward(g, &x.borrow(), &w.borrow(), &dout.borrow()[..g.output_len()], dxs, &mut dwb, dbb.as_deref_mut().map(|v| &mut v[..]));
+        with_grads(dx, g.input_len(), dw, db, |dx, dw, db| conv::depthwise_backward(g, &x.borrow(), &w.borrow(), &dout.borrow()[..g.output_len()], dx, dw, db));
     }
 
     fn max_pool_forward(&self, g: &Window, x: &Buf, out: &Buf, argmax: &Idx) {
@@ -130,22 +121,7 @@ impl Backend for Cpu {
         dense::dense_forward(n, k, m, &x.borrow(), &w.borrow(), bb.as_deref().map(|v| &v[..]), &mut out.borrow_mut());
     }
     fn dense_backward(&self, n: usize, k: usize, m: usize, x: &Buf, w: &Buf, dout: &Buf, dx: Option<&Buf>, dw: &Buf, db: Option<&Buf>) {
-        let mut scratch;
-        let mut dxb = dx.map(|d| d.borrow_mut());
-        let dxs: &mut [f32] = match dxb.as_deref_mut() {
-            Some(v) => &mut v[..n * k],
-            None => {
-                scratch = vec![0.0; n * k];
-                &mut scratch
-            }
-        };
-        let mut dwb = dw.borrow_mut();
-        zero(&mut dwb);
-        let mut dbb = db.map(|d| d.borrow_mut());
-        if let Some(d) = dbb.as_deref_mut() {
-            zero(d);
-        }
-        dense::dense_backward(n, k, m, &x.borrow(), &w.borrow(), &dout.borrow()[..n * m], dxs, &mut dwb, dbb.as_deref_mut().map(|v| &mut v[..]));
+        with_grads(dx, n * k, dw, db, |dx, dw, db| dense::dense_backward(n, k, m, &x.borrow(), &w.borrow(), &dout.borrow()[..n * m], dx, dw, db));
     }
 
     fn activation_forward(&self, a: Activation, channels: usize, len: usize, y: &Buf) {
