@@ -650,7 +650,11 @@ impl Cx {
             }
             "residual" => self.residual(o, path, input),
             "concat" => self.concat(o, path, input),
-            _ => unreachable!("canonical_type returns only known types"),
+            other => {
+                // canonical_type only returns the types matched above; keep this a value, not a panic.
+                self.errors.push(format!("{place}: layer type {other:?} has no reader; this is a ConvPlay bug, please report it"));
+                (None, None)
+            }
         }
     }
 
