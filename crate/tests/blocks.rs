@@ -110,3 +110,23 @@ fn initialisers_are_keras_like_seeded_and_reproducible() {
     assert_eq!(kernel("glorot_uniform", 1), glorot, "same seed, same weights");
     assert_ne!(kernel("glorot_uniform", 2), glorot, "another seed, other weights");
 }
+
+/// Batch norm as the first layer and without learned γ/β trains on varying batch sizes.
+#[test]
+fn batch_norm_first_and_frozen_trains() {
+    let spec = parse(
+        r#"{"input": [4, 4, 2], "layers": [{"type": "batch_norm", "center": false, "scale": false},
+            {"type": "flatten"}, {"type": "dense", "units": 3, "activation": "softmax"}]}"#,
+    )
+    .unwrap();
+    let mut m = Model::new(Cpu::new(), &spec, 6, 1).unwrap();
+    let step = convplay::backend::ops::OptimStep::Sgd { lr: 0.1, momentum: 0.0, nesterov: false, weight_decay: 0.0 };
+    for n in [2usize, 6, 3] {
+        let x = common::random_vec(n * 32, n as u64);
+        let y: Vec<u8> = (0..n).map(|i| (i % 3) as u8).collect();
+        m.train_step(&x, &y, step).unwrap();
+    }
+    let bytes = m.allocated_bytes();
+    m.train_step(&common::random_vec(6 * 32, 9), &[0, 1, 2, 0, 1, 2], step).unwrap();
+    assert_eq!(m.allocated_bytes(), bytes, "no allocation per step");
+}

@@ -18,6 +18,10 @@ pub struct Bn<B: Backend> {
     pub saved: B::Buf,
     /// When γ or β is not learned, its fixed value (1 or 0) sits here and gets no update.
     pub frozen: Vec<usize>,
+    /// Where the gradients of a γ or β that is not learned go (allocated once).
+    pub unused_grads: Option<(B::Buf, B::Buf)>,
+    /// The input gradient of a first layer, which nobody reads (allocated on need, with its length).
+    pub unused_dx: Option<(B::Buf, usize)>,
 }
 
 impl<B: Backend> Bn<B> {
@@ -33,7 +37,8 @@ impl<B: Backend> Bn<B> {
         if !spec.center {
             frozen.push(beta);
         }
-        Bn { c, per_instance, spec, gamma, beta, moving_mean, moving_var, saved: be.alloc(2 * c), frozen }
+        let unused_grads = (!frozen.is_empty()).then(|| (be.alloc(c), be.alloc(c)));
+        Bn { c, per_instance, spec, gamma, beta, moving_mean, moving_var, saved: be.alloc(2 * c), frozen, unused_grads, unused_dx: None }
     }
     fn dims(&self, n: usize) -> BnDims {
         BnDims { c: self.c, rows: n * self.per_instance, eps: self.spec.epsilon, momentum: self.spec.momentum }
@@ -54,23 +59,18 @@ impl<B: Backend> Op<B> for Bn<B> {
     fn backward(&mut self, p: &Pass<B>, x: &B::Buf, _out: &B::Buf, dout: &B::Buf, dx: Option<&B::Buf>) -> Result<()> {
         let d = self.dims(p.n);
         // γ and β that are not learned still need somewhere to write their gradient.
-        let scratch;
-        let (dg, db) = if self.frozen.is_empty() {
-            (p.grad(self.gamma), p.grad(self.beta))
-        } else {
-            scratch = (p.be.alloc(self.c), p.be.alloc(self.c));
-            (
-                if self.spec.scale { p.grad(self.gamma) } else { &scratch.0 },
-                if self.spec.center { p.grad(self.beta) } else { &scratch.1 },
-            )
+        let (dg, db) = match &self.unused_grads {
+            None => (p.grad(self.gamma), p.grad(self.beta)),
+            Some((g, b)) => (if self.spec.scale { p.grad(self.gamma) } else { g }, if self.spec.center { p.grad(self.beta) } else { b }),
         };
-        let tmp;
-        let dx = match dx {
-            Some(d) => d,
-            None => {
-                tmp = p.be.alloc(d.c * d.rows);
-                &tmp
-            }
+        let len = d.c * d.rows;
+        if dx.is_none() && self.unused_dx.as_ref().is_none_or(|(_, l)| *l < len) {
+            self.unused_dx = Some((p.be.alloc(len), len));
+        }
+        let dx = match (dx, &self.unused_dx) {
+            (Some(d), _) => d,
+            (None, Some((b, _))) => b,
+            (None, None) => return Ok(()),
         };
         p.be.batch_norm_backward(d, x, p.value(self.gamma), &self.saved, dout, dx, dg, db);
         Ok(())
