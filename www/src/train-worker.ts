@@ -101,7 +101,8 @@ async function run(s: TrainSettings): Promise<void> {
       step += done - before;
       const [loss, accuracy, n] = await trainer.takeMetrics();
       const ms = performance.now() - c0;
-      chunk = Math.max(1, Math.min(64, Math.round((chunk * 200) / Math.max(1, ms))));
+      // Aim at 200 ms a chunk, growing at most twofold at a time so the curve starts with detail.
+      chunk = Math.max(1, Math.min(64, 2 * chunk, Math.round((chunk * 200) / Math.max(1, ms))));
       epochLoss += loss * n;
       epochCorrect += accuracy * n;
       epochSeen += n;
