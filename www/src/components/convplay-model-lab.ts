@@ -113,8 +113,10 @@ export class ConvplayModelLab extends LitElement {
     this.other = this.compareWith ? await summarize(await presetSpec(this.compareWith), batch).catch(() => null) : null;
   }
 
-  private measure(): void {
+  private async measure(): Promise<void> {
     if (!this.engine) return;
+    // The estimate beside the measurement must be for the same spec and batch.
+    await this.analyse();
     const batch = Math.max(1, Math.floor(this.batch) || 1);
     try {
       this.measured = { bytes: this.engine.measureAllocation(this.specText, batch), batch };
@@ -147,7 +149,7 @@ export class ConvplayModelLab extends LitElement {
             </ul>`
         : nothing}
       <p>
-        <button @click=${() => this.measure()} ?disabled=${!this.engine}>Measure on this device</button>
+        <button @click=${() => void this.measure()} ?disabled=${!this.engine}>Measure on this device</button>
         ${m
           ? m.error
             ? html`<span class="bad">${m.error}</span>`
