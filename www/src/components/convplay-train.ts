@@ -183,13 +183,8 @@ export class ConvplayTrain extends LitElement {
     this.progress = 0;
     this.phase = 'loading';
     this.status = 'loading MNIST and building the model…';
-    let backend: BackendChoice;
-    try {
-      backend = parseBackendChoice(this.backend);
-    } catch (e) {
-      this.fail((e as Error).message);
-      return;
-    }
+    const backend = this.backendChoice();
+    if (!backend) return;
     const settings: TrainSettings = {
       backend,
       spec: await presetSpec(this.preset).catch(() => ''),
@@ -227,15 +222,20 @@ export class ConvplayTrain extends LitElement {
     this.loaded = null;
     this.phase = 'loading';
     this.status = 'loading the weights and evaluating them on the test images…';
-    let backend: BackendChoice;
-    try {
-      backend = parseBackendChoice(this.backend);
-    } catch (e) {
-      this.fail((e as Error).message);
-      return;
-    }
+    const backend = this.backendChoice();
+    if (!backend) return;
     this.spawnWorker();
     this.send({ type: 'evaluate-file', bytes, backend, testImages: Math.max(1, Math.floor(this.testImages)), dataUrl: new URL('data/mnist/', document.baseURI).href });
+  }
+
+  /** The `backend` attribute as a choice, or null after reporting a bad value. */
+  private backendChoice(): BackendChoice | null {
+    try {
+      return parseBackendChoice(this.backend);
+    } catch (e) {
+      this.fail((e as Error).message);
+      return null;
+    }
   }
 
   private spawnWorker(): void {
