@@ -30,6 +30,30 @@ pub struct Model<B: Backend> {
     /// Optimiser steps taken (Adam's t).
     pub steps: u32,
     seed: u32,
+    /// Gradient with respect to the input, for saliency (allocated on first use).
+    dinput: Option<B::Buf>,
+}
+
+/// One layer's output for the instance being inspected.
+#[derive(Debug)]
+pub struct LayerValues {
+    pub name: String,
+    pub type_name: &'static str,
+    pub shape: Shape,
+    pub values: Vec<f32>,
+}
+
+/// What `Model::inspect` sees inside the network for one input.
+#[derive(Debug)]
+pub struct Inside {
+    /// Every top-level layer's output (feature maps [h, w, c] channel-last; vectors);
+    /// the last one holds the logits, before the softmax.
+    pub layers: Vec<LayerValues>,
+    pub probabilities: Vec<f32>,
+    /// The class with the highest probability.
+    pub top: usize,
+    /// ∂(top class logit)/∂(input), the input's shape.
+    pub saliency: Vec<f32>,
 }
 
 impl<B: Backend> Model<B> {
@@ -56,7 +80,7 @@ impl<B: Backend> Model<B> {
         let labels = be.alloc_idx(max_batch);
         let dlogits = be.alloc(max_batch * classes);
         let metrics = be.alloc(2);
-        Ok(Model { be, spec: spec.clone(), body, params, max_batch, classes, input, labels, dlogits, metrics, steps: 0, seed })
+        Ok(Model { be, spec: spec.clone(), body, params, max_batch, classes, input, labels, dlogits, metrics, steps: 0, seed, dinput: None })
     }
 
     fn check_batch(&self, n: usize, what: &str) -> Result<()> {
@@ -98,6 +122,45 @@ impl<B: Backend> Model<B> {
         self.be.activation_forward(Activation::Softmax, self.classes, n * self.classes, &last.out);
         self.be.flush();
         self.be.read(&last.out, n * self.classes).await
+    }
+
+    /// Runs one input (its values, the input shape) in inference mode and returns every
+    /// top-level layer's output, the class probabilities, and the saliency: the gradient
+    /// of the top class's logit (before the softmax) with respect to the input, by a
+    /// backward pass in inference mode (dropout off, batch norm with its moving
+    /// statistics). Parameter gradient buffers are overwritten, so call this between
+    /// training steps, not between `compute_gradients` and the optimiser.
+    pub async fn inspect(&mut self, x: &[f32]) -> Result<Inside> {
+        let n = self.set_input(x)?;
+        if n != 1 {
+            return Err(Error::Invalid(format!("inspect takes one instance, got {n}; pass the values of a single input")));
+        }
+        self.forward(1, false, 0)?;
+        self.be.flush();
+        let mut layers = Vec::with_capacity(self.body.nodes.len());
+        for node in &self.body.nodes {
+            let values = self.be.read(&node.out, node.output.elements()).await?;
+            layers.push(LayerValues { name: node.name.clone(), type_name: node.type_name, shape: node.output, values });
+        }
+        // The last layer's values are logits (its softmax is left off); the softmax of ten
+        // numbers is done here.
+        let logits = &layers.last().expect("a model has layers").values;
+        let peak = logits.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+        let exps: Vec<f32> = logits.iter().map(|&l| (l - peak).exp()).collect();
+        let sum: f32 = exps.iter().sum();
+        let probabilities: Vec<f32> = exps.iter().map(|e| e / sum).collect();
+        let top = probabilities.iter().enumerate().fold(0, |best, (i, &p)| if p > probabilities[best] { i } else { best });
+        let mut onehot = vec![0.0; self.classes];
+        onehot[top] = 1.0;
+        self.be.write(&self.dlogits, &onehot);
+        let per = self.spec.input.elements();
+        let be = &self.be;
+        let dinput = self.dinput.get_or_insert_with(|| be.alloc(per * self.max_batch));
+        let pass = Pass { be: &self.be, params: &self.params, n: 1, train: false, seed: 0 };
+        self.body.backward(&pass, &self.input, &self.dlogits, Some(dinput))?;
+        self.be.flush();
+        let saliency = self.be.read(dinput, per).await?;
+        Ok(Inside { layers, probabilities, top, saliency })
     }
 
     /// Forward (training mode), loss and backward on a batch; leaves every trainable

@@ -22,6 +22,8 @@ pub struct Bn<B: Backend> {
     pub unused_grads: Option<(B::Buf, B::Buf)>,
     /// The input gradient of a first layer, which nobody reads (allocated on need, with its length).
     pub unused_dx: Option<(B::Buf, usize)>,
+    /// Zeros per channel, for the inference-mode backward (allocated on need).
+    pub zeros: Option<B::Buf>,
 }
 
 impl<B: Backend> Bn<B> {
@@ -38,7 +40,7 @@ impl<B: Backend> Bn<B> {
             frozen.push(beta);
         }
         let unused_grads = (!frozen.is_empty()).then(|| (be.alloc(c), be.alloc(c)));
-        Bn { c, per_instance, spec, gamma, beta, moving_mean, moving_var, saved: be.alloc(2 * c), frozen, unused_grads, unused_dx: None }
+        Bn { c, per_instance, spec, gamma, beta, moving_mean, moving_var, saved: be.alloc(2 * c), frozen, unused_grads, unused_dx: None, zeros: None }
     }
     fn dims(&self, n: usize) -> BnDims {
         BnDims { c: self.c, rows: n * self.per_instance, eps: self.spec.epsilon, momentum: self.spec.momentum }
@@ -58,6 +60,19 @@ impl<B: Backend> Op<B> for Bn<B> {
     }
     fn backward(&mut self, p: &Pass<B>, x: &B::Buf, _out: &B::Buf, dout: &B::Buf, dx: Option<&B::Buf>) -> Result<()> {
         let d = self.dims(p.n);
+        if !p.train {
+            // Inference mode is a fixed per-channel affine map, so dx = dout · γ / sqrt(var + ε):
+            // the inference kernel with a zero mean and a zero β computes exactly that.
+            // (Used for saliency; parameters get no gradient here.)
+            let Some(dx) = dx else { return Ok(()) };
+            let zeros = self.zeros.get_or_insert_with(|| {
+                let z = p.be.alloc(self.c);
+                p.be.fill(&z, self.c, 0.0);
+                z
+            });
+            p.be.batch_norm_infer(d, dout, p.value(self.gamma), zeros, zeros, p.value(self.moving_var), dx);
+            return Ok(());
+        }
         // γ and β that are not learned still need somewhere to write their gradient.
         let (dg, db) = match &self.unused_grads {
             None => (p.grad(self.gamma), p.grad(self.beta)),

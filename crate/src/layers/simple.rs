@@ -63,7 +63,7 @@ impl<B: Backend> Op<B> for Dropout {
     }
     fn backward(&mut self, p: &Pass<B>, _x: &B::Buf, _out: &B::Buf, dout: &B::Buf, dx: Option<&B::Buf>) -> Result<()> {
         if let Some(dx) = dx {
-            if self.rate > 0.0 {
+            if p.train && self.rate > 0.0 {
                 p.be.dropout_backward(p.seed ^ self.salt, self.rate, p.n * self.len, dout, dx);
             } else {
                 p.be.copy(dout, dx, p.n * self.len);
