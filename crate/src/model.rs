@@ -5,6 +5,7 @@
 //! softmax is fused into the cross-entropy loss (the layer emits logits); at
 //! inference it is applied to the logits.
 
+use crate::backend::cpu::augment::Augment;
 use crate::backend::cpu::rng::{pcg_hash, Stream};
 use crate::backend::ops::{Backend, OptimStep};
 use crate::error::{Error, Result};
@@ -32,6 +33,10 @@ pub struct Model<B: Backend> {
     seed: u32,
     /// Gradient with respect to the input, for saliency (allocated on first use).
     dinput: Option<B::Buf>,
+    /// Random affine augmentation of training batches (off by default).
+    augment: Augment,
+    /// The augmented batch (allocated when augmentation is first turned on).
+    augmented: Option<B::Buf>,
 }
 
 /// One layer's output for the instance being inspected.
@@ -80,7 +85,7 @@ impl<B: Backend> Model<B> {
         let labels = be.alloc_idx(max_batch);
         let dlogits = be.alloc(max_batch * classes);
         let metrics = be.alloc(2);
-        Ok(Model { be, spec: spec.clone(), body, params, max_batch, classes, input, labels, dlogits, metrics, steps: 0, seed, dinput: None })
+        Ok(Model { be, spec: spec.clone(), body, params, max_batch, classes, input, labels, dlogits, metrics, steps: 0, seed, dinput: None, augment: Augment::default(), augmented: None })
     }
 
     fn check_batch(&self, n: usize, what: &str) -> Result<()> {
@@ -122,6 +127,31 @@ impl<B: Backend> Model<B> {
         self.be.activation_forward(Activation::Softmax, self.classes, n * self.classes, &last.out);
         self.be.flush();
         self.be.read(&last.out, n * self.classes).await
+    }
+
+    /// Turns random affine augmentation of training batches on (or off with all ranges 0).
+    /// Only image inputs can be augmented; evaluation and prediction never are.
+    pub fn set_augment(&mut self, a: Augment) -> Result<()> {
+        let Shape::Map { h, w, .. } = self.spec.input else {
+            if a.is_off() {
+                self.augment = a;
+                return Ok(());
+            }
+            return Err(Error::Invalid(format!(
+                "augmentation shifts and rotates images, but this model's input is {}; turn augmentation off or give the model an image input [h, w, c]",
+                self.spec.input
+            )));
+        };
+        a.validate(h, w)?;
+        if !a.is_off() && self.augmented.is_none() {
+            self.augmented = Some(self.be.alloc(self.max_batch * self.spec.input.elements()));
+        }
+        self.augment = a;
+        Ok(())
+    }
+
+    pub fn augment(&self) -> Augment {
+        self.augment
     }
 
     /// Runs one input (its values, the input shape) in inference mode and returns every
@@ -176,11 +206,18 @@ impl<B: Backend> Model<B> {
         let l: Vec<u32> = labels.iter().map(|&v| v as u32).collect();
         self.be.write_idx(&self.labels, &l);
         let seed = pcg_hash(self.seed ^ pcg_hash(self.steps + 1));
-        self.forward(n, true, seed)?;
+        let x = match (self.spec.input, &self.augmented) {
+            (Shape::Map { h, w, c }, Some(out)) if !self.augment.is_off() => {
+                self.be.augment(&self.augment, pcg_hash(seed ^ 0x5eed), n, h, w, c, &self.input, out);
+                out
+            }
+            _ => &self.input,
+        };
+        let pass = Pass { be: &self.be, params: &self.params, n, train: true, seed };
+        self.body.forward(&pass, x)?;
         let last = self.body.nodes.last().expect("a model has layers");
         self.be.softmax_xent(n, self.classes, &last.out, &self.labels, &self.dlogits, &self.metrics);
-        let pass = Pass { be: &self.be, params: &self.params, n, train: true, seed };
-        self.body.backward(&pass, &self.input, &self.dlogits, None)?;
+        self.body.backward(&pass, x, &self.dlogits, None)?;
         Ok(n)
     }
 

@@ -79,6 +79,10 @@ pub trait Backend: 'static {
     fn batch_norm_backward(&self, d: BnDims, x: &Self::Buf, gamma: &Self::Buf, saved: &Self::Buf, dout: &Self::Buf, dx: &Self::Buf, dgamma: &Self::Buf, dbeta: &Self::Buf);
 
     /// Inverted dropout with the counter-based mask of (seed, index).
+    /// Random affine augmentation of n maps [h, w, c] (shift, rotation, scale per
+    /// instance from the seed), bilinear, zeros outside. `x` and `out` must differ.
+    #[allow(clippy::too_many_arguments)]
+    fn augment(&self, a: &crate::backend::cpu::augment::Augment, seed: u32, n: usize, h: usize, w: usize, c: usize, x: &Self::Buf, out: &Self::Buf);
     fn dropout_forward(&self, seed: u32, rate: f32, len: usize, x: &Self::Buf, out: &Self::Buf);
     fn dropout_backward(&self, seed: u32, rate: f32, len: usize, dout: &Self::Buf, dx: &Self::Buf);
 

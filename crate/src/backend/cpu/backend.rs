@@ -162,6 +162,10 @@ impl Backend for Cpu {
         norm::batch_norm_backward(d.c, &x.borrow()[..len], &gamma.borrow(), &s, &dout.borrow()[..len], &mut dx.borrow_mut()[..len], &mut dg, &mut dbt);
     }
 
+    fn augment(&self, a: &super::augment::Augment, seed: u32, n: usize, h: usize, w: usize, c: usize, x: &Buf, out: &Buf) {
+        let len = n * h * w * c;
+        super::augment::affine(a, seed, n, h, w, c, &x.borrow()[..len], &mut out.borrow_mut()[..len]);
+    }
     fn dropout_forward(&self, seed: u32, rate: f32, len: usize, x: &Buf, out: &Buf) {
         let keep = 1.0 / (1.0 - rate);
         let (x, mut o) = (x.borrow(), out.borrow_mut());

@@ -3,6 +3,7 @@
 //! run in f64), and the engine in browsers without WebGPU.
 
 pub mod act;
+pub mod augment;
 pub mod conv;
 pub mod dense;
 pub mod fast;

@@ -22,6 +22,7 @@ const SHADERS: &[(&str, &str)] = &[
     ("optim", include_str!("../../../../shaders/optim.wgsl")),
     ("depthwise", include_str!("../../../../shaders/depthwise.wgsl")),
     ("lrn", include_str!("../../../../shaders/lrn.wgsl")),
+    ("augment", include_str!("../../../../shaders/augment.wgsl")),
 ];
 
 /// Every kernel's uniform struct is 24 four-byte fields (96 bytes).
@@ -365,6 +366,11 @@ impl Backend for Gpu {
         );
     }
 
+    fn augment(&self, a: &crate::backend::cpu::augment::Augment, seed: u32, n: usize, h: usize, w: usize, c: usize, x: &wgpu::Buffer, out: &wgpu::Buffer) {
+        let len = n * h * w * c;
+        let p = params(&[len as u32, h as u32, w as u32, c as u32, seed, f(a.shift), f(a.rotate_deg.to_radians()), f(a.scale)]);
+        self.dispatch("augment", "affine", p, &[(1, x), (2, out)], Self::groups1d(len));
+    }
     fn dropout_forward(&self, seed: u32, rate: f32, len: usize, x: &wgpu::Buffer, out: &wgpu::Buffer) {
         self.dispatch("eltwise", "dropout", params(&[len as u32, 0, 0, seed, 0, f(rate)]), &[(1, x), (2, out)], Self::groups1d(len));
     }
