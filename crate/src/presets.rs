@@ -1,6 +1,7 @@
 //! The preset specs shipped with ConvPlay (www/public/presets/*.json, also served to the page).
 
 const PRESETS: &[(&str, &str)] = &[
+    ("mnist-quick", include_str!("../../www/public/presets/mnist-quick.json")),
     ("seed-001", include_str!("../../www/public/presets/seed-001.json")),
     ("seed-004", include_str!("../../www/public/presets/seed-004.json")),
     ("lenet-5", include_str!("../../www/public/presets/lenet-5.json")),

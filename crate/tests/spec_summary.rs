@@ -125,7 +125,9 @@ fn malformed_specs_give_placed_messages() {
         (r#"{"layers": [{"type": "flatten"}]}"#, "spec: missing \"input\": add the input shape, e.g. \"input\": [28, 28, 1] (height, width, channels)"),
         (r#"{"input": [28, 28], "layers": [{"type": "flatten"}]}"#, "spec: \"input\" must be [height, width, channels] of whole numbers ≥ 1, like [28, 28, 1] (or [n] for a flat vector), got [28,28]"),
         (r#"{"input": [28, 28, 1], "layers": []}"#, "spec: \"layers\" is empty: add at least one layer"),
-        (r#"{"input": [28, 28, 1], "layer": []}"#, "spec: missing \"layers\": add the list of layers, e.g. \"layers\": [{\"type\": \"flatten\"}, {\"type\": \"dense\", \"units\": 10}]\nspec: unknown field \"layer\": did you mean \"layers\"? a spec has \"name\", \"description\", \"input\" and \"layers\""),
+        (r#"{"input": [28, 28, 1], "layer": []}"#, "spec: missing \"layers\": add the list of layers, e.g. \"layers\": [{\"type\": \"flatten\"}, {\"type\": \"dense\", \"units\": 10}]\nspec: unknown field \"layer\": did you mean \"layers\"? a spec has \"name\", \"description\", \"input\", \"layers\" and optionally \"training\""),
+        (r#"{"input": [8], "layers": [{"type": "dense", "units": 2}], "training": {"batch": 0, "lr": -1, "schedule": "linear", "optimiser": "adam"}}"#, "spec.training.batch must be a whole number ≥ 1, got 0\nspec.training.schedule must be one of constant, step, cosine, onecycle, got \"linear\"\nspec.training.lr must be a positive number below 10, e.g. 0.001, got -1\nspec.training: unknown field \"optimiser\": did you mean \"optimizer\"? it may have epochs, batch, optimizer, lr, schedule, augment"),
+        (r#"{"input": [8], "layers": [{"type": "dense", "units": 2}], "training": {"augment": {"shift": 2, "rotate": 10}}}"#, "spec.training.augment must be {\"shift\": pixels, \"rotate_deg\": degrees, \"scale\": fraction}: unknown field `rotate`, expected one of `shift`, `rotate_deg`, `scale`"),
         (r#"{"input": [3, 3, 1], "layers": [{"type": "conv2d", "filters": 4, "kernel_size": 5}]}"#, "layers[0] (conv2d): kernel 5×5 does not fit input 3×3 with padding \"valid\"; use padding \"same\", a smaller kernel, or fewer downsampling layers before it"),
         (r#"{"input": [8, 8, 1], "layers": [{"type": "conv3d"}]}"#, "layers[0]: unknown layer type \"conv3d\" (did you mean \"conv2d\"?); known types: conv2d, depthwise_conv2d, separable_conv2d, max_pool2d, avg_pool2d, global_avg_pool2d, batch_norm, dense, flatten, activation, relu, leaky_relu, softmax, dropout, lrn, residual, concat, squeeze_excite"),
         (r#"{"input": [8, 8, 1], "layers": [{"filters": 3}]}"#, "layers[0]: missing \"type\": say which layer this is, e.g. \"type\": \"conv2d\""),
@@ -179,7 +181,7 @@ fn presets_parse_and_unknown_preset_lists_them() {
     }
     assert_eq!(
         preset("resnet").unwrap_err().message(),
-        "unknown preset \"resnet\": the presets are seed-001, seed-004, lenet-5, mlp, course-3conv, seed-001-strided"
+        "unknown preset \"resnet\": the presets are mnist-quick, seed-001, seed-004, lenet-5, mlp, course-3conv, seed-001-strided"
     );
 }
 

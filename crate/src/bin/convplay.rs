@@ -49,19 +49,25 @@ enum Command {
         spec: String,
         #[arg(long, default_value = "auto")]
         backend: String,
-        #[arg(long, default_value_t = 1)]
-        epochs: usize,
-        #[arg(long, default_value_t = 64)]
-        batch: usize,
-        /// Learning rate (the peak rate for one-cycle).
-        #[arg(long, default_value_t = 1e-3)]
-        lr: f32,
-        /// adam, adamw or sgd (momentum 0.9, Nesterov).
-        #[arg(long, default_value = "adam")]
-        optimizer: String,
-        /// constant, step (×0.5 every epoch), cosine or onecycle.
-        #[arg(long, default_value = "constant")]
-        schedule: String,
+        /// Epochs (default: the spec's "training" recipe, else 1).
+        #[arg(long)]
+        epochs: Option<usize>,
+        /// Batch size (default: the recipe's, else 64).
+        #[arg(long)]
+        batch: Option<usize>,
+        /// Learning rate, the peak rate for one-cycle (default: the recipe's, else 0.001).
+        #[arg(long)]
+        lr: Option<f32>,
+        /// adam, adamw or sgd (momentum 0.9, Nesterov) (default: the recipe's, else adam).
+        #[arg(long)]
+        optimizer: Option<String>,
+        /// constant, step (×0.5 every epoch), cosine or onecycle (default: the recipe's, else constant).
+        #[arg(long)]
+        schedule: Option<String>,
+        /// Random affine augmentation as SHIFT,ROTATE,SCALE (pixels, degrees, fraction),
+        /// e.g. 2,10,0.1; "off" for none (default: the recipe's, else off).
+        #[arg(long)]
+        augment: Option<String>,
         /// Use only the first N training images (0: all 60,000).
         #[arg(long, default_value_t = 0)]
         train_limit: usize,
@@ -154,8 +160,25 @@ fn run(cli: Cli) -> convplay::Result<()> {
                 }
             }
         }
-        Command::Train { spec, backend, epochs, batch, lr, optimizer, schedule, train_limit, test_limit, seed, data, save } => {
+        Command::Train { spec, backend, epochs, batch, lr, optimizer, schedule, augment, train_limit, test_limit, seed, data, save } => {
             let spec = load_spec(&spec)?;
+            let recipe = spec.training.clone().unwrap_or_default();
+            let epochs = epochs.or(recipe.epochs).unwrap_or(1);
+            let batch = batch.or(recipe.batch).unwrap_or(64);
+            let lr = lr.or(recipe.lr).unwrap_or(1e-3);
+            let optimizer = optimizer.or(recipe.optimizer).unwrap_or_else(|| "adam".into());
+            let schedule = schedule.or(recipe.schedule).unwrap_or_else(|| "constant".into());
+            let augment = match augment.as_deref() {
+                None => recipe.augment.unwrap_or_default(),
+                Some("off") => Default::default(),
+                Some(text) => parse_augment(text)?,
+            };
+            if epochs == 0 || batch == 0 {
+                return Err(convplay::Error::Invalid("--epochs and --batch must be at least 1".into()));
+            }
+            if !(lr > 0.0 && lr.is_finite()) {
+                return Err(convplay::Error::Invalid(format!("--lr {lr}: give a positive learning rate, e.g. 0.001")));
+            }
             let opt = match optimizer.as_str() {
                 "adam" => convplay::optim::Optimizer::adam(),
                 "adamw" => convplay::optim::Optimizer::AdamW { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 1e-4 },
@@ -169,7 +192,7 @@ fn run(cli: Cli) -> convplay::Result<()> {
                 "onecycle" => Sched::OneCycle { max_lr: lr, warmup: 0.3 },
                 other => return Err(convplay::Error::Invalid(format!("unknown schedule {other:?}: use constant, step, cosine or onecycle"))),
             };
-            let plan = Plan { epochs, batch, optimizer: opt, schedule, save };
+            let plan = Plan { epochs, batch, optimizer: opt, schedule, augment, save };
             let engine = engine(&backend)?;
             let info = engine.info();
             match engine {
@@ -195,6 +218,17 @@ fn run(cli: Cli) -> convplay::Result<()> {
     Ok(())
 }
 
+/// "SHIFT,ROTATE,SCALE" → the augmentation ranges.
+fn parse_augment(text: &str) -> convplay::Result<convplay::backend::cpu::augment::Augment> {
+    let parts: Vec<f32> = text.split(',').map(|p| p.trim().parse::<f32>()).collect::<Result<_, _>>().unwrap_or_default();
+    match parts[..] {
+        [shift, rotate_deg, scale] => Ok(convplay::backend::cpu::augment::Augment { shift, rotate_deg, scale }),
+        _ => Err(convplay::Error::Invalid(format!(
+            "--augment {text:?}: give SHIFT,ROTATE,SCALE (pixels, degrees, fraction), e.g. 2,10,0.1, or off"
+        ))),
+    }
+}
+
 fn spec_text(spec: &str) -> convplay::Result<String> {
     Ok(if std::path::Path::new(spec).exists() || spec.ends_with(".json") {
         String::from_utf8_lossy(&convplay::data::idx::read_file(std::path::Path::new(spec))?).into_owned()
@@ -215,6 +249,7 @@ struct Plan {
     optimizer: convplay::optim::Optimizer,
     /// `Step` with every = 0 means "halve every epoch" (filled in once the data size is known).
     schedule: Sched,
+    augment: convplay::backend::cpu::augment::Augment,
     save: Option<PathBuf>,
 }
 
@@ -239,6 +274,7 @@ fn train<B: convplay::backend::ops::Backend>(
     let (vx, vy) = load("t10k", test_limit)?;
     let (epochs, batch) = (plan.epochs, plan.batch);
     let mut model = convplay::model::Model::new(be, spec, batch, seed)?;
+    model.set_augment(plan.augment)?;
     let per_epoch = ty.len().div_ceil(batch);
     let schedule = match plan.schedule {
         Sched::Step { lr, every: 0, gamma } => Sched::Step { lr, every: per_epoch, gamma },
@@ -246,13 +282,14 @@ fn train<B: convplay::backend::ops::Backend>(
     };
     schedule.validate()?;
     println!(
-        "training {} ({} params) on {} ({}), batch {batch}, {:?}, {:?}, {} train / {} test images",
+        "training {} ({} params) on {} ({}), batch {batch}, {:?}, {:?}, augment {:?}, {} train / {} test images",
         spec.name,
         model.param_count(),
         info.api,
         info.adapter,
         plan.optimizer,
         schedule,
+        plan.augment,
         ty.len(),
         vy.len()
     );

@@ -217,4 +217,21 @@ pub struct ModelSpec {
     /// Input shape (height, width, channels), NHWC without the batch.
     pub input: Shape,
     pub layers: Vec<Layer>,
+    /// The spec's recommended training settings ("training"), if it gives any.
+    pub training: Option<Recipe>,
+}
+
+/// Training settings a spec recommends (its `"training"` object): what the page and the
+/// CLI use unless told otherwise. Every field is optional.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Recipe {
+    pub epochs: Option<usize>,
+    pub batch: Option<usize>,
+    /// "adam", "adamw" or "sgd".
+    pub optimizer: Option<String>,
+    pub lr: Option<f32>,
+    /// "constant", "step", "cosine" or "onecycle".
+    pub schedule: Option<String>,
+    /// Random affine augmentation while training.
+    pub augment: Option<crate::backend::cpu::augment::Augment>,
 }

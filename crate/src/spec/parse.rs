@@ -391,18 +391,81 @@ impl Cx {
                 None
             }
         };
+        let training = o.get("training").and_then(|t| self.recipe(t));
         for key in map.keys() {
-            if !["name", "description", "input", "input_shape", "layers"].contains(&key.as_str()) {
-                let hint = closest(key, &["name", "description", "input", "layers"])
+            if !["name", "description", "input", "input_shape", "layers", "training"].contains(&key.as_str()) {
+                let hint = closest(key, &["name", "description", "input", "layers", "training"])
                     .map(|c| format!("did you mean \"{c}\"? "))
                     .unwrap_or_default();
                 self.errors.push(format!(
-                    "spec: unknown field \"{key}\": {hint}a spec has \"name\", \"description\", \"input\" and \"layers\""
+                    "spec: unknown field \"{key}\": {hint}a spec has \"name\", \"description\", \"input\", \"layers\" and optionally \"training\""
                 ));
             }
         }
         let (layers, _) = self.sequence(layers?, "layers", input);
-        Some(ModelSpec { source: v.clone(), name, input: input?, layers: layers? })
+        Some(ModelSpec { source: v.clone(), name, input: input?, layers: layers?, training })
+    }
+
+    /// The optional "training" object: recommended epochs, batch, optimizer, lr, schedule, augment.
+    fn recipe(&mut self, v: &Value) -> Option<Recipe> {
+        let Value::Object(map) = v else {
+            self.errors.push(format!(
+                "spec.training must be an object like {{\"batch\": 32, \"lr\": 0.003, \"schedule\": \"onecycle\"}}, got {}",
+                describe(v)
+            ));
+            return None;
+        };
+        const FIELDS: [&str; 6] = ["epochs", "batch", "optimizer", "lr", "schedule", "augment"];
+        let before = self.errors.len();
+        let count = |me: &mut Self, key: &str| -> Option<usize> {
+            let v = map.get(key)?;
+            match v.as_u64().filter(|&n| (1..=100_000).contains(&n)) {
+                Some(n) => Some(n as usize),
+                None => {
+                    me.errors.push(format!("spec.training.{key} must be a whole number ≥ 1, got {}", describe(v)));
+                    None
+                }
+            }
+        };
+        let choice = |me: &mut Self, key: &str, allowed: &[&str]| -> Option<String> {
+            let v = map.get(key)?;
+            match v.as_str().filter(|s| allowed.contains(s)) {
+                Some(s) => Some(s.to_string()),
+                None => {
+                    me.errors.push(format!("spec.training.{key} must be one of {}, got {}", allowed.join(", "), describe(v)));
+                    None
+                }
+            }
+        };
+        let epochs = count(self, "epochs");
+        let batch = count(self, "batch");
+        let optimizer = choice(self, "optimizer", &["adam", "adamw", "sgd"]);
+        let schedule = choice(self, "schedule", &["constant", "step", "cosine", "onecycle"]);
+        let lr = map.get("lr").and_then(|v| match v.as_f64().filter(|f| *f > 0.0 && *f < 10.0) {
+            Some(f) => Some(f as f32),
+            None => {
+                self.errors.push(format!("spec.training.lr must be a positive number below 10, e.g. 0.001, got {}", describe(v)));
+                None
+            }
+        });
+        let augment = map.get("augment").and_then(|v| {
+            match serde_json::from_value::<crate::backend::cpu::augment::Augment>(v.clone()) {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    self.errors.push(format!(
+                        "spec.training.augment must be {{\"shift\": pixels, \"rotate_deg\": degrees, \"scale\": fraction}}: {e}"
+                    ));
+                    None
+                }
+            }
+        });
+        for key in map.keys() {
+            if !FIELDS.contains(&key.as_str()) {
+                let hint = closest(key, &FIELDS).map(|c| format!("did you mean \"{c}\"? ")).unwrap_or_default();
+                self.errors.push(format!("spec.training: unknown field \"{key}\": {hint}it may have {}", FIELDS.join(", ")));
+            }
+        }
+        (self.errors.len() == before).then_some(Recipe { epochs, batch, optimizer, lr, schedule, augment })
     }
 
     fn input(&mut self, v: &Value) -> Option<Shape> {

@@ -327,6 +327,67 @@ impl Trainer {
         with_model!(&mut self.model, m => m.predict(n).await).map_err(js_err)
     }
 
+    /// Random affine augmentation of the training batches on the device: shift up to
+    /// ±`shift` pixels, rotation up to ±`rotate_deg` degrees, scale within 1 ± `scale`
+    /// (all 0: off). Evaluation and prediction are never augmented.
+    #[wasm_bindgen(js_name = setAugment)]
+    pub fn set_augment(&mut self, shift: f32, rotate_deg: f32, scale: f32) -> Result<(), JsError> {
+        let a = crate::backend::cpu::augment::Augment { shift, rotate_deg, scale };
+        with_model!(&mut self.model, m => m.set_augment(a)).map_err(js_err)
+    }
+
+    /// What the network does with one input (f32 values in the input's shape):
+    /// `{ layers: [{ name, type, shape, values }], probabilities, top, saliency, filters }`,
+    /// where the last layer's values are logits, `saliency` is the gradient of the top
+    /// class's logit with respect to each input value, and `filters` is the first conv
+    /// layer's kernel `{ name, shape: [kh, kw, cIn, cOut], values }` (null without one).
+    pub async fn inspect(&mut self, x: Vec<f32>) -> Result<JsValue, JsError> {
+        use crate::backend::ops::Backend as _;
+        #[derive(serde::Serialize)]
+        struct Layer {
+            name: String,
+            #[serde(rename = "type")]
+            type_name: &'static str,
+            shape: Vec<usize>,
+            values: Vec<f32>,
+        }
+        #[derive(serde::Serialize)]
+        struct Filters {
+            name: String,
+            shape: Vec<usize>,
+            values: Vec<f32>,
+        }
+        #[derive(serde::Serialize)]
+        struct Out {
+            layers: Vec<Layer>,
+            probabilities: Vec<f32>,
+            top: usize,
+            saliency: Vec<f32>,
+            filters: Option<Filters>,
+        }
+        let inside = with_model!(&mut self.model, m => m.inspect(&x).await).map_err(js_err)?;
+        let filters = with_model!(&self.model, m => {
+            match m.params.iter().find(|p| p.shape.len() == 4) {
+                Some(p) => {
+                    m.be.flush();
+                    Some(Filters { name: p.name.clone(), shape: p.shape.clone(), values: m.be.read(&p.value, p.len).await.map_err(js_err)? })
+                }
+                None => None,
+            }
+        });
+        let shape = |s: crate::spec::Shape| match s {
+            crate::spec::Shape::Map { h, w, c } => vec![h, w, c],
+            crate::spec::Shape::Flat(n) => vec![n],
+        };
+        to_js(&Out {
+            layers: inside.layers.into_iter().map(|l| Layer { name: l.name, type_name: l.type_name, shape: shape(l.shape), values: l.values }).collect(),
+            probabilities: inside.probabilities,
+            top: inside.top,
+            saliency: inside.saliency,
+            filters,
+        })
+    }
+
     #[wasm_bindgen(getter)]
     pub fn classes(&self) -> usize {
         with_model!(&self.model, m => m.classes)

@@ -7,6 +7,7 @@ use super::rng::pcg_hash;
 /// Ranges of the random transform: shift up to ±`shift` pixels on each axis, rotation
 /// up to ±`rotate_deg` degrees, scale within 1 ± `scale`.
 #[derive(Clone, Copy, Debug, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Augment {
     pub shift: f32,
     pub rotate_deg: f32,
