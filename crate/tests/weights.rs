@@ -86,3 +86,75 @@ fn damaged_and_mismatched_files_are_errors() {
     let plain = safetensors::serialize([("w", view)], None).unwrap();
     assert!(read(&plain).err().unwrap().message().starts_with("this safetensors file has no ConvPlay metadata"));
 }
+
+#[test]
+fn int8_and_f16_files_load_close_to_f32_and_predict_alike() {
+    use convplay::weights::{quantize_int8, save_as, Storage};
+    let (mut m, x) = trained();
+    let f32_file = read(&pollster::block_on(save(&m, &Extra::default())).unwrap()).unwrap();
+    let want = predict(&mut m, &x);
+    for storage in [Storage::Int8, Storage::F16] {
+        let bytes = pollster::block_on(save_as(&m, &Extra::default(), storage)).unwrap();
+        let file = read(&bytes).unwrap();
+        assert_eq!(file.storage, storage);
+        for (name, (shape, v)) in &f32_file.tensors {
+            let (s2, q) = &file.tensors[name];
+            assert_eq!(shape, s2, "{name}");
+            let c = *shape.last().unwrap();
+            for (i, (a, b)) in v.iter().zip(q).enumerate() {
+                // int8: within half a step of its channel's scale (vectors exact); f16: 11 bits.
+                let bound = match storage {
+                    Storage::Int8 if shape.len() >= 2 => {
+                        let peak = v.iter().skip(i % c).step_by(c).fold(0f32, |p, w| p.max(w.abs()));
+                        0.5 * peak / 127.0 + 1e-7
+                    }
+                    Storage::Int8 => 0.0,
+                    _ => a.abs() / 1024.0 + 1e-7,
+                };
+                assert!((a - b).abs() <= bound, "{name}[{i}] {storage:?}: {a} vs {b}");
+            }
+        }
+        let mut m2 = Model::new(Cpu::new(), &file.spec, 8, 1).unwrap();
+        load_into(&m2, &file).unwrap();
+        let got = predict(&mut m2, &x);
+        for (p, q) in want.iter().zip(&got) {
+            assert!((p - q).abs() < 0.02, "{storage:?}: {p} vs {q}");
+        }
+        if storage == Storage::Int8 {
+            assert!(bytes.len() * 3 < pollster::block_on(save(&m, &Extra::default())).unwrap().len(), "int8 should be under a third of f32");
+        }
+    }
+    // The scales are per output channel (the last axis) and symmetric.
+    let (q, scale) = quantize_int8(&[2, 2], &[1.0, -0.5, -2.0, 0.25]);
+    assert_eq!(scale, vec![2.0 / 127.0, 0.5 / 127.0]);
+    assert_eq!(q, vec![64, -127, -127, 64]);
+    assert_eq!(quantize_int8(&[1, 3], &[0.0, 0.0, 0.0]), (vec![0, 0, 0], vec![0.0, 0.0, 0.0]));
+}
+
+#[test]
+fn damaged_int8_files_name_the_tensor() {
+    use safetensors::{tensor::TensorView, Dtype};
+    let meta = |spec: &str| {
+        let mut m = std::collections::HashMap::new();
+        m.insert("format".to_string(), "convplay".to_string());
+        m.insert("spec".to_string(), spec.to_string());
+        m
+    };
+    let spec = r#"{"input": [2], "layers": [{"type": "dense", "units": 3, "activation": "softmax", "use_bias": false}]}"#;
+    let q = [1u8; 6];
+    let good_scale: Vec<u8> = [0.1f32; 3].iter().flat_map(|v| v.to_le_bytes()).collect();
+    let bad_scale: Vec<u8> = [0.1f32; 2].iter().flat_map(|v| v.to_le_bytes()).collect();
+    let file = |tensors: Vec<(&str, Dtype, Vec<usize>, &[u8])>| {
+        let views: Vec<(String, TensorView)> = tensors.iter().map(|(n, d, s, b)| (n.to_string(), TensorView::new(*d, s.clone(), b).unwrap())).collect();
+        safetensors::serialize(views, Some(meta(spec))).unwrap()
+    };
+    let ok = read(&file(vec![("dense_1/kernel", Dtype::I8, vec![2, 3], &q), ("dense_1/kernel.scale", Dtype::F32, vec![3], &good_scale)])).unwrap();
+    assert!(ok.tensors["dense_1/kernel"].1.iter().all(|v| (v - 0.1).abs() < 1e-7));
+    assert_eq!(ok.tensors.len(), 1, "the scale is not a tensor of its own");
+    let e = read(&file(vec![("dense_1/kernel", Dtype::I8, vec![2, 3], &q)])).err().unwrap().message();
+    assert_eq!(e, "tensor dense_1/kernel is int8 but the file has no dense_1/kernel.scale (one f32 scale per output channel)");
+    let e = read(&file(vec![("dense_1/kernel", Dtype::I8, vec![2, 3], &q), ("dense_1/kernel.scale", Dtype::F32, vec![2], &bad_scale)])).err().unwrap().message();
+    assert!(e.starts_with("dense_1/kernel.scale has shape [2]; int8 tensor dense_1/kernel [2, 3] needs [3]"), "{e}");
+    let e = read(&file(vec![("dense_1/kernel", Dtype::U8, vec![2, 3], &q)])).err().unwrap().message();
+    assert!(e.starts_with("tensor dense_1/kernel is U8;"), "{e}");
+}

@@ -6,8 +6,13 @@
 //! - `spec`: the model spec (JSON), so the file alone rebuilds the model;
 //! - optional `labels` (JSON list of class names) and `preprocessing` (JSON object).
 //!
-//! This module writes f32 and reads f32; loading checks every name, dtype and shape against
-//! the model and reports each mismatch by name. A truncated or corrupt file is an error.
+//! Storage: f32; f16 (every tensor); or int8, where every tensor of rank ≥ 2 (conv, depthwise
+//! and dense kernels) is stored as I8, symmetric per output channel (the last axis), with
+//! an F32 tensor `<name>.scale` of one scale per output channel (value = q · scale), and
+//! vectors (biases, batch-norm parameters and statistics) stay f32. `__metadata__.storage`
+//! says which. Reading gives f32 values in every case; loading checks every name, dtype and
+//! shape against the model and reports each mismatch by name. A truncated or corrupt file
+//! is an error.
 
 use crate::backend::ops::Backend;
 use crate::error::{Error, Result};
@@ -26,33 +31,94 @@ pub struct Extra {
     pub preprocessing: Option<serde_json::Value>,
 }
 
+/// How the values are stored in a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Storage {
+    F32,
+    F16,
+    /// Kernels as int8 with a scale per output channel; vectors f32.
+    Int8,
+}
+
+impl Storage {
+    pub fn name(self) -> &'static str {
+        match self {
+            Storage::F32 => "f32",
+            Storage::F16 => "f16",
+            Storage::Int8 => "int8",
+        }
+    }
+}
+
 /// A weights file read into memory.
 pub struct WeightsFile {
     pub spec: ModelSpec,
     pub extra: Extra,
-    /// name → (shape, values)
+    /// name → (shape, values), dequantised to f32.
     pub tensors: HashMap<String, (Vec<usize>, Vec<f32>)>,
+    /// How the file stored its values.
+    pub storage: Storage,
 }
 
-/// Serialises the model's parameters (read back from the device) with its spec.
-pub async fn save<B: Backend>(model: &Model<B>, extra: &Extra) -> Result<Vec<u8>> {
-    let values = model.read_params().await?;
-    let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = model
-        .params
+/// Int8 symmetric per-output-channel quantisation of a tensor whose last axis is the
+/// output channel: returns (q, scale per channel), with value ≈ q · scale.
+pub fn quantize_int8(shape: &[usize], values: &[f32]) -> (Vec<i8>, Vec<f32>) {
+    let c = *shape.last().unwrap_or(&1).max(&1);
+    let mut peak = vec![0f32; c];
+    for (i, v) in values.iter().enumerate() {
+        peak[i % c] = peak[i % c].max(v.abs());
+    }
+    let scale: Vec<f32> = peak.iter().map(|p| p / 127.0).collect();
+    let q = values
         .iter()
-        .zip(values)
-        .map(|(p, (name, v))| (name, p.shape.clone(), v.iter().flat_map(|x| x.to_le_bytes()).collect()))
+        .enumerate()
+        .map(|(i, v)| {
+            let s = scale[i % c];
+            if s > 0.0 { (v / s).round().clamp(-127.0, 127.0) as i8 } else { 0 }
+        })
         .collect();
+    (q, scale)
+}
+
+/// Serialises the model's parameters (read back from the device) with its spec, as f32.
+pub async fn save<B: Backend>(model: &Model<B>, extra: &Extra) -> Result<Vec<u8>> {
+    save_as(model, extra, Storage::F32).await
+}
+
+/// Serialises the model's parameters with its spec in the given storage.
+pub async fn save_as<B: Backend>(model: &Model<B>, extra: &Extra, storage: Storage) -> Result<Vec<u8>> {
+    let values = model.read_params().await?;
+    let tensors: Vec<(String, Vec<usize>, Vec<f32>)> = model.params.iter().zip(values).map(|(p, (name, v))| (name, p.shape.clone(), v)).collect();
+    encode(&model.spec.source, extra, &tensors, storage)
+}
+
+/// Writes a weights file from named tensors (in order), a spec (its JSON) and metadata.
+pub fn encode(spec: &serde_json::Value, extra: &Extra, tensors: &[(String, Vec<usize>, Vec<f32>)], storage: Storage) -> Result<Vec<u8>> {
+    let mut bytes: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = Vec::new();
+    for (name, shape, v) in tensors {
+        match storage {
+            Storage::Int8 if shape.len() >= 2 => {
+                let (q, scale) = quantize_int8(shape, v);
+                bytes.push((name.clone(), Dtype::I8, shape.clone(), q.iter().map(|&b| b as u8).collect()));
+                bytes.push((format!("{name}.scale"), Dtype::F32, vec![scale.len()], scale.iter().flat_map(|x| x.to_le_bytes()).collect()));
+            }
+            Storage::F16 => {
+                bytes.push((name.clone(), Dtype::F16, shape.clone(), v.iter().flat_map(|&x| half::f16::from_f32(x).to_le_bytes()).collect()));
+            }
+            _ => bytes.push((name.clone(), Dtype::F32, shape.clone(), v.iter().flat_map(|x| x.to_le_bytes()).collect())),
+        }
+    }
     let views = bytes
         .iter()
-        .map(|(name, shape, data)| {
-            TensorView::new(Dtype::F32, shape.clone(), data).map(|v| (name.clone(), v)).map_err(|e| Error::Data(format!("tensor {name}: {e}")))
+        .map(|(name, dtype, shape, data)| {
+            TensorView::new(*dtype, shape.clone(), data).map(|v| (name.clone(), v)).map_err(|e| Error::Data(format!("tensor {name}: {e}")))
         })
         .collect::<Result<Vec<_>>>()?;
     let mut meta = HashMap::new();
     meta.insert("format".to_string(), FORMAT.to_string());
     meta.insert("format_version".to_string(), FORMAT_VERSION.to_string());
-    meta.insert("spec".to_string(), model.spec.source.to_string());
+    meta.insert("storage".to_string(), storage.name().to_string());
+    meta.insert("spec".to_string(), spec.to_string());
     if let Some(l) = &extra.labels {
         meta.insert("labels".to_string(), serde_json::to_string(l).unwrap_or_default());
     }
@@ -91,15 +157,45 @@ pub fn read(bytes: &[u8]) -> Result<WeightsFile> {
         Some(t) => Some(serde_json::from_str(t).map_err(|e| Error::Data(format!("the \"preprocessing\" metadata is not JSON: {e}")))?),
         None => None,
     };
-    let mut tensors = HashMap::new();
-    for (name, view) in st.tensors() {
-        if view.dtype() != Dtype::F32 {
-            return Err(Error::Data(format!("tensor {name} is {:?}; this reader takes f32", view.dtype())));
+    let all: HashMap<String, TensorView> = st.tensors().into_iter().collect();
+    let f32s = |name: &str, view: &TensorView| -> Result<Vec<f32>> {
+        match view.dtype() {
+            Dtype::F32 => Ok(view.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()),
+            Dtype::F16 => Ok(view.data().chunks_exact(2).map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32()).collect()),
+            other => Err(Error::Data(format!("tensor {name} is {other:?}; ConvPlay files hold f32, f16, or int8 with a {name}.scale tensor"))),
         }
-        let values = view.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
-        tensors.insert(name, (view.shape().to_vec(), values));
+    };
+    let mut tensors = HashMap::new();
+    let mut kinds = std::collections::BTreeSet::new();
+    for (name, view) in &all {
+        if name.ends_with(".scale") && all.get(name.trim_end_matches(".scale")).is_some_and(|v| v.dtype() == Dtype::I8) {
+            continue; // read with its int8 tensor
+        }
+        kinds.insert(view.dtype());
+        let values = if view.dtype() == Dtype::I8 {
+            let scale_name = format!("{name}.scale");
+            let scale = all
+                .get(&scale_name)
+                .ok_or_else(|| Error::Data(format!("tensor {name} is int8 but the file has no {scale_name} (one f32 scale per output channel)")))?;
+            let c = view.shape().last().copied().unwrap_or(1).max(1);
+            if scale.shape() != [c] {
+                return Err(Error::Data(format!("{scale_name} has shape {:?}; int8 tensor {name} {:?} needs [{c}], one scale per output channel", scale.shape(), view.shape())));
+            }
+            let scale = f32s(&scale_name, scale)?;
+            view.data().iter().enumerate().map(|(i, &q)| q as i8 as f32 * scale[i % c]).collect()
+        } else {
+            f32s(name, view)?
+        };
+        tensors.insert(name.clone(), (view.shape().to_vec(), values));
     }
-    Ok(WeightsFile { spec, extra: Extra { labels, preprocessing }, tensors })
+    let storage = if kinds.contains(&Dtype::I8) {
+        Storage::Int8
+    } else if kinds.contains(&Dtype::F16) {
+        Storage::F16
+    } else {
+        Storage::F32
+    };
+    Ok(WeightsFile { spec, extra: Extra { labels, preprocessing }, tensors, storage })
 }
 
 /// Writes the file's tensors into the model's parameters, after checking that every
