@@ -3,20 +3,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, openPage, waitForShell } from './harness.mjs';
+import { useBrowser, openPage, waitForShell, stroke, ellipse } from './harness.mjs';
 
 const env = useBrowser();
-
-/** Draws a polyline given in 0..280 pad coordinates. */
-async function stroke(page, box, points) {
-  const at = ([x, y]) => [box.x + (x * box.width) / 280, box.y + (y * box.height) / 280];
-  await page.mouse.move(...at(points[0]));
-  await page.mouse.down();
-  for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps: 4 });
-  await page.mouse.up();
-}
-
-const ellipse = Array.from({ length: 41 }, (_, i) => [140 + 55 * Math.sin((2 * Math.PI * i) / 40), 140 - 85 * Math.cos((2 * Math.PI * i) / 40)]);
 
 test('a drawn 1, 0 and 7 are read as 1, 0 and 7 by the shipped model', async () => {
   const { page, errors } = await openPage(env.browser.context, `${env.server.url}?backend=cpu`);

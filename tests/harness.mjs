@@ -85,3 +85,15 @@ export function useBrowser() {
   });
   return env;
 }
+
+/** Draws a polyline given in 0..280 pad coordinates on a drawing pad whose box is `box`. */
+export async function stroke(page, box, points) {
+  const at = ([x, y]) => [box.x + (x * box.width) / 280, box.y + (y * box.height) / 280];
+  await page.mouse.move(...at(points[0]));
+  await page.mouse.down();
+  for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps: 4 });
+  await page.mouse.up();
+}
+
+/** A tall ellipse (a "0") in pad coordinates. */
+export const ellipse = Array.from({ length: 41 }, (_, i) => [140 + 55 * Math.sin((2 * Math.PI * i) / 40), 140 - 85 * Math.cos((2 * Math.PI * i) / 40)]);

@@ -11,12 +11,13 @@ import { useBrowser, openPage, waitForShell } from './harness.mjs';
 
 const env = useBrowser();
 
-async function configure(page, { model, images, test, batch, lr }) {
+async function configure(page, { model, images, test, batch, lr, epochs = 1 }) {
   const t = page.locator('convplay-train');
   await t.locator('select[aria-label="model"] option').first().waitFor({ state: 'attached' });
   await t.locator('select[aria-label="model"]').selectOption(model);
   await t.locator('input[aria-label="training images"]').fill(String(images));
   await t.locator('input[aria-label="test images"]').fill(String(test));
+  await t.locator('input[aria-label="epochs"]').fill(String(epochs));
   await t.locator('input[aria-label="batch"]').fill(String(batch));
   await t.locator('input[aria-label="learning rate"]').fill(String(lr));
   return t;

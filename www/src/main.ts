@@ -6,6 +6,8 @@ import { loadMnist, type MnistSplit } from './mnist';
 import './components/convplay-model-lab';
 import './components/convplay-train';
 import './components/convplay-draw';
+import './components/convplay-inside';
+import type { ConvplayInside } from './components/convplay-inside';
 import type { ConvplayDraw } from './components/convplay-draw';
 import type { ConvplayTrain } from './components/convplay-train';
 import type { ConvplayModelLab } from './components/convplay-model-lab';
@@ -151,10 +153,40 @@ async function main(): Promise<void> {
     const saved = trainer.saved;
     if (draw && saved) draw.setWeights(saved.weights, `trained here: ${saved.name}`).catch((e) => showError('Drawing', e));
   });
+  const inside = document.getElementById('inside') as ConvplayInside | null;
+  const training = () => trainer !== null && ['loading', 'training', 'paused'].includes(trainer.phase);
+  /** Shows a digit inside the digit pad's model (not while a model trains: that one is shown then). */
+  const look = async (digit: Uint8Array | null, what: string) => {
+    if (!inside || !draw || !digit || training()) return;
+    const data = await draw.inspect(digit);
+    if (!data || training()) return;
+    inside.input = digit;
+    inside.data = data;
+    inside.source = `${what}, read by ${draw.modelName}`;
+  };
+  draw?.addEventListener('prediction', () => {
+    if (!draw?.digit) return;
+    trainer?.setLookInput(draw.digit);
+    look(draw.digit, 'your drawing').catch((e) => showError('Inside the network', e));
+  });
+  trainer?.addEventListener('inside', (e: Event) => {
+    const m = (e as CustomEvent<{ data: ConvplayInside['data']; input: Uint8Array; step: number }>).detail;
+    if (!inside) return;
+    inside.input = m.input;
+    inside.data = m.data;
+    inside.source = `live from the model being trained (${trainer.preset}), after step ${m.step.toLocaleString('en')}`;
+  });
   const jobs = [
     runSmoke(engine).catch((e) => showError('Kernel check', e)),
     loadMnist('t10k')
-      .then(renderMnist)
+      .then((test) => {
+        renderMnist(test);
+        const button = document.getElementById('inside-test-digit') as HTMLButtonElement | null;
+        button?.addEventListener('click', () => {
+          const k = Math.floor(Math.random() * test.images.count);
+          look(test.images.image(k), `test digit ${k} (a ${test.labels[k]})`).catch((err) => showError('Inside the network', err));
+        });
+      })
       .catch((e) => showError('Loading MNIST', e)),
   ];
   await Promise.all(jobs);

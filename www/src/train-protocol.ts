@@ -1,5 +1,16 @@
 // Messages between the page and the training worker.
 import type { EngineInfo, BackendChoice } from './engine';
+import type { InsideData } from './types';
+
+/** Random affine augmentation of training images (all 0: off). */
+export interface AugmentSettings {
+  /** Up to ± this many pixels on each axis. */
+  shift: number;
+  /** Up to ± this many degrees. */
+  rotateDeg: number;
+  /** Scale within 1 ± this fraction. */
+  scale: number;
+}
 
 export interface TrainSettings {
   backend: BackendChoice;
@@ -16,6 +27,7 @@ export interface TrainSettings {
   /** Test images evaluated after each epoch. */
   testImages: number;
   seed: number;
+  augment: AugmentSettings;
   /** Absolute URL of the folder with the MNIST files. */
   dataUrl: string;
 }
@@ -25,6 +37,8 @@ export type ToWorker =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
+  /** The 28×28 digit (u8) to look inside the network with while training. */
+  | { type: 'inspect-input'; pixels: Uint8Array }
   /** Load a weights file and evaluate it on the first `testImages` test digits. */
   | { type: 'evaluate-file'; bytes: Uint8Array; backend: BackendChoice; testImages: number; dataUrl: string };
 
@@ -45,6 +59,8 @@ export type FromWorker =
       mistakes: Mistake[];
     }
   | { type: 'paused' }
+  /** A look inside the model being trained (every couple of seconds and after each epoch). */
+  | { type: 'inside'; data: InsideData; input: Uint8Array; step: number }
   /** `weights`: the trained model as a ConvPlay weights file (safetensors). */
   | { type: 'done'; stopped: boolean; weights: Uint8Array }
   | { type: 'evaluated'; name: string; params: number; testAccuracy: number; testImages: number; confusion: number[][]; mistakes: Mistake[] }

@@ -7,10 +7,13 @@ import { Trainer } from '../pkg/convplay.js';
 import { fetchBytes } from './mnist';
 import { readIdxImages, readIdxLabels } from '../pkg/convplay.js';
 import type { FromWorker, Mistake, ToWorker, TrainSettings } from './train-protocol';
+import type { InsideData } from './types';
 
 const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m);
 
 let paused = false;
+/** The digit the page looks inside the network with (a test digit until the page sends one). */
+let inspectInput: Uint8Array | null = null;
 let stopped = false;
 let wake: (() => void) | null = null;
 
@@ -27,6 +30,8 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
   } else if (m.type === 'resume') {
     paused = false;
     wake?.();
+  } else if (m.type === 'inspect-input') {
+    inspectInput = m.pixels;
   } else if (m.type === 'stop') {
     stopped = true;
     wake?.();
@@ -65,6 +70,7 @@ async function run(s: TrainSettings): Promise<void> {
   const engine = await ConvPlayEngine.create(s.backend);
   const trainer = new Trainer(engine.raw, s.spec, s.batch, s.seed);
   trainer.setOptimizer(s.optimizer, 0);
+  trainer.setAugment(s.augment.shift, s.augment.rotateDeg, s.augment.scale);
   const [allX, allY] = await split(s.dataUrl, 'train', s.trainImages);
   const nVal = Math.floor(allY.length * s.validationSplit);
   const nTrain = allY.length - nVal;
@@ -72,6 +78,16 @@ async function run(s: TrainSettings): Promise<void> {
   trainer.setTrainData(allX.subarray(0, nTrain * 784), allY.subarray(0, nTrain));
   const [testX, testY] = await split(s.dataUrl, 't10k', s.testImages);
   post({ type: 'ready', info: engine.info, params: trainer.paramCount, trainImages: nTrain, valImages: nVal, testImages: testY.length });
+  inspectInput ??= testX.slice(0, 784);
+  let lastLook = 0;
+  // A look inside at a modest rate: about every 2 s of training, and after each epoch.
+  const look = async (step: number, force: boolean) => {
+    if (!inspectInput || (!force && performance.now() - lastLook < 2000)) return;
+    const input = inspectInput;
+    const data = (await trainer.inspect(Float32Array.from(input, (v) => v / 255))) as InsideData;
+    post({ type: 'inside', data, input, step });
+    lastLook = performance.now();
+  };
 
   const perEpoch = Math.ceil(nTrain / s.batch);
   const total = perEpoch * s.epochs;
@@ -107,6 +123,7 @@ async function run(s: TrainSettings): Promise<void> {
       epochCorrect += accuracy * n;
       epochSeen += n;
       post({ type: 'progress', epoch, step, totalSteps: total, loss, accuracy, imagesPerSec: (n / ms) * 1000, lr });
+      await look(step, false);
     }
     if (stopped) break;
     let valAccuracy: number | null = null;
@@ -117,6 +134,7 @@ async function run(s: TrainSettings): Promise<void> {
     trainer.setEvalData(testX, testY);
     const testAccuracy = await trainer.evaluate();
     const { confusion, mistakes } = tally(trainer, testX, testY);
+    await look(step, true);
     post({
       type: 'epoch',
       epoch,

@@ -75,3 +75,24 @@ export interface FitCheck {
   fitsLimits: boolean;
   fixes: Fix[];
 }
+
+/** One layer's output for the inspected input (`Trainer.inspect`). */
+export interface LayerOutput {
+  name: string;
+  type: string;
+  /** [h, w, c] for feature maps (channel last), [n] for vectors. */
+  shape: number[];
+  values: number[];
+}
+
+/** What the network does with one input: every layer's output, the probabilities, the saliency. */
+export interface InsideData {
+  /** Top-level layers in order; the last one holds the logits. */
+  layers: LayerOutput[];
+  probabilities: number[];
+  top: number;
+  /** ∂(top class logit)/∂(input value), in the input's shape. */
+  saliency: number[];
+  /** The first conv layer's kernel, [kh, kw, cIn, cOut]; null without a conv layer. */
+  filters: { name: string; shape: number[]; values: number[] } | null;
+}

@@ -7,6 +7,7 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { ConvPlayEngine, loadWasm } from '../engine';
 import { Trainer, preprocessDigit } from '../../pkg/convplay.js';
 import { fetchBytes } from '../mnist';
+import type { InsideData } from '../types';
 
 export class ConvplayDraw extends LitElement {
   static properties = {
@@ -127,7 +128,7 @@ export class ConvplayDraw extends LitElement {
   }
 
   private stroke(a: [number, number], b: [number, number]): void {
-    const ctx = this.pad.getContext('2d');
+    const ctx = this.pad.getContext('2d', { willReadFrequently: true });
     if (!ctx) return;
     ctx.strokeStyle = '#111';
     ctx.lineWidth = this.pad.width / 14;
@@ -147,7 +148,7 @@ export class ConvplayDraw extends LitElement {
   }
 
   clear(): void {
-    this.pad.getContext('2d')?.clearRect(0, 0, this.pad.width, this.pad.height);
+    this.pad.getContext('2d', { willReadFrequently: true })?.clearRect(0, 0, this.pad.width, this.pad.height);
     this.probs = null;
     this.digit = null;
     const pv = this.renderRoot.querySelector('canvas.preview') as HTMLCanvasElement | null;
@@ -156,7 +157,7 @@ export class ConvplayDraw extends LitElement {
 
   /** Preprocesses the drawing and classifies it; the figures land in `probs`. */
   async classify(): Promise<void> {
-    const ctx = this.pad?.getContext('2d');
+    const ctx = this.pad?.getContext('2d', { willReadFrequently: true });
     if (!ctx || !this.trainer) return;
     const { width: w, height: h } = this.pad;
     const t0 = performance.now();
@@ -184,6 +185,13 @@ export class ConvplayDraw extends LitElement {
     this.probs = Array.from(await this.trainer.predict(x));
     this.lastMs = performance.now() - t0;
     this.dispatchEvent(new CustomEvent('prediction', { detail: this.probs, bubbles: true, composed: true }));
+  }
+
+  /** Every layer's output and the saliency map for a 28×28 digit (default: the current
+   * drawing) under this pad's model; null before there is a model and a digit. */
+  async inspect(digit: Uint8Array | null = this.digit): Promise<InsideData | null> {
+    if (!this.trainer || !digit) return null;
+    return (await this.trainer.inspect(Float32Array.from(digit, (v) => v / 255))) as InsideData;
   }
 
   /** The most likely digit, or null before anything is drawn. */

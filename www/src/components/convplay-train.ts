@@ -6,7 +6,7 @@ import { LitElement, css, html, nothing, unsafeCSS, type PropertyValues } from '
 import uPlot from 'uplot';
 import uplotCss from 'uplot/dist/uPlot.min.css?inline';
 import { parseBackendChoice, presetNames, presetSpec, type BackendChoice } from '../engine';
-import type { FromWorker, Mistake, ToWorker, TrainSettings } from '../train-protocol';
+import type { AugmentSettings, FromWorker, Mistake, ToWorker, TrainSettings } from '../train-protocol';
 import { download, loadLastModel, saveLastModel, type SavedModel } from '../storage';
 
 type Phase = 'idle' | 'loading' | 'training' | 'paused' | 'done' | 'error';
@@ -37,6 +37,10 @@ export class ConvplayTrain extends LitElement {
     trainImages: { type: Number, attribute: 'train-images' },
     testImages: { type: Number, attribute: 'test-images' },
     backend: { type: String },
+    optimizer: { state: true },
+    schedule: { state: true },
+    augment: { state: true },
+    recipeNote: { state: true },
     phase: { state: true },
     status: { state: true },
     progress: { state: true },
@@ -60,9 +64,14 @@ export class ConvplayTrain extends LitElement {
   declare presets: string[];
   declare saved: SavedModel | null;
   declare loaded: Extract<FromWorker, { type: 'evaluated' }> | null;
-  optimizer: TrainSettings['optimizer'] = 'adam';
-  schedule: TrainSettings['schedule'] = 'constant';
+  declare optimizer: TrainSettings['optimizer'];
+  declare schedule: TrainSettings['schedule'];
+  declare augment: AugmentSettings;
+  /** What the preset recommends, in words. */
+  declare recipeNote: string;
   validationSplit = 0.1;
+  /** The digit to look inside the network with while training (28×28 u8); sent to the worker. */
+  private lookInput: Uint8Array | null = null;
   private worker: Worker | null = null;
   private lossPlot: uPlot | null = null;
   private accPlot: uPlot | null = null;
@@ -73,10 +82,14 @@ export class ConvplayTrain extends LitElement {
 
   constructor() {
     super();
-    this.preset = 'seed-001';
+    this.preset = 'mnist-quick';
     this.epochs = 1;
-    this.batch = 64;
-    this.lr = 0.001;
+    this.batch = 32;
+    this.lr = 0.003;
+    this.optimizer = 'adam';
+    this.schedule = 'onecycle';
+    this.augment = { shift: 0, rotateDeg: 0, scale: 0 };
+    this.recipeNote = '';
     this.trainImages = 60000;
     this.testImages = 10000;
     this.backend = 'auto';
@@ -101,6 +114,7 @@ export class ConvplayTrain extends LitElement {
       button:disabled { opacity: 0.5; cursor: default; }
       .bar { height: 0.6rem; background: var(--cp-border, #dde1ea); border-radius: 999px; overflow: hidden; margin: 0.75rem 0 0.25rem; }
       .bar > div { height: 100%; background: var(--cp-accent, #1f7ae0); transition: width 0.2s; }
+      .recipe { color: var(--cp-muted, #5b6478); font-size: 0.8rem; margin: 0.5rem 0 0; }
       .status { font-variant-numeric: tabular-nums; min-height: 1.3em; }
       .error { color: var(--cp-err-fg, #8a1c1c); }
       .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 20rem), 1fr)); gap: 0.75rem; margin-top: 0.75rem; }
@@ -121,6 +135,9 @@ export class ConvplayTrain extends LitElement {
   async connectedCallback(): Promise<void> {
     super.connectedCallback();
     this.presets = await presetNames();
+    // The preset's recipe fills in what the page's attributes did not set.
+    const given = new Set(['epochs', 'batch', 'lr'].filter((a) => this.hasAttribute(a)));
+    await this.applyRecipe(given);
     this.saved = (await loadLastModel().catch(() => undefined)) ?? null;
   }
 
@@ -157,6 +174,31 @@ export class ConvplayTrain extends LitElement {
       this.accData as uPlot.AlignedData,
       this.renderRoot.querySelector('#acc') as HTMLElement,
     );
+  }
+
+  /** Takes the preset's recommended settings (its spec's "training"), except those in `keep`. */
+  async applyRecipe(keep: Set<string> = new Set()): Promise<void> {
+    let recipe: { epochs?: number; batch?: number; optimizer?: TrainSettings['optimizer']; lr?: number; schedule?: TrainSettings['schedule']; augment?: { shift?: number; rotate_deg?: number; scale?: number } } = {};
+    try {
+      recipe = (JSON.parse(await presetSpec(this.preset)) as { training?: typeof recipe }).training ?? {};
+    } catch {
+      return; // an unknown preset is reported when training starts
+    }
+    if (recipe.epochs && !keep.has('epochs')) this.epochs = recipe.epochs;
+    if (recipe.batch && !keep.has('batch')) this.batch = recipe.batch;
+    if (recipe.lr && !keep.has('lr')) this.lr = recipe.lr;
+    if (recipe.optimizer) this.optimizer = recipe.optimizer;
+    if (recipe.schedule) this.schedule = recipe.schedule;
+    const a = recipe.augment;
+    this.augment = { shift: a?.shift ?? 0, rotateDeg: a?.rotate_deg ?? 0, scale: a?.scale ?? 0 };
+    const parts = [recipe.epochs && `${recipe.epochs} epoch${recipe.epochs > 1 ? 's' : ''}`, recipe.batch && `batch ${recipe.batch}`, recipe.optimizer, recipe.lr && `lr ${recipe.lr}`, recipe.schedule].filter(Boolean);
+    this.recipeNote = parts.length ? `${this.preset}'s recipe: ${parts.join(', ')}` : '';
+  }
+
+  /** The digit to look inside the network with during training. */
+  setLookInput(pixels: Uint8Array): void {
+    this.lookInput = pixels;
+    this.send({ type: 'inspect-input', pixels });
   }
 
   /** Points on the loss curve so far (one per progress report). */
@@ -197,6 +239,7 @@ export class ConvplayTrain extends LitElement {
       validationSplit: this.validationSplit,
       testImages: Math.max(1, Math.floor(this.testImages)),
       seed: 1,
+      augment: { ...this.augment },
       dataUrl: new URL('data/mnist/', document.baseURI).href,
     };
     if (!settings.spec) {
@@ -205,6 +248,7 @@ export class ConvplayTrain extends LitElement {
     }
     this.spawnWorker();
     this.started = performance.now();
+    if (this.lookInput) this.send({ type: 'inspect-input', pixels: this.lookInput });
     this.send({ type: 'start', settings });
   }
 
@@ -284,6 +328,9 @@ export class ConvplayTrain extends LitElement {
         }
         break;
       }
+      case 'inside':
+        this.dispatchEvent(new CustomEvent('inside', { detail: m, bubbles: true, composed: true }));
+        break;
       case 'paused':
         this.phase = 'paused';
         this.status = `paused — ${this.status}`;
@@ -323,7 +370,10 @@ export class ConvplayTrain extends LitElement {
     return html`
       <div class="controls">
         <label>Model
-          <select aria-label="model" ?disabled=${busy} @change=${(e: Event) => (this.preset = (e.target as HTMLSelectElement).value)}>
+          <select aria-label="model" ?disabled=${busy} @change=${(e: Event) => {
+            this.preset = (e.target as HTMLSelectElement).value;
+            void this.applyRecipe();
+          }}>
             ${this.presets.map((p) => html`<option value=${p} ?selected=${p === this.preset}>${p}</option>`)}
           </select>
         </label>
@@ -331,21 +381,25 @@ export class ConvplayTrain extends LitElement {
         ${num('batch', this.batch, (v) => (this.batch = v))}
         ${num('learning rate', this.lr, (v) => (this.lr = v), 'any')}
         <label>Optimizer
-          <select aria-label="optimizer" ?disabled=${busy} @change=${(e: Event) => (this.optimizer = (e.target as HTMLSelectElement).value as TrainSettings['optimizer'])}>
-            <option value="adam">Adam</option><option value="adamw">AdamW</option><option value="sgd">SGD + Nesterov momentum</option>
+          <select aria-label="optimizer" ?disabled=${busy} .value=${this.optimizer} @change=${(e: Event) => (this.optimizer = (e.target as HTMLSelectElement).value as TrainSettings['optimizer'])}>
+            <option value="adam" ?selected=${this.optimizer === 'adam'}>Adam</option><option value="adamw" ?selected=${this.optimizer === 'adamw'}>AdamW</option><option value="sgd" ?selected=${this.optimizer === 'sgd'}>SGD + Nesterov momentum</option>
           </select>
         </label>
         <label>Schedule
-          <select aria-label="schedule" ?disabled=${busy} @change=${(e: Event) => (this.schedule = (e.target as HTMLSelectElement).value as TrainSettings['schedule'])}>
-            <option value="constant">constant</option><option value="step">halve every epoch</option><option value="cosine">cosine</option><option value="onecycle">one-cycle</option>
+          <select aria-label="schedule" ?disabled=${busy} .value=${this.schedule} @change=${(e: Event) => (this.schedule = (e.target as HTMLSelectElement).value as TrainSettings['schedule'])}>
+            ${(['constant', 'step', 'cosine', 'onecycle'] as const).map((v) => html`<option value=${v} ?selected=${this.schedule === v}>${{ constant: 'constant', step: 'halve every epoch', cosine: 'cosine', onecycle: 'one-cycle' }[v]}</option>`)}
           </select>
         </label>
+        ${num('shift ± px', this.augment.shift, (v) => (this.augment = { ...this.augment, shift: v }), 'any')}
+        ${num('rotate ± °', this.augment.rotateDeg, (v) => (this.augment = { ...this.augment, rotateDeg: v }), 'any')}
+        ${num('scale ± %', Math.round(1000 * this.augment.scale) / 10, (v) => (this.augment = { ...this.augment, scale: v / 100 }), 'any')}
         ${num('training images', this.trainImages, (v) => (this.trainImages = v))}
         ${num('test images', this.testImages, (v) => (this.testImages = v))}
         <button @click=${() => void this.start()} ?disabled=${busy}>Train</button>
         <button @click=${() => this.send({ type: this.phase === 'paused' ? 'resume' : 'pause' })} ?disabled=${!(this.phase === 'training' || this.phase === 'paused')}>${this.phase === 'paused' ? 'Resume' : 'Pause'}</button>
         <button @click=${() => this.send({ type: 'stop' })} ?disabled=${!busy}>Stop</button>
       </div>
+      <p class="recipe">${this.recipeNote ? html`<span data-recipe>${this.recipeNote}.</span> ` : nothing}Augmentation (shift, rotation, scale; 0 = off) runs on the engine's backend, a fresh draw per image and epoch.</p>
       <div class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=${Math.round(100 * this.progress)}><div style="width:${100 * this.progress}%"></div></div>
       <div class="status ${this.phase === 'error' ? 'error' : ''}" data-phase=${this.phase}>${this.status}</div>
       <div class="charts"><div id="loss"></div><div id="acc"></div></div>
