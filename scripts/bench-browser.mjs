@@ -13,7 +13,7 @@
 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serveDist, launchBrowser, openPage, waitForShell } from '../tests/harness.mjs';
+import { serveDist, launchBrowser, openPage, waitForShell, stroke } from '../tests/harness.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, fallback) => {
@@ -90,6 +90,33 @@ async function tfjs(context, url, backend) {
   return { rate: steady(result.rates), reports: result.rates.length };
 }
 
+/** Draw → prediction on the CPU backend (main thread): preprocessing + one forward pass of
+ * the shipped model, 40 times on a drawn "7"; and the look inside (inspect) after it. */
+async function drawLatency(context, url) {
+  const { page } = await openPage(context, `${url}?backend=cpu`);
+  await waitForShell(page);
+  const draw = page.locator('convplay-draw');
+  await draw.locator('.note', { hasText: 'model: pretrained' }).waitFor();
+  await stroke(page, await draw.locator('canvas.pad').boundingBox(), [[70, 50], [210, 50], [120, 240]]);
+  await page.waitForTimeout(300);
+  const r = await page.evaluate(async () => {
+    const d = document.querySelector('convplay-draw');
+    const read = [];
+    const look = [];
+    for (let i = 0; i < 40; i++) {
+      await d.classify();
+      read.push(d.lastMs);
+      const t0 = performance.now();
+      await d.inspect();
+      look.push(performance.now() - t0);
+    }
+    return { read, look, model: d.modelName };
+  });
+  await page.close();
+  const q = (xs, f) => [...xs].sort((a, b) => a - b)[Math.floor(f * (xs.length - 1))];
+  return { model: r.model, median: q(r.read, 0.5), p95: q(r.read, 0.95), inspect: q(r.look, 0.5) };
+}
+
 const server = await serveDist();
 const browser = await launchBrowser();
 const rows = [];
@@ -108,6 +135,8 @@ try {
   console.log(`\nConvPlay CPU / TF.js cpu:      ${ratio(cpu, tcpu)}`);
   console.log(`ConvPlay WebGPU / TF.js webgl: ${ratio(gpu, tgl)}`);
   console.log(`ConvPlay WebGPU / ConvPlay CPU: ${ratio(gpu, cpu)}`);
+  const d = await drawLatency(browser.context, server.url);
+  console.log(`\ndraw → prediction (${d.model}, CPU backend, main thread): median ${d.median.toFixed(2)} ms, 95th percentile ${d.p95.toFixed(2)} ms; inspect (all layers + saliency) median ${d.inspect.toFixed(2)} ms`);
 } finally {
   await browser.close();
   await server.close();

@@ -124,3 +124,36 @@ test('pause, resume and stop', async () => {
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('the model lab hands its spec to the trainer; a spec MNIST cannot feed is a clear error', async () => {
+  const { page, errors } = await openPage(env.browser.context, `${env.server.url}?backend=cpu`);
+  assert.equal(await waitForShell(page), 'ready');
+  const lab = page.locator('convplay-model-lab');
+  const t = page.locator('convplay-train');
+  // An edited spec: seed-001 with 16 filters in its first conv, renamed.
+  await lab.locator('select[aria-label="preset"]').selectOption('seed-001');
+  const spec = JSON.parse(await lab.locator('textarea').inputValue());
+  spec.name = 'my-net';
+  spec.layers[0].filters = 16;
+  delete spec.training;
+  await lab.locator('textarea').fill(JSON.stringify(spec));
+  await lab.getByRole('button', { name: 'Train this model on MNIST' }).click();
+  await t.locator('select[aria-label="model"] option', { hasText: 'custom: my-net' }).waitFor({ state: 'attached' });
+  assert.equal(await t.locator('select[aria-label="model"]').inputValue(), '(custom)');
+  await t.locator('input[aria-label="epochs"]').fill('1');
+  await t.locator('input[aria-label="training images"]').fill('256');
+  await t.locator('input[aria-label="test images"]').fill('32');
+  await t.getByRole('button', { name: 'Train' }).click();
+  await finish(page, 120_000);
+  assert.match(await t.locator('[data-saved]').textContent(), /^Kept in this browser: my-net,/);
+  // The course's 200×300×3 network cannot take MNIST digits: the trainer says so.
+  await lab.locator('select[aria-label="preset"]').selectOption('course-3conv');
+  await lab.locator('[data-problems="0"]').waitFor();
+  await lab.getByRole('button', { name: 'Train this model on MNIST' }).click();
+  await t.locator('select[aria-label="model"] option', { hasText: 'custom: course-3conv' }).waitFor({ state: 'attached' });
+  await t.getByRole('button', { name: 'Train' }).click();
+  await finish(page, 60_000);
+  assert.equal(await t.locator('.status').textContent(), 'MNIST digits are 28×28×1 (784 values), but this model\'s input is [200, 300, 3]; set "input": [28, 28, 1] in its spec');
+  assert.deepEqual(errors, []);
+  await page.close();
+});

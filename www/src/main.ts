@@ -153,6 +153,11 @@ async function main(): Promise<void> {
     const saved = trainer.saved;
     if (draw && saved) draw.setWeights(saved.weights, `trained here: ${saved.name}`).catch((e) => showError('Drawing', e));
   });
+  lab?.addEventListener('train-spec', (e: Event) => {
+    if (!trainer) return;
+    trainer.useSpec((e as CustomEvent<string>).detail).catch((err) => showError('Training', err));
+    document.getElementById('train-card')?.scrollIntoView({ behavior: 'smooth' });
+  });
   const inside = document.getElementById('inside') as ConvplayInside | null;
   const training = () => trainer !== null && ['loading', 'training', 'paused'].includes(trainer.phase);
   /** Shows a digit inside the digit pad's model (not while a model trains: that one is shown then). */
@@ -174,7 +179,7 @@ async function main(): Promise<void> {
     if (!inside) return;
     inside.input = m.input;
     inside.data = m.data;
-    inside.source = `live from the model being trained (${trainer.preset}), after step ${m.step.toLocaleString('en')}`;
+    inside.source = `live from the model being trained (${trainer.modelName}), after step ${m.step.toLocaleString('en')}`;
   });
   const jobs = [
     runSmoke(engine).catch((e) => showError('Kernel check', e)),

@@ -68,7 +68,20 @@ async function split(base: string, name: 'train' | 't10k', count: number): Promi
 
 async function run(s: TrainSettings): Promise<void> {
   const engine = await ConvPlayEngine.create(s.backend);
+  let input: unknown = null;
+  try {
+    const parsed = JSON.parse(s.spec) as { input?: unknown; input_shape?: unknown };
+    input = parsed.input ?? parsed.input_shape;
+  } catch {
+    // Not JSON: the Trainer below says what is wrong with it.
+  }
+  if (Array.isArray(input) && !['28,28,1', '784'].includes(input.join(','))) {
+    throw new Error(`MNIST digits are 28×28×1 (784 values), but this model's input is [${input.join(', ')}]; set "input": [28, 28, 1] in its spec`);
+  }
   const trainer = new Trainer(engine.raw, s.spec, s.batch, s.seed);
+  if (trainer.classes !== 10) {
+    throw new Error(`MNIST has 10 classes, but this model ends in ${trainer.classes}; end it with {"type": "dense", "units": 10, "activation": "softmax"}`);
+  }
   trainer.setOptimizer(s.optimizer, 0);
   trainer.setAugment(s.augment.shift, s.augment.rotateDeg, s.augment.scale);
   const [allX, allY] = await split(s.dataUrl, 'train', s.trainImages);

@@ -205,6 +205,7 @@ export class ConvplayModelLab extends LitElement {
       <textarea spellcheck="false" aria-label="model spec (JSON)" .value=${this.specText} @input=${(e: Event) => this.onEdit(e)}></textarea>
       <p class="status" data-problems=${this.problemCount}>
         ${this.problemCount === 0 ? html`<span class="ok">valid spec</span>` : html`<span class="bad">${this.problemCount} problem${this.problemCount > 1 ? 's' : ''}: see below</span>`}
+        <button ?disabled=${this.problemCount !== 0} @click=${() => this.dispatchEvent(new CustomEvent('train-spec', { detail: this.specText, bubbles: true, composed: true }))}>Train this model on MNIST</button>
       </p>
       <convplay-summary .spec=${this.specText} .batch=${Math.max(1, Math.floor(this.batch) || 1)}></convplay-summary>
       ${this.renderFit()}

@@ -9,6 +9,9 @@ import { parseBackendChoice, presetNames, presetSpec, type BackendChoice } from 
 import type { AugmentSettings, FromWorker, Mistake, ToWorker, TrainSettings } from '../train-protocol';
 import { download, loadLastModel, saveLastModel, type SavedModel } from '../storage';
 
+/** The model-list value of a spec given by the page. */
+const CUSTOM = '(custom)';
+
 type Phase = 'idle' | 'loading' | 'training' | 'paused' | 'done' | 'error';
 
 type EpochRow = Extract<FromWorker, { type: 'epoch' }>;
@@ -70,6 +73,8 @@ export class ConvplayTrain extends LitElement {
   /** What the preset recommends, in words. */
   declare recipeNote: string;
   validationSplit = 0.1;
+  /** A spec given by the page (the model lab) instead of a preset: its JSON and name. */
+  private custom: { json: string; name: string } | null = null;
   /** The digit to look inside the network with while training (28×28 u8); sent to the worker. */
   private lookInput: Uint8Array | null = null;
   private worker: Worker | null = null;
@@ -176,11 +181,16 @@ export class ConvplayTrain extends LitElement {
     );
   }
 
+  /** The JSON of the chosen model: a preset's, or the custom spec. */
+  private async specText(): Promise<string> {
+    return this.preset === CUSTOM ? (this.custom?.json ?? '') : presetSpec(this.preset);
+  }
+
   /** Takes the preset's recommended settings (its spec's "training"), except those in `keep`. */
   async applyRecipe(keep: Set<string> = new Set()): Promise<void> {
     let recipe: { epochs?: number; batch?: number; optimizer?: TrainSettings['optimizer']; lr?: number; schedule?: TrainSettings['schedule']; augment?: { shift?: number; rotate_deg?: number; scale?: number } } = {};
     try {
-      recipe = (JSON.parse(await presetSpec(this.preset)) as { training?: typeof recipe }).training ?? {};
+      recipe = (JSON.parse(await this.specText()) as { training?: typeof recipe }).training ?? {};
     } catch {
       return; // an unknown preset is reported when training starts
     }
@@ -192,7 +202,27 @@ export class ConvplayTrain extends LitElement {
     const a = recipe.augment;
     this.augment = { shift: a?.shift ?? 0, rotateDeg: a?.rotate_deg ?? 0, scale: a?.scale ?? 0 };
     const parts = [recipe.epochs && `${recipe.epochs} epoch${recipe.epochs > 1 ? 's' : ''}`, recipe.batch && `batch ${recipe.batch}`, recipe.optimizer, recipe.lr && `lr ${recipe.lr}`, recipe.schedule].filter(Boolean);
-    this.recipeNote = parts.length ? `${this.preset}'s recipe: ${parts.join(', ')}` : '';
+    this.recipeNote = parts.length ? `${this.modelName}'s recipe: ${parts.join(', ')}` : '';
+  }
+
+  /** Trains this spec (JSON text) next: it joins the model list as "custom: <name>" and is
+   * chosen; its recipe, if it has one, fills in the settings. */
+  async useSpec(json: string): Promise<void> {
+    let name = 'model';
+    try {
+      name = (JSON.parse(json) as { name?: string }).name ?? 'model';
+    } catch {
+      // Reported by the engine when training starts.
+    }
+    this.custom = { json, name };
+    this.preset = CUSTOM;
+    await this.applyRecipe();
+    this.requestUpdate();
+  }
+
+  /** The model's name as the page shows it. */
+  get modelName(): string {
+    return this.preset === CUSTOM && this.custom ? this.custom.name : this.preset;
   }
 
   /** The digit to look inside the network with during training. */
@@ -229,7 +259,7 @@ export class ConvplayTrain extends LitElement {
     if (!backend) return;
     const settings: TrainSettings = {
       backend,
-      spec: await presetSpec(this.preset).catch(() => ''),
+      spec: await this.specText().catch(() => ''),
       epochs: Math.max(1, Math.floor(this.epochs)),
       batch: Math.max(1, Math.floor(this.batch)),
       lr: this.lr,
@@ -298,7 +328,7 @@ export class ConvplayTrain extends LitElement {
     switch (m.type) {
       case 'ready':
         this.phase = 'training';
-        this.status = `training ${this.preset} (${m.params.toLocaleString('en')} parameters) on ${m.info.kind === 'gpu' ? 'WebGPU' : 'the CPU'}: ${m.trainImages.toLocaleString('en')} training, ${m.valImages.toLocaleString('en')} validation, ${m.testImages.toLocaleString('en')} test images`;
+        this.status = `training ${this.modelName} (${m.params.toLocaleString('en')} parameters) on ${m.info.kind === 'gpu' ? 'WebGPU' : 'the CPU'}: ${m.trainImages.toLocaleString('en')} training, ${m.valImages.toLocaleString('en')} validation, ${m.testImages.toLocaleString('en')} test images`;
         this.started = performance.now();
         break;
       case 'progress': {
@@ -337,7 +367,7 @@ export class ConvplayTrain extends LitElement {
         break;
       case 'done': {
         const last = this.epochsDone.at(-1);
-        const saved: SavedModel = { name: this.preset, testAccuracy: last ? last.testAccuracy : null, savedAt: new Date().toISOString(), weights: m.weights };
+        const saved: SavedModel = { name: this.modelName, testAccuracy: last ? last.testAccuracy : null, savedAt: new Date().toISOString(), weights: m.weights };
         this.saved = saved;
         saveLastModel(saved).catch((e) => this.fail(`could not keep the model in this browser: ${(e as Error).message}`));
         this.phase = 'done';
@@ -375,6 +405,7 @@ export class ConvplayTrain extends LitElement {
             void this.applyRecipe();
           }}>
             ${this.presets.map((p) => html`<option value=${p} ?selected=${p === this.preset}>${p}</option>`)}
+            ${this.custom ? html`<option value=${CUSTOM} ?selected=${this.preset === CUSTOM}>custom: ${this.custom.name}</option>` : nothing}
           </select>
         </label>
         ${num('epochs', this.epochs, (v) => (this.epochs = v))}
