@@ -3,6 +3,7 @@
 
 import { readIdxImages, readIdxLabels, type IdxImages } from '../pkg/convplay.js';
 import { loadWasm } from './engine';
+import { assetUrl } from './assets';
 
 export interface MnistSplit {
   images: IdxImages;
@@ -28,7 +29,7 @@ export async function fetchBytes(url: string): Promise<Uint8Array> {
   }
 }
 
-export async function loadMnist(split: 'train' | 't10k', base = 'data/mnist'): Promise<MnistSplit> {
+export async function loadMnist(split: 'train' | 't10k', base = assetUrl('data/mnist')): Promise<MnistSplit> {
   await loadWasm();
   const [imageBytes, labelBytes] = await Promise.all([
     fetchBytes(`${base}/${split}-images-idx3-ubyte.gz`),

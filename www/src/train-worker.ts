@@ -5,6 +5,7 @@
 import { ConvPlayEngine } from './engine';
 import { Trainer } from '../pkg/convplay.js';
 import { fetchBytes } from './mnist';
+import { lrAt } from './schedule';
 import { readIdxImages, readIdxLabels } from '../pkg/convplay.js';
 import type { FromWorker, Mistake, ToWorker, TrainSettings } from './train-protocol';
 import type { InsideData } from './types';
@@ -37,24 +38,6 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
     wake?.();
   }
 };
-
-/** Learning rate at `step` of `total` (the same rules as the Rust schedules). */
-function lrAt(s: TrainSettings, step: number, total: number, perEpoch: number): number {
-  const frac = Math.min(1, step / Math.max(1, total));
-  const cosine = (from: number, to: number, t: number) => to + 0.5 * (from - to) * (1 + Math.cos(Math.PI * t));
-  switch (s.schedule) {
-    case 'step':
-      return s.lr * Math.pow(0.5, Math.floor(step / Math.max(1, perEpoch)));
-    case 'cosine':
-      return cosine(s.lr, 0, frac);
-    case 'onecycle': {
-      const start = s.lr / 25;
-      return frac < 0.3 ? start + ((s.lr - start) * frac) / 0.3 : cosine(s.lr, start / 1e4, (frac - 0.3) / 0.7);
-    }
-    default:
-      return s.lr;
-  }
-}
 
 async function split(base: string, name: 'train' | 't10k', count: number): Promise<[Uint8Array, Uint8Array]> {
   const images = readIdxImages(await fetchBytes(`${base}${name}-images-idx3-ubyte.gz`));

@@ -388,6 +388,11 @@ impl Trainer {
         })
     }
 
+    /// The class names: from the weights file, else "0", "1", ….
+    pub fn labels(&self) -> Vec<String> {
+        self.labels.clone().unwrap_or_else(|| (0..self.classes()).map(|d| d.to_string()).collect())
+    }
+
     #[wasm_bindgen(getter)]
     pub fn classes(&self) -> usize {
         with_model!(&self.model, m => m.classes)

@@ -7,6 +7,7 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { ConvPlayEngine, loadWasm } from '../engine';
 import { Trainer, preprocessDigit } from '../../pkg/convplay.js';
 import { fetchBytes } from '../mnist';
+import { assetUrl } from '../assets';
 import type { InsideData } from '../types';
 
 export class ConvplayDraw extends LitElement {
@@ -38,7 +39,7 @@ export class ConvplayDraw extends LitElement {
 
   constructor() {
     super();
-    this.model = 'models/mnist-seed-001.safetensors';
+    this.model = '';
     this.size = 280;
     this.showPreprocessing = true;
     this.probs = null;
@@ -70,7 +71,8 @@ export class ConvplayDraw extends LitElement {
   protected async firstUpdated(_: PropertyValues): Promise<void> {
     await loadWasm();
     this.engine = await ConvPlayEngine.create('cpu');
-    if (!this.trainer) await this.loadModelUrl(this.model);
+    // The `model` attribute is relative to the page; the shipped model to ConvPlay's files.
+    if (!this.trainer) await this.loadModelUrl(this.model ? new URL(this.model, document.baseURI).href : assetUrl('models/mnist-seed-001.safetensors'));
   }
 
   disconnectedCallback(): void {

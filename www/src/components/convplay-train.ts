@@ -7,6 +7,7 @@ import uPlot from 'uplot';
 import uplotCss from 'uplot/dist/uPlot.min.css?inline';
 import { parseBackendChoice, presetNames, presetSpec, type BackendChoice } from '../engine';
 import type { AugmentSettings, FromWorker, Mistake, ToWorker, TrainSettings } from '../train-protocol';
+import { assetUrl } from '../assets';
 import { download, loadLastModel, saveLastModel, type SavedModel } from '../storage';
 
 /** The model-list value of a spec given by the page. */
@@ -270,7 +271,7 @@ export class ConvplayTrain extends LitElement {
       testImages: Math.max(1, Math.floor(this.testImages)),
       seed: 1,
       augment: { ...this.augment },
-      dataUrl: new URL('data/mnist/', document.baseURI).href,
+      dataUrl: assetUrl('data/mnist/'),
     };
     if (!settings.spec) {
       this.fail(`unknown preset "${this.preset}"`);
@@ -299,7 +300,7 @@ export class ConvplayTrain extends LitElement {
     const backend = this.backendChoice();
     if (!backend) return;
     this.spawnWorker();
-    this.send({ type: 'evaluate-file', bytes, backend, testImages: Math.max(1, Math.floor(this.testImages)), dataUrl: new URL('data/mnist/', document.baseURI).href });
+    this.send({ type: 'evaluate-file', bytes, backend, testImages: Math.max(1, Math.floor(this.testImages)), dataUrl: assetUrl('data/mnist/') });
   }
 
   /** The `backend` attribute as a choice, or null after reporting a bad value. */

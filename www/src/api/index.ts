@@ -1,0 +1,309 @@
+// ConvPlay's JavaScript API: one ES module with real types. The engine runs in a Web Worker
+// behind it, so the caller never touches wasm memory or GPU objects, and the page never
+// freezes. Every failure is a rejected promise with an Error whose message says what went
+// wrong and how to fix it. See docs/api.md.
+
+import type { BackendChoice, EngineInfo } from '../engine';
+import type { InsideData, Summary } from '../types';
+import type { Call, FitEpoch, FitProgress, FromApiWorker, ModelInfo, ModelSource, ToApiWorker } from './protocol';
+
+export type { BackendChoice, EngineInfo, InsideData, Summary, FitEpoch, FitProgress, ModelInfo };
+
+/** What `predict` and `activations` take: an image (drawn to the model's input size; one
+ * channel is the luminance), or the input's values (u8 are scaled by 1/255). */
+export type ImageInput = ImageData | HTMLCanvasElement | OffscreenCanvas | HTMLImageElement | ImageBitmap | Float32Array | Uint8Array | Uint8ClampedArray;
+
+export interface ImageOptions {
+  /** Flip dark and light (MNIST digits are white on black; a drawing is usually the opposite). */
+  invert?: boolean;
+}
+
+export interface Dataset {
+  /** n × input values: u8 0–255 (scaled by 1/255 per batch), or f32 in [0, 1]. */
+  images: Uint8Array | Float32Array;
+  /** n class indices. */
+  labels: Uint8Array;
+}
+
+export interface FitOptions {
+  epochs?: number;
+  /** Default: the model's batch (set when it was created). */
+  batch?: number;
+  lr?: number;
+  optimizer?: 'adam' | 'adamw' | 'sgd';
+  schedule?: 'constant' | 'step' | 'cosine' | 'onecycle';
+  /** Random affine augmentation on the device: ± pixels, ± degrees, ± fraction. */
+  augment?: { shift?: number; rotateDeg?: number; scale?: number };
+  /** Fraction of the images held out (the last ones) for validation. Default 0. */
+  validationSplit?: number;
+  seed?: number;
+  onProgress?: (p: FitProgress) => void;
+  onEpoch?: (e: FitEpoch) => void;
+  /** Aborting rejects the fit with an AbortError; the model keeps the weights it reached. */
+  signal?: AbortSignal;
+}
+
+export interface Prediction {
+  /** One probability per class. */
+  probabilities: number[];
+  /** The most likely class's index and label. */
+  top: number;
+  label: string;
+}
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  onProgress?: (p: FitProgress) => void;
+  onEpoch?: (e: FitEpoch) => void;
+}
+
+function errorFrom(message: string, name?: string): Error {
+  const e = new Error(message);
+  if (name === 'AbortError') e.name = 'AbortError';
+  return e;
+}
+
+/** An engine in a worker; make one with `createEngine`. */
+export class ConvPlay {
+  private nextId = 1;
+  private pending = new Map<number, Pending>();
+  private closed = false;
+
+  private constructor(
+    private readonly worker: Worker,
+    /** The backend that runs the kernels, its adapter and limits. */
+    readonly info: EngineInfo,
+  ) {}
+
+  /** @internal */
+  static async start(backend: BackendChoice): Promise<ConvPlay> {
+    if (!['auto', 'webgpu', 'cpu'].includes(backend)) throw new Error(`unknown backend "${backend}": use "auto", "webgpu" or "cpu"`);
+    const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+    const engine = new ConvPlay(worker, null as unknown as EngineInfo);
+    worker.onmessage = (e: MessageEvent<FromApiWorker>) => engine.receive(e.data);
+    worker.onerror = (e) => engine.failAll(e.message || 'the ConvPlay worker failed to start');
+    const info = (await engine.call({ method: 'init', backend })) as EngineInfo;
+    (engine as { info: EngineInfo }).info = info;
+    return engine;
+  }
+
+  private receive(m: FromApiWorker): void {
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    if (m.type === 'progress') p.onProgress?.(m.progress);
+    else if (m.type === 'epoch') p.onEpoch?.(m.epoch);
+    else {
+      this.pending.delete(m.id);
+      if (m.type === 'result') p.resolve(m.value);
+      else p.reject(errorFrom(m.message, m.name));
+    }
+  }
+
+  private failAll(message: string): void {
+    for (const p of this.pending.values()) p.reject(new Error(message));
+    this.pending.clear();
+  }
+
+  /** @internal */
+  call(call: Call, hooks: { onProgress?: Pending['onProgress']; onEpoch?: Pending['onEpoch']; signal?: AbortSignal } = {}): Promise<unknown> {
+    if (this.closed) return Promise.reject(new Error('this engine was disposed; create a new one with createEngine()'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, onProgress: hooks.onProgress, onEpoch: hooks.onEpoch });
+      const msg: ToApiWorker = { type: 'call', id, call };
+      this.worker.postMessage(msg);
+      if (hooks.signal) {
+        const abort = () => this.worker.postMessage({ type: 'abort', id } satisfies ToApiWorker);
+        if (hooks.signal.aborted) abort();
+        else hooks.signal.addEventListener('abort', abort, { once: true });
+      }
+    });
+  }
+
+  /** The preset names (seed-001, seed-004, mnist-quick, …). */
+  async presets(): Promise<string[]> {
+    return (await this.call({ method: 'presets' })) as string[];
+  }
+
+  /** A preset's spec as an object. */
+  async presetSpec(name: string): Promise<object> {
+    return JSON.parse((await this.call({ method: 'presetSpec', name })) as string) as object;
+  }
+
+  /** Shapes, parameters, FLOPs and memory of a spec (object or JSON text) for a batch. */
+  async summary(spec: object | string, batch = 32): Promise<Summary> {
+    return (await this.call({ method: 'summary', spec: typeof spec === 'string' ? spec : JSON.stringify(spec), batch })) as Summary;
+  }
+
+  /** A model from a preset name, a spec (object or JSON text), or a ConvPlay weights file
+   * (bytes, a Blob, or a URL to fetch). `batch` is the largest batch it runs at once. */
+  async model(source: { preset: string } | { spec: object | string } | { weights: Uint8Array | ArrayBuffer | Blob | string | URL }, options: { batch?: number; seed?: number } = {}): Promise<Model> {
+    const batch = options.batch ?? 64;
+    if (!Number.isInteger(batch) || batch < 1) throw new Error(`batch ${batch} must be a whole number ≥ 1`);
+    let src: ModelSource;
+    if ('preset' in source) src = { preset: source.preset };
+    else if ('spec' in source) src = { spec: typeof source.spec === 'string' ? source.spec : JSON.stringify(source.spec) };
+    else src = { weights: await bytesOf(source.weights) };
+    const info = (await this.call({ method: 'createModel', source: src, batch, seed: options.seed ?? 1 })) as ModelInfo;
+    return new Model(this, info);
+  }
+
+  /** MNIST-style preprocessing of a drawing: crop the ink, fit it in 20×20, centre it by
+   * mass in 28×28; returns 28×28 u8, white on black. Ink is the alpha channel, or darkness
+   * when the image is opaque. */
+  async toDigit(drawing: ImageInput): Promise<Uint8Array> {
+    const img = await imageDataOf(drawing);
+    const ink = new Uint8Array(img.width * img.height);
+    const opaque = img.data.every((_, i) => i % 4 !== 3 || img.data[i] === 255);
+    for (let i = 0; i < ink.length; i++) {
+      const d = img.data;
+      ink[i] = opaque ? 255 - Math.round((d[4 * i] + d[4 * i + 1] + d[4 * i + 2]) / 3) : d[4 * i + 3];
+    }
+    return (await this.call({ method: 'toDigit', ink, width: img.width, height: img.height })) as Uint8Array;
+  }
+
+  /** Stops the worker and frees the engine (and its GPU device); pending calls reject. */
+  dispose(): void {
+    this.closed = true;
+    this.failAll('the engine was disposed');
+    this.worker.terminate();
+  }
+}
+
+/** A model on an engine. */
+export class Model {
+  constructor(
+    private readonly engine: ConvPlay,
+    /** Name, parameter count, classes, input shape, labels, batch. */
+    public info: ModelInfo,
+  ) {}
+
+  /** The model's summary for its batch. */
+  async summary(): Promise<Summary> {
+    return this.engine.summary(await this.specText(), this.info.batch);
+  }
+
+  private async specText(): Promise<string> {
+    const bytes = await this.save();
+    const len = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + len))) as { __metadata__: { spec: string } };
+    return header.__metadata__.spec;
+  }
+
+  /** Trains on `data`; resolves with the per-epoch history. */
+  async fit(data: Dataset, options: FitOptions = {}): Promise<{ epochs: FitEpoch[] }> {
+    const images = data.images instanceof Float32Array ? Uint8Array.from(data.images, (v) => Math.round(255 * Math.min(1, Math.max(0, v)))) : data.images;
+    const o = {
+      epochs: options.epochs ?? 1,
+      batch: options.batch,
+      lr: options.lr ?? 1e-3,
+      optimizer: options.optimizer ?? 'adam',
+      schedule: options.schedule ?? 'constant',
+      augment: { shift: options.augment?.shift ?? 0, rotateDeg: options.augment?.rotateDeg ?? 0, scale: options.augment?.scale ?? 0 },
+      validationSplit: options.validationSplit ?? 0,
+      seed: options.seed ?? 1,
+    };
+    if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new Error(`epochs ${o.epochs} must be a whole number ≥ 1`);
+    if (!(o.validationSplit >= 0 && o.validationSplit < 1)) throw new Error(`validationSplit ${o.validationSplit} must be in [0, 1)`);
+    const result = (await this.engine.call({ method: 'fit', model: this.info.id, images, labels: data.labels, options: o }, options)) as { epochs: FitEpoch[] };
+    if (o.batch) this.info = { ...this.info, batch: o.batch };
+    return result;
+  }
+
+  /** Accuracy on a labelled set and the predicted class of each image. */
+  async evaluate(data: Dataset): Promise<{ accuracy: number; predictions: Uint8Array }> {
+    const images = data.images instanceof Float32Array ? Uint8Array.from(data.images, (v) => Math.round(255 * v)) : data.images;
+    return (await this.engine.call({ method: 'evaluate', model: this.info.id, images, labels: data.labels })) as { accuracy: number; predictions: Uint8Array };
+  }
+
+  /** Class probabilities for one input (an image or its values). */
+  async predict(input: ImageInput, options: ImageOptions = {}): Promise<Prediction> {
+    const probs = (await this.engine.call({ method: 'predict', model: this.info.id, x: await this.valuesOf(input, options) })) as Float32Array;
+    const probabilities = Array.from(probs.subarray(0, this.info.classes));
+    const top = probabilities.indexOf(Math.max(...probabilities));
+    return { probabilities, top, label: this.info.labels[top] ?? String(top) };
+  }
+
+  /** Probabilities for many inputs given as values (n × input values): n × classes. */
+  async predictBatch(values: Float32Array): Promise<Float32Array> {
+    return (await this.engine.call({ method: 'predict', model: this.info.id, x: values })) as Float32Array;
+  }
+
+  /** Every layer's output, the probabilities and the saliency map for one input. */
+  async activations(input: ImageInput, options: ImageOptions = {}): Promise<InsideData> {
+    return (await this.engine.call({ method: 'inspect', model: this.info.id, x: await this.valuesOf(input, options) })) as InsideData;
+  }
+
+  /** The model as a ConvPlay weights file (safetensors, f32, with its spec). */
+  async save(): Promise<Uint8Array> {
+    return (await this.engine.call({ method: 'save', model: this.info.id })) as Uint8Array;
+  }
+
+  /** Frees the model in the worker. */
+  async dispose(): Promise<void> {
+    await this.engine.call({ method: 'disposeModel', model: this.info.id });
+  }
+
+  private async valuesOf(input: ImageInput, o: ImageOptions): Promise<Float32Array> {
+    const per = this.info.input.reduce((a, b) => a * b, 1);
+    let x: Float32Array;
+    if (input instanceof Float32Array) x = input;
+    else if (input instanceof Uint8Array || input instanceof Uint8ClampedArray) x = Float32Array.from(input, (v) => v / 255);
+    else {
+      const [h, w, c] = this.info.input;
+      if (this.info.input.length !== 3 || (c !== 1 && c !== 3)) throw new Error(`${this.info.name} takes [${this.info.input.join(', ')}], not an image; pass its values as a Float32Array`);
+      const img = await imageDataOf(input, w, h);
+      x = new Float32Array(h * w * c);
+      for (let i = 0; i < h * w; i++) {
+        const [r, g, b] = [img.data[4 * i], img.data[4 * i + 1], img.data[4 * i + 2]];
+        if (c === 1) x[i] = (0.299 * r + 0.587 * g + 0.114 * b) / 255;
+        else [x[3 * i], x[3 * i + 1], x[3 * i + 2]] = [r / 255, g / 255, b / 255];
+      }
+    }
+    if (o.invert) x = x.map((v) => 1 - v);
+    if (x.length !== per) throw new Error(`${this.info.name} takes ${per} values ([${this.info.input.join(', ')}]), got ${x.length}; pass one input`);
+    return x;
+  }
+}
+
+/** Starts an engine in a worker: "auto" (WebGPU, else the CPU), "webgpu" or "cpu". */
+export async function createEngine(options: { backend?: BackendChoice } = {}): Promise<ConvPlay> {
+  return ConvPlay.start(options.backend ?? 'auto');
+}
+
+let shared: Promise<ConvPlay> | null = null;
+
+/** One engine for the whole page (what the web components use). */
+export function sharedEngine(backend: BackendChoice = 'auto'): Promise<ConvPlay> {
+  shared ??= createEngine({ backend }).catch((e: unknown) => {
+    shared = null;
+    throw e;
+  });
+  return shared;
+}
+
+async function bytesOf(w: Uint8Array | ArrayBuffer | Blob | string | URL): Promise<Uint8Array> {
+  if (w instanceof Uint8Array) return w;
+  if (w instanceof ArrayBuffer) return new Uint8Array(w);
+  if (w instanceof Blob) return new Uint8Array(await w.arrayBuffer());
+  const url = new URL(String(w), document.baseURI);
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`could not fetch ${url}: HTTP ${r.status}; check the weights file's URL`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+/** Pixels of an image source, drawn at (w, h) when given. */
+async function imageDataOf(src: ImageInput, w?: number, h?: number): Promise<ImageData> {
+  if (src instanceof ImageData && (w === undefined || (src.width === w && src.height === h))) return src;
+  const source = src instanceof ImageData ? await createImageBitmap(src) : src;
+  if (source instanceof Float32Array || source instanceof Uint8Array || source instanceof Uint8ClampedArray) throw new Error('expected an image');
+  const sw = w ?? ('naturalWidth' in source ? source.naturalWidth : source.width);
+  const sh = h ?? ('naturalHeight' in source ? source.naturalHeight : source.height);
+  if (!sw || !sh) throw new Error('the image has no size yet: wait for it to load');
+  const canvas = new OffscreenCanvas(sw, sh);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  if (!ctx) throw new Error('this browser gives no 2D canvas context');
+  ctx.drawImage(source, 0, 0, sw, sh);
+  return ctx.getImageData(0, 0, sw, sh);
+}

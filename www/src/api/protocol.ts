@@ -1,0 +1,75 @@
+// Messages between the public API (api/index.ts) and its engine worker (api/worker.ts).
+// Each call carries an id; the worker answers it once with a result or an error message,
+// and a fit may send progress and epoch reports before its answer.
+
+import type { EngineInfo, BackendChoice } from '../engine';
+import type { InsideData } from '../types';
+
+export type ModelSource = { preset: string } | { spec: string } | { weights: Uint8Array };
+
+export interface ModelInfo {
+  id: number;
+  name: string;
+  params: number;
+  classes: number;
+  /** [h, w, c] or [n]. */
+  input: number[];
+  /** Class names (from a weights file, else "0", "1", …). */
+  labels: string[];
+  /** The largest batch the model runs at once. */
+  batch: number;
+}
+
+export interface FitOptionsWire {
+  epochs: number;
+  batch?: number;
+  lr: number;
+  optimizer: 'adam' | 'adamw' | 'sgd';
+  schedule: 'constant' | 'step' | 'cosine' | 'onecycle';
+  augment: { shift: number; rotateDeg: number; scale: number };
+  validationSplit: number;
+  seed: number;
+}
+
+export interface FitProgress {
+  epoch: number;
+  step: number;
+  totalSteps: number;
+  loss: number;
+  accuracy: number;
+  imagesPerSec: number;
+  lr: number;
+}
+
+export interface FitEpoch {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  /** Null without a validation split. */
+  valAccuracy: number | null;
+  seconds: number;
+}
+
+export type Call =
+  | { method: 'init'; backend: BackendChoice }
+  | { method: 'presets' }
+  | { method: 'presetSpec'; name: string }
+  | { method: 'summary'; spec: string; batch: number }
+  | { method: 'createModel'; source: ModelSource; batch: number; seed: number }
+  | { method: 'fit'; model: number; images: Uint8Array; labels: Uint8Array; options: FitOptionsWire }
+  | { method: 'evaluate'; model: number; images: Uint8Array; labels: Uint8Array }
+  | { method: 'predict'; model: number; x: Float32Array }
+  | { method: 'inspect'; model: number; x: Float32Array }
+  | { method: 'save'; model: number }
+  | { method: 'disposeModel'; model: number }
+  | { method: 'toDigit'; ink: Uint8Array; width: number; height: number };
+
+export type ToApiWorker = { type: 'call'; id: number; call: Call } | { type: 'abort'; id: number };
+
+export type FromApiWorker =
+  | { type: 'result'; id: number; value: unknown }
+  | { type: 'error'; id: number; message: string; name?: string }
+  | { type: 'progress'; id: number; progress: FitProgress }
+  | { type: 'epoch'; id: number; epoch: FitEpoch };
+
+export type { EngineInfo, InsideData };

@@ -1,0 +1,21 @@
+// The embedding entry, built to dist/convplay.js: a course page loads this one module and
+// gets every ConvPlay web component registered, plus the JavaScript API:
+//
+//   <script type="module" src="convplay/convplay.js"></script>
+//   <convplay-draw></convplay-draw>
+//
+// ConvPlay's files (MNIST, models) are found next to this module, wherever the folder is.
+
+import { setAssetBase } from './assets';
+
+setAssetBase(new URL(/* @vite-ignore */ './', import.meta.url));
+
+import './components/convplay-summary';
+import './components/convplay-draw';
+import './components/convplay-train';
+import './components/convplay-inside';
+import './components/convplay-model-lab';
+
+export { createEngine, sharedEngine, ConvPlay, Model } from './api/index';
+export type { BackendChoice, EngineInfo, InsideData, Summary, FitEpoch, FitProgress, ModelInfo, Dataset, FitOptions, ImageInput, ImageOptions, Prediction } from './api/index';
+export { setAssetBase } from './assets';
