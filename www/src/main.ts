@@ -1,7 +1,8 @@
 // The playground shell: start the engine, say which backend runs it (and why
 // when it is the CPU), prove a WGSL kernel end to end, and load MNIST.
 
-import { ConvPlayEngine, parseBackendChoice, type EngineInfo } from './engine';
+import { ConvPlayEngine, type BackendChoice, type EngineInfo } from './engine';
+import { readUrl, writeUrl, iframeSnippet, VIEWS } from './url-state';
 import { loadMnist, type MnistSplit } from './mnist';
 import './components/convplay-model-lab';
 import './components/convplay-train';
@@ -119,18 +120,52 @@ function renderMnist(test: MnistSplit): void {
   $('mnist-labels').textContent = Array.from(labels.subarray(0, shown)).join(' ');
 }
 
+/** The share button: the current exercise as a link and an iframe snippet. */
+function setUpSharing(trainer: ConvplayTrain | null, backend: BackendChoice, view: string | null): void {
+  const dialog = document.getElementById('share-dialog') as HTMLDialogElement | null;
+  const button = document.getElementById('share-button');
+  if (!dialog || !button || !trainer) return;
+  const viewSelect = $<HTMLSelectElement>('share-view');
+  viewSelect.value = view ?? '';
+  const refresh = () => {
+    const url = writeUrl(location.href, backend, viewSelect.value || null, trainer.settings);
+    $<HTMLTextAreaElement>('share-url').value = url;
+    $<HTMLTextAreaElement>('share-iframe').value = iframeSnippet(url);
+    $('share-copied').textContent = '';
+  };
+  viewSelect.addEventListener('change', refresh);
+  button.addEventListener('click', () => {
+    refresh();
+    dialog.showModal();
+  });
+  const copy = (id: string) => {
+    const text = $<HTMLTextAreaElement>(id).value;
+    navigator.clipboard?.writeText(text).then(
+      () => ($('share-copied').textContent = 'copied'),
+      () => {
+        $<HTMLTextAreaElement>(id).select();
+        $('share-copied').textContent = 'selected: press Ctrl+C (⌘C) to copy';
+      },
+    ) ?? $<HTMLTextAreaElement>(id).select();
+  };
+  $('share-copy-url').addEventListener('click', () => copy('share-url'));
+  $('share-copy-iframe').addEventListener('click', () => copy('share-iframe'));
+}
+
 async function main(): Promise<void> {
-  const params = new URLSearchParams(location.search);
-  let choice;
-  try {
-    choice = parseBackendChoice(params.get('backend'));
-  } catch (e) {
-    showError('URL', e);
-    choice = 'auto' as const;
+  const state = readUrl(new URLSearchParams(location.search));
+  if (state.problems.length) showError('URL', new Error(state.problems.join('; ')));
+  const choice = state.backend;
+  if (state.view) {
+    document.body.dataset.view = state.view;
+    for (const id of VIEWS[state.view]) document.getElementById(id)?.classList.add('in-view');
   }
   const lab = document.getElementById('model-lab') as ConvplayModelLab | null;
-  const preset = params.get('preset');
-  if (lab && preset) lab.preset = preset;
+  if (lab && state.train.spec) void lab.setSpec(state.train.spec);
+  else if (lab && state.train.preset) lab.preset = state.train.preset;
+  const trainer = document.getElementById('trainer') as ConvplayTrain | null;
+  if (trainer && Object.keys(state.train).length) trainer.configure(state.train).catch((e) => showError('URL', e));
+  setUpSharing(trainer, choice, state.view);
   for (const a of document.querySelectorAll<HTMLAnchorElement>('.switch a')) {
     if (a.dataset.backend === choice) a.setAttribute('aria-current', 'true');
   }
@@ -145,7 +180,6 @@ async function main(): Promise<void> {
   }
   renderEngine(engine.info);
   if (lab) lab.engine = engine;
-  const trainer = document.getElementById('trainer') as ConvplayTrain | null;
   if (trainer) trainer.backend = choice;
   // The digit pad switches to the model trained here as soon as there is one.
   const draw = document.getElementById('draw') as ConvplayDraw | null;

@@ -85,6 +85,13 @@ export class ConvplayModelLab extends LitElement {
     if (changed.has('engine') && this.specText) void this.analyse();
   }
 
+  /** Shows this spec (JSON text) in the editor, as if typed. */
+  async setSpec(text: string): Promise<void> {
+    this.specText = text;
+    this.measured = null;
+    await this.analyse();
+  }
+
   private async loadPreset(name: string): Promise<void> {
     this.preset = name;
     this.specText = await presetSpec(name);

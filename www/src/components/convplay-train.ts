@@ -17,6 +17,21 @@ type Phase = 'idle' | 'loading' | 'training' | 'paused' | 'done' | 'error';
 
 type EpochRow = Extract<FromWorker, { type: 'epoch' }>;
 
+/** The trainer's settings, as a URL carries them. */
+export interface TrainState {
+  preset: string | null;
+  /** A custom spec's JSON (instead of a preset). */
+  spec: string | null;
+  epochs: number;
+  batch: number;
+  lr: number;
+  optimizer: TrainSettings['optimizer'];
+  schedule: TrainSettings['schedule'];
+  augment: AugmentSettings;
+  trainImages: number;
+  testImages: number;
+}
+
 /** A 28×28 digit as a data URL (white on black, as MNIST stores it). */
 function digitUrl(pixels: Uint8Array): string {
   const c = document.createElement('canvas');
@@ -138,13 +153,52 @@ export class ConvplayTrain extends LitElement {
     `,
   ];
 
+  private markReady: () => void = () => {};
+  /** Resolves once the presets are listed and the recipe applied (then `configure` may follow). */
+  readonly ready: Promise<void> = new Promise((r) => (this.markReady = r));
+
   async connectedCallback(): Promise<void> {
     super.connectedCallback();
     this.presets = await presetNames();
     // The preset's recipe fills in what the page's attributes did not set.
     const given = new Set(['epochs', 'batch', 'lr'].filter((a) => this.hasAttribute(a)));
     await this.applyRecipe(given);
+    this.markReady();
     this.saved = (await loadLastModel().catch(() => undefined)) ?? null;
+  }
+
+  /** The settings as they stand, for a shareable URL. */
+  get settings(): TrainState {
+    return {
+      preset: this.preset === CUSTOM ? null : this.preset,
+      spec: this.preset === CUSTOM ? (this.custom?.json ?? null) : null,
+      epochs: this.epochs,
+      batch: this.batch,
+      lr: this.lr,
+      optimizer: this.optimizer,
+      schedule: this.schedule,
+      augment: { ...this.augment },
+      trainImages: this.trainImages,
+      testImages: this.testImages,
+    };
+  }
+
+  /** Takes settings (from a URL): the model first (with its recipe), then the rest given. */
+  async configure(s: Partial<TrainState>): Promise<void> {
+    await this.ready;
+    if (s.spec) await this.useSpec(s.spec);
+    else if (s.preset) {
+      this.preset = s.preset;
+      await this.applyRecipe();
+    }
+    if (s.epochs !== undefined) this.epochs = s.epochs;
+    if (s.batch !== undefined) this.batch = s.batch;
+    if (s.lr !== undefined) this.lr = s.lr;
+    if (s.optimizer !== undefined) this.optimizer = s.optimizer;
+    if (s.schedule !== undefined) this.schedule = s.schedule;
+    if (s.augment !== undefined) this.augment = { ...s.augment };
+    if (s.trainImages !== undefined) this.trainImages = s.trainImages;
+    if (s.testImages !== undefined) this.testImages = s.testImages;
   }
 
   disconnectedCallback(): void {

@@ -1,0 +1,110 @@
+// The playground's whole state in its URL, so a course author can link or iframe an exact
+// exercise: ?view=train&preset=seed-004&epochs=3&batch=64&lr=0.001&schedule=cosine …
+
+import { parseBackendChoice, type BackendChoice } from './engine';
+import type { TrainState } from './components/convplay-train';
+
+/** Which cards a `view` shows (no view: all of them). */
+export const VIEWS: Record<string, string[]> = {
+  draw: ['draw-card', 'inside-card'],
+  inside: ['draw-card', 'inside-card'],
+  model: ['model-card'],
+  train: ['train-card', 'inside-card'],
+};
+
+export interface PageState {
+  backend: BackendChoice;
+  view: string | null;
+  train: Partial<TrainState>;
+  /** Problems with the URL, each with its fix; the rest of the URL still applies. */
+  problems: string[];
+}
+
+const OPTIMIZERS = ['adam', 'adamw', 'sgd'] as const;
+const SCHEDULES = ['constant', 'step', 'cosine', 'onecycle'] as const;
+
+export function readUrl(params: URLSearchParams): PageState {
+  const problems: string[] = [];
+  const train: Partial<TrainState> = {};
+  let backend: BackendChoice = 'auto';
+  try {
+    backend = parseBackendChoice(params.get('backend'));
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
+  let view = params.get('view');
+  if (view !== null && !(view in VIEWS)) {
+    problems.push(`unknown view "${view}": use ${Object.keys(VIEWS).join(', ')}`);
+    view = null;
+  }
+  const num = (key: string, field: 'epochs' | 'batch' | 'trainImages' | 'testImages' | 'lr', whole: boolean) => {
+    const raw = params.get(key);
+    if (raw === null) return;
+    const v = Number(raw);
+    if (!Number.isFinite(v) || v <= 0 || (whole && !Number.isInteger(v))) {
+      problems.push(`${key}=${raw} is not ${whole ? 'a whole number ≥ 1' : 'a positive number'}`);
+      return;
+    }
+    train[field] = v;
+  };
+  num('epochs', 'epochs', true);
+  num('batch', 'batch', true);
+  num('lr', 'lr', false);
+  num('train-images', 'trainImages', true);
+  num('test-images', 'testImages', true);
+  const pick = <T extends string>(key: string, allowed: readonly T[]): T | undefined => {
+    const raw = params.get(key);
+    if (raw === null) return undefined;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    problems.push(`${key}=${raw} is not one of ${allowed.join(', ')}`);
+    return undefined;
+  };
+  const optimizer = pick('optimizer', OPTIMIZERS);
+  if (optimizer) train.optimizer = optimizer;
+  const schedule = pick('schedule', SCHEDULES);
+  if (schedule) train.schedule = schedule;
+  const aug = params.get('augment');
+  if (aug !== null) {
+    const parts = aug.split(',').map(Number);
+    if (parts.length === 3 && parts.every((v) => Number.isFinite(v) && v >= 0)) train.augment = { shift: parts[0], rotateDeg: parts[1], scale: parts[2] };
+    else problems.push(`augment=${aug} should be SHIFT,ROTATE,SCALE (pixels, degrees, fraction), e.g. 2,10,0.1`);
+  }
+  const spec = params.get('spec');
+  if (spec !== null) {
+    try {
+      JSON.parse(spec);
+      train.spec = spec;
+    } catch (e) {
+      problems.push(`spec is not JSON (${(e as Error).message}); encode the spec with encodeURIComponent`);
+    }
+  }
+  const preset = params.get('preset');
+  if (preset !== null && !train.spec) train.preset = preset;
+  return { backend, view, train, problems };
+}
+
+/** The URL of the page showing `view` (or everything) with these settings. */
+export function writeUrl(base: string, backend: BackendChoice, view: string | null, s: TrainState): string {
+  const url = new URL(base);
+  url.search = '';
+  url.hash = '';
+  const p = url.searchParams;
+  if (backend !== 'auto') p.set('backend', backend);
+  if (view) p.set('view', view);
+  if (s.spec) p.set('spec', s.spec);
+  else if (s.preset) p.set('preset', s.preset);
+  p.set('epochs', String(s.epochs));
+  p.set('batch', String(s.batch));
+  p.set('lr', String(s.lr));
+  p.set('optimizer', s.optimizer);
+  p.set('schedule', s.schedule);
+  if (s.augment.shift || s.augment.rotateDeg || s.augment.scale) p.set('augment', `${s.augment.shift},${s.augment.rotateDeg},${s.augment.scale}`);
+  p.set('train-images', String(s.trainImages));
+  p.set('test-images', String(s.testImages));
+  return url.href;
+}
+
+/** An iframe snippet for a URL. */
+export function iframeSnippet(url: string): string {
+  return `<iframe src="${url.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}" width="100%" height="760" style="border:0" title="ConvPlay" loading="lazy"></iframe>`;
+}
