@@ -1,8 +1,34 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** Writes dist/precache.json: every file of the build (bundle and public folder) for the
+ * service worker (www/public/sw.js) to cache, and a version that changes with them. */
+function precacheManifest(): Plugin {
+  return {
+    name: 'convplay-precache',
+    apply: 'build',
+    generateBundle(_, bundle) {
+      const pub = path.resolve('www/public');
+      const walk = (dir: string): string[] =>
+        fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.relative(pub, path.join(dir, e.name)).split(path.sep).join('/')]));
+      const files = [...new Set(['./', 'index.html', ...Object.keys(bundle), ...walk(pub).filter((f) => f !== 'sw.js' && !f.endsWith('.md'))])].sort();
+      const hash = createHash('sha256');
+      for (const name of Object.keys(bundle).sort()) {
+        const item = bundle[name];
+        hash.update(name).update(item.type === 'chunk' ? item.code : typeof item.source === 'string' ? item.source : Buffer.from(item.source));
+      }
+      for (const f of files.filter((f) => !(f in bundle) && f !== './' && f !== 'index.html')) hash.update(f).update(fs.readFileSync(path.join(pub, f)));
+      this.emitFile({ type: 'asset', fileName: 'precache.json', source: JSON.stringify({ version: hash.digest('hex').slice(0, 16), files }, null, 1) });
+    },
+  };
+}
 
 // The playground page is index.html at the repository root; static assets
 // (MNIST files, shipped models) live in www/public and are served as they are.
 export default defineConfig({
+  plugins: [precacheManifest()],
   root: '.',
   base: './',
   publicDir: 'www/public',

@@ -233,4 +233,15 @@ async function main(): Promise<void> {
   document.documentElement.dataset.state = hadError ? 'error' : 'ready';
 }
 
+/** Offline after the first visit: the service worker caches the build (not in development). */
+function registerServiceWorker(): void {
+  if (import.meta.env.DEV || !('serviceWorker' in navigator)) return;
+  navigator.serviceWorker
+    .register('./sw.js')
+    .then(() => navigator.serviceWorker.ready)
+    .then(() => (document.documentElement.dataset.offline = 'ready'))
+    .catch((e) => console.warn(`ConvPlay will not work offline: ${(e as Error).message}`));
+}
+
+registerServiceWorker();
 void main();
