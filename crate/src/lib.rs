@@ -7,6 +7,7 @@ pub mod bench;
 pub mod data;
 pub mod error;
 pub mod fit;
+pub mod import;
 pub mod layers;
 pub mod model;
 pub mod optim;

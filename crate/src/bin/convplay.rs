@@ -106,6 +106,27 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         test_limit: usize,
     },
+    /// Import EfficientNet-Lite0 from its PyTorch checkpoint into a ConvPlay weights file.
+    ImportEfficientnet {
+        /// The legacy-format .pth checkpoint (efficientnet-lite0-57934424.pth).
+        checkpoint: PathBuf,
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Store kernels as int8 (per output channel) instead of f32.
+        #[arg(long)]
+        int8: bool,
+    },
+    /// Classify photos with a ConvPlay weights file (an ImageNet model such as EfficientNet-Lite0).
+    Classify {
+        weights: PathBuf,
+        /// PNG or JPEG files.
+        #[arg(required = true)]
+        images: Vec<PathBuf>,
+        #[arg(long, default_value_t = 5)]
+        top: usize,
+        #[arg(long, default_value = "cpu")]
+        backend: String,
+    },
     /// Kernel GFLOP/s and training img/s (seed-004, batch 128) on the CPU and GPU backends.
     Bench {
         /// Training steps to time per backend.
@@ -225,6 +246,41 @@ fn run(cli: Cli) -> convplay::Result<()> {
             }
         }
         Command::Bench { steps, cpu_only } => bench(steps, cpu_only)?,
+        Command::ImportEfficientnet { checkpoint, output, int8 } => {
+            use convplay::import::efficientnet::{import_lite0, lite0_spec, preprocessing};
+            let sd = convplay::weights::torch::read_state_dict(&read_bytes(&checkpoint)?)?;
+            let imported = import_lite0(&sd)?;
+            let labels: Vec<String> = serde_json::from_str(include_str!("../../../www/public/models/imagenet-labels.json")).expect("the label list is JSON");
+            let extra = convplay::weights::Extra { labels: Some(labels), preprocessing: Some(preprocessing()) };
+            let storage = if int8 { convplay::weights::Storage::Int8 } else { convplay::weights::Storage::F32 };
+            // Check against the model the spec builds: every parameter placed, nothing left over.
+            let spec = convplay::spec::parse(&lite0_spec().to_string())?;
+            let bytes = convplay::weights::encode(&spec.source, &extra, &imported.tensors, storage)?;
+            let file = convplay::weights::read(&bytes)?;
+            let model = convplay::model::Model::new(convplay::backend::cpu::backend::Cpu::new(), &file.spec, 1, 1)?;
+            convplay::weights::load_into(&model, &file)?;
+            std::fs::write(&output, &bytes).map_err(|e| convplay::Error::Io(format!("cannot write {}: {e}", output.display())))?;
+            println!(
+                "read {} tensors ({} values) from {}; mapped {} parameter tensors ({} params) and set aside {} num_batches_tracked counters; wrote {} ({}, {} bytes)",
+                sd.tensors.len(),
+                imported.values,
+                checkpoint.display(),
+                imported.tensors.len(),
+                model.param_count(),
+                imported.counters.len(),
+                output.display(),
+                storage.name(),
+                bytes.len()
+            );
+        }
+        Command::Classify { weights, images, top, backend } => {
+            let file = convplay::weights::read(&read_bytes(&weights)?)?;
+            let engine = engine(&backend)?;
+            match engine {
+                Engine::Gpu(ctx) => classify(convplay::backend::gpu::backend::Gpu::new(ctx), &file, &images, top)?,
+                Engine::Cpu { .. } => classify(convplay::backend::cpu::backend::Cpu::new(), &file, &images, top)?,
+            }
+        }
         Command::Quantize { input, int8, f16, f32, output, data, test_limit } => {
             use convplay::weights::Storage;
             let storage = match (int8, f16, f32) {
@@ -247,6 +303,37 @@ fn run(cli: Cli) -> convplay::Result<()> {
                 lb.labels.iter().for_each(|&l| counts[(l as usize).min(9)] += 1);
                 println!("{images}: {} images of {}×{}; labels per class {counts:?}; first label {}", im.count, im.rows, im.cols, lb.labels[0]);
             }
+        }
+    }
+    Ok(())
+}
+
+fn classify<B: convplay::backend::ops::Backend>(be: B, file: &convplay::weights::WeightsFile, images: &[PathBuf], top: usize) -> convplay::Result<()> {
+    use convplay::data::photo::{centre_crop, norm_from, normalise};
+    let convplay::spec::Shape::Map { h, w, c: 3 } = file.spec.input else {
+        return Err(convplay::Error::Invalid(format!("{} takes {}, not an RGB image", file.spec.name, file.spec.input)));
+    };
+    if h != w {
+        return Err(convplay::Error::Invalid(format!("{} takes {h}×{w}; classify handles square inputs", file.spec.name)));
+    }
+    let mut model = convplay::model::Model::new(be, &file.spec, 1, 1)?;
+    convplay::weights::load_into(&model, file)?;
+    let (mean, std) = norm_from(file.extra.preprocessing.as_ref());
+    for path in images {
+        let img = image::open(path).map_err(|e| convplay::Error::Data(format!("cannot read the image {}: {e}", path.display())))?.to_rgb8();
+        let (iw, ih) = img.dimensions();
+        let crop = centre_crop(img.as_raw(), iw as usize, ih as usize, h, 0.875)?;
+        let x = normalise(&crop, mean, std);
+        let t = std::time::Instant::now();
+        model.set_input(&x)?;
+        let probs = pollster::block_on(model.predict(1))?;
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        let mut order: Vec<usize> = (0..probs.len()).collect();
+        order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
+        let label = |i: usize| file.extra.labels.as_ref().and_then(|l| l.get(i).cloned()).unwrap_or_else(|| i.to_string());
+        println!("{} ({iw}×{ih}, {ms:.0} ms):", path.display());
+        for &i in order.iter().take(top) {
+            println!("  {:>6.2}%  {} ({i})", 100.0 * probs[i], label(i));
         }
     }
     Ok(())

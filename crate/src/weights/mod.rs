@@ -14,6 +14,8 @@
 //! shape against the model and reports each mismatch by name. A truncated or corrupt file
 //! is an error.
 
+pub mod torch;
+
 use crate::backend::ops::Backend;
 use crate::error::{Error, Result};
 use crate::model::Model;
