@@ -14,6 +14,7 @@ import './components/convplay-summary';
 import './components/convplay-draw';
 import './components/convplay-train';
 import './components/convplay-inside';
+import './components/convplay-photo';
 import './components/convplay-model-lab';
 
 export { createEngine, sharedEngine, ConvPlay, Model } from './api/index';

@@ -8,6 +8,7 @@ import './components/convplay-model-lab';
 import './components/convplay-train';
 import './components/convplay-draw';
 import './components/convplay-inside';
+import './components/convplay-photo';
 import type { ConvplayInside } from './components/convplay-inside';
 import type { ConvplayDraw } from './components/convplay-draw';
 import type { ConvplayTrain } from './components/convplay-train';
@@ -181,6 +182,8 @@ async function main(): Promise<void> {
   renderEngine(engine.info);
   if (lab) lab.engine = engine;
   if (trainer) trainer.backend = choice;
+  const photo = document.getElementById('photo') as (HTMLElement & { backend: string }) | null;
+  if (photo) photo.backend = choice;
   // The digit pad switches to the model trained here as soon as there is one.
   const draw = document.getElementById('draw') as ConvplayDraw | null;
   trainer?.addEventListener('done', () => {

@@ -8,6 +8,7 @@ import type { TrainState } from './components/convplay-train';
 export const VIEWS: Record<string, string[]> = {
   draw: ['draw-card', 'inside-card'],
   inside: ['draw-card', 'inside-card'],
+  photo: ['photo-card'],
   model: ['model-card'],
   train: ['train-card', 'inside-card'],
 };

@@ -164,6 +164,12 @@ pub struct Trainer {
     trained_instances: usize,
     predictions: Vec<u8>,
     labels: Option<Vec<String>>,
+    /// The input preprocessing saved with the weights (MNIST's scaling unless a file said otherwise).
+    preprocessing: serde_json::Value,
+}
+
+fn mnist_preprocessing() -> serde_json::Value {
+    serde_json::json!({"scale": 1.0 / 255.0, "note": "u8 pixels scaled to [0, 1]; MNIST digits are white on black"})
 }
 
 #[wasm_bindgen]
@@ -176,7 +182,7 @@ impl Trainer {
             CoreEngine::Gpu(ctx) => AnyModel::Gpu(crate::model::Model::new(crate::backend::gpu::backend::Gpu::new(ctx.clone()), &spec, batch, seed).map_err(js_err)?),
             CoreEngine::Cpu { .. } => AnyModel::Cpu(crate::model::Model::new(crate::backend::cpu::backend::Cpu::new(), &spec, batch, seed).map_err(js_err)?),
         };
-        Ok(Trainer { model, optimizer: crate::optim::Optimizer::adam(), train: (vec![], vec![]), eval: (vec![], vec![]), order: vec![], cursor: 0, trained_instances: 0, predictions: vec![], labels: None }).map(|mut t: Trainer| {
+        Ok(Trainer { model, optimizer: crate::optim::Optimizer::adam(), train: (vec![], vec![]), eval: (vec![], vec![]), order: vec![], cursor: 0, trained_instances: 0, predictions: vec![], labels: None, preprocessing: mnist_preprocessing() }).map(|mut t: Trainer| {
             t.labels = Some((0..t.classes()).map(|d| d.to_string()).collect());
             t
         })
@@ -189,6 +195,9 @@ impl Trainer {
         let mut t = Trainer::new(engine, &file.spec.source.to_string(), batch, 1)?;
         with_model!(&t.model, m => crate::weights::load_into(m, &file)).map_err(js_err)?;
         t.labels = file.extra.labels;
+        if let Some(p) = file.extra.preprocessing {
+            t.preprocessing = p;
+        }
         Ok(t)
     }
 
@@ -196,7 +205,7 @@ impl Trainer {
     pub async fn save(&self) -> Result<Vec<u8>, JsError> {
         let extra = crate::weights::Extra {
             labels: self.labels.clone(),
-            preprocessing: Some(serde_json::json!({"scale": 1.0 / 255.0, "note": "u8 pixels scaled to [0, 1]; MNIST digits are white on black"})),
+            preprocessing: Some(self.preprocessing.clone()),
         };
         with_model!(&self.model, m => crate::weights::save(m, &extra).await).map_err(js_err)
     }
@@ -386,6 +395,12 @@ impl Trainer {
             saliency: inside.saliency,
             filters,
         })
+    }
+
+    /// The input preprocessing from the weights file (JSON): e.g. `{"mean": [..], "std": [..], "size": [224, 224]}`.
+    #[wasm_bindgen(getter, js_name = preprocessingJson)]
+    pub fn preprocessing_json(&self) -> String {
+        self.preprocessing.to_string()
     }
 
     /// The class names: from the weights file, else "0", "1", ….

@@ -16,6 +16,19 @@ export type ImageInput = ImageData | HTMLCanvasElement | OffscreenCanvas | HTMLI
 export interface ImageOptions {
   /** Flip dark and light (MNIST digits are white on black; a drawing is usually the opposite). */
   invert?: boolean;
+  /** The centred square taken from the image, as a fraction of its shorter side. Default:
+   * 0.875 for models whose weights give a mean and std (ImageNet models), else the whole
+   * image drawn at the input size. */
+  crop?: number;
+}
+
+/** An image as the model sees it: the values, and the crop as pixels to show the user. */
+export interface PreparedImage {
+  values: Float32Array;
+  /** The crop at the model's input size (RGBA). */
+  preview: ImageData;
+  /** Mean and standard deviation of the prepared values, to check them against what the model expects. */
+  stats: { mean: number; std: number };
 }
 
 export interface Dataset {
@@ -245,23 +258,40 @@ export class Model {
     await this.engine.call({ method: 'disposeModel', model: this.info.id });
   }
 
+  /** An image prepared as the model's weights ask (crop, size, mean and std), with the crop to show. */
+  async prepare(input: Exclude<ImageInput, Float32Array | Uint8Array | Uint8ClampedArray>, o: ImageOptions = {}): Promise<PreparedImage> {
+    const [h, w, c] = this.info.input;
+    if (this.info.input.length !== 3 || (c !== 1 && c !== 3)) throw new Error(`${this.info.name} takes [${this.info.input.join(', ')}], not an image; pass its values as a Float32Array`);
+    const pre = this.info.preprocessing;
+    const normalised = Array.isArray(pre.mean) && Array.isArray(pre.std);
+    const img = await imageDataOf(input, w, h, o.crop ?? (normalised ? 0.875 : undefined));
+    const x = new Float32Array(h * w * c);
+    for (let i = 0; i < h * w; i++) {
+      let rgb = [img.data[4 * i], img.data[4 * i + 1], img.data[4 * i + 2]];
+      if (o.invert) rgb = rgb.map((v) => 255 - v);
+      if (c === 1) {
+        const y = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2];
+        x[i] = normalised ? (y - pre.mean![0]) / pre.std![0] : y / 255;
+      } else {
+        for (let k = 0; k < 3; k++) x[3 * i + k] = normalised ? (rgb[k] - pre.mean![k]) / pre.std![k] : rgb[k] / 255;
+      }
+    }
+    let sum = 0;
+    let sq = 0;
+    for (const v of x) {
+      sum += v;
+      sq += v * v;
+    }
+    const mean = sum / x.length;
+    return { values: x, preview: img, stats: { mean, std: Math.sqrt(Math.max(0, sq / x.length - mean * mean)) } };
+  }
+
   private async valuesOf(input: ImageInput, o: ImageOptions): Promise<Float32Array> {
     const per = this.info.input.reduce((a, b) => a * b, 1);
     let x: Float32Array;
     if (input instanceof Float32Array) x = input;
-    else if (input instanceof Uint8Array || input instanceof Uint8ClampedArray) x = Float32Array.from(input, (v) => v / 255);
-    else {
-      const [h, w, c] = this.info.input;
-      if (this.info.input.length !== 3 || (c !== 1 && c !== 3)) throw new Error(`${this.info.name} takes [${this.info.input.join(', ')}], not an image; pass its values as a Float32Array`);
-      const img = await imageDataOf(input, w, h);
-      x = new Float32Array(h * w * c);
-      for (let i = 0; i < h * w; i++) {
-        const [r, g, b] = [img.data[4 * i], img.data[4 * i + 1], img.data[4 * i + 2]];
-        if (c === 1) x[i] = (0.299 * r + 0.587 * g + 0.114 * b) / 255;
-        else [x[3 * i], x[3 * i + 1], x[3 * i + 2]] = [r / 255, g / 255, b / 255];
-      }
-    }
-    if (o.invert) x = x.map((v) => 1 - v);
+    else if (input instanceof Uint8Array || input instanceof Uint8ClampedArray) x = Float32Array.from(input, (v) => (o.invert ? 255 - v : v) / 255);
+    else x = (await this.prepare(input, o)).values;
     if (x.length !== per) throw new Error(`${this.info.name} takes ${per} values ([${this.info.input.join(', ')}]), got ${x.length}; pass one input`);
     return x;
   }
@@ -272,15 +302,19 @@ export async function createEngine(options: { backend?: BackendChoice } = {}): P
   return ConvPlay.start(options.backend ?? 'auto');
 }
 
-let shared: Promise<ConvPlay> | null = null;
+const shared = new Map<BackendChoice, Promise<ConvPlay>>();
 
-/** One engine for the whole page (what the web components use). */
+/** One engine per backend for the whole page, created on first use (what the web components use). */
 export function sharedEngine(backend: BackendChoice = 'auto'): Promise<ConvPlay> {
-  shared ??= createEngine({ backend }).catch((e: unknown) => {
-    shared = null;
-    throw e;
-  });
-  return shared;
+  let e = shared.get(backend);
+  if (!e) {
+    e = createEngine({ backend }).catch((err: unknown) => {
+      shared.delete(backend);
+      throw err;
+    });
+    shared.set(backend, e);
+  }
+  return e;
 }
 
 async function bytesOf(w: Uint8Array | ArrayBuffer | Blob | string | URL): Promise<Uint8Array> {
@@ -293,17 +327,26 @@ async function bytesOf(w: Uint8Array | ArrayBuffer | Blob | string | URL): Promi
   return new Uint8Array(await r.arrayBuffer());
 }
 
-/** Pixels of an image source, drawn at (w, h) when given. */
-async function imageDataOf(src: ImageInput, w?: number, h?: number): Promise<ImageData> {
-  if (src instanceof ImageData && (w === undefined || (src.width === w && src.height === h))) return src;
+/** Pixels of an image source, drawn at (w, h) when given; with `crop`, only the centred
+ * square of that fraction of the shorter side. */
+async function imageDataOf(src: ImageInput, w?: number, h?: number, crop?: number): Promise<ImageData> {
+  if (src instanceof ImageData && crop === undefined && (w === undefined || (src.width === w && src.height === h))) return src;
   const source = src instanceof ImageData ? await createImageBitmap(src) : src;
   if (source instanceof Float32Array || source instanceof Uint8Array || source instanceof Uint8ClampedArray) throw new Error('expected an image');
-  const sw = w ?? ('naturalWidth' in source ? source.naturalWidth : source.width);
-  const sh = h ?? ('naturalHeight' in source ? source.naturalHeight : source.height);
-  if (!sw || !sh) throw new Error('the image has no size yet: wait for it to load');
+  const iw = 'naturalWidth' in source ? source.naturalWidth : source.width;
+  const ih = 'naturalHeight' in source ? source.naturalHeight : source.height;
+  const sw = w ?? iw;
+  const sh = h ?? ih;
+  if (!sw || !sh || !iw || !ih) throw new Error('the image has no size yet: wait for it to load');
+  if (crop !== undefined && !(crop > 0 && crop <= 1)) throw new Error(`crop ${crop} must be a fraction in (0, 1]`);
   const canvas = new OffscreenCanvas(sw, sh);
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   if (!ctx) throw new Error('this browser gives no 2D canvas context');
-  ctx.drawImage(source, 0, 0, sw, sh);
+  ctx.imageSmoothingQuality = 'high';
+  if (crop === undefined) ctx.drawImage(source, 0, 0, sw, sh);
+  else {
+    const side = Math.min(iw, ih) * crop;
+    ctx.drawImage(source, (iw - side) / 2, (ih - side) / 2, side, side, 0, 0, sw, sh);
+  }
   return ctx.getImageData(0, 0, sw, sh);
 }

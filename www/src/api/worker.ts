@@ -39,6 +39,7 @@ function describe(trainer: Trainer, id: number, batch: number): ModelInfo {
     input: spec.input ?? spec.input_shape ?? [],
     labels: trainer.labels(),
     batch,
+    preprocessing: JSON.parse(trainer.preprocessingJson) as ModelInfo['preprocessing'],
   };
 }
 

@@ -1,0 +1,64 @@
+// Classify a photo: the shipped int8 EfficientNet-Lite0 reads the sample photos on the CPU
+// backend in the page, shows the crop and the time, and says when a file is not an image or
+// an input is far from what the model expects.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { useBrowser, openPage, waitForShell } from './harness.mjs';
+
+const env = useBrowser();
+
+test('sample and uploaded photos get the right ImageNet labels on the CPU backend', async () => {
+  const { page, errors } = await openPage(env.browser.context, `${env.server.url}?backend=cpu&view=photo`);
+  assert.equal(await waitForShell(page), 'ready');
+  const photo = page.locator('convplay-photo');
+  const labels = () => photo.locator('[data-top] span[title]').allTextContents();
+  await photo.locator('img[data-sample="chelsea.png"]').click();
+  await photo.locator('[data-top]').waitFor({ timeout: 120_000 });
+  const cat = await labels();
+  assert.ok(['tiger cat', 'Egyptian cat', 'tabby'].includes(cat[0]), `top-5 ${cat}`);
+  assert.equal(cat.length, 5);
+  assert.match(await photo.locator('.note', { hasText: 'read in' }).textContent(), /^the sample chelsea\.png: read in \d+ ms · input mean -?\d\.\d\d, std \d\.\d\d$/);
+  assert.equal(await photo.locator('[data-warning]').count(), 0);
+  // The crop is drawn.
+  const lit = await photo.evaluate((el) => {
+    const c = el.shadowRoot.querySelector('canvas.crop');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] > 30) n++;
+    return n;
+  });
+  assert.ok(lit > 20_000, `${lit} lit pixels in the crop`);
+
+  // An uploaded file.
+  await photo.locator('input[aria-label="photo file"]').setInputFiles('www/public/samples/coffee.png');
+  await photo.locator('[data-top] span[title]', { hasText: 'espresso' }).first().waitFor({ timeout: 60_000 });
+  assert.equal((await labels())[0], 'espresso');
+
+  // A blank white image: far from what the model expects, and the page says so.
+  const blank = path.join(os.tmpdir(), 'blank.png');
+  const png = await page.evaluate(async () => {
+    const c = new OffscreenCanvas(64, 64);
+    const ctx = c.getContext('2d');
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, 64, 64);
+    return Array.from(new Uint8Array(await (await c.convertToBlob()).arrayBuffer()));
+  });
+  fs.writeFileSync(blank, Buffer.from(png));
+  await photo.locator('input[aria-label="photo file"]').setInputFiles(blank);
+  await photo.locator('[data-warning]').waitFor({ timeout: 60_000 });
+
+  // Not an image: a clear message, and the next photo still works.
+  const text = path.join(os.tmpdir(), 'notes.txt');
+  fs.writeFileSync(text, 'not a photo');
+  await photo.locator('input[aria-label="photo file"]').setInputFiles(text);
+  assert.equal(await photo.locator('[data-problem]').textContent(), 'notes.txt is not an image (text/plain); use a PNG, JPEG, GIF or WebP photo');
+  await photo.locator('img[data-sample="coffee.png"]').click();
+  await photo.locator('.note', { hasText: 'the sample coffee.png: read in' }).waitFor({ timeout: 60_000 });
+  assert.equal((await labels())[0], 'espresso');
+  assert.deepEqual(errors, []);
+  await page.close();
+});

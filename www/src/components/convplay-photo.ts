@@ -1,0 +1,243 @@
+// <convplay-photo>: classify a photo with the shipped EfficientNet-Lite0 (int8, ImageNet).
+// A photo comes from a file, drag-and-drop, paste, the webcam or a sample; the page shows
+// the 224×224 centre crop the model sees, the top-5 labels with probabilities, the time the
+// reading took, and checks the prepared input's statistics against what the model expects.
+// The model (5 MB) is fetched on first use; the engine runs in a worker.
+
+import { LitElement, css, html, nothing } from 'lit';
+import { sharedEngine, type Model } from '../api/index';
+import { parseBackendChoice } from '../engine';
+import { assetUrl } from '../assets';
+
+interface Reading {
+  top: { label: string; index: number; p: number }[];
+  ms: number;
+  stats: { mean: number; std: number };
+  source: string;
+}
+
+const SAMPLES = ['chelsea.png', 'coffee.png', 'rocket.jpg'];
+
+export class ConvplayPhoto extends LitElement {
+  static properties = {
+    model: { type: String },
+    backend: { type: String },
+    status: { state: true },
+    reading: { state: true },
+    problem: { state: true },
+    camera: { state: true },
+  };
+
+  declare model: string;
+  declare backend: string;
+  declare status: string;
+  declare reading: Reading | null;
+  declare problem: string;
+  declare camera: boolean;
+  private net: Promise<Model> | null = null;
+  private stream: MediaStream | null = null;
+  private onPaste = (e: ClipboardEvent) => {
+    const file = [...(e.clipboardData?.files ?? [])].find((f) => f.type.startsWith('image/'));
+    if (file) void this.classifyBlob(file, 'pasted image');
+  };
+
+  constructor() {
+    super();
+    this.model = '';
+    this.backend = 'auto';
+    this.status = '';
+    this.reading = null;
+    this.problem = '';
+    this.camera = false;
+  }
+
+  static styles = css`
+    :host { display: block; font-size: 0.9rem; }
+    .row { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
+    .drop { border: 2px dashed var(--cp-border, #dde1ea); border-radius: 8px; padding: 0.75rem; display: flex; flex-direction: column; gap: 0.5rem; min-width: 15rem; }
+    .drop.over { border-color: var(--cp-accent, #1f7ae0); }
+    canvas.crop { width: 224px; height: 224px; border-radius: 6px; background: #000; }
+    video { width: 224px; border-radius: 6px; background: #000; }
+    button, input { font: inherit; }
+    button { cursor: pointer; color: var(--cp-accent, #1f7ae0); background: var(--cp-card, #fff); border: 1px solid var(--cp-accent, #1f7ae0); border-radius: 4px; padding: 0.25rem 0.55rem; }
+    .samples { display: flex; gap: 0.4rem; flex-wrap: wrap; }
+    .samples img { width: 64px; height: 48px; object-fit: cover; border-radius: 4px; cursor: pointer; border: 1px solid var(--cp-border, #dde1ea); }
+    .bars { display: grid; grid-template-columns: 10rem 1fr 4rem; gap: 0.25rem 0.5rem; align-items: center; font-variant-numeric: tabular-nums; min-width: 18rem; }
+    .bar { height: 0.8rem; background: var(--cp-border, #dde1ea); border-radius: 3px; overflow: hidden; }
+    .bar > div { height: 100%; background: var(--cp-accent, #1f7ae0); }
+    .note { color: var(--cp-muted, #5b6478); font-size: 0.85rem; margin: 0.25rem 0; }
+    .warn { color: var(--cp-warn-fg, #6b4e00); background: var(--cp-warn-bg, #fff4d6); padding: 0.3rem 0.5rem; border-radius: 4px; }
+    .error { color: var(--cp-err-fg, #8a1c1c); }
+  `;
+
+  connectedCallback(): void {
+    super.connectedCallback();
+    window.addEventListener('paste', this.onPaste);
+  }
+
+  disconnectedCallback(): void {
+    super.disconnectedCallback();
+    window.removeEventListener('paste', this.onPaste);
+    this.stopCamera();
+    void this.net?.then((m) => m.dispose()).catch(() => {});
+    this.net = null;
+  }
+
+  /** The classifier, loaded on first use. */
+  private loadModel(): Promise<Model> {
+    this.net ??= (async () => {
+      this.status = 'loading EfficientNet-Lite0 (int8, 5 MB)…';
+      const engine = await sharedEngine(parseBackendChoice(this.backend));
+      const url = this.model ? new URL(this.model, document.baseURI).href : assetUrl('models/efficientnet-lite0-int8.safetensors');
+      return engine.model({ weights: url }, { batch: 1 });
+    })().catch((e: unknown) => {
+      this.net = null;
+      throw e;
+    });
+    return this.net;
+  }
+
+  /** Classifies an image element, canvas or bitmap; the result lands in `reading`. */
+  async classify(image: HTMLImageElement | HTMLCanvasElement | ImageBitmap, source: string): Promise<void> {
+    this.problem = '';
+    try {
+      const model = await this.loadModel();
+      this.status = `reading ${source}…`;
+      const prepared = await model.prepare(image);
+      const canvas = this.renderRoot.querySelector('canvas.crop') as HTMLCanvasElement | null;
+      if (canvas) {
+        canvas.width = prepared.preview.width;
+        canvas.height = prepared.preview.height;
+        canvas.getContext('2d')?.putImageData(prepared.preview, 0, 0);
+      }
+      const t0 = performance.now();
+      const p = await model.predict(prepared.values);
+      const ms = performance.now() - t0;
+      const order = p.probabilities.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).slice(0, 5);
+      this.reading = { top: order.map(([v, i]) => ({ label: model.info.labels[i] ?? String(i), index: i, p: v })), ms, stats: prepared.stats, source };
+      this.status = '';
+      this.dispatchEvent(new CustomEvent('classified', { detail: this.reading, bubbles: true, composed: true }));
+    } catch (e) {
+      this.status = '';
+      this.problem = (e as Error).message;
+    }
+  }
+
+  private async classifyBlob(blob: Blob, source: string): Promise<void> {
+    if (!blob.type.startsWith('image/')) {
+      this.problem = `${source} is not an image (${blob.type || 'unknown type'}); use a PNG, JPEG, GIF or WebP photo`;
+      return;
+    }
+    let bitmap: ImageBitmap;
+    try {
+      bitmap = await createImageBitmap(blob);
+    } catch {
+      this.problem = `${source} could not be decoded as an image; try another file`;
+      return;
+    }
+    await this.classify(bitmap, source);
+  }
+
+  private async sample(name: string): Promise<void> {
+    const img = new Image();
+    img.src = assetUrl(`samples/${name}`);
+    try {
+      await img.decode();
+    } catch {
+      this.problem = `the sample ${name} did not load`;
+      return;
+    }
+    await this.classify(img, `the sample ${name}`);
+  }
+
+  private async startCamera(): Promise<void> {
+    try {
+      this.stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
+      this.camera = true;
+      await this.updateComplete;
+      const video = this.renderRoot.querySelector('video');
+      if (video) {
+        video.srcObject = this.stream;
+        await video.play();
+      }
+    } catch (e) {
+      this.problem = `the camera is not available (${(e as Error).message}); allow it in the browser, or use a file`;
+    }
+  }
+
+  private stopCamera(): void {
+    this.stream?.getTracks().forEach((t) => t.stop());
+    this.stream = null;
+    this.camera = false;
+  }
+
+  private async snap(): Promise<void> {
+    const video = this.renderRoot.querySelector('video');
+    if (!video || !video.videoWidth) return;
+    const c = document.createElement('canvas');
+    c.width = video.videoWidth;
+    c.height = video.videoHeight;
+    c.getContext('2d')?.drawImage(video, 0, 0);
+    await this.classify(c, 'the camera');
+  }
+
+  private renderReading(r: Reading) {
+    // The model expects inputs with mean ≈ 0 and spread ≈ 0.5 after (x − 127) / 128.
+    const off = Math.abs(r.stats.mean) > 0.9 || r.stats.std < 0.05 || r.stats.std > 1.5;
+    return html`
+      <div class="bars" data-top>
+        ${r.top.map(
+          (t) => html`<span title="class ${t.index}">${t.label}</span><div class="bar"><div style="width:${100 * t.p}%"></div></div><span>${(100 * t.p).toFixed(1)}%</span>`,
+        )}
+      </div>
+      <p class="note">${r.source}: read in <span data-ms>${r.ms.toFixed(0)}</span> ms · input mean ${r.stats.mean.toFixed(2)}, std ${r.stats.std.toFixed(2)}</p>
+      ${off ? html`<p class="warn" data-warning>This input is far from what the model was trained on (mean ${r.stats.mean.toFixed(2)}, std ${r.stats.std.toFixed(2)}; expected about 0 and 0.5): an almost blank or very dark/bright photo, or a preprocessing mismatch.</p>` : nothing}
+    `;
+  }
+
+  render() {
+    return html`
+      <div class="row">
+        <div
+          class="drop"
+          @dragover=${(e: DragEvent) => {
+            e.preventDefault();
+            (e.currentTarget as HTMLElement).classList.add('over');
+          }}
+          @dragleave=${(e: DragEvent) => (e.currentTarget as HTMLElement).classList.remove('over')}
+          @drop=${(e: DragEvent) => {
+            e.preventDefault();
+            (e.currentTarget as HTMLElement).classList.remove('over');
+            const f = e.dataTransfer?.files[0];
+            if (f) void this.classifyBlob(f, f.name);
+          }}
+        >
+          <label>Photo file (or drop one here, or paste)
+            <input type="file" accept="image/*" aria-label="photo file" @change=${(e: Event) => {
+              const input = e.target as HTMLInputElement;
+              const f = input.files?.[0];
+              input.value = '';
+              if (f) void this.classifyBlob(f, f.name);
+            }} />
+          </label>
+          <div class="samples" aria-label="sample photos">
+            ${SAMPLES.map((s) => html`<img src=${assetUrl(`samples/${s}`)} alt="sample ${s}" title="classify ${s}" data-sample=${s} @click=${() => void this.sample(s)} />`)}
+          </div>
+          <div>
+            ${this.camera
+              ? html`<video muted playsinline></video><br /><button @click=${() => void this.snap()}>Take a photo</button> <button @click=${() => this.stopCamera()}>Stop camera</button>`
+              : html`<button @click=${() => void this.startCamera()}>Use the camera</button>`}
+          </div>
+        </div>
+        <figure style="margin:0"><canvas class="crop" width="224" height="224"></canvas><figcaption class="note">what the model sees: the centre crop at 224×224</figcaption></figure>
+        <div>
+          ${this.reading ? this.renderReading(this.reading) : html`<p class="note">Choose a photo: the top five ImageNet labels appear here.</p>`}
+          ${this.status ? html`<p class="note" data-status>${this.status}</p>` : nothing}
+          ${this.problem ? html`<p class="error" data-problem>${this.problem}</p>` : nothing}
+        </div>
+      </div>
+    `;
+  }
+}
+
+if (!customElements.get('convplay-photo')) customElements.define('convplay-photo', ConvplayPhoto);
