@@ -154,6 +154,18 @@ impl<B: Backend> Model<B> {
         self.augment
     }
 
+    /// Inference on the batch set with `set_input`, returning the output of top-level layer
+    /// `node` (e.g. the pooled features before a classifier) for the n instances.
+    pub async fn features(&mut self, n: usize, node: usize) -> Result<Vec<f32>> {
+        self.check_batch(n, "features")?;
+        let Some(len) = self.body.nodes.get(node).map(|d| d.output.elements()) else {
+            return Err(Error::Invalid(format!("layer {node} does not exist: the model has {} top-level layers", self.body.nodes.len())));
+        };
+        self.forward(n, false, 0)?;
+        self.be.flush();
+        self.be.read(&self.body.nodes[node].out, n * len).await
+    }
+
     /// Runs one input (its values, the input shape) in inference mode and returns every
     /// top-level layer's output, the class probabilities, and the saliency: the gradient
     /// of the top class's logit (before the softmax) with respect to the input, by a

@@ -127,6 +127,23 @@ enum Command {
         #[arg(long, default_value = "cpu")]
         backend: String,
     },
+    /// The transfer-learning experiment on Fashion-MNIST: 100 training images per class, and
+    /// three classifiers tested on 1,000 held-out images: a new head on EfficientNet-Lite0's
+    /// frozen features, the same head on raw pixels, and seed-001 trained from scratch.
+    TransferExperiment {
+        /// The EfficientNet-Lite0 weights (ConvPlay file).
+        #[arg(long, default_value = "www/public/models/efficientnet-lite0-int8.safetensors")]
+        weights: PathBuf,
+        /// Folder with the Fashion-MNIST IDX files.
+        #[arg(long, default_value = "../shared/data/fashion-mnist")]
+        data: PathBuf,
+        #[arg(long, default_value_t = 100)]
+        per_class: usize,
+        #[arg(long, default_value_t = 1000)]
+        test: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u32,
+    },
     /// Kernel GFLOP/s and training img/s (seed-004, batch 128) on the CPU and GPU backends.
     Bench {
         /// Training steps to time per backend.
@@ -246,6 +263,7 @@ fn run(cli: Cli) -> convplay::Result<()> {
             }
         }
         Command::Bench { steps, cpu_only } => bench(steps, cpu_only)?,
+        Command::TransferExperiment { weights, data, per_class, test, seed } => transfer_experiment(&weights, &data, per_class, test, seed)?,
         Command::ImportEfficientnet { checkpoint, output, int8 } => {
             use convplay::import::efficientnet::{import_lite0, lite0_spec, preprocessing};
             let sd = convplay::weights::torch::read_state_dict(&read_bytes(&checkpoint)?)?;
@@ -336,6 +354,108 @@ fn classify<B: convplay::backend::ops::Backend>(be: B, file: &convplay::weights:
             println!("  {:>6.2}%  {} ({i})", 100.0 * probs[i], label(i));
         }
     }
+    Ok(())
+}
+
+/// Trains `spec` on (x, y) and returns its accuracy on (tx, ty).
+fn fit_and_test(spec: &str, (x, y): (&[u8], &[u8]), (tx, ty): (&[u8], &[u8]), per: usize, epochs: usize, lr: f32, seed: u32) -> convplay::Result<f32> {
+    use convplay::train::{evaluate, train_epoch, Dataset};
+    let spec = convplay::spec::parse(spec)?;
+    let mut m = convplay::model::Model::new(convplay::backend::cpu::backend::Cpu::new(), &spec, 32, seed)?;
+    let train = Dataset { pixels: x, labels: y, per };
+    let opt = convplay::optim::Optimizer::adam();
+    for e in 0..epochs {
+        pollster::block_on(train_epoch(&mut m, &train, |_| opt.step(lr), seed + e as u32))?;
+    }
+    Ok(pollster::block_on(evaluate(&mut m, &Dataset { pixels: tx, labels: ty, per }))?.0)
+}
+
+fn transfer_experiment(weights: &std::path::Path, data: &std::path::Path, per_class: usize, test: usize, seed: u32) -> convplay::Result<()> {
+    use convplay::data::idx::{read_file, read_images, read_labels};
+    use convplay::data::photo::{centre_crop, norm_from, normalise};
+    let load = |split: &str| -> convplay::Result<(Vec<u8>, Vec<u8>)> {
+        let im = read_images(&read_file(&data.join(format!("{split}-images-idx3-ubyte.gz")))?)?;
+        let lb = read_labels(&read_file(&data.join(format!("{split}-labels-idx1-ubyte.gz")))?)?;
+        Ok((im.pixels, lb.labels))
+    };
+    let (tx, ty) = load("train")?;
+    let (vx, vy) = load("t10k")?;
+    // The first `per_class` training images of each class (a seeded shuffle picks them).
+    let order = convplay::train::shuffled(ty.len(), seed);
+    let mut counts = [0usize; 10];
+    let mut pick = vec![];
+    for i in order {
+        let c = ty[i] as usize;
+        if counts[c] < per_class {
+            counts[c] += 1;
+            pick.push(i);
+        }
+    }
+    let sx: Vec<u8> = pick.iter().flat_map(|&i| tx[i * 784..(i + 1) * 784].iter().copied()).collect();
+    let sy: Vec<u8> = pick.iter().map(|&i| ty[i]).collect();
+    let n_test = test.min(vy.len());
+    let (vx, vy) = (&vx[..n_test * 784], &vy[..n_test]);
+    println!("Fashion-MNIST: {} training images ({per_class} per class), {n_test} test images", sy.len());
+
+    // 1. Frozen EfficientNet-Lite0 features (the pooled 1280-d vector) + a new dense head.
+    let file = convplay::weights::read(&read_bytes(weights)?)?;
+    let (mean, std) = norm_from(file.extra.preprocessing.as_ref());
+    let mut base = convplay::model::Model::new(convplay::backend::cpu::backend::Cpu::new(), &file.spec, 16, 1)?;
+    convplay::weights::load_into(&base, &file)?;
+    let pool = base.body.nodes.iter().position(|n| n.type_name == "global_avg_pool2d").ok_or_else(|| convplay::Error::Invalid("the base has no global average pooling".into()))?;
+    let t = std::time::Instant::now();
+    let mut features = |pixels: &[u8]| -> convplay::Result<Vec<f32>> {
+        let mut out = Vec::new();
+        for chunk in pixels.chunks(16 * 784) {
+            let mut x = Vec::with_capacity(chunk.len() / 784 * 224 * 224 * 3);
+            for img in chunk.chunks(784) {
+                let rgb: Vec<u8> = img.iter().flat_map(|&v| [v, v, v]).collect();
+                x.extend(normalise(&centre_crop(&rgb, 28, 28, 224, 1.0)?, mean, std));
+            }
+            base.set_input(&x)?;
+            out.extend(pollster::block_on(base.features(chunk.len() / 784, pool))?);
+        }
+        Ok(out)
+    };
+    let (fx, fvx) = (features(&sx)?, features(vx)?);
+    let secs = t.elapsed().as_secs_f64();
+    println!("features of {} images in {secs:.0} s ({:.0} ms per image)", sy.len() + n_test, 1e3 * secs / (sy.len() + n_test) as f64);
+    // The features are f32 (a byte Dataset would round them), so the head's loop is written out.
+    let head = r#"{"name": "head", "input": [1280], "layers": [{"type": "dense", "units": 10, "activation": "softmax"}]}"#;
+    let acc_transfer = {
+        use convplay::train::shuffled;
+        let spec = convplay::spec::parse(head)?;
+        let mut m = convplay::model::Model::new(convplay::backend::cpu::backend::Cpu::new(), &spec, 32, seed)?;
+        let opt = convplay::optim::Optimizer::adam();
+        for e in 0..100u32 {
+            let order = shuffled(sy.len(), seed + e);
+            for b in order.chunks(32) {
+                let x: Vec<f32> = b.iter().flat_map(|&i| fx[i * 1280..(i + 1) * 1280].iter().copied()).collect();
+                let y: Vec<u8> = b.iter().map(|&i| sy[i]).collect();
+                m.train_step(&x, &y, opt.step(1e-3))?;
+            }
+        }
+        let mut correct = 0;
+        for (k, chunk) in fvx.chunks(32 * 1280).enumerate() {
+            let n = chunk.len() / 1280;
+            m.set_input(chunk)?;
+            let p = pollster::block_on(m.predict(n))?;
+            for i in 0..n {
+                let top = (0..10).max_by(|&a, &b| p[i * 10 + a].total_cmp(&p[i * 10 + b])).unwrap_or(0);
+                correct += (top as u8 == vy[k * 32 + i]) as usize;
+            }
+        }
+        correct as f32 / n_test as f32
+    };
+    println!("frozen EfficientNet-Lite0 + dense head (100 epochs): {:.1}% test accuracy", 100.0 * acc_transfer);
+    // 2. The same head on raw pixels.
+    let raw = r#"{"name": "pixels-head", "input": [784], "layers": [{"type": "dense", "units": 10, "activation": "softmax"}]}"#;
+    let acc_raw = fit_and_test(raw, (&sx, &sy), (vx, vy), 784, 100, 1e-3, seed)?;
+    println!("the same head on raw pixels (100 epochs): {:.1}% test accuracy", 100.0 * acc_raw);
+    // 3. seed-001 from scratch on the same images.
+    let cnn = convplay::presets::preset_json("seed-001")?;
+    let acc_cnn = fit_and_test(cnn, (&sx, &sy), (vx, vy), 784, 30, 1e-3, seed)?;
+    println!("seed-001 from scratch (30 epochs): {:.1}% test accuracy", 100.0 * acc_cnn);
     Ok(())
 }
 
