@@ -36,13 +36,14 @@ async function trainerState(page) {
     scale: await value('scale ± %'),
     trainImages: await value('training images'),
     testImages: await value('test images'),
+    seed: await value('seed'),
   };
 }
 
-const want = { model: 'custom: tiny-cnn', epochs: '3', batch: '48', lr: '0.002', optimizer: 'sgd', schedule: 'cosine', shift: '1', rotate: '5', scale: '5', trainImages: '5000', testImages: '500' };
+const want = { model: 'custom: tiny-cnn', epochs: '3', batch: '48', lr: '0.002', optimizer: 'sgd', schedule: 'cosine', shift: '1', rotate: '5', scale: '5', trainImages: '5000', testImages: '500', seed: '7' };
 
 test('a URL with a spec and hyper-parameters opens with them, and the share link round-trips', async () => {
-  const q = new URLSearchParams({ backend: 'cpu', view: 'train', spec: JSON.stringify(spec), epochs: '3', batch: '48', lr: '0.002', optimizer: 'sgd', schedule: 'cosine', augment: '1,5,0.05', 'train-images': '5000', 'test-images': '500' });
+  const q = new URLSearchParams({ backend: 'cpu', view: 'train', spec: JSON.stringify(spec), epochs: '3', batch: '48', lr: '0.002', optimizer: 'sgd', schedule: 'cosine', augment: '1,5,0.05', 'train-images': '5000', 'test-images': '500', seed: '7' });
   const { page, errors } = await openPage(env.browser.context, `${env.server.url}?${q}`);
   assert.equal(await waitForShell(page), 'ready');
   assert.deepEqual(await trainerState(page), want);

@@ -38,12 +38,12 @@ export function readUrl(params: URLSearchParams): PageState {
     problems.push(`unknown view "${view}": use ${Object.keys(VIEWS).join(', ')}`);
     view = null;
   }
-  const num = (key: string, field: 'epochs' | 'batch' | 'trainImages' | 'testImages' | 'lr', whole: boolean) => {
+  const num = (key: string, field: 'epochs' | 'batch' | 'trainImages' | 'testImages' | 'lr' | 'seed', whole: boolean) => {
     const raw = params.get(key);
     if (raw === null) return;
     const v = Number(raw);
-    if (!Number.isFinite(v) || v <= 0 || (whole && !Number.isInteger(v))) {
-      problems.push(`${key}=${raw} is not ${whole ? 'a whole number ≥ 1' : 'a positive number'}`);
+    if (!Number.isFinite(v) || v < (field === 'seed' ? 0 : Number.MIN_VALUE) || (whole && !Number.isInteger(v))) {
+      problems.push(`${key}=${raw} is not ${field === 'seed' ? 'a whole number ≥ 0' : whole ? 'a whole number ≥ 1' : 'a positive number'}`);
       return;
     }
     train[field] = v;
@@ -53,6 +53,7 @@ export function readUrl(params: URLSearchParams): PageState {
   num('lr', 'lr', false);
   num('train-images', 'trainImages', true);
   num('test-images', 'testImages', true);
+  num('seed', 'seed', true);
   const pick = <T extends string>(key: string, allowed: readonly T[]): T | undefined => {
     const raw = params.get(key);
     if (raw === null) return undefined;
@@ -102,6 +103,7 @@ export function writeUrl(base: string, backend: BackendChoice, view: string | nu
   if (s.augment.shift || s.augment.rotateDeg || s.augment.scale) p.set('augment', `${s.augment.shift},${s.augment.rotateDeg},${s.augment.scale}`);
   p.set('train-images', String(s.trainImages));
   p.set('test-images', String(s.testImages));
+  p.set('seed', String(s.seed));
   return url.href;
 }
 

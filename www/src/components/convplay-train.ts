@@ -30,6 +30,7 @@ export interface TrainState {
   augment: AugmentSettings;
   trainImages: number;
   testImages: number;
+  seed: number;
 }
 
 /** A 28×28 digit as a data URL (white on black, as MNIST stores it). */
@@ -55,6 +56,7 @@ export class ConvplayTrain extends LitElement {
     lr: { type: Number },
     trainImages: { type: Number, attribute: 'train-images' },
     testImages: { type: Number, attribute: 'test-images' },
+    seed: { type: Number },
     backend: { type: String },
     optimizer: { state: true },
     schedule: { state: true },
@@ -75,6 +77,8 @@ export class ConvplayTrain extends LitElement {
   declare lr: number;
   declare trainImages: number;
   declare testImages: number;
+  /** Seeds the initial weights, the shuffles, dropout and augmentation: the same seed, the same run. */
+  declare seed: number;
   declare backend: string;
   declare phase: Phase;
   declare status: string;
@@ -113,6 +117,7 @@ export class ConvplayTrain extends LitElement {
     this.recipeNote = '';
     this.trainImages = 60000;
     this.testImages = 10000;
+    this.seed = 1;
     this.backend = 'auto';
     this.phase = 'idle';
     this.status = '';
@@ -180,6 +185,7 @@ export class ConvplayTrain extends LitElement {
       augment: { ...this.augment },
       trainImages: this.trainImages,
       testImages: this.testImages,
+      seed: this.seed,
     };
   }
 
@@ -199,6 +205,7 @@ export class ConvplayTrain extends LitElement {
     if (s.augment !== undefined) this.augment = { ...s.augment };
     if (s.trainImages !== undefined) this.trainImages = s.trainImages;
     if (s.testImages !== undefined) this.testImages = s.testImages;
+    if (s.seed !== undefined) this.seed = s.seed;
   }
 
   disconnectedCallback(): void {
@@ -323,7 +330,7 @@ export class ConvplayTrain extends LitElement {
       trainImages: Math.max(1, Math.floor(this.trainImages)),
       validationSplit: this.validationSplit,
       testImages: Math.max(1, Math.floor(this.testImages)),
-      seed: 1,
+      seed: Math.max(0, Math.floor(this.seed)) >>> 0,
       augment: { ...this.augment },
       dataUrl: assetUrl('data/mnist/'),
     };
@@ -481,6 +488,7 @@ export class ConvplayTrain extends LitElement {
         ${num('scale ± %', Math.round(1000 * this.augment.scale) / 10, (v) => (this.augment = { ...this.augment, scale: v / 100 }), 'any')}
         ${num('training images', this.trainImages, (v) => (this.trainImages = v))}
         ${num('test images', this.testImages, (v) => (this.testImages = v))}
+        ${num('seed', this.seed, (v) => (this.seed = v))}
         <button @click=${() => void this.start()} ?disabled=${busy}>Train</button>
         <button @click=${() => this.send({ type: this.phase === 'paused' ? 'resume' : 'pause' })} ?disabled=${!(this.phase === 'training' || this.phase === 'paused')}>${this.phase === 'paused' ? 'Resume' : 'Pause'}</button>
         <button @click=${() => this.send({ type: 'stop' })} ?disabled=${!busy}>Stop</button>
