@@ -294,6 +294,31 @@ fn window_errors_are_values() {
     assert!(e.message().starts_with("conv2d: zero-sized dimension in input 0×3×3×1"), "{e}");
 }
 
+/// The fast depthwise convolution equals the reference one (the same sums in the same order).
+#[test]
+fn fast_depthwise_matches_reference() {
+    use convplay::backend::cpu::fast;
+    for (t, g) in [
+        Window::new("t", 2, (9, 8, 16), 16, (3, 3), (1, 1), Padding::Same).unwrap(),
+        Window::new("t", 1, (11, 11, 7), 7, (5, 5), (2, 2), Padding::Same).unwrap(),
+        Window::new("t", 3, (6, 7, 5), 5, (3, 3), (2, 2), Padding::Valid).unwrap(),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let c = g.c as usize;
+        let x = common::random_vec(g.input_len(), 950 + t as u64);
+        let w = common::random_vec((g.kh * g.kw) as usize * c, 960 + t as u64);
+        let b = common::random_vec(c, 970 + t as u64);
+        for bias in [None, Some(&b[..])] {
+            let (mut o1, mut o2) = (vec![0.0f32; g.output_len()], vec![0.0f32; g.output_len()]);
+            conv::depthwise_forward(g, &x, &w, bias, &mut o1);
+            fast::depthwise_forward(g, &x, &w, bias, &mut o2);
+            assert_eq!(o1, o2, "{g:?}");
+        }
+    }
+}
+
 /// The fast path (im2col + blocked GEMM) equals the reference convolution.
 #[test]
 fn fast_conv_matches_reference() {
@@ -301,6 +326,10 @@ fn fast_conv_matches_reference() {
     let mut gs = geometries();
     gs.push(Window::new("t", 3, (14, 13, 17), 70, (3, 3), (1, 1), Padding::Same).unwrap());
     gs.push(Window::new("t", 2, (11, 11, 9), 130, (5, 5), (2, 2), Padding::Valid).unwrap());
+    // 1×1 convolutions (the pointwise shortcut, no im2col), stride 1 and 2.
+    gs.push(Window::new("t", 2, (7, 5, 12), 24, (1, 1), (1, 1), Padding::Same).unwrap());
+    gs.push(Window::new("t", 3, (6, 6, 8), 5, (1, 1), (1, 1), Padding::Valid).unwrap());
+    gs.push(Window::new("t", 2, (7, 7, 8), 6, (1, 1), (2, 2), Padding::Same).unwrap());
     for (t, g) in gs.iter().enumerate() {
         let kl = (g.kh * g.kw * g.c * g.oc) as usize;
         let x = common::random_vec(g.input_len(), 900 + t as u64);

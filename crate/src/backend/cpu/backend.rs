@@ -89,7 +89,7 @@ impl Backend for Cpu {
     }
     fn depthwise_forward(&self, g: &Window, x: &Buf, w: &Buf, b: Option<&Buf>, out: &Buf) {
         let bb = b.map(|b| b.borrow());
-        conv::depthwise_forward(g, &x.borrow(), &w.borrow(), bb.as_deref().map(|v| &v[..]), &mut out.borrow_mut()[..g.output_len()]);
+        fast::depthwise_forward(g, &x.borrow(), &w.borrow(), bb.as_deref().map(|v| &v[..]), &mut out.borrow_mut()[..g.output_len()]);
     }
     fn depthwise_backward(&self, g: &Window, x: &Buf, w: &Buf, dout: &Buf, dx: Option<&Buf>, dw: &Buf, db: Option<&Buf>) {
         with_grads(dx, g.input_len(), dw, db, |dx, dw, db| conv::depthwise_backward(g, &x.borrow(), &w.borrow(), &dout.borrow()[..g.output_len()], dx, dw, db));

@@ -95,22 +95,62 @@ fn col2im(g: &Window, cols: &[f32], b: usize, dx: &mut [f32]) {
     }
 }
 
+/// A 1×1 convolution with stride 1 reads each pixel once, in place: its patches are the
+/// image itself, so im2col is skipped.
+fn pointwise(g: &Window) -> bool {
+    g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pad_top == 0 && g.pad_left == 0 && g.oh == g.h && g.ow == g.w
+}
+
 /// Same contract as `conv::conv2d_forward`.
 pub fn conv2d_forward(g: &Window, x: &[f32], w: &[f32], bias: Option<&[f32]>, out: &mut [f32]) {
     let (oc, rows) = (g.oc as usize, (g.oh * g.ow) as usize);
     let kl = (g.kh * g.kw * g.c) as usize;
-    let mut cols = vec![0.0f32; rows * kl];
+    let direct = pointwise(g);
+    let mut cols = if direct { vec![] } else { vec![0.0f32; rows * kl] };
     for b in 0..g.n as usize {
-        im2col(g, x, b, &mut cols);
+        let patches: &[f32] = if direct {
+            &x[b * rows * kl..(b + 1) * rows * kl]
+        } else {
+            im2col(g, x, b, &mut cols);
+            &cols
+        };
         let o = &mut out[b * rows * oc..(b + 1) * rows * oc];
         match bias {
             Some(bias) => {
                 for r in 0..rows {
                     o[r * oc..(r + 1) * oc].copy_from_slice(bias);
                 }
-                gemm(rows, oc, kl, &cols, w, o, true);
+                gemm(rows, oc, kl, patches, w, o, true);
             }
-            None => gemm(rows, oc, kl, &cols, w, o, false),
+            None => gemm(rows, oc, kl, patches, w, o, false),
+        }
+    }
+}
+
+/// Same contract as `conv::depthwise_forward`, with the channels innermost (vectorised);
+/// each output sums in the same order as the reference, so the results are identical.
+pub fn depthwise_forward(g: &Window, x: &[f32], w: &[f32], bias: Option<&[f32]>, out: &mut [f32]) {
+    let c = g.c as usize;
+    for n in 0..g.n as usize {
+        for oy in 0..g.oh as usize {
+            for ox in 0..g.ow as usize {
+                let o = &mut out[((n * g.oh as usize + oy) * g.ow as usize + ox) * c..][..c];
+                match bias {
+                    Some(b) => o.copy_from_slice(&b[..c]),
+                    None => o.iter_mut().for_each(|v| *v = 0.0),
+                }
+                for ky in 0..g.kh as usize {
+                    let Some(iy) = g.in_y(oy, ky) else { continue };
+                    for kx in 0..g.kw as usize {
+                        let Some(ix) = g.in_x(ox, kx) else { continue };
+                        let xr = &x[((n * g.h as usize + iy) * g.w as usize + ix) * c..][..c];
+                        let wr = &w[(ky * g.kw as usize + kx) * c..][..c];
+                        for ((ov, &xv), &wv) in o.iter_mut().zip(xr).zip(wr) {
+                            *ov += xv * wv;
+                        }
+                    }
+                }
+            }
         }
     }
 }
