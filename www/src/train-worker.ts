@@ -6,6 +6,7 @@ import { ConvPlayEngine } from './engine';
 import { Trainer } from '../pkg/convplay.js';
 import { fetchBytes } from './mnist';
 import { lrAt } from './schedule';
+import { EpochChunks } from './chunks';
 import { readIdxImages, readIdxLabels } from '../pkg/convplay.js';
 import type { FromWorker, Mistake, ToWorker, TrainSettings } from './train-protocol';
 import type { InsideData } from './types';
@@ -91,13 +92,8 @@ async function run(s: TrainSettings): Promise<void> {
   for (let epoch = 1; epoch <= s.epochs && !stopped; epoch++) {
     const t0 = performance.now();
     trainer.startEpoch(s.seed + epoch);
-    let done = 0;
-    let epochLoss = 0;
-    let epochCorrect = 0;
-    let epochSeen = 0;
-    // Chunks sized to take about 200 ms, so progress arrives a few times a second.
-    let chunk = 1;
-    while (done < perEpoch && !stopped) {
+    const chunks = new EpochChunks(trainer);
+    while (chunks.done < perEpoch && !stopped) {
       // Let pause/stop messages in: an await on a settled promise would not.
       await new Promise((r) => setTimeout(r, 0));
       if (paused) {
@@ -106,19 +102,10 @@ async function run(s: TrainSettings): Promise<void> {
         wake = null;
         continue;
       }
-      const c0 = performance.now();
       const lr = lrAt(s, step, total, perEpoch);
-      const before = done;
-      done = trainer.trainBatches(chunk, lr);
-      step += done - before;
-      const [loss, accuracy, n] = await trainer.takeMetrics();
-      const ms = performance.now() - c0;
-      // Aim at 200 ms a chunk, growing at most twofold at a time so the curve starts with detail.
-      chunk = Math.max(1, Math.min(64, 2 * chunk, Math.round((chunk * 200) / Math.max(1, ms))));
-      epochLoss += loss * n;
-      epochCorrect += accuracy * n;
-      epochSeen += n;
-      post({ type: 'progress', epoch, step, totalSteps: total, loss, accuracy, imagesPerSec: (n / ms) * 1000, lr });
+      const r = await chunks.next(lr);
+      step += r.steps;
+      post({ type: 'progress', epoch, step, totalSteps: total, loss: r.loss, accuracy: r.accuracy, imagesPerSec: r.imagesPerSec, lr });
       await look(step, false);
     }
     if (stopped) break;
@@ -134,8 +121,7 @@ async function run(s: TrainSettings): Promise<void> {
     post({
       type: 'epoch',
       epoch,
-      loss: epochLoss / Math.max(1, epochSeen),
-      accuracy: epochCorrect / Math.max(1, epochSeen),
+      ...chunks.totals,
       valAccuracy,
       testAccuracy,
       seconds: (performance.now() - t0) / 1000,

@@ -188,20 +188,13 @@ export class ConvPlay {
 export class Model {
   constructor(
     private readonly engine: ConvPlay,
-    /** Name, parameter count, classes, input shape, labels, batch. */
+    /** Name, parameter count, classes, input shape, labels, batch, preprocessing, spec. */
     public info: ModelInfo,
   ) {}
 
   /** The model's summary for its batch. */
   async summary(): Promise<Summary> {
-    return this.engine.summary(await this.specText(), this.info.batch);
-  }
-
-  private async specText(): Promise<string> {
-    const bytes = await this.save();
-    const len = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + len))) as { __metadata__: { spec: string } };
-    return header.__metadata__.spec;
+    return this.engine.summary(this.info.spec, this.info.batch);
   }
 
   /** Trains on `data`; resolves with the per-epoch history. */

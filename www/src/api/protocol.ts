@@ -18,6 +18,8 @@ export interface ModelInfo {
   labels: string[];
   /** The largest batch the model runs at once. */
   batch: number;
+  /** The model's spec (JSON text). */
+  spec: string;
   /** How inputs are prepared, from the weights file: `{ mean, std, size, … }` or MNIST's `{ scale }`. */
   preprocessing: { mean?: number[]; std?: number[]; scale?: number; size?: number[]; channel_order?: string; [k: string]: unknown };
 }

@@ -5,6 +5,7 @@
 import { ConvPlayEngine, summarize, presetNames, presetSpec } from '../engine';
 import { Trainer, preprocessDigit } from '../../pkg/convplay.js';
 import { lrAt } from '../schedule';
+import { EpochChunks } from '../chunks';
 import type { Call, FitOptionsWire, FromApiWorker, ModelInfo, ToApiWorker } from './protocol';
 
 const post = (m: FromApiWorker) => (self as unknown as Worker).postMessage(m);
@@ -30,7 +31,8 @@ function needModel(id: number): { trainer: Trainer; info: ModelInfo } {
 }
 
 function describe(trainer: Trainer, id: number, batch: number): ModelInfo {
-  const spec = JSON.parse(trainer.specJson) as { name?: string; input?: number[]; input_shape?: number[] };
+  const text = trainer.specJson;
+  const spec = JSON.parse(text) as { name?: string; input?: number[]; input_shape?: number[] };
   return {
     id,
     name: spec.name ?? 'model',
@@ -39,6 +41,7 @@ function describe(trainer: Trainer, id: number, batch: number): ModelInfo {
     input: spec.input ?? spec.input_shape ?? [],
     labels: trainer.labels(),
     batch,
+    spec: text,
     preprocessing: JSON.parse(trainer.preprocessingJson) as ModelInfo['preprocessing'],
   };
 }
@@ -75,33 +78,21 @@ async function fit(id: number, model: number, images: Uint8Array, labels: Uint8A
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     const t0 = performance.now();
     trainer.startEpoch(o.seed + epoch);
-    let done = 0;
-    let chunk = 1;
-    let lossSum = 0;
-    let correct = 0;
-    let seen = 0;
-    while (done < perEpoch) {
+    const chunks = new EpochChunks(trainer);
+    while (chunks.done < perEpoch) {
       await new Promise((r) => setTimeout(r, 0));
       if (aborted.has(id)) throw new AbortError(`fit aborted at step ${step} of ${total}; the model keeps the weights it had reached`);
-      const c0 = performance.now();
       const lr = lrAt(o, step, total, perEpoch);
-      const before = done;
-      done = trainer.trainBatches(chunk, lr);
-      step += done - before;
-      const [loss, accuracy, n] = await trainer.takeMetrics();
-      const ms = performance.now() - c0;
-      chunk = Math.max(1, Math.min(64, 2 * chunk, Math.round((chunk * 200) / Math.max(1, ms))));
-      lossSum += loss * n;
-      correct += accuracy * n;
-      seen += n;
-      post({ type: 'progress', id, progress: { epoch, step, totalSteps: total, loss, accuracy, imagesPerSec: (n / ms) * 1000, lr } });
+      const r = await chunks.next(lr);
+      step += r.steps;
+      post({ type: 'progress', id, progress: { epoch, step, totalSteps: total, loss: r.loss, accuracy: r.accuracy, imagesPerSec: r.imagesPerSec, lr } });
     }
     let valAccuracy: number | null = null;
     if (nVal > 0) {
       trainer.setEvalData(images.subarray(nTrain * per), labels.subarray(nTrain));
       valAccuracy = await trainer.evaluate();
     }
-    const row = { epoch, loss: lossSum / Math.max(1, seen), accuracy: correct / Math.max(1, seen), valAccuracy, seconds: (performance.now() - t0) / 1000 };
+    const row = { epoch, ...chunks.totals, valAccuracy, seconds: (performance.now() - t0) / 1000 };
     history.push(row);
     post({ type: 'epoch', id, epoch: row });
   }
