@@ -69,7 +69,7 @@ impl<B: Backend> Model<B> {
         }
         let mut params = Vec::new();
         let (body, shape, softmax_end) = {
-            let mut b = Builder { be: &be, params: &mut params, stream: Stream::new(seed), max_batch, dropouts: 0 };
+            let mut b = Builder { be: &be, params: &mut params, stream: Stream::new(seed), max_batch, dropouts: 0, frozen: false };
             b.sequence(&spec.layers, spec.input, true)?
         };
         let classes = match shape {
@@ -157,13 +157,31 @@ impl<B: Backend> Model<B> {
     /// Inference on the batch set with `set_input`, returning the output of top-level layer
     /// `node` (e.g. the pooled features before a classifier) for the n instances.
     pub async fn features(&mut self, n: usize, node: usize) -> Result<Vec<f32>> {
+        Ok(self.features_at(n, &[node]).await?.remove(0))
+    }
+
+    /// Like `features`, for several top-level layers from one forward pass.
+    pub async fn features_at(&mut self, n: usize, nodes: &[usize]) -> Result<Vec<Vec<f32>>> {
         self.check_batch(n, "features")?;
-        let Some(len) = self.body.nodes.get(node).map(|d| d.output.elements()) else {
-            return Err(Error::Invalid(format!("layer {node} does not exist: the model has {} top-level layers", self.body.nodes.len())));
-        };
+        if let Some(bad) = nodes.iter().find(|&&i| i >= self.body.nodes.len()) {
+            return Err(Error::Invalid(format!("layer {bad} does not exist: the model has {} top-level layers", self.body.nodes.len())));
+        }
         self.forward(n, false, 0)?;
         self.be.flush();
-        self.be.read(&self.body.nodes[node].out, n * len).await
+        let mut out = Vec::with_capacity(nodes.len());
+        for &i in nodes {
+            let d = &self.body.nodes[i];
+            out.push(self.be.read(&d.out, n * d.output.elements()).await?);
+        }
+        Ok(out)
+    }
+
+    /// The index of the top-level layer called `name`, or an error listing the names.
+    pub fn node_index(&self, name: &str) -> Result<usize> {
+        self.body.nodes.iter().position(|d| d.name == name).ok_or_else(|| {
+            let names: Vec<&str> = self.body.nodes.iter().map(|d| d.name.as_str()).collect();
+            Error::Invalid(format!("no top-level layer is called {name:?}; this model's are {}", names.join(", ")))
+        })
     }
 
     /// Runs one input (its values, the input shape) in inference mode and returns every
@@ -243,7 +261,7 @@ impl<B: Backend> Model<B> {
             OptimStep::Adam { lr, beta1, beta2, eps, weight_decay, decoupled, .. } => OptimStep::Adam { lr, beta1, beta2, eps, t: self.steps, weight_decay, decoupled },
             s => s,
         };
-        for p in &self.params {
+        for p in self.params.iter().filter(|p| !p.frozen) {
             if let Some((g, m, v)) = &p.grad {
                 self.be.optim_step(step, p.len, &p.value, g, m, v);
             }
@@ -268,6 +286,33 @@ impl<B: Backend> Model<B> {
     /// Bytes the backend allocated for this model (parameters, state, activations, workspace).
     pub fn allocated_bytes(&self) -> u64 {
         self.be.allocated_bytes()
+    }
+
+    /// Copies the value of every parameter that `other` has under the same name (the
+    /// optimiser state starts afresh); returns how many were copied. A parameter of the
+    /// same name with another shape is an error, and nothing is copied then.
+    pub async fn copy_params_from<B2: Backend>(&mut self, other: &Model<B2>) -> Result<usize> {
+        let theirs = other.read_params().await?;
+        let shapes: std::collections::HashMap<&str, &Vec<usize>> = other.params.iter().map(|p| (p.name.as_str(), &p.shape)).collect();
+        let mut bad = vec![];
+        for p in &self.params {
+            if let Some(s) = shapes.get(p.name.as_str()) {
+                if **s != p.shape {
+                    bad.push(format!("{}: {:?} there, {:?} here", p.name, s, p.shape));
+                }
+            }
+        }
+        if !bad.is_empty() {
+            return Err(Error::Invalid(format!("cannot copy weights between these models, shapes differ: {}", bad.join("; "))));
+        }
+        let mut copied = 0;
+        for (name, values) in &theirs {
+            if let Some(p) = self.params.iter().find(|p| &p.name == name) {
+                self.be.write(&p.value, values);
+                copied += 1;
+            }
+        }
+        Ok(copied)
     }
 
     /// Parameter values, by name, read back from the device.

@@ -138,6 +138,11 @@ struct Walk {
     all_outputs: u64,
     /// Inference peak: (elements, names).
     peak: (u64, String, String),
+    /// Inside a layer marked `"trainable": false`.
+    frozen: bool,
+    /// Parameters of frozen layers that would otherwise learn (the engine still keeps their
+    /// gradient and optimiser buffers).
+    frozen_params: usize,
 }
 
 impl Walk {
@@ -179,7 +184,24 @@ impl Walk {
         });
     }
 
+    /// A layer's rows; a frozen layer's parameters count as non-trainable.
     fn layer(&mut self, layer: &Layer, input: Shape, input_name: &str, depth: usize, alive: u64) -> Shape {
+        let first = self.rows.len();
+        let outer = self.frozen;
+        self.frozen |= !layer.trainable;
+        let out = self.layer_kind(layer, input, input_name, depth, alive);
+        if self.frozen {
+            for r in &mut self.rows[first..] {
+                self.frozen_params += r.trainable;
+                r.non_trainable += r.trainable;
+                r.trainable = 0;
+            }
+        }
+        self.frozen = outer;
+        out
+    }
+
+    fn layer_kind(&mut self, layer: &Layer, input: Shape, input_name: &str, depth: usize, alive: u64) -> Shape {
         let cin = input.channels();
         let n_in = input.elements() as u64;
         match &layer.kind {
@@ -348,7 +370,7 @@ fn spatial(input: Shape, k: (usize, usize), s: (usize, usize), p: Padding, c: us
 
 /// Summarises a validated spec; the training figures are for a batch of `batch` instances.
 pub fn summarize(spec: &ModelSpec, batch: usize) -> Summary {
-    let mut walk = Walk { rows: Vec::new(), all_outputs: 0, peak: (0, String::new(), String::new()) };
+    let mut walk = Walk { rows: Vec::new(), all_outputs: 0, peak: (0, String::new(), String::new()), frozen: false, frozen_params: 0 };
     let input_elems = spec.input.elements() as u64;
     walk.peak = (input_elems, "input".into(), "input".into());
     walk.sequence(&spec.layers, spec.input, "input", 0, 0);
@@ -403,7 +425,8 @@ pub fn summarize(spec: &ModelSpec, batch: usize) -> Summary {
             total_adam_f16: Bytes::new(acts * 2 + param_bytes + 3 * grad_bytes),
             activation_gradients: Bytes::new(act_grads),
             workspace: Bytes::new(workspace),
-            engine_adam: Bytes::new(fb + 3 * grad_bytes + act_grads + workspace),
+            // Frozen layers keep their gradient and Adam buffers in the engine.
+            engine_adam: Bytes::new(fb + 3 * (grad_bytes + walk.frozen_params as u64 * 4) + act_grads + workspace),
         },
         rows: walk.rows,
     }

@@ -1,4 +1,5 @@
-//! Training loops over an in-memory data set (u8 images, scaled to [0, 1]).
+//! Training loops over an in-memory data set: u8 images (scaled to [0, 1]) or f32 values
+//! (features computed by another model, for instance).
 
 use crate::backend::cpu::rng::Stream;
 use crate::backend::ops::{Backend, OptimStep};
@@ -12,28 +13,73 @@ pub struct Dataset<'a> {
     pub per: usize,
 }
 
-impl Dataset<'_> {
-    pub fn len(&self) -> usize {
-        self.labels.len()
+/// Instances as f32 values (`per` each) with their labels, used as they are.
+pub struct FloatDataset<'a> {
+    pub values: &'a [f32],
+    pub labels: &'a [u8],
+    pub per: usize,
+}
+
+/// What the training loops read: labelled instances, gathered into batches of f32.
+pub trait Instances {
+    fn labels(&self) -> &[u8];
+    fn per(&self) -> usize;
+    /// Values held in all.
+    fn values_len(&self) -> usize;
+    /// The instances `idx` as f32 (n × per) and their labels.
+    fn batch(&self, idx: &[usize]) -> (Vec<f32>, Vec<u8>);
+    fn len(&self) -> usize {
+        self.labels().len()
     }
-    pub fn is_empty(&self) -> bool {
-        self.labels.is_empty()
+    fn is_empty(&self) -> bool {
+        self.labels().is_empty()
     }
     fn check(&self, per: usize) -> Result<()> {
-        if self.per != per || self.pixels.len() != self.labels.len() * per {
+        if self.per() != per || self.values_len() != self.len() * per {
             return Err(Error::Invalid(format!(
                 "data set holds {} values for {} labels at {} values each, but the model takes {per} values per instance",
-                self.pixels.len(),
-                self.labels.len(),
-                self.per
+                self.values_len(),
+                self.len(),
+                self.per()
             )));
         }
         Ok(())
     }
-    pub fn batch(&self, idx: &[usize]) -> (Vec<f32>, Vec<u8>) {
+}
+
+impl Instances for Dataset<'_> {
+    fn labels(&self) -> &[u8] {
+        self.labels
+    }
+    fn per(&self) -> usize {
+        self.per
+    }
+    fn values_len(&self) -> usize {
+        self.pixels.len()
+    }
+    fn batch(&self, idx: &[usize]) -> (Vec<f32>, Vec<u8>) {
         let mut x = Vec::with_capacity(idx.len() * self.per);
         for &i in idx {
             x.extend(self.pixels[i * self.per..(i + 1) * self.per].iter().map(|&p| p as f32 * (1.0 / 255.0)));
+        }
+        (x, idx.iter().map(|&i| self.labels[i]).collect())
+    }
+}
+
+impl Instances for FloatDataset<'_> {
+    fn labels(&self) -> &[u8] {
+        self.labels
+    }
+    fn per(&self) -> usize {
+        self.per
+    }
+    fn values_len(&self) -> usize {
+        self.values.len()
+    }
+    fn batch(&self, idx: &[usize]) -> (Vec<f32>, Vec<u8>) {
+        let mut x = Vec::with_capacity(idx.len() * self.per);
+        for &i in idx {
+            x.extend_from_slice(&self.values[i * self.per..(i + 1) * self.per]);
         }
         (x, idx.iter().map(|&i| self.labels[i]).collect())
     }
@@ -58,7 +104,7 @@ pub struct EpochStats {
 }
 
 /// One pass over `data` in shuffled batches of the model's batch size.
-pub async fn train_epoch<B: Backend>(model: &mut Model<B>, data: &Dataset<'_>, step: impl Fn(usize) -> OptimStep, seed: u32) -> Result<EpochStats> {
+pub async fn train_epoch<B: Backend>(model: &mut Model<B>, data: &impl Instances, step: impl Fn(usize) -> OptimStep, seed: u32) -> Result<EpochStats> {
     data.check(model.spec.input.elements())?;
     let t0 = now();
     let order = shuffled(data.len(), seed);
@@ -72,7 +118,7 @@ pub async fn train_epoch<B: Backend>(model: &mut Model<B>, data: &Dataset<'_>, s
 }
 
 /// Accuracy and the predicted class of every instance.
-pub async fn evaluate<B: Backend>(model: &mut Model<B>, data: &Dataset<'_>) -> Result<(f32, Vec<u8>)> {
+pub async fn evaluate<B: Backend>(model: &mut Model<B>, data: &impl Instances) -> Result<(f32, Vec<u8>)> {
     data.check(model.spec.input.elements())?;
     let idx: Vec<usize> = (0..data.len()).collect();
     let mut predicted = Vec::with_capacity(data.len());

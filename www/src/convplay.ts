@@ -15,6 +15,7 @@ import './components/convplay-draw';
 import './components/convplay-train';
 import './components/convplay-inside';
 import './components/convplay-photo';
+import './components/convplay-transfer';
 import './components/convplay-model-lab';
 
 export { createEngine, sharedEngine, ConvPlay, Model } from './api/index';

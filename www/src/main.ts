@@ -9,6 +9,7 @@ import './components/convplay-train';
 import './components/convplay-draw';
 import './components/convplay-inside';
 import './components/convplay-photo';
+import './components/convplay-transfer';
 import type { ConvplayInside } from './components/convplay-inside';
 import type { ConvplayDraw } from './components/convplay-draw';
 import type { ConvplayTrain } from './components/convplay-train';
@@ -184,6 +185,8 @@ async function main(): Promise<void> {
   if (trainer) trainer.backend = choice;
   const photo = document.getElementById('photo') as (HTMLElement & { backend: string }) | null;
   if (photo) photo.backend = choice;
+  const teach = document.getElementById('teach') as (HTMLElement & { backend: string }) | null;
+  if (teach) teach.backend = choice;
   // The digit pad switches to the model trained here as soon as there is one.
   const draw = document.getElementById('draw') as ConvplayDraw | null;
   trainer?.addEventListener('done', () => {

@@ -9,6 +9,7 @@ export const VIEWS: Record<string, string[]> = {
   draw: ['draw-card', 'inside-card'],
   inside: ['draw-card', 'inside-card'],
   photo: ['photo-card'],
+  teach: ['teach-card', 'photo-card'],
   model: ['model-card'],
   train: ['train-card', 'inside-card'],
 };

@@ -30,13 +30,16 @@ impl<B: Backend> Sequence<B> {
     }
 
     /// `dout` is the gradient of the last output (it may be modified); `dx`, if given,
-    /// receives the gradient of `x`.
+    /// receives the gradient of `x`. Without `dx`, layers below the lowest one that learns
+    /// (frozen layers at the bottom) are skipped.
     pub fn backward(&mut self, p: &Pass<B>, x: &B::Buf, dout: &B::Buf, dx: Option<&B::Buf>) -> Result<()> {
         let count = self.nodes.len();
-        for i in (0..count).rev() {
+        let lowest = if dx.is_some() { 0 } else { self.nodes.iter().position(|n| n.learns).unwrap_or(count) };
+        for i in (lowest..count).rev() {
             let (before, rest) = self.nodes.split_at_mut(i);
             let d = if i + 1 == count { dout } else { &self.grads[(count - 2 - i) % 2] };
             let (input, dinput) = match before.last() {
+                Some(_) if i == lowest && dx.is_none() && lowest > 0 => (&before[i - 1].out, None),
                 Some(prev) => (&prev.out, Some(&self.grads[(count - 1 - i) % 2])),
                 None => (x, dx),
             };

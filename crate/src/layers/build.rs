@@ -14,6 +14,8 @@ pub struct Builder<'a, B: Backend> {
     pub max_batch: usize,
     /// Dropout layers built so far (each gets its own mask stream).
     pub dropouts: u32,
+    /// Inside a layer marked `"trainable": false`.
+    pub frozen: bool,
 }
 
 pub fn hw_c(s: Shape) -> (usize, usize, usize) {
@@ -37,7 +39,16 @@ impl<B: Backend> Builder<'_, B> {
         let mut stripped = false;
         for (i, layer) in layers.iter().enumerate() {
             let last = strip_softmax && i + 1 == layers.len();
-            let (op, out, s) = self.layer(layer, shape, last)?;
+            let first = self.params.len();
+            let outer = self.frozen;
+            self.frozen |= !layer.trainable;
+            let built = self.layer(layer, shape, last);
+            if self.frozen {
+                self.params[first..].iter_mut().for_each(|p| p.frozen = true);
+            }
+            self.frozen = outer;
+            let (op, out, s) = built?;
+            let learns = self.params[first..].iter().any(|p| p.learns());
             stripped |= s;
             nodes.push(Node {
                 name: layer.name.clone(),
@@ -46,6 +57,7 @@ impl<B: Backend> Builder<'_, B> {
                 output: out,
                 op,
                 out: self.be.alloc(self.max_batch * out.elements()),
+                learns,
             });
             shape = out;
         }
@@ -100,7 +112,11 @@ impl<B: Backend> Builder<'_, B> {
                 (Box::new(pool::Pool::<B> { max, hwc: (h, w, c), spec: p.clone(), argmax, out_len: mb * out.elements() }), out)
             }
             LayerKind::GlobalAvgPool2d => (Box::new(pool::GlobalAvgPool { hw: h * w, c }), Shape::Flat(c)),
-            LayerKind::BatchNorm(b) => (Box::new(norm::Bn::new(be, self.params, name, c, h * w, b.clone())), shape),
+            LayerKind::BatchNorm(b) => {
+                let mut bn = norm::Bn::new(be, self.params, name, c, h * w, b.clone());
+                bn.inference = self.frozen;
+                (Box::new(bn), shape)
+            }
             LayerKind::Dense(d) => {
                 let a = act(d.activation);
                 (Box::new(dense::Dense::new(be, self.params, &mut self.stream, name, shape.elements(), d.units, a, d.use_bias, d.init)), Shape::Flat(d.units))

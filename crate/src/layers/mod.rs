@@ -27,6 +27,15 @@ pub struct Param<B: Backend> {
     pub value: B::Buf,
     /// None for non-trainable state (BN's moving mean and variance).
     pub grad: Option<(B::Buf, B::Buf, B::Buf)>,
+    /// In a layer marked `"trainable": false`: the optimiser leaves it as it is.
+    pub frozen: bool,
+}
+
+impl<B: Backend> Param<B> {
+    /// Whether the optimiser updates this parameter.
+    pub fn learns(&self) -> bool {
+        self.grad.is_some() && !self.frozen
+    }
 }
 
 /// What a layer gets when it runs.
@@ -68,6 +77,9 @@ pub struct Node<B: Backend> {
     pub op: Box<dyn Op<B>>,
     /// [batch, output] values, kept from forward for backward.
     pub out: B::Buf,
+    /// Whether the layer holds a parameter the optimiser updates (else, below the lowest
+    /// such layer, backward has nothing to do unless the input's gradient is wanted).
+    pub learns: bool,
 }
 
 /// Allocates a parameter (and, when trainable, its gradient and two state buffers).
@@ -76,7 +88,7 @@ pub fn param<B: Backend>(be: &B, params: &mut Vec<Param<B>>, name: String, shape
     let value = be.alloc(init.len());
     be.write(&value, init);
     let grad = trainable.then(|| (be.alloc(init.len()), be.alloc(init.len()), be.alloc(init.len())));
-    params.push(Param { name, shape, len: init.len(), value, grad });
+    params.push(Param { name, shape, len: init.len(), value, grad, frozen: false });
     params.len() - 1
 }
 

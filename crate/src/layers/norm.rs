@@ -24,6 +24,9 @@ pub struct Bn<B: Backend> {
     pub unused_dx: Option<(B::Buf, usize)>,
     /// Zeros per channel, for the inference-mode backward (allocated on need).
     pub zeros: Option<B::Buf>,
+    /// Frozen (`"trainable": false`): inference mode even in training — the moving
+    /// statistics normalise and are not updated, γ and β get no gradient.
+    pub inference: bool,
 }
 
 impl<B: Backend> Bn<B> {
@@ -40,7 +43,7 @@ impl<B: Backend> Bn<B> {
             frozen.push(beta);
         }
         let unused_grads = (!frozen.is_empty()).then(|| (be.alloc(c), be.alloc(c)));
-        Bn { c, per_instance, spec, gamma, beta, moving_mean, moving_var, saved: be.alloc(2 * c), frozen, unused_grads, unused_dx: None, zeros: None }
+        Bn { c, per_instance, spec, gamma, beta, moving_mean, moving_var, saved: be.alloc(2 * c), frozen, unused_grads, unused_dx: None, zeros: None, inference: false }
     }
     fn dims(&self, n: usize) -> BnDims {
         BnDims { c: self.c, rows: n * self.per_instance, eps: self.spec.epsilon, momentum: self.spec.momentum }
@@ -51,7 +54,7 @@ impl<B: Backend> Op<B> for Bn<B> {
     fn forward(&mut self, p: &Pass<B>, x: &B::Buf, out: &B::Buf) -> Result<()> {
         let d = self.dims(p.n);
         let (g, b, rm, rv) = (p.value(self.gamma), p.value(self.beta), p.value(self.moving_mean), p.value(self.moving_var));
-        if p.train {
+        if p.train && !self.inference {
             p.be.batch_norm_train(d, x, g, b, rm, rv, &self.saved, out);
         } else {
             p.be.batch_norm_infer(d, x, g, b, rm, rv, out);
@@ -60,10 +63,10 @@ impl<B: Backend> Op<B> for Bn<B> {
     }
     fn backward(&mut self, p: &Pass<B>, x: &B::Buf, _out: &B::Buf, dout: &B::Buf, dx: Option<&B::Buf>) -> Result<()> {
         let d = self.dims(p.n);
-        if !p.train {
+        if !p.train || self.inference {
             // Inference mode is a fixed per-channel affine map, so dx = dout · γ / sqrt(var + ε):
             // the inference kernel with a zero mean and a zero β computes exactly that.
-            // (Used for saliency; parameters get no gradient here.)
+            // (Used for saliency and frozen layers; parameters get no gradient here.)
             let Some(dx) = dx else { return Ok(()) };
             let zeros = self.zeros.get_or_insert_with(|| {
                 let z = p.be.alloc(self.c);

@@ -206,6 +206,14 @@ pub struct Layer {
     pub name: String,
     #[serde(flatten)]
     pub kind: LayerKind,
+    /// Keras's `trainable`: false freezes the layer's parameters (and everything inside a
+    /// block); a frozen batch norm runs in inference mode, even while the model trains.
+    #[serde(skip_serializing_if = "is_true")]
+    pub trainable: bool,
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

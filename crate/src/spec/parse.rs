@@ -224,7 +224,7 @@ impl<'a> Obj<'a> {
         let mut known: Vec<&str> = self.used.clone();
         known.retain(|k| *k != "type" && *k != "name");
         for key in self.map.keys() {
-            if self.used.contains(&key.as_str()) || key == "type" || key == "name" {
+            if self.used.contains(&key.as_str()) || key == "type" || key == "name" || key == "trainable" {
                 continue;
             }
             let hint = closest(key, &known).map(|c| format!("did you mean \"{c}\"? ")).unwrap_or_default();
@@ -545,10 +545,18 @@ impl Cx {
             }
             None => self.auto_name(ty),
         };
+        let trainable = match map.get("trainable") {
+            None => true,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                self.errors.push(format!("{place}: \"trainable\" must be true or false, got {}", describe(other)));
+                true
+            }
+        };
         let mut o = Obj { map, place: place.clone(), used: vec![] };
         let (kind, shape) = self.kind(ty, &mut o, path, input);
         o.finish(self);
-        (kind.map(|kind| Layer { name, kind }), shape)
+        (kind.map(|kind| Layer { name, kind, trainable }), shape)
     }
 
     fn kind(&mut self, ty: &'static str, o: &mut Obj, path: &str, input: Option<Shape>) -> (Option<LayerKind>, Option<Shape>) {

@@ -157,8 +157,8 @@ macro_rules! with_model {
 pub struct Trainer {
     model: AnyModel,
     optimizer: crate::optim::Optimizer,
-    train: (Vec<u8>, Vec<u8>),
-    eval: (Vec<u8>, Vec<u8>),
+    train: (Data, Vec<u8>),
+    eval: (Data, Vec<u8>),
     order: Vec<usize>,
     cursor: usize,
     trained_instances: usize,
@@ -166,6 +166,38 @@ pub struct Trainer {
     labels: Option<Vec<String>>,
     /// The input preprocessing saved with the weights (MNIST's scaling unless a file said otherwise).
     preprocessing: serde_json::Value,
+}
+
+/// Instances held for training or evaluation: u8 pixels (scaled by 1/255 per batch) or f32 values.
+enum Data {
+    U8(Vec<u8>),
+    F32(Vec<f32>),
+}
+
+impl Data {
+    fn len(&self) -> usize {
+        match self {
+            Data::U8(v) => v.len(),
+            Data::F32(v) => v.len(),
+        }
+    }
+    /// Runs `f` on this data with its labels as a data set of `per` values per instance.
+    fn with<R>(&self, labels: &[u8], per: usize, f: impl FnOnce(&dyn DynInstances) -> R) -> R {
+        match self {
+            Data::U8(pixels) => f(&crate::train::Dataset { pixels, labels, per }),
+            Data::F32(values) => f(&crate::train::FloatDataset { values, labels, per }),
+        }
+    }
+}
+
+/// Object-safe view of `train::Instances` for `Data::with`.
+trait DynInstances {
+    fn batch(&self, idx: &[usize]) -> (Vec<f32>, Vec<u8>);
+}
+impl<T: crate::train::Instances> DynInstances for T {
+    fn batch(&self, idx: &[usize]) -> (Vec<f32>, Vec<u8>) {
+        crate::train::Instances::batch(self, idx)
+    }
 }
 
 fn mnist_preprocessing() -> serde_json::Value {
@@ -182,7 +214,7 @@ impl Trainer {
             CoreEngine::Gpu(ctx) => AnyModel::Gpu(crate::model::Model::new(crate::backend::gpu::backend::Gpu::new(ctx.clone()), &spec, batch, seed).map_err(js_err)?),
             CoreEngine::Cpu { .. } => AnyModel::Cpu(crate::model::Model::new(crate::backend::cpu::backend::Cpu::new(), &spec, batch, seed).map_err(js_err)?),
         };
-        Ok(Trainer { model, optimizer: crate::optim::Optimizer::adam(), train: (vec![], vec![]), eval: (vec![], vec![]), order: vec![], cursor: 0, trained_instances: 0, predictions: vec![], labels: None, preprocessing: mnist_preprocessing() }).map(|mut t: Trainer| {
+        Ok(Trainer { model, optimizer: crate::optim::Optimizer::adam(), train: (Data::U8(vec![]), vec![]), eval: (Data::U8(vec![]), vec![]), order: vec![], cursor: 0, trained_instances: 0, predictions: vec![], labels: None, preprocessing: mnist_preprocessing() }).map(|mut t: Trainer| {
             t.labels = Some((0..t.classes()).map(|d| d.to_string()).collect());
             t
         })
@@ -203,11 +235,83 @@ impl Trainer {
 
     /// The model's parameters and spec as a ConvPlay weights file (safetensors, f32).
     pub async fn save(&self) -> Result<Vec<u8>, JsError> {
+        self.save_as("f32").await
+    }
+
+    /// The weights file with kernels stored as "f32", "f16" or "int8" (per output channel).
+    #[wasm_bindgen(js_name = saveAs)]
+    pub async fn save_as(&self, storage: &str) -> Result<Vec<u8>, JsError> {
+        use crate::weights::Storage;
+        let storage = match storage {
+            "f32" => Storage::F32,
+            "f16" => Storage::F16,
+            "int8" => Storage::Int8,
+            other => return Err(JsError::new(&format!("unknown weights format {other:?}: use \"f32\", \"f16\" or \"int8\""))),
+        };
         let extra = crate::weights::Extra {
             labels: self.labels.clone(),
             preprocessing: Some(self.preprocessing.clone()),
         };
-        with_model!(&self.model, m => crate::weights::save(m, &extra).await).map_err(js_err)
+        with_model!(&self.model, m => crate::weights::save_as(m, &extra, storage).await).map_err(js_err)
+    }
+
+    /// Copies every parameter `other` has under the same name and shape (the rest keep
+    /// their values); returns how many were copied. Differing shapes are an error.
+    #[wasm_bindgen(js_name = copyWeightsFrom)]
+    pub async fn copy_weights_from(&mut self, other: &Trainer) -> Result<usize, JsError> {
+        match (&mut self.model, &other.model) {
+            (AnyModel::Cpu(a), AnyModel::Cpu(b)) => a.copy_params_from(b).await,
+            (AnyModel::Cpu(a), AnyModel::Gpu(b)) => a.copy_params_from(b).await,
+            (AnyModel::Gpu(a), AnyModel::Cpu(b)) => a.copy_params_from(b).await,
+            (AnyModel::Gpu(a), AnyModel::Gpu(b)) => a.copy_params_from(b).await,
+        }
+        .map_err(js_err)
+    }
+
+    /// Names the classes (saved with the weights): one non-empty name per class.
+    #[wasm_bindgen(js_name = setLabels)]
+    pub fn set_labels(&mut self, labels: Vec<String>) -> Result<(), JsError> {
+        let classes = self.classes();
+        if labels.len() != classes {
+            return Err(JsError::new(&format!("{} class names for a model with {classes} classes; give one name per class", labels.len())));
+        }
+        if let Some(i) = labels.iter().position(|l| l.trim().is_empty()) {
+            return Err(JsError::new(&format!("class {i} has an empty name; give every class a name")));
+        }
+        self.labels = Some(labels);
+        Ok(())
+    }
+
+    /// Sets the input preprocessing saved with the weights (a JSON object, as `preprocessingJson`).
+    #[wasm_bindgen(js_name = setPreprocessing)]
+    pub fn set_preprocessing(&mut self, json: &str) -> Result<(), JsError> {
+        match serde_json::from_str::<serde_json::Value>(json) {
+            Ok(v @ serde_json::Value::Object(_)) => {
+                self.preprocessing = v;
+                Ok(())
+            }
+            Ok(_) => Err(JsError::new("preprocessing must be a JSON object such as {\"mean\": [127, 127, 127], \"std\": [128, 128, 128]}")),
+            Err(e) => Err(JsError::new(&format!("preprocessing is not valid JSON: {e}"))),
+        }
+    }
+
+    /// The names of the top-level layers, in order (what `features` takes).
+    #[wasm_bindgen(js_name = layerNames)]
+    pub fn layer_names(&self) -> Vec<String> {
+        with_model!(&self.model, m => m.body.nodes.iter().map(|n| n.name.clone()).collect())
+    }
+
+    /// Inference on n inputs (n × input values, at most the batch) and the outputs of the
+    /// named top-level layers from that one pass: one Float32Array (n × layer output) per name.
+    pub async fn features(&mut self, x: Vec<f32>, layers: Vec<String>) -> Result<js_sys::Array, JsError> {
+        let nodes = layers.iter().map(|l| with_model!(&self.model, m => m.node_index(l))).collect::<crate::Result<Vec<_>>>().map_err(js_err)?;
+        let n = with_model!(&self.model, m => m.set_input(&x)).map_err(js_err)?;
+        let outs = with_model!(&mut self.model, m => m.features_at(n, &nodes).await).map_err(js_err)?;
+        let arr = js_sys::Array::new();
+        for o in outs {
+            arr.push(&js_sys::Float32Array::from(o.as_slice()));
+        }
+        Ok(arr)
     }
 
     /// The model's spec (JSON text).
@@ -231,13 +335,12 @@ impl Trainer {
         Ok(())
     }
 
-    fn check_data(&self, pixels: &[u8], labels: &[u8], what: &str) -> Result<(), JsError> {
+    fn check_data(&self, values: usize, labels: &[u8], what: &str) -> Result<(), JsError> {
         let per = with_model!(&self.model, m => m.spec.input.elements());
         let classes = with_model!(&self.model, m => m.classes);
-        if labels.is_empty() || pixels.len() != labels.len() * per {
+        if labels.is_empty() || values != labels.len() * per {
             return Err(JsError::new(&format!(
-                "{what} data: {} pixel values for {} labels, but the model takes {per} values per image; pass images and labels that belong together",
-                pixels.len(),
+                "{what} data: {values} values for {} labels, but the model takes {per} values per instance; pass inputs and labels that belong together",
                 labels.len()
             )));
         }
@@ -250,8 +353,18 @@ impl Trainer {
     /// Training images (u8, scaled to [0, 1] per batch) and labels.
     #[wasm_bindgen(js_name = setTrainData)]
     pub fn set_train_data(&mut self, pixels: Vec<u8>, labels: Vec<u8>) -> Result<(), JsError> {
-        self.check_data(&pixels, &labels, "training")?;
-        self.train = (pixels, labels);
+        self.set_train(Data::U8(pixels), labels)
+    }
+
+    /// Training inputs as f32 values used as they are (e.g. features from another model).
+    #[wasm_bindgen(js_name = setTrainValues)]
+    pub fn set_train_values(&mut self, values: Vec<f32>, labels: Vec<u8>) -> Result<(), JsError> {
+        self.set_train(Data::F32(values), labels)
+    }
+
+    fn set_train(&mut self, data: Data, labels: Vec<u8>) -> Result<(), JsError> {
+        self.check_data(data.len(), &labels, "training")?;
+        self.train = (data, labels);
         self.order.clear();
         self.cursor = 0;
         Ok(())
@@ -260,8 +373,16 @@ impl Trainer {
     /// Held-out images for `evaluate` (validation or test).
     #[wasm_bindgen(js_name = setEvalData)]
     pub fn set_eval_data(&mut self, pixels: Vec<u8>, labels: Vec<u8>) -> Result<(), JsError> {
-        self.check_data(&pixels, &labels, "evaluation")?;
-        self.eval = (pixels, labels);
+        self.check_data(pixels.len(), &labels, "evaluation")?;
+        self.eval = (Data::U8(pixels), labels);
+        Ok(())
+    }
+
+    /// Held-out inputs as f32 values used as they are.
+    #[wasm_bindgen(js_name = setEvalValues)]
+    pub fn set_eval_values(&mut self, values: Vec<f32>, labels: Vec<u8>) -> Result<(), JsError> {
+        self.check_data(values.len(), &labels, "evaluation")?;
+        self.eval = (Data::F32(values), labels);
         Ok(())
     }
 
@@ -295,8 +416,7 @@ impl Trainer {
                 break;
             }
             let idx = &self.order[self.cursor..(self.cursor + batch).min(self.order.len())];
-            let data = crate::train::Dataset { pixels: &self.train.0, labels: &self.train.1, per };
-            let (x, y) = data.batch(idx);
+            let (x, y) = self.train.0.with(&self.train.1, per, |d| d.batch(idx));
             with_model!(&mut self.model, m => m.train_step(&x, &y, step)).map_err(js_err)?;
             self.cursor += idx.len();
             self.trained_instances += idx.len();
@@ -318,8 +438,17 @@ impl Trainer {
             return Err(JsError::new("no evaluation data: call setEvalData first"));
         }
         let per = with_model!(&self.model, m => m.spec.input.elements());
-        let data = crate::train::Dataset { pixels: &self.eval.0, labels: &self.eval.1, per };
-        let (acc, predicted) = with_model!(&mut self.model, m => crate::train::evaluate(m, &data).await).map_err(js_err)?;
+        let (acc, predicted) = match &self.eval.0 {
+            Data::U8(pixels) => {
+                let data = crate::train::Dataset { pixels, labels: &self.eval.1, per };
+                with_model!(&mut self.model, m => crate::train::evaluate(m, &data).await)
+            }
+            Data::F32(values) => {
+                let data = crate::train::FloatDataset { values, labels: &self.eval.1, per };
+                with_model!(&mut self.model, m => crate::train::evaluate(m, &data).await)
+            }
+        }
+        .map_err(js_err)?;
         self.predictions = predicted;
         Ok(acc)
     }

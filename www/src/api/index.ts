@@ -32,7 +32,8 @@ export interface PreparedImage {
 }
 
 export interface Dataset {
-  /** n × input values: u8 0–255 (scaled by 1/255 per batch), or f32 in [0, 1]. */
+  /** n × input values: u8 0–255 (scaled by 1/255 per batch), or f32 values used as they
+   * are (pixels in [0, 1], or features computed by another model). */
   images: Uint8Array | Float32Array;
   /** n class indices. */
   labels: Uint8Array;
@@ -199,7 +200,7 @@ export class Model {
 
   /** Trains on `data`; resolves with the per-epoch history. */
   async fit(data: Dataset, options: FitOptions = {}): Promise<{ epochs: FitEpoch[] }> {
-    const images = data.images instanceof Float32Array ? Uint8Array.from(data.images, (v) => Math.round(255 * Math.min(1, Math.max(0, v)))) : data.images;
+    const images = data.images;
     const o = {
       epochs: options.epochs ?? 1,
       batch: options.batch,
@@ -219,8 +220,7 @@ export class Model {
 
   /** Accuracy on a labelled set and the predicted class of each image. */
   async evaluate(data: Dataset): Promise<{ accuracy: number; predictions: Uint8Array }> {
-    const images = data.images instanceof Float32Array ? Uint8Array.from(data.images, (v) => Math.round(255 * v)) : data.images;
-    return (await this.engine.call({ method: 'evaluate', model: this.info.id, images, labels: data.labels })) as { accuracy: number; predictions: Uint8Array };
+    return (await this.engine.call({ method: 'evaluate', model: this.info.id, images: data.images, labels: data.labels })) as { accuracy: number; predictions: Uint8Array };
   }
 
   /** Class probabilities for one input (an image or its values). */
@@ -241,9 +241,36 @@ export class Model {
     return (await this.engine.call({ method: 'inspect', model: this.info.id, x: await this.valuesOf(input, options) })) as InsideData;
   }
 
-  /** The model as a ConvPlay weights file (safetensors, f32, with its spec). */
-  async save(): Promise<Uint8Array> {
-    return (await this.engine.call({ method: 'save', model: this.info.id })) as Uint8Array;
+  /** The model as a ConvPlay weights file (safetensors with its spec, labels and
+   * preprocessing); kernels in f32 (default), f16, or int8 with a scale per output channel. */
+  async save(options: { format?: 'f32' | 'f16' | 'int8' } = {}): Promise<Uint8Array> {
+    const format = options.format ?? 'f32';
+    if (!['f32', 'f16', 'int8'].includes(format)) throw new Error(`unknown weights format "${format}": use "f32", "f16" or "int8"`);
+    return (await this.engine.call({ method: 'save', model: this.info.id, format })) as Uint8Array;
+  }
+
+  /** The outputs of named top-level layers (see `info.layerNames`) for n inputs given as
+   * values (n × input values), from one inference pass per batch: one array per name,
+   * n × that layer's output values. Feature extraction for transfer learning. */
+  async features(values: Float32Array, layers: string[]): Promise<Float32Array[]> {
+    if (layers.length === 0) throw new Error('features: name at least one layer (see model.info.layerNames)');
+    return (await this.engine.call({ method: 'features', model: this.info.id, x: values, layers })) as Float32Array[];
+  }
+
+  /** Copies every parameter `other` (a model on the same engine) has under the same name
+   * and shape; the others keep their values. Resolves with how many tensors were copied. */
+  async copyWeightsFrom(other: Model): Promise<number> {
+    return (await this.engine.call({ method: 'copyWeights', model: this.info.id, from: other.info.id })) as number;
+  }
+
+  /** Names the classes and/or sets the preprocessing saved with the weights. */
+  async configure(options: { labels?: string[]; preprocessing?: ModelInfo['preprocessing'] }): Promise<void> {
+    this.info = (await this.engine.call({
+      method: 'configure',
+      model: this.info.id,
+      labels: options.labels,
+      preprocessing: options.preprocessing ? JSON.stringify(options.preprocessing) : undefined,
+    })) as ModelInfo;
   }
 
   /** Frees the model in the worker. */

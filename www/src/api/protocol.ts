@@ -20,6 +20,8 @@ export interface ModelInfo {
   batch: number;
   /** The model's spec (JSON text). */
   spec: string;
+  /** The top-level layers' names, in order (what `features` takes). */
+  layerNames: string[];
   /** How inputs are prepared, from the weights file: `{ mean, std, size, … }` or MNIST's `{ scale }`. */
   preprocessing: { mean?: number[]; std?: number[]; scale?: number; size?: number[]; channel_order?: string; [k: string]: unknown };
 }
@@ -60,11 +62,14 @@ export type Call =
   | { method: 'presetSpec'; name: string }
   | { method: 'summary'; spec: string; batch: number }
   | { method: 'createModel'; source: ModelSource; batch: number; seed: number }
-  | { method: 'fit'; model: number; images: Uint8Array; labels: Uint8Array; options: FitOptionsWire }
-  | { method: 'evaluate'; model: number; images: Uint8Array; labels: Uint8Array }
+  | { method: 'fit'; model: number; images: Uint8Array | Float32Array; labels: Uint8Array; options: FitOptionsWire }
+  | { method: 'evaluate'; model: number; images: Uint8Array | Float32Array; labels: Uint8Array }
+  | { method: 'features'; model: number; x: Float32Array; layers: string[] }
+  | { method: 'copyWeights'; model: number; from: number }
+  | { method: 'configure'; model: number; labels?: string[]; preprocessing?: string }
   | { method: 'predict'; model: number; x: Float32Array }
   | { method: 'inspect'; model: number; x: Float32Array }
-  | { method: 'save'; model: number }
+  | { method: 'save'; model: number; format: 'f32' | 'f16' | 'int8' }
   | { method: 'disposeModel'; model: number }
   | { method: 'toDigit'; ink: Uint8Array; width: number; height: number };
 

@@ -40,6 +40,7 @@ function describe(trainer: Trainer, id: number, batch: number): ModelInfo {
     classes: trainer.classes,
     input: spec.input ?? spec.input_shape ?? [],
     labels: trainer.labels(),
+    layerNames: trainer.layerNames(),
     batch,
     spec: text,
     preprocessing: JSON.parse(trainer.preprocessingJson) as ModelInfo['preprocessing'],
@@ -50,11 +51,19 @@ function perInstance(info: ModelInfo): number {
   return info.input.reduce((a, b) => a * b, 1);
 }
 
-async function fit(id: number, model: number, images: Uint8Array, labels: Uint8Array, o: FitOptionsWire): Promise<unknown> {
+function setData(trainer: Trainer, which: 'train' | 'eval', images: Uint8Array | Float32Array, labels: Uint8Array): void {
+  if (images instanceof Float32Array) {
+    if (which === 'train') trainer.setTrainValues(images, labels);
+    else trainer.setEvalValues(images, labels);
+  } else if (which === 'train') trainer.setTrainData(images, labels);
+  else trainer.setEvalData(images, labels);
+}
+
+async function fit(id: number, model: number, images: Uint8Array | Float32Array, labels: Uint8Array, o: FitOptionsWire): Promise<unknown> {
   let m = needModel(model);
   const per = perInstance(m.info);
   if (labels.length === 0 || images.length !== labels.length * per) {
-    throw new Error(`fit: ${images.length} pixel values for ${labels.length} labels, but ${m.info.name} takes ${per} values per image; pass images and labels that belong together`);
+    throw new Error(`fit: ${images.length} values for ${labels.length} labels, but ${m.info.name} takes ${per} values per image; pass images and labels that belong together`);
   }
   if (o.batch && o.batch !== m.info.batch) {
     // The model is rebuilt for the new batch size with the weights it has.
@@ -70,7 +79,7 @@ async function fit(id: number, model: number, images: Uint8Array, labels: Uint8A
   const nVal = Math.floor(labels.length * o.validationSplit);
   const nTrain = labels.length - nVal;
   if (nTrain < 1) throw new Error(`no training images left after a validation split of ${o.validationSplit}; pass more images or a smaller split`);
-  trainer.setTrainData(images.subarray(0, nTrain * per), labels.subarray(0, nTrain));
+  setData(trainer, 'train', images.subarray(0, nTrain * per), labels.subarray(0, nTrain));
   const perEpoch = Math.ceil(nTrain / info.batch);
   const total = perEpoch * o.epochs;
   const history = [];
@@ -89,7 +98,7 @@ async function fit(id: number, model: number, images: Uint8Array, labels: Uint8A
     }
     let valAccuracy: number | null = null;
     if (nVal > 0) {
-      trainer.setEvalData(images.subarray(nTrain * per), labels.subarray(nTrain));
+      setData(trainer, 'eval', images.subarray(nTrain * per), labels.subarray(nTrain));
       valAccuracy = await trainer.evaluate();
     }
     const row = { epoch, ...chunks.totals, valAccuracy, seconds: (performance.now() - t0) / 1000 };
@@ -112,6 +121,30 @@ async function predict(model: number, x: Float32Array): Promise<Float32Array> {
     out.set(await trainer.predict(x.subarray(i * per, (i + k) * per)), i * info.classes);
   }
   return out;
+}
+
+async function features(model: number, x: Float32Array, layers: string[]): Promise<Float32Array[]> {
+  const { trainer, info } = needModel(model);
+  const per = perInstance(info);
+  if (x.length === 0 || x.length % per !== 0) {
+    throw new Error(`features: ${x.length} values is not a whole number of inputs of ${per} values ([${info.input.join(', ')}]); pass one or more whole inputs`);
+  }
+  const n = x.length / per;
+  const parts: Float32Array[][] = [];
+  for (let i = 0; i < n; i += info.batch) {
+    const k = Math.min(info.batch, n - i);
+    parts.push(Array.from(await trainer.features(x.subarray(i * per, (i + k) * per), layers)) as Float32Array[]);
+  }
+  return layers.map((_, j) => {
+    const total = parts.reduce((s, p) => s + p[j].length, 0);
+    const out = new Float32Array(total);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p[j], at);
+      at += p[j].length;
+    }
+    return out;
+  });
 }
 
 async function run(id: number, c: Call): Promise<unknown> {
@@ -143,7 +176,7 @@ async function run(id: number, c: Call): Promise<unknown> {
       if (c.labels.length === 0 || c.images.length !== c.labels.length * perInstance(info)) {
         throw new Error(`evaluate: ${c.images.length} pixel values for ${c.labels.length} labels, but ${info.name} takes ${perInstance(info)} values per image`);
       }
-      trainer.setEvalData(c.images, c.labels);
+      setData(trainer, 'eval', c.images, c.labels);
       const accuracy = await trainer.evaluate();
       return { accuracy, predictions: trainer.lastPredictions() };
     }
@@ -152,7 +185,21 @@ async function run(id: number, c: Call): Promise<unknown> {
     case 'inspect':
       return needModel(c.model).trainer.inspect(c.x);
     case 'save':
-      return needModel(c.model).trainer.save();
+      return needModel(c.model).trainer.saveAs(c.format);
+    case 'features':
+      return features(c.model, c.x, c.layers);
+    case 'copyWeights': {
+      const to = needModel(c.model);
+      const copied = await to.trainer.copyWeightsFrom(needModel(c.from).trainer);
+      return copied;
+    }
+    case 'configure': {
+      const m = needModel(c.model);
+      if (c.labels) m.trainer.setLabels(c.labels);
+      if (c.preprocessing) m.trainer.setPreprocessing(c.preprocessing);
+      m.info = describe(m.trainer, m.info.id, m.info.batch);
+      return m.info;
+    }
     case 'disposeModel': {
       models.get(c.model)?.trainer.free();
       models.delete(c.model);

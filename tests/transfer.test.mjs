@@ -1,0 +1,156 @@
+// Teach it new classes: two synthetic classes (flat colours vs stripes) go through every
+// step on the CPU backend — split, augmentation, cached features from the frozen
+// EfficientNet-Lite0, a new head (100% on the held-out test split), fine-tuning of the top
+// block, the new model on a fresh photo — then export, a reload that keeps the model, and
+// loading the exported file back. Bad input gets named errors.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { useBrowser, openPage, waitForShell } from './harness.mjs';
+
+const env = useBrowser();
+
+/** Waits for `locator`, failing at once with the component's error if one shows instead. */
+async function until(t, locator, timeout) {
+  const problem = t.locator('[data-problem]');
+  const which = await Promise.race([locator.waitFor({ timeout }).then(() => 'ok'), problem.waitFor({ timeout }).then(() => 'problem')]);
+  if (which === 'problem') assert.fail(`the page reports: ${await problem.textContent()}`);
+}
+
+/** PNG files of 96×96 synthetic photos: `kind` 'flat' (one random colour with a little
+ * noise) or 'stripes' (black and white bars at a random angle and period). */
+async function makeImages(page, kind, count, seed) {
+  const files = await page.evaluate(
+    async ({ kind, count, seed }) => {
+      let s = seed;
+      const r = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+      const out = [];
+      for (let i = 0; i < count; i++) {
+        const c = new OffscreenCanvas(96, 96);
+        const ctx = c.getContext('2d');
+        if (kind === 'flat') {
+          ctx.fillStyle = `rgb(${Math.floor(60 + 180 * r())}, ${Math.floor(60 + 180 * r())}, ${Math.floor(60 + 180 * r())})`;
+          ctx.fillRect(0, 0, 96, 96);
+        } else {
+          ctx.fillStyle = '#fff';
+          ctx.fillRect(0, 0, 96, 96);
+          ctx.translate(48, 48);
+          ctx.rotate(r() * Math.PI);
+          ctx.fillStyle = '#111';
+          const period = 10 + Math.floor(10 * r());
+          for (let x = -100; x < 100; x += period) ctx.fillRect(x, -100, period / 2, 200);
+        }
+        out.push(Array.from(new Uint8Array(await (await c.convertToBlob()).arrayBuffer())));
+      }
+      return out;
+    },
+    { kind, count, seed },
+  );
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `teach-${kind}-`));
+  return files.map((bytes, i) => {
+    const f = path.join(dir, `${kind}-${i}.png`);
+    fs.writeFileSync(f, Buffer.from(bytes));
+    return f;
+  });
+}
+
+test('two new classes: features, head, fine-tuning, export and load back on the CPU backend', async () => {
+  const { page, errors } = await openPage(env.browser.context, `${env.server.url}?backend=cpu&view=teach`);
+  assert.equal(await waitForShell(page), 'ready');
+  const t = page.locator('convplay-transfer');
+  const flat = await makeImages(page, 'flat', 10, 7);
+  const stripes = await makeImages(page, 'stripes', 10, 11);
+
+  // Too few images: a named error, nothing computed.
+  await t.locator('[data-extract]').click();
+  assert.match(await t.locator('[data-problem]').textContent(), /"class A" has 0 images; add at least 3/);
+
+  await t.locator('input[aria-label="name of class 1"]').fill('flat');
+  await t.locator('input[aria-label="name of class 2"]').fill('stripes');
+  await t.locator('input[aria-label="images for class 1"]').setInputFiles(flat);
+  await t.locator('input[aria-label="images for class 2"]').setInputFiles(stripes);
+  await t.locator('[data-class="1"] [data-count]', { hasText: '10 images' }).waitFor();
+  // A file that is not an image is named and skipped.
+  const text = path.join(os.tmpdir(), 'teach-notes.txt');
+  fs.writeFileSync(text, 'not a photo');
+  await t.locator('input[aria-label="images for class 1"]').setInputFiles(text);
+  assert.match(await t.locator('[data-problem]').textContent(), /teach-notes\.txt: not an image/);
+  assert.equal(await t.locator('[data-class="0"] [data-count]').textContent(), '10 images');
+
+  // 70/15/15 per class of 10: 6 + 2 + 2.
+  assert.equal(await t.locator('[data-split]').textContent(), '12 training, 4 validation and 4 test images, split within each class.');
+  await t.locator('input[aria-label="augmented copies"]').fill('1');
+  await t.locator('input[aria-label="augmented copies"]').dispatchEvent('change');
+
+  // Clear the earlier error by starting the step; it runs without one now.
+  await t.locator('[data-extract]').click();
+  await t.locator('[data-problem]').waitFor({ state: 'detached' });
+  await until(t, t.locator('[data-status]', { hasText: 'features ready: 20 photos and 12 augmented copies (24 for training, 4 validation, 4 test)' }), 300_000);
+  const stats = await t.locator('[data-stats]').textContent();
+  assert.match(stats, /prepared inputs: mean -?\d\.\d\d, std \d\.\d\d/);
+  assert.equal(await t.locator('[data-mismatch]').count(), 0, 'the base\'s own normalisation raises no warning');
+
+  // The head: 100% on the held-out test split, with its confusion matrix.
+  await t.locator('input[aria-label="head epochs"]').fill('40');
+  await t.locator('input[aria-label="head epochs"]').dispatchEvent('change');
+  await t.locator('[data-train-head]').click();
+  await until(t, t.locator('[data-head-result]'), 120_000);
+  assert.equal(await t.locator('[data-test-accuracy]').textContent(), '100.0%');
+  const cells = await t.locator('[data-confusion] td').allTextContents();
+  assert.deepEqual(cells, ['2', '0', '0', '2']);
+  assert.equal(await t.locator('[data-plot="head"] canvas').count() > 0, true, 'curves drawn');
+  await t.locator('[data-taught]').waitFor({ timeout: 60_000 });
+
+  // Fine-tuning the top (conv_head upward): before equals the head's result; after is reported.
+  await t.locator('input[aria-label="fine-tuning epochs"]').fill('1');
+  await t.locator('input[aria-label="fine-tuning epochs"]').dispatchEvent('change');
+  const options = await t.locator('select[aria-label="unfreeze from"] option').allTextContents();
+  assert.ok(options[0].startsWith('conv_head upward ('), options.join(' | '));
+  assert.ok(options.some((o) => o.startsWith('blocks.15.expand_conv upward')), options.join(' | '));
+  await t.locator('[data-fine-tune]').click();
+  await until(t, t.locator('[data-fine-result]'), 300_000);
+  assert.equal(await t.locator('[data-before]').textContent(), '100.0%');
+  assert.match(await t.locator('[data-after]').textContent(), /^\d+\.\d%$/);
+  await until(t, t.locator('[data-taught]', { hasText: 'flat, stripes — fine-tuned from conv_head' }), 120_000);
+
+  // The new model reads a fresh striped photo.
+  const fresh = await makeImages(page, 'stripes', 1, 99);
+  await t.locator('input[aria-label="photo to classify with the new model"]').setInputFiles(fresh);
+  await until(t, t.locator('[data-trial]'), 60_000);
+  assert.equal((await t.locator('[data-trial] span').first().textContent()), 'stripes');
+
+  // Export (int8 safetensors with labels), then a reload keeps it, and the file loads back.
+  const [download] = await Promise.all([page.waitForEvent('download'), t.locator('[data-export]').click()]);
+  assert.equal(download.suggestedFilename(), 'convplay-flat-stripes.safetensors');
+  const file = path.join(os.tmpdir(), 'convplay-flat-stripes.safetensors');
+  await download.saveAs(file);
+  const size = fs.statSync(file).size;
+  // The base without its 1,000-class layer, kernels int8: about 3.8 MB.
+  assert.ok(size > 3_000_000 && size < 4_500_000, `int8 export of ${size} bytes`);
+  const header = JSON.parse(fs.readFileSync(file).subarray(8, 8 + Number(fs.readFileSync(file).readBigUInt64LE(0))).toString());
+  assert.deepEqual(JSON.parse(header.__metadata__.labels), ['flat', 'stripes']);
+
+  await page.reload();
+  assert.equal(await waitForShell(page), 'ready');
+  await t.locator('[data-restore]', { hasText: 'flat, stripes' }).click();
+  await t.locator('[data-taught]').waitFor({ timeout: 60_000 });
+  const flatPhoto = await makeImages(page, 'flat', 1, 1234);
+  await t.locator('input[aria-label="photo to classify with the new model"]').setInputFiles(flatPhoto);
+  await t.locator('[data-trial]').waitFor({ timeout: 60_000 });
+  assert.equal(await t.locator('[data-trial] span').first().textContent(), 'flat');
+
+  await t.locator('input[aria-label="load a taught model"]').setInputFiles(file);
+  await t.locator('[data-taught]', { hasText: 'convplay-flat-stripes.safetensors' }).waitFor({ timeout: 60_000 });
+  await t.locator('input[aria-label="photo to classify with the new model"]').setInputFiles(fresh);
+  await t.locator('[data-trial]').waitFor({ timeout: 60_000 });
+  assert.equal(await t.locator('[data-trial] span').first().textContent(), 'stripes');
+
+  // A weights file for another input (the MNIST model) is refused by name.
+  await t.locator('input[aria-label="load a taught model"]').setInputFiles('www/public/models/mnist-seed-001.safetensors');
+  assert.match(await t.locator('[data-problem]').textContent(), /mnist-seed-001\.safetensors holds a model for \[28, 28, 1\] inputs/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
