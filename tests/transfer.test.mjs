@@ -80,6 +80,23 @@ test('two new classes: features, head, fine-tuning, export and load back on the 
   assert.match(await t.locator('[data-problem]').textContent(), /teach-notes\.txt: not an image/);
   assert.equal(await t.locator('[data-class="0"] [data-count]').textContent(), '10 images');
 
+  // The (fake) camera: holding the record button adds a frame every 0.2 s to that class;
+  // Clear empties it again.
+  await t.getByRole('button', { name: 'Use the camera' }).click();
+  const rec = t.locator('[data-class="1"] button.rec');
+  await rec.waitFor();
+  await page.waitForFunction(() => document.querySelector('convplay-transfer').shadowRoot.querySelector('video')?.videoWidth > 0, null, { timeout: 30_000 });
+  await rec.hover();
+  await page.mouse.down();
+  await page.waitForTimeout(1_100);
+  await page.mouse.up();
+  const recorded = Number((await t.locator('[data-class="1"] [data-count]').textContent()).split(' ')[0]);
+  assert.ok(recorded >= 13 && recorded <= 18, `${recorded - 10} frames recorded in 1.1 s`);
+  await t.locator('[data-class="1"]').getByRole('button', { name: 'Clear' }).click();
+  await t.locator('input[aria-label="images for class 2"]').setInputFiles(stripes);
+  await t.locator('[data-class="1"] [data-count]', { hasText: '10 images' }).waitFor();
+  await t.getByRole('button', { name: 'Stop camera' }).click();
+
   // 70/15/15 per class of 10: 6 + 2 + 2.
   assert.equal(await t.locator('[data-split]').textContent(), '12 training, 4 validation and 4 test images, split within each class.');
   await t.locator('input[aria-label="augmented copies"]').fill('1');
@@ -92,6 +109,15 @@ test('two new classes: features, head, fine-tuning, export and load back on the 
   const stats = await t.locator('[data-stats]').textContent();
   assert.match(stats, /prepared inputs: mean -?\d\.\d\d, std \d\.\d\d/);
   assert.equal(await t.locator('[data-mismatch]').count(), 0, 'the base\'s own normalisation raises no warning');
+  // The course's mistake, pixels ÷ 255 into a base trained on (x − 127) / 128, is flagged.
+  await t.locator('select[aria-label="normalisation"]').selectOption('unit');
+  await t.locator('[data-extract]').click();
+  await until(t, t.locator('[data-mismatch]'), 300_000);
+  assert.match(await t.locator('[data-mismatch]').textContent(), /preprocessing mismatch that leaves transfer learning at 11–19% test accuracy/);
+  await t.locator('select[aria-label="normalisation"]').selectOption('model');
+  await t.locator('[data-extract]').click();
+  await until(t, t.locator('[data-status]', { hasText: 'features ready' }), 300_000);
+  await t.locator('[data-mismatch]').waitFor({ state: 'detached' });
 
   // The head: 100% on the held-out test split, with its confusion matrix.
   await t.locator('input[aria-label="head epochs"]').fill('40');

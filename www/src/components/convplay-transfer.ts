@@ -694,6 +694,7 @@ export class ConvplayTransfer extends LitElement {
         {
           width: 360,
           height: 170,
+          legend: { live: false },
           scales: { x: { time: false }, acc: { range: [0, 1] } },
           axes: [{ label: 'epoch', stroke: 'currentColor' }, { label: 'loss', stroke: 'currentColor' }, { side: 1, scale: 'acc', label: 'accuracy', stroke: 'currentColor', grid: { show: false } }],
           series: [{}, { label: 'loss', stroke: '#c0392b' }, { label: 'training accuracy', stroke: '#1f7ae0', scale: 'acc' }, { label: 'validation accuracy', stroke: '#27ae60', scale: 'acc' }],
@@ -797,7 +798,10 @@ export class ConvplayTransfer extends LitElement {
           this.invalidate();
         }} /></label>
       </div>
-      <p class="note" data-split>${counts.train} training, ${counts.val} validation and ${counts.test} test images, split within each class.</p>`;
+      <p class="note" data-split>${counts.train} training, ${counts.val} validation and ${counts.test} test images, split within each class.</p>
+      ${counts.test > 0 && counts.test < 20
+        ? html`<p class="note">With ${counts.test} test image${counts.test === 1 ? '' : 's'}, each one moves the test accuracy by ${(100 / counts.test).toFixed(0)} points: add images (about 100 per class) for a figure you can trust.</p>`
+        : nothing}`;
   }
 
   private renderAugment() {
@@ -834,6 +838,7 @@ export class ConvplayTransfer extends LitElement {
     return html`<div class="row">
         <label class="inline">inputs prepared <select aria-label="normalisation" @change=${(e: Event) => {
           this.normalisation = (e.target as HTMLSelectElement).value as Normalisation;
+          this.inputStats = null;
           this.invalidate();
         }}>${(Object.keys(NORMALISATIONS) as Normalisation[]).map((k) => html`<option value=${k} ?selected=${k === this.normalisation}>${NORMALISATIONS[k]}</option>`)}</select></label>
         <button class="primary" data-extract ?disabled=${this.busy} @click=${() => void this.extract()}>Extract features</button>
