@@ -100,3 +100,40 @@ export async function stroke(page, box, points) {
 
 /** A tall ellipse (a "0") in pad coordinates. */
 export const ellipse = Array.from({ length: 41 }, (_, i) => [140 + 55 * Math.sin((2 * Math.PI * i) / 40), 140 - 85 * Math.cos((2 * Math.PI * i) / 40)]);
+
+/** PNG files of 96×96 synthetic photos: `kind` 'flat' (one random colour with a little
+ * noise) or 'stripes' (black and white bars at a random angle and period). */
+export async function syntheticPhotos(page, kind, count, seed) {
+  const files = await page.evaluate(
+    async ({ kind, count, seed }) => {
+      let s = seed;
+      const r = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+      const out = [];
+      for (let i = 0; i < count; i++) {
+        const c = new OffscreenCanvas(96, 96);
+        const ctx = c.getContext('2d');
+        if (kind === 'flat') {
+          ctx.fillStyle = `rgb(${Math.floor(60 + 180 * r())}, ${Math.floor(60 + 180 * r())}, ${Math.floor(60 + 180 * r())})`;
+          ctx.fillRect(0, 0, 96, 96);
+        } else {
+          ctx.fillStyle = '#fff';
+          ctx.fillRect(0, 0, 96, 96);
+          ctx.translate(48, 48);
+          ctx.rotate(r() * Math.PI);
+          ctx.fillStyle = '#111';
+          const period = 10 + Math.floor(10 * r());
+          for (let x = -100; x < 100; x += period) ctx.fillRect(x, -100, period / 2, 200);
+        }
+        out.push(Array.from(new Uint8Array(await (await c.convertToBlob()).arrayBuffer())));
+      }
+      return out;
+    },
+    { kind, count, seed },
+  );
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `teach-${kind}-`));
+  return files.map((bytes, i) => {
+    const f = path.join(dir, `${kind}-${i}.png`);
+    fs.writeFileSync(f, Buffer.from(bytes));
+    return f;
+  });
+}
