@@ -55,7 +55,19 @@ after(async () => {
 });
 
 test('the course page of docs/embedding.md: draw, summary and train work from a copied dist/', async () => {
-  const { page, errors } = await openPage(env.browser.context, `${env.url}course.html`);
+  // Count the workers the page starts: the components share one engine worker.
+  const { page, errors } = await openPage(env.browser.context, `${env.url}course.html`, {
+    initScript: () => {
+      const W = window.Worker;
+      window.workersStarted = 0;
+      window.Worker = class extends W {
+        constructor(...args) {
+          super(...args);
+          window.workersStarted++;
+        }
+      };
+    },
+  });
   const missing = [];
   page.on('response', (r) => r.status() >= 400 && missing.push(r.url()));
   const draw = page.locator('convplay-draw');
@@ -72,6 +84,10 @@ test('the course page of docs/embedding.md: draw, summary and train work from a 
   const t = page.locator('convplay-train');
   await t.locator('[data-recipe]', { hasText: 'seed-004' }).waitFor();
   assert.equal(await t.locator('input[aria-label="batch"]').inputValue(), '128');
+  // Compact: the settings beyond model, epochs, batch and learning rate are folded away.
+  assert.equal(await t.locator('select[aria-label="optimizer"]').isVisible(), false);
+  await t.locator('details.more summary', { hasText: 'More settings' }).click();
+  assert.equal(await t.locator('select[aria-label="optimizer"]').isVisible(), true);
   await t.locator('input[aria-label="epochs"]').fill('1');
   await t.locator('input[aria-label="training images"]').fill('256');
   await t.locator('input[aria-label="test images"]').fill('64');
@@ -82,9 +98,12 @@ test('the course page of docs/embedding.md: draw, summary and train work from a 
   // The accent colour set by the page reaches inside the component.
   const accent = await t.evaluate((el) => getComputedStyle(el.shadowRoot.querySelector('button')).color);
   assert.equal(accent, 'rgb(138, 63, 252)');
-  // Removing the components cleans up without errors.
+  assert.equal(await page.evaluate(() => window.workersStarted), 1, 'draw and train share one engine worker');
+  // Removing the components cleans up without errors, and frees what they held in the worker.
+  const usage = () => page.evaluate(async () => (await (await import('./convplay/convplay.js')).sharedEngine()).usage());
+  assert.equal((await usage()).models, 1, 'the pad\'s model');
   await page.evaluate(() => document.querySelectorAll('convplay-draw, convplay-summary, convplay-train').forEach((e) => e.remove()));
-  await page.waitForTimeout(300);
+  await page.waitForFunction(async () => (await (await import('./convplay/convplay.js')).sharedEngine()).usage().then((u) => u.models === 0 && u.sessions === 0));
   assert.deepEqual(missing, []);
   assert.deepEqual(errors, []);
   await page.close();

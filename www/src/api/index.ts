@@ -6,6 +6,7 @@
 import type { BackendChoice, EngineInfo } from '../engine';
 import type { InsideData, Summary } from '../types';
 import type { Call, FitEpoch, FitProgress, FromApiWorker, ModelInfo, ModelSource, ToApiWorker } from './protocol';
+import type { FromWorker as FromTrainer, ToWorker as ToTrainer } from '../train-protocol';
 
 export type { BackendChoice, EngineInfo, InsideData, Summary, FitEpoch, FitProgress, ModelInfo };
 
@@ -82,6 +83,7 @@ function errorFrom(message: string, name?: string): Error {
 export class ConvPlay {
   private nextId = 1;
   private pending = new Map<number, Pending>();
+  private sessions = new Map<number, (m: FromTrainer) => void>();
   private closed = false;
 
   private constructor(
@@ -103,6 +105,10 @@ export class ConvPlay {
   }
 
   private receive(m: FromApiWorker): void {
+    if (m.type === 'session') {
+      this.sessions.get(m.session)?.(m.message);
+      return;
+    }
     const p = this.pending.get(m.id);
     if (!p) return;
     if (m.type === 'progress') p.onProgress?.(m.progress);
@@ -117,6 +123,23 @@ export class ConvPlay {
   private failAll(message: string): void {
     for (const p of this.pending.values()) p.reject(new Error(message));
     this.pending.clear();
+    for (const s of this.sessions.values()) s({ type: 'error', message });
+    this.sessions.clear();
+  }
+
+  /** @internal A <convplay-train> session on this engine's worker: MNIST training with
+   * pause/resume/stop, in the messages of train-protocol.ts. */
+  openSession(onMessage: (m: FromTrainer) => void): { send: (m: ToTrainer) => void; close: () => void } {
+    if (this.closed) throw new Error('this engine was disposed; create a new one with createEngine()');
+    const session = this.nextId++;
+    this.sessions.set(session, onMessage);
+    return {
+      send: (message) => this.worker.postMessage({ type: 'session', session, message } satisfies ToApiWorker),
+      close: () => {
+        if (!this.sessions.delete(session)) return;
+        if (!this.closed) this.worker.postMessage({ type: 'close-session', session } satisfies ToApiWorker);
+      },
+    };
   }
 
   /** @internal */
@@ -135,6 +158,12 @@ export class ConvPlay {
     });
   }
 
+  /** What the worker holds now: models not yet disposed, training sessions of
+   * `<convplay-train>` elements, and whether a CPU engine runs beside a GPU one. */
+  async usage(): Promise<{ models: number; sessions: number; cpuBeside: boolean }> {
+    return (await this.call({ method: 'usage' })) as { models: number; sessions: number; cpuBeside: boolean };
+  }
+
   /** The preset names (seed-001, seed-004, mnist-quick, …). */
   async presets(): Promise<string[]> {
     return (await this.call({ method: 'presets' })) as string[];
@@ -151,15 +180,17 @@ export class ConvPlay {
   }
 
   /** A model from a preset name, a spec (object or JSON text), or a ConvPlay weights file
-   * (bytes, a Blob, or a URL to fetch). `batch` is the largest batch it runs at once. */
-  async model(source: { preset: string } | { spec: object | string } | { weights: Uint8Array | ArrayBuffer | Blob | string | URL }, options: { batch?: number; seed?: number } = {}): Promise<Model> {
+   * (bytes, a Blob, or a URL to fetch). `batch` is the largest batch it runs at once; `cpu`
+   * runs it on the CPU backend in the same worker even when the engine has a GPU (a small
+   * model answers sooner there). */
+  async model(source: { preset: string } | { spec: object | string } | { weights: Uint8Array | ArrayBuffer | Blob | string | URL }, options: { batch?: number; seed?: number; cpu?: boolean } = {}): Promise<Model> {
     const batch = options.batch ?? 64;
     if (!Number.isInteger(batch) || batch < 1) throw new Error(`batch ${batch} must be a whole number ≥ 1`);
     let src: ModelSource;
     if ('preset' in source) src = { preset: source.preset };
     else if ('spec' in source) src = { spec: typeof source.spec === 'string' ? source.spec : JSON.stringify(source.spec) };
     else src = { weights: await bytesOf(source.weights) };
-    const info = (await this.call({ method: 'createModel', source: src, batch, seed: options.seed ?? 1 })) as ModelInfo;
+    const info = (await this.call({ method: 'createModel', source: src, batch, seed: options.seed ?? 1, cpu: options.cpu ?? false })) as ModelInfo;
     return new Model(this, info);
   }
 
@@ -322,19 +353,27 @@ export async function createEngine(options: { backend?: BackendChoice } = {}): P
   return ConvPlay.start(options.backend ?? 'auto');
 }
 
-const shared = new Map<BackendChoice, Promise<ConvPlay>>();
+let shared: Promise<ConvPlay> | null = null;
 
-/** One engine per backend for the whole page, created on first use (what the web components use). */
-export function sharedEngine(backend: BackendChoice = 'auto'): Promise<ConvPlay> {
-  let e = shared.get(backend);
-  if (!e) {
-    e = createEngine({ backend }).catch((err: unknown) => {
-      shared.delete(backend);
-      throw err;
-    });
-    shared.set(backend, e);
+/** The page's one engine (one worker, at most one GPU device), created on first use with
+ * backend "auto": what the web components use. A component set to the CPU runs its models
+ * there with `{ cpu: true }`; one set to WebGPU fails with a clear message when the engine had
+ * to fall back to the CPU. */
+export function sharedEngine(): Promise<ConvPlay> {
+  shared ??= createEngine({ backend: 'auto' }).catch((err: unknown) => {
+    shared = null;
+    throw err;
+  });
+  return shared;
+}
+
+/** For a component's `backend` setting: whether its models run with `{ cpu: true }` on the
+ * shared engine; "webgpu" on an engine without it is an error that says so. */
+export function wantsCpu(engine: ConvPlay, backend: BackendChoice): boolean {
+  if (backend === 'webgpu' && engine.info.kind !== 'gpu') {
+    throw new Error(`WebGPU was asked for, but this page's engine runs on the CPU (${engine.info.fallbackReason ?? 'no WebGPU adapter'}); use backend "auto" or "cpu"`);
   }
-  return e;
+  return backend === 'cpu';
 }
 
 async function bytesOf(w: Uint8Array | ArrayBuffer | Blob | string | URL): Promise<Uint8Array> {

@@ -4,6 +4,7 @@
 
 import type { EngineInfo, BackendChoice } from '../engine';
 import type { InsideData } from '../types';
+import type { FromWorker, ToWorker } from '../train-protocol';
 
 export type ModelSource = { preset: string } | { spec: string } | { weights: Uint8Array };
 
@@ -59,9 +60,10 @@ export interface FitEpoch {
 export type Call =
   | { method: 'init'; backend: BackendChoice }
   | { method: 'presets' }
+  | { method: 'usage' }
   | { method: 'presetSpec'; name: string }
   | { method: 'summary'; spec: string; batch: number }
-  | { method: 'createModel'; source: ModelSource; batch: number; seed: number }
+  | { method: 'createModel'; source: ModelSource; batch: number; seed: number; cpu: boolean }
   | { method: 'fit'; model: number; images: Uint8Array | Float32Array; labels: Uint8Array; options: FitOptionsWire }
   | { method: 'evaluate'; model: number; images: Uint8Array | Float32Array; labels: Uint8Array }
   | { method: 'features'; model: number; x: Float32Array; layers: string[] }
@@ -73,12 +75,18 @@ export type Call =
   | { method: 'disposeModel'; model: number }
   | { method: 'toDigit'; ink: Uint8Array; width: number; height: number };
 
-export type ToApiWorker = { type: 'call'; id: number; call: Call } | { type: 'abort'; id: number };
+export type ToApiWorker =
+  | { type: 'call'; id: number; call: Call }
+  | { type: 'abort'; id: number }
+  /** A message for one <convplay-train> session (created on its first message). */
+  | { type: 'session'; session: number; message: ToWorker }
+  | { type: 'close-session'; session: number };
 
 export type FromApiWorker =
   | { type: 'result'; id: number; value: unknown }
   | { type: 'error'; id: number; message: string; name?: string }
   | { type: 'progress'; id: number; progress: FitProgress }
-  | { type: 'epoch'; id: number; epoch: FitEpoch };
+  | { type: 'epoch'; id: number; epoch: FitEpoch }
+  | { type: 'session'; session: number; message: FromWorker };
 
 export type { EngineInfo, InsideData };

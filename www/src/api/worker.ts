@@ -6,11 +6,16 @@ import { ConvPlayEngine, summarize, presetNames, presetSpec } from '../engine';
 import { Trainer, preprocessDigit } from '../../pkg/convplay.js';
 import { lrAt } from '../schedule';
 import { EpochChunks } from '../chunks';
+import { TrainSession } from '../train-session';
 import type { Call, FitOptionsWire, FromApiWorker, ModelInfo, ToApiWorker } from './protocol';
+import type { BackendChoice } from '../engine';
 
 const post = (m: FromApiWorker) => (self as unknown as Worker).postMessage(m);
 
 let engine: ConvPlayEngine | null = null;
+/** The CPU engine beside a GPU one, for models and sessions that ask for the CPU. */
+let cpuEngine: Promise<ConvPlayEngine> | null = null;
+const sessions = new Map<number, TrainSession>();
 const models = new Map<number, { trainer: Trainer; info: ModelInfo }>();
 let nextModel = 1;
 const aborted = new Set<number>();
@@ -22,6 +27,21 @@ class AbortError extends Error {
 function needEngine(): ConvPlayEngine {
   if (!engine) throw new Error('the engine is not started: create it with createEngine() first');
   return engine;
+}
+
+/** The engine for a backend choice: "cpu" is always the CPU (beside the GPU when there is
+ * one); "webgpu" needs the worker's engine to be on WebGPU; "auto" is the worker's engine. */
+async function engineFor(backend: BackendChoice): Promise<ConvPlayEngine> {
+  const main = needEngine();
+  if (backend === 'cpu') {
+    if (main.info.kind === 'cpu') return main;
+    cpuEngine ??= ConvPlayEngine.create('cpu');
+    return cpuEngine;
+  }
+  if (backend === 'webgpu' && main.info.kind !== 'gpu') {
+    throw new Error(`WebGPU was asked for, but this page's engine runs on the CPU (${main.info.fallbackReason ?? 'no WebGPU adapter'}); use backend "auto" or "cpu"`);
+  }
+  return main;
 }
 
 function needModel(id: number): { trainer: Trainer; info: ModelInfo } {
@@ -154,12 +174,14 @@ async function run(id: number, c: Call): Promise<unknown> {
       return engine.info;
     case 'presets':
       return presetNames();
+    case 'usage':
+      return { models: models.size, sessions: sessions.size, cpuBeside: cpuEngine !== null };
     case 'presetSpec':
       return presetSpec(c.name);
     case 'summary':
       return summarize(c.spec, c.batch);
     case 'createModel': {
-      const e = needEngine();
+      const e = c.cpu ? await engineFor('cpu') : needEngine();
       let trainer: Trainer;
       if ('preset' in c.source) trainer = new Trainer(e.raw, await presetSpec(c.source.preset), c.batch, c.seed);
       else if ('spec' in c.source) trainer = new Trainer(e.raw, c.source.spec, c.batch, c.seed);
@@ -214,6 +236,21 @@ self.onmessage = (e: MessageEvent<ToApiWorker>) => {
   const m = e.data;
   if (m.type === 'abort') {
     aborted.add(m.id);
+    return;
+  }
+  if (m.type === 'session') {
+    let s = sessions.get(m.session);
+    if (!s) {
+      const id = m.session;
+      s = new TrainSession(engineFor, (message) => post({ type: 'session', session: id, message }));
+      sessions.set(id, s);
+    }
+    s.handle(m.message);
+    return;
+  }
+  if (m.type === 'close-session') {
+    sessions.get(m.session)?.handle({ type: 'stop' });
+    sessions.delete(m.session);
     return;
   }
   run(m.id, m.call).then(

@@ -1,11 +1,13 @@
 // <convplay-draw>: draw a digit with mouse, touch or pen and watch the network read it.
 // The drawing is preprocessed like MNIST (crop, fit 20×20, centre by mass in 28×28; shown
-// as a small preview) and classified on every stroke by a model on the CPU backend in the
-// page: the shipped pretrained model (`model` attribute) or one set through `weights`.
+// as a small preview) and classified on every stroke by a model on the page's shared engine
+// worker (on its CPU backend unless `backend` says otherwise): the shipped pretrained model
+// (`model` attribute) or one set through `setWeights`.
 
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
-import { ConvPlayEngine, loadWasm } from '../engine';
-import { Trainer, preprocessDigit } from '../../pkg/convplay.js';
+import { loadWasm, parseBackendChoice } from '../engine';
+import { preprocessDigit } from '../../pkg/convplay.js';
+import { sharedEngine, wantsCpu, type Model } from '../api/index';
 import { fetchBytes } from '../mnist';
 import { assetUrl } from '../assets';
 import type { InsideData } from '../types';
@@ -15,6 +17,7 @@ export class ConvplayDraw extends LitElement {
     model: { type: String },
     size: { type: Number },
     showPreprocessing: { type: Boolean, attribute: 'show-preprocessing' },
+    backend: { type: String },
     probs: { state: true },
     modelName: { state: true },
     problem: { state: true },
@@ -29,8 +32,14 @@ export class ConvplayDraw extends LitElement {
   declare problem: string;
   /** Time of the last preprocessing + prediction, in ms. */
   declare lastMs: number | null;
-  private trainer: Trainer | null = null;
-  private engine: ConvPlayEngine | null = null;
+  /** "cpu" (default: a small model answers fastest there), "auto" or "webgpu". */
+  declare backend: string;
+  private net: Model | null = null;
+  /** A reading is in flight; `again` asks for one more when it lands. */
+  private reading = false;
+  private again = false;
+  /** Bumped by `clear`, so that a reading started before it is dropped. */
+  private generation = 0;
   private drawing = false;
   private last: [number, number] | null = null;
   private pending = false;
@@ -46,6 +55,7 @@ export class ConvplayDraw extends LitElement {
     this.modelName = '';
     this.problem = '';
     this.lastMs = null;
+    this.backend = 'cpu';
   }
 
   static styles = css`
@@ -70,17 +80,14 @@ export class ConvplayDraw extends LitElement {
 
   protected async firstUpdated(_: PropertyValues): Promise<void> {
     await loadWasm();
-    this.engine = await ConvPlayEngine.create('cpu');
     // The `model` attribute is relative to the page; the shipped model to ConvPlay's files.
-    if (!this.trainer) await this.loadModelUrl(this.model ? new URL(this.model, document.baseURI).href : assetUrl('models/mnist-seed-001.safetensors'));
+    if (!this.net) await this.loadModelUrl(this.model ? new URL(this.model, document.baseURI).href : assetUrl('models/mnist-seed-001.safetensors'));
   }
 
   disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.trainer?.free();
-    this.trainer = null;
-    this.engine?.dispose();
-    this.engine = null;
+    void this.net?.dispose().catch(() => {});
+    this.net = null;
   }
 
   private async loadModelUrl(url: string): Promise<void> {
@@ -93,13 +100,17 @@ export class ConvplayDraw extends LitElement {
 
   /** Uses these weights (a ConvPlay safetensors file) from now on. */
   async setWeights(bytes: Uint8Array, name: string): Promise<void> {
-    if (!this.engine) {
-      await loadWasm();
-      this.engine = await ConvPlayEngine.create('cpu');
+    await loadWasm();
+    const engine = await sharedEngine();
+    const next = await engine.model({ weights: bytes }, { batch: 1, cpu: wantsCpu(engine, parseBackendChoice(this.backend)) });
+    const [h, w, c] = next.info.input;
+    if (next.info.classes !== 10 || h * w * (c ?? 1) !== 784) {
+      await next.dispose();
+      throw new Error(`${name} reads [${next.info.input.join(', ')}] into ${next.info.classes} classes; the pad needs an MNIST model (28×28×1 in, 10 digits out)`);
     }
-    const next = Trainer.fromWeights(this.engine.raw, bytes, 1);
-    this.trainer?.free();
-    this.trainer = next;
+    const old = this.net;
+    this.net = next;
+    void old?.dispose().catch(() => {});
     this.modelName = name;
     this.problem = '';
     await this.classify();
@@ -150,6 +161,7 @@ export class ConvplayDraw extends LitElement {
   }
 
   clear(): void {
+    this.generation++;
     this.pad.getContext('2d', { willReadFrequently: true })?.clearRect(0, 0, this.pad.width, this.pad.height);
     this.probs = null;
     this.digit = null;
@@ -159,8 +171,26 @@ export class ConvplayDraw extends LitElement {
 
   /** Preprocesses the drawing and classifies it; the figures land in `probs`. */
   async classify(): Promise<void> {
+    if (this.reading) {
+      this.again = true;
+      return;
+    }
+    this.reading = true;
+    try {
+      do {
+        this.again = false;
+        await this.readOnce();
+      } while (this.again);
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  private async readOnce(): Promise<void> {
     const ctx = this.pad?.getContext('2d', { willReadFrequently: true });
-    if (!ctx || !this.trainer) return;
+    const net = this.net;
+    if (!ctx || !net) return;
+    const generation = this.generation;
     const { width: w, height: h } = this.pad;
     const t0 = performance.now();
     const rgba = ctx.getImageData(0, 0, w, h).data;
@@ -184,7 +214,18 @@ export class ConvplayDraw extends LitElement {
       pctx.putImageData(img, 0, 0);
     }
     const x = Float32Array.from(digit, (v) => v / 255);
-    this.probs = Array.from(await this.trainer.predict(x));
+    let probs: number[];
+    try {
+      probs = Array.from(await net.predictBatch(x));
+    } catch (e) {
+      this.problem = (e as Error).message;
+      return;
+    }
+    if (generation !== this.generation) {
+      this.digit = null;
+      return;
+    }
+    this.probs = probs;
     this.lastMs = performance.now() - t0;
     this.dispatchEvent(new CustomEvent('prediction', { detail: this.probs, bubbles: true, composed: true }));
   }
@@ -192,8 +233,8 @@ export class ConvplayDraw extends LitElement {
   /** Every layer's output and the saliency map for a 28×28 digit (default: the current
    * drawing) under this pad's model; null before there is a model and a digit. */
   async inspect(digit: Uint8Array | null = this.digit): Promise<InsideData | null> {
-    if (!this.trainer || !digit) return null;
-    return (await this.trainer.inspect(Float32Array.from(digit, (v) => v / 255))) as InsideData;
+    if (!this.net || !digit) return null;
+    return this.net.activations(Float32Array.from(digit, (v) => v / 255));
   }
 
   /** The most likely digit, or null before anything is drawn. */

@@ -5,7 +5,7 @@
 // The model (5 MB) is fetched on first use; the engine runs in a worker.
 
 import { LitElement, css, html, nothing } from 'lit';
-import { sharedEngine, type Model } from '../api/index';
+import { sharedEngine, wantsCpu, type Model } from '../api/index';
 import { parseBackendChoice } from '../engine';
 import { assetUrl } from '../assets';
 
@@ -87,9 +87,9 @@ export class ConvplayPhoto extends LitElement {
   private loadModel(): Promise<Model> {
     this.net ??= (async () => {
       this.status = 'loading EfficientNet-Lite0 (int8, 5 MB)…';
-      const engine = await sharedEngine(parseBackendChoice(this.backend));
+      const engine = await sharedEngine();
       const url = this.model ? new URL(this.model, document.baseURI).href : assetUrl('models/efficientnet-lite0-int8.safetensors');
-      return engine.model({ weights: url }, { batch: 1 });
+      return engine.model({ weights: url }, { batch: 1, cpu: wantsCpu(engine, parseBackendChoice(this.backend)) });
     })().catch((e: unknown) => {
       this.net = null;
       throw e;

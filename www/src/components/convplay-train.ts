@@ -8,6 +8,7 @@ import uplotCss from 'uplot/dist/uPlot.min.css?inline';
 import { parseBackendChoice, presetNames, presetSpec, type BackendChoice } from '../engine';
 import type { AugmentSettings, FromWorker, Mistake, ToWorker, TrainSettings } from '../train-protocol';
 import { assetUrl } from '../assets';
+import { sharedEngine } from '../api/index';
 import { download, loadLastModel, saveLastModel, type SavedModel } from '../storage';
 
 /** The model-list value of a spec given by the page. */
@@ -58,6 +59,7 @@ export class ConvplayTrain extends LitElement {
     testImages: { type: Number, attribute: 'test-images' },
     seed: { type: Number },
     backend: { type: String },
+    compact: { type: Boolean, reflect: true },
     optimizer: { state: true },
     schedule: { state: true },
     augment: { state: true },
@@ -80,6 +82,9 @@ export class ConvplayTrain extends LitElement {
   /** Seeds the initial weights, the shuffles, dropout and augmentation: the same seed, the same run. */
   declare seed: number;
   declare backend: string;
+  /** A smaller layout for a course page: model, epochs, batch, learning rate and the buttons in
+   * view; the other settings and the confusion matrix and mistakes folded away; small charts. */
+  declare compact: boolean;
   declare phase: Phase;
   declare status: string;
   declare progress: number;
@@ -97,7 +102,8 @@ export class ConvplayTrain extends LitElement {
   private custom: { json: string; name: string } | null = null;
   /** The digit to look inside the network with while training (28×28 u8); sent to the worker. */
   private lookInput: Uint8Array | null = null;
-  private worker: Worker | null = null;
+  /** This element's training session on the page's shared engine worker. */
+  private session: { send: (m: ToWorker) => void; close: () => void } | null = null;
   private lossPlot: uPlot | null = null;
   private accPlot: uPlot | null = null;
   /** Columns: step, train loss | step, train acc, val acc, test acc. */
@@ -119,6 +125,7 @@ export class ConvplayTrain extends LitElement {
     this.testImages = 10000;
     this.seed = 1;
     this.backend = 'auto';
+    this.compact = false;
     this.phase = 'idle';
     this.status = '';
     this.progress = 0;
@@ -133,6 +140,11 @@ export class ConvplayTrain extends LitElement {
     css`
       :host { display: block; font-size: 0.9rem; }
       .controls { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: end; }
+      :host([compact]) { font-size: 0.85rem; }
+      :host([compact]) .controls { gap: 0.35rem 0.6rem; }
+      :host([compact]) input[type='number'] { width: 5rem; }
+      details.more { margin: 0.4rem 0; }
+      details.more > summary { cursor: pointer; color: var(--cp-muted, #5b6478); }
       label { display: flex; flex-direction: column; font-size: 0.85rem; color: var(--cp-muted, #5b6478); gap: 0.2rem; }
       input, select, button { font: inherit; color: var(--cp-fg, inherit); background: var(--cp-card, #fff); border: 1px solid var(--cp-border, #dde1ea); border-radius: 4px; padding: 0.3rem 0.45rem; }
       input[type='number'] { width: 6.5rem; }
@@ -210,24 +222,25 @@ export class ConvplayTrain extends LitElement {
 
   disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.worker?.terminate();
-    this.worker = null;
+    this.session?.close();
+    this.session = null;
     this.lossPlot?.destroy();
     this.accPlot?.destroy();
   }
 
   protected firstUpdated(_: PropertyValues): void {
-    const width = Math.max(280, Math.min(560, (this.renderRoot.querySelector('.charts') as HTMLElement).clientWidth / 2 - 12));
+    const width = Math.max(this.compact ? 220 : 280, Math.min(this.compact ? 360 : 560, (this.renderRoot.querySelector('.charts') as HTMLElement).clientWidth / 2 - 12));
+    const height = this.compact ? 150 : 200;
     const axes = (label: string): uPlot.Axis[] => [{ label: 'step', stroke: 'currentColor' }, { label, stroke: 'currentColor' }];
     this.lossPlot = new uPlot(
-      { width, height: 200, title: 'loss', scales: { x: { time: false } }, axes: axes('cross-entropy'), series: [{}, { label: 'train', stroke: '#1f7ae0' }] },
+      { width, height, title: 'loss', scales: { x: { time: false } }, axes: axes('cross-entropy'), series: [{}, { label: 'train', stroke: '#1f7ae0' }] },
       this.lossData as uPlot.AlignedData,
       this.renderRoot.querySelector('#loss') as HTMLElement,
     );
     this.accPlot = new uPlot(
       {
         width,
-        height: 200,
+        height,
         title: 'accuracy',
         scales: { x: { time: false }, y: { range: [0, 1] } },
         axes: axes('accuracy'),
@@ -304,11 +317,11 @@ export class ConvplayTrain extends LitElement {
   }
 
   private send(m: ToWorker): void {
-    this.worker?.postMessage(m);
+    this.session?.send(m);
   }
 
   private async start(): Promise<void> {
-    this.worker?.terminate();
+    this.closeSession();
     this.lossData = [[], []];
     this.accData = [[], [], [], []];
     this.lossPlot?.setData(this.lossData as uPlot.AlignedData);
@@ -338,7 +351,7 @@ export class ConvplayTrain extends LitElement {
       this.fail(`unknown preset "${this.preset}"`);
       return;
     }
-    this.spawnWorker();
+    if (!(await this.openSession())) return;
     this.started = performance.now();
     if (this.lookInput) this.send({ type: 'inspect-input', pixels: this.lookInput });
     this.send({ type: 'start', settings });
@@ -352,15 +365,15 @@ export class ConvplayTrain extends LitElement {
     void file.arrayBuffer().then((buf) => this.evaluateWeights(new Uint8Array(buf)));
   }
 
-  /** Loads a weights file in a worker and evaluates it on the test images. */
-  evaluateWeights(bytes: Uint8Array): void {
-    this.worker?.terminate();
+  /** Loads a weights file on the shared engine and evaluates it on the test images. */
+  async evaluateWeights(bytes: Uint8Array): Promise<void> {
+    this.closeSession();
     this.loaded = null;
     this.phase = 'loading';
     this.status = 'loading the weights and evaluating them on the test images…';
     const backend = this.backendChoice();
     if (!backend) return;
-    this.spawnWorker();
+    if (!(await this.openSession())) return;
     this.send({ type: 'evaluate-file', bytes, backend, testImages: Math.max(1, Math.floor(this.testImages)), dataUrl: assetUrl('data/mnist/') });
   }
 
@@ -374,10 +387,25 @@ export class ConvplayTrain extends LitElement {
     }
   }
 
-  private spawnWorker(): void {
-    this.worker = new Worker(new URL('../train-worker.ts', import.meta.url), { type: 'module' });
-    this.worker.onmessage = (e: MessageEvent<FromWorker>) => this.onMessage(e.data);
-    this.worker.onerror = (e) => this.fail(e.message || 'the training worker failed to start');
+  /** A session on the page's shared engine (one worker for every ConvPlay element). */
+  private async openSession(): Promise<boolean> {
+    try {
+      const engine = await sharedEngine();
+      this.closeSession();
+      const session = engine.openSession((m) => {
+        if (this.session === session) this.onMessage(m);
+      });
+      this.session = session;
+      return true;
+    } catch (e) {
+      this.fail(`the engine did not start: ${(e as Error).message}`);
+      return false;
+    }
+  }
+
+  private closeSession(): void {
+    this.session?.close();
+    this.session = null;
   }
 
   private fail(message: string): void {
@@ -435,8 +463,7 @@ export class ConvplayTrain extends LitElement {
         this.phase = 'done';
         this.progress = m.stopped ? this.progress : 1;
         this.status = m.stopped ? 'stopped' : `done in ${((performance.now() - this.started) / 1000).toFixed(1)} s`;
-        this.worker?.terminate();
-        this.worker = null;
+        this.closeSession();
         this.dispatchEvent(new CustomEvent('done', { detail: this.epochsDone, bubbles: true, composed: true }));
         break;
       }
@@ -444,13 +471,11 @@ export class ConvplayTrain extends LitElement {
         this.loaded = m;
         this.phase = 'done';
         this.status = `loaded ${m.name} (${m.params.toLocaleString('en')} parameters): test accuracy ${(100 * m.testAccuracy).toFixed(2)}% on ${m.testImages.toLocaleString('en')} images`;
-        this.worker?.terminate();
-        this.worker = null;
+        this.closeSession();
         break;
       case 'error':
         this.fail(m.message);
-        this.worker?.terminate();
-        this.worker = null;
+        this.closeSession();
         break;
     }
   }
@@ -459,20 +484,7 @@ export class ConvplayTrain extends LitElement {
     const busy = this.phase === 'loading' || this.phase === 'training' || this.phase === 'paused';
     const num = (label: string, value: number, set: (v: number) => void, step = '1') =>
       html`<label>${label}<input type="number" step=${step} min="0" .value=${String(value)} ?disabled=${busy} aria-label=${label} @input=${(e: Event) => set(Number((e.target as HTMLInputElement).value))} /></label>`;
-    return html`
-      <div class="controls">
-        <label>Model
-          <select aria-label="model" ?disabled=${busy} @change=${(e: Event) => {
-            this.preset = (e.target as HTMLSelectElement).value;
-            void this.applyRecipe();
-          }}>
-            ${this.presets.map((p) => html`<option value=${p} ?selected=${p === this.preset}>${p}</option>`)}
-            ${this.custom ? html`<option value=${CUSTOM} ?selected=${this.preset === CUSTOM}>custom: ${this.custom.name}</option>` : nothing}
-          </select>
-        </label>
-        ${num('epochs', this.epochs, (v) => (this.epochs = v))}
-        ${num('batch', this.batch, (v) => (this.batch = v))}
-        ${num('learning rate', this.lr, (v) => (this.lr = v), 'any')}
+    const more = html`
         <label>Optimizer
           <select aria-label="optimizer" ?disabled=${busy} .value=${this.optimizer} @change=${(e: Event) => (this.optimizer = (e.target as HTMLSelectElement).value as TrainSettings['optimizer'])}>
             <option value="adam" ?selected=${this.optimizer === 'adam'}>Adam</option><option value="adamw" ?selected=${this.optimizer === 'adamw'}>AdamW</option><option value="sgd" ?selected=${this.optimizer === 'sgd'}>SGD + Nesterov momentum</option>
@@ -488,12 +500,28 @@ export class ConvplayTrain extends LitElement {
         ${num('scale ± %', Math.round(1000 * this.augment.scale) / 10, (v) => (this.augment = { ...this.augment, scale: v / 100 }), 'any')}
         ${num('training images', this.trainImages, (v) => (this.trainImages = v))}
         ${num('test images', this.testImages, (v) => (this.testImages = v))}
-        ${num('seed', this.seed, (v) => (this.seed = v))}
+        ${num('seed', this.seed, (v) => (this.seed = v))}`;
+    return html`
+      <div class="controls">
+        <label>Model
+          <select aria-label="model" ?disabled=${busy} @change=${(e: Event) => {
+            this.preset = (e.target as HTMLSelectElement).value;
+            void this.applyRecipe();
+          }}>
+            ${this.presets.map((p) => html`<option value=${p} ?selected=${p === this.preset}>${p}</option>`)}
+            ${this.custom ? html`<option value=${CUSTOM} ?selected=${this.preset === CUSTOM}>custom: ${this.custom.name}</option>` : nothing}
+          </select>
+        </label>
+        ${num('epochs', this.epochs, (v) => (this.epochs = v))}
+        ${num('batch', this.batch, (v) => (this.batch = v))}
+        ${num('learning rate', this.lr, (v) => (this.lr = v), 'any')}
+        ${this.compact ? nothing : more}
         <button @click=${() => void this.start()} ?disabled=${busy}>Train</button>
         <button @click=${() => this.send({ type: this.phase === 'paused' ? 'resume' : 'pause' })} ?disabled=${!(this.phase === 'training' || this.phase === 'paused')}>${this.phase === 'paused' ? 'Resume' : 'Pause'}</button>
         <button @click=${() => this.send({ type: 'stop' })} ?disabled=${!busy}>Stop</button>
       </div>
-      <p class="recipe">${this.recipeNote ? html`<span data-recipe>${this.recipeNote}.</span> ` : nothing}Augmentation (shift, rotation, scale; 0 = off) runs on the engine's backend, a fresh draw per image and epoch.</p>
+      ${this.compact ? html`<details class="more"><summary>More settings: optimizer, schedule, augmentation, data, seed</summary><div class="controls">${more}</div></details>` : nothing}
+      <p class="recipe">${this.recipeNote ? html`<span data-recipe>${this.recipeNote}.</span> ` : nothing}${this.compact ? nothing : "Augmentation (shift, rotation, scale; 0 = off) runs on the engine's backend, a fresh draw per image and epoch."}</p>
       <div class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=${Math.round(100 * this.progress)}><div style="width:${100 * this.progress}%"></div></div>
       <div class="status ${this.phase === 'error' ? 'error' : ''}" data-phase=${this.phase}>${this.status}</div>
       <div class="charts"><div id="loss"></div><div id="acc"></div></div>
@@ -511,7 +539,11 @@ export class ConvplayTrain extends LitElement {
           : html`<span>No trained model kept in this browser yet.</span>`}
         <label class="file">Load weights (.safetensors)<input type="file" accept=".safetensors,application/octet-stream" ?disabled=${busy} aria-label="load weights" @change=${(e: Event) => this.loadFile(e)} /></label>
       </div>
-      ${this.loaded ? this.renderEvaluation(this.loaded) : this.renderEvaluation(this.epochsDone.at(-1))}
+      ${this.compact
+        ? html`<details class="more"><summary>Confusion matrix and misclassified digits</summary>${this.loaded ? this.renderEvaluation(this.loaded) : this.renderEvaluation(this.epochsDone.at(-1))}</details>`
+        : this.loaded
+          ? this.renderEvaluation(this.loaded)
+          : this.renderEvaluation(this.epochsDone.at(-1))}
     `;
   }
 

@@ -13,7 +13,7 @@
 import { LitElement, css, html, nothing, unsafeCSS } from 'lit';
 import uPlot from 'uplot';
 import uplotCss from 'uplot/dist/uPlot.min.css?inline';
-import { sharedEngine, type ConvPlay, type FitEpoch, type Model } from '../api/index';
+import { sharedEngine, wantsCpu, type ConvPlay, type FitEpoch, type Model } from '../api/index';
 import { parseBackendChoice } from '../engine';
 import { assetUrl } from '../assets';
 import { download } from '../storage';
@@ -236,11 +236,15 @@ export class ConvplayTransfer extends LitElement {
   // ---- the engine and the base ------------------------------------------------------------
 
   private getEngine(): Promise<ConvPlay> {
-    this.engine ??= sharedEngine(parseBackendChoice(this.backend)).catch((e: unknown) => {
+    this.engine ??= sharedEngine().catch((e: unknown) => {
       this.engine = null;
       throw e;
     });
     return this.engine;
+  }
+
+  private cpu(engine: ConvPlay): boolean {
+    return wantsCpu(engine, parseBackendChoice(this.backend));
   }
 
   private loadBase(): Promise<{ model: Model; spec: SpecJson; plan: Plan }> {
@@ -248,7 +252,7 @@ export class ConvplayTransfer extends LitElement {
       this.status = 'loading the base, EfficientNet-Lite0 (int8, 5 MB)…';
       const engine = await this.getEngine();
       const url = this.model ? new URL(this.model, document.baseURI).href : assetUrl('models/efficientnet-lite0-int8.safetensors');
-      const model = await engine.model({ weights: url }, { batch: 4 });
+      const model = await engine.model({ weights: url }, { batch: 4, cpu: this.cpu(engine) });
       const spec = JSON.parse(model.info.spec) as SpecJson;
       const plan = planFor(spec, await model.summary(), model.info.layerNames);
       if (this.unfreeze < 0) this.unfreeze = plan.points[plan.points.length - 1].index;
@@ -521,7 +525,7 @@ export class ConvplayTransfer extends LitElement {
       const engine = await this.getEngine();
       const { plan } = await this.loadBase();
       await this.headModel?.dispose();
-      this.headModel = await engine.model({ spec: headSpec(plan, this.headOptions()) }, { batch: 16, seed: this.seed });
+      this.headModel = await engine.model({ spec: headSpec(plan, this.headOptions()) }, { batch: 16, seed: this.seed, cpu: this.cpu(engine) });
       const data = this.trainVal('pooled');
       const epochs: FitEpoch[] = [];
       this.resetPlot('head');
@@ -562,7 +566,7 @@ export class ConvplayTransfer extends LitElement {
       const { model: base, spec, plan } = await this.loadBase();
       await this.topModel?.dispose();
       const top = topSpec(spec, base.info.layerNames, plan, this.unfreeze, this.headOptions());
-      this.topModel = await engine.model({ spec: top }, { batch: 16, seed: this.seed });
+      this.topModel = await engine.model({ spec: top }, { batch: 16, seed: this.seed, cpu: this.cpu(engine) });
       // The top starts from the base's blocks and the head just trained.
       await this.topModel.copyWeightsFrom(base);
       await this.topModel.copyWeightsFrom(this.headModel);
@@ -607,7 +611,7 @@ export class ConvplayTransfer extends LitElement {
     const { model: base, spec, plan } = await this.loadBase();
     const labels = this.classes.map((c) => c.name.trim());
     this.status = 'putting the new model together…';
-    const full = await engine.model({ spec: fullSpec(spec, base.info.layerNames, plan, this.headOptions(), labels) }, { batch: 1 });
+    const full = await engine.model({ spec: fullSpec(spec, base.info.layerNames, plan, this.headOptions(), labels) }, { batch: 1, cpu: this.cpu(engine) });
     await full.copyWeightsFrom(base);
     await full.copyWeightsFrom(trained);
     await full.configure({ labels, preprocessing: base.info.preprocessing });
@@ -631,7 +635,7 @@ export class ConvplayTransfer extends LitElement {
     this.problem = '';
     try {
       const engine = await this.getEngine();
-      const m = await engine.model({ weights: bytes }, { batch: 1 });
+      const m = await engine.model({ weights: bytes }, { batch: 1, cpu: this.cpu(engine) });
       const [h, w, c] = m.info.input;
       if (m.info.input.length !== 3 || c !== 3 || h !== SIZE || w !== SIZE) {
         await m.dispose();
