@@ -158,7 +158,7 @@ try {
   const d = await drawLatency(browser.context, server.url);
   const ms = await photoLatency(browser.context, server.url);
   console.log(`\nEfficientNet-Lite0, one 224×224 photo, CPU backend (wasm, worker): median ${ms.toFixed(0)} ms`);
-  console.log(`draw → prediction (${d.model}, CPU backend, main thread): median ${d.median.toFixed(2)} ms, 95th percentile ${d.p95.toFixed(2)} ms; inspect (all layers + saliency) median ${d.inspect.toFixed(2)} ms`);
+  console.log(`draw → prediction (${d.model}, CPU backend in the shared engine worker): median ${d.median.toFixed(2)} ms, 95th percentile ${d.p95.toFixed(2)} ms; inspect (all layers + saliency) median ${d.inspect.toFixed(2)} ms`);
 } finally {
   await browser.close();
   await server.close();
