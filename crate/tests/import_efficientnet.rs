@@ -115,6 +115,17 @@ fn int8_classifies_the_photos_as_f32_does() {
         assert_eq!(top(&a), top(&b), "{name}");
         let diff = a.iter().zip(&b).fold(0f32, |d, (p, q)| d.max((p - q).abs()));
         assert!(diff < 0.1, "{name}: probabilities differ by up to {diff}");
+        // The logits (the last layer before its softmax), for the record.
+        let logits = |m: &mut Model<Cpu>| {
+            m.set_input(&x).unwrap();
+            let last = m.body.nodes.len() - 1;
+            pollster::block_on(m.features(1, last)).unwrap()
+        };
+        let (la, lb) = (logits(&mut models[0]), logits(&mut models[1]));
+        let ldiff = la.iter().zip(&lb).fold(0f32, |d, (p, q)| d.max((p - q).abs()));
+        let range = la.iter().fold(f32::MIN, |a, &b| a.max(b)) - la.iter().fold(f32::MAX, |a, &b| a.min(b));
+        println!("{name}: max |logit f32 − logit int8| = {ldiff:.3} (f32 logits span {range:.1})");
+        assert!(ldiff < 0.1 * range, "{name}: logits differ by up to {ldiff}");
     }
 }
 
