@@ -62,3 +62,14 @@ test('sample and uploaded photos get the right ImageNet labels on the CPU backen
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('the WebGPU backend reads a sample photo the same (SwiftShader: slow, correct)', async () => {
+  const { page, errors } = await openPage(env.browser.context, `${env.server.url}?backend=webgpu&view=photo`);
+  assert.equal(await waitForShell(page), 'ready');
+  const photo = page.locator('convplay-photo');
+  await photo.locator('img[data-sample="coffee.png"]').click();
+  await photo.locator('[data-top]').waitFor({ timeout: 240_000 });
+  assert.equal((await photo.locator('[data-top] span[title]').allTextContents())[0], 'espresso');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
