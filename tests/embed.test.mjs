@@ -98,6 +98,11 @@ test('the course page of docs/embedding.md: draw, summary and train work from a 
   // The accent colour set by the page reaches inside the component.
   const accent = await t.evaluate((el) => getComputedStyle(el.shadowRoot.querySelector('button')).color);
   assert.equal(accent, 'rgb(138, 63, 252)');
+  // The themes: convplay-auto is light here; convplay-dark turns the cards dark.
+  const card = () => t.evaluate((el) => getComputedStyle(el.shadowRoot.querySelector('button')).backgroundColor);
+  assert.equal(await card(), 'rgb(255, 255, 255)');
+  await page.evaluate(() => (document.body.className = 'convplay-dark'));
+  assert.equal(await card(), 'rgb(27, 31, 41)');
   assert.equal(await page.evaluate(() => window.workersStarted), 1, 'draw and train share one engine worker');
   // Removing the components cleans up without errors, and frees what they held in the worker.
   const usage = () => page.evaluate(async () => (await (await import('./convplay/convplay.js')).sharedEngine()).usage());

@@ -8,6 +8,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { sharedEngine, wantsCpu, type Model } from '../api/index';
 import { parseBackendChoice } from '../engine';
 import { assetUrl } from '../assets';
+import { Camera } from '../camera';
 
 interface Reading {
   top: { label: string; index: number; p: number }[];
@@ -35,7 +36,7 @@ export class ConvplayPhoto extends LitElement {
   declare problem: string;
   declare camera: boolean;
   private net: Promise<Model> | null = null;
-  private stream: MediaStream | null = null;
+  private cam = new Camera();
   private onPaste = (e: ClipboardEvent) => {
     const file = [...(e.clipboardData?.files ?? [])].find((f) => f.type.startsWith('image/'));
     if (file) void this.classifyBlob(file, 'pasted image');
@@ -152,33 +153,27 @@ export class ConvplayPhoto extends LitElement {
 
   private async startCamera(): Promise<void> {
     try {
-      this.stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
-      this.camera = true;
-      await this.updateComplete;
-      const video = this.renderRoot.querySelector('video');
-      if (video) {
-        video.srcObject = this.stream;
-        await video.play();
-      }
+      await this.cam.start(
+        () => {
+          this.camera = true;
+          return this.updateComplete;
+        },
+        () => this.renderRoot.querySelector('video'),
+      );
     } catch (e) {
+      this.camera = false;
       this.problem = `the camera is not available (${(e as Error).message}); allow it in the browser, or use a file`;
     }
   }
 
   private stopCamera(): void {
-    this.stream?.getTracks().forEach((t) => t.stop());
-    this.stream = null;
+    this.cam.stop();
     this.camera = false;
   }
 
   private async snap(): Promise<void> {
-    const video = this.renderRoot.querySelector('video');
-    if (!video || !video.videoWidth) return;
-    const c = document.createElement('canvas');
-    c.width = video.videoWidth;
-    c.height = video.videoHeight;
-    c.getContext('2d')?.drawImage(video, 0, 0);
-    await this.classify(c, 'the camera');
+    const frame = Camera.frame(this.renderRoot.querySelector('video'));
+    if (frame) await this.classify(frame, 'the camera');
   }
 
   private renderReading(r: Reading) {

@@ -17,6 +17,7 @@ import { sharedEngine, wantsCpu, type ConvPlay, type FitEpoch, type Model } from
 import { parseBackendChoice } from '../engine';
 import { assetUrl } from '../assets';
 import { download } from '../storage';
+import { Camera } from '../camera';
 import { get, set, del } from 'idb-keyval';
 import {
   NORMALISATIONS,
@@ -131,7 +132,7 @@ export class ConvplayTransfer extends LitElement {
   declare saved: SavedTaught | null;
 
   private nextId = 1;
-  private stream: MediaStream | null = null;
+  private cam = new Camera();
   private recording: number | null = null;
   private engine: Promise<ConvPlay> | null = null;
   private base: Promise<{ model: Model; spec: SpecJson; plan: Plan }> | null = null;
@@ -325,34 +326,27 @@ export class ConvplayTransfer extends LitElement {
 
   private async startCamera(): Promise<void> {
     try {
-      this.stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
-      this.camera = true;
-      await this.updateComplete;
-      const video = this.renderRoot.querySelector('video');
-      if (video) {
-        video.srcObject = this.stream;
-        await video.play();
-      }
+      await this.cam.start(
+        () => {
+          this.camera = true;
+          return this.updateComplete;
+        },
+        () => this.renderRoot.querySelector('video'),
+      );
     } catch (e) {
+      this.camera = false;
       this.problem = `the camera is not available (${(e as Error).message}); allow it in the browser, or add image files`;
     }
   }
 
   private stopCamera(): void {
     this.stopRecording();
-    this.stream?.getTracks().forEach((t) => t.stop());
-    this.stream = null;
+    this.cam.stop();
     this.camera = false;
   }
 
   private frame(): HTMLCanvasElement | null {
-    const video = this.renderRoot.querySelector('video');
-    if (!video || !video.videoWidth) return null;
-    const c = document.createElement('canvas');
-    c.width = video.videoWidth;
-    c.height = video.videoHeight;
-    c.getContext('2d')?.drawImage(video, 0, 0);
-    return c;
+    return Camera.frame(this.renderRoot.querySelector('video'));
   }
 
   /** Hold to record: a frame every 200 ms into class k while the button is held. */
