@@ -195,7 +195,7 @@ export class ConvplayTransfer extends LitElement {
       input.name { width: 10rem; }
       button, input, select { font: inherit; }
       button { cursor: pointer; color: var(--cp-accent, #1f7ae0); background: var(--cp-card, #fff); border: 1px solid var(--cp-accent, #1f7ae0); border-radius: 4px; padding: 0.2rem 0.5rem; }
-      button.primary { background: var(--cp-accent, #1f7ae0); color: #fff; }
+      button.primary { background: var(--cp-accent, #1f7ae0); color: var(--cp-card, #fff); }
       button:disabled { opacity: 0.5; cursor: default; }
       button.rec:active, button.rec.on { background: #c0392b; color: #fff; border-color: #c0392b; }
       video { width: 224px; border-radius: 6px; background: #000; }
@@ -869,6 +869,7 @@ export class ConvplayTransfer extends LitElement {
     const r = this.fineResult;
     return html`<div class="row">
         <label class="inline">unfreeze from <select aria-label="unfreeze from" @change=${(e: Event) => (this.unfreeze = Number((e.target as HTMLSelectElement).value))}>
+          ${base ? nothing : html`<option value="-1">the top blocks (listed once the base is loaded, at step 4)</option>`}
           ${(base?.plan.points ?? [])
             .slice()
             .reverse()
@@ -939,7 +940,7 @@ export class ConvplayTransfer extends LitElement {
       <ol class="steps">
         <li class=${total ? 'done' : ''}><h3>1. Classes and images</h3>${this.renderClasses()}</li>
         <li class=${total ? 'done' : ''}><h3>2. Split</h3>${this.renderSplit()}</li>
-        <li class=${this.copies ? 'done' : ''}><h3>3. Augment the training split</h3>${this.renderAugment()}</li>
+        <li class=${this.copies && total ? 'done' : ''}><h3>3. Augment the training split</h3>${this.renderAugment()}</li>
         <li class=${this.featuresReady ? 'done' : ''}><h3>4. Features from the frozen base</h3>${this.renderFeatures()}</li>
         <li class=${this.headResult ? 'done' : ''}><h3>5. Train a new head</h3>${this.renderHead()}</li>
         <li class=${this.fineResult ? 'done' : ''}><h3>6. Fine-tune the top blocks</h3>${this.renderFine()}</li>
