@@ -71,6 +71,18 @@ interface SavedTaught {
 }
 
 const STORE_KEY = 'convplay:taught-model';
+/** Photos are kept with their shorter side at most this long: enough for a 224×224 crop after
+ * the random crop, and a phone photo then takes 0.6 MB instead of 48. */
+const KEEP_SIDE = 384;
+
+async function keepable(image: ImageBitmap): Promise<ImageBitmap> {
+  const short = Math.min(image.width, image.height);
+  if (short <= KEEP_SIDE) return image;
+  const k = KEEP_SIDE / short;
+  const small = await createImageBitmap(image, { resizeWidth: Math.round(image.width * k), resizeHeight: Math.round(image.height * k), resizeQuality: 'high' });
+  image.close();
+  return small;
+}
 const MAX_CLASSES = 10;
 const SIZE = 224;
 const CROP = 0.875;
@@ -288,7 +300,7 @@ export class ConvplayTransfer extends LitElement {
       const name = item instanceof File ? item.name : source;
       try {
         if (item instanceof Blob && !item.type.startsWith('image/')) throw new Error('not an image');
-        image = item instanceof ImageBitmap ? item : await createImageBitmap(item);
+        image = await keepable(item instanceof ImageBitmap ? item : await createImageBitmap(item));
       } catch {
         bad.push(name);
         continue;
@@ -311,12 +323,20 @@ export class ConvplayTransfer extends LitElement {
 
   private removeClass(k: number): void {
     if (this.classes.length <= 2) return;
-    this.classes[k].samples.forEach((s) => URL.revokeObjectURL(s.thumb));
+    this.release(this.classes[k].samples);
     this.setClasses(this.classes.filter((_, i) => i !== k));
   }
 
+  private release(samples: Sample[]): void {
+    for (const s of samples) {
+      URL.revokeObjectURL(s.thumb);
+      s.image.close();
+      for (const key of [...this.cache.keys()]) if (key.startsWith(`${s.id}:`)) this.cache.delete(key);
+    }
+  }
+
   private clearClass(k: number): void {
-    this.classes[k].samples.forEach((s) => URL.revokeObjectURL(s.thumb));
+    this.release(this.classes[k].samples);
     this.setClasses(this.classes.map((c, i) => (i === k ? { ...c, samples: [] } : c)));
   }
 
@@ -753,6 +773,16 @@ export class ConvplayTransfer extends LitElement {
                   @pointerdown=${() => this.startRecording(k)}
                   @pointerup=${() => this.stopRecording()}
                   @pointerleave=${() => this.stopRecording()}
+                  @keydown=${(e: KeyboardEvent) => {
+                    if ((e.key === ' ' || e.key === 'Enter') && !e.repeat) {
+                      e.preventDefault();
+                      this.startRecording(k);
+                    }
+                  }}
+                  @keyup=${(e: KeyboardEvent) => {
+                    if (e.key === ' ' || e.key === 'Enter') this.stopRecording();
+                  }}
+                  @blur=${() => this.stopRecording()}
                 >● Hold to record</button>`
               : nothing}
             <button ?disabled=${!c.samples.length} @click=${() => this.clearClass(k)}>Clear</button>
