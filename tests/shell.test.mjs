@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, openPage, waitForShell } from './harness.mjs';
+import { useBrowser, openPage, waitForShell, launchBrowser } from './harness.mjs';
 
 const env = useBrowser();
 
@@ -41,7 +41,14 @@ test('loads without console errors, runs on WebGPU, smoke kernel right, MNIST de
 });
 
 test('without WebGPU the page says so and runs on the CPU', async () => {
-  const { page, errors } = await openPage(env.browser.context, env.server.url, {
+  // A browser without WebGPU at all: no navigator.gpu in the page nor in its workers (the
+  // engine runs in a worker, so the worker's script loses it too).
+  const browser = await launchBrowser();
+  await browser.context.route('**/assets/worker-*.js', async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, body: `delete WorkerNavigator.prototype.gpu;\n${await response.text()}` });
+  });
+  const { page, errors } = await openPage(browser.context, env.server.url, {
     initScript: () => {
       delete Navigator.prototype.gpu;
       delete navigator.gpu;
@@ -50,13 +57,14 @@ test('without WebGPU the page says so and runs on the CPU', async () => {
   assert.equal(await waitForShell(page), 'ready');
   assert.deepEqual(errors, []);
   assert.equal(await page.evaluate(() => 'gpu' in navigator), false, 'the init script removed navigator.gpu');
+  assert.match(await page.locator('#engine-details').textContent(), /CPU/);
   const banner = page.locator('#fallback-banner');
   assert.equal(await banner.isVisible(), true);
   assert.match(await banner.textContent(), /WebGPU is unavailable, so ConvPlay runs on its CPU backend.*navigator\.gpu is missing/);
   assert.equal(await page.locator('#backend-badge').textContent(), 'CPU backend');
   assert.match(await page.locator('#smoke-status').textContent(), /^OK: 65,537 values on the CPU/);
   assert.equal(await page.locator('#mnist-status').getAttribute('data-count'), '10000');
-  await page.close();
+  await browser.close();
 });
 
 test('?backend=cpu picks the CPU on purpose, without a fallback warning', async () => {

@@ -1,7 +1,8 @@
 // The playground shell: start the engine, say which backend runs it (and why
 // when it is the CPU), prove a WGSL kernel end to end, and load MNIST.
 
-import { ConvPlayEngine, type BackendChoice, type EngineInfo } from './engine';
+import { type BackendChoice, type EngineInfo } from './engine';
+import { sharedEngine, type ConvPlay } from './api/index';
 import { readUrl, writeUrl, iframeSnippet, VIEWS } from './url-state';
 import { loadMnist, type MnistSplit } from './mnist';
 import './components/convplay-model-lab';
@@ -69,7 +70,7 @@ function renderEngine(info: EngineInfo): void {
   }
 }
 
-async function runSmoke(engine: ConvPlayEngine): Promise<void> {
+async function runSmoke(engine: ConvPlay): Promise<void> {
   const n = 65_537; // not a multiple of the workgroup size, so the bounds check is exercised
   const a = 2.5;
   const x = new Float32Array(n);
@@ -158,6 +159,8 @@ async function main(): Promise<void> {
   const state = readUrl(new URLSearchParams(location.search));
   if (state.problems.length) showError('URL', new Error(state.problems.join('; ')));
   const choice = state.backend;
+  // The page's one engine, on the backend the URL asks for; every component shares it.
+  const starting = sharedEngine(choice);
   if (state.view) {
     document.body.dataset.view = state.view;
     for (const id of VIEWS[state.view]) document.getElementById(id)?.classList.add('in-view');
@@ -171,9 +174,9 @@ async function main(): Promise<void> {
   for (const a of document.querySelectorAll<HTMLAnchorElement>('.switch a')) {
     if (a.dataset.backend === choice) a.setAttribute('aria-current', 'true');
   }
-  let engine: ConvPlayEngine;
+  let engine: ConvPlay;
   try {
-    engine = await ConvPlayEngine.create(choice);
+    engine = await starting;
   } catch (e) {
     $('backend-badge').textContent = 'no engine';
     showError('Starting the engine failed', e);

@@ -164,6 +164,17 @@ export class ConvPlay {
     return (await this.call({ method: 'usage' })) as { models: number; sessions: number; cpuBeside: boolean };
   }
 
+  /** The smoke kernel on the engine's backend: a·x + y, element by element. */
+  async saxpy(a: number, x: Float32Array, y: Float32Array): Promise<Float32Array> {
+    return (await this.call({ method: 'saxpy', a, x, y })) as Float32Array;
+  }
+
+  /** Builds a spec's model for `batch` on the engine's backend, as training would, and
+   * resolves with the bytes it allocated (then frees it). */
+  async measureAllocation(spec: object | string, batch: number): Promise<number> {
+    return (await this.call({ method: 'measure', spec: typeof spec === 'string' ? spec : JSON.stringify(spec), batch })) as number;
+  }
+
   /** The preset names (seed-001, seed-004, mnist-quick, …). */
   async presets(): Promise<string[]> {
     return (await this.call({ method: 'presets' })) as string[];
@@ -355,12 +366,13 @@ export async function createEngine(options: { backend?: BackendChoice } = {}): P
 
 let shared: Promise<ConvPlay> | null = null;
 
-/** The page's one engine (one worker, at most one GPU device), created on first use with
- * backend "auto": what the web components use. A component set to the CPU runs its models
- * there with `{ cpu: true }`; one set to WebGPU fails with a clear message when the engine had
- * to fall back to the CPU. */
-export function sharedEngine(): Promise<ConvPlay> {
-  shared ??= createEngine({ backend: 'auto' }).catch((err: unknown) => {
+/** The page's one engine (one worker, at most one GPU device), created on first use: what the
+ * web components use. The first call decides its backend ("auto" unless it names one: the
+ * playground passes its `?backend=`); later calls get the same engine. A component set to the
+ * CPU runs its models there with `{ cpu: true }`; one set to WebGPU fails with a clear message
+ * when the engine is on the CPU. */
+export function sharedEngine(backend: BackendChoice = 'auto'): Promise<ConvPlay> {
+  shared ??= createEngine({ backend }).catch((err: unknown) => {
     shared = null;
     throw err;
   });

@@ -61,6 +61,8 @@ export type Call =
   | { method: 'init'; backend: BackendChoice }
   | { method: 'presets' }
   | { method: 'usage' }
+  | { method: 'saxpy'; a: number; x: Float32Array; y: Float32Array }
+  | { method: 'measure'; spec: string; batch: number }
   | { method: 'presetSpec'; name: string }
   | { method: 'summary'; spec: string; batch: number }
   | { method: 'createModel'; source: ModelSource; batch: number; seed: number; cpu: boolean }

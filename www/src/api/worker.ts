@@ -174,6 +174,10 @@ async function run(id: number, c: Call): Promise<unknown> {
       return engine.info;
     case 'presets':
       return presetNames();
+    case 'saxpy':
+      return needEngine().saxpy(c.a, c.x, c.y);
+    case 'measure':
+      return needEngine().measureAllocation(c.spec, c.batch);
     case 'usage':
       return { models: models.size, sessions: sessions.size, cpuBeside: cpuEngine !== null };
     case 'presetSpec':

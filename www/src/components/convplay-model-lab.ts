@@ -4,7 +4,13 @@
 // two specs side by side.
 
 import { LitElement, css, html, nothing } from 'lit';
-import { fitCheck, presetNames, presetSpec, summarize, type ConvPlayEngine } from '../engine';
+import { fitCheck, presetNames, presetSpec, summarize, type EngineInfo } from '../engine';
+
+/** What the lab needs of an engine: its limits, and a measurement of a model's allocation. */
+export interface MeasuringEngine {
+  info: EngineInfo;
+  measureAllocation(spec: string, batch: number): Promise<number> | number;
+}
 import { bytes, int, mb } from '../format';
 import type { FitCheck, Summary } from '../types';
 import './convplay-summary';
@@ -25,7 +31,7 @@ export class ConvplayModelLab extends LitElement {
     problemCount: { state: true },
   };
 
-  declare engine: ConvPlayEngine | null;
+  declare engine: MeasuringEngine | null;
   declare preset: string;
   declare specText: string;
   declare batch: number;
@@ -126,7 +132,7 @@ export class ConvplayModelLab extends LitElement {
     await this.analyse();
     const batch = Math.max(1, Math.floor(this.batch) || 1);
     try {
-      this.measured = { bytes: this.engine.measureAllocation(this.specText, batch), batch };
+      this.measured = { bytes: await this.engine.measureAllocation(this.specText, batch), batch };
     } catch (e) {
       this.measured = { bytes: 0, batch, error: e instanceof Error ? e.message : String(e) };
     }
