@@ -1,6 +1,14 @@
 // The camera for the photo components: open a stream into a <video>, grab a frame as a canvas,
 // stop every track. Each component owns one and renders the <video> it is attached to.
 
+/** The component a camera belongs to: its `camera` and `problem` state, its shadow root. */
+export interface CameraHost {
+  camera: boolean;
+  problem: string;
+  readonly updateComplete: Promise<boolean>;
+  readonly renderRoot: HTMLElement | DocumentFragment;
+}
+
 export class Camera {
   private stream: MediaStream | null = null;
 
@@ -10,7 +18,7 @@ export class Camera {
 
   /** Opens the camera (rear-facing where there is a choice) and plays it in `video()`, which is
    * asked for after `beforeAttach` (the component's re-render that shows it). */
-  async start(beforeAttach: () => Promise<unknown>, video: () => HTMLVideoElement | null): Promise<void> {
+  private async start(beforeAttach: () => Promise<unknown>, video: () => HTMLVideoElement | null): Promise<void> {
     this.stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
     await beforeAttach();
     const v = video();
@@ -18,6 +26,29 @@ export class Camera {
       v.srcObject = this.stream;
       await v.play();
     }
+  }
+
+  /** Opens the camera for `host`: sets `camera`, plays into the host's <video>, or says in
+   * `problem` why not and what to do instead (`otherwise`). */
+  async open(host: CameraHost, otherwise: string): Promise<void> {
+    try {
+      await this.start(
+        () => {
+          host.camera = true;
+          return host.updateComplete;
+        },
+        () => host.renderRoot.querySelector('video'),
+      );
+    } catch (e) {
+      host.camera = false;
+      host.problem = `the camera is not available (${(e as Error).message}); allow it in the browser, or ${otherwise}`;
+    }
+  }
+
+  /** Stops the camera and clears the host's `camera`. */
+  close(host: CameraHost): void {
+    this.stop();
+    host.camera = false;
   }
 
   stop(): void {

@@ -152,24 +152,13 @@ export class ConvplayPhoto extends LitElement {
   }
 
   private async startCamera(): Promise<void> {
-    try {
-      await this.cam.start(
-        () => {
-          this.camera = true;
-          return this.updateComplete;
-        },
-        () => this.renderRoot.querySelector('video'),
-      );
-    } catch (e) {
-      this.camera = false;
-      this.problem = `the camera is not available (${(e as Error).message}); allow it in the browser, or use a file`;
-    }
+    await this.cam.open(this, 'use a file');
   }
 
   private stopCamera(): void {
-    this.cam.stop();
-    this.camera = false;
+    this.cam.close(this);
   }
+
 
   private async snap(): Promise<void> {
     const frame = Camera.frame(this.renderRoot.querySelector('video'));

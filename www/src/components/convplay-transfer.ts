@@ -345,25 +345,14 @@ export class ConvplayTransfer extends LitElement {
   }
 
   private async startCamera(): Promise<void> {
-    try {
-      await this.cam.start(
-        () => {
-          this.camera = true;
-          return this.updateComplete;
-        },
-        () => this.renderRoot.querySelector('video'),
-      );
-    } catch (e) {
-      this.camera = false;
-      this.problem = `the camera is not available (${(e as Error).message}); allow it in the browser, or add image files`;
-    }
+    await this.cam.open(this, 'add image files');
   }
 
   private stopCamera(): void {
     this.stopRecording();
-    this.cam.stop();
-    this.camera = false;
+    this.cam.close(this);
   }
+
 
   private frame(): HTMLCanvasElement | null {
     return Camera.frame(this.renderRoot.querySelector('video'));
