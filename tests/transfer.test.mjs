@@ -124,6 +124,10 @@ test('two new classes: features, head, fine-tuning, export and load back on the 
 
   await page.reload();
   assert.equal(await waitForShell(page), 'ready');
+  // The classes and their photos are kept too.
+  await t.locator('[data-status]', { hasText: '20 photos in 2 classes kept from your last visit' }).waitFor({ timeout: 30_000 });
+  assert.equal(await t.locator('input[aria-label="name of class 2"]').inputValue(), 'stripes');
+  assert.equal(await t.locator('[data-class="1"] [data-count]').textContent(), '10 images');
   await t.locator('[data-restore]', { hasText: 'flat, stripes' }).click();
   await t.locator('[data-taught]').waitFor({ timeout: 60_000 });
   const flatPhoto = await makeImages(page, 'flat', 1, 1234);
@@ -136,6 +140,19 @@ test('two new classes: features, head, fine-tuning, export and load back on the 
   await t.locator('input[aria-label="photo to classify with the new model"]').setInputFiles(fresh);
   await t.locator('[data-trial]').waitFor({ timeout: 60_000 });
   assert.equal(await t.locator('[data-trial] span').first().textContent(), 'stripes');
+
+  // Start over empties the classes and forgets the kept photos.
+  await t.getByRole('button', { name: 'Start over' }).click();
+  await t.locator('[data-class="0"] [data-count]', { hasText: '0 images' }).waitFor();
+  assert.equal(await t.locator('input[aria-label="name of class 1"]').inputValue(), 'class A');
+  await page.waitForTimeout(600); // past any pending save
+  assert.equal(await page.evaluate(() => new Promise((resolve) => {
+    const open = indexedDB.open('keyval-store');
+    open.onsuccess = () => {
+      const get = open.result.transaction('keyval').objectStore('keyval').get('convplay:teach-set');
+      get.onsuccess = () => resolve(get.result === undefined);
+    };
+  })), true, 'the kept photos are gone');
 
   // A weights file for another input (the MNIST model) is refused by name.
   await t.locator('input[aria-label="load a taught model"]').setInputFiles('www/public/models/mnist-seed-001.safetensors');

@@ -45,6 +45,13 @@ interface Sample {
   image: ImageBitmap;
   thumb: string;
   source: string;
+  /** The kept image as a JPEG, for IndexedDB. */
+  jpeg: Blob;
+}
+
+/** The classes and their photos as kept in IndexedDB between visits. */
+interface SavedSet {
+  classes: { name: string; samples: { source: string; jpeg: Blob }[] }[];
 }
 
 interface TaughtClass {
@@ -71,6 +78,7 @@ interface SavedTaught {
 }
 
 const STORE_KEY = 'convplay:taught-model';
+const SET_KEY = 'convplay:teach-set';
 /** Photos are kept with their shorter side at most this long: enough for a 224×224 crop after
  * the random crop, and a phone photo then takes 0.6 MB instead of 48. */
 const KEEP_SIDE = 384;
@@ -229,6 +237,7 @@ export class ConvplayTransfer extends LitElement {
 
   connectedCallback(): void {
     super.connectedCallback();
+    void this.restore();
     void get<SavedTaught>(STORE_KEY)
       .then((s) => {
         if (s && !this.taught) this.saved = s;
@@ -289,6 +298,70 @@ export class ConvplayTransfer extends LitElement {
   private setClasses(c: TaughtClass[]): void {
     this.classes = c;
     this.invalidate();
+    this.persist();
+  }
+
+  /** A sample of a kept image: its thumbnail and its JPEG (`jpeg` when it came from one). */
+  private async sample(image: ImageBitmap, source: string, jpeg?: Blob): Promise<Sample> {
+    const thumb = await drawCrop(image, 48, 1).convertToBlob({ type: 'image/jpeg', quality: 0.7 });
+    if (!jpeg) {
+      const full = new OffscreenCanvas(image.width, image.height);
+      full.getContext('2d')?.drawImage(image, 0, 0);
+      jpeg = await full.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
+    }
+    return { id: this.nextId++, image, thumb: URL.createObjectURL(thumb), source, jpeg };
+  }
+
+  private persistTimer: number | null = null;
+
+  /** Keeps the classes and photos in IndexedDB (a moment after the last change). */
+  private persist(): void {
+    if (this.persistTimer !== null) window.clearTimeout(this.persistTimer);
+    this.persistTimer = window.setTimeout(() => {
+      this.persistTimer = null;
+      const saved: SavedSet = { classes: this.classes.map((c) => ({ name: c.name, samples: c.samples.map((s) => ({ source: s.source, jpeg: s.jpeg })) })) };
+      set(SET_KEY, saved).catch((e: unknown) => (this.problem = `the photos could not be kept in this browser: ${(e as Error).message}`));
+    }, 300);
+  }
+
+  /** Brings back the classes and photos of the last visit. */
+  private async restore(): Promise<void> {
+    const saved = await get<SavedSet>(SET_KEY).catch(() => undefined);
+    if (!saved?.classes?.length || this.classes.some((c) => c.samples.length)) return;
+    const classes: TaughtClass[] = [];
+    let count = 0;
+    for (const c of saved.classes.slice(0, MAX_CLASSES)) {
+      const samples: Sample[] = [];
+      for (const s of c.samples) {
+        try {
+          samples.push(await this.sample(await createImageBitmap(s.jpeg), s.source, s.jpeg));
+        } catch {
+          // A photo the browser can no longer decode is left out.
+        }
+      }
+      count += samples.length;
+      classes.push({ name: c.name, samples });
+    }
+    while (classes.length < 2) classes.push({ name: `class ${String.fromCharCode(65 + classes.length)}`, samples: [] });
+    if (this.classes.some((c) => c.samples.length)) return;
+    this.classes = classes;
+    this.invalidate();
+    if (count) this.status = `${count} photo${count === 1 ? '' : 's'} in ${classes.length} classes kept from your last visit`;
+  }
+
+  /** Empties every class, forgets the kept photos, and starts again with two classes. */
+  private async startOver(): Promise<void> {
+    this.classes.forEach((c) => this.release(c.samples));
+    this.setClasses([
+      { name: 'class A', samples: [] },
+      { name: 'class B', samples: [] },
+    ]);
+    // Nothing to keep: drop the pending save instead of writing two empty classes.
+    if (this.persistTimer !== null) window.clearTimeout(this.persistTimer);
+    this.persistTimer = null;
+    this.status = '';
+    this.problem = '';
+    await del(SET_KEY).catch(() => {});
   }
 
   /** Adds images (files, blobs, canvases) to class `k`; files that are not images are named in an error. */
@@ -305,9 +378,7 @@ export class ConvplayTransfer extends LitElement {
         bad.push(name);
         continue;
       }
-      const t = drawCrop(image, 48, 1);
-      const blob = await t.convertToBlob({ type: 'image/jpeg', quality: 0.7 });
-      added.push({ id: this.nextId++, image, thumb: URL.createObjectURL(blob), source: name });
+      added.push(await this.sample(image, name));
     }
     if (added.length) {
       this.setClasses(this.classes.map((c, i) => (i === k ? { ...c, samples: [...c.samples, ...added] } : c)));
@@ -342,6 +413,7 @@ export class ConvplayTransfer extends LitElement {
 
   private rename(k: number, name: string): void {
     this.classes = this.classes.map((c, i) => (i === k ? { ...c, name } : c));
+    this.persist();
   }
 
   private async startCamera(): Promise<void> {
@@ -782,10 +854,11 @@ export class ConvplayTransfer extends LitElement {
       )}
       <div class="row">
         <button ?disabled=${this.classes.length >= MAX_CLASSES} @click=${() => this.addClass()}>Add a class</button>
+        <button ?disabled=${this.busy} @click=${() => void this.startOver()}>Start over</button>
         ${this.camera
           ? html`<button @click=${() => this.stopCamera()}>Stop camera</button>`
           : html`<button @click=${() => void this.startCamera()}>Use the camera</button>`}
-        <span class="note">Drop image files on a class, or hold its record button with the camera on.</span>
+        <span class="note">Drop image files on a class, or hold its record button with the camera on. The classes and photos stay in this browser until you start over.</span>
       </div>
       ${this.camera ? html`<video muted playsinline></video>` : nothing}
     `;
