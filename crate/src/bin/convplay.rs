@@ -403,9 +403,11 @@ fn transfer_experiment(weights: &std::path::Path, data: &std::path::Path, per_cl
     let mut base = convplay::model::Model::new(convplay::backend::cpu::backend::Cpu::new(), &file.spec, 16, 1)?;
     convplay::weights::load_into(&base, &file)?;
     let pool = base.body.nodes.iter().position(|n| n.type_name == "global_avg_pool2d").ok_or_else(|| convplay::Error::Invalid("the base has no global average pooling".into()))?;
+    // The input of conv_head (7×7×320) is kept too, for fine-tuning from there.
+    let cut = base.node_index("conv_head")? - 1;
     let t = std::time::Instant::now();
-    let mut features = |pixels: &[u8]| -> convplay::Result<Vec<f32>> {
-        let mut out = Vec::new();
+    let mut features = |pixels: &[u8]| -> convplay::Result<(Vec<f32>, Vec<f32>)> {
+        let (mut pooled, mut cuts) = (Vec::new(), Vec::new());
         for chunk in pixels.chunks(16 * 784) {
             let mut x = Vec::with_capacity(chunk.len() / 784 * 224 * 224 * 3);
             for img in chunk.chunks(784) {
@@ -413,16 +415,18 @@ fn transfer_experiment(weights: &std::path::Path, data: &std::path::Path, per_cl
                 x.extend(normalise(&centre_crop(&rgb, 28, 28, 224, 1.0)?, mean, std));
             }
             base.set_input(&x)?;
-            out.extend(pollster::block_on(base.features(chunk.len() / 784, pool))?);
+            let mut outs = pollster::block_on(base.features_at(chunk.len() / 784, &[pool, cut]))?;
+            cuts.extend(outs.pop().unwrap_or_default());
+            pooled.extend(outs.pop().unwrap_or_default());
         }
-        Ok(out)
+        Ok((pooled, cuts))
     };
-    let (fx, fvx) = (features(&sx)?, features(vx)?);
+    let ((fx, cx), (fvx, cvx)) = (features(&sx)?, features(vx)?);
     let secs = t.elapsed().as_secs_f64();
     println!("features of {} images in {secs:.0} s ({:.0} ms per image)", sy.len() + n_test, 1e3 * secs / (sy.len() + n_test) as f64);
     // The features are f32 (a byte Dataset would round them), so the head's loop is written out.
-    let head = r#"{"name": "head", "input": [1280], "layers": [{"type": "dense", "units": 10, "activation": "softmax"}]}"#;
-    let acc_transfer = {
+    let head = r#"{"name": "head", "input": [1280], "layers": [{"type": "dense", "name": "new_classes", "units": 10, "activation": "softmax"}]}"#;
+    let (acc_transfer, head_model) = {
         use convplay::train::shuffled;
         let spec = convplay::spec::parse(head)?;
         let mut m = convplay::model::Model::new(convplay::backend::cpu::backend::Cpu::new(), &spec, 32, seed)?;
@@ -445,9 +449,53 @@ fn transfer_experiment(weights: &std::path::Path, data: &std::path::Path, per_cl
                 correct += (top as u8 == vy[k * 32 + i]) as usize;
             }
         }
-        correct as f32 / n_test as f32
+        (correct as f32 / n_test as f32, m)
     };
     println!("frozen EfficientNet-Lite0 + dense head (100 epochs): {:.1}% test accuracy", 100.0 * acc_transfer);
+    // 1b. Fine-tuning: conv_head (409,600 weights) trains with the head at a tenth of the
+    // learning rate, from the cached 7×7×320 inputs; its batch norm stays in inference mode.
+    {
+        use convplay::train::{evaluate, FloatDataset};
+        let mut layers: Vec<serde_json::Value> = vec![];
+        let mut on = false;
+        for l in file.spec.source["layers"].as_array().into_iter().flatten() {
+            on |= l["name"] == "conv_head";
+            if !on {
+                continue;
+            }
+            let mut l = l.clone();
+            if l["type"] == "batch_norm" {
+                l["trainable"] = serde_json::Value::Bool(false);
+            }
+            let is_pool = l["type"] == "global_avg_pool2d";
+            layers.push(l);
+            if is_pool {
+                break;
+            }
+        }
+        layers.push(serde_json::json!({"type": "dense", "name": "new_classes", "units": 10, "activation": "softmax"}));
+        let top = convplay::spec::parse(&serde_json::json!({"name": "lite0-top", "input": [7, 7, 320], "layers": layers}).to_string())?;
+        let mut m = convplay::model::Model::new(convplay::backend::cpu::backend::Cpu::new(), &top, 32, seed)?;
+        pollster::block_on(m.copy_params_from(&base))?;
+        pollster::block_on(m.copy_params_from(&head_model))?;
+        let per = 7 * 7 * 320;
+        let test_set = FloatDataset { values: &cvx, labels: vy, per };
+        let before = pollster::block_on(evaluate(&mut m, &test_set))?.0;
+        let train_set = FloatDataset { values: &cx, labels: &sy, per };
+        let opt = convplay::optim::Optimizer::adam();
+        let t = std::time::Instant::now();
+        let epochs = 5;
+        for e in 0..epochs {
+            pollster::block_on(convplay::train::train_epoch(&mut m, &train_set, |_| opt.step(1e-4), seed + 1000 + e))?;
+        }
+        let after = pollster::block_on(evaluate(&mut m, &test_set))?.0;
+        println!(
+            "fine-tuned from conv_head ({epochs} epochs at 1e-4, {:.0} s): {:.1}% → {:.1}% test accuracy",
+            t.elapsed().as_secs_f64(),
+            100.0 * before,
+            100.0 * after
+        );
+    }
     // 2. The same head on raw pixels.
     let raw = r#"{"name": "pixels-head", "input": [784], "layers": [{"type": "dense", "units": 10, "activation": "softmax"}]}"#;
     let acc_raw = fit_and_test(raw, (&sx, &sy), (vx, vy), 784, 100, 1e-3, seed)?;
