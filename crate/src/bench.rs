@@ -45,7 +45,10 @@ async fn time<B: Backend>(be: &B, sync: &B::Buf, reps: usize, op: &dyn Fn()) -> 
 /// The convolution and dense shapes of the seed-004 network at batch 128.
 pub async fn kernels<B: Backend>(be: &B, reps: usize) -> Result<Vec<KernelResult>> {
     let mut out = Vec::new();
-    for (name, n, hwc, oc) in [("conv2d 26×26×32→24×24×64, 3×3", 128, (26, 26, 32), 64), ("conv2d 12×12×64→10×10×128, 3×3", 128, (12, 12, 64), 128)] {
+    for (name, n, hwc, oc) in [
+        ("conv2d 26×26×32→24×24×64, 3×3", 128, (26, 26, 32), 64),
+        ("conv2d 12×12×64→10×10×128, 3×3", 128, (12, 12, 64), 128),
+    ] {
         let g = Window::new("bench", n, hwc, oc, (3, 3), (1, 1), Padding::Valid)?;
         let klen = (9 * g.c * g.oc) as usize;
         let (x, w, o) = (filled(be, g.input_len()), filled(be, klen), be.alloc(g.output_len()));
@@ -69,7 +72,8 @@ pub async fn train_steps<B: Backend>(be: B, spec: &ModelSpec, batch: usize, step
     let per = spec.input.elements();
     let x: Vec<f32> = (0..batch * per).map(|i| ((i * 7919) % 256) as f32 / 255.0).collect();
     let y: Vec<u8> = (0..batch).map(|i| (i % model.classes) as u8).collect();
-    let step = OptimStep::Adam { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-7, t: 0, weight_decay: 0.0, decoupled: false };
+    let step =
+        OptimStep::Adam { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-7, t: 0, weight_decay: 0.0, decoupled: false };
     for _ in 0..2 {
         model.train_step(&x, &y, step)?;
     }

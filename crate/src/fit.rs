@@ -100,7 +100,11 @@ fn suggest(json: &Value, spec: &ModelSpec, s: &Summary, batch: usize, fits: &dyn
     // 2. f16 activations (parameters, gradients and optimiser state stay f32).
     let t = &s.training;
     let f16 = t.total_adam_f16.bytes + t.activation_gradients.bytes / 2 + t.workspace.bytes;
-    fixes.push(Fix { change: "f16 activations".into(), estimate: Bytes::new(f16), fits: fits(f16, largest(s, batch).0 / 2) });
+    fixes.push(Fix {
+        change: "f16 activations".into(),
+        estimate: Bytes::new(f16),
+        fits: fits(f16, largest(s, batch).0 / 2),
+    });
     // The structural fixes edit the JSON and re-validate it.
     let edit = |f: &dyn Fn(&mut Vec<Value>) -> Option<String>| -> Option<Fix> {
         let mut v = json.clone();
@@ -112,7 +116,13 @@ fn suggest(json: &Value, spec: &ModelSpec, s: &Summary, batch: usize, fits: &dyn
         let ok = fits(e.bytes, largest(&s2, batch).0);
         Some(Fix { change, estimate: e, fits: ok })
     };
-    let conv_idx: Vec<usize> = spec.layers.iter().enumerate().filter(|(_, l)| matches!(l.kind, LayerKind::Conv2d(_))).map(|(i, _)| i).collect();
+    let conv_idx: Vec<usize> = spec
+        .layers
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| matches!(l.kind, LayerKind::Conv2d(_)))
+        .map(|(i, _)| i)
+        .collect();
     // 3. Twice the stride in the first conv layer.
     if let Some(&first) = conv_idx.first() {
         if let LayerKind::Conv2d(c) = &spec.layers[first].kind {

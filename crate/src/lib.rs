@@ -11,11 +11,11 @@ pub mod import;
 pub mod layers;
 pub mod model;
 pub mod optim;
-pub mod train;
-pub mod weights;
 pub mod presets;
 pub mod spec;
 pub mod summary;
+pub mod train;
+pub mod weights;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

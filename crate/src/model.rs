@@ -69,7 +69,14 @@ impl<B: Backend> Model<B> {
         }
         let mut params = Vec::new();
         let (body, shape, softmax_end) = {
-            let mut b = Builder { be: &be, params: &mut params, stream: Stream::new(seed), max_batch, dropouts: 0, frozen: false };
+            let mut b = Builder {
+                be: &be,
+                params: &mut params,
+                stream: Stream::new(seed),
+                max_batch,
+                dropouts: 0,
+                frozen: false,
+            };
             b.sequence(&spec.layers, spec.input, true)?
         };
         let classes = match shape {
@@ -85,7 +92,23 @@ impl<B: Backend> Model<B> {
         let labels = be.alloc_idx(max_batch);
         let dlogits = be.alloc(max_batch * classes);
         let metrics = be.alloc(2);
-        Ok(Model { be, spec: spec.clone(), body, params, max_batch, classes, input, labels, dlogits, metrics, steps: 0, seed, dinput: None, augment: Augment::default(), augmented: None })
+        Ok(Model {
+            be,
+            spec: spec.clone(),
+            body,
+            params,
+            max_batch,
+            classes,
+            input,
+            labels,
+            dlogits,
+            metrics,
+            steps: 0,
+            seed,
+            dinput: None,
+            augment: Augment::default(),
+            augmented: None,
+        })
     }
 
     fn check_batch(&self, n: usize, what: &str) -> Result<()> {
@@ -164,7 +187,10 @@ impl<B: Backend> Model<B> {
     pub async fn features_at(&mut self, n: usize, nodes: &[usize]) -> Result<Vec<Vec<f32>>> {
         self.check_batch(n, "features")?;
         if let Some(bad) = nodes.iter().find(|&&i| i >= self.body.nodes.len()) {
-            return Err(Error::Invalid(format!("layer {bad} does not exist: the model has {} top-level layers", self.body.nodes.len())));
+            return Err(Error::Invalid(format!(
+                "layer {bad} does not exist: the model has {} top-level layers",
+                self.body.nodes.len()
+            )));
         }
         self.forward(n, false, 0)?;
         self.be.flush();
@@ -193,7 +219,9 @@ impl<B: Backend> Model<B> {
     pub async fn inspect(&mut self, x: &[f32]) -> Result<Inside> {
         let n = self.set_input(x)?;
         if n != 1 {
-            return Err(Error::Invalid(format!("inspect takes one instance, got {n}; pass the values of a single input")));
+            return Err(Error::Invalid(format!(
+                "inspect takes one instance, got {n}; pass the values of a single input"
+            )));
         }
         self.forward(1, false, 0)?;
         self.be.flush();
@@ -209,7 +237,8 @@ impl<B: Backend> Model<B> {
         let exps: Vec<f32> = logits.iter().map(|&l| (l - peak).exp()).collect();
         let sum: f32 = exps.iter().sum();
         let probabilities: Vec<f32> = exps.iter().map(|e| e / sum).collect();
-        let top = probabilities.iter().enumerate().fold(0, |best, (i, &p)| if p > probabilities[best] { i } else { best });
+        let top =
+            probabilities.iter().enumerate().fold(0, |best, (i, &p)| if p > probabilities[best] { i } else { best });
         let mut onehot = vec![0.0; self.classes];
         onehot[top] = 1.0;
         self.be.write(&self.dlogits, &onehot);
@@ -231,7 +260,11 @@ impl<B: Backend> Model<B> {
             return Err(Error::Invalid(format!("{n} inputs but {} labels; pass one label per input", labels.len())));
         }
         if let Some(&bad) = labels.iter().find(|&&l| l as usize >= self.classes) {
-            return Err(Error::Invalid(format!("label {bad} is out of range for {} classes (0..{})", self.classes, self.classes - 1)));
+            return Err(Error::Invalid(format!(
+                "label {bad} is out of range for {} classes (0..{})",
+                self.classes,
+                self.classes - 1
+            )));
         }
         let l: Vec<u32> = labels.iter().map(|&v| v as u32).collect();
         self.be.write_idx(&self.labels, &l);
@@ -258,7 +291,9 @@ impl<B: Backend> Model<B> {
         self.compute_gradients(x, labels)?;
         self.steps += 1;
         let step = match step {
-            OptimStep::Adam { lr, beta1, beta2, eps, weight_decay, decoupled, .. } => OptimStep::Adam { lr, beta1, beta2, eps, t: self.steps, weight_decay, decoupled },
+            OptimStep::Adam { lr, beta1, beta2, eps, weight_decay, decoupled, .. } => {
+                OptimStep::Adam { lr, beta1, beta2, eps, t: self.steps, weight_decay, decoupled }
+            }
             s => s,
         };
         for p in self.params.iter().filter(|p| !p.frozen) {
@@ -293,7 +328,8 @@ impl<B: Backend> Model<B> {
     /// same name with another shape is an error, and nothing is copied then.
     pub async fn copy_params_from<B2: Backend>(&mut self, other: &Model<B2>) -> Result<usize> {
         let theirs = other.read_params().await?;
-        let shapes: std::collections::HashMap<&str, &Vec<usize>> = other.params.iter().map(|p| (p.name.as_str(), &p.shape)).collect();
+        let shapes: std::collections::HashMap<&str, &Vec<usize>> =
+            other.params.iter().map(|p| (p.name.as_str(), &p.shape)).collect();
         let mut bad = vec![];
         for p in &self.params {
             if let Some(s) = shapes.get(p.name.as_str()) {
@@ -303,7 +339,10 @@ impl<B: Backend> Model<B> {
             }
         }
         if !bad.is_empty() {
-            return Err(Error::Invalid(format!("cannot copy weights between these models, shapes differ: {}", bad.join("; "))));
+            return Err(Error::Invalid(format!(
+                "cannot copy weights between these models, shapes differ: {}",
+                bad.join("; ")
+            )));
         }
         let mut copied = 0;
         for (name, values) in &theirs {

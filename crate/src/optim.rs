@@ -24,9 +24,15 @@ impl Optimizer {
     /// The device step for learning rate `lr` (Adam's t is filled in by the model).
     pub fn step(&self, lr: f32) -> OptimStep {
         match *self {
-            Optimizer::Sgd { momentum, nesterov, weight_decay } => OptimStep::Sgd { lr, momentum, nesterov, weight_decay },
-            Optimizer::Adam { beta1, beta2, eps, weight_decay } => OptimStep::Adam { lr, beta1, beta2, eps, t: 0, weight_decay, decoupled: false },
-            Optimizer::AdamW { beta1, beta2, eps, weight_decay } => OptimStep::Adam { lr, beta1, beta2, eps, t: 0, weight_decay, decoupled: true },
+            Optimizer::Sgd { momentum, nesterov, weight_decay } => {
+                OptimStep::Sgd { lr, momentum, nesterov, weight_decay }
+            }
+            Optimizer::Adam { beta1, beta2, eps, weight_decay } => {
+                OptimStep::Adam { lr, beta1, beta2, eps, t: 0, weight_decay, decoupled: false }
+            }
+            Optimizer::AdamW { beta1, beta2, eps, weight_decay } => {
+                OptimStep::Adam { lr, beta1, beta2, eps, t: 0, weight_decay, decoupled: true }
+            }
         }
     }
 }
@@ -35,14 +41,26 @@ impl Optimizer {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Schedule {
-    Constant { lr: f32 },
+    Constant {
+        lr: f32,
+    },
     /// lr · gamma^⌊step / every⌋ (Keras ExponentialDecay with staircase).
-    Step { lr: f32, every: usize, gamma: f32 },
+    Step {
+        lr: f32,
+        every: usize,
+        gamma: f32,
+    },
     /// Cosine from lr down to min_lr over the whole run.
-    Cosine { lr: f32, min_lr: f32 },
+    Cosine {
+        lr: f32,
+        min_lr: f32,
+    },
     /// One-cycle: linear warm-up from max_lr/25 to max_lr over `warmup` of the run (a
     /// fraction), then cosine down to max_lr/25e4 (the usual divisors).
-    OneCycle { max_lr: f32, warmup: f32 },
+    OneCycle {
+        max_lr: f32,
+        warmup: f32,
+    },
 }
 
 impl Schedule {

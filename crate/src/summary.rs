@@ -167,7 +167,16 @@ impl Walk {
         shape
     }
 
-    fn push(&mut self, depth: usize, layer: &Layer, output: Shape, shape_formula: String, params: (usize, usize, String), macs: u64, flops: u64) {
+    fn push(
+        &mut self,
+        depth: usize,
+        layer: &Layer,
+        output: Shape,
+        shape_formula: String,
+        params: (usize, usize, String),
+        macs: u64,
+        flops: u64,
+    ) {
         self.all_outputs += output.elements() as u64;
         self.rows.push(Row {
             depth,
@@ -210,22 +219,43 @@ impl Walk {
                 let (kh, kw) = c.kernel;
                 let weights = kh * kw * cin * c.filters;
                 let bias = if c.use_bias { c.filters } else { 0 };
-                let formula = if c.use_bias { format!("({kh}·{kw}·{cin} + 1)·{}", c.filters) } else { format!("{kh}·{kw}·{cin}·{}", c.filters) };
+                let formula = if c.use_bias {
+                    format!("({kh}·{kw}·{cin} + 1)·{}", c.filters)
+                } else {
+                    format!("{kh}·{kw}·{cin}·{}", c.filters)
+                };
                 let n = out.elements() as u64;
                 let macs = n * (kh * kw * cin) as u64;
                 let flops = 2 * macs + if c.use_bias { n } else { 0 } + act_flops(c.activation, n);
-                self.push(depth, layer, out, window_formula(input, out, c.kernel, c.strides, c.padding), (weights + bias, 0, formula), macs, flops);
+                self.push(
+                    depth,
+                    layer,
+                    out,
+                    window_formula(input, out, c.kernel, c.strides, c.padding),
+                    (weights + bias, 0, formula),
+                    macs,
+                    flops,
+                );
                 out
             }
             LayerKind::DepthwiseConv2d(c) => {
                 let out = spatial(input, c.kernel, c.strides, c.padding, cin);
                 let (kh, kw) = c.kernel;
                 let params = kh * kw * cin + if c.use_bias { cin } else { 0 };
-                let formula = if c.use_bias { format!("({kh}·{kw} + 1)·{cin}") } else { format!("{kh}·{kw}·{cin}") };
+                let formula =
+                    if c.use_bias { format!("({kh}·{kw} + 1)·{cin}") } else { format!("{kh}·{kw}·{cin}") };
                 let n = out.elements() as u64;
                 let macs = n * (kh * kw) as u64;
                 let flops = 2 * macs + if c.use_bias { n } else { 0 } + act_flops(c.activation, n);
-                self.push(depth, layer, out, window_formula(input, out, c.kernel, c.strides, c.padding), (params, 0, formula), macs, flops);
+                self.push(
+                    depth,
+                    layer,
+                    out,
+                    window_formula(input, out, c.kernel, c.strides, c.padding),
+                    (params, 0, formula),
+                    macs,
+                    flops,
+                );
                 out
             }
             LayerKind::SeparableConv2d(c) => {
@@ -233,12 +263,23 @@ impl Walk {
                 let (kh, kw) = c.kernel;
                 let f = c.filters;
                 let params = kh * kw * cin + cin * f + if c.use_bias { f } else { 0 };
-                let formula = format!("{kh}·{kw}·{cin} (depthwise) + {cin}·{f}{} (pointwise)", if c.use_bias { format!(" + {f}") } else { String::new() });
+                let formula = format!(
+                    "{kh}·{kw}·{cin} (depthwise) + {cin}·{f}{} (pointwise)",
+                    if c.use_bias { format!(" + {f}") } else { String::new() }
+                );
                 let (oh, ow) = hw(out);
                 let macs = (oh * ow * cin * kh * kw + oh * ow * cin * f) as u64;
                 let n = out.elements() as u64;
                 let flops = 2 * macs + if c.use_bias { n } else { 0 } + act_flops(c.activation, n);
-                self.push(depth, layer, out, window_formula(input, out, c.kernel, c.strides, c.padding), (params, 0, formula), macs, flops);
+                self.push(
+                    depth,
+                    layer,
+                    out,
+                    window_formula(input, out, c.kernel, c.strides, c.padding),
+                    (params, 0, formula),
+                    macs,
+                    flops,
+                );
                 out
             }
             LayerKind::MaxPool2d(p) | LayerKind::AvgPool2d(p) => {
@@ -246,13 +287,29 @@ impl Walk {
                 let n = out.elements() as u64;
                 let window = (p.pool.0 * p.pool.1) as u64;
                 let flops = if matches!(layer.kind, LayerKind::MaxPool2d(_)) { n * (window - 1) } else { n * window };
-                self.push(depth, layer, out, window_formula(input, out, p.pool, p.strides, p.padding), (0, 0, "no parameters".into()), 0, flops);
+                self.push(
+                    depth,
+                    layer,
+                    out,
+                    window_formula(input, out, p.pool, p.strides, p.padding),
+                    (0, 0, "no parameters".into()),
+                    0,
+                    flops,
+                );
                 out
             }
             LayerKind::GlobalAvgPool2d => {
                 let out = Shape::Flat(cin);
                 let (h, w) = hw(input);
-                self.push(depth, layer, out, format!("mean over {h}×{w} per channel → {cin}"), (0, 0, "no parameters".into()), 0, n_in);
+                self.push(
+                    depth,
+                    layer,
+                    out,
+                    format!("mean over {h}×{w} per channel → {cin}"),
+                    (0, 0, "no parameters".into()),
+                    0,
+                    n_in,
+                );
                 out
             }
             LayerKind::BatchNorm(b) => {
@@ -268,7 +325,8 @@ impl Walk {
             LayerKind::Dense(d) => {
                 let out = Shape::Flat(d.units);
                 let params = cin * d.units + if d.use_bias { d.units } else { 0 };
-                let formula = if d.use_bias { format!("({cin} + 1)·{}", d.units) } else { format!("{cin}·{}", d.units) };
+                let formula =
+                    if d.use_bias { format!("({cin} + 1)·{}", d.units) } else { format!("{cin}·{}", d.units) };
                 let macs = (cin * d.units) as u64;
                 let n = d.units as u64;
                 let flops = 2 * macs + if d.use_bias { n } else { 0 } + act_flops(d.activation, n);
@@ -285,7 +343,15 @@ impl Walk {
                 out
             }
             LayerKind::Activation { activation } => {
-                self.push(depth, layer, input, "same as input".into(), (0, 0, "no parameters".into()), 0, act_flops(*activation, n_in));
+                self.push(
+                    depth,
+                    layer,
+                    input,
+                    "same as input".into(),
+                    (0, 0, "no parameters".into()),
+                    0,
+                    act_flops(*activation, n_in),
+                );
                 input
             }
             LayerKind::Dropout { .. } => {
@@ -301,9 +367,18 @@ impl Walk {
                 let hid = (cin / se.ratio).max(1);
                 let params = cin * hid + hid + hid * cin + cin;
                 let macs = (2 * cin * hid) as u64;
-                let formula = format!("({cin} + 1)·{hid} + ({hid} + 1)·{cin}  (squeeze {cin}→{hid}, excite {hid}→{cin})");
+                let formula =
+                    format!("({cin} + 1)·{hid} + ({hid} + 1)·{cin}  (squeeze {cin}→{hid}, excite {hid}→{cin})");
                 let flops = n_in + 2 * macs + (hid + cin) as u64 * 2 + n_in;
-                self.push(depth, layer, input, "same as input, channels rescaled".into(), (params, 0, formula), macs, flops);
+                self.push(
+                    depth,
+                    layer,
+                    input,
+                    "same as input, channels rescaled".into(),
+                    (params, 0, formula),
+                    macs,
+                    flops,
+                );
                 input
             }
             LayerKind::Residual(r) => {
@@ -319,7 +394,11 @@ impl Walk {
                 };
                 let flops = 2 * macs + n + act_flops(r.activation, n);
                 self.all_outputs = self.all_outputs - input.elements() as u64 + n; // the row was pushed with the input's size
-                let shape_formula = if inner == input { "block output + input".into() } else { format!("block output + projection of input → {inner}") };
+                let shape_formula = if inner == input {
+                    "block output + input".into()
+                } else {
+                    format!("block output + projection of input → {inner}")
+                };
                 let rw = &mut self.rows[row];
                 (rw.output, rw.shape_formula, rw.trainable, rw.params_formula, rw.macs, rw.flops, rw.output_bytes) =
                     (inner, shape_formula, params, formula, macs, flops, n * 4);
@@ -333,7 +412,11 @@ impl Walk {
                 let mut done = 0u64;
                 let mut outs = Vec::new();
                 for branch in branches {
-                    let out = if branch.is_empty() { input } else { self.sequence(branch, input, input_name, depth + 1, alive + n_in + done) };
+                    let out = if branch.is_empty() {
+                        input
+                    } else {
+                        self.sequence(branch, input, input_name, depth + 1, alive + n_in + done)
+                    };
                     done += out.elements() as u64;
                     outs.push(out);
                 }
@@ -345,7 +428,8 @@ impl Walk {
                 self.all_outputs = self.all_outputs - input.elements() as u64 + out.elements() as u64;
                 let n = out.elements() as u64;
                 let rw = &mut self.rows[row];
-                (rw.output, rw.shape_formula, rw.output_bytes) = (out, format!("channels {parts} = {}", out.channels()), n * 4);
+                (rw.output, rw.shape_formula, rw.output_bytes) =
+                    (out, format!("channels {parts} = {}", out.channels()), n * 4);
                 self.note_pair((done, "branch outputs"), (n, &layer.name), alive + n_in);
                 out
             }
@@ -370,7 +454,13 @@ fn spatial(input: Shape, k: (usize, usize), s: (usize, usize), p: Padding, c: us
 
 /// Summarises a validated spec; the training figures are for a batch of `batch` instances.
 pub fn summarize(spec: &ModelSpec, batch: usize) -> Summary {
-    let mut walk = Walk { rows: Vec::new(), all_outputs: 0, peak: (0, String::new(), String::new()), frozen: false, frozen_params: 0 };
+    let mut walk = Walk {
+        rows: Vec::new(),
+        all_outputs: 0,
+        peak: (0, String::new(), String::new()),
+        frozen: false,
+        frozen_params: 0,
+    };
     let input_elems = spec.input.elements() as u64;
     walk.peak = (input_elems, "input".into(), "input".into());
     walk.sequence(&spec.layers, spec.input, "input", 0, 0);
@@ -453,18 +543,38 @@ impl Summary {
     pub fn to_text(&self) -> String {
         let mut s = format!("Model \"{}\", input {}\n", self.name, self.input);
         let line = "─".repeat(100);
-        s += &format!("{line}\n{:<34} {:<18} {:>12} {:>16}  {}\n{line}\n", "Layer (type)", "Output shape", "Params", "MACs", "Params from");
+        s += &format!(
+            "{line}\n{:<34} {:<18} {:>12} {:>16}  {}\n{line}\n",
+            "Layer (type)", "Output shape", "Params", "MACs", "Params from"
+        );
         for r in &self.rows {
             let name = format!("{}{} ({})", "  ".repeat(r.depth), r.name, r.type_name);
             let params = r.trainable + r.non_trainable;
-            s += &format!("{:<34} {:<18} {:>12} {:>16}  {}\n", name, r.output.to_string(), thousands(params as u64), thousands(r.macs), r.params_formula);
+            s += &format!(
+                "{:<34} {:<18} {:>12} {:>16}  {}\n",
+                name,
+                r.output.to_string(),
+                thousands(params as u64),
+                thousands(r.macs),
+                r.params_formula
+            );
         }
-        s += &format!("{line}\nTotal params: {} (trainable {}, non-trainable {})\n", thousands(self.params as u64), thousands(self.trainable as u64), thousands(self.non_trainable as u64));
+        s += &format!(
+            "{line}\nTotal params: {} (trainable {}, non-trainable {})\n",
+            thousands(self.params as u64),
+            thousands(self.trainable as u64),
+            thousands(self.non_trainable as u64)
+        );
         s += &format!("Multiply-adds: {}   FLOPs: {}\n\n", thousands(self.macs), thousands(self.flops));
         let i = &self.inference;
         s += "Inference, one instance (f32):\n";
         s += &format!("  parameters                 {}\n", fmt_bytes(&i.params));
-        s += &format!("  peak activations           {}  ({} → {})\n", fmt_bytes(&i.peak_activations), i.peak_between.0, i.peak_between.1);
+        s += &format!(
+            "  peak activations           {}  ({} → {})\n",
+            fmt_bytes(&i.peak_activations),
+            i.peak_between.0,
+            i.peak_between.1
+        );
         s += &format!("  total                      {}\n", fmt_bytes(&i.total));
         s += &format!("  (naive: all outputs kept   {})\n\n", fmt_bytes(&i.naive_all_outputs));
         let t = &self.training;
@@ -473,10 +583,23 @@ impl Summary {
         s += &format!("  + parameters               {}\n", fmt_bytes(&t.params));
         s += &format!("  = forward + backward       {}\n", fmt_bytes(&t.forward_backward));
         s += &format!("  + gradients                {}\n", fmt_bytes(&t.gradients));
-        s += &format!("  + SGD momentum state       {}  → {}\n", fmt_bytes(&t.sgd_momentum_state), fmt_bytes(&t.total_sgd_momentum));
+        s += &format!(
+            "  + SGD momentum state       {}  → {}\n",
+            fmt_bytes(&t.sgd_momentum_state),
+            fmt_bytes(&t.total_sgd_momentum)
+        );
         s += &format!("  + Adam state (m, v)        {}  → {}\n", fmt_bytes(&t.adam_state), fmt_bytes(&t.total_adam));
-        s += &format!("  with f16 activations       {}  → Adam total {}\n", fmt_bytes(&t.activations_f16), fmt_bytes(&t.total_adam_f16));
-        s += &format!("ConvPlay's engine with Adam also holds activation gradients {} and workspace {}: {}\n", fmt_bytes(&t.activation_gradients), fmt_bytes(&t.workspace), fmt_bytes(&t.engine_adam));
+        s += &format!(
+            "  with f16 activations       {}  → Adam total {}\n",
+            fmt_bytes(&t.activations_f16),
+            fmt_bytes(&t.total_adam_f16)
+        );
+        s += &format!(
+            "ConvPlay's engine with Adam also holds activation gradients {} and workspace {}: {}\n",
+            fmt_bytes(&t.activation_gradients),
+            fmt_bytes(&t.workspace),
+            fmt_bytes(&t.engine_adam)
+        );
         s
     }
 }

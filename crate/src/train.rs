@@ -104,7 +104,12 @@ pub struct EpochStats {
 }
 
 /// One pass over `data` in shuffled batches of the model's batch size.
-pub async fn train_epoch<B: Backend>(model: &mut Model<B>, data: &impl Instances, step: impl Fn(usize) -> OptimStep, seed: u32) -> Result<EpochStats> {
+pub async fn train_epoch<B: Backend>(
+    model: &mut Model<B>,
+    data: &impl Instances,
+    step: impl Fn(usize) -> OptimStep,
+    seed: u32,
+) -> Result<EpochStats> {
     data.check(model.spec.input.elements())?;
     let t0 = now();
     let order = shuffled(data.len(), seed);

@@ -102,9 +102,11 @@ fn gpu_kernel_matches_cpu_twin() {
 
 #[test]
 fn training_steps_use_the_augmented_batch_on_both_backends() {
-    let spec = parse(r#"{"input": [12, 12, 1], "layers": [
+    let spec = parse(
+        r#"{"input": [12, 12, 1], "layers": [
         {"type": "conv2d", "filters": 4, "kernel_size": 3, "activation": "relu"},
-        {"type": "flatten"}, {"type": "dense", "units": 3, "activation": "softmax"}]}"#)
+        {"type": "flatten"}, {"type": "dense", "units": 3, "activation": "softmax"}]}"#,
+    )
     .unwrap();
     let x = common::random_vec(4 * 144, 3).iter().map(|v| v.abs()).collect::<Vec<_>>();
     let y = [0u8, 1, 2, 1];

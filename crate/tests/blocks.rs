@@ -41,9 +41,18 @@ fn block_model_gradients_match_finite_differences() {
     let mut m = Model::new(Cpu::new(), &spec, 4, 5).unwrap();
     let (x, y) = batch();
     loss(&mut m, &x, &y);
-    let grads: Vec<Vec<f32>> = m.params.iter().map(|p| p.grad.as_ref().map(|g| g.0.borrow()[..p.len].to_vec()).unwrap_or_default()).collect();
+    let grads: Vec<Vec<f32>> =
+        m.params.iter().map(|p| p.grad.as_ref().map(|g| g.0.borrow()[..p.len].to_vec()).unwrap_or_default()).collect();
     let mut checked = 0;
-    for (pi, p) in m.params.iter().enumerate().collect::<Vec<_>>().into_iter().map(|(i, p)| (i, (p.name.clone(), p.len, p.grad.is_some()))).collect::<Vec<_>>() {
+    for (pi, p) in m
+        .params
+        .iter()
+        .enumerate()
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|(i, p)| (i, (p.name.clone(), p.len, p.grad.is_some())))
+        .collect::<Vec<_>>()
+    {
         let (name, len, trainable) = p;
         if !trainable {
             continue;

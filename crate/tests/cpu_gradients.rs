@@ -100,29 +100,47 @@ fn pooling_gradients() {
         pool::max_pool_forward(&g, &x, &mut out, &mut arg);
         let mut dx = vec![0.0; x.len()];
         pool::max_pool_backward(&r, &arg, &mut dx);
-        check("max pool dx", &x, &dx, &|x| {
-            let mut o = vec![0.0; g.output_len()];
-            let mut a = vec![0u32; g.output_len()];
-            pool::max_pool_forward(&g, x, &mut o, &mut a);
-            o
-        }, &r);
+        check(
+            "max pool dx",
+            &x,
+            &dx,
+            &|x| {
+                let mut o = vec![0.0; g.output_len()];
+                let mut a = vec![0u32; g.output_len()];
+                pool::max_pool_forward(&g, x, &mut o, &mut a);
+                o
+            },
+            &r,
+        );
         pool::avg_pool_backward(&g, &r, &mut dx);
-        check("avg pool dx", &x, &dx, &|x| {
-            let mut o = vec![0.0; g.output_len()];
-            pool::avg_pool_forward(&g, x, &mut o);
-            o
-        }, &r);
+        check(
+            "avg pool dx",
+            &x,
+            &dx,
+            &|x| {
+                let mut o = vec![0.0; g.output_len()];
+                pool::avg_pool_forward(&g, x, &mut o);
+                o
+            },
+            &r,
+        );
     }
     let (n, hw, c) = (2, 5, 3);
     let x = rand64(n * hw * c, 7);
     let r = rand64(n * c, 8);
     let mut dx = vec![0.0; x.len()];
     pool::global_avg_pool_backward(n, hw, c, &r, &mut dx);
-    check("global avg pool dx", &x, &dx, &|x| {
-        let mut o = vec![0.0; n * c];
-        pool::global_avg_pool_forward(n, hw, c, x, &mut o);
-        o
-    }, &r);
+    check(
+        "global avg pool dx",
+        &x,
+        &dx,
+        &|x| {
+            let mut o = vec![0.0; n * c];
+            pool::global_avg_pool_forward(n, hw, c, x, &mut o);
+            o
+        },
+        &r,
+    );
 }
 
 #[test]
@@ -148,7 +166,8 @@ fn dense_gradients() {
 fn activation_gradients() {
     let c = 6;
     // Keep away from the kinks of relu/relu6 where the derivative jumps.
-    let x: Vec<f64> = rand64(4 * c, 5).iter().map(|v| v * 8.0).map(|v: f64| if v.abs() < 0.05 { v + 0.1 } else { v }).collect();
+    let x: Vec<f64> =
+        rand64(4 * c, 5).iter().map(|v| v * 8.0).map(|v: f64| if v.abs() < 0.05 { v + 0.1 } else { v }).collect();
     let r = rand64(x.len(), 6);
     for a in [
         Activation::Relu,
@@ -220,10 +239,16 @@ fn softmax_cross_entropy_gradient_and_values() {
     let labels = [2u8, 0, 3];
     let mut d = vec![0.0; z.len()];
     loss::softmax_xent(k, &z, &labels, &mut d);
-    check("softmax xent", &z, &d, &|z| {
-        let mut scratch = vec![0.0; z.len()];
-        vec![loss::softmax_xent(k, z, &labels, &mut scratch).0]
-    }, &[1.0]);
+    check(
+        "softmax xent",
+        &z,
+        &d,
+        &|z| {
+            let mut scratch = vec![0.0; z.len()];
+            vec![loss::softmax_xent(k, z, &labels, &mut scratch).0]
+        },
+        &[1.0],
+    );
     // Equal logits: loss ln(k), and the argmax (first of equals) is class 0.
     let (l, correct) = loss::softmax_xent(k, &[0.0f64; 4], &[0], &mut [0.0; 4]);
     assert!((l - (4f64).ln()).abs() < 1e-12);
@@ -289,7 +314,10 @@ fn known_values_same_stride_2_on_5x5() {
 #[test]
 fn window_errors_are_values() {
     let e = Window::new("conv2d", 1, (3, 3, 1), 4, (5, 5), (1, 1), Padding::Valid).unwrap_err();
-    assert_eq!(e.message(), "conv2d: kernel 5×5 does not fit input 3×3 with padding \"valid\"; use padding \"same\" or a smaller kernel");
+    assert_eq!(
+        e.message(),
+        "conv2d: kernel 5×5 does not fit input 3×3 with padding \"valid\"; use padding \"same\" or a smaller kernel"
+    );
     let e = Window::new("conv2d", 0, (3, 3, 1), 4, (1, 1), (1, 1), Padding::Valid).unwrap_err();
     assert!(e.message().starts_with("conv2d: zero-sized dimension in input 0×3×3×1"), "{e}");
 }

@@ -40,7 +40,11 @@ fn read<B: Backend>(m: &Model<B>) -> Vec<(String, Vec<f32>)> {
 
 #[test]
 fn spec_field_is_checked_and_summary_counts_frozen_as_non_trainable() {
-    let err = parse(r#"{"input": [4], "layers": [{"type": "dense", "units": 2, "activation": "softmax", "trainable": "no"}]}"#).unwrap_err().to_string();
+    let err = parse(
+        r#"{"input": [4], "layers": [{"type": "dense", "units": 2, "activation": "softmax", "trainable": "no"}]}"#,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("\"trainable\" must be true or false"), "{err}");
     let spec = parse(FROZEN_BOTTOM).unwrap();
     let s = summarize(&spec, 8);
@@ -60,7 +64,10 @@ fn frozen_stays_and_top_matches<B: Backend>(make: impl Fn() -> B) {
     // Give the frozen BNs non-trivial moving statistics, so inference mode differs from batch statistics.
     for p in &full.params {
         if p.name.ends_with("moving_mean") || p.name.ends_with("moving_variance") {
-            let v: Vec<f32> = common::random_vec(p.len, p.len as u64).iter().map(|x| if p.name.ends_with("mean") { 0.3 * x } else { 0.5 + x.abs() }).collect();
+            let v: Vec<f32> = common::random_vec(p.len, p.len as u64)
+                .iter()
+                .map(|x| if p.name.ends_with("mean") { 0.3 * x } else { 0.5 + x.abs() })
+                .collect();
             full.be.write(&p.value, &v);
         }
     }
@@ -112,8 +119,22 @@ fn gpu_frozen_layers_stay_and_match_training_the_top_alone() {
 
 #[test]
 fn copy_params_refuses_a_shape_mismatch_by_name() {
-    let a = Model::new(Cpu::new(), &parse(r#"{"input": [4], "layers": [{"type": "dense", "name": "d", "units": 3, "activation": "softmax"}]}"#).unwrap(), 1, 1).unwrap();
-    let mut b = Model::new(Cpu::new(), &parse(r#"{"input": [5], "layers": [{"type": "dense", "name": "d", "units": 3, "activation": "softmax"}]}"#).unwrap(), 1, 1).unwrap();
+    let a = Model::new(
+        Cpu::new(),
+        &parse(r#"{"input": [4], "layers": [{"type": "dense", "name": "d", "units": 3, "activation": "softmax"}]}"#)
+            .unwrap(),
+        1,
+        1,
+    )
+    .unwrap();
+    let mut b = Model::new(
+        Cpu::new(),
+        &parse(r#"{"input": [5], "layers": [{"type": "dense", "name": "d", "units": 3, "activation": "softmax"}]}"#)
+            .unwrap(),
+        1,
+        1,
+    )
+    .unwrap();
     let err = pollster::block_on(b.copy_params_from(&a)).unwrap_err().to_string();
     assert!(err.contains("d/kernel: [4, 3] there, [5, 3] here"), "{err}");
 }

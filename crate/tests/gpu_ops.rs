@@ -63,14 +63,23 @@ fn conv_case<B: Backend>(be: &B, g: &Window, seed: u64) -> Vec<Vec<f32>> {
     let (dx, dw, db) = (be.alloc(g.input_len()), be.alloc(klen), be.alloc(g.oc as usize));
     be.conv2d_forward(g, &x, &w, Some(&b), &out);
     be.conv2d_backward(g, &x, &w, &dout, Some(&dx), &dw, Some(&db));
-    vec![read(be, &out, g.output_len()), read(be, &dx, g.input_len()), read(be, &dw, klen), read(be, &db, g.oc as usize)]
+    vec![
+        read(be, &out, g.output_len()),
+        read(be, &dx, g.input_len()),
+        read(be, &dw, klen),
+        read(be, &db, g.oc as usize),
+    ]
 }
 
 #[test]
 fn conv2d_gpu_matches_cpu() {
     let Some(gpu) = gpu() else { return };
     for (i, g) in windows().iter().enumerate() {
-        compare(&format!("conv2d {g:?}"), conv_case(&gpu, g, 100 + i as u64), conv_case(&Cpu::new(), g, 100 + i as u64));
+        compare(
+            &format!("conv2d {g:?}"),
+            conv_case(&gpu, g, 100 + i as u64),
+            conv_case(&Cpu::new(), g, 100 + i as u64),
+        );
     }
 }
 
@@ -165,7 +174,14 @@ fn act_case<B: Backend>(be: &B, a: Activation, seed: u64) -> Vec<Vec<f32>> {
 #[test]
 fn activations_gpu_match_cpu() {
     let Some(gpu) = gpu() else { return };
-    for a in [Activation::Relu, Activation::Relu6, Activation::LeakyRelu { alpha: 0.3 }, Activation::Sigmoid, Activation::Tanh, Activation::Softmax] {
+    for a in [
+        Activation::Relu,
+        Activation::Relu6,
+        Activation::LeakyRelu { alpha: 0.3 },
+        Activation::Sigmoid,
+        Activation::Tanh,
+        Activation::Softmax,
+    ] {
         compare(a.name(), act_case(&gpu, a, 500), act_case(&Cpu::new(), a, 500));
     }
 }
@@ -178,11 +194,20 @@ fn bn_case<B: Backend>(be: &B, rows: usize, c: usize, seed: u64) -> Vec<Vec<f32>
     let rm = upload(be, &vec![0.0; c]);
     let rv = upload(be, &vec![1.0; c]);
     let dout = upload(be, &common::random_vec(rows * c, seed + 3));
-    let (saved, out, dx, dg, db, inf) = (be.alloc(2 * c), be.alloc(rows * c), be.alloc(rows * c), be.alloc(c), be.alloc(c), be.alloc(rows * c));
+    let (saved, out, dx, dg, db, inf) =
+        (be.alloc(2 * c), be.alloc(rows * c), be.alloc(rows * c), be.alloc(c), be.alloc(c), be.alloc(rows * c));
     be.batch_norm_train(d, &x, &gamma, &beta, &rm, &rv, &saved, &out);
     be.batch_norm_backward(d, &x, &gamma, &saved, &dout, &dx, &dg, &db);
     be.batch_norm_infer(d, &x, &gamma, &beta, &rm, &rv, &inf);
-    vec![read(be, &out, rows * c), read(be, &dx, rows * c), read(be, &dg, c), read(be, &db, c), read(be, &rm, c), read(be, &rv, c), read(be, &inf, rows * c)]
+    vec![
+        read(be, &out, rows * c),
+        read(be, &dx, rows * c),
+        read(be, &dg, c),
+        read(be, &db, c),
+        read(be, &rm, c),
+        read(be, &rv, c),
+        read(be, &inf, rows * c),
+    ]
 }
 
 #[test]
@@ -211,7 +236,14 @@ fn misc_case<B: Backend>(be: &B, seed: u64) -> Vec<Vec<f32>> {
     let (lo, ldx) = (be.alloc(99), be.alloc(99));
     be.lrn_forward(11, 99, &lrn, &xl, &lo);
     be.lrn_backward(11, 99, &lrn, &xl, &dl2, &ldx);
-    let mut outs = vec![read(be, &dl, n * k), read(be, &metrics, 2), read(be, &drop, len), read(be, &dropb, len), read(be, &lo, 99), read(be, &ldx, 99)];
+    let mut outs = vec![
+        read(be, &dl, n * k),
+        read(be, &metrics, 2),
+        read(be, &drop, len),
+        read(be, &dropb, len),
+        read(be, &lo, 99),
+        read(be, &ldx, 99),
+    ];
     for (i, step) in [
         OptimStep::Adam { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-7, t: 3, weight_decay: 1e-2, decoupled: true },
         OptimStep::Adam { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-7, t: 1, weight_decay: 1e-3, decoupled: false },

@@ -15,7 +15,11 @@ use std::path::PathBuf;
 
 fn shared(path: &str) -> PathBuf {
     let p = common::repo_root().join("../shared").join(path);
-    assert!(p.exists(), "{} is missing: the tests read the checkpoint and photos from ../shared beside the checkout", p.display());
+    assert!(
+        p.exists(),
+        "{} is missing: the tests read the checkpoint and photos from ../shared beside the checkout",
+        p.display()
+    );
     p
 }
 
@@ -26,7 +30,8 @@ fn checkpoint() -> Vec<u8> {
 fn weights(storage: Storage) -> Vec<u8> {
     let imported = import_lite0(&read_state_dict(&checkpoint()).unwrap()).unwrap();
     let spec = convplay::spec::parse(&lite0_spec().to_string()).unwrap();
-    encode(&spec.source, &Extra { labels: None, preprocessing: Some(preprocessing()) }, &imported.tensors, storage).unwrap()
+    encode(&spec.source, &Extra { labels: None, preprocessing: Some(preprocessing()) }, &imported.tensors, storage)
+        .unwrap()
 }
 
 /// The photo, centre-cropped to 224×224 RGB.
@@ -81,7 +86,9 @@ fn photos_are_classified_and_the_preprocessing_matters() {
     load_into(&m, &file).unwrap();
     let ours = |rgb: &[u8]| normalise(rgb, [127.0; 3], [128.0; 3]);
     // ImageNet's torchvision statistics: a plausible mistake for a PyTorch checkpoint.
-    let torchvision = |rgb: &[u8]| normalise(rgb, [0.485 * 255.0, 0.456 * 255.0, 0.406 * 255.0], [0.229 * 255.0, 0.224 * 255.0, 0.225 * 255.0]);
+    let torchvision = |rgb: &[u8]| {
+        normalise(rgb, [0.485 * 255.0, 0.456 * 255.0, 0.406 * 255.0], [0.229 * 255.0, 0.224 * 255.0, 0.225 * 255.0])
+    };
     let cat = photo("chelsea.png");
     let coffee = photo("coffee.png");
     let rocket = photo("rocket.jpg");
@@ -91,12 +98,21 @@ fn photos_are_classified_and_the_preprocessing_matters() {
     assert_eq!(top(&p_coffee), 967, "coffee: espresso");
     assert!(p_coffee[967] > 0.9, "espresso at {}", p_coffee[967]);
     let p_rocket = probabilities(&mut m, &ours(&rocket));
-    assert!([657, 744, 812].contains(&top(&p_rocket)), "rocket: top-1 {} should be missile, projectile or space shuttle", top(&p_rocket));
+    assert!(
+        [657, 744, 812].contains(&top(&p_rocket)),
+        "rocket: top-1 {} should be missile, projectile or space shuttle",
+        top(&p_rocket)
+    );
     // The wrong statistics lose confidence on the same photos.
     let q_cat = probabilities(&mut m, &torchvision(&cat));
     let q_coffee = probabilities(&mut m, &torchvision(&coffee));
     let cat_mass = |p: &[f32]| p[281..=285].iter().sum::<f32>();
-    assert!(cat_mass(&p_cat) > cat_mass(&q_cat), "cat {} vs {} with torchvision statistics", cat_mass(&p_cat), cat_mass(&q_cat));
+    assert!(
+        cat_mass(&p_cat) > cat_mass(&q_cat),
+        "cat {} vs {} with torchvision statistics",
+        cat_mass(&p_cat),
+        cat_mass(&q_cat)
+    );
     assert!(p_coffee[967] > q_coffee[967], "espresso {} vs {}", p_coffee[967], q_coffee[967]);
 }
 

@@ -58,7 +58,10 @@ fn layer_outputs_and_probabilities() {
         assert!((a - b).abs() < 1e-6, "predict {a} vs inspect {b}");
     }
     assert!(inside.probabilities.iter().all(|&p| p <= inside.probabilities[inside.top]));
-    assert!(pollster::block_on(m.inspect(&common::random_vec(256, 1))).unwrap_err().to_string().contains("one instance"));
+    assert!(pollster::block_on(m.inspect(&common::random_vec(256, 1)))
+        .unwrap_err()
+        .to_string()
+        .contains("one instance"));
 }
 
 #[test]

@@ -47,8 +47,21 @@ fn seed_004_matches_keras_totals() {
     assert_eq!(
         out,
         [
-            "26×26×32", "26×26×32", "24×24×64", "24×24×64", "12×12×64", "12×12×64", "10×10×128", "10×10×128", "5×5×128",
-            "5×5×128", "3200", "128", "128", "128", "10"
+            "26×26×32",
+            "26×26×32",
+            "24×24×64",
+            "24×24×64",
+            "12×12×64",
+            "12×12×64",
+            "10×10×128",
+            "10×10×128",
+            "5×5×128",
+            "5×5×128",
+            "3200",
+            "128",
+            "128",
+            "128",
+            "10"
         ]
     );
     assert_eq!(s.rows[1].params_formula, "2·32 (γ, β) + 2·32 moving mean/variance (not trained)");
@@ -187,7 +200,8 @@ fn presets_parse_and_unknown_preset_lists_them() {
 
 #[test]
 fn will_it_fit_names_fixes_computed_on_the_model() {
-    let json: serde_json::Value = serde_json::from_str(convplay::presets::preset_json("course-3conv").unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(convplay::presets::preset_json("course-3conv").unwrap()).unwrap();
     // 1 GB: the batch of 50 needs ≈ 1.25 GB in the engine with Adam (562 MB of kept
     // activations, 600 MB for the two activation-gradient buffers, 14.5 MB of parameters and state).
     let c = convplay::fit::check(&json, 50, 1_000_000_000, None).unwrap();
@@ -198,7 +212,13 @@ fn will_it_fit_names_fixes_computed_on_the_model() {
     let changes: Vec<&str> = c.fixes.iter().map(|f| f.change.as_str()).collect();
     assert_eq!(
         changes,
-        ["batch 25 instead of 50", "f16 activations", "stride 4 in conv2d_1 (the first conv)", "half the feature maps in every conv layer", "remove conv2d_3"]
+        [
+            "batch 25 instead of 50",
+            "f16 activations",
+            "stride 4 in conv2d_1 (the first conv)",
+            "half the feature maps in every conv layer",
+            "remove conv2d_3"
+        ]
     );
     let batch = &c.fixes[0];
     assert!(batch.fits && batch.estimate.bytes < 1_000_000_000);

@@ -32,7 +32,10 @@ fn seed_001_on_cpu_learns_mnist() {
     let test = Dataset { pixels: &test_x, labels: &test_y, per: 784 };
     let stats = pollster::block_on(train_epoch(&mut model, &train, |_| adam(3e-3), 7)).unwrap();
     let (acc, _) = pollster::block_on(evaluate(&mut model, &test)).unwrap();
-    eprintln!("cpu seed-001: train loss {:.3}, train acc {:.3}, test acc {acc:.3}, {:.0} img/s", stats.loss, stats.accuracy, stats.images_per_sec);
+    eprintln!(
+        "cpu seed-001: train loss {:.3}, train acc {:.3}, test acc {acc:.3}, {:.0} img/s",
+        stats.loss, stats.accuracy, stats.images_per_sec
+    );
     assert!(acc > 0.90, "test accuracy {acc}");
 }
 
@@ -48,7 +51,10 @@ fn seed_001_on_gpu_learns_mnist() {
     let test = Dataset { pixels: &test_x, labels: &test_y, per: 784 };
     let stats = pollster::block_on(train_epoch(&mut model, &train, |_| adam(3e-3), 7)).unwrap();
     let (acc, _) = pollster::block_on(evaluate(&mut model, &test)).unwrap();
-    eprintln!("gpu seed-001: train loss {:.3}, train acc {:.3}, test acc {acc:.3}, {:.0} img/s", stats.loss, stats.accuracy, stats.images_per_sec);
+    eprintln!(
+        "gpu seed-001: train loss {:.3}, train acc {:.3}, test acc {acc:.3}, {:.0} img/s",
+        stats.loss, stats.accuracy, stats.images_per_sec
+    );
     assert!(acc > 0.90, "test accuracy {acc}");
 }
 
@@ -84,7 +90,10 @@ fn bad_batches_are_errors() {
     assert_eq!(e.message(), "label 10 is out of range for 10 classes (0..9)");
     let e = model.train_step(&[0.0; 784], &[1, 2], adam(1e-3)).unwrap_err();
     assert_eq!(e.message(), "1 inputs but 2 labels; pass one label per input");
-    let no_softmax = convplay::spec::parse(r#"{"input": [4, 4, 1], "layers": [{"type": "flatten"}, {"type": "dense", "units": 3}]}"#).unwrap();
+    let no_softmax = convplay::spec::parse(
+        r#"{"input": [4, 4, 1], "layers": [{"type": "flatten"}, {"type": "dense", "units": 3}]}"#,
+    )
+    .unwrap();
     let e = Model::new(Cpu::new(), &no_softmax, 4, 1).err().unwrap();
     assert!(e.message().starts_with("the model ends in 3 without a softmax"), "{e}");
 }

@@ -15,7 +15,20 @@ fn trained() -> (Model<Cpu>, Vec<f32>) {
     let x = common::random_vec(8 * 784, 1).iter().map(|v| v.abs()).collect::<Vec<_>>();
     let y = [0u8, 1, 2, 3, 4, 5, 6, 7];
     for _ in 0..3 {
-        m.train_step(&x, &y, OptimStep::Adam { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-7, t: 0, weight_decay: 0.0, decoupled: false }).unwrap();
+        m.train_step(
+            &x,
+            &y,
+            OptimStep::Adam {
+                lr: 1e-3,
+                beta1: 0.9,
+                beta2: 0.999,
+                eps: 1e-7,
+                t: 0,
+                weight_decay: 0.0,
+                decoupled: false,
+            },
+        )
+        .unwrap();
     }
     (m, x)
 }
@@ -28,7 +41,10 @@ fn predict<B: Backend>(m: &mut Model<B>, x: &[f32]) -> Vec<f32> {
 #[test]
 fn round_trip_is_bit_exact_and_self_describing() {
     let (mut m, x) = trained();
-    let extra = Extra { labels: Some((0..10).map(|d| d.to_string()).collect()), preprocessing: Some(serde_json::json!({"scale": 1.0 / 255.0})) };
+    let extra = Extra {
+        labels: Some((0..10).map(|d| d.to_string()).collect()),
+        preprocessing: Some(serde_json::json!({"scale": 1.0 / 255.0})),
+    };
     let bytes = pollster::block_on(save(&m, &extra)).unwrap();
     let file = read(&bytes).unwrap();
     assert_eq!(file.spec.name, "seed-004");
@@ -121,7 +137,10 @@ fn int8_and_f16_files_load_close_to_f32_and_predict_alike() {
             assert!((p - q).abs() < 0.02, "{storage:?}: {p} vs {q}");
         }
         if storage == Storage::Int8 {
-            assert!(bytes.len() * 3 < pollster::block_on(save(&m, &Extra::default())).unwrap().len(), "int8 should be under a third of f32");
+            assert!(
+                bytes.len() * 3 < pollster::block_on(save(&m, &Extra::default())).unwrap().len(),
+                "int8 should be under a third of f32"
+            );
         }
     }
     // The scales are per output channel (the last axis) and symmetric.
@@ -140,20 +159,35 @@ fn damaged_int8_files_name_the_tensor() {
         m.insert("spec".to_string(), spec.to_string());
         m
     };
-    let spec = r#"{"input": [2], "layers": [{"type": "dense", "units": 3, "activation": "softmax", "use_bias": false}]}"#;
+    let spec =
+        r#"{"input": [2], "layers": [{"type": "dense", "units": 3, "activation": "softmax", "use_bias": false}]}"#;
     let q = [1u8; 6];
     let good_scale: Vec<u8> = [0.1f32; 3].iter().flat_map(|v| v.to_le_bytes()).collect();
     let bad_scale: Vec<u8> = [0.1f32; 2].iter().flat_map(|v| v.to_le_bytes()).collect();
     let file = |tensors: Vec<(&str, Dtype, Vec<usize>, &[u8])>| {
-        let views: Vec<(String, TensorView)> = tensors.iter().map(|(n, d, s, b)| (n.to_string(), TensorView::new(*d, s.clone(), b).unwrap())).collect();
+        let views: Vec<(String, TensorView)> =
+            tensors.iter().map(|(n, d, s, b)| (n.to_string(), TensorView::new(*d, s.clone(), b).unwrap())).collect();
         safetensors::serialize(views, Some(meta(spec))).unwrap()
     };
-    let ok = read(&file(vec![("dense_1/kernel", Dtype::I8, vec![2, 3], &q), ("dense_1/kernel.scale", Dtype::F32, vec![3], &good_scale)])).unwrap();
+    let ok = read(&file(vec![
+        ("dense_1/kernel", Dtype::I8, vec![2, 3], &q),
+        ("dense_1/kernel.scale", Dtype::F32, vec![3], &good_scale),
+    ]))
+    .unwrap();
     assert!(ok.tensors["dense_1/kernel"].1.iter().all(|v| (v - 0.1).abs() < 1e-7));
     assert_eq!(ok.tensors.len(), 1, "the scale is not a tensor of its own");
     let e = read(&file(vec![("dense_1/kernel", Dtype::I8, vec![2, 3], &q)])).err().unwrap().message();
-    assert_eq!(e, "tensor dense_1/kernel is int8 but the file has no dense_1/kernel.scale (one f32 scale per output channel)");
-    let e = read(&file(vec![("dense_1/kernel", Dtype::I8, vec![2, 3], &q), ("dense_1/kernel.scale", Dtype::F32, vec![2], &bad_scale)])).err().unwrap().message();
+    assert_eq!(
+        e,
+        "tensor dense_1/kernel is int8 but the file has no dense_1/kernel.scale (one f32 scale per output channel)"
+    );
+    let e = read(&file(vec![
+        ("dense_1/kernel", Dtype::I8, vec![2, 3], &q),
+        ("dense_1/kernel.scale", Dtype::F32, vec![2], &bad_scale),
+    ]))
+    .err()
+    .unwrap()
+    .message();
     assert!(e.starts_with("dense_1/kernel.scale has shape [2]; int8 tensor dense_1/kernel [2, 3] needs [3]"), "{e}");
     let e = read(&file(vec![("dense_1/kernel", Dtype::U8, vec![2, 3], &q)])).err().unwrap().message();
     assert!(e.starts_with("tensor dense_1/kernel is U8;"), "{e}");

@@ -50,7 +50,9 @@ impl Window {
         };
         let big = [n, h, w, c, oc, kh, kw, sh, sw].iter().any(|&d| d > u32::MAX as usize);
         if big || n.saturating_mul(h).saturating_mul(w).saturating_mul(c) > u32::MAX as usize {
-            return Err(Error::Invalid(format!("{what}: input {n}×{h}×{w}×{c} is too large (over 2^32 elements); use a smaller batch")));
+            return Err(Error::Invalid(format!(
+                "{what}: input {n}×{h}×{w}×{c} is too large (over 2^32 elements); use a smaller batch"
+            )));
         }
         Ok(Window {
             n: n as u32,

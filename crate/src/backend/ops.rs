@@ -53,9 +53,27 @@ pub trait Backend: 'static {
 
     fn conv2d_forward(&self, g: &Window, x: &Self::Buf, w: &Self::Buf, b: Option<&Self::Buf>, out: &Self::Buf);
     /// dx (if wanted), dw and db (if any) from dout.
-    fn conv2d_backward(&self, g: &Window, x: &Self::Buf, w: &Self::Buf, dout: &Self::Buf, dx: Option<&Self::Buf>, dw: &Self::Buf, db: Option<&Self::Buf>);
+    fn conv2d_backward(
+        &self,
+        g: &Window,
+        x: &Self::Buf,
+        w: &Self::Buf,
+        dout: &Self::Buf,
+        dx: Option<&Self::Buf>,
+        dw: &Self::Buf,
+        db: Option<&Self::Buf>,
+    );
     fn depthwise_forward(&self, g: &Window, x: &Self::Buf, w: &Self::Buf, b: Option<&Self::Buf>, out: &Self::Buf);
-    fn depthwise_backward(&self, g: &Window, x: &Self::Buf, w: &Self::Buf, dout: &Self::Buf, dx: Option<&Self::Buf>, dw: &Self::Buf, db: Option<&Self::Buf>);
+    fn depthwise_backward(
+        &self,
+        g: &Window,
+        x: &Self::Buf,
+        w: &Self::Buf,
+        dout: &Self::Buf,
+        dx: Option<&Self::Buf>,
+        dw: &Self::Buf,
+        db: Option<&Self::Buf>,
+    );
 
     fn max_pool_forward(&self, g: &Window, x: &Self::Buf, out: &Self::Buf, argmax: &Self::Idx);
     fn max_pool_backward(&self, g: &Window, dout: &Self::Buf, argmax: &Self::Idx, dx: &Self::Buf);
@@ -65,8 +83,28 @@ pub trait Backend: 'static {
     fn global_avg_pool_backward(&self, n: usize, hw: usize, c: usize, dout: &Self::Buf, dx: &Self::Buf);
 
     /// x [n, k] · w [k, m] + b → out [n, m].
-    fn dense_forward(&self, n: usize, k: usize, m: usize, x: &Self::Buf, w: &Self::Buf, b: Option<&Self::Buf>, out: &Self::Buf);
-    fn dense_backward(&self, n: usize, k: usize, m: usize, x: &Self::Buf, w: &Self::Buf, dout: &Self::Buf, dx: Option<&Self::Buf>, dw: &Self::Buf, db: Option<&Self::Buf>);
+    fn dense_forward(
+        &self,
+        n: usize,
+        k: usize,
+        m: usize,
+        x: &Self::Buf,
+        w: &Self::Buf,
+        b: Option<&Self::Buf>,
+        out: &Self::Buf,
+    );
+    fn dense_backward(
+        &self,
+        n: usize,
+        k: usize,
+        m: usize,
+        x: &Self::Buf,
+        w: &Self::Buf,
+        dout: &Self::Buf,
+        dx: Option<&Self::Buf>,
+        dw: &Self::Buf,
+        db: Option<&Self::Buf>,
+    );
 
     /// In place on the first `len` values; softmax over rows of `channels`.
     fn activation_forward(&self, a: Activation, channels: usize, len: usize, y: &Self::Buf);
@@ -74,15 +112,54 @@ pub trait Backend: 'static {
     fn activation_backward(&self, a: Activation, channels: usize, len: usize, y: &Self::Buf, dy: &Self::Buf);
 
     /// Training mode; saves mean and 1/std per channel for backward; updates running stats.
-    fn batch_norm_train(&self, d: BnDims, x: &Self::Buf, gamma: &Self::Buf, beta: &Self::Buf, running_mean: &Self::Buf, running_var: &Self::Buf, saved: &Self::Buf, out: &Self::Buf);
-    fn batch_norm_infer(&self, d: BnDims, x: &Self::Buf, gamma: &Self::Buf, beta: &Self::Buf, running_mean: &Self::Buf, running_var: &Self::Buf, out: &Self::Buf);
-    fn batch_norm_backward(&self, d: BnDims, x: &Self::Buf, gamma: &Self::Buf, saved: &Self::Buf, dout: &Self::Buf, dx: &Self::Buf, dgamma: &Self::Buf, dbeta: &Self::Buf);
+    fn batch_norm_train(
+        &self,
+        d: BnDims,
+        x: &Self::Buf,
+        gamma: &Self::Buf,
+        beta: &Self::Buf,
+        running_mean: &Self::Buf,
+        running_var: &Self::Buf,
+        saved: &Self::Buf,
+        out: &Self::Buf,
+    );
+    fn batch_norm_infer(
+        &self,
+        d: BnDims,
+        x: &Self::Buf,
+        gamma: &Self::Buf,
+        beta: &Self::Buf,
+        running_mean: &Self::Buf,
+        running_var: &Self::Buf,
+        out: &Self::Buf,
+    );
+    fn batch_norm_backward(
+        &self,
+        d: BnDims,
+        x: &Self::Buf,
+        gamma: &Self::Buf,
+        saved: &Self::Buf,
+        dout: &Self::Buf,
+        dx: &Self::Buf,
+        dgamma: &Self::Buf,
+        dbeta: &Self::Buf,
+    );
 
     /// Inverted dropout with the counter-based mask of (seed, index).
     /// Random affine augmentation of n maps [h, w, c] (shift, rotation, scale per
     /// instance from the seed), bilinear, zeros outside. `x` and `out` must differ.
     #[allow(clippy::too_many_arguments)]
-    fn augment(&self, a: &crate::backend::cpu::augment::Augment, seed: u32, n: usize, h: usize, w: usize, c: usize, x: &Self::Buf, out: &Self::Buf);
+    fn augment(
+        &self,
+        a: &crate::backend::cpu::augment::Augment,
+        seed: u32,
+        n: usize,
+        h: usize,
+        w: usize,
+        c: usize,
+        x: &Self::Buf,
+        out: &Self::Buf,
+    );
     fn dropout_forward(&self, seed: u32, rate: f32, len: usize, x: &Self::Buf, out: &Self::Buf);
     fn dropout_backward(&self, seed: u32, rate: f32, len: usize, dout: &Self::Buf, dx: &Self::Buf);
 
@@ -91,7 +168,15 @@ pub trait Backend: 'static {
 
     /// Softmax cross-entropy over logits [n, k] with labels [n]; writes dlogits and adds
     /// (Σ loss, correct count) to metrics[0], metrics[1].
-    fn softmax_xent(&self, n: usize, k: usize, logits: &Self::Buf, labels: &Self::Idx, dlogits: &Self::Buf, metrics: &Self::Buf);
+    fn softmax_xent(
+        &self,
+        n: usize,
+        k: usize,
+        logits: &Self::Buf,
+        labels: &Self::Idx,
+        dlogits: &Self::Buf,
+        metrics: &Self::Buf,
+    );
 
     fn optim_step(&self, step: OptimStep, len: usize, w: &Self::Buf, g: &Self::Buf, m: &Self::Buf, v: &Self::Buf);
 
@@ -101,9 +186,28 @@ pub trait Backend: 'static {
     fn add_into(&self, dst: &Self::Buf, src: &Self::Buf, len: usize);
     /// Copies part [rows, c_part] into out [rows, c_total] at channel `offset` (concat), or,
     /// with `split`, the other way (the gradient of concat).
-    fn concat_part(&self, split: bool, rows: usize, c_part: usize, c_total: usize, offset: usize, part: &Self::Buf, out: &Self::Buf);
+    fn concat_part(
+        &self,
+        split: bool,
+        rows: usize,
+        c_part: usize,
+        c_total: usize,
+        offset: usize,
+        part: &Self::Buf,
+        out: &Self::Buf,
+    );
     /// out[b, p, c] = x[b, p, c] · s[b, c]   (squeeze-and-excitation).
     fn scale_channels(&self, n: usize, hw: usize, c: usize, x: &Self::Buf, s: &Self::Buf, out: &Self::Buf);
     /// dx = dy · s; ds[b, c] = Σ_p dy · x.
-    fn scale_channels_backward(&self, n: usize, hw: usize, c: usize, x: &Self::Buf, s: &Self::Buf, dy: &Self::Buf, dx: &Self::Buf, ds: &Self::Buf);
+    fn scale_channels_backward(
+        &self,
+        n: usize,
+        hw: usize,
+        c: usize,
+        x: &Self::Buf,
+        s: &Self::Buf,
+        dy: &Self::Buf,
+        dx: &Self::Buf,
+        ds: &Self::Buf,
+    );
 }

@@ -191,7 +191,10 @@ fn run(cli: Cli) -> convplay::Result<()> {
             let ms = t.elapsed().as_secs_f64() * 1e3;
             let want = convplay::backend::cpu::saxpy(2.5, &x, &y);
             let max_err = got.iter().zip(&want).map(|(g, w)| (g - w).abs() / w.abs().max(1.0)).fold(0.0f32, f32::max);
-            println!("smoke kernel on {} ({}): {n} values in {ms:.2} ms, max relative |engine - cpu| = {max_err:e}", info.api, info.adapter);
+            println!(
+                "smoke kernel on {} ({}): {n} values in {ms:.2} ms, max relative |engine - cpu| = {max_err:e}",
+                info.api, info.adapter
+            );
             if max_err > 2.5e-7 {
                 return Err(convplay::Error::Gpu(format!("smoke kernel disagrees with the CPU by {max_err}")));
             }
@@ -210,7 +213,8 @@ fn run(cli: Cli) -> convplay::Result<()> {
                 if !(mb > 0.0) {
                     return Err(convplay::Error::Invalid(format!("--budget-mb {mb}: give a positive size in MB")));
                 }
-                let value: serde_json::Value = serde_json::from_str(&spec_text(&spec)?).map_err(|e| convplay::Error::Invalid(e.to_string()))?;
+                let value: serde_json::Value =
+                    serde_json::from_str(&spec_text(&spec)?).map_err(|e| convplay::Error::Invalid(e.to_string()))?;
                 let c = convplay::fit::check(&value, batch, (mb * 1e6) as u64, None)?;
                 println!(
                     "\nWill it fit in {mb} MB? {} (the engine needs {:.1} MB to train with Adam at batch {batch})",
@@ -218,11 +222,30 @@ fn run(cli: Cli) -> convplay::Result<()> {
                     c.estimate.mb
                 );
                 for f in &c.fixes {
-                    println!("  {:<48} → {:>10.1} MB  {}", f.change, f.estimate.mb, if f.fits { "fits" } else { "still too big" });
+                    println!(
+                        "  {:<48} → {:>10.1} MB  {}",
+                        f.change,
+                        f.estimate.mb,
+                        if f.fits { "fits" } else { "still too big" }
+                    );
                 }
             }
         }
-        Command::Train { spec, backend, epochs, batch, lr, optimizer, schedule, augment, train_limit, test_limit, seed, data, save } => {
+        Command::Train {
+            spec,
+            backend,
+            epochs,
+            batch,
+            lr,
+            optimizer,
+            schedule,
+            augment,
+            train_limit,
+            test_limit,
+            seed,
+            data,
+            save,
+        } => {
             let spec = load_spec(&spec)?;
             let recipe = spec.training.clone().unwrap_or_default();
             let epochs = epochs.or(recipe.epochs).unwrap_or(1);
@@ -243,32 +266,62 @@ fn run(cli: Cli) -> convplay::Result<()> {
             }
             let opt = match optimizer.as_str() {
                 "adam" => convplay::optim::Optimizer::adam(),
-                "adamw" => convplay::optim::Optimizer::AdamW { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 1e-4 },
+                "adamw" => {
+                    convplay::optim::Optimizer::AdamW { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 1e-4 }
+                }
                 "sgd" => convplay::optim::Optimizer::Sgd { momentum: 0.9, nesterov: true, weight_decay: 0.0 },
-                other => return Err(convplay::Error::Invalid(format!("unknown optimizer {other:?}: use adam, adamw or sgd"))),
+                other => {
+                    return Err(convplay::Error::Invalid(format!(
+                        "unknown optimizer {other:?}: use adam, adamw or sgd"
+                    )))
+                }
             };
             let schedule = match schedule.as_str() {
                 "constant" => Sched::Constant { lr },
                 "step" => Sched::Step { lr, every: 0, gamma: 0.5 },
                 "cosine" => Sched::Cosine { lr, min_lr: 0.0 },
                 "onecycle" => Sched::OneCycle { max_lr: lr, warmup: 0.3 },
-                other => return Err(convplay::Error::Invalid(format!("unknown schedule {other:?}: use constant, step, cosine or onecycle"))),
+                other => {
+                    return Err(convplay::Error::Invalid(format!(
+                        "unknown schedule {other:?}: use constant, step, cosine or onecycle"
+                    )))
+                }
             };
             let plan = Plan { epochs, batch, optimizer: opt, schedule, augment, save };
             let engine = engine(&backend)?;
             let info = engine.info();
             match engine {
-                Engine::Gpu(ctx) => train(convplay::backend::gpu::backend::Gpu::new(ctx), &spec, &info, &plan, (train_limit, test_limit), seed, &data)?,
-                Engine::Cpu { .. } => train(convplay::backend::cpu::backend::Cpu::new(), &spec, &info, &plan, (train_limit, test_limit), seed, &data)?,
+                Engine::Gpu(ctx) => train(
+                    convplay::backend::gpu::backend::Gpu::new(ctx),
+                    &spec,
+                    &info,
+                    &plan,
+                    (train_limit, test_limit),
+                    seed,
+                    &data,
+                )?,
+                Engine::Cpu { .. } => train(
+                    convplay::backend::cpu::backend::Cpu::new(),
+                    &spec,
+                    &info,
+                    &plan,
+                    (train_limit, test_limit),
+                    seed,
+                    &data,
+                )?,
             }
         }
         Command::Bench { steps, cpu_only } => bench(steps, cpu_only)?,
-        Command::TransferExperiment { weights, data, per_class, test, seed } => transfer_experiment(&weights, &data, per_class, test, seed)?,
+        Command::TransferExperiment { weights, data, per_class, test, seed } => {
+            transfer_experiment(&weights, &data, per_class, test, seed)?
+        }
         Command::ImportEfficientnet { checkpoint, output, int8 } => {
             use convplay::import::efficientnet::{import_lite0, lite0_spec, preprocessing};
             let sd = convplay::weights::torch::read_state_dict(&read_bytes(&checkpoint)?)?;
             let imported = import_lite0(&sd)?;
-            let labels: Vec<String> = serde_json::from_str(include_str!("../../../www/public/models/imagenet-labels.json")).expect("the label list is JSON");
+            let labels: Vec<String> =
+                serde_json::from_str(include_str!("../../../www/public/models/imagenet-labels.json"))
+                    .expect("the label list is JSON");
             let extra = convplay::weights::Extra { labels: Some(labels), preprocessing: Some(preprocessing()) };
             let storage = if int8 { convplay::weights::Storage::Int8 } else { convplay::weights::Storage::F32 };
             // Check against the model the spec builds: every parameter placed, nothing left over.
@@ -277,7 +330,8 @@ fn run(cli: Cli) -> convplay::Result<()> {
             let file = convplay::weights::read(&bytes)?;
             let model = convplay::model::Model::new(convplay::backend::cpu::backend::Cpu::new(), &file.spec, 1, 1)?;
             convplay::weights::load_into(&model, &file)?;
-            std::fs::write(&output, &bytes).map_err(|e| convplay::Error::Io(format!("cannot write {}: {e}", output.display())))?;
+            std::fs::write(&output, &bytes)
+                .map_err(|e| convplay::Error::Io(format!("cannot write {}: {e}", output.display())))?;
             println!(
                 "read {} tensors ({} values) from {}; mapped {} parameter tensors ({} params) and set aside {} num_batches_tracked counters; wrote {} ({}, {} bytes)",
                 sd.tensors.len(),
@@ -305,7 +359,9 @@ fn run(cli: Cli) -> convplay::Result<()> {
                 (true, _, _) => Storage::Int8,
                 (_, true, _) => Storage::F16,
                 (_, _, true) => Storage::F32,
-                _ => return Err(convplay::Error::Invalid("say how to store the values: --int8, --f16 or --f32".into())),
+                _ => {
+                    return Err(convplay::Error::Invalid("say how to store the values: --int8, --f16 or --f32".into()))
+                }
             };
             quantize(&input, storage, &output, &data, test_limit)?;
         }
@@ -319,26 +375,42 @@ fn run(cli: Cli) -> convplay::Result<()> {
                 let lb = read_labels(&read_file(&dir.join(labels))?)?;
                 let mut counts = [0usize; 10];
                 lb.labels.iter().for_each(|&l| counts[(l as usize).min(9)] += 1);
-                println!("{images}: {} images of {}×{}; labels per class {counts:?}; first label {}", im.count, im.rows, im.cols, lb.labels[0]);
+                println!(
+                    "{images}: {} images of {}×{}; labels per class {counts:?}; first label {}",
+                    im.count, im.rows, im.cols, lb.labels[0]
+                );
             }
         }
     }
     Ok(())
 }
 
-fn classify<B: convplay::backend::ops::Backend>(be: B, file: &convplay::weights::WeightsFile, images: &[PathBuf], top: usize) -> convplay::Result<()> {
+fn classify<B: convplay::backend::ops::Backend>(
+    be: B,
+    file: &convplay::weights::WeightsFile,
+    images: &[PathBuf],
+    top: usize,
+) -> convplay::Result<()> {
     use convplay::data::photo::{centre_crop, norm_from, normalise};
     let convplay::spec::Shape::Map { h, w, c: 3 } = file.spec.input else {
-        return Err(convplay::Error::Invalid(format!("{} takes {}, not an RGB image", file.spec.name, file.spec.input)));
+        return Err(convplay::Error::Invalid(format!(
+            "{} takes {}, not an RGB image",
+            file.spec.name, file.spec.input
+        )));
     };
     if h != w {
-        return Err(convplay::Error::Invalid(format!("{} takes {h}×{w}; classify handles square inputs", file.spec.name)));
+        return Err(convplay::Error::Invalid(format!(
+            "{} takes {h}×{w}; classify handles square inputs",
+            file.spec.name
+        )));
     }
     let mut model = convplay::model::Model::new(be, &file.spec, 1, 1)?;
     convplay::weights::load_into(&model, file)?;
     let (mean, std) = norm_from(file.extra.preprocessing.as_ref());
     for path in images {
-        let img = image::open(path).map_err(|e| convplay::Error::Data(format!("cannot read the image {}: {e}", path.display())))?.to_rgb8();
+        let img = image::open(path)
+            .map_err(|e| convplay::Error::Data(format!("cannot read the image {}: {e}", path.display())))?
+            .to_rgb8();
         let (iw, ih) = img.dimensions();
         let crop = centre_crop(img.as_raw(), iw as usize, ih as usize, h, 0.875)?;
         let x = normalise(&crop, mean, std);
@@ -348,7 +420,8 @@ fn classify<B: convplay::backend::ops::Backend>(be: B, file: &convplay::weights:
         let ms = t.elapsed().as_secs_f64() * 1e3;
         let mut order: Vec<usize> = (0..probs.len()).collect();
         order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]));
-        let label = |i: usize| file.extra.labels.as_ref().and_then(|l| l.get(i).cloned()).unwrap_or_else(|| i.to_string());
+        let label =
+            |i: usize| file.extra.labels.as_ref().and_then(|l| l.get(i).cloned()).unwrap_or_else(|| i.to_string());
         println!("{} ({iw}×{ih}, {ms:.0} ms):", path.display());
         for &i in order.iter().take(top) {
             println!("  {:>6.2}%  {} ({i})", 100.0 * probs[i], label(i));
@@ -358,7 +431,15 @@ fn classify<B: convplay::backend::ops::Backend>(be: B, file: &convplay::weights:
 }
 
 /// Trains `spec` on (x, y) and returns its accuracy on (tx, ty).
-fn fit_and_test(spec: &str, (x, y): (&[u8], &[u8]), (tx, ty): (&[u8], &[u8]), per: usize, epochs: usize, lr: f32, seed: u32) -> convplay::Result<f32> {
+fn fit_and_test(
+    spec: &str,
+    (x, y): (&[u8], &[u8]),
+    (tx, ty): (&[u8], &[u8]),
+    per: usize,
+    epochs: usize,
+    lr: f32,
+    seed: u32,
+) -> convplay::Result<f32> {
     use convplay::train::{evaluate, train_epoch, Dataset};
     let spec = convplay::spec::parse(spec)?;
     let mut m = convplay::model::Model::new(convplay::backend::cpu::backend::Cpu::new(), &spec, 32, seed)?;
@@ -370,7 +451,13 @@ fn fit_and_test(spec: &str, (x, y): (&[u8], &[u8]), (tx, ty): (&[u8], &[u8]), pe
     Ok(pollster::block_on(evaluate(&mut m, &Dataset { pixels: tx, labels: ty, per }))?.0)
 }
 
-fn transfer_experiment(weights: &std::path::Path, data: &std::path::Path, per_class: usize, test: usize, seed: u32) -> convplay::Result<()> {
+fn transfer_experiment(
+    weights: &std::path::Path,
+    data: &std::path::Path,
+    per_class: usize,
+    test: usize,
+    seed: u32,
+) -> convplay::Result<()> {
     use convplay::data::idx::{read_file, read_images, read_labels};
     use convplay::data::photo::{centre_crop, norm_from, normalise};
     let load = |split: &str| -> convplay::Result<(Vec<u8>, Vec<u8>)> {
@@ -402,7 +489,12 @@ fn transfer_experiment(weights: &std::path::Path, data: &std::path::Path, per_cl
     let (mean, std) = norm_from(file.extra.preprocessing.as_ref());
     let mut base = convplay::model::Model::new(convplay::backend::cpu::backend::Cpu::new(), &file.spec, 16, 1)?;
     convplay::weights::load_into(&base, &file)?;
-    let pool = base.body.nodes.iter().position(|n| n.type_name == "global_avg_pool2d").ok_or_else(|| convplay::Error::Invalid("the base has no global average pooling".into()))?;
+    let pool = base
+        .body
+        .nodes
+        .iter()
+        .position(|n| n.type_name == "global_avg_pool2d")
+        .ok_or_else(|| convplay::Error::Invalid("the base has no global average pooling".into()))?;
     // The input of conv_head (7×7×320) is kept too, for fine-tuning from there.
     let cut = base.node_index("conv_head")? - 1;
     let t = std::time::Instant::now();
@@ -423,7 +515,11 @@ fn transfer_experiment(weights: &std::path::Path, data: &std::path::Path, per_cl
     };
     let ((fx, cx), (fvx, cvx)) = (features(&sx)?, features(vx)?);
     let secs = t.elapsed().as_secs_f64();
-    println!("features of {} images in {secs:.0} s ({:.0} ms per image)", sy.len() + n_test, 1e3 * secs / (sy.len() + n_test) as f64);
+    println!(
+        "features of {} images in {secs:.0} s ({:.0} ms per image)",
+        sy.len() + n_test,
+        1e3 * secs / (sy.len() + n_test) as f64
+    );
     // The features are f32 (a byte Dataset would round them), so the head's loop is written out.
     let head = r#"{"name": "head", "input": [1280], "layers": [{"type": "dense", "name": "new_classes", "units": 10, "activation": "softmax"}]}"#;
     let (acc_transfer, head_model) = {
@@ -474,7 +570,9 @@ fn transfer_experiment(weights: &std::path::Path, data: &std::path::Path, per_cl
             }
         }
         layers.push(serde_json::json!({"type": "dense", "name": "new_classes", "units": 10, "activation": "softmax"}));
-        let top = convplay::spec::parse(&serde_json::json!({"name": "lite0-top", "input": [7, 7, 320], "layers": layers}).to_string())?;
+        let top = convplay::spec::parse(
+            &serde_json::json!({"name": "lite0-top", "input": [7, 7, 320], "layers": layers}).to_string(),
+        )?;
         let mut m = convplay::model::Model::new(convplay::backend::cpu::backend::Cpu::new(), &top, 32, seed)?;
         pollster::block_on(m.copy_params_from(&base))?;
         pollster::block_on(m.copy_params_from(&head_model))?;
@@ -511,7 +609,13 @@ fn read_bytes(path: &std::path::Path) -> convplay::Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| convplay::Error::Io(format!("cannot read {}: {e}", path.display())))
 }
 
-fn quantize(input: &std::path::Path, storage: convplay::weights::Storage, output: &std::path::Path, data: &std::path::Path, test_limit: usize) -> convplay::Result<()> {
+fn quantize(
+    input: &std::path::Path,
+    storage: convplay::weights::Storage,
+    output: &std::path::Path,
+    data: &std::path::Path,
+    test_limit: usize,
+) -> convplay::Result<()> {
     use convplay::weights::{encode, load_into, read};
     let before_bytes = read_bytes(input)?;
     let file = read(&before_bytes)?;
@@ -519,21 +623,38 @@ fn quantize(input: &std::path::Path, storage: convplay::weights::Storage, output
     // Tensors in the model's parameter order.
     let order = convplay::model::Model::new(cpu(), &file.spec, 1, 1)?;
     load_into(&order, &file)?;
-    let tensors: Vec<(String, Vec<usize>, Vec<f32>)> = order.params.iter().map(|p| (p.name.clone(), p.shape.clone(), file.tensors[&p.name].1.clone())).collect();
+    let tensors: Vec<(String, Vec<usize>, Vec<f32>)> =
+        order.params.iter().map(|p| (p.name.clone(), p.shape.clone(), file.tensors[&p.name].1.clone())).collect();
     let bytes = encode(&file.spec.source, &file.extra, &tensors, storage)?;
     let after = read(&bytes)?;
-    println!("{} ({}, {} bytes) → {} ({}, {} bytes)", input.display(), file.storage.name(), before_bytes.len(), output.display(), storage.name(), bytes.len());
+    println!(
+        "{} ({}, {} bytes) → {} ({}, {} bytes)",
+        input.display(),
+        file.storage.name(),
+        before_bytes.len(),
+        output.display(),
+        storage.name(),
+        bytes.len()
+    );
     println!("{:<34} {:>14} {:>12} {:>12} {:>10}", "tensor", "shape", "max |w|", "max error", "relative");
     for (name, shape, v) in &tensors {
         let q = &after.tensors[name].1;
         let peak = v.iter().fold(0f32, |a, x| a.max(x.abs()));
         let err = v.iter().zip(q).fold(0f32, |a, (x, y)| a.max((x - y).abs()));
-        println!("{name:<34} {:>14} {peak:>12.5} {err:>12.2e} {:>9.3}%", format!("{shape:?}"), if peak > 0.0 { 100.0 * err / peak } else { 0.0 });
+        println!(
+            "{name:<34} {:>14} {peak:>12.5} {err:>12.2e} {:>9.3}%",
+            format!("{shape:?}"),
+            if peak > 0.0 { 100.0 * err / peak } else { 0.0 }
+        );
     }
-    std::fs::write(output, &bytes).map_err(|e| convplay::Error::Io(format!("cannot write {}: {e}", output.display())))?;
+    std::fs::write(output, &bytes)
+        .map_err(|e| convplay::Error::Io(format!("cannot write {}: {e}", output.display())))?;
     let mnist = matches!(file.spec.input, convplay::spec::Shape::Map { h: 28, w: 28, c: 1 }) && order.classes == 10;
     if !mnist || !data.join("t10k-images-idx3-ubyte.gz").exists() {
-        println!("(no accuracy check: it runs for 28×28×1 models with 10 classes, with the MNIST files in {})", data.display());
+        println!(
+            "(no accuracy check: it runs for 28×28×1 models with 10 classes, with the MNIST files in {})",
+            data.display()
+        );
         return Ok(());
     }
     use convplay::data::idx::{read_file, read_images, read_labels};
@@ -561,7 +682,8 @@ fn quantize(input: &std::path::Path, storage: convplay::weights::Storage, output
 
 /// "SHIFT,ROTATE,SCALE" → the augmentation ranges.
 fn parse_augment(text: &str) -> convplay::Result<convplay::backend::cpu::augment::Augment> {
-    let parts: Vec<f32> = text.split(',').map(|p| p.trim().parse::<f32>()).collect::<Result<_, _>>().unwrap_or_default();
+    let parts: Vec<f32> =
+        text.split(',').map(|p| p.trim().parse::<f32>()).collect::<Result<_, _>>().unwrap_or_default();
     match parts[..] {
         [shift, rotate_deg, scale] => Ok(convplay::backend::cpu::augment::Augment { shift, rotate_deg, scale }),
         _ => Err(convplay::Error::Invalid(format!(
@@ -653,10 +775,13 @@ fn train<B: convplay::backend::ops::Backend>(
     if let Some(path) = &plan.save {
         let extra = convplay::weights::Extra {
             labels: Some((0..model.classes).map(|d| d.to_string()).collect()),
-            preprocessing: Some(serde_json::json!({"scale": 1.0 / 255.0, "note": "u8 pixels scaled to [0, 1]; MNIST digits are white on black"})),
+            preprocessing: Some(
+                serde_json::json!({"scale": 1.0 / 255.0, "note": "u8 pixels scaled to [0, 1]; MNIST digits are white on black"}),
+            ),
         };
         let bytes = pollster::block_on(convplay::weights::save(&model, &extra))?;
-        std::fs::write(path, &bytes).map_err(|e| convplay::Error::Io(format!("cannot write {}: {e}", path.display())))?;
+        std::fs::write(path, &bytes)
+            .map_err(|e| convplay::Error::Io(format!("cannot write {}: {e}", path.display())))?;
         println!("saved {} ({} bytes)", path.display(), bytes.len());
     }
     Ok(())
@@ -684,7 +809,13 @@ fn bench(steps: usize, cpu_only: bool) -> convplay::Result<()> {
     println!("|---|---:|---:|---:|");
     for (i, k) in cpu_k.iter().enumerate() {
         match &gpu {
-            Some((_, gk, _)) => println!("| {} | {:.2} | {:.2} | {:.1}× |", k.name, k.gflops(), gk[i].gflops(), gk[i].gflops() / k.gflops()),
+            Some((_, gk, _)) => println!(
+                "| {} | {:.2} | {:.2} | {:.1}× |",
+                k.name,
+                k.gflops(),
+                gk[i].gflops(),
+                gk[i].gflops() / k.gflops()
+            ),
             None => println!("| {} | {:.2} | – | – |", k.name, k.gflops()),
         }
     }

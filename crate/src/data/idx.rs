@@ -97,7 +97,9 @@ fn header(bytes: &[u8], want_magic: u32, what: &str) -> Result<(Vec<usize>, usiz
 
 fn check_payload(bytes: &[u8], start: usize, dims: &[usize], what: &str) -> Result<()> {
     let want = dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)).ok_or_else(|| {
-        Error::Data(format!("IDX {what} file declares dimensions {dims:?} whose product overflows: the header is corrupt"))
+        Error::Data(format!(
+            "IDX {what} file declares dimensions {dims:?} whose product overflows: the header is corrupt"
+        ))
     })?;
     let have = bytes.len() - start;
     let shape = dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("×");
@@ -120,11 +122,17 @@ pub fn read_images(bytes: &[u8]) -> Result<IdxImages> {
     let bytes = gunzip_if_needed(bytes)?;
     let (dims, start) = header(&bytes, IMAGES_MAGIC, "images")?;
     if dims.len() != 3 {
-        return Err(Error::Data(format!("IDX images file has {} dimensions, expected 3 (count, rows, cols)", dims.len())));
+        return Err(Error::Data(format!(
+            "IDX images file has {} dimensions, expected 3 (count, rows, cols)",
+            dims.len()
+        )));
     }
     check_payload(&bytes, start, &dims, "images")?;
     if dims[1] == 0 || dims[2] == 0 {
-        return Err(Error::Data(format!("IDX images file declares images of {}×{} pixels: nothing to read", dims[1], dims[2])));
+        return Err(Error::Data(format!(
+            "IDX images file declares images of {}×{} pixels: nothing to read",
+            dims[1], dims[2]
+        )));
     }
     Ok(IdxImages { count: dims[0], rows: dims[1], cols: dims[2], pixels: bytes[start..].to_vec() })
 }

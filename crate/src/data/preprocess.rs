@@ -91,7 +91,10 @@ mod tests {
     fn bbox(img: &[u8]) -> (usize, usize) {
         let xs: Vec<usize> = (0..784).filter(|&i| img[i] > 0).map(|i| i % 28).collect();
         let ys: Vec<usize> = (0..784).filter(|&i| img[i] > 0).map(|i| i / 28).collect();
-        (xs.iter().max().unwrap() - xs.iter().min().unwrap() + 1, ys.iter().max().unwrap() - ys.iter().min().unwrap() + 1)
+        (
+            xs.iter().max().unwrap() - xs.iter().min().unwrap() + 1,
+            ys.iter().max().unwrap() - ys.iter().min().unwrap() + 1,
+        )
     }
 
     #[test]
@@ -108,7 +111,9 @@ mod tests {
     #[test]
     fn an_l_shape_is_centred_by_mass_not_by_box() {
         // A thick L: its mass sits towards the bottom-left, so the box is shifted up-right.
-        let c = canvas(100, 100, |x, y| ((20..30).contains(&x) && (10..90).contains(&y)) || ((20..80).contains(&x) && (80..90).contains(&y)));
+        let c = canvas(100, 100, |x, y| {
+            ((20..30).contains(&x) && (10..90).contains(&y)) || ((20..80).contains(&x) && (80..90).contains(&y))
+        });
         let d = mnist_digit(&c, 100, 100).unwrap();
         let (cx, cy) = centre_of_mass(&d, 28, 28);
         assert!((cx - 14.0).abs() <= 0.5 && (cy - 14.0).abs() <= 0.5, "centre of mass ({cx}, {cy})");

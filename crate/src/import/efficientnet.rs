@@ -15,7 +15,15 @@ use crate::weights::torch::StateDict;
 use serde_json::{json, Value};
 
 /// (repeats, kernel, stride, expansion, output channels) per stage.
-pub const STAGES: [(usize, usize, usize, usize, usize); 7] = [(1, 3, 1, 1, 16), (2, 3, 2, 6, 24), (2, 5, 2, 6, 40), (3, 3, 2, 6, 80), (3, 5, 1, 6, 112), (4, 5, 2, 6, 192), (1, 3, 1, 6, 320)];
+pub const STAGES: [(usize, usize, usize, usize, usize); 7] = [
+    (1, 3, 1, 1, 16),
+    (2, 3, 2, 6, 24),
+    (2, 5, 2, 6, 40),
+    (3, 3, 2, 6, 80),
+    (3, 5, 1, 6, 112),
+    (4, 5, 2, 6, 192),
+    (1, 3, 1, 6, 320),
+];
 
 /// The input normalisation the weights expect, as the weights file records it: RGB values
 /// 0–255, then (x − 127) / 128 per channel (TensorFlow's EfficientNet-Lite preprocessing).
@@ -72,7 +80,14 @@ pub fn lite0_spec() -> Value {
             block += 1;
         }
     }
-    layers.extend([conv("conv_head", 1280, 1, 1), bn("bn1"), relu6(), json!({"type": "global_avg_pool2d"}), json!({"type": "dropout", "rate": 0.2}), json!({"type": "dense", "name": "fc", "units": 1000, "activation": "softmax"})]);
+    layers.extend([
+        conv("conv_head", 1280, 1, 1),
+        bn("bn1"),
+        relu6(),
+        json!({"type": "global_avg_pool2d"}),
+        json!({"type": "dropout", "rate": 0.2}),
+        json!({"type": "dense", "name": "fc", "units": 1000, "activation": "softmax"}),
+    ]);
     json!({
         "name": "efficientnet-lite0",
         "description": "EfficientNet-Lite0 (ImageNet-1k), imported from its PyTorch checkpoint (Apache-2.0). 224×224 RGB, (x − 127) / 128.",
@@ -186,7 +201,10 @@ pub fn import_lite0(sd: &StateDict) -> Result<Imported> {
         }
     }
     if !unplaced.is_empty() {
-        return Err(Error::Data(format!("these checkpoint tensors have no place in EfficientNet-Lite0:\n{}", unplaced.join("\n"))));
+        return Err(Error::Data(format!(
+            "these checkpoint tensors have no place in EfficientNet-Lite0:\n{}",
+            unplaced.join("\n")
+        )));
     }
     Ok(Imported { tensors, counters, values })
 }

@@ -33,7 +33,12 @@ fn out_map(input: Shape, k: (usize, usize), s: (usize, usize), p: Padding, c: us
 impl<B: Backend> Builder<'_, B> {
     /// Builds `layers` from `input`. With `strip_softmax`, a softmax ending the last layer
     /// is left out (the loss or `predict` applies it) and reported in the returned flag.
-    pub fn sequence(&mut self, layers: &[Layer], input: Shape, strip_softmax: bool) -> Result<(Sequence<B>, Shape, bool)> {
+    pub fn sequence(
+        &mut self,
+        layers: &[Layer],
+        input: Shape,
+        strip_softmax: bool,
+    ) -> Result<(Sequence<B>, Shape, bool)> {
         let mut nodes = Vec::new();
         let mut shape = input;
         let mut stripped = false;
@@ -86,13 +91,43 @@ impl<B: Backend> Builder<'_, B> {
             LayerKind::Conv2d(k) => {
                 let out = out_map(shape, k.kernel, k.strides, k.padding, k.filters);
                 let a = act(k.activation);
-                let op = conv::Conv::new(be, self.params, &mut self.stream, name, false, (h, w, c), k.filters, k.kernel, k.strides, k.padding, a, k.use_bias, out.elements(), k.init);
+                let op = conv::Conv::new(
+                    be,
+                    self.params,
+                    &mut self.stream,
+                    name,
+                    false,
+                    (h, w, c),
+                    k.filters,
+                    k.kernel,
+                    k.strides,
+                    k.padding,
+                    a,
+                    k.use_bias,
+                    out.elements(),
+                    k.init,
+                );
                 (Box::new(op), out)
             }
             LayerKind::DepthwiseConv2d(k) => {
                 let out = out_map(shape, k.kernel, k.strides, k.padding, c);
                 let a = act(k.activation);
-                let op = conv::Conv::new(be, self.params, &mut self.stream, name, true, (h, w, c), c, k.kernel, k.strides, k.padding, a, k.use_bias, out.elements(), k.init);
+                let op = conv::Conv::new(
+                    be,
+                    self.params,
+                    &mut self.stream,
+                    name,
+                    true,
+                    (h, w, c),
+                    c,
+                    k.kernel,
+                    k.strides,
+                    k.padding,
+                    a,
+                    k.use_bias,
+                    out.elements(),
+                    k.init,
+                );
                 (Box::new(op), out)
             }
             LayerKind::SeparableConv2d(k) => {
@@ -100,16 +135,64 @@ impl<B: Backend> Builder<'_, B> {
                 let out = out_map(shape, k.kernel, k.strides, k.padding, k.filters);
                 let (mh, mw, _) = hw_c(mid);
                 let a = act(k.activation);
-                let dw = conv::Conv::new(be, self.params, &mut self.stream, &format!("{name}/depthwise"), true, (h, w, c), c, k.kernel, k.strides, k.padding, Activation::Linear, false, mid.elements(), k.init);
-                let pw = conv::Conv::new(be, self.params, &mut self.stream, &format!("{name}/pointwise"), false, (mh, mw, c), k.filters, (1, 1), (1, 1), Padding::Valid, a, k.use_bias, out.elements(), k.init);
+                let dw = conv::Conv::new(
+                    be,
+                    self.params,
+                    &mut self.stream,
+                    &format!("{name}/depthwise"),
+                    true,
+                    (h, w, c),
+                    c,
+                    k.kernel,
+                    k.strides,
+                    k.padding,
+                    Activation::Linear,
+                    false,
+                    mid.elements(),
+                    k.init,
+                );
+                let pw = conv::Conv::new(
+                    be,
+                    self.params,
+                    &mut self.stream,
+                    &format!("{name}/pointwise"),
+                    false,
+                    (mh, mw, c),
+                    k.filters,
+                    (1, 1),
+                    (1, 1),
+                    Padding::Valid,
+                    a,
+                    k.use_bias,
+                    out.elements(),
+                    k.init,
+                );
                 let ml = mb * mid.elements();
-                (Box::new(conv::Separable::<B> { depthwise: dw, pointwise: pw, mid: be.alloc(ml), dmid: be.alloc(ml), mid_len: ml }), out)
+                (
+                    Box::new(conv::Separable::<B> {
+                        depthwise: dw,
+                        pointwise: pw,
+                        mid: be.alloc(ml),
+                        dmid: be.alloc(ml),
+                        mid_len: ml,
+                    }),
+                    out,
+                )
             }
             LayerKind::MaxPool2d(p) | LayerKind::AvgPool2d(p) => {
                 let out = out_map(shape, p.pool, p.strides, p.padding, c);
                 let max = matches!(layer.kind, LayerKind::MaxPool2d(_));
                 let argmax = max.then(|| be.alloc_idx(mb * out.elements()));
-                (Box::new(pool::Pool::<B> { max, hwc: (h, w, c), spec: p.clone(), argmax, out_len: mb * out.elements() }), out)
+                (
+                    Box::new(pool::Pool::<B> {
+                        max,
+                        hwc: (h, w, c),
+                        spec: p.clone(),
+                        argmax,
+                        out_len: mb * out.elements(),
+                    }),
+                    out,
+                )
             }
             LayerKind::GlobalAvgPool2d => (Box::new(pool::GlobalAvgPool { hw: h * w, c }), Shape::Flat(c)),
             LayerKind::BatchNorm(b) => {
@@ -119,7 +202,20 @@ impl<B: Backend> Builder<'_, B> {
             }
             LayerKind::Dense(d) => {
                 let a = act(d.activation);
-                (Box::new(dense::Dense::new(be, self.params, &mut self.stream, name, shape.elements(), d.units, a, d.use_bias, d.init)), Shape::Flat(d.units))
+                (
+                    Box::new(dense::Dense::new(
+                        be,
+                        self.params,
+                        &mut self.stream,
+                        name,
+                        shape.elements(),
+                        d.units,
+                        a,
+                        d.use_bias,
+                        d.init,
+                    )),
+                    Shape::Flat(d.units),
+                )
             }
             LayerKind::Flatten => (Box::new(simple::Flatten { len: shape.elements() }), Shape::Flat(shape.elements())),
             LayerKind::Activation { activation } => {
@@ -130,7 +226,9 @@ impl<B: Backend> Builder<'_, B> {
                 self.dropouts += 1;
                 (Box::new(simple::Dropout { rate: *rate, len: shape.elements(), salt: pcg_hash(self.dropouts) }), shape)
             }
-            LayerKind::Lrn(l) => (Box::new(norm::LocalResponseNorm { c, spec: l.clone(), len: shape.elements() }), shape),
+            LayerKind::Lrn(l) => {
+                (Box::new(norm::LocalResponseNorm { c, spec: l.clone(), len: shape.elements() }), shape)
+            }
             LayerKind::Residual(r) => {
                 let (inner, inner_shape, _) = self.sequence(&r.layers, shape, false)?;
                 let projection = if inner_shape != shape {
@@ -138,13 +236,36 @@ impl<B: Backend> Builder<'_, B> {
                     // The stride that maps h to oh with a 1×1 "same" conv (validated in the spec).
                     let sh = (1..=h).find(|s| h.div_ceil(*s) == oh).unwrap_or(1);
                     let sw = (1..=w).find(|s| w.div_ceil(*s) == ow).unwrap_or(1);
-                    let conv = conv::Conv::new(be, self.params, &mut self.stream, &format!("{name}/projection"), false, (h, w, c), oc, (1, 1), (sh, sw), Padding::Same, Activation::Linear, true, inner_shape.elements(), Init::GlorotUniform);
+                    let conv = conv::Conv::new(
+                        be,
+                        self.params,
+                        &mut self.stream,
+                        &format!("{name}/projection"),
+                        false,
+                        (h, w, c),
+                        oc,
+                        (1, 1),
+                        (sh, sw),
+                        Padding::Same,
+                        Activation::Linear,
+                        true,
+                        inner_shape.elements(),
+                        Init::GlorotUniform,
+                    );
                     Some((conv, be.alloc(mb * inner_shape.elements())))
                 } else {
                     None
                 };
                 let a = act(r.activation);
-                let op = Residual { inner, projection, activation: a, channels: inner_shape.channels(), len: inner_shape.elements(), in_len: shape.elements(), skip: be.alloc(mb * shape.elements()) };
+                let op = Residual {
+                    inner,
+                    projection,
+                    activation: a,
+                    channels: inner_shape.channels(),
+                    len: inner_shape.elements(),
+                    in_len: shape.elements(),
+                    skip: be.alloc(mb * shape.elements()),
+                };
                 (Box::new(op), inner_shape)
             }
             LayerKind::Concat { branches } => {
@@ -165,13 +286,40 @@ impl<B: Backend> Builder<'_, B> {
                     Shape::Flat(_) => Shape::Flat(total),
                     Shape::Map { .. } => Shape::Map { h: out_hw.0, w: out_hw.1, c: total },
                 };
-                let op = Concat { branches: seqs, channels, positions: out_hw.0 * out_hw.1, in_len: shape.elements(), part_grads, branch_dx: be.alloc(mb * shape.elements()) };
+                let op = Concat {
+                    branches: seqs,
+                    channels,
+                    positions: out_hw.0 * out_hw.1,
+                    in_len: shape.elements(),
+                    part_grads,
+                    branch_dx: be.alloc(mb * shape.elements()),
+                };
                 (Box::new(op), out)
             }
             LayerKind::SqueezeExcite(se) => {
                 let hidden = (c / se.ratio).max(1);
-                let squeeze = dense::Dense::new(be, self.params, &mut self.stream, &format!("{name}/squeeze"), c, hidden, Activation::Relu, true, Init::GlorotUniform);
-                let excite = dense::Dense::new(be, self.params, &mut self.stream, &format!("{name}/excite"), hidden, c, Activation::Sigmoid, true, Init::GlorotUniform);
+                let squeeze = dense::Dense::new(
+                    be,
+                    self.params,
+                    &mut self.stream,
+                    &format!("{name}/squeeze"),
+                    c,
+                    hidden,
+                    Activation::Relu,
+                    true,
+                    Init::GlorotUniform,
+                );
+                let excite = dense::Dense::new(
+                    be,
+                    self.params,
+                    &mut self.stream,
+                    &format!("{name}/excite"),
+                    hidden,
+                    c,
+                    Activation::Sigmoid,
+                    true,
+                    Init::GlorotUniform,
+                );
                 let op = SqueezeExcite {
                     positions: h * w,
                     c,

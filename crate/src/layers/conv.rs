@@ -41,15 +41,25 @@ impl Conv {
         init: Init,
     ) -> Conv {
         let (kh, kw) = kernel;
-        let (len, fan_in, fan_out) = if depthwise { (kh * kw * c, kh * kw * c, kh * kw) } else { (kh * kw * c * oc, kh * kw * c, kh * kw * oc) };
+        let (len, fan_in, fan_out) =
+            if depthwise { (kh * kw * c, kh * kw * c, kh * kw) } else { (kh * kw * c * oc, kh * kw * c, kh * kw * oc) };
         let shape = if depthwise { vec![kh, kw, c] } else { vec![kh, kw, c, oc] };
-        let wi = param(be, params, format!("{name}/kernel"), shape, &init_kernel(stream, init, len, fan_in, fan_out), true);
+        let wi =
+            param(be, params, format!("{name}/kernel"), shape, &init_kernel(stream, init, len, fan_in, fan_out), true);
         let bi = use_bias.then(|| param(be, params, format!("{name}/bias"), vec![oc], &vec![0.0; oc], true));
         Conv { depthwise, c, hw: (h, w), oc, kernel, strides, padding, activation, w: wi, b: bi, out_len }
     }
 
     fn window(&self, n: usize) -> Result<Window> {
-        Window::new(if self.depthwise { "depthwise_conv2d" } else { "conv2d" }, n, (self.hw.0, self.hw.1, self.c), self.oc, self.kernel, self.strides, self.padding)
+        Window::new(
+            if self.depthwise { "depthwise_conv2d" } else { "conv2d" },
+            n,
+            (self.hw.0, self.hw.1, self.c),
+            self.oc,
+            self.kernel,
+            self.strides,
+            self.padding,
+        )
     }
 }
 

@@ -16,7 +16,17 @@ pub struct Dense {
 
 impl Dense {
     #[allow(clippy::too_many_arguments)]
-    pub fn new<B: Backend>(be: &B, params: &mut Vec<Param<B>>, stream: &mut Stream, name: &str, k: usize, m: usize, activation: Activation, use_bias: bool, init: Init) -> Dense {
+    pub fn new<B: Backend>(
+        be: &B,
+        params: &mut Vec<Param<B>>,
+        stream: &mut Stream,
+        name: &str,
+        k: usize,
+        m: usize,
+        activation: Activation,
+        use_bias: bool,
+        init: Init,
+    ) -> Dense {
         let w = param(be, params, format!("{name}/kernel"), vec![k, m], &init_kernel(stream, init, k * m, k, m), true);
         let b = use_bias.then(|| param(be, params, format!("{name}/bias"), vec![m], &vec![0.0; m], true));
         Dense { k, m, activation, w, b }
@@ -31,7 +41,17 @@ impl<B: Backend> Op<B> for Dense {
     }
     fn backward(&mut self, p: &Pass<B>, x: &B::Buf, out: &B::Buf, dout: &B::Buf, dx: Option<&B::Buf>) -> Result<()> {
         p.be.activation_backward(self.activation, self.m, p.n * self.m, out, dout);
-        p.be.dense_backward(p.n, self.k, self.m, x, p.value(self.w), dout, dx, p.grad(self.w), self.b.map(|i| p.grad(i)));
+        p.be.dense_backward(
+            p.n,
+            self.k,
+            self.m,
+            x,
+            p.value(self.w),
+            dout,
+            dx,
+            p.grad(self.w),
+            self.b.map(|i| p.grad(i)),
+        );
         Ok(())
     }
 }

@@ -83,7 +83,14 @@ pub struct Node<B: Backend> {
 }
 
 /// Allocates a parameter (and, when trainable, its gradient and two state buffers).
-pub fn param<B: Backend>(be: &B, params: &mut Vec<Param<B>>, name: String, shape: Vec<usize>, init: &[f32], trainable: bool) -> usize {
+pub fn param<B: Backend>(
+    be: &B,
+    params: &mut Vec<Param<B>>,
+    name: String,
+    shape: Vec<usize>,
+    init: &[f32],
+    trainable: bool,
+) -> usize {
     debug_assert_eq!(shape.iter().product::<usize>(), init.len());
     let value = be.alloc(init.len());
     be.write(&value, init);
@@ -94,7 +101,13 @@ pub fn param<B: Backend>(be: &B, params: &mut Vec<Param<B>>, name: String, shape
 
 /// Kernel values as Keras draws them: glorot_uniform U(−l, l) with l = sqrt(6 / (fan_in +
 /// fan_out)), or he_uniform with l = sqrt(6 / fan_in).
-pub fn init_kernel(stream: &mut crate::backend::cpu::rng::Stream, init: crate::spec::Init, len: usize, fan_in: usize, fan_out: usize) -> Vec<f32> {
+pub fn init_kernel(
+    stream: &mut crate::backend::cpu::rng::Stream,
+    init: crate::spec::Init,
+    len: usize,
+    fan_in: usize,
+    fan_out: usize,
+) -> Vec<f32> {
     let limit = match init {
         crate::spec::Init::GlorotUniform => (6.0 / (fan_in + fan_out) as f32).sqrt(),
         crate::spec::Init::HeUniform => (6.0 / fan_in as f32).sqrt(),

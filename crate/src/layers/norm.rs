@@ -30,7 +30,14 @@ pub struct Bn<B: Backend> {
 }
 
 impl<B: Backend> Bn<B> {
-    pub fn new(be: &B, params: &mut Vec<Param<B>>, name: &str, c: usize, per_instance: usize, spec: BatchNorm) -> Bn<B> {
+    pub fn new(
+        be: &B,
+        params: &mut Vec<Param<B>>,
+        name: &str,
+        c: usize,
+        per_instance: usize,
+        spec: BatchNorm,
+    ) -> Bn<B> {
         let gamma = param(be, params, format!("{name}/gamma"), vec![c], &vec![1.0; c], spec.scale);
         let beta = param(be, params, format!("{name}/beta"), vec![c], &vec![0.0; c], spec.center);
         let moving_mean = param(be, params, format!("{name}/moving_mean"), vec![c], &vec![0.0; c], false);
@@ -43,7 +50,21 @@ impl<B: Backend> Bn<B> {
             frozen.push(beta);
         }
         let unused_grads = (!frozen.is_empty()).then(|| (be.alloc(c), be.alloc(c)));
-        Bn { c, per_instance, spec, gamma, beta, moving_mean, moving_var, saved: be.alloc(2 * c), frozen, unused_grads, unused_dx: None, zeros: None, inference: false }
+        Bn {
+            c,
+            per_instance,
+            spec,
+            gamma,
+            beta,
+            moving_mean,
+            moving_var,
+            saved: be.alloc(2 * c),
+            frozen,
+            unused_grads,
+            unused_dx: None,
+            zeros: None,
+            inference: false,
+        }
     }
     fn dims(&self, n: usize) -> BnDims {
         BnDims { c: self.c, rows: n * self.per_instance, eps: self.spec.epsilon, momentum: self.spec.momentum }
@@ -53,7 +74,8 @@ impl<B: Backend> Bn<B> {
 impl<B: Backend> Op<B> for Bn<B> {
     fn forward(&mut self, p: &Pass<B>, x: &B::Buf, out: &B::Buf) -> Result<()> {
         let d = self.dims(p.n);
-        let (g, b, rm, rv) = (p.value(self.gamma), p.value(self.beta), p.value(self.moving_mean), p.value(self.moving_var));
+        let (g, b, rm, rv) =
+            (p.value(self.gamma), p.value(self.beta), p.value(self.moving_mean), p.value(self.moving_var));
         if p.train && !self.inference {
             p.be.batch_norm_train(d, x, g, b, rm, rv, &self.saved, out);
         } else {
@@ -79,7 +101,10 @@ impl<B: Backend> Op<B> for Bn<B> {
         // γ and β that are not learned still need somewhere to write their gradient.
         let (dg, db) = match &self.unused_grads {
             None => (p.grad(self.gamma), p.grad(self.beta)),
-            Some((g, b)) => (if self.spec.scale { p.grad(self.gamma) } else { g }, if self.spec.center { p.grad(self.beta) } else { b }),
+            Some((g, b)) => (
+                if self.spec.scale { p.grad(self.gamma) } else { g },
+                if self.spec.center { p.grad(self.beta) } else { b },
+            ),
         };
         let len = d.c * d.rows;
         if dx.is_none() && self.unused_dx.as_ref().is_none_or(|(_, l)| *l < len) {

@@ -17,7 +17,15 @@ pub struct Pool<B: Backend> {
 
 impl<B: Backend> Pool<B> {
     fn window(&self, n: usize) -> Result<Window> {
-        Window::new(if self.max { "max_pool2d" } else { "avg_pool2d" }, n, self.hwc, self.hwc.2, self.spec.pool, self.spec.strides, self.spec.padding)
+        Window::new(
+            if self.max { "max_pool2d" } else { "avg_pool2d" },
+            n,
+            self.hwc,
+            self.hwc.2,
+            self.spec.pool,
+            self.spec.strides,
+            self.spec.padding,
+        )
     }
 }
 
@@ -40,7 +48,11 @@ impl<B: Backend> Op<B> for Pool<B> {
         Ok(())
     }
     fn workspace_bytes(&self) -> u64 {
-        if self.argmax.is_some() { 4 * self.out_len as u64 } else { 0 }
+        if self.argmax.is_some() {
+            4 * self.out_len as u64
+        } else {
+            0
+        }
     }
 }
 

@@ -39,7 +39,9 @@ pub enum Activation {
     Relu,
     Relu6,
     /// Keras LeakyReLU: x for x > 0, alpha·x otherwise (Keras's default alpha is 0.3).
-    LeakyRelu { alpha: f32 },
+    LeakyRelu {
+        alpha: f32,
+    },
     Sigmoid,
     Tanh,
     /// Over the channels (the last axis).
@@ -169,12 +171,18 @@ pub enum LayerKind {
     BatchNorm(BatchNorm),
     Dense(Dense),
     Flatten,
-    Activation { activation: Activation },
-    Dropout { rate: f32 },
+    Activation {
+        activation: Activation,
+    },
+    Dropout {
+        rate: f32,
+    },
     Lrn(Lrn),
     Residual(Residual),
     /// Parallel branches on the same input, concatenated on channels (inception).
-    Concat { branches: Vec<Vec<Layer>> },
+    Concat {
+        branches: Vec<Vec<Layer>>,
+    },
     SqueezeExcite(SqueezeExcite),
 }
 

@@ -123,7 +123,8 @@ impl<'a> Obj<'a> {
             }
             Some(v) => v,
         };
-        let one = |x: &Value| x.as_f64().filter(|f| f.fract() == 0.0 && *f >= 1.0 && *f <= 65_536.0).map(|f| f as usize);
+        let one =
+            |x: &Value| x.as_f64().filter(|f| f.fract() == 0.0 && *f >= 1.0 && *f <= 65_536.0).map(|f| f as usize);
         let got = match v {
             Value::Array(a) if a.len() == 2 => one(&a[0]).zip(one(&a[1])),
             Value::Array(_) => None,
@@ -134,9 +135,8 @@ impl<'a> Obj<'a> {
                 Value::Array(a) => format!("a list of {} values", a.len()),
                 x => describe(x),
             };
-            cx.errors.push(format!(
-                "{place}: \"{key}\" must be a whole number ≥ 1 or [height, width] of them, got {what}"
-            ));
+            cx.errors
+                .push(format!("{place}: \"{key}\" must be a whole number ≥ 1 or [height, width] of them, got {what}"));
         }
         got
     }
@@ -432,7 +432,11 @@ impl Cx {
             match v.as_str().filter(|s| allowed.contains(s)) {
                 Some(s) => Some(s.to_string()),
                 None => {
-                    me.errors.push(format!("spec.training.{key} must be one of {}, got {}", allowed.join(", "), describe(v)));
+                    me.errors.push(format!(
+                        "spec.training.{key} must be one of {}, got {}",
+                        allowed.join(", "),
+                        describe(v)
+                    ));
                     None
                 }
             }
@@ -444,7 +448,10 @@ impl Cx {
         let lr = map.get("lr").and_then(|v| match v.as_f64().filter(|f| *f > 0.0 && *f < 10.0) {
             Some(f) => Some(f as f32),
             None => {
-                self.errors.push(format!("spec.training.lr must be a positive number below 10, e.g. 0.001, got {}", describe(v)));
+                self.errors.push(format!(
+                    "spec.training.lr must be a positive number below 10, e.g. 0.001, got {}",
+                    describe(v)
+                ));
                 None
             }
         });
@@ -462,7 +469,8 @@ impl Cx {
         for key in map.keys() {
             if !FIELDS.contains(&key.as_str()) {
                 let hint = closest(key, &FIELDS).map(|c| format!("did you mean \"{c}\"? ")).unwrap_or_default();
-                self.errors.push(format!("spec.training: unknown field \"{key}\": {hint}it may have {}", FIELDS.join(", ")));
+                self.errors
+                    .push(format!("spec.training: unknown field \"{key}\": {hint}it may have {}", FIELDS.join(", ")));
             }
         }
         (self.errors.len() == before).then_some(Recipe { epochs, batch, optimizer, lr, schedule, augment })
@@ -470,7 +478,9 @@ impl Cx {
 
     fn input(&mut self, v: &Value) -> Option<Shape> {
         let dims: Option<Vec<usize>> = v.as_array().and_then(|a| {
-            a.iter().map(|x| x.as_f64().filter(|f| f.fract() == 0.0 && *f >= 1.0 && *f <= 1e6).map(|f| f as usize)).collect()
+            a.iter()
+                .map(|x| x.as_f64().filter(|f| f.fract() == 0.0 && *f >= 1.0 && *f <= 1e6).map(|f| f as usize))
+                .collect()
         });
         match dims.as_deref() {
             Some(&[h, w, c]) => Some(Shape::Map { h, w, c }),
@@ -520,19 +530,19 @@ impl Cx {
                 Some(t) => t,
                 None => {
                     let hint = closest(s, TYPES).map(|c| format!(" (did you mean \"{c}\"?)")).unwrap_or_default();
-                    self.errors.push(format!(
-                        "{path}: unknown layer type {s:?}{hint}; known types: {}",
-                        TYPES.join(", ")
-                    ));
+                    self.errors
+                        .push(format!("{path}: unknown layer type {s:?}{hint}; known types: {}", TYPES.join(", ")));
                     return (None, None);
                 }
             },
             Some(other) => {
-                self.errors.push(format!("{path}: \"type\" must be a string such as \"conv2d\", got {}", describe(other)));
+                self.errors
+                    .push(format!("{path}: \"type\" must be a string such as \"conv2d\", got {}", describe(other)));
                 return (None, None);
             }
             None => {
-                self.errors.push(format!("{path}: missing \"type\": say which layer this is, e.g. \"type\": \"conv2d\""));
+                self.errors
+                    .push(format!("{path}: missing \"type\": say which layer this is, e.g. \"type\": \"conv2d\""));
                 return (None, None);
             }
         };
@@ -559,7 +569,13 @@ impl Cx {
         (kind.map(|kind| Layer { name, kind, trainable }), shape)
     }
 
-    fn kind(&mut self, ty: &'static str, o: &mut Obj, path: &str, input: Option<Shape>) -> (Option<LayerKind>, Option<Shape>) {
+    fn kind(
+        &mut self,
+        ty: &'static str,
+        o: &mut Obj,
+        path: &str,
+        input: Option<Shape>,
+    ) -> (Option<LayerKind>, Option<Shape>) {
         let place = o.place.clone();
         let map_in = |cx: &mut Cx, what: &str| input.and_then(|s| need_map(cx, &place, what, s));
         match ty {
@@ -571,19 +587,38 @@ impl Cx {
                 let activation = o.activation(self, "activation");
                 let use_bias = o.flag(self, "use_bias", true);
                 let init = o.init(self);
-                let (Some(filters), Some(kernel), Some(strides), Some(padding), Some(activation), Some(use_bias), Some(init)) =
-                    (filters, kernel, strides, padding, activation, use_bias, init)
+                let (
+                    Some(filters),
+                    Some(kernel),
+                    Some(strides),
+                    Some(padding),
+                    Some(activation),
+                    Some(use_bias),
+                    Some(init),
+                ) = (filters, kernel, strides, padding, activation, use_bias, init)
                 else {
                     return (None, None);
                 };
                 let what = if ty == "conv2d" { "convolution" } else { "separable convolution" };
                 let shape = map_in(self, what).and_then(|(h, w, _)| {
-                    window(self, &place, "kernel", (h, w), kernel, strides, padding).map(|(oh, ow)| Shape::Map { h: oh, w: ow, c: filters })
+                    window(self, &place, "kernel", (h, w), kernel, strides, padding).map(|(oh, ow)| Shape::Map {
+                        h: oh,
+                        w: ow,
+                        c: filters,
+                    })
                 });
                 let kind = if ty == "conv2d" {
                     LayerKind::Conv2d(Conv2d { filters, kernel, strides, padding, activation, use_bias, init })
                 } else {
-                    LayerKind::SeparableConv2d(SeparableConv2d { filters, kernel, strides, padding, activation, use_bias, init })
+                    LayerKind::SeparableConv2d(SeparableConv2d {
+                        filters,
+                        kernel,
+                        strides,
+                        padding,
+                        activation,
+                        use_bias,
+                        init,
+                    })
                 };
                 (Some(kind), shape)
             }
@@ -602,13 +637,29 @@ impl Cx {
                         ));
                     }
                 }
-                let (Some(kernel), Some(strides), Some(padding), Some(activation), Some(use_bias), Some(init)) = (kernel, strides, padding, activation, use_bias, init) else {
+                let (Some(kernel), Some(strides), Some(padding), Some(activation), Some(use_bias), Some(init)) =
+                    (kernel, strides, padding, activation, use_bias, init)
+                else {
                     return (None, None);
                 };
                 let shape = map_in(self, "depthwise convolution").and_then(|(h, w, c)| {
-                    window(self, &place, "kernel", (h, w), kernel, strides, padding).map(|(oh, ow)| Shape::Map { h: oh, w: ow, c })
+                    window(self, &place, "kernel", (h, w), kernel, strides, padding).map(|(oh, ow)| Shape::Map {
+                        h: oh,
+                        w: ow,
+                        c,
+                    })
                 });
-                (Some(LayerKind::DepthwiseConv2d(DepthwiseConv2d { kernel, strides, padding, activation, use_bias, init })), shape)
+                (
+                    Some(LayerKind::DepthwiseConv2d(DepthwiseConv2d {
+                        kernel,
+                        strides,
+                        padding,
+                        activation,
+                        use_bias,
+                        init,
+                    })),
+                    shape,
+                )
             }
             "max_pool2d" | "avg_pool2d" => {
                 let pool = o.pair(self, "pool_size", Some((2, 2)));
@@ -621,7 +672,11 @@ impl Cx {
                     return (None, None);
                 };
                 let shape = map_in(self, "pooling").and_then(|(h, w, c)| {
-                    window(self, &place, "pool", (h, w), pool, strides, padding).map(|(oh, ow)| Shape::Map { h: oh, w: ow, c })
+                    window(self, &place, "pool", (h, w), pool, strides, padding).map(|(oh, ow)| Shape::Map {
+                        h: oh,
+                        w: ow,
+                        c,
+                    })
                 });
                 let p = Pool2d { pool, strides, padding };
                 (Some(if ty == "max_pool2d" { LayerKind::MaxPool2d(p) } else { LayerKind::AvgPool2d(p) }), shape)
@@ -635,7 +690,8 @@ impl Cx {
                 let epsilon = o.real(self, "epsilon", 1e-3, |x| x > 0.0 && x.is_finite(), "must be greater than 0");
                 let center = o.flag(self, "center", true);
                 let scale = o.flag(self, "scale", true);
-                let (Some(momentum), Some(epsilon), Some(center), Some(scale)) = (momentum, epsilon, center, scale) else {
+                let (Some(momentum), Some(epsilon), Some(center), Some(scale)) = (momentum, epsilon, center, scale)
+                else {
                     return (None, None);
                 };
                 (Some(LayerKind::BatchNorm(BatchNorm { momentum, epsilon, center, scale })), input)
@@ -645,7 +701,8 @@ impl Cx {
                 let activation = o.activation(self, "activation");
                 let use_bias = o.flag(self, "use_bias", true);
                 let init = o.init(self);
-                let (Some(units), Some(activation), Some(use_bias), Some(init)) = (units, activation, use_bias, init) else {
+                let (Some(units), Some(activation), Some(use_bias), Some(init)) = (units, activation, use_bias, init)
+                else {
                     return (None, None);
                 };
                 let shape = match input {
@@ -666,13 +723,15 @@ impl Cx {
                 let activation = match ty {
                     "activation" => {
                         if o.map.get("activation").is_none() {
-                            self.errors.push(format!("{place}: missing \"activation\": name it, e.g. \"activation\": \"relu\""));
+                            self.errors.push(format!(
+                                "{place}: missing \"activation\": name it, e.g. \"activation\": \"relu\""
+                            ));
                             None
                         } else {
                             match o.activation(self, "activation") {
-                                Some(Activation::LeakyRelu { alpha }) => {
-                                    o.real(self, "alpha", alpha, |x| x.is_finite() && x >= 0.0, "must be ≥ 0").map(|alpha| Activation::LeakyRelu { alpha })
-                                }
+                                Some(Activation::LeakyRelu { alpha }) => o
+                                    .real(self, "alpha", alpha, |x| x.is_finite() && x >= 0.0, "must be ≥ 0")
+                                    .map(|alpha| Activation::LeakyRelu { alpha }),
                                 other => other,
                             }
                         }
@@ -680,15 +739,24 @@ impl Cx {
                     "relu" => Some(Activation::Relu),
                     "softmax" => Some(Activation::Softmax),
                     // The Keras layer LeakyReLU defaults to 0.3.
-                    _ => o.real(self, "alpha", 0.3, |x| x.is_finite() && x >= 0.0, "must be ≥ 0").map(|alpha| Activation::LeakyRelu { alpha }),
+                    _ => o
+                        .real(self, "alpha", 0.3, |x| x.is_finite() && x >= 0.0, "must be ≥ 0")
+                        .map(|alpha| Activation::LeakyRelu { alpha }),
                 };
                 (activation.map(|activation| LayerKind::Activation { activation }), input)
             }
             "dropout" => {
-                let rate = o.real(self, "rate", f32::NAN, |x| (0.0..1.0).contains(&x), "must be in [0, 1): the fraction of units dropped while training");
+                let rate = o.real(
+                    self,
+                    "rate",
+                    f32::NAN,
+                    |x| (0.0..1.0).contains(&x),
+                    "must be in [0, 1): the fraction of units dropped while training",
+                );
                 match rate {
                     Some(r) if r.is_nan() => {
-                        self.errors.push(format!("{place}: missing \"rate\": add the fraction dropped, e.g. \"rate\": 0.25"));
+                        self.errors
+                            .push(format!("{place}: missing \"rate\": add the fraction dropped, e.g. \"rate\": 0.25"));
                         (None, input)
                     }
                     Some(rate) => (Some(LayerKind::Dropout { rate }), input),
@@ -700,7 +768,8 @@ impl Cx {
                 let bias = o.real(self, "bias", 1.0, |x| x.is_finite() && x > 0.0, "must be greater than 0");
                 let alpha = o.real(self, "alpha", 1.0, |x| x.is_finite() && x >= 0.0, "must be ≥ 0");
                 let beta = o.real(self, "beta", 0.5, |x| x.is_finite() && x >= 0.0, "must be ≥ 0");
-                let (Some(depth_radius), Some(bias), Some(alpha), Some(beta)) = (depth_radius, bias, alpha, beta) else {
+                let (Some(depth_radius), Some(bias), Some(alpha), Some(beta)) = (depth_radius, bias, alpha, beta)
+                else {
                     return (None, None);
                 };
                 let shape = map_in(self, "local response normalisation").map(|(h, w, c)| Shape::Map { h, w, c });
@@ -723,7 +792,9 @@ impl Cx {
             "concat" => self.concat(o, path, input),
             other => {
                 // canonical_type only returns the types matched above; keep this a value, not a panic.
-                self.errors.push(format!("{place}: layer type {other:?} has no reader; this is a ConvPlay bug, please report it"));
+                self.errors.push(format!(
+                    "{place}: layer type {other:?} has no reader; this is a ConvPlay bug, please report it"
+                ));
                 (None, None)
             }
         }
@@ -744,7 +815,9 @@ impl Cx {
                 return (None, None);
             }
             None => {
-                self.errors.push(format!("{place}: missing \"layers\": list the layers whose output is added to the block's input"));
+                self.errors.push(format!(
+                    "{place}: missing \"layers\": list the layers whose output is added to the block's input"
+                ));
                 return (None, None);
             }
         };
@@ -789,15 +862,22 @@ impl Cx {
         let branches = match o.get("branches") {
             Some(Value::Array(b)) if b.len() >= 2 => b,
             Some(Value::Array(_)) => {
-                self.errors.push(format!("{place}: \"branches\" needs at least two branches (lists of layers; [] passes the input through)"));
+                self.errors.push(format!(
+                    "{place}: \"branches\" needs at least two branches (lists of layers; [] passes the input through)"
+                ));
                 return (None, None);
             }
             Some(v) => {
-                self.errors.push(format!("{place}: \"branches\" must be a list of branches, each a list of layers, got {}", describe(v)));
+                self.errors.push(format!(
+                    "{place}: \"branches\" must be a list of branches, each a list of layers, got {}",
+                    describe(v)
+                ));
                 return (None, None);
             }
             None => {
-                self.errors.push(format!("{place}: missing \"branches\": list the parallel branches, e.g. \"branches\": [[…], […]]"));
+                self.errors.push(format!(
+                    "{place}: missing \"branches\": list the parallel branches, e.g. \"branches\": [[…], […]]"
+                ));
                 return (None, None);
             }
         };
@@ -809,7 +889,11 @@ impl Cx {
                 all = None;
                 continue;
             };
-            let (layers, shape) = if items.is_empty() { (Some(vec![]), input) } else { self.sequence(items, &format!("{path}.branches[{b}]"), input) };
+            let (layers, shape) = if items.is_empty() {
+                (Some(vec![]), input)
+            } else {
+                self.sequence(items, &format!("{path}.branches[{b}]"), input)
+            };
             match (layers, all.as_mut()) {
                 (Some(l), Some(v)) => v.push(l),
                 _ => all = None,
@@ -819,10 +903,14 @@ impl Cx {
         let shape = if shapes.iter().all(Option::is_some) && !shapes.is_empty() {
             let shapes: Vec<Shape> = shapes.into_iter().flatten().collect();
             match shapes[0] {
-                Shape::Map { h, w, .. } if shapes.iter().all(|s| matches!(s, Shape::Map { h: h2, w: w2, .. } if *h2 == h && *w2 == w)) => {
+                Shape::Map { h, w, .. }
+                    if shapes.iter().all(|s| matches!(s, Shape::Map { h: h2, w: w2, .. } if *h2 == h && *w2 == w)) =>
+                {
                     Some(Shape::Map { h, w, c: shapes.iter().map(|s| s.channels()).sum() })
                 }
-                Shape::Flat(_) if shapes.iter().all(|s| matches!(s, Shape::Flat(_))) => Some(Shape::Flat(shapes.iter().map(|s| s.channels()).sum())),
+                Shape::Flat(_) if shapes.iter().all(|s| matches!(s, Shape::Flat(_))) => {
+                    Some(Shape::Flat(shapes.iter().map(|s| s.channels()).sum()))
+                }
                 _ => {
                     let list = shapes.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ");
                     self.errors.push(format!(

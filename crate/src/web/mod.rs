@@ -50,7 +50,11 @@ impl Engine {
                 let gpu = crate::backend::gpu::backend::Gpu::new(ctx.clone());
                 crate::model::Model::new(gpu, &spec, batch, 1).map_err(js_err)?.allocated_bytes()
             }
-            CoreEngine::Cpu { .. } => crate::model::Model::new(crate::backend::cpu::backend::Cpu::new(), &spec, batch, 1).map_err(js_err)?.allocated_bytes(),
+            CoreEngine::Cpu { .. } => {
+                crate::model::Model::new(crate::backend::cpu::backend::Cpu::new(), &spec, batch, 1)
+                    .map_err(js_err)?
+                    .allocated_bytes()
+            }
         };
         Ok(bytes as f64)
     }
@@ -130,8 +134,15 @@ pub fn preset_names() -> Vec<String> {
 /// Will training this spec at `batch` fit in `budget_bytes`, and in the device's per-buffer
 /// limits (pass 0 for unknown)? With fixes computed on the model when it does not.
 #[wasm_bindgen(js_name = fitCheck)]
-pub fn fit_check(spec_json: &str, batch: usize, budget_bytes: f64, max_buffer: f64, max_binding: f64) -> Result<JsValue, JsError> {
-    let value: serde_json::Value = serde_json::from_str(spec_json).map_err(|e| JsError::new(&format!("the spec is not valid JSON: {e}")))?;
+pub fn fit_check(
+    spec_json: &str,
+    batch: usize,
+    budget_bytes: f64,
+    max_buffer: f64,
+    max_binding: f64,
+) -> Result<JsValue, JsError> {
+    let value: serde_json::Value =
+        serde_json::from_str(spec_json).map_err(|e| JsError::new(&format!("the spec is not valid JSON: {e}")))?;
     let limits = (max_buffer > 0.0 && max_binding > 0.0).then_some((max_buffer as u64, max_binding as u64));
     let check = crate::fit::check(&value, batch, budget_bytes.max(0.0) as u64, limits).map_err(js_err)?;
     to_js(&check)
@@ -211,10 +222,28 @@ impl Trainer {
     pub fn new(engine: &Engine, spec_json: &str, batch: usize, seed: u32) -> Result<Trainer, JsError> {
         let spec = crate::spec::parse(spec_json).map_err(js_err)?;
         let model = match &engine.inner {
-            CoreEngine::Gpu(ctx) => AnyModel::Gpu(crate::model::Model::new(crate::backend::gpu::backend::Gpu::new(ctx.clone()), &spec, batch, seed).map_err(js_err)?),
-            CoreEngine::Cpu { .. } => AnyModel::Cpu(crate::model::Model::new(crate::backend::cpu::backend::Cpu::new(), &spec, batch, seed).map_err(js_err)?),
+            CoreEngine::Gpu(ctx) => AnyModel::Gpu(
+                crate::model::Model::new(crate::backend::gpu::backend::Gpu::new(ctx.clone()), &spec, batch, seed)
+                    .map_err(js_err)?,
+            ),
+            CoreEngine::Cpu { .. } => AnyModel::Cpu(
+                crate::model::Model::new(crate::backend::cpu::backend::Cpu::new(), &spec, batch, seed)
+                    .map_err(js_err)?,
+            ),
         };
-        Ok(Trainer { model, optimizer: crate::optim::Optimizer::adam(), train: (Data::U8(vec![]), vec![]), eval: (Data::U8(vec![]), vec![]), order: vec![], cursor: 0, trained_instances: 0, predictions: vec![], labels: None, preprocessing: mnist_preprocessing() }).map(|mut t: Trainer| {
+        Ok(Trainer {
+            model,
+            optimizer: crate::optim::Optimizer::adam(),
+            train: (Data::U8(vec![]), vec![]),
+            eval: (Data::U8(vec![]), vec![]),
+            order: vec![],
+            cursor: 0,
+            trained_instances: 0,
+            predictions: vec![],
+            labels: None,
+            preprocessing: mnist_preprocessing(),
+        })
+        .map(|mut t: Trainer| {
             t.labels = Some((0..t.classes()).map(|d| d.to_string()).collect());
             t
         })
@@ -246,12 +275,14 @@ impl Trainer {
             "f32" => Storage::F32,
             "f16" => Storage::F16,
             "int8" => Storage::Int8,
-            other => return Err(JsError::new(&format!("unknown weights format {other:?}: use \"f32\", \"f16\" or \"int8\""))),
+            other => {
+                return Err(JsError::new(&format!(
+                    "unknown weights format {other:?}: use \"f32\", \"f16\" or \"int8\""
+                )))
+            }
         };
-        let extra = crate::weights::Extra {
-            labels: self.labels.clone(),
-            preprocessing: Some(self.preprocessing.clone()),
-        };
+        let extra =
+            crate::weights::Extra { labels: self.labels.clone(), preprocessing: Some(self.preprocessing.clone()) };
         with_model!(&self.model, m => crate::weights::save_as(m, &extra, storage).await).map_err(js_err)
     }
 
@@ -273,7 +304,10 @@ impl Trainer {
     pub fn set_labels(&mut self, labels: Vec<String>) -> Result<(), JsError> {
         let classes = self.classes();
         if labels.len() != classes {
-            return Err(JsError::new(&format!("{} class names for a model with {classes} classes; give one name per class", labels.len())));
+            return Err(JsError::new(&format!(
+                "{} class names for a model with {classes} classes; give one name per class",
+                labels.len()
+            )));
         }
         if let Some(i) = labels.iter().position(|l| l.trim().is_empty()) {
             return Err(JsError::new(&format!("class {i} has an empty name; give every class a name")));
@@ -290,7 +324,9 @@ impl Trainer {
                 self.preprocessing = v;
                 Ok(())
             }
-            Ok(_) => Err(JsError::new("preprocessing must be a JSON object such as {\"mean\": [127, 127, 127], \"std\": [128, 128, 128]}")),
+            Ok(_) => Err(JsError::new(
+                "preprocessing must be a JSON object such as {\"mean\": [127, 127, 127], \"std\": [128, 128, 128]}",
+            )),
             Err(e) => Err(JsError::new(&format!("preprocessing is not valid JSON: {e}"))),
         }
     }
@@ -304,7 +340,11 @@ impl Trainer {
     /// Inference on n inputs (n × input values, at most the batch) and the outputs of the
     /// named top-level layers from that one pass: one Float32Array (n × layer output) per name.
     pub async fn features(&mut self, x: Vec<f32>, layers: Vec<String>) -> Result<js_sys::Array, JsError> {
-        let nodes = layers.iter().map(|l| with_model!(&self.model, m => m.node_index(l))).collect::<crate::Result<Vec<_>>>().map_err(js_err)?;
+        let nodes = layers
+            .iter()
+            .map(|l| with_model!(&self.model, m => m.node_index(l)))
+            .collect::<crate::Result<Vec<_>>>()
+            .map_err(js_err)?;
         let n = with_model!(&self.model, m => m.set_input(&x)).map_err(js_err)?;
         let outs = with_model!(&mut self.model, m => m.features_at(n, &nodes).await).map_err(js_err)?;
         let arr = js_sys::Array::new();
@@ -330,7 +370,9 @@ impl Trainer {
             "adam" => crate::optim::Optimizer::Adam { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay },
             "adamw" => crate::optim::Optimizer::AdamW { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay },
             "sgd" => crate::optim::Optimizer::Sgd { momentum: 0.9, nesterov: true, weight_decay },
-            other => return Err(JsError::new(&format!("unknown optimizer {other:?}: use \"adam\", \"adamw\" or \"sgd\""))),
+            other => {
+                return Err(JsError::new(&format!("unknown optimizer {other:?}: use \"adam\", \"adamw\" or \"sgd\"")))
+            }
         };
         Ok(())
     }
@@ -518,7 +560,11 @@ impl Trainer {
             crate::spec::Shape::Flat(n) => vec![n],
         };
         to_js(&Out {
-            layers: inside.layers.into_iter().map(|l| Layer { name: l.name, type_name: l.type_name, shape: shape(l.shape), values: l.values }).collect(),
+            layers: inside
+                .layers
+                .into_iter()
+                .map(|l| Layer { name: l.name, type_name: l.type_name, shape: shape(l.shape), values: l.values })
+                .collect(),
             probabilities: inside.probabilities,
             top: inside.top,
             saliency: inside.saliency,

@@ -76,7 +76,11 @@ pub fn quantize_int8(shape: &[usize], values: &[f32]) -> (Vec<i8>, Vec<f32>) {
         .enumerate()
         .map(|(i, v)| {
             let s = scale[i % c];
-            if s > 0.0 { (v / s).round().clamp(-127.0, 127.0) as i8 } else { 0 }
+            if s > 0.0 {
+                (v / s).round().clamp(-127.0, 127.0) as i8
+            } else {
+                0
+            }
         })
         .collect();
     (q, scale)
@@ -90,30 +94,50 @@ pub async fn save<B: Backend>(model: &Model<B>, extra: &Extra) -> Result<Vec<u8>
 /// Serialises the model's parameters with its spec in the given storage.
 pub async fn save_as<B: Backend>(model: &Model<B>, extra: &Extra, storage: Storage) -> Result<Vec<u8>> {
     let values = model.read_params().await?;
-    let tensors: Vec<(String, Vec<usize>, Vec<f32>)> = model.params.iter().zip(values).map(|(p, (name, v))| (name, p.shape.clone(), v)).collect();
+    let tensors: Vec<(String, Vec<usize>, Vec<f32>)> =
+        model.params.iter().zip(values).map(|(p, (name, v))| (name, p.shape.clone(), v)).collect();
     encode(&model.spec.source, extra, &tensors, storage)
 }
 
 /// Writes a weights file from named tensors (in order), a spec (its JSON) and metadata.
-pub fn encode(spec: &serde_json::Value, extra: &Extra, tensors: &[(String, Vec<usize>, Vec<f32>)], storage: Storage) -> Result<Vec<u8>> {
+pub fn encode(
+    spec: &serde_json::Value,
+    extra: &Extra,
+    tensors: &[(String, Vec<usize>, Vec<f32>)],
+    storage: Storage,
+) -> Result<Vec<u8>> {
     let mut bytes: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = Vec::new();
     for (name, shape, v) in tensors {
         match storage {
             Storage::Int8 if shape.len() >= 2 => {
                 let (q, scale) = quantize_int8(shape, v);
                 bytes.push((name.clone(), Dtype::I8, shape.clone(), q.iter().map(|&b| b as u8).collect()));
-                bytes.push((format!("{name}.scale"), Dtype::F32, vec![scale.len()], scale.iter().flat_map(|x| x.to_le_bytes()).collect()));
+                bytes.push((
+                    format!("{name}.scale"),
+                    Dtype::F32,
+                    vec![scale.len()],
+                    scale.iter().flat_map(|x| x.to_le_bytes()).collect(),
+                ));
             }
             Storage::F16 => {
-                bytes.push((name.clone(), Dtype::F16, shape.clone(), v.iter().flat_map(|&x| half::f16::from_f32(x).to_le_bytes()).collect()));
+                bytes.push((
+                    name.clone(),
+                    Dtype::F16,
+                    shape.clone(),
+                    v.iter().flat_map(|&x| half::f16::from_f32(x).to_le_bytes()).collect(),
+                ));
             }
-            _ => bytes.push((name.clone(), Dtype::F32, shape.clone(), v.iter().flat_map(|x| x.to_le_bytes()).collect())),
+            _ => {
+                bytes.push((name.clone(), Dtype::F32, shape.clone(), v.iter().flat_map(|x| x.to_le_bytes()).collect()))
+            }
         }
     }
     let views = bytes
         .iter()
         .map(|(name, dtype, shape, data)| {
-            TensorView::new(*dtype, shape.clone(), data).map(|v| (name.clone(), v)).map_err(|e| Error::Data(format!("tensor {name}: {e}")))
+            TensorView::new(*dtype, shape.clone(), data)
+                .map(|v| (name.clone(), v))
+                .map_err(|e| Error::Data(format!("tensor {name}: {e}")))
         })
         .collect::<Result<Vec<_>>>()?;
     let mut meta = HashMap::new();
@@ -137,7 +161,8 @@ pub fn read(bytes: &[u8]) -> Result<WeightsFile> {
             "this is not a readable safetensors file ({e}); it may be truncated or not a weights file: save or download it again"
         ))
     })?;
-    let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| Error::Data(format!("the safetensors header is damaged: {e}")))?;
+    let (_, header) = SafeTensors::read_metadata(bytes)
+        .map_err(|e| Error::Data(format!("the safetensors header is damaged: {e}")))?;
     let meta = header.metadata().clone().unwrap_or_default();
     if meta.get("format").map(String::as_str) != Some(FORMAT) {
         return Err(Error::Data(
@@ -147,41 +172,65 @@ pub fn read(bytes: &[u8]) -> Result<WeightsFile> {
         ));
     }
     if let Some(v) = meta.get("format_version").filter(|v| v.as_str() != FORMAT_VERSION) {
-        return Err(Error::Data(format!("weights format version {v} is newer than this ConvPlay reads ({FORMAT_VERSION}); update ConvPlay")));
+        return Err(Error::Data(format!(
+            "weights format version {v} is newer than this ConvPlay reads ({FORMAT_VERSION}); update ConvPlay"
+        )));
     }
-    let spec_text = meta.get("spec").ok_or_else(|| Error::Data("the weights file's metadata has no \"spec\": it cannot rebuild its model".into()))?;
-    let spec = crate::spec::parse(spec_text).map_err(|e| Error::Data(format!("the model spec inside the weights file is invalid:\n{}", e.message())))?;
+    let spec_text = meta.get("spec").ok_or_else(|| {
+        Error::Data("the weights file's metadata has no \"spec\": it cannot rebuild its model".into())
+    })?;
+    let spec = crate::spec::parse(spec_text)
+        .map_err(|e| Error::Data(format!("the model spec inside the weights file is invalid:\n{}", e.message())))?;
     let labels = match meta.get("labels") {
-        Some(t) => Some(serde_json::from_str::<Vec<String>>(t).map_err(|e| Error::Data(format!("the \"labels\" metadata is not a list of names: {e}")))?),
+        Some(t) => Some(
+            serde_json::from_str::<Vec<String>>(t)
+                .map_err(|e| Error::Data(format!("the \"labels\" metadata is not a list of names: {e}")))?,
+        ),
         None => None,
     };
     let preprocessing = match meta.get("preprocessing") {
-        Some(t) => Some(serde_json::from_str(t).map_err(|e| Error::Data(format!("the \"preprocessing\" metadata is not JSON: {e}")))?),
+        Some(t) => Some(
+            serde_json::from_str(t)
+                .map_err(|e| Error::Data(format!("the \"preprocessing\" metadata is not JSON: {e}")))?,
+        ),
         None => None,
     };
     let all: HashMap<String, TensorView> = st.tensors().into_iter().collect();
     let f32s = |name: &str, view: &TensorView| -> Result<Vec<f32>> {
         match view.dtype() {
-            Dtype::F32 => Ok(view.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()),
-            Dtype::F16 => Ok(view.data().chunks_exact(2).map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32()).collect()),
-            other => Err(Error::Data(format!("tensor {name} is {other:?}; ConvPlay files hold f32, f16, or int8 with a {name}.scale tensor"))),
+            Dtype::F32 => {
+                Ok(view.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+            }
+            Dtype::F16 => {
+                Ok(view.data().chunks_exact(2).map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32()).collect())
+            }
+            other => Err(Error::Data(format!(
+                "tensor {name} is {other:?}; ConvPlay files hold f32, f16, or int8 with a {name}.scale tensor"
+            ))),
         }
     };
     let mut tensors = HashMap::new();
     let mut kinds = std::collections::BTreeSet::new();
     for (name, view) in &all {
-        if name.ends_with(".scale") && all.get(name.trim_end_matches(".scale")).is_some_and(|v| v.dtype() == Dtype::I8) {
+        if name.ends_with(".scale") && all.get(name.trim_end_matches(".scale")).is_some_and(|v| v.dtype() == Dtype::I8)
+        {
             continue; // read with its int8 tensor
         }
         kinds.insert(view.dtype());
         let values = if view.dtype() == Dtype::I8 {
             let scale_name = format!("{name}.scale");
-            let scale = all
-                .get(&scale_name)
-                .ok_or_else(|| Error::Data(format!("tensor {name} is int8 but the file has no {scale_name} (one f32 scale per output channel)")))?;
+            let scale = all.get(&scale_name).ok_or_else(|| {
+                Error::Data(format!(
+                    "tensor {name} is int8 but the file has no {scale_name} (one f32 scale per output channel)"
+                ))
+            })?;
             let c = view.shape().last().copied().unwrap_or(1).max(1);
             if scale.shape() != [c] {
-                return Err(Error::Data(format!("{scale_name} has shape {:?}; int8 tensor {name} {:?} needs [{c}], one scale per output channel", scale.shape(), view.shape())));
+                return Err(Error::Data(format!(
+                    "{scale_name} has shape {:?}; int8 tensor {name} {:?} needs [{c}], one scale per output channel",
+                    scale.shape(),
+                    view.shape()
+                )));
             }
             let scale = f32s(&scale_name, scale)?;
             view.data().iter().enumerate().map(|(i, &q)| q as i8 as f32 * scale[i % c]).collect()
@@ -207,7 +256,9 @@ pub fn load_into<B: Backend>(model: &Model<B>, file: &WeightsFile) -> Result<()>
     for p in &model.params {
         match file.tensors.get(&p.name) {
             None => problems.push(format!("{}: missing from the file (shape {:?} expected)", p.name, p.shape)),
-            Some((shape, _)) if *shape != p.shape => problems.push(format!("{}: shape {:?} in the file, {:?} in the model", p.name, shape, p.shape)),
+            Some((shape, _)) if *shape != p.shape => {
+                problems.push(format!("{}: shape {:?} in the file, {:?} in the model", p.name, shape, p.shape))
+            }
             Some(_) => {}
         }
     }

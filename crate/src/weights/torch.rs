@@ -38,9 +38,18 @@ enum V {
     Dict(Vec<(V, V)>),
     Global(String, String),
     /// A persistent id: ("storage", storage type, key, location, size).
-    Storage { kind: String, key: String },
+    Storage {
+        kind: String,
+        key: String,
+    },
     /// `_rebuild_tensor_v2(storage, offset, size, stride, …)`.
-    Tensor { kind: String, key: String, offset: usize, size: Vec<usize>, stride: Vec<usize> },
+    Tensor {
+        kind: String,
+        key: String,
+        offset: usize,
+        size: Vec<usize>,
+        stride: Vec<usize>,
+    },
     Mark,
 }
 
@@ -55,7 +64,11 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.b.len()).ok_or_else(|| bad(format!("the file ends early (at byte {} of {})", self.pos, self.b.len())))?;
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&e| e <= self.b.len())
+            .ok_or_else(|| bad(format!("the file ends early (at byte {} of {})", self.pos, self.b.len())))?;
         let s = &self.b[self.pos..end];
         self.pos = end;
         Ok(s)
@@ -83,7 +96,10 @@ impl<'a> Reader<'a> {
         let mut memo: HashMap<u32, V> = HashMap::new();
         let pop = |stack: &mut Vec<V>| stack.pop().ok_or_else(|| bad("the pickle pops an empty stack".into()));
         let pop_mark = |stack: &mut Vec<V>| -> Result<Vec<V>> {
-            let at = stack.iter().rposition(|v| matches!(v, V::Mark)).ok_or_else(|| bad("the pickle has no MARK to pop to".into()))?;
+            let at = stack
+                .iter()
+                .rposition(|v| matches!(v, V::Mark))
+                .ok_or_else(|| bad("the pickle has no MARK to pop to".into()))?;
             let items = stack.split_off(at + 1);
             stack.pop();
             Ok(items)
@@ -151,11 +167,15 @@ impl<'a> Reader<'a> {
                 }
                 b'h' => {
                     let k = self.u8()? as u32;
-                    stack.push(memo.get(&k).cloned().ok_or_else(|| bad(format!("memo {k} is read before it is written")))?)
+                    stack.push(
+                        memo.get(&k).cloned().ok_or_else(|| bad(format!("memo {k} is read before it is written")))?,
+                    )
                 }
                 b'j' => {
                     let k = self.u32()?;
-                    stack.push(memo.get(&k).cloned().ok_or_else(|| bad(format!("memo {k} is read before it is written")))?)
+                    stack.push(
+                        memo.get(&k).cloned().ok_or_else(|| bad(format!("memo {k} is read before it is written")))?,
+                    )
                 }
                 b't' => {
                     let items = pop_mark(&mut stack)?;
@@ -200,7 +220,9 @@ impl<'a> Reader<'a> {
                 }
                 b'u' => {
                     let items = pop_mark(&mut stack)?;
-                    let Some(V::Dict(d)) = stack.last_mut() else { return Err(bad("SETITEMS on something that is not a dict".into())) };
+                    let Some(V::Dict(d)) = stack.last_mut() else {
+                        return Err(bad("SETITEMS on something that is not a dict".into()));
+                    };
                     let mut it = items.into_iter();
                     while let (Some(k), Some(v)) = (it.next(), it.next()) {
                         d.push((k, v));
@@ -211,7 +233,9 @@ impl<'a> Reader<'a> {
                     let id = pop(&mut stack)?;
                     let V::Tuple(t) = id else { return Err(bad("a persistent id that is not a tuple".into())) };
                     match (t.first(), t.get(1), t.get(2)) {
-                        (Some(V::Str(s)), Some(V::Global(_, kind)), Some(V::Str(key))) if s == "storage" => stack.push(V::Storage { kind: kind.clone(), key: key.clone() }),
+                        (Some(V::Str(s)), Some(V::Global(_, kind)), Some(V::Str(key))) if s == "storage" => {
+                            stack.push(V::Storage { kind: kind.clone(), key: key.clone() })
+                        }
                         _ => return Err(bad("a persistent id other than a storage".into())),
                     }
                 }
@@ -224,7 +248,12 @@ impl<'a> Reader<'a> {
                     // BUILD: set state; an OrderedDict's state (metadata) is dropped.
                     pop(&mut stack)?;
                 }
-                other => return Err(bad(format!("pickle opcode 0x{other:02x} at byte {} is not one a state dict uses", self.pos - 1))),
+                other => {
+                    return Err(bad(format!(
+                        "pickle opcode 0x{other:02x} at byte {} is not one a state dict uses",
+                        self.pos - 1
+                    )))
+                }
             }
         }
     }
@@ -232,7 +261,16 @@ impl<'a> Reader<'a> {
 
 fn ints(v: &V) -> Result<Vec<usize>> {
     match v {
-        V::Tuple(items) => items.iter().map(|i| if let V::Int(n) = i { usize::try_from(*n).map_err(|_| bad(format!("negative size {n}"))) } else { Err(bad("a size that is not an integer".into())) }).collect(),
+        V::Tuple(items) => items
+            .iter()
+            .map(|i| {
+                if let V::Int(n) = i {
+                    usize::try_from(*n).map_err(|_| bad(format!("negative size {n}")))
+                } else {
+                    Err(bad("a size that is not an integer".into()))
+                }
+            })
+            .collect(),
         _ => Err(bad("a size that is not a tuple".into())),
     }
 }
@@ -243,10 +281,18 @@ fn reduce(f: V, args: V) -> Result<V> {
     match (module.as_str(), name.as_str()) {
         ("collections", "OrderedDict") => Ok(V::Dict(vec![])),
         ("torch._utils", "_rebuild_tensor_v2") | ("torch._utils", "_rebuild_tensor") => {
-            let (Some(V::Storage { kind, key }), Some(V::Int(offset)), Some(size), Some(stride)) = (a.first(), a.get(1), a.get(2), a.get(3)) else {
+            let (Some(V::Storage { kind, key }), Some(V::Int(offset)), Some(size), Some(stride)) =
+                (a.first(), a.get(1), a.get(2), a.get(3))
+            else {
                 return Err(bad("a tensor rebuilt from arguments other than (storage, offset, size, stride)".into()));
             };
-            Ok(V::Tensor { kind: kind.clone(), key: key.clone(), offset: *offset as usize, size: ints(size)?, stride: ints(stride)? })
+            Ok(V::Tensor {
+                kind: kind.clone(),
+                key: key.clone(),
+                offset: *offset as usize,
+                size: ints(size)?,
+                stride: ints(stride)?,
+            })
         }
         _ => Err(bad(format!("the pickle calls {module}.{name}, which a state dict does not need"))),
     }
@@ -263,7 +309,9 @@ pub fn read_state_dict(bytes: &[u8]) -> Result<StateDict> {
     }
     r.pickle()?; // protocol version
     r.pickle()?; // system info
-    let V::Dict(entries) = r.pickle()? else { return Err(bad("the object is not a state dict (an OrderedDict of tensors)".into())) };
+    let V::Dict(entries) = r.pickle()? else {
+        return Err(bad("the object is not a state dict (an OrderedDict of tensors)".into()));
+    };
     let V::List(keys) = r.pickle()? else { return Err(bad("the storage key list is missing".into())) };
     // Storages follow in the order of the key list.
     let mut storages: HashMap<String, (String, Vec<f32>)> = HashMap::new();
@@ -282,14 +330,16 @@ pub fn read_state_dict(bytes: &[u8]) -> Result<StateDict> {
             "DoubleStorage" => (8, |c| f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32),
             other => return Err(bad(format!("storage {key} is a {other}, which ConvPlay does not read"))),
         };
-        let data = r.take(count.checked_mul(size).ok_or_else(|| bad(format!("storage {key} claims {count} elements")))?)?;
+        let data =
+            r.take(count.checked_mul(size).ok_or_else(|| bad(format!("storage {key} claims {count} elements")))?)?;
         storages.insert(key.clone(), (kind, data.chunks_exact(size).map(convert).collect()));
     }
     let mut tensors = Vec::with_capacity(entries.len());
     for (name, v) in entries {
         let V::Str(name) = name else { return Err(bad("a state-dict key that is not a string".into())) };
         let V::Tensor { key, offset, size, stride, .. } = v else { return Err(bad(format!("{name} is not a tensor"))) };
-        let (kind, data) = storages.get(&key).ok_or_else(|| bad(format!("{name}: its storage {key} is not in the file")))?;
+        let (kind, data) =
+            storages.get(&key).ok_or_else(|| bad(format!("{name}: its storage {key} is not in the file")))?;
         let count: usize = size.iter().product();
         // Gather by strides (state dicts are contiguous, but views are allowed).
         let mut values = Vec::with_capacity(count);

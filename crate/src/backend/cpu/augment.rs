@@ -21,7 +21,9 @@ impl Augment {
 
     /// Checks the ranges; a bad one is an error that says what is allowed.
     pub fn validate(&self, h: usize, w: usize) -> crate::Result<()> {
-        let bad = |what: &str, v: f32, fix: &str| Err(crate::Error::Invalid(format!("augmentation {what} {v} is not allowed: {fix}")));
+        let bad = |what: &str, v: f32, fix: &str| {
+            Err(crate::Error::Invalid(format!("augmentation {what} {v} is not allowed: {fix}")))
+        };
         let max_shift = (h.min(w) / 2) as f32;
         if !self.shift.is_finite() || self.shift < 0.0 || self.shift > max_shift {
             return bad("shift", self.shift, &format!("use 0 to {max_shift} pixels"));

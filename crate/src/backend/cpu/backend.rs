@@ -29,7 +29,13 @@ fn zero(b: &mut [f32]) {
 
 /// Runs a reference backward with dx (or a scratch buffer when the caller needs none)
 /// and zeroed dw, db: the trait's gradients overwrite, the references accumulate.
-fn with_grads(dx: Option<&Buf>, dx_len: usize, dw: &Buf, db: Option<&Buf>, f: impl FnOnce(&mut [f32], &mut [f32], Option<&mut [f32]>)) {
+fn with_grads(
+    dx: Option<&Buf>,
+    dx_len: usize,
+    dw: &Buf,
+    db: Option<&Buf>,
+    f: impl FnOnce(&mut [f32], &mut [f32], Option<&mut [f32]>),
+) {
     let mut scratch;
     let mut dxb = dx.map(|d| d.borrow_mut());
     let dxs: &mut [f32] = match dxb.as_deref_mut() {
@@ -82,17 +88,42 @@ impl Backend for Cpu {
 
     fn conv2d_forward(&self, g: &Window, x: &Buf, w: &Buf, b: Option<&Buf>, out: &Buf) {
         let bb = b.map(|b| b.borrow());
-        fast::conv2d_forward(g, &x.borrow(), &w.borrow(), bb.as_deref().map(|v| &v[..]), &mut out.borrow_mut()[..g.output_len()]);
+        fast::conv2d_forward(
+            g,
+            &x.borrow(),
+            &w.borrow(),
+            bb.as_deref().map(|v| &v[..]),
+            &mut out.borrow_mut()[..g.output_len()],
+        );
     }
     fn conv2d_backward(&self, g: &Window, x: &Buf, w: &Buf, dout: &Buf, dx: Option<&Buf>, dw: &Buf, db: Option<&Buf>) {
-        with_grads(dx, g.input_len(), dw, db, |dx, dw, db| fast::conv2d_backward(g, &x.borrow(), &w.borrow(), &dout.borrow()[..g.output_len()], dx, dw, db));
+        with_grads(dx, g.input_len(), dw, db, |dx, dw, db| {
+            fast::conv2d_backward(g, &x.borrow(), &w.borrow(), &dout.borrow()[..g.output_len()], dx, dw, db)
+        });
     }
     fn depthwise_forward(&self, g: &Window, x: &Buf, w: &Buf, b: Option<&Buf>, out: &Buf) {
         let bb = b.map(|b| b.borrow());
-        fast::depthwise_forward(g, &x.borrow(), &w.borrow(), bb.as_deref().map(|v| &v[..]), &mut out.borrow_mut()[..g.output_len()]);
+        fast::depthwise_forward(
+            g,
+            &x.borrow(),
+            &w.borrow(),
+            bb.as_deref().map(|v| &v[..]),
+            &mut out.borrow_mut()[..g.output_len()],
+        );
     }
-    fn depthwise_backward(&self, g: &Window, x: &Buf, w: &Buf, dout: &Buf, dx: Option<&Buf>, dw: &Buf, db: Option<&Buf>) {
-        with_grads(dx, g.input_len(), dw, db, |dx, dw, db| conv::depthwise_backward(g, &x.borrow(), &w.borrow(), &dout.borrow()[..g.output_len()], dx, dw, db));
+    fn depthwise_backward(
+        &self,
+        g: &Window,
+        x: &Buf,
+        w: &Buf,
+        dout: &Buf,
+        dx: Option<&Buf>,
+        dw: &Buf,
+        db: Option<&Buf>,
+    ) {
+        with_grads(dx, g.input_len(), dw, db, |dx, dw, db| {
+            conv::depthwise_backward(g, &x.borrow(), &w.borrow(), &dout.borrow()[..g.output_len()], dx, dw, db)
+        });
     }
 
     fn max_pool_forward(&self, g: &Window, x: &Buf, out: &Buf, argmax: &Idx) {
@@ -120,8 +151,21 @@ impl Backend for Cpu {
         let bb = b.map(|b| b.borrow());
         dense::dense_forward(n, k, m, &x.borrow(), &w.borrow(), bb.as_deref().map(|v| &v[..]), &mut out.borrow_mut());
     }
-    fn dense_backward(&self, n: usize, k: usize, m: usize, x: &Buf, w: &Buf, dout: &Buf, dx: Option<&Buf>, dw: &Buf, db: Option<&Buf>) {
-        with_grads(dx, n * k, dw, db, |dx, dw, db| dense::dense_backward(n, k, m, &x.borrow(), &w.borrow(), &dout.borrow()[..n * m], dx, dw, db));
+    fn dense_backward(
+        &self,
+        n: usize,
+        k: usize,
+        m: usize,
+        x: &Buf,
+        w: &Buf,
+        dout: &Buf,
+        dx: Option<&Buf>,
+        dw: &Buf,
+        db: Option<&Buf>,
+    ) {
+        with_grads(dx, n * k, dw, db, |dx, dw, db| {
+            dense::dense_backward(n, k, m, &x.borrow(), &w.borrow(), &dout.borrow()[..n * m], dx, dw, db)
+        });
     }
 
     fn activation_forward(&self, a: Activation, channels: usize, len: usize, y: &Buf) {
@@ -131,7 +175,17 @@ impl Backend for Cpu {
         act::activation_backward(a, channels, &y.borrow()[..len], &mut dy.borrow_mut()[..len]);
     }
 
-    fn batch_norm_train(&self, d: BnDims, x: &Buf, gamma: &Buf, beta: &Buf, rm: &Buf, rv: &Buf, saved: &Buf, out: &Buf) {
+    fn batch_norm_train(
+        &self,
+        d: BnDims,
+        x: &Buf,
+        gamma: &Buf,
+        beta: &Buf,
+        rm: &Buf,
+        rv: &Buf,
+        saved: &Buf,
+        out: &Buf,
+    ) {
         let len = d.c * d.rows;
         let s = norm::batch_norm_train(
             d.c,
@@ -150,19 +204,57 @@ impl Backend for Cpu {
     }
     fn batch_norm_infer(&self, d: BnDims, x: &Buf, gamma: &Buf, beta: &Buf, rm: &Buf, rv: &Buf, out: &Buf) {
         let len = d.c * d.rows;
-        norm::batch_norm_infer(d.c, &x.borrow()[..len], &gamma.borrow(), &beta.borrow(), d.eps, &rm.borrow(), &rv.borrow(), &mut out.borrow_mut()[..len]);
+        norm::batch_norm_infer(
+            d.c,
+            &x.borrow()[..len],
+            &gamma.borrow(),
+            &beta.borrow(),
+            d.eps,
+            &rm.borrow(),
+            &rv.borrow(),
+            &mut out.borrow_mut()[..len],
+        );
     }
-    fn batch_norm_backward(&self, d: BnDims, x: &Buf, gamma: &Buf, saved: &Buf, dout: &Buf, dx: &Buf, dgamma: &Buf, dbeta: &Buf) {
+    fn batch_norm_backward(
+        &self,
+        d: BnDims,
+        x: &Buf,
+        gamma: &Buf,
+        saved: &Buf,
+        dout: &Buf,
+        dx: &Buf,
+        dgamma: &Buf,
+        dbeta: &Buf,
+    ) {
         let len = d.c * d.rows;
         let sv = saved.borrow();
         let s = norm::BnSaved { mean: sv[..d.c].to_vec(), inv_std: sv[d.c..2 * d.c].to_vec() };
         let (mut dg, mut dbt) = (dgamma.borrow_mut(), dbeta.borrow_mut());
         zero(&mut dg);
         zero(&mut dbt);
-        norm::batch_norm_backward(d.c, &x.borrow()[..len], &gamma.borrow(), &s, &dout.borrow()[..len], &mut dx.borrow_mut()[..len], &mut dg, &mut dbt);
+        norm::batch_norm_backward(
+            d.c,
+            &x.borrow()[..len],
+            &gamma.borrow(),
+            &s,
+            &dout.borrow()[..len],
+            &mut dx.borrow_mut()[..len],
+            &mut dg,
+            &mut dbt,
+        );
     }
 
-    fn augment(&self, a: &super::augment::Augment, seed: u32, n: usize, h: usize, w: usize, c: usize, x: &Buf, out: &Buf) {
+    fn augment(
+        &self,
+        a: &super::augment::Augment,
+        seed: u32,
+        n: usize,
+        h: usize,
+        w: usize,
+        c: usize,
+        x: &Buf,
+        out: &Buf,
+    ) {
         let len = n * h * w * c;
         super::augment::affine(a, seed, n, h, w, c, &x.borrow()[..len], &mut out.borrow_mut()[..len]);
     }
@@ -181,12 +273,22 @@ impl Backend for Cpu {
         norm::lrn_forward(c, p.depth_radius, p.bias, p.alpha, p.beta, &x.borrow()[..len], &mut out.borrow_mut()[..len]);
     }
     fn lrn_backward(&self, c: usize, len: usize, p: &Lrn, x: &Buf, dout: &Buf, dx: &Buf) {
-        norm::lrn_backward(c, p.depth_radius, p.bias, p.alpha, p.beta, &x.borrow()[..len], &dout.borrow()[..len], &mut dx.borrow_mut()[..len]);
+        norm::lrn_backward(
+            c,
+            p.depth_radius,
+            p.bias,
+            p.alpha,
+            p.beta,
+            &x.borrow()[..len],
+            &dout.borrow()[..len],
+            &mut dx.borrow_mut()[..len],
+        );
     }
 
     fn softmax_xent(&self, n: usize, k: usize, logits: &Buf, labels: &Idx, dlogits: &Buf, metrics: &Buf) {
         let labels: Vec<u8> = labels.borrow()[..n].iter().map(|&l| l as u8).collect();
-        let (mean, correct) = loss::softmax_xent(k, &logits.borrow()[..n * k], &labels, &mut dlogits.borrow_mut()[..n * k]);
+        let (mean, correct) =
+            loss::softmax_xent(k, &logits.borrow()[..n * k], &labels, &mut dlogits.borrow_mut()[..n * k]);
         let mut m = metrics.borrow_mut();
         m[0] += mean * n as f32;
         m[1] += correct as f32;
@@ -212,7 +314,16 @@ impl Backend for Cpu {
             d[i] += s[i];
         }
     }
-    fn concat_part(&self, split: bool, rows: usize, c_part: usize, c_total: usize, offset: usize, part: &Buf, out: &Buf) {
+    fn concat_part(
+        &self,
+        split: bool,
+        rows: usize,
+        c_part: usize,
+        c_total: usize,
+        offset: usize,
+        part: &Buf,
+        out: &Buf,
+    ) {
         let (mut p, mut o) = (part.borrow_mut(), out.borrow_mut());
         for r in 0..rows {
             let (pr, or) = (r * c_part, r * c_total + offset);
@@ -224,10 +335,26 @@ impl Backend for Cpu {
         }
     }
     fn scale_channels(&self, n: usize, hw: usize, c: usize, x: &Buf, s: &Buf, out: &Buf) {
-        misc::scale_channels(n, hw, c, &x.borrow()[..n * hw * c], &s.borrow()[..n * c], &mut out.borrow_mut()[..n * hw * c]);
+        misc::scale_channels(
+            n,
+            hw,
+            c,
+            &x.borrow()[..n * hw * c],
+            &s.borrow()[..n * c],
+            &mut out.borrow_mut()[..n * hw * c],
+        );
     }
     fn scale_channels_backward(&self, n: usize, hw: usize, c: usize, x: &Buf, s: &Buf, dy: &Buf, dx: &Buf, ds: &Buf) {
         let len = n * hw * c;
-        misc::scale_channels_backward(n, hw, c, &x.borrow()[..len], &s.borrow()[..n * c], &dy.borrow()[..len], &mut dx.borrow_mut()[..len], &mut ds.borrow_mut()[..n * c]);
+        misc::scale_channels_backward(
+            n,
+            hw,
+            c,
+            &x.borrow()[..len],
+            &s.borrow()[..n * c],
+            &dy.borrow()[..len],
+            &mut dx.borrow_mut()[..len],
+            &mut ds.borrow_mut()[..n * c],
+        );
     }
 }

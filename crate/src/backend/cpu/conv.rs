@@ -38,7 +38,15 @@ pub fn conv2d_forward<T: Float>(g: &Window, x: &[T], w: &[T], b: Option<&[T]>, o
 }
 
 /// Given dout, returns dx and accumulates (+=) into dw and db.
-pub fn conv2d_backward<T: Float>(g: &Window, x: &[T], w: &[T], dout: &[T], dx: &mut [T], dw: &mut [T], db: Option<&mut [T]>) {
+pub fn conv2d_backward<T: Float>(
+    g: &Window,
+    x: &[T],
+    w: &[T],
+    dout: &[T],
+    dx: &mut [T],
+    dw: &mut [T],
+    db: Option<&mut [T]>,
+) {
     let (c, oc) = (g.c as usize, g.oc as usize);
     dx.iter_mut().for_each(|v| *v = T::zero());
     if let Some(db) = db {
@@ -85,7 +93,8 @@ pub fn depthwise_forward<T: Float>(g: &Window, x: &[T], w: &[T], b: Option<&[T]>
                         let Some(iy) = g.in_y(oy, ky) else { continue };
                         for kx in 0..g.kw as usize {
                             let Some(ix) = g.in_x(ox, kx) else { continue };
-                            a = a + x[((n * g.h as usize + iy) * g.w as usize + ix) * c + ci] * w[(ky * g.kw as usize + kx) * c + ci];
+                            a = a + x[((n * g.h as usize + iy) * g.w as usize + ix) * c + ci]
+                                * w[(ky * g.kw as usize + kx) * c + ci];
                         }
                     }
                     out[o + ci] = a;
@@ -95,7 +104,15 @@ pub fn depthwise_forward<T: Float>(g: &Window, x: &[T], w: &[T], b: Option<&[T]>
     }
 }
 
-pub fn depthwise_backward<T: Float>(g: &Window, x: &[T], w: &[T], dout: &[T], dx: &mut [T], dw: &mut [T], db: Option<&mut [T]>) {
+pub fn depthwise_backward<T: Float>(
+    g: &Window,
+    x: &[T],
+    w: &[T],
+    dout: &[T],
+    dx: &mut [T],
+    dw: &mut [T],
+    db: Option<&mut [T]>,
+) {
     let c = g.c as usize;
     dx.iter_mut().for_each(|v| *v = T::zero());
     if let Some(db) = db {

@@ -20,7 +20,17 @@ pub fn dense_forward<T: Float>(n: usize, k: usize, m: usize, x: &[T], w: &[T], b
 
 /// dx = dout · wᵀ; dw += xᵀ · dout; db += Σ_rows dout.
 #[allow(clippy::too_many_arguments)]
-pub fn dense_backward<T: Float>(n: usize, k: usize, m: usize, x: &[T], w: &[T], dout: &[T], dx: &mut [T], dw: &mut [T], db: Option<&mut [T]>) {
+pub fn dense_backward<T: Float>(
+    n: usize,
+    k: usize,
+    m: usize,
+    x: &[T],
+    w: &[T],
+    dout: &[T],
+    dx: &mut [T],
+    dw: &mut [T],
+    db: Option<&mut [T]>,
+) {
     for r in 0..n {
         let d = &dout[r * m..(r + 1) * m];
         for i in 0..k {

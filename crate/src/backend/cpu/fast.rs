@@ -65,7 +65,9 @@ fn im2col(g: &Window, x: &[f32], b: usize, cols: &mut [f32]) {
                 for kx in 0..kw {
                     let dst = &mut row[(ky * kw + kx) * c..][..c];
                     match (iy, g.in_x(ox, kx)) {
-                        (Some(iy), Some(ix)) => dst.copy_from_slice(&x[((b * g.h as usize + iy) * g.w as usize + ix) * c..][..c]),
+                        (Some(iy), Some(ix)) => {
+                            dst.copy_from_slice(&x[((b * g.h as usize + iy) * g.w as usize + ix) * c..][..c])
+                        }
                         _ => dst.iter_mut().for_each(|v| *v = 0.0),
                     }
                 }
@@ -156,7 +158,15 @@ pub fn depthwise_forward(g: &Window, x: &[f32], w: &[f32], bias: Option<&[f32]>,
 }
 
 /// Same contract as `conv::conv2d_backward` (dx overwritten; dw, db accumulated).
-pub fn conv2d_backward(g: &Window, x: &[f32], w: &[f32], dout: &[f32], dx: &mut [f32], dw: &mut [f32], db: Option<&mut [f32]>) {
+pub fn conv2d_backward(
+    g: &Window,
+    x: &[f32],
+    w: &[f32],
+    dout: &[f32],
+    dx: &mut [f32],
+    dw: &mut [f32],
+    db: Option<&mut [f32]>,
+) {
     let (oc, rows) = (g.oc as usize, (g.oh * g.ow) as usize);
     let kl = (g.kh * g.kw * g.c) as usize;
     // wᵀ [oc, kl] so the data gradient is a plain row-major GEMM too.

@@ -49,7 +49,16 @@ pub fn scale_channels<T: Float>(n: usize, hw: usize, c: usize, x: &[T], s: &[T],
 }
 
 /// dx = dy · s; ds[b, j] = Σ_p dy · x.
-pub fn scale_channels_backward<T: Float>(n: usize, hw: usize, c: usize, x: &[T], s: &[T], dy: &[T], dx: &mut [T], ds: &mut [T]) {
+pub fn scale_channels_backward<T: Float>(
+    n: usize,
+    hw: usize,
+    c: usize,
+    x: &[T],
+    s: &[T],
+    dy: &[T],
+    dx: &mut [T],
+    ds: &mut [T],
+) {
     ds.iter_mut().for_each(|v| *v = T::zero());
     for b in 0..n {
         for p in 0..hw {

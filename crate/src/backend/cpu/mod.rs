@@ -4,6 +4,7 @@
 
 pub mod act;
 pub mod augment;
+pub mod backend;
 pub mod conv;
 pub mod dense;
 pub mod fast;
@@ -11,7 +12,6 @@ pub mod loss;
 pub mod misc;
 pub mod norm;
 pub mod optim;
-pub mod backend;
 pub mod pool;
 pub mod rng;
 

@@ -55,7 +55,16 @@ pub fn batch_norm_train<T: Float>(
 
 /// Inference mode: normalise with the running statistics.
 #[allow(clippy::too_many_arguments)]
-pub fn batch_norm_infer<T: Float>(c: usize, x: &[T], gamma: &[T], beta: &[T], eps: T, running_mean: &[T], running_var: &[T], out: &mut [T]) {
+pub fn batch_norm_infer<T: Float>(
+    c: usize,
+    x: &[T],
+    gamma: &[T],
+    beta: &[T],
+    eps: T,
+    running_mean: &[T],
+    running_var: &[T],
+    out: &mut [T],
+) {
     for (o, row) in out.chunks_mut(c).zip(x.chunks(c)) {
         for j in 0..c {
             o[j] = gamma[j] * (row[j] - running_mean[j]) / (running_var[j] + eps).sqrt() + beta[j];
@@ -65,7 +74,16 @@ pub fn batch_norm_infer<T: Float>(c: usize, x: &[T], gamma: &[T], beta: &[T], ep
 
 /// dx = γ·inv_std/M · (M·dy − Σdy − x̂·Σ(dy·x̂)); dγ += Σ dy·x̂; dβ += Σ dy.
 #[allow(clippy::too_many_arguments)]
-pub fn batch_norm_backward<T: Float>(c: usize, x: &[T], gamma: &[T], saved: &BnSaved<T>, dy: &[T], dx: &mut [T], dgamma: &mut [T], dbeta: &mut [T]) {
+pub fn batch_norm_backward<T: Float>(
+    c: usize,
+    x: &[T],
+    gamma: &[T],
+    saved: &BnSaved<T>,
+    dy: &[T],
+    dx: &mut [T],
+    dgamma: &mut [T],
+    dbeta: &mut [T],
+) {
     let m = T::from(x.len() / c).unwrap();
     let mut sum_dy = vec![T::zero(); c];
     let mut sum_dy_xhat = vec![T::zero(); c];

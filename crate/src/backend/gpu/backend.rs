@@ -113,7 +113,10 @@ impl Gpu {
             .entry(file)
             .or_insert_with(|| {
                 let src = SHADERS.iter().find(|(n, _)| *n == file).map(|(_, s)| *s).unwrap_or("");
-                dev.create_shader_module(wgpu::ShaderModuleDescriptor { label: Some(file), source: wgpu::ShaderSource::Wgsl(src.into()) })
+                dev.create_shader_module(wgpu::ShaderModuleDescriptor {
+                    label: Some(file),
+                    source: wgpu::ShaderSource::Wgsl(src.into()),
+                })
             })
             .clone();
         let p = dev.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
@@ -129,7 +132,14 @@ impl Gpu {
     }
 
     /// Records one dispatch. `bindings` lists exactly the storage buffers the entry point uses.
-    fn dispatch(&self, file: &'static str, entry: &'static str, p: Params, bindings: &[(u32, &wgpu::Buffer)], groups: (u32, u32)) {
+    fn dispatch(
+        &self,
+        file: &'static str,
+        entry: &'static str,
+        p: Params,
+        bindings: &[(u32, &wgpu::Buffer)],
+        groups: (u32, u32),
+    ) {
         if groups.0 == 0 || groups.1 == 0 {
             return;
         }
@@ -146,15 +156,28 @@ impl Gpu {
         let pipeline = self.pipeline(file, entry);
         let mut entries = vec![wgpu::BindGroupEntry {
             binding: 0,
-            resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding { buffer: &self.arena, offset, size: wgpu::BufferSize::new(96) }),
+            resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                buffer: &self.arena,
+                offset,
+                size: wgpu::BufferSize::new(96),
+            }),
         }];
-        entries.extend(bindings.iter().map(|(b, buf)| wgpu::BindGroupEntry { binding: *b, resource: buf.as_entire_binding() }));
-        let bind = self.ctx.device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some(entry), layout: &pipeline.get_bind_group_layout(0), entries: &entries });
+        entries.extend(
+            bindings.iter().map(|(b, buf)| wgpu::BindGroupEntry { binding: *b, resource: buf.as_entire_binding() }),
+        );
+        let bind = self.ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(entry),
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &entries,
+        });
         let mut pass = self.pass.borrow_mut();
         let pass = pass.get_or_insert_with(|| {
             let mut enc = self.encoder.borrow_mut();
-            let enc = enc.get_or_insert_with(|| self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("step") }));
-            enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("step"), timestamp_writes: None }).forget_lifetime()
+            let enc = enc.get_or_insert_with(|| {
+                self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("step") })
+            });
+            enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("step"), timestamp_writes: None })
+                .forget_lifetime()
         });
         pass.set_pipeline(&pipeline);
         pass.set_bind_group(0, &bind, &[]);
@@ -171,12 +194,27 @@ impl Gpu {
         }
     }
 
-    fn gemm(&self, mode: u32, (m, n, k): (usize, usize, usize), g: Option<&Window>, a: &wgpu::Buffer, b: &wgpu::Buffer, bias: Option<&wgpu::Buffer>, out: &wgpu::Buffer) {
+    fn gemm(
+        &self,
+        mode: u32,
+        (m, n, k): (usize, usize, usize),
+        g: Option<&Window>,
+        a: &wgpu::Buffer,
+        b: &wgpu::Buffer,
+        bias: Option<&wgpu::Buffer>,
+        out: &wgpu::Buffer,
+    ) {
         let mut v = vec![mode, m as u32, n as u32, k as u32];
         v.extend_from_slice(&g.map(geom).unwrap_or([0; 13]));
         v.push(bias.is_some() as u32);
         let groups = ((n as u32).div_ceil(64), (m as u32).div_ceil(64));
-        self.dispatch("gemm", "gemm", params(&v), &[(1, a), (2, b), (3, bias.unwrap_or(&self.dummy)), (4, out)], groups);
+        self.dispatch(
+            "gemm",
+            "gemm",
+            params(&v),
+            &[(1, a), (2, b), (3, bias.unwrap_or(&self.dummy)), (4, out)],
+            groups,
+        );
     }
 
     fn channel_sum(&self, rows: usize, c: usize, x: &wgpu::Buffer, out: &wgpu::Buffer) {
@@ -250,33 +288,105 @@ impl Backend for Gpu {
         self.allocated.get()
     }
     fn fill(&self, buf: &wgpu::Buffer, len: usize, value: f32) {
-        self.dispatch("eltwise", "fill", params(&[len as u32, 0, 0, 0, 0, 0, f(value)]), &[(2, buf)], Self::groups1d(len));
+        self.dispatch(
+            "eltwise",
+            "fill",
+            params(&[len as u32, 0, 0, 0, 0, 0, f(value)]),
+            &[(2, buf)],
+            Self::groups1d(len),
+        );
     }
 
-    fn conv2d_forward(&self, g: &Window, x: &wgpu::Buffer, w: &wgpu::Buffer, b: Option<&wgpu::Buffer>, out: &wgpu::Buffer) {
+    fn conv2d_forward(
+        &self,
+        g: &Window,
+        x: &wgpu::Buffer,
+        w: &wgpu::Buffer,
+        b: Option<&wgpu::Buffer>,
+        out: &wgpu::Buffer,
+    ) {
         let m = (g.n * g.oh * g.ow) as usize;
         self.gemm(0, (m, g.oc as usize, (g.kh * g.kw * g.c) as usize), Some(g), x, w, b, out);
     }
-    fn conv2d_backward(&self, g: &Window, x: &wgpu::Buffer, w: &wgpu::Buffer, dout: &wgpu::Buffer, dx: Option<&wgpu::Buffer>, dw: &wgpu::Buffer, db: Option<&wgpu::Buffer>) {
+    fn conv2d_backward(
+        &self,
+        g: &Window,
+        x: &wgpu::Buffer,
+        w: &wgpu::Buffer,
+        dout: &wgpu::Buffer,
+        dx: Option<&wgpu::Buffer>,
+        dw: &wgpu::Buffer,
+        db: Option<&wgpu::Buffer>,
+    ) {
         if let Some(dx) = dx {
-            self.gemm(1, ((g.n * g.h * g.w) as usize, g.c as usize, (g.kh * g.kw * g.oc) as usize), Some(g), dout, w, None, dx);
+            self.gemm(
+                1,
+                ((g.n * g.h * g.w) as usize, g.c as usize, (g.kh * g.kw * g.oc) as usize),
+                Some(g),
+                dout,
+                w,
+                None,
+                dx,
+            );
         }
-        self.gemm(2, ((g.kh * g.kw * g.c) as usize, g.oc as usize, (g.n * g.oh * g.ow) as usize), Some(g), x, dout, None, dw);
+        self.gemm(
+            2,
+            ((g.kh * g.kw * g.c) as usize, g.oc as usize, (g.n * g.oh * g.ow) as usize),
+            Some(g),
+            x,
+            dout,
+            None,
+            dw,
+        );
         if let Some(db) = db {
             self.channel_sum((g.n * g.oh * g.ow) as usize, g.oc as usize, dout, db);
         }
     }
-    fn depthwise_forward(&self, g: &Window, x: &wgpu::Buffer, w: &wgpu::Buffer, b: Option<&wgpu::Buffer>, out: &wgpu::Buffer) {
+    fn depthwise_forward(
+        &self,
+        g: &Window,
+        x: &wgpu::Buffer,
+        w: &wgpu::Buffer,
+        b: Option<&wgpu::Buffer>,
+        out: &wgpu::Buffer,
+    ) {
         let len = g.output_len();
-        self.dispatch("depthwise", "forward", Self::dw_params(len, g, b.is_some()), &[(1, x), (2, w), (3, b.unwrap_or(&self.dummy)), (4, out)], Self::groups1d(len));
+        self.dispatch(
+            "depthwise",
+            "forward",
+            Self::dw_params(len, g, b.is_some()),
+            &[(1, x), (2, w), (3, b.unwrap_or(&self.dummy)), (4, out)],
+            Self::groups1d(len),
+        );
     }
-    fn depthwise_backward(&self, g: &Window, x: &wgpu::Buffer, w: &wgpu::Buffer, dout: &wgpu::Buffer, dx: Option<&wgpu::Buffer>, dw: &wgpu::Buffer, db: Option<&wgpu::Buffer>) {
+    fn depthwise_backward(
+        &self,
+        g: &Window,
+        x: &wgpu::Buffer,
+        w: &wgpu::Buffer,
+        dout: &wgpu::Buffer,
+        dx: Option<&wgpu::Buffer>,
+        dw: &wgpu::Buffer,
+        db: Option<&wgpu::Buffer>,
+    ) {
         if let Some(dx) = dx {
             let len = g.input_len();
-            self.dispatch("depthwise", "backward_data", Self::dw_params(len, g, false), &[(1, dout), (2, w), (4, dx)], Self::groups1d(len));
+            self.dispatch(
+                "depthwise",
+                "backward_data",
+                Self::dw_params(len, g, false),
+                &[(1, dout), (2, w), (4, dx)],
+                Self::groups1d(len),
+            );
         }
         let klen = (g.kh * g.kw * g.c) as usize;
-        self.dispatch("depthwise", "backward_filter", Self::dw_params(klen, g, false), &[(1, x), (4, dw), (5, dout)], Self::groups1d(klen));
+        self.dispatch(
+            "depthwise",
+            "backward_filter",
+            Self::dw_params(klen, g, false),
+            &[(1, x), (4, dw), (5, dout)],
+            Self::groups1d(klen),
+        );
         if let Some(db) = db {
             self.channel_sum((g.n * g.oh * g.ow) as usize, g.c as usize, dout, db);
         }
@@ -284,11 +394,23 @@ impl Backend for Gpu {
 
     fn max_pool_forward(&self, g: &Window, x: &wgpu::Buffer, out: &wgpu::Buffer, argmax: &wgpu::Buffer) {
         let len = g.output_len();
-        self.dispatch("pool", "max_forward", Self::pool_params(len, g), &[(1, x), (2, out), (3, argmax)], Self::groups1d(len));
+        self.dispatch(
+            "pool",
+            "max_forward",
+            Self::pool_params(len, g),
+            &[(1, x), (2, out), (3, argmax)],
+            Self::groups1d(len),
+        );
     }
     fn max_pool_backward(&self, g: &Window, dout: &wgpu::Buffer, argmax: &wgpu::Buffer, dx: &wgpu::Buffer) {
         let len = g.input_len();
-        self.dispatch("pool", "max_backward", Self::pool_params(len, g), &[(1, dout), (2, dx), (3, argmax)], Self::groups1d(len));
+        self.dispatch(
+            "pool",
+            "max_backward",
+            Self::pool_params(len, g),
+            &[(1, dout), (2, dx), (3, argmax)],
+            Self::groups1d(len),
+        );
     }
     fn avg_pool_forward(&self, g: &Window, x: &wgpu::Buffer, out: &wgpu::Buffer) {
         let len = g.output_len();
@@ -300,17 +422,49 @@ impl Backend for Gpu {
     }
     fn global_avg_pool_forward(&self, n: usize, hw: usize, c: usize, x: &wgpu::Buffer, out: &wgpu::Buffer) {
         let len = n * c;
-        self.dispatch("pool", "gap_forward", params(&[len as u32, n as u32, hw as u32, 1, c as u32]), &[(1, x), (2, out)], Self::groups1d(len));
+        self.dispatch(
+            "pool",
+            "gap_forward",
+            params(&[len as u32, n as u32, hw as u32, 1, c as u32]),
+            &[(1, x), (2, out)],
+            Self::groups1d(len),
+        );
     }
     fn global_avg_pool_backward(&self, n: usize, hw: usize, c: usize, dout: &wgpu::Buffer, dx: &wgpu::Buffer) {
         let len = n * hw * c;
-        self.dispatch("pool", "gap_backward", params(&[len as u32, n as u32, hw as u32, 1, c as u32]), &[(1, dout), (2, dx)], Self::groups1d(len));
+        self.dispatch(
+            "pool",
+            "gap_backward",
+            params(&[len as u32, n as u32, hw as u32, 1, c as u32]),
+            &[(1, dout), (2, dx)],
+            Self::groups1d(len),
+        );
     }
 
-    fn dense_forward(&self, n: usize, k: usize, m: usize, x: &wgpu::Buffer, w: &wgpu::Buffer, b: Option<&wgpu::Buffer>, out: &wgpu::Buffer) {
+    fn dense_forward(
+        &self,
+        n: usize,
+        k: usize,
+        m: usize,
+        x: &wgpu::Buffer,
+        w: &wgpu::Buffer,
+        b: Option<&wgpu::Buffer>,
+        out: &wgpu::Buffer,
+    ) {
         self.gemm(3, (n, m, k), None, x, w, b, out);
     }
-    fn dense_backward(&self, n: usize, k: usize, m: usize, x: &wgpu::Buffer, w: &wgpu::Buffer, dout: &wgpu::Buffer, dx: Option<&wgpu::Buffer>, dw: &wgpu::Buffer, db: Option<&wgpu::Buffer>) {
+    fn dense_backward(
+        &self,
+        n: usize,
+        k: usize,
+        m: usize,
+        x: &wgpu::Buffer,
+        w: &wgpu::Buffer,
+        dout: &wgpu::Buffer,
+        dx: Option<&wgpu::Buffer>,
+        dw: &wgpu::Buffer,
+        db: Option<&wgpu::Buffer>,
+    ) {
         if let Some(dx) = dx {
             self.gemm(4, (n, k, m), None, dout, w, None, dx);
         }
@@ -328,7 +482,13 @@ impl Backend for Gpu {
                 let p = params(&[len as u32, code, channels as u32, 0, f(alpha)]);
                 self.dispatch("eltwise", "softmax_forward", p, &[(2, y)], Self::groups1d(len / channels.max(1)));
             }
-            _ => self.dispatch("eltwise", "act_forward", params(&[len as u32, code, channels as u32, 0, f(alpha)]), &[(2, y)], Self::groups1d(len)),
+            _ => self.dispatch(
+                "eltwise",
+                "act_forward",
+                params(&[len as u32, code, channels as u32, 0, f(alpha)]),
+                &[(2, y)],
+                Self::groups1d(len),
+            ),
         }
     }
     fn activation_backward(&self, a: Activation, channels: usize, len: usize, y: &wgpu::Buffer, dy: &wgpu::Buffer) {
@@ -337,26 +497,85 @@ impl Backend for Gpu {
             Activation::Linear => {}
             Activation::Softmax => {
                 let p = params(&[len as u32, code, channels as u32, 0, f(alpha)]);
-                self.dispatch("eltwise", "softmax_backward", p, &[(1, y), (2, dy)], Self::groups1d(len / channels.max(1)));
+                self.dispatch(
+                    "eltwise",
+                    "softmax_backward",
+                    p,
+                    &[(1, y), (2, dy)],
+                    Self::groups1d(len / channels.max(1)),
+                );
             }
-            _ => self.dispatch("eltwise", "act_backward", params(&[len as u32, code, channels as u32, 0, f(alpha)]), &[(1, y), (2, dy)], Self::groups1d(len)),
+            _ => self.dispatch(
+                "eltwise",
+                "act_backward",
+                params(&[len as u32, code, channels as u32, 0, f(alpha)]),
+                &[(1, y), (2, dy)],
+                Self::groups1d(len),
+            ),
         }
     }
 
-    fn batch_norm_train(&self, d: BnDims, x: &wgpu::Buffer, gamma: &wgpu::Buffer, beta: &wgpu::Buffer, rm: &wgpu::Buffer, rv: &wgpu::Buffer, saved: &wgpu::Buffer, out: &wgpu::Buffer) {
+    fn batch_norm_train(
+        &self,
+        d: BnDims,
+        x: &wgpu::Buffer,
+        gamma: &wgpu::Buffer,
+        beta: &wgpu::Buffer,
+        rm: &wgpu::Buffer,
+        rv: &wgpu::Buffer,
+        saved: &wgpu::Buffer,
+        out: &wgpu::Buffer,
+    ) {
         let p = params(&[d.rows as u32, d.c as u32, f(d.eps), f(d.momentum)]);
         self.dispatch("batchnorm", "bn_stats", p, &[(1, x), (6, saved), (7, rm), (8, rv)], (d.c as u32, 1));
-        self.dispatch("batchnorm", "bn_apply", p, &[(1, x), (2, gamma), (3, beta), (5, out), (6, saved)], Self::groups1d(d.rows * d.c));
+        self.dispatch(
+            "batchnorm",
+            "bn_apply",
+            p,
+            &[(1, x), (2, gamma), (3, beta), (5, out), (6, saved)],
+            Self::groups1d(d.rows * d.c),
+        );
     }
-    fn batch_norm_infer(&self, d: BnDims, x: &wgpu::Buffer, gamma: &wgpu::Buffer, beta: &wgpu::Buffer, rm: &wgpu::Buffer, rv: &wgpu::Buffer, out: &wgpu::Buffer) {
+    fn batch_norm_infer(
+        &self,
+        d: BnDims,
+        x: &wgpu::Buffer,
+        gamma: &wgpu::Buffer,
+        beta: &wgpu::Buffer,
+        rm: &wgpu::Buffer,
+        rv: &wgpu::Buffer,
+        out: &wgpu::Buffer,
+    ) {
         let p = params(&[d.rows as u32, d.c as u32, f(d.eps), f(d.momentum)]);
         let saved = self.scratch(2 * d.c);
         self.dispatch("batchnorm", "bn_infer_stats", p, &[(6, &saved), (7, rm), (8, rv)], Self::groups1d(d.c));
-        self.dispatch("batchnorm", "bn_apply", p, &[(1, x), (2, gamma), (3, beta), (5, out), (6, &saved)], Self::groups1d(d.rows * d.c));
+        self.dispatch(
+            "batchnorm",
+            "bn_apply",
+            p,
+            &[(1, x), (2, gamma), (3, beta), (5, out), (6, &saved)],
+            Self::groups1d(d.rows * d.c),
+        );
     }
-    fn batch_norm_backward(&self, d: BnDims, x: &wgpu::Buffer, gamma: &wgpu::Buffer, saved: &wgpu::Buffer, dout: &wgpu::Buffer, dx: &wgpu::Buffer, dgamma: &wgpu::Buffer, dbeta: &wgpu::Buffer) {
+    fn batch_norm_backward(
+        &self,
+        d: BnDims,
+        x: &wgpu::Buffer,
+        gamma: &wgpu::Buffer,
+        saved: &wgpu::Buffer,
+        dout: &wgpu::Buffer,
+        dx: &wgpu::Buffer,
+        dgamma: &wgpu::Buffer,
+        dbeta: &wgpu::Buffer,
+    ) {
         let p = params(&[d.rows as u32, d.c as u32, f(d.eps), f(d.momentum)]);
-        self.dispatch("batchnorm", "bn_grad_reduce", p, &[(1, x), (4, dout), (6, saved), (9, dgamma), (10, dbeta)], (d.c as u32, 1));
+        self.dispatch(
+            "batchnorm",
+            "bn_grad_reduce",
+            p,
+            &[(1, x), (4, dout), (6, saved), (9, dgamma), (10, dbeta)],
+            (d.c as u32, 1),
+        );
         self.dispatch(
             "batchnorm",
             "bn_backward_apply",
@@ -366,13 +585,38 @@ impl Backend for Gpu {
         );
     }
 
-    fn augment(&self, a: &crate::backend::cpu::augment::Augment, seed: u32, n: usize, h: usize, w: usize, c: usize, x: &wgpu::Buffer, out: &wgpu::Buffer) {
+    fn augment(
+        &self,
+        a: &crate::backend::cpu::augment::Augment,
+        seed: u32,
+        n: usize,
+        h: usize,
+        w: usize,
+        c: usize,
+        x: &wgpu::Buffer,
+        out: &wgpu::Buffer,
+    ) {
         let len = n * h * w * c;
-        let p = params(&[len as u32, h as u32, w as u32, c as u32, seed, f(a.shift), f(a.rotate_deg.to_radians()), f(a.scale)]);
+        let p = params(&[
+            len as u32,
+            h as u32,
+            w as u32,
+            c as u32,
+            seed,
+            f(a.shift),
+            f(a.rotate_deg.to_radians()),
+            f(a.scale),
+        ]);
         self.dispatch("augment", "affine", p, &[(1, x), (2, out)], Self::groups1d(len));
     }
     fn dropout_forward(&self, seed: u32, rate: f32, len: usize, x: &wgpu::Buffer, out: &wgpu::Buffer) {
-        self.dispatch("eltwise", "dropout", params(&[len as u32, 0, 0, seed, 0, f(rate)]), &[(1, x), (2, out)], Self::groups1d(len));
+        self.dispatch(
+            "eltwise",
+            "dropout",
+            params(&[len as u32, 0, 0, seed, 0, f(rate)]),
+            &[(1, x), (2, out)],
+            Self::groups1d(len),
+        );
     }
     fn dropout_backward(&self, seed: u32, rate: f32, len: usize, dout: &wgpu::Buffer, dx: &wgpu::Buffer) {
         self.dropout_forward(seed, rate, len, dout, dx);
@@ -387,13 +631,37 @@ impl Backend for Gpu {
         self.dispatch("lrn", "backward", p, &[(1, x), (2, dout), (3, dx)], Self::groups1d(len));
     }
 
-    fn softmax_xent(&self, n: usize, k: usize, logits: &wgpu::Buffer, labels: &wgpu::Buffer, dlogits: &wgpu::Buffer, metrics: &wgpu::Buffer) {
-        self.dispatch("loss", "softmax_xent", params(&[n as u32, k as u32]), &[(1, logits), (2, labels), (3, dlogits), (4, metrics)], (1, 1));
+    fn softmax_xent(
+        &self,
+        n: usize,
+        k: usize,
+        logits: &wgpu::Buffer,
+        labels: &wgpu::Buffer,
+        dlogits: &wgpu::Buffer,
+        metrics: &wgpu::Buffer,
+    ) {
+        self.dispatch(
+            "loss",
+            "softmax_xent",
+            params(&[n as u32, k as u32]),
+            &[(1, logits), (2, labels), (3, dlogits), (4, metrics)],
+            (1, 1),
+        );
     }
 
-    fn optim_step(&self, step: OptimStep, len: usize, w: &wgpu::Buffer, g: &wgpu::Buffer, m: &wgpu::Buffer, v: &wgpu::Buffer) {
+    fn optim_step(
+        &self,
+        step: OptimStep,
+        len: usize,
+        w: &wgpu::Buffer,
+        g: &wgpu::Buffer,
+        m: &wgpu::Buffer,
+        v: &wgpu::Buffer,
+    ) {
         let p = match step {
-            OptimStep::Sgd { lr, momentum, nesterov, weight_decay } => params(&[len as u32, 0, f(lr), f(momentum), nesterov as u32, f(weight_decay)]),
+            OptimStep::Sgd { lr, momentum, nesterov, weight_decay } => {
+                params(&[len as u32, 0, f(lr), f(momentum), nesterov as u32, f(weight_decay)])
+            }
             OptimStep::Adam { lr, beta1, beta2, eps, t, weight_decay, decoupled } => params(&[
                 len as u32,
                 1,
@@ -423,7 +691,16 @@ impl Backend for Gpu {
     fn add_into(&self, dst: &wgpu::Buffer, src: &wgpu::Buffer, len: usize) {
         self.dispatch("eltwise", "add_into", params(&[len as u32]), &[(1, src), (2, dst)], Self::groups1d(len));
     }
-    fn concat_part(&self, split: bool, rows: usize, c_part: usize, c_total: usize, offset: usize, part: &wgpu::Buffer, out: &wgpu::Buffer) {
+    fn concat_part(
+        &self,
+        split: bool,
+        rows: usize,
+        c_part: usize,
+        c_total: usize,
+        offset: usize,
+        part: &wgpu::Buffer,
+        out: &wgpu::Buffer,
+    ) {
         let len = rows * c_part;
         // eltwise P: len, act, c (= c_part), seed, alpha, rate, value, hw (= c_total), _0 (= offset)
         let p = params(&[len as u32, 0, c_part as u32, 0, 0, 0, 0, c_total as u32, offset as u32]);
@@ -438,7 +715,17 @@ impl Backend for Gpu {
         let p = params(&[len as u32, 0, c as u32, 0, 0, 0, 0, hw as u32]);
         self.dispatch("eltwise", "scale_channels", p, &[(1, x), (2, out), (3, s)], Self::groups1d(len));
     }
-    fn scale_channels_backward(&self, n: usize, hw: usize, c: usize, x: &wgpu::Buffer, s: &wgpu::Buffer, dy: &wgpu::Buffer, dx: &wgpu::Buffer, ds: &wgpu::Buffer) {
+    fn scale_channels_backward(
+        &self,
+        n: usize,
+        hw: usize,
+        c: usize,
+        x: &wgpu::Buffer,
+        s: &wgpu::Buffer,
+        dy: &wgpu::Buffer,
+        dx: &wgpu::Buffer,
+        ds: &wgpu::Buffer,
+    ) {
         let len = n * hw * c;
         let p = params(&[len as u32, 0, c as u32, 0, 0, 0, 0, hw as u32]);
         self.dispatch("eltwise", "scale_channels", p, &[(1, dy), (2, dx), (3, s)], Self::groups1d(len));

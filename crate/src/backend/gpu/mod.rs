@@ -141,7 +141,8 @@ impl GpuContext {
         });
         let mut enc = dev.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("smoke") });
         {
-            let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("smoke"), timestamp_writes: None });
+            let mut pass =
+                enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("smoke"), timestamp_writes: None });
             pass.set_pipeline(&self.smoke);
             pass.set_bind_group(0, &bind, &[]);
             pass.dispatch_workgroups(groups as u32, 1, 1);
