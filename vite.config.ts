@@ -12,15 +12,41 @@ function precacheManifest(): Plugin {
     generateBundle(_, bundle) {
       const pub = path.resolve('www/public');
       const walk = (dir: string): string[] =>
-        fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.relative(pub, path.join(dir, e.name)).split(path.sep).join('/')]));
-      const files = [...new Set(['./', 'index.html', ...Object.keys(bundle), ...walk(pub).filter((f) => f !== 'sw.js' && !f.endsWith('.md'))])].sort();
+        fs
+          .readdirSync(dir, { withFileTypes: true })
+          .flatMap((e) =>
+            e.isDirectory()
+              ? walk(path.join(dir, e.name))
+              : [path.relative(pub, path.join(dir, e.name)).split(path.sep).join('/')],
+          );
+      const files = [
+        ...new Set([
+          './',
+          'index.html',
+          ...Object.keys(bundle),
+          ...walk(pub).filter((f) => f !== 'sw.js' && !f.endsWith('.md')),
+        ]),
+      ].sort();
       const hash = createHash('sha256');
       for (const name of Object.keys(bundle).sort()) {
         const item = bundle[name];
-        hash.update(name).update(item.type === 'chunk' ? item.code : typeof item.source === 'string' ? item.source : Buffer.from(item.source));
+        hash
+          .update(name)
+          .update(
+            item.type === 'chunk'
+              ? item.code
+              : typeof item.source === 'string'
+                ? item.source
+                : Buffer.from(item.source),
+          );
       }
-      for (const f of files.filter((f) => !(f in bundle) && f !== './' && f !== 'index.html')) hash.update(f).update(fs.readFileSync(path.join(pub, f)));
-      this.emitFile({ type: 'asset', fileName: 'precache.json', source: JSON.stringify({ version: hash.digest('hex').slice(0, 16), files }, null, 1) });
+      for (const f of files.filter((f) => !(f in bundle) && f !== './' && f !== 'index.html'))
+        hash.update(f).update(fs.readFileSync(path.join(pub, f)));
+      this.emitFile({
+        type: 'asset',
+        fileName: 'precache.json',
+        source: JSON.stringify({ version: hash.digest('hex').slice(0, 16), files }, null, 1),
+      });
     },
   };
 }

@@ -42,12 +42,17 @@ async function convplay(context, url, backend, seconds) {
   await t.locator('input[aria-label="test images"]').fill('100');
   await page.evaluate(() => {
     window.rates = [];
-    document.querySelector('convplay-train').addEventListener('progress', (e) => window.rates.push(e.detail.imagesPerSec));
+    document
+      .querySelector('convplay-train')
+      .addEventListener('progress', (e) => window.rates.push(e.detail.imagesPerSec));
   });
   await t.getByRole('button', { name: 'Train' }).click();
   await page.waitForTimeout(seconds * 1000);
   const rates = await page.evaluate(() => window.rates);
-  await t.getByRole('button', { name: 'Stop' }).click().catch(() => {});
+  await t
+    .getByRole('button', { name: 'Stop' })
+    .click()
+    .catch(() => {});
   await page.close();
   return { kind, rate: steady(rates), reports: rates.length };
 }
@@ -97,7 +102,11 @@ async function drawLatency(context, url) {
   await waitForShell(page);
   const draw = page.locator('convplay-draw');
   await draw.locator('.note', { hasText: 'model: pretrained' }).waitFor();
-  await stroke(page, await draw.locator('canvas.pad').boundingBox(), [[70, 50], [210, 50], [120, 240]]);
+  await stroke(page, await draw.locator('canvas.pad').boundingBox(), [
+    [70, 50],
+    [210, 50],
+    [120, 240],
+  ]);
   await page.waitForTimeout(300);
   const r = await page.evaluate(async () => {
     const d = document.querySelector('convplay-draw');
@@ -126,10 +135,14 @@ async function photoLatency(context, url) {
   const times = [];
   for (let i = 0; i < 6; i++) {
     await photo.locator('img[data-sample="coffee.png"]').click();
-    await page.waitForFunction((n) => {
-      const el = document.querySelector('convplay-photo');
-      return el.reading && el.reading.source === 'the sample coffee.png' && !el.status && el.readings !== n;
-    }, i, { timeout: 120_000 });
+    await page.waitForFunction(
+      (n) => {
+        const el = document.querySelector('convplay-photo');
+        return el.reading && el.reading.source === 'the sample coffee.png' && !el.status && el.readings !== n;
+      },
+      i,
+      { timeout: 120_000 },
+    );
     times.push(await photo.evaluate((el) => el.reading.ms));
     await photo.evaluate((el) => (el.reading = null));
   }
@@ -146,10 +159,19 @@ try {
   const gpu = await convplay(browser.context, server.url, 'webgpu', 3 * seconds);
   const tcpu = await tfjs(browser.context, server.url, 'cpu');
   const tgl = await tfjs(browser.context, server.url, 'webgl');
-  rows.push(['ConvPlay, CPU backend (wasm)', cpu], ['ConvPlay, WebGPU backend', gpu], ['TF.js 4.22, cpu backend', tcpu], ['TF.js 4.22, webgl backend', tgl]);
-  console.log(`\nseed-001 training, batch ${batch}, headless Chromium, ${seconds} s per row (median of per-chunk rates)\n`);
+  rows.push(
+    ['ConvPlay, CPU backend (wasm)', cpu],
+    ['ConvPlay, WebGPU backend', gpu],
+    ['TF.js 4.22, cpu backend', tcpu],
+    ['TF.js 4.22, webgl backend', tgl],
+  );
+  console.log(
+    `\nseed-001 training, batch ${batch}, headless Chromium, ${seconds} s per row (median of per-chunk rates)\n`,
+  );
   for (const [name, r] of rows) {
-    console.log(`${name.padEnd(32)} ${r.error ? r.error : `${r.rate.toFixed(1).padStart(8)} img/s  (${r.reports} reports${r.kind ? `; ${r.kind.trim()}` : ''})`}`);
+    console.log(
+      `${name.padEnd(32)} ${r.error ? r.error : `${r.rate.toFixed(1).padStart(8)} img/s  (${r.reports} reports${r.kind ? `; ${r.kind.trim()}` : ''})`}`,
+    );
   }
   const ratio = (a, b) => (a.rate && b.rate ? `${(a.rate / b.rate).toFixed(2)}×` : 'n/a');
   console.log(`\nConvPlay CPU / TF.js cpu:      ${ratio(cpu, tcpu)}`);
@@ -158,7 +180,9 @@ try {
   const d = await drawLatency(browser.context, server.url);
   const ms = await photoLatency(browser.context, server.url);
   console.log(`\nEfficientNet-Lite0, one 224×224 photo, CPU backend (wasm, worker): median ${ms.toFixed(0)} ms`);
-  console.log(`draw → prediction (${d.model}, CPU backend in the shared engine worker): median ${d.median.toFixed(2)} ms, 95th percentile ${d.p95.toFixed(2)} ms; inspect (all layers + saliency) median ${d.inspect.toFixed(2)} ms`);
+  console.log(
+    `draw → prediction (${d.model}, CPU backend in the shared engine worker): median ${d.median.toFixed(2)} ms, 95th percentile ${d.p95.toFixed(2)} ms; inspect (all layers + saliency) median ${d.inspect.toFixed(2)} ms`,
+  );
 } finally {
   await browser.close();
   await server.close();

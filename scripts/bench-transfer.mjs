@@ -20,12 +20,19 @@ const seconds = async (what, fn) => {
 };
 const done = async (locator, timeout = 1_800_000) => {
   const problem = t.locator('[data-problem]');
-  const which = await Promise.race([locator.waitFor({ timeout }).then(() => 'ok'), problem.waitFor({ timeout }).then(() => 'problem')]);
+  const which = await Promise.race([
+    locator.waitFor({ timeout }).then(() => 'ok'),
+    problem.waitFor({ timeout }).then(() => 'problem'),
+  ]);
   if (which === 'problem') throw new Error(await problem.textContent());
 };
 
-await t.locator('input[aria-label="images for class 1"]').setInputFiles(await syntheticPhotos(page, 'flat', PER_CLASS, 7));
-await t.locator('input[aria-label="images for class 2"]').setInputFiles(await syntheticPhotos(page, 'stripes', PER_CLASS, 11));
+await t
+  .locator('input[aria-label="images for class 1"]')
+  .setInputFiles(await syntheticPhotos(page, 'flat', PER_CLASS, 7));
+await t
+  .locator('input[aria-label="images for class 2"]')
+  .setInputFiles(await syntheticPhotos(page, 'stripes', PER_CLASS, 11));
 await t.locator('[data-class="1"] [data-count]', { hasText: `${PER_CLASS} images` }).waitFor({ timeout: 120_000 });
 console.log(await t.locator('[data-split]').textContent());
 await seconds('features (2 augmented copies per training image)', async () => {
@@ -40,7 +47,9 @@ await seconds('head, 30 epochs', async () => {
 });
 console.log(await t.locator('[data-head-result]').textContent());
 for (const from of ['conv_head', 'blocks.13']) {
-  const option = (await t.locator('select[aria-label="unfreeze from"] option').allTextContents()).find((o) => o.startsWith(`${from} upward`));
+  const option = (await t.locator('select[aria-label="unfreeze from"] option').allTextContents()).find((o) =>
+    o.startsWith(`${from} upward`),
+  );
   await t.locator('select[aria-label="unfreeze from"]').selectOption({ label: option });
   await t.locator('input[aria-label="fine-tuning epochs"]').fill('1');
   await t.locator('input[aria-label="fine-tuning epochs"]').dispatchEvent('change');

@@ -18,13 +18,27 @@ test('a drawn 1, 0 and 7 are read as 1, 0 and 7 by the shipped model', async () 
     for (const s of strokes) await stroke(page, box, s);
     await page.waitForFunction(() => document.querySelector('convplay-draw').prediction !== null);
     await page.waitForTimeout(100);
-    return page.evaluate(() => ({ digit: document.querySelector('convplay-draw').prediction, probs: document.querySelector('convplay-draw').probs }));
+    return page.evaluate(() => ({
+      digit: document.querySelector('convplay-draw').prediction,
+      probs: document.querySelector('convplay-draw').probs,
+    }));
   };
-  const one = await read([[[150, 40], [140, 240]]]);
+  const one = await read([
+    [
+      [150, 40],
+      [140, 240],
+    ],
+  ]);
   assert.equal(one.digit, 1, `probabilities ${one.probs}`);
   const zero = await read([ellipse]);
   assert.equal(zero.digit, 0, `probabilities ${zero.probs}`);
-  const seven = await read([[[70, 50], [210, 50], [120, 240]]]);
+  const seven = await read([
+    [
+      [70, 50],
+      [210, 50],
+      [120, 240],
+    ],
+  ]);
   assert.equal(seven.digit, 7, `probabilities ${seven.probs}`);
   assert.equal(await draw.locator('.top').textContent(), '7');
   // The preview is the MNIST-style 28×28: centred by mass, fitted to 20 pixels.

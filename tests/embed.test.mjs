@@ -25,7 +25,10 @@ before(async () => {
   fs.writeFileSync(path.join(env.site, 'course.html'), page);
   blocks('docs/api.md', 'js').forEach((code, i) => {
     const imports = code.split('\n').filter((l) => l.startsWith('import '));
-    const body = code.split('\n').filter((l) => !l.startsWith('import ')).join('\n');
+    const body = code
+      .split('\n')
+      .filter((l) => !l.startsWith('import '))
+      .join('\n');
     fs.writeFileSync(
       path.join(env.site, `api-${i}.html`),
       `<!doctype html><meta charset="utf-8"><title>api example ${i}</title><link rel="icon" href="convplay/favicon.svg">
@@ -43,7 +46,12 @@ ${body}
 </script>`,
     );
   });
-  env.server = await preview({ configFile: false, logLevel: 'silent', build: { outDir: env.site }, preview: { host: '127.0.0.1', port: 0, open: false } });
+  env.server = await preview({
+    configFile: false,
+    logLevel: 'silent',
+    build: { outDir: env.site },
+    preview: { host: '127.0.0.1', port: 0, open: false },
+  });
   env.url = env.server.resolvedUrls.local[0];
   env.browser = await launchBrowser();
 });
@@ -93,7 +101,14 @@ test('the course page of docs/embedding.md: draw, summary and train work from a 
   await t.locator('input[aria-label="test images"]').fill('64');
   await t.locator('input[aria-label="batch"]').fill('32');
   await t.getByRole('button', { name: 'Train' }).click();
-  await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('convplay-train').shadowRoot.querySelector('.status').dataset.phase), null, { timeout: 180_000 });
+  await page.waitForFunction(
+    () =>
+      ['done', 'error'].includes(
+        document.querySelector('convplay-train').shadowRoot.querySelector('.status').dataset.phase,
+      ),
+    null,
+    { timeout: 180_000 },
+  );
   assert.match(await t.locator('.status').textContent(), /^done in/);
   // The accent colour set by the page reaches inside the component.
   const accent = await t.evaluate((el) => getComputedStyle(el.shadowRoot.querySelector('button')).color);
@@ -105,17 +120,28 @@ test('the course page of docs/embedding.md: draw, summary and train work from a 
   assert.equal(await card(), 'rgb(27, 31, 41)');
   assert.equal(await page.evaluate(() => window.workersStarted), 1, 'draw and train share one engine worker');
   // Removing the components cleans up without errors, and frees what they held in the worker.
-  const usage = () => page.evaluate(async () => (await (await import('./convplay/convplay.js')).sharedEngine()).usage());
-  assert.equal((await usage()).models, 1, 'the pad\'s model');
-  await page.evaluate(() => document.querySelectorAll('convplay-draw, convplay-summary, convplay-train').forEach((e) => e.remove()));
-  await page.waitForFunction(async () => (await (await import('./convplay/convplay.js')).sharedEngine()).usage().then((u) => u.models === 0 && u.sessions === 0));
+  const usage = () =>
+    page.evaluate(async () => (await (await import('./convplay/convplay.js')).sharedEngine()).usage());
+  assert.equal((await usage()).models, 1, "the pad's model");
+  await page.evaluate(() =>
+    document.querySelectorAll('convplay-draw, convplay-summary, convplay-train').forEach((e) => e.remove()),
+  );
+  await page.waitForFunction(async () =>
+    (await (await import('./convplay/convplay.js')).sharedEngine())
+      .usage()
+      .then((u) => u.models === 0 && u.sessions === 0),
+  );
   assert.deepEqual(missing, []);
   assert.deepEqual(errors, []);
   await page.close();
 });
 
 for (const [i, code] of blocks('docs/api.md', 'js').entries()) {
-  const title = code.split('\n').find((l) => l.startsWith('//'))?.slice(3) ?? `example ${i}`;
+  const title =
+    code
+      .split('\n')
+      .find((l) => l.startsWith('//'))
+      ?.slice(3) ?? `example ${i}`;
   test(`docs/api.md example ${i + 1} runs and prints what it says`, async () => {
     const expected = code
       .split('\n')

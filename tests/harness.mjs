@@ -28,7 +28,10 @@ export async function serveDist() {
   if (!fs.existsSync('dist/index.html')) {
     throw new Error('dist/ is missing: run `npm run build` (npm test does it) before the browser tests');
   }
-  const server = await preview({ logLevel: 'silent', preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false } });
+  const server = await preview({
+    logLevel: 'silent',
+    preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false },
+  });
   const url = server.resolvedUrls?.local?.[0];
   if (!url) throw new Error('the preview server did not report its URL');
   return { url, close: () => server.close() };
@@ -68,7 +71,9 @@ export async function openPage(context, url, { initScript } = {}) {
 
 /** Waits until the shell says it is done (ready or error) and returns which. */
 export async function waitForShell(page, timeout = 120_000) {
-  await page.waitForFunction(() => ['ready', 'error'].includes(document.documentElement.dataset.state ?? ''), null, { timeout });
+  await page.waitForFunction(() => ['ready', 'error'].includes(document.documentElement.dataset.state ?? ''), null, {
+    timeout,
+  });
   return page.evaluate(() => document.documentElement.dataset.state);
 }
 
@@ -99,7 +104,10 @@ export async function stroke(page, box, points) {
 }
 
 /** A tall ellipse (a "0") in pad coordinates. */
-export const ellipse = Array.from({ length: 41 }, (_, i) => [140 + 55 * Math.sin((2 * Math.PI * i) / 40), 140 - 85 * Math.cos((2 * Math.PI * i) / 40)]);
+export const ellipse = Array.from({ length: 41 }, (_, i) => [
+  140 + 55 * Math.sin((2 * Math.PI * i) / 40),
+  140 - 85 * Math.cos((2 * Math.PI * i) / 40),
+]);
 
 /** PNG files of 96×96 synthetic photos: `kind` 'flat' (one random colour with a little
  * noise) or 'stripes' (black and white bars at a random angle and period). */
@@ -107,7 +115,7 @@ export async function syntheticPhotos(page, kind, count, seed) {
   const files = await page.evaluate(
     async ({ kind, count, seed }) => {
       let s = seed;
-      const r = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+      const r = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
       const out = [];
       for (let i = 0; i < count; i++) {
         const c = new OffscreenCanvas(96, 96);

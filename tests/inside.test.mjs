@@ -29,7 +29,10 @@ test('feature maps, filters and saliency of a drawn digit, a test digit, and liv
   assert.equal(await page.evaluate(() => document.querySelector('convplay-inside').mapCount), 128);
   assert.equal(await inside.locator('canvas[data-filter]').count(), 32);
   assert.match(await inside.locator('h4').first().textContent(), /^conv2d_1 conv2d · 26×26×32$/);
-  assert.match(await inside.locator('figcaption', { hasText: 'saliency' }).textContent(), /^saliency for “0” \(\d+\.\d%\)$/);
+  assert.match(
+    await inside.locator('figcaption', { hasText: 'saliency' }).textContent(),
+    /^saliency for “0” \(\d+\.\d%\)$/,
+  );
   const saliencyPixels = await lit(page, 'canvas[data-saliency]');
   assert.ok(saliencyPixels > 50, `${saliencyPixels} lit saliency pixels`);
   assert.ok((await lit(page, 'canvas[data-map="0:0"]')) > 0, 'the first feature map is drawn');
@@ -37,7 +40,9 @@ test('feature maps, filters and saliency of a drawn digit, a test digit, and liv
   assert.equal(await inside.locator('[data-vector="dense_1"] span').count(), 64);
 
   await page.locator('#inside-test-digit').click();
-  await inside.locator('[data-source]', { hasText: /^test digit \d+ \(a \d\), read by pretrained mnist-seed-001$/ }).waitFor();
+  await inside
+    .locator('[data-source]', { hasText: /^test digit \d+ \(a \d\), read by pretrained mnist-seed-001$/ })
+    .waitFor();
 
   // Training: the view switches to the model being trained.
   const t = page.locator('convplay-train');
@@ -49,13 +54,25 @@ test('feature maps, filters and saliency of a drawn digit, a test digit, and liv
   await t.locator('input[aria-label="batch"]').fill('20');
   await page.evaluate(() => {
     window.looks = [];
-    document.querySelector('convplay-train').addEventListener('inside', () => window.looks.push(document.querySelector('convplay-inside').source));
+    document
+      .querySelector('convplay-train')
+      .addEventListener('inside', () => window.looks.push(document.querySelector('convplay-inside').source));
   });
   await t.getByRole('button', { name: 'Train' }).click();
-  await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('convplay-train').shadowRoot.querySelector('.status').dataset.phase), null, { timeout: 120_000 });
+  await page.waitForFunction(
+    () =>
+      ['done', 'error'].includes(
+        document.querySelector('convplay-train').shadowRoot.querySelector('.status').dataset.phase,
+      ),
+    null,
+    { timeout: 120_000 },
+  );
   const looks = await page.evaluate(() => window.looks);
   assert.ok(looks.length >= 1, 'at least the look after the epoch');
-  assert.ok(looks.every((s) => /^live from the model being trained \(lenet-5\), after step \d+$/.test(s)), looks.join('; '));
+  assert.ok(
+    looks.every((s) => /^live from the model being trained \(lenet-5\), after step \d+$/.test(s)),
+    looks.join('; '),
+  );
   // Once trained, the pad reads with the new model, and so does the view inside.
   await inside.locator('[data-source]', { hasText: 'your drawing, read by trained here: lenet-5' }).waitFor();
   assert.match(await inside.locator('h4').first().textContent(), /^conv2d_1 conv2d · 28×28×6$/);
@@ -68,7 +85,10 @@ test('a preset brings its training recipe; augmentation trains on the CPU', asyn
   assert.equal(await waitForShell(page), 'ready');
   const t = page.locator('convplay-train');
   await t.locator('[data-recipe]').waitFor();
-  assert.equal(await t.locator('[data-recipe]').textContent(), "mnist-quick's recipe: 1 epoch, batch 32, adam, lr 0.003, onecycle.");
+  assert.equal(
+    await t.locator('[data-recipe]').textContent(),
+    "mnist-quick's recipe: 1 epoch, batch 32, adam, lr 0.003, onecycle.",
+  );
   assert.equal(await t.locator('input[aria-label="batch"]').inputValue(), '32');
   assert.equal(await t.locator('select[aria-label="schedule"]').inputValue(), 'onecycle');
   await t.locator('select[aria-label="model"]').selectOption('seed-004');
@@ -87,14 +107,25 @@ test('a preset brings its training recipe; augmentation trains on the CPU', asyn
   await t.locator('input[aria-label="rotate ± °"]').fill('10');
   await t.locator('input[aria-label="scale ± %"]').fill('10');
   await t.getByRole('button', { name: 'Train' }).click();
-  await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('convplay-train').shadowRoot.querySelector('.status').dataset.phase), null, { timeout: 120_000 });
+  await page.waitForFunction(
+    () =>
+      ['done', 'error'].includes(
+        document.querySelector('convplay-train').shadowRoot.querySelector('.status').dataset.phase,
+      ),
+    null,
+    { timeout: 120_000 },
+  );
   assert.match(await t.locator('.status').textContent(), /^done in/);
   const losses = await page.evaluate(() => document.querySelector('convplay-train').losses);
   assert.ok(losses.at(-1) < losses[0], `loss ${losses[0]} → ${losses.at(-1)}`);
   // A bad range is a readable error, not a crash.
   await t.locator('input[aria-label="shift ± px"]').fill('40');
   await t.getByRole('button', { name: 'Train' }).click();
-  await page.waitForFunction(() => document.querySelector('convplay-train').shadowRoot.querySelector('.status').dataset.phase === 'error', null, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => document.querySelector('convplay-train').shadowRoot.querySelector('.status').dataset.phase === 'error',
+    null,
+    { timeout: 60_000 },
+  );
   assert.equal(await t.locator('.status').textContent(), 'augmentation shift 40 is not allowed: use 0 to 14 pixels');
   assert.deepEqual(errors, []);
   await page.close();

@@ -14,8 +14,14 @@ test('seed-004 summary: 505,098 parameters, 704 non-trainable, memory figures', 
   await total.waitFor();
   assert.equal(await total.textContent(), '505,098');
   assert.match(await page.locator('convplay-summary tfoot').textContent(), /trainable 504,394, non-trainable 704/);
-  assert.match(await page.locator('convplay-summary [data-inference-total]').textContent(), /^2,315,304 bytes = 2\.32 MB = 2\.21 MiB$/);
-  assert.match(await page.locator('convplay-summary tbody').textContent(), /conv2d_2 \(conv2d\)\s*24×24×64\s*\(26 − 3\) \/ 1 \+ 1 = 24/);
+  assert.match(
+    await page.locator('convplay-summary [data-inference-total]').textContent(),
+    /^2,315,304 bytes = 2\.32 MB = 2\.21 MiB$/,
+  );
+  assert.match(
+    await page.locator('convplay-summary tbody').textContent(),
+    /conv2d_2 \(conv2d\)\s*24×24×64\s*\(26 − 3\) \/ 1 \+ 1 = 24/,
+  );
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -25,7 +31,9 @@ test('typing a broken spec shows placed errors, fixing it brings the table back'
   assert.equal(await waitForShell(page), 'ready');
   await page.locator('convplay-summary [data-total-params]').waitFor();
   const editor = page.locator('convplay-model-lab textarea');
-  await editor.fill('{"input": [3, 3, 1], "layers": [{"type": "conv2d", "filters": 4, "kernel_size": 5}, {"type": "dropout", "rate": 1.5}]}');
+  await editor.fill(
+    '{"input": [3, 3, 1], "layers": [{"type": "conv2d", "filters": 4, "kernel_size": 5}, {"type": "dropout", "rate": 1.5}]}',
+  );
   const problems = page.locator('convplay-summary .problems li');
   await problems.first().waitFor();
   assert.deepEqual(await problems.allTextContents(), [
@@ -63,7 +71,10 @@ test('will it fit: the course network at batch 50 in 1,000 MB, with fixes; measu
   await lab.getByRole('button', { name: 'Measure on this device' }).click();
   const measured = lab.locator('[data-measured]');
   await measured.waitFor();
-  assert.match(await measured.textContent(), /^the GPU backend allocated [\d,]+ bytes .* for batch 16:\s+-?0\.\d% from the estimate\.$/);
+  assert.match(
+    await measured.textContent(),
+    /^the GPU backend allocated [\d,]+ bytes .* for batch 16:\s+-?0\.\d% from the estimate\.$/,
+  );
   assert.deepEqual(errors, []);
   await page.close();
 });

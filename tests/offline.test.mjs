@@ -17,7 +17,10 @@ test('after one visit the page works offline: reload, draw, train', async () => 
     return (await cache.keys()).map((r) => new URL(r.url).pathname);
   });
   assert.ok(cached.includes('/data/mnist/train-images-idx3-ubyte.gz'), cached.join(' '));
-  assert.ok(cached.some((p) => p.endsWith('.wasm')), 'the engine');
+  assert.ok(
+    cached.some((p) => p.endsWith('.wasm')),
+    'the engine',
+  );
 
   await env.browser.context.setOffline(true);
   try {
@@ -35,7 +38,14 @@ test('after one visit the page works offline: reload, draw, train', async () => 
     await t.locator('input[aria-label="training images"]').fill('128');
     await t.locator('input[aria-label="test images"]').fill('32');
     await t.getByRole('button', { name: 'Train' }).click();
-    await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('convplay-train').shadowRoot.querySelector('.status').dataset.phase), null, { timeout: 120_000 });
+    await page.waitForFunction(
+      () =>
+        ['done', 'error'].includes(
+          document.querySelector('convplay-train').shadowRoot.querySelector('.status').dataset.phase,
+        ),
+      null,
+      { timeout: 120_000 },
+    );
     assert.match(await t.locator('.status').textContent(), /^done in/);
   } finally {
     await env.browser.context.setOffline(false);

@@ -21,7 +21,10 @@ test('sample and uploaded photos get the right ImageNet labels on the CPU backen
   const cat = await labels();
   assert.ok(['tiger cat', 'Egyptian cat', 'tabby'].includes(cat[0]), `top-5 ${cat}`);
   assert.equal(cat.length, 5);
-  assert.match(await photo.locator('.note', { hasText: 'read in' }).textContent(), /^the sample chelsea\.png: read in \d+ ms · input mean -?\d\.\d\d, std \d\.\d\d$/);
+  assert.match(
+    await photo.locator('.note', { hasText: 'read in' }).textContent(),
+    /^the sample chelsea\.png: read in \d+ ms · input mean -?\d\.\d\d, std \d\.\d\d$/,
+  );
   assert.equal(await photo.locator('[data-warning]').count(), 0);
   // The crop is drawn.
   const lit = await photo.evaluate((el) => {
@@ -55,7 +58,10 @@ test('sample and uploaded photos get the right ImageNet labels on the CPU backen
   const text = path.join(os.tmpdir(), 'notes.txt');
   fs.writeFileSync(text, 'not a photo');
   await photo.locator('input[aria-label="photo file"]').setInputFiles(text);
-  assert.equal(await photo.locator('[data-problem]').textContent(), 'notes.txt is not an image (text/plain); use a PNG, JPEG, GIF or WebP photo');
+  assert.equal(
+    await photo.locator('[data-problem]').textContent(),
+    'notes.txt is not an image (text/plain); use a PNG, JPEG, GIF or WebP photo',
+  );
   await photo.locator('img[data-sample="coffee.png"]').click();
   await photo.locator('.note', { hasText: 'the sample coffee.png: read in' }).waitFor({ timeout: 60_000 });
   assert.equal((await labels())[0], 'espresso');

@@ -60,7 +60,10 @@ test('without WebGPU the page says so and runs on the CPU', async () => {
   assert.match(await page.locator('#engine-details').textContent(), /CPU/);
   const banner = page.locator('#fallback-banner');
   assert.equal(await banner.isVisible(), true);
-  assert.match(await banner.textContent(), /WebGPU is unavailable, so ConvPlay runs on its CPU backend.*navigator\.gpu is missing/);
+  assert.match(
+    await banner.textContent(),
+    /WebGPU is unavailable, so ConvPlay runs on its CPU backend.*navigator\.gpu is missing/,
+  );
   assert.equal(await page.locator('#backend-badge').textContent(), 'CPU backend');
   assert.match(await page.locator('#smoke-status').textContent(), /^OK: 65,537 values on the CPU/);
   assert.equal(await page.locator('#mnist-status').getAttribute('data-count'), '10000');
@@ -80,7 +83,10 @@ test('?backend=cpu picks the CPU on purpose, without a fallback warning', async 
 test('an unknown backend in the URL is a readable error, and the page still runs', async () => {
   const { page } = await openPage(env.browser.context, `${env.server.url}?backend=tpu`);
   assert.equal(await waitForShell(page), 'error');
-  assert.equal(await page.locator('#error-banner').textContent(), 'URL: unknown backend "tpu": use "auto", "webgpu" or "cpu"');
+  assert.equal(
+    await page.locator('#error-banner').textContent(),
+    'URL: unknown backend "tpu": use "auto", "webgpu" or "cpu"',
+  );
   assert.equal(await page.locator('#smoke-status').getAttribute('data-ok'), 'true');
   await page.close();
 });

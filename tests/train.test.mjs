@@ -23,10 +23,18 @@ async function configure(page, { model, images, test, batch, lr, epochs = 1 }) {
   return t;
 }
 
-const phase = (page) => page.evaluate(() => document.querySelector('convplay-train').shadowRoot.querySelector('.status').dataset.phase);
+const phase = (page) =>
+  page.evaluate(() => document.querySelector('convplay-train').shadowRoot.querySelector('.status').dataset.phase);
 
 async function finish(page, timeout) {
-  await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('convplay-train')?.shadowRoot?.querySelector('.status')?.dataset.phase), null, { timeout });
+  await page.waitForFunction(
+    () =>
+      ['done', 'error'].includes(
+        document.querySelector('convplay-train')?.shadowRoot?.querySelector('.status')?.dataset.phase,
+      ),
+    null,
+    { timeout },
+  );
 }
 
 test('CPU backend: seed-001 on 1,024 images learns, with curves and an epoch row', async () => {
@@ -47,16 +55,28 @@ test('CPU backend: seed-001 on 1,024 images learns, with curves and an epoch row
   const cells = await t.locator('table[data-confusion] tbody td').allTextContents();
   assert.equal(cells.length, 100);
   const counts = cells.map(Number);
-  assert.equal(counts.reduce((a, b) => a + b, 0), 256);
+  assert.equal(
+    counts.reduce((a, b) => a + b, 0),
+    256,
+  );
   const diagonal = counts.filter((_, k) => k % 11 === 0).reduce((a, b) => a + b, 0);
   assert.equal(Math.round((1000 * diagonal) / 256) / 10, Math.round(test * 10) / 10);
   const mistakes = await t.locator('[data-mistakes] figcaption').allTextContents();
   assert.equal(mistakes.length, Math.min(30, 256 - diagonal));
-  assert.ok(mistakes.every((m) => /^\d → \d$/.test(m) && m[0] !== m.at(-1)), mistakes.join(', '));
+  assert.ok(
+    mistakes.every((m) => /^\d → \d$/.test(m) && m[0] !== m.at(-1)),
+    mistakes.join(', '),
+  );
 
   // The model is kept in IndexedDB and downloads as a ConvPlay safetensors file.
-  assert.match(await t.locator('[data-saved]').textContent(), new RegExp(`^Kept in this browser: seed-001, ${test.toFixed(2)}% test accuracy`));
-  const [download] = await Promise.all([page.waitForEvent('download'), t.getByRole('button', { name: 'Download .safetensors' }).click()]);
+  assert.match(
+    await t.locator('[data-saved]').textContent(),
+    new RegExp(`^Kept in this browser: seed-001, ${test.toFixed(2)}% test accuracy`),
+  );
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    t.getByRole('button', { name: 'Download .safetensors' }).click(),
+  ]);
   assert.equal(download.suggestedFilename(), 'seed-001.safetensors');
   const file = await download.path();
   const bytes = fs.readFileSync(file);
@@ -75,15 +95,25 @@ test('CPU backend: seed-001 on 1,024 images learns, with curves and an epoch row
   await t.locator('input[aria-label="test images"]').fill('256');
   await t.locator('input[aria-label="load weights"]').setInputFiles(file);
   await finish(page, 60_000);
-  assert.equal(await t.locator('.status').textContent(), `loaded seed-001 (121,930 parameters): test accuracy ${test.toFixed(2)}% on 256 images`);
+  assert.equal(
+    await t.locator('.status').textContent(),
+    `loaded seed-001 (121,930 parameters): test accuracy ${test.toFixed(2)}% on 256 images`,
+  );
   assert.deepEqual((await t.locator('table[data-confusion] tbody td').allTextContents()).map(Number), counts);
   // A file that is not a weights file is a readable error.
   const junk = path.join(os.tmpdir(), 'not-weights.safetensors');
   fs.writeFileSync(junk, 'hello');
   await t.locator('input[aria-label="load weights"]').setInputFiles(junk);
   // The phase is still "done" from the last load until the new file has been read: wait for the error itself.
-  await page.waitForFunction(() => document.querySelector('convplay-train').shadowRoot.querySelector('.status').dataset.phase === 'error', null, { timeout: 60_000 });
-  assert.match(await t.locator('.status').textContent(), /^this is not a readable safetensors file \(.*\); it may be truncated or not a weights file: save or download it again$/);
+  await page.waitForFunction(
+    () => document.querySelector('convplay-train').shadowRoot.querySelector('.status').dataset.phase === 'error',
+    null,
+    { timeout: 60_000 },
+  );
+  assert.match(
+    await t.locator('.status').textContent(),
+    /^this is not a readable safetensors file \(.*\); it may be truncated or not a weights file: save or download it again$/,
+  );
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -99,7 +129,10 @@ test('WebGPU backend: LeNet-5 on 160 images moves the loss down', async () => {
   const losses = await page.evaluate(() => document.querySelector('convplay-train').losses);
   assert.ok(losses.length >= 2, `${losses.length} points`);
   assert.ok(losses.at(-1) < losses[0], `loss ${losses[0]} → ${losses.at(-1)}`);
-  assert.ok(losses.every((l) => Number.isFinite(l) && l > 0), `losses ${losses}`);
+  assert.ok(
+    losses.every((l) => Number.isFinite(l) && l > 0),
+    `losses ${losses}`,
+  );
   assert.equal(await t.locator('table[data-epochs] tbody tr').count(), 1);
   assert.deepEqual(errors, []);
   await page.close();
@@ -110,12 +143,20 @@ test('pause, resume and stop', async () => {
   assert.equal(await waitForShell(page), 'ready');
   const t = await configure(page, { model: 'seed-001', images: 60000, test: 100, batch: 64, lr: 0.001 });
   await t.getByRole('button', { name: 'Train' }).click();
-  await page.waitForFunction(() => document.querySelector('convplay-train').curvePoints >= 1, null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelector('convplay-train').curvePoints >= 1, null, {
+    timeout: 60_000,
+  });
   await t.getByRole('button', { name: 'Pause' }).click();
-  await page.waitForFunction(() => document.querySelector('convplay-train').shadowRoot.querySelector('.status').dataset.phase === 'paused');
+  await page.waitForFunction(
+    () => document.querySelector('convplay-train').shadowRoot.querySelector('.status').dataset.phase === 'paused',
+  );
   const at = await page.evaluate(() => document.querySelector('convplay-train').curvePoints);
   await page.waitForTimeout(500);
-  assert.equal(await page.evaluate(() => document.querySelector('convplay-train').curvePoints), at, 'no progress while paused');
+  assert.equal(
+    await page.evaluate(() => document.querySelector('convplay-train').curvePoints),
+    at,
+    'no progress while paused',
+  );
   await t.getByRole('button', { name: 'Resume' }).click();
   await page.waitForFunction((n) => document.querySelector('convplay-train').curvePoints > n, at, { timeout: 60_000 });
   await t.getByRole('button', { name: 'Stop' }).click();
@@ -150,10 +191,15 @@ test('the model lab hands its spec to the trainer; a spec MNIST cannot feed is a
   await lab.locator('select[aria-label="preset"]').selectOption('course-3conv');
   await lab.locator('[data-problems="0"]').waitFor();
   await lab.getByRole('button', { name: 'Train this model on MNIST' }).click();
-  await t.locator('select[aria-label="model"] option', { hasText: 'custom: course-3conv' }).waitFor({ state: 'attached' });
+  await t
+    .locator('select[aria-label="model"] option', { hasText: 'custom: course-3conv' })
+    .waitFor({ state: 'attached' });
   await t.getByRole('button', { name: 'Train' }).click();
   await finish(page, 60_000);
-  assert.equal(await t.locator('.status').textContent(), 'MNIST digits are 28×28×1 (784 values), but this model\'s input is [200, 300, 3]; set "input": [28, 28, 1] in its spec');
+  assert.equal(
+    await t.locator('.status').textContent(),
+    'MNIST digits are 28×28×1 (784 values), but this model\'s input is [200, 300, 3]; set "input": [28, 28, 1] in its spec',
+  );
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -16,7 +16,10 @@ const env = useBrowser();
 /** Waits for `locator`, failing at once with the component's error if one shows instead. */
 async function until(t, locator, timeout) {
   const problem = t.locator('[data-problem]');
-  const which = await Promise.race([locator.waitFor({ timeout }).then(() => 'ok'), problem.waitFor({ timeout }).then(() => 'problem')]);
+  const which = await Promise.race([
+    locator.waitFor({ timeout }).then(() => 'ok'),
+    problem.waitFor({ timeout }).then(() => 'problem'),
+  ]);
   if (which === 'problem') assert.fail(`the page reports: ${await problem.textContent()}`);
 }
 
@@ -48,7 +51,11 @@ test('two new classes: features, head, fine-tuning, export and load back on the 
   await t.getByRole('button', { name: 'Use the camera' }).click();
   const rec = t.locator('[data-class="1"] button.rec');
   await rec.waitFor();
-  await page.waitForFunction(() => document.querySelector('convplay-transfer').shadowRoot.querySelector('video')?.videoWidth > 0, null, { timeout: 30_000 });
+  await page.waitForFunction(
+    () => document.querySelector('convplay-transfer').shadowRoot.querySelector('video')?.videoWidth > 0,
+    null,
+    { timeout: 30_000 },
+  );
   await rec.hover();
   await page.mouse.down();
   await page.waitForTimeout(1_100);
@@ -61,22 +68,34 @@ test('two new classes: features, head, fine-tuning, export and load back on the 
   await t.getByRole('button', { name: 'Stop camera' }).click();
 
   // 70/15/15 per class of 10: 6 + 2 + 2.
-  assert.equal(await t.locator('[data-split]').textContent(), '12 training, 4 validation and 4 test images, split within each class.');
+  assert.equal(
+    await t.locator('[data-split]').textContent(),
+    '12 training, 4 validation and 4 test images, split within each class.',
+  );
   await t.locator('input[aria-label="augmented copies"]').fill('1');
   await t.locator('input[aria-label="augmented copies"]').dispatchEvent('change');
 
   // Clear the earlier error by starting the step; it runs without one now.
   await t.locator('[data-extract]').click();
   await t.locator('[data-problem]').waitFor({ state: 'detached' });
-  await until(t, t.locator('[data-status]', { hasText: 'features ready: 20 photos and 12 augmented copies (24 for training, 4 validation, 4 test)' }), 300_000);
+  await until(
+    t,
+    t.locator('[data-status]', {
+      hasText: 'features ready: 20 photos and 12 augmented copies (24 for training, 4 validation, 4 test)',
+    }),
+    300_000,
+  );
   const stats = await t.locator('[data-stats]').textContent();
   assert.match(stats, /prepared inputs: mean -?\d\.\d\d, std \d\.\d\d/);
-  assert.equal(await t.locator('[data-mismatch]').count(), 0, 'the base\'s own normalisation raises no warning');
+  assert.equal(await t.locator('[data-mismatch]').count(), 0, "the base's own normalisation raises no warning");
   // The course's mistake, pixels ÷ 255 into a base trained on (x − 127) / 128, is flagged.
   await t.locator('select[aria-label="normalisation"]').selectOption('unit');
   await t.locator('[data-extract]').click();
   await until(t, t.locator('[data-mismatch]'), 300_000);
-  assert.match(await t.locator('[data-mismatch]').textContent(), /preprocessing mismatch that leaves transfer learning at 11–19% test accuracy/);
+  assert.match(
+    await t.locator('[data-mismatch]').textContent(),
+    /preprocessing mismatch that leaves transfer learning at 11–19% test accuracy/,
+  );
   await t.locator('select[aria-label="normalisation"]').selectOption('model');
   await t.locator('[data-extract]').click();
   await until(t, t.locator('[data-status]', { hasText: 'features ready' }), 300_000);
@@ -90,7 +109,7 @@ test('two new classes: features, head, fine-tuning, export and load back on the 
   assert.equal(await t.locator('[data-test-accuracy]').textContent(), '100.0%');
   const cells = await t.locator('[data-confusion] td').allTextContents();
   assert.deepEqual(cells, ['2', '0', '0', '2']);
-  assert.equal(await t.locator('[data-plot="head"] canvas').count() > 0, true, 'curves drawn');
+  assert.equal((await t.locator('[data-plot="head"] canvas').count()) > 0, true, 'curves drawn');
   await t.locator('[data-taught]').waitFor({ timeout: 60_000 });
 
   // Fine-tuning the top (conv_head upward): before equals the head's result; after is reported.
@@ -98,7 +117,10 @@ test('two new classes: features, head, fine-tuning, export and load back on the 
   await t.locator('input[aria-label="fine-tuning epochs"]').dispatchEvent('change');
   const options = await t.locator('select[aria-label="unfreeze from"] option').allTextContents();
   assert.ok(options[0].startsWith('conv_head upward ('), options.join(' | '));
-  assert.ok(options.some((o) => o.startsWith('blocks.15.expand_conv upward')), options.join(' | '));
+  assert.ok(
+    options.some((o) => o.startsWith('blocks.15.expand_conv upward')),
+    options.join(' | '),
+  );
   await t.locator('[data-fine-tune]').click();
   await until(t, t.locator('[data-fine-result]'), 300_000);
   assert.equal(await t.locator('[data-before]').textContent(), '100.0%');
@@ -109,7 +131,7 @@ test('two new classes: features, head, fine-tuning, export and load back on the 
   const fresh = await makeImages(page, 'stripes', 1, 99);
   await t.locator('input[aria-label="photo to classify with the new model"]').setInputFiles(fresh);
   await until(t, t.locator('[data-trial]'), 60_000);
-  assert.equal((await t.locator('[data-trial] span').first().textContent()), 'stripes');
+  assert.equal(await t.locator('[data-trial] span').first().textContent(), 'stripes');
 
   // Export (int8 safetensors with labels), then a reload keeps it, and the file loads back.
   const [download] = await Promise.all([page.waitForEvent('download'), t.locator('[data-export]').click()]);
@@ -119,13 +141,20 @@ test('two new classes: features, head, fine-tuning, export and load back on the 
   const size = fs.statSync(file).size;
   // The base without its 1,000-class layer, kernels int8: about 3.8 MB.
   assert.ok(size > 3_000_000 && size < 4_500_000, `int8 export of ${size} bytes`);
-  const header = JSON.parse(fs.readFileSync(file).subarray(8, 8 + Number(fs.readFileSync(file).readBigUInt64LE(0))).toString());
+  const header = JSON.parse(
+    fs
+      .readFileSync(file)
+      .subarray(8, 8 + Number(fs.readFileSync(file).readBigUInt64LE(0)))
+      .toString(),
+  );
   assert.deepEqual(JSON.parse(header.__metadata__.labels), ['flat', 'stripes']);
 
   await page.reload();
   assert.equal(await waitForShell(page), 'ready');
   // The classes and their photos are kept too.
-  await t.locator('[data-status]', { hasText: '20 photos in 2 classes kept from your last visit' }).waitFor({ timeout: 30_000 });
+  await t
+    .locator('[data-status]', { hasText: '20 photos in 2 classes kept from your last visit' })
+    .waitFor({ timeout: 30_000 });
   assert.equal(await t.locator('input[aria-label="name of class 2"]').inputValue(), 'stripes');
   assert.equal(await t.locator('[data-class="1"] [data-count]').textContent(), '10 images');
   await t.locator('[data-restore]', { hasText: 'flat, stripes' }).click();
@@ -146,17 +175,29 @@ test('two new classes: features, head, fine-tuning, export and load back on the 
   await t.locator('[data-class="0"] [data-count]', { hasText: '0 images' }).waitFor();
   assert.equal(await t.locator('input[aria-label="name of class 1"]').inputValue(), 'class A');
   await page.waitForTimeout(600); // past any pending save
-  assert.equal(await page.evaluate(() => new Promise((resolve) => {
-    const open = indexedDB.open('keyval-store');
-    open.onsuccess = () => {
-      const get = open.result.transaction('keyval').objectStore('keyval').get('convplay:teach-set');
-      get.onsuccess = () => resolve(get.result === undefined);
-    };
-  })), true, 'the kept photos are gone');
+  assert.equal(
+    await page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          const open = indexedDB.open('keyval-store');
+          open.onsuccess = () => {
+            const get = open.result.transaction('keyval').objectStore('keyval').get('convplay:teach-set');
+            get.onsuccess = () => resolve(get.result === undefined);
+          };
+        }),
+    ),
+    true,
+    'the kept photos are gone',
+  );
 
   // A weights file for another input (the MNIST model) is refused by name.
-  await t.locator('input[aria-label="load a taught model"]').setInputFiles('www/public/models/mnist-seed-001.safetensors');
-  assert.match(await t.locator('[data-problem]').textContent(), /mnist-seed-001\.safetensors holds a model for \[28, 28, 1\] inputs/);
+  await t
+    .locator('input[aria-label="load a taught model"]')
+    .setInputFiles('www/public/models/mnist-seed-001.safetensors');
+  assert.match(
+    await t.locator('[data-problem]').textContent(),
+    /mnist-seed-001\.safetensors holds a model for \[28, 28, 1\] inputs/,
+  );
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -40,10 +40,36 @@ async function trainerState(page) {
   };
 }
 
-const want = { model: 'custom: tiny-cnn', epochs: '3', batch: '48', lr: '0.002', optimizer: 'sgd', schedule: 'cosine', shift: '1', rotate: '5', scale: '5', trainImages: '5000', testImages: '500', seed: '7' };
+const want = {
+  model: 'custom: tiny-cnn',
+  epochs: '3',
+  batch: '48',
+  lr: '0.002',
+  optimizer: 'sgd',
+  schedule: 'cosine',
+  shift: '1',
+  rotate: '5',
+  scale: '5',
+  trainImages: '5000',
+  testImages: '500',
+  seed: '7',
+};
 
 test('a URL with a spec and hyper-parameters opens with them, and the share link round-trips', async () => {
-  const q = new URLSearchParams({ backend: 'cpu', view: 'train', spec: JSON.stringify(spec), epochs: '3', batch: '48', lr: '0.002', optimizer: 'sgd', schedule: 'cosine', augment: '1,5,0.05', 'train-images': '5000', 'test-images': '500', seed: '7' });
+  const q = new URLSearchParams({
+    backend: 'cpu',
+    view: 'train',
+    spec: JSON.stringify(spec),
+    epochs: '3',
+    batch: '48',
+    lr: '0.002',
+    optimizer: 'sgd',
+    schedule: 'cosine',
+    augment: '1,5,0.05',
+    'train-images': '5000',
+    'test-images': '500',
+    seed: '7',
+  });
   const { page, errors } = await openPage(env.browser.context, `${env.server.url}?${q}`);
   assert.equal(await waitForShell(page), 'ready');
   assert.deepEqual(await trainerState(page), want);
@@ -58,7 +84,10 @@ test('a URL with a spec and hyper-parameters opens with them, and the share link
   await page.getByRole('button', { name: 'Share / embed' }).click();
   const link = await page.locator('#share-url').inputValue();
   const iframe = await page.locator('#share-iframe').inputValue();
-  assert.match(iframe, /^<iframe src="[^"]+" width="100%" height="760" style="border:0" title="ConvPlay" loading="lazy"><\/iframe>$/);
+  assert.match(
+    iframe,
+    /^<iframe src="[^"]+" width="100%" height="760" style="border:0" title="ConvPlay" loading="lazy"><\/iframe>$/,
+  );
   assert.equal(iframe.match(/src="([^"]+)"/)[1].replaceAll('&amp;', '&'), link);
   assert.equal(new URL(link).searchParams.get('view'), 'train');
   await page.locator('#share-view').selectOption('');
@@ -75,7 +104,10 @@ test('a URL with a spec and hyper-parameters opens with them, and the share link
 });
 
 test('bad values in the URL are named, and the rest applies', async () => {
-  const { page } = await openPage(env.browser.context, `${env.server.url}?backend=cpu&preset=seed-004&epochs=-2&schedule=fast&view=everything`);
+  const { page } = await openPage(
+    env.browser.context,
+    `${env.server.url}?backend=cpu&preset=seed-004&epochs=-2&schedule=fast&view=everything`,
+  );
   await waitForShell(page);
   assert.equal(
     await page.locator('#error-banner').textContent(),

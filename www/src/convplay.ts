@@ -19,5 +19,18 @@ import './components/convplay-transfer';
 import './components/convplay-model-lab';
 
 export { createEngine, sharedEngine, ConvPlay, Model } from './api/index';
-export type { BackendChoice, EngineInfo, InsideData, Summary, FitEpoch, FitProgress, ModelInfo, Dataset, FitOptions, ImageInput, ImageOptions, Prediction } from './api/index';
+export type {
+  BackendChoice,
+  EngineInfo,
+  InsideData,
+  Summary,
+  FitEpoch,
+  FitProgress,
+  ModelInfo,
+  Dataset,
+  FitOptions,
+  ImageInput,
+  ImageOptions,
+  Prediction,
+} from './api/index';
 export { setAssetBase } from './assets';

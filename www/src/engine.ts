@@ -51,7 +51,9 @@ export function parseBackendChoice(value: string | null): BackendChoice {
 
 /** Browsers hide the adapter name from wgpu; ask WebGPU for its description. */
 async function describeWebGpuAdapter(): Promise<string> {
-  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ info?: Record<string, string> } | null> } }).gpu;
+  const gpu = (
+    navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ info?: Record<string, string> } | null> } }
+  ).gpu;
   const adapter = await gpu?.requestAdapter();
   const info = adapter?.info;
   if (!info) return 'WebGPU adapter';
@@ -104,9 +106,20 @@ export async function summarize(specJson: string, batch: number): Promise<Summar
 }
 
 /** Will training fit in `budgetBytes` (and the device's buffer limits, when given)? */
-export async function fitCheck(specJson: string, batch: number, budgetBytes: number, limits: DeviceLimits | null): Promise<FitCheck> {
+export async function fitCheck(
+  specJson: string,
+  batch: number,
+  budgetBytes: number,
+  limits: DeviceLimits | null,
+): Promise<FitCheck> {
   await loadWasm();
-  return wasmFitCheck(specJson, batch, budgetBytes, limits?.maxBufferSize ?? 0, limits?.maxStorageBufferBindingSize ?? 0) as FitCheck;
+  return wasmFitCheck(
+    specJson,
+    batch,
+    budgetBytes,
+    limits?.maxBufferSize ?? 0,
+    limits?.maxStorageBufferBindingSize ?? 0,
+  ) as FitCheck;
 }
 
 export async function presetSpec(name: string): Promise<string> {

@@ -34,7 +34,11 @@ function showError(where: string, e: unknown): void {
 }
 
 function fmtBytes(n: number): string {
-  return n >= 1 << 30 ? `${(n / (1 << 30)).toFixed(1)} GiB` : n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(0)} MiB` : `${(n / 1024).toFixed(0)} KiB`;
+  return n >= 1 << 30
+    ? `${(n / (1 << 30)).toFixed(1)} GiB`
+    : n >= 1 << 20
+      ? `${(n / (1 << 20)).toFixed(0)} MiB`
+      : `${(n / 1024).toFixed(0)} KiB`;
 }
 
 function renderEngine(info: EngineInfo): void {
@@ -194,7 +198,8 @@ async function main(): Promise<void> {
   const draw = document.getElementById('draw') as ConvplayDraw | null;
   trainer?.addEventListener('done', () => {
     const saved = trainer.saved;
-    if (draw && saved) draw.setWeights(saved.weights, `trained here: ${saved.name}`).catch((e) => showError('Drawing', e));
+    if (draw && saved)
+      draw.setWeights(saved.weights, `trained here: ${saved.name}`).catch((e) => showError('Drawing', e));
   });
   lab?.addEventListener('train-spec', (e: Event) => {
     if (!trainer) return;
@@ -232,7 +237,9 @@ async function main(): Promise<void> {
         const button = document.getElementById('inside-test-digit') as HTMLButtonElement | null;
         button?.addEventListener('click', () => {
           const k = Math.floor(Math.random() * test.images.count);
-          look(test.images.image(k), `test digit ${k} (a ${test.labels[k]})`).catch((err) => showError('Inside the network', err));
+          look(test.images.image(k), `test digit ${k} (a ${test.labels[k]})`).catch((err) =>
+            showError('Inside the network', err),
+          );
         });
       })
       .catch((e) => showError('Loading MNIST', e)),

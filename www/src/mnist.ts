@@ -16,7 +16,9 @@ const GZIP_MAGIC = [0x1f, 0x8b];
 export async function fetchBytes(url: string): Promise<Uint8Array> {
   const response = await fetch(url);
   if (!response.ok) {
-    throw new Error(`could not fetch ${url}: HTTP ${response.status}; check that the file is deployed next to the page`);
+    throw new Error(
+      `could not fetch ${url}: HTTP ${response.status}; check that the file is deployed next to the page`,
+    );
   }
   const bytes = new Uint8Array(await response.arrayBuffer());
   // A server may already have undone the gzip (Content-Encoding); look at the bytes.
@@ -38,7 +40,9 @@ export async function loadMnist(split: 'train' | 't10k', base = assetUrl('data/m
   const images = readIdxImages(imageBytes);
   const labels = readIdxLabels(labelBytes);
   if (labels.length !== images.count) {
-    throw new Error(`MNIST ${split}: ${images.count} images but ${labels.length} labels; the files do not belong together`);
+    throw new Error(
+      `MNIST ${split}: ${images.count} images but ${labels.length} labels; the files do not belong together`,
+    );
   }
   return { images, labels };
 }

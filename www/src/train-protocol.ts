@@ -44,7 +44,16 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'ready'; info: EngineInfo; params: number; trainImages: number; valImages: number; testImages: number }
-  | { type: 'progress'; epoch: number; step: number; totalSteps: number; loss: number; accuracy: number; imagesPerSec: number; lr: number }
+  | {
+      type: 'progress';
+      epoch: number;
+      step: number;
+      totalSteps: number;
+      loss: number;
+      accuracy: number;
+      imagesPerSec: number;
+      lr: number;
+    }
   | {
       type: 'epoch';
       epoch: number;
@@ -63,7 +72,15 @@ export type FromWorker =
   | { type: 'inside'; data: InsideData; input: Uint8Array; step: number }
   /** `weights`: the trained model as a ConvPlay weights file (safetensors). */
   | { type: 'done'; stopped: boolean; weights: Uint8Array }
-  | { type: 'evaluated'; name: string; params: number; testAccuracy: number; testImages: number; confusion: number[][]; mistakes: Mistake[] }
+  | {
+      type: 'evaluated';
+      name: string;
+      params: number;
+      testAccuracy: number;
+      testImages: number;
+      confusion: number[][];
+      mistakes: Mistake[];
+    }
   | { type: 'error'; message: string };
 
 export interface Mistake {

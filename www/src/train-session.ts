@@ -38,7 +38,8 @@ export class TrainSession {
   ) {}
 
   handle(m: ToWorker): void {
-    const fail = (err: unknown) => this.post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+    const fail = (err: unknown) =>
+      this.post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
     if (m.type === 'start') {
       this.paused = false;
       this.stopped = false;
@@ -68,7 +69,9 @@ export class TrainSession {
       // Not JSON: the Trainer below says what is wrong with it.
     }
     if (Array.isArray(input) && !['28,28,1', '784'].includes(input.join(','))) {
-      throw new Error(`MNIST digits are 28×28×1 (784 values), but this model's input is [${input.join(', ')}]; set "input": [28, 28, 1] in its spec`);
+      throw new Error(
+        `MNIST digits are 28×28×1 (784 values), but this model's input is [${input.join(', ')}]; set "input": [28, 28, 1] in its spec`,
+      );
     }
     const trainer = new Trainer(engine.raw, s.spec, s.batch, s.seed);
     try {
@@ -81,17 +84,29 @@ export class TrainSession {
   private async train(s: TrainSettings, engine: ConvPlayEngine, trainer: Trainer): Promise<void> {
     const post = this.post;
     if (trainer.classes !== 10) {
-      throw new Error(`MNIST has 10 classes, but this model ends in ${trainer.classes}; end it with {"type": "dense", "units": 10, "activation": "softmax"}`);
+      throw new Error(
+        `MNIST has 10 classes, but this model ends in ${trainer.classes}; end it with {"type": "dense", "units": 10, "activation": "softmax"}`,
+      );
     }
     trainer.setOptimizer(s.optimizer, 0);
     trainer.setAugment(s.augment.shift, s.augment.rotateDeg, s.augment.scale);
     const [allX, allY] = await split(s.dataUrl, 'train', s.trainImages);
     const nVal = Math.floor(allY.length * s.validationSplit);
     const nTrain = allY.length - nVal;
-    if (nTrain < 1) throw new Error(`no training images left after a validation split of ${s.validationSplit}; use more images or a smaller split`);
+    if (nTrain < 1)
+      throw new Error(
+        `no training images left after a validation split of ${s.validationSplit}; use more images or a smaller split`,
+      );
     trainer.setTrainData(allX.subarray(0, nTrain * 784), allY.subarray(0, nTrain));
     const [testX, testY] = await split(s.dataUrl, 't10k', s.testImages);
-    post({ type: 'ready', info: engine.info, params: trainer.paramCount, trainImages: nTrain, valImages: nVal, testImages: testY.length });
+    post({
+      type: 'ready',
+      info: engine.info,
+      params: trainer.paramCount,
+      trainImages: nTrain,
+      valImages: nVal,
+      testImages: testY.length,
+    });
     this.inspectInput ??= testX.slice(0, 784);
     let lastLook = 0;
     // A look inside at a modest rate: about every 2 s of training, and after each epoch.
@@ -122,7 +137,16 @@ export class TrainSession {
         const lr = lrAt(s, step, total, perEpoch);
         const r = await chunks.next(lr);
         step += r.steps;
-        post({ type: 'progress', epoch, step, totalSteps: total, loss: r.loss, accuracy: r.accuracy, imagesPerSec: r.imagesPerSec, lr });
+        post({
+          type: 'progress',
+          epoch,
+          step,
+          totalSteps: total,
+          loss: r.loss,
+          accuracy: r.accuracy,
+          imagesPerSec: r.imagesPerSec,
+          lr,
+        });
         await look(step, false);
       }
       if (this.stopped) break;
@@ -150,7 +174,12 @@ export class TrainSession {
     post({ type: 'done', stopped: this.stopped, weights });
   }
 
-  private async evaluateFile(bytes: Uint8Array, backend: TrainSettings['backend'], testImages: number, dataUrl: string): Promise<void> {
+  private async evaluateFile(
+    bytes: Uint8Array,
+    backend: TrainSettings['backend'],
+    testImages: number,
+    dataUrl: string,
+  ): Promise<void> {
     const engine = await this.engineFor(backend);
     const trainer = Trainer.fromWeights(engine.raw, bytes, 100);
     try {
@@ -159,7 +188,15 @@ export class TrainSession {
       const testAccuracy = await trainer.evaluate();
       const { confusion, mistakes } = tally(trainer, testX, testY);
       const name = (JSON.parse(trainer.specJson) as { name?: string }).name ?? 'model';
-      this.post({ type: 'evaluated', name, params: trainer.paramCount, testAccuracy, testImages: testY.length, confusion, mistakes });
+      this.post({
+        type: 'evaluated',
+        name,
+        params: trainer.paramCount,
+        testAccuracy,
+        testImages: testY.length,
+        confusion,
+        mistakes,
+      });
     } finally {
       trainer.free();
     }
@@ -174,7 +211,8 @@ function tally(trainer: Trainer, testX: Uint8Array, testY: Uint8Array): { confus
   const mistakes: Mistake[] = [];
   predicted.forEach((p, i) => {
     confusion[testY[i]][p] += 1;
-    if (p !== testY[i] && mistakes.length < 30) mistakes.push({ index: i, pixels: testX.slice(i * 784, (i + 1) * 784), label: testY[i], predicted: p });
+    if (p !== testY[i] && mistakes.length < 30)
+      mistakes.push({ index: i, pixels: testX.slice(i * 784, (i + 1) * 784), label: testY[i], predicted: p });
   });
   return { confusion, mistakes };
 }

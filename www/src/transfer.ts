@@ -35,16 +35,28 @@ export interface Plan {
 /** Finds the pool, the blocks that may be unfrozen (the last `count`), and the cache point. */
 export function planFor(spec: SpecJson, summary: Summary, layerNames: string[], count = 4): Plan {
   const pool = spec.layers.findIndex((l) => l.type === 'global_avg_pool2d');
-  if (pool < 1) throw new Error(`${spec.name ?? 'the base'} has no global_avg_pool2d layer after its convolutions, so it has no feature vector to train a new head on`);
+  if (pool < 1)
+    throw new Error(
+      `${spec.name ?? 'the base'} has no global_avg_pool2d layer after its convolutions, so it has no feature vector to train a new head on`,
+    );
   const top = summary.rows.filter((r) => r.depth === 0);
-  if (top.length !== spec.layers.length || layerNames.length !== spec.layers.length) throw new Error('the summary and the spec of the base disagree; reload the base model');
-  const starts = (f: (l: LayerJson) => boolean) => spec.layers.map((l, i) => [l, i] as const).filter(([l, i]) => i > 0 && i < pool && f(l)).map(([, i]) => i);
+  if (top.length !== spec.layers.length || layerNames.length !== spec.layers.length)
+    throw new Error('the summary and the spec of the base disagree; reload the base model');
+  const starts = (f: (l: LayerJson) => boolean) =>
+    spec.layers
+      .map((l, i) => [l, i] as const)
+      .filter(([l, i]) => i > 0 && i < pool && f(l))
+      .map(([, i]) => i);
   let idx = starts((l) => l.type === 'residual' || (l.name ?? '').endsWith('expand_conv') || l.name === 'conv_head');
   if (idx.length === 0) idx = starts((l) => ['conv2d', 'separable_conv2d', 'residual'].includes(l.type));
-  if (idx.length === 0) throw new Error(`${spec.name ?? 'the base'} has no convolution before its pooling to fine-tune`);
+  if (idx.length === 0)
+    throw new Error(`${spec.name ?? 'the base'} has no convolution before its pooling to fine-tune`);
   idx = idx.slice(-count);
   // Rows of every depth between top-level layer i and the pool (blocks' inner layers included).
-  const rowOf = summary.rows.map((r, k) => [r, k] as const).filter(([r]) => r.depth === 0).map(([, k]) => k);
+  const rowOf = summary.rows
+    .map((r, k) => [r, k] as const)
+    .filter(([r]) => r.depth === 0)
+    .map(([, k]) => k);
   const trainableFrom = (i: number) => summary.rows.slice(rowOf[i], rowOf[pool]).reduce((s, r) => s + r.trainable, 0);
   const cacheIndex = idx[0] - 1;
   return {
@@ -64,8 +76,10 @@ export interface HeadOptions {
 
 /** The new head's layers (named so that they never collide with the base's). */
 export function headLayers(o: HeadOptions): LayerJson[] {
-  if (!Number.isInteger(o.classes) || o.classes < 2 || o.classes > 10) throw new Error(`${o.classes} classes: teach 2 to 10 classes`);
-  if (!Number.isInteger(o.hidden) || o.hidden < 0 || o.hidden > 4096) throw new Error(`hidden units ${o.hidden} must be a whole number from 0 (no hidden layer) to 4096`);
+  if (!Number.isInteger(o.classes) || o.classes < 2 || o.classes > 10)
+    throw new Error(`${o.classes} classes: teach 2 to 10 classes`);
+  if (!Number.isInteger(o.hidden) || o.hidden < 0 || o.hidden > 4096)
+    throw new Error(`hidden units ${o.hidden} must be a whole number from 0 (no hidden layer) to 4096`);
   if (!(o.dropout >= 0 && o.dropout < 1)) throw new Error(`dropout ${o.dropout} must be in [0, 1)`);
   const layers: LayerJson[] = [];
   if (o.hidden > 0) layers.push({ type: 'dense', name: 'new_hidden', units: o.hidden, activation: 'relu' });
@@ -90,14 +104,19 @@ function frozenBn(l: LayerJson): LayerJson {
  * `from` (a top-level index among the plan's points) are frozen; batch norms stay in
  * inference mode everywhere (Keras's advice for fine-tuning). */
 export function topSpec(base: SpecJson, names: string[], plan: Plan, from: number, o: HeadOptions): SpecJson {
-  if (!plan.points.some((p) => p.index === from)) throw new Error(`layer ${from} is not one of the blocks that may be unfrozen`);
+  if (!plan.points.some((p) => p.index === from))
+    throw new Error(`layer ${from} is not one of the blocks that may be unfrozen`);
   const layers = base.layers.slice(plan.cache.index + 1, plan.pool.index + 1).map((l, k) => {
     const i = plan.cache.index + 1 + k;
     const c = frozenBn(l);
     if (i < from) c.trainable = false;
     return c;
   });
-  return { name: `${base.name ?? 'base'}-top`, input: plan.cache.shape, layers: [...named(layers, names, plan.cache.index + 1), ...headLayers(o)] };
+  return {
+    name: `${base.name ?? 'base'}-top`,
+    input: plan.cache.shape,
+    layers: [...named(layers, names, plan.cache.index + 1), ...headLayers(o)],
+  };
 }
 
 /** The whole new model: the base up to its pool, then the new head. */
@@ -136,7 +155,9 @@ export type Part = 'train' | 'val' | 'test';
 export function split(counts: number[], fractions: [number, number, number], seed: number): Part[][] {
   const [ft, fv, fs] = fractions;
   if (![ft, fv, fs].every((f) => f >= 0) || Math.abs(ft + fv + fs - 1) > 1e-6 || ft <= 0) {
-    throw new Error(`split ${fractions.map((f) => Math.round(100 * f)).join('/')}: the three parts must be ≥ 0, training > 0, and add up to 100%`);
+    throw new Error(
+      `split ${fractions.map((f) => Math.round(100 * f)).join('/')}: the three parts must be ≥ 0, training > 0, and add up to 100%`,
+    );
   }
   const r = rng(seed);
   return counts.map((n) => {
@@ -171,7 +192,13 @@ export interface AugmentOptions {
 
 /** Draws `image` at size×size: the centre square of `crop` of its shorter side, or (with
  * `aug` and a generator) a random square inside it, maybe mirrored, with its brightness scaled. */
-export function drawCrop(image: CanvasImageSource & { width: number; height: number }, size: number, crop: number, aug?: AugmentOptions, r?: () => number): OffscreenCanvas {
+export function drawCrop(
+  image: CanvasImageSource & { width: number; height: number },
+  size: number,
+  crop: number,
+  aug?: AugmentOptions,
+  r?: () => number,
+): OffscreenCanvas {
   const iw = 'naturalWidth' in image ? (image as HTMLImageElement).naturalWidth : image.width;
   const ih = 'naturalHeight' in image ? (image as HTMLImageElement).naturalHeight : image.height;
   const base = Math.min(iw, ih) * crop;
@@ -214,7 +241,15 @@ export function toValues(img: ImageData, how: Normalisation, mean: number[], std
   const n = img.width * img.height;
   const x = new Float32Array(3 * n);
   const tv = { mean: [0.485 * 255, 0.456 * 255, 0.406 * 255], std: [0.229 * 255, 0.224 * 255, 0.225 * 255] };
-  const [m, s] = how === 'model' ? [mean, std] : how === 'torchvision' ? [tv.mean, tv.std] : [[0, 0, 0], [255, 255, 255]];
+  const [m, s] =
+    how === 'model'
+      ? [mean, std]
+      : how === 'torchvision'
+        ? [tv.mean, tv.std]
+        : [
+            [0, 0, 0],
+            [255, 255, 255],
+          ];
   for (let i = 0; i < n; i++) for (let k = 0; k < 3; k++) x[3 * i + k] = (img.data[4 * i + k] - m[k]) / s[k];
   return x;
 }

@@ -39,12 +39,18 @@ export function readUrl(params: URLSearchParams): PageState {
     problems.push(`unknown view "${view}": use ${Object.keys(VIEWS).join(', ')}`);
     view = null;
   }
-  const num = (key: string, field: 'epochs' | 'batch' | 'trainImages' | 'testImages' | 'lr' | 'seed', whole: boolean) => {
+  const num = (
+    key: string,
+    field: 'epochs' | 'batch' | 'trainImages' | 'testImages' | 'lr' | 'seed',
+    whole: boolean,
+  ) => {
     const raw = params.get(key);
     if (raw === null) return;
     const v = Number(raw);
     if (!Number.isFinite(v) || v < (field === 'seed' ? 0 : Number.MIN_VALUE) || (whole && !Number.isInteger(v))) {
-      problems.push(`${key}=${raw} is not ${field === 'seed' ? 'a whole number ≥ 0' : whole ? 'a whole number ≥ 1' : 'a positive number'}`);
+      problems.push(
+        `${key}=${raw} is not ${field === 'seed' ? 'a whole number ≥ 0' : whole ? 'a whole number ≥ 1' : 'a positive number'}`,
+      );
       return;
     }
     train[field] = v;
@@ -69,7 +75,8 @@ export function readUrl(params: URLSearchParams): PageState {
   const aug = params.get('augment');
   if (aug !== null) {
     const parts = aug.split(',').map(Number);
-    if (parts.length === 3 && parts.every((v) => Number.isFinite(v) && v >= 0)) train.augment = { shift: parts[0], rotateDeg: parts[1], scale: parts[2] };
+    if (parts.length === 3 && parts.every((v) => Number.isFinite(v) && v >= 0))
+      train.augment = { shift: parts[0], rotateDeg: parts[1], scale: parts[2] };
     else problems.push(`augment=${aug} should be SHIFT,ROTATE,SCALE (pixels, degrees, fraction), e.g. 2,10,0.1`);
   }
   const spec = params.get('spec');
@@ -101,7 +108,8 @@ export function writeUrl(base: string, backend: BackendChoice, view: string | nu
   p.set('lr', String(s.lr));
   p.set('optimizer', s.optimizer);
   p.set('schedule', s.schedule);
-  if (s.augment.shift || s.augment.rotateDeg || s.augment.scale) p.set('augment', `${s.augment.shift},${s.augment.rotateDeg},${s.augment.scale}`);
+  if (s.augment.shift || s.augment.rotateDeg || s.augment.scale)
+    p.set('augment', `${s.augment.shift},${s.augment.rotateDeg},${s.augment.scale}`);
   p.set('train-images', String(s.trainImages));
   p.set('test-images', String(s.testImages));
   p.set('seed', String(s.seed));

@@ -12,7 +12,15 @@ export type { BackendChoice, EngineInfo, InsideData, Summary, FitEpoch, FitProgr
 
 /** What `predict` and `activations` take: an image (drawn to the model's input size; one
  * channel is the luminance), or the input's values (u8 are scaled by 1/255). */
-export type ImageInput = ImageData | HTMLCanvasElement | OffscreenCanvas | HTMLImageElement | ImageBitmap | Float32Array | Uint8Array | Uint8ClampedArray;
+export type ImageInput =
+  | ImageData
+  | HTMLCanvasElement
+  | OffscreenCanvas
+  | HTMLImageElement
+  | ImageBitmap
+  | Float32Array
+  | Uint8Array
+  | Uint8ClampedArray;
 
 export interface ImageOptions {
   /** Flip dark and light (MNIST digits are white on black; a drawing is usually the opposite). */
@@ -94,7 +102,8 @@ export class ConvPlay {
 
   /** @internal */
   static async start(backend: BackendChoice): Promise<ConvPlay> {
-    if (!['auto', 'webgpu', 'cpu'].includes(backend)) throw new Error(`unknown backend "${backend}": use "auto", "webgpu" or "cpu"`);
+    if (!['auto', 'webgpu', 'cpu'].includes(backend))
+      throw new Error(`unknown backend "${backend}": use "auto", "webgpu" or "cpu"`);
     const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
     const engine = new ConvPlay(worker, null as unknown as EngineInfo);
     worker.onmessage = (e: MessageEvent<FromApiWorker>) => engine.receive(e.data);
@@ -143,7 +152,10 @@ export class ConvPlay {
   }
 
   /** @internal */
-  call(call: Call, hooks: { onProgress?: Pending['onProgress']; onEpoch?: Pending['onEpoch']; signal?: AbortSignal } = {}): Promise<unknown> {
+  call(
+    call: Call,
+    hooks: { onProgress?: Pending['onProgress']; onEpoch?: Pending['onEpoch']; signal?: AbortSignal } = {},
+  ): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error('this engine was disposed; create a new one with createEngine()'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -172,7 +184,11 @@ export class ConvPlay {
   /** Builds a spec's model for `batch` on the engine's backend, as training would, and
    * resolves with the bytes it allocated (then frees it). */
   async measureAllocation(spec: object | string, batch: number): Promise<number> {
-    return (await this.call({ method: 'measure', spec: typeof spec === 'string' ? spec : JSON.stringify(spec), batch })) as number;
+    return (await this.call({
+      method: 'measure',
+      spec: typeof spec === 'string' ? spec : JSON.stringify(spec),
+      batch,
+    })) as number;
   }
 
   /** The preset names (seed-001, seed-004, mnist-quick, …). */
@@ -187,21 +203,36 @@ export class ConvPlay {
 
   /** Shapes, parameters, FLOPs and memory of a spec (object or JSON text) for a batch. */
   async summary(spec: object | string, batch = 32): Promise<Summary> {
-    return (await this.call({ method: 'summary', spec: typeof spec === 'string' ? spec : JSON.stringify(spec), batch })) as Summary;
+    return (await this.call({
+      method: 'summary',
+      spec: typeof spec === 'string' ? spec : JSON.stringify(spec),
+      batch,
+    })) as Summary;
   }
 
   /** A model from a preset name, a spec (object or JSON text), or a ConvPlay weights file
    * (bytes, a Blob, or a URL to fetch). `batch` is the largest batch it runs at once; `cpu`
    * runs it on the CPU backend in the same worker even when the engine has a GPU (a small
    * model answers sooner there). */
-  async model(source: { preset: string } | { spec: object | string } | { weights: Uint8Array | ArrayBuffer | Blob | string | URL }, options: { batch?: number; seed?: number; cpu?: boolean } = {}): Promise<Model> {
+  async model(
+    source:
+      { preset: string } | { spec: object | string } | { weights: Uint8Array | ArrayBuffer | Blob | string | URL },
+    options: { batch?: number; seed?: number; cpu?: boolean } = {},
+  ): Promise<Model> {
     const batch = options.batch ?? 64;
     if (!Number.isInteger(batch) || batch < 1) throw new Error(`batch ${batch} must be a whole number ≥ 1`);
     let src: ModelSource;
     if ('preset' in source) src = { preset: source.preset };
-    else if ('spec' in source) src = { spec: typeof source.spec === 'string' ? source.spec : JSON.stringify(source.spec) };
+    else if ('spec' in source)
+      src = { spec: typeof source.spec === 'string' ? source.spec : JSON.stringify(source.spec) };
     else src = { weights: await bytesOf(source.weights) };
-    const info = (await this.call({ method: 'createModel', source: src, batch, seed: options.seed ?? 1, cpu: options.cpu ?? false })) as ModelInfo;
+    const info = (await this.call({
+      method: 'createModel',
+      source: src,
+      batch,
+      seed: options.seed ?? 1,
+      cpu: options.cpu ?? false,
+    })) as ModelInfo;
     return new Model(this, info);
   }
 
@@ -249,25 +280,42 @@ export class Model {
       lr: options.lr ?? 1e-3,
       optimizer: options.optimizer ?? 'adam',
       schedule: options.schedule ?? 'constant',
-      augment: { shift: options.augment?.shift ?? 0, rotateDeg: options.augment?.rotateDeg ?? 0, scale: options.augment?.scale ?? 0 },
+      augment: {
+        shift: options.augment?.shift ?? 0,
+        rotateDeg: options.augment?.rotateDeg ?? 0,
+        scale: options.augment?.scale ?? 0,
+      },
       validationSplit: options.validationSplit ?? 0,
       seed: options.seed ?? 1,
     };
     if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new Error(`epochs ${o.epochs} must be a whole number ≥ 1`);
-    if (!(o.validationSplit >= 0 && o.validationSplit < 1)) throw new Error(`validationSplit ${o.validationSplit} must be in [0, 1)`);
-    const result = (await this.engine.call({ method: 'fit', model: this.info.id, images, labels: data.labels, options: o }, options)) as { epochs: FitEpoch[] };
+    if (!(o.validationSplit >= 0 && o.validationSplit < 1))
+      throw new Error(`validationSplit ${o.validationSplit} must be in [0, 1)`);
+    const result = (await this.engine.call(
+      { method: 'fit', model: this.info.id, images, labels: data.labels, options: o },
+      options,
+    )) as { epochs: FitEpoch[] };
     if (o.batch) this.info = { ...this.info, batch: o.batch };
     return result;
   }
 
   /** Accuracy on a labelled set and the predicted class of each image. */
   async evaluate(data: Dataset): Promise<{ accuracy: number; predictions: Uint8Array }> {
-    return (await this.engine.call({ method: 'evaluate', model: this.info.id, images: data.images, labels: data.labels })) as { accuracy: number; predictions: Uint8Array };
+    return (await this.engine.call({
+      method: 'evaluate',
+      model: this.info.id,
+      images: data.images,
+      labels: data.labels,
+    })) as { accuracy: number; predictions: Uint8Array };
   }
 
   /** Class probabilities for one input (an image or its values). */
   async predict(input: ImageInput, options: ImageOptions = {}): Promise<Prediction> {
-    const probs = (await this.engine.call({ method: 'predict', model: this.info.id, x: await this.valuesOf(input, options) })) as Float32Array;
+    const probs = (await this.engine.call({
+      method: 'predict',
+      model: this.info.id,
+      x: await this.valuesOf(input, options),
+    })) as Float32Array;
     const probabilities = Array.from(probs.subarray(0, this.info.classes));
     const top = probabilities.indexOf(Math.max(...probabilities));
     return { probabilities, top, label: this.info.labels[top] ?? String(top) };
@@ -280,14 +328,19 @@ export class Model {
 
   /** Every layer's output, the probabilities and the saliency map for one input. */
   async activations(input: ImageInput, options: ImageOptions = {}): Promise<InsideData> {
-    return (await this.engine.call({ method: 'inspect', model: this.info.id, x: await this.valuesOf(input, options) })) as InsideData;
+    return (await this.engine.call({
+      method: 'inspect',
+      model: this.info.id,
+      x: await this.valuesOf(input, options),
+    })) as InsideData;
   }
 
   /** The model as a ConvPlay weights file (safetensors with its spec, labels and
    * preprocessing); kernels in f32 (default), f16, or int8 with a scale per output channel. */
   async save(options: { format?: 'f32' | 'f16' | 'int8' } = {}): Promise<Uint8Array> {
     const format = options.format ?? 'f32';
-    if (!['f32', 'f16', 'int8'].includes(format)) throw new Error(`unknown weights format "${format}": use "f32", "f16" or "int8"`);
+    if (!['f32', 'f16', 'int8'].includes(format))
+      throw new Error(`unknown weights format "${format}": use "f32", "f16" or "int8"`);
     return (await this.engine.call({ method: 'save', model: this.info.id, format })) as Uint8Array;
   }
 
@@ -321,9 +374,15 @@ export class Model {
   }
 
   /** An image prepared as the model's weights ask (crop, size, mean and std), with the crop to show. */
-  async prepare(input: Exclude<ImageInput, Float32Array | Uint8Array | Uint8ClampedArray>, o: ImageOptions = {}): Promise<PreparedImage> {
+  async prepare(
+    input: Exclude<ImageInput, Float32Array | Uint8Array | Uint8ClampedArray>,
+    o: ImageOptions = {},
+  ): Promise<PreparedImage> {
     const [h, w, c] = this.info.input;
-    if (this.info.input.length !== 3 || (c !== 1 && c !== 3)) throw new Error(`${this.info.name} takes [${this.info.input.join(', ')}], not an image; pass its values as a Float32Array`);
+    if (this.info.input.length !== 3 || (c !== 1 && c !== 3))
+      throw new Error(
+        `${this.info.name} takes [${this.info.input.join(', ')}], not an image; pass its values as a Float32Array`,
+      );
     const pre = this.info.preprocessing;
     const normalised = Array.isArray(pre.mean) && Array.isArray(pre.std);
     const img = await imageDataOf(input, w, h, o.crop ?? (normalised ? 0.875 : undefined));
@@ -352,9 +411,13 @@ export class Model {
     const per = this.info.input.reduce((a, b) => a * b, 1);
     let x: Float32Array;
     if (input instanceof Float32Array) x = input;
-    else if (input instanceof Uint8Array || input instanceof Uint8ClampedArray) x = Float32Array.from(input, (v) => (o.invert ? 255 - v : v) / 255);
+    else if (input instanceof Uint8Array || input instanceof Uint8ClampedArray)
+      x = Float32Array.from(input, (v) => (o.invert ? 255 - v : v) / 255);
     else x = (await this.prepare(input, o)).values;
-    if (x.length !== per) throw new Error(`${this.info.name} takes ${per} values ([${this.info.input.join(', ')}]), got ${x.length}; pass one input`);
+    if (x.length !== per)
+      throw new Error(
+        `${this.info.name} takes ${per} values ([${this.info.input.join(', ')}]), got ${x.length}; pass one input`,
+      );
     return x;
   }
 }
@@ -383,7 +446,9 @@ export function sharedEngine(backend: BackendChoice = 'auto'): Promise<ConvPlay>
  * shared engine; "webgpu" on an engine without it is an error that says so. */
 export function wantsCpu(engine: ConvPlay, backend: BackendChoice): boolean {
   if (backend === 'webgpu' && engine.info.kind !== 'gpu') {
-    throw new Error(`WebGPU was asked for, but this page's engine runs on the CPU (${engine.info.fallbackReason ?? 'no WebGPU adapter'}); use backend "auto" or "cpu"`);
+    throw new Error(
+      `WebGPU was asked for, but this page's engine runs on the CPU (${engine.info.fallbackReason ?? 'no WebGPU adapter'}); use backend "auto" or "cpu"`,
+    );
   }
   return backend === 'cpu';
 }
@@ -401,9 +466,11 @@ async function bytesOf(w: Uint8Array | ArrayBuffer | Blob | string | URL): Promi
 /** Pixels of an image source, drawn at (w, h) when given; with `crop`, only the centred
  * square of that fraction of the shorter side. */
 async function imageDataOf(src: ImageInput, w?: number, h?: number, crop?: number): Promise<ImageData> {
-  if (src instanceof ImageData && crop === undefined && (w === undefined || (src.width === w && src.height === h))) return src;
+  if (src instanceof ImageData && crop === undefined && (w === undefined || (src.width === w && src.height === h)))
+    return src;
   const source = src instanceof ImageData ? await createImageBitmap(src) : src;
-  if (source instanceof Float32Array || source instanceof Uint8Array || source instanceof Uint8ClampedArray) throw new Error('expected an image');
+  if (source instanceof Float32Array || source instanceof Uint8Array || source instanceof Uint8ClampedArray)
+    throw new Error('expected an image');
   const iw = 'naturalWidth' in source ? source.naturalWidth : source.width;
   const ih = 'naturalHeight' in source ? source.naturalHeight : source.height;
   const sw = w ?? iw;

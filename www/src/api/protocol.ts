@@ -24,7 +24,14 @@ export interface ModelInfo {
   /** The top-level layers' names, in order (what `features` takes). */
   layerNames: string[];
   /** How inputs are prepared, from the weights file: `{ mean, std, size, … }` or MNIST's `{ scale }`. */
-  preprocessing: { mean?: number[]; std?: number[]; scale?: number; size?: number[]; channel_order?: string; [k: string]: unknown };
+  preprocessing: {
+    mean?: number[];
+    std?: number[];
+    scale?: number;
+    size?: number[];
+    channel_order?: string;
+    [k: string]: unknown;
+  };
 }
 
 export interface FitOptionsWire {

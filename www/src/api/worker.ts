@@ -39,7 +39,9 @@ async function engineFor(backend: BackendChoice): Promise<ConvPlayEngine> {
     return cpuEngine;
   }
   if (backend === 'webgpu' && main.info.kind !== 'gpu') {
-    throw new Error(`WebGPU was asked for, but this page's engine runs on the CPU (${main.info.fallbackReason ?? 'no WebGPU adapter'}); use backend "auto" or "cpu"`);
+    throw new Error(
+      `WebGPU was asked for, but this page's engine runs on the CPU (${main.info.fallbackReason ?? 'no WebGPU adapter'}); use backend "auto" or "cpu"`,
+    );
   }
   return main;
 }
@@ -71,7 +73,12 @@ function perInstance(info: ModelInfo): number {
   return info.input.reduce((a, b) => a * b, 1);
 }
 
-function setData(trainer: Trainer, which: 'train' | 'eval', images: Uint8Array | Float32Array, labels: Uint8Array): void {
+function setData(
+  trainer: Trainer,
+  which: 'train' | 'eval',
+  images: Uint8Array | Float32Array,
+  labels: Uint8Array,
+): void {
   if (images instanceof Float32Array) {
     if (which === 'train') trainer.setTrainValues(images, labels);
     else trainer.setEvalValues(images, labels);
@@ -79,11 +86,19 @@ function setData(trainer: Trainer, which: 'train' | 'eval', images: Uint8Array |
   else trainer.setEvalData(images, labels);
 }
 
-async function fit(id: number, model: number, images: Uint8Array | Float32Array, labels: Uint8Array, o: FitOptionsWire): Promise<unknown> {
+async function fit(
+  id: number,
+  model: number,
+  images: Uint8Array | Float32Array,
+  labels: Uint8Array,
+  o: FitOptionsWire,
+): Promise<unknown> {
   let m = needModel(model);
   const per = perInstance(m.info);
   if (labels.length === 0 || images.length !== labels.length * per) {
-    throw new Error(`fit: ${images.length} values for ${labels.length} labels, but ${m.info.name} takes ${per} values per image; pass images and labels that belong together`);
+    throw new Error(
+      `fit: ${images.length} values for ${labels.length} labels, but ${m.info.name} takes ${per} values per image; pass images and labels that belong together`,
+    );
   }
   if (o.batch && o.batch !== m.info.batch) {
     // The model is rebuilt for the new batch size with the weights it has.
@@ -98,7 +113,10 @@ async function fit(id: number, model: number, images: Uint8Array | Float32Array,
   trainer.setAugment(o.augment.shift, o.augment.rotateDeg, o.augment.scale);
   const nVal = Math.floor(labels.length * o.validationSplit);
   const nTrain = labels.length - nVal;
-  if (nTrain < 1) throw new Error(`no training images left after a validation split of ${o.validationSplit}; pass more images or a smaller split`);
+  if (nTrain < 1)
+    throw new Error(
+      `no training images left after a validation split of ${o.validationSplit}; pass more images or a smaller split`,
+    );
   setData(trainer, 'train', images.subarray(0, nTrain * per), labels.subarray(0, nTrain));
   const perEpoch = Math.ceil(nTrain / info.batch);
   const total = perEpoch * o.epochs;
@@ -110,11 +128,24 @@ async function fit(id: number, model: number, images: Uint8Array | Float32Array,
     const chunks = new EpochChunks(trainer);
     while (chunks.done < perEpoch) {
       await new Promise((r) => setTimeout(r, 0));
-      if (aborted.has(id)) throw new AbortError(`fit aborted at step ${step} of ${total}; the model keeps the weights it had reached`);
+      if (aborted.has(id))
+        throw new AbortError(`fit aborted at step ${step} of ${total}; the model keeps the weights it had reached`);
       const lr = lrAt(o, step, total, perEpoch);
       const r = await chunks.next(lr);
       step += r.steps;
-      post({ type: 'progress', id, progress: { epoch, step, totalSteps: total, loss: r.loss, accuracy: r.accuracy, imagesPerSec: r.imagesPerSec, lr } });
+      post({
+        type: 'progress',
+        id,
+        progress: {
+          epoch,
+          step,
+          totalSteps: total,
+          loss: r.loss,
+          accuracy: r.accuracy,
+          imagesPerSec: r.imagesPerSec,
+          lr,
+        },
+      });
     }
     let valAccuracy: number | null = null;
     if (nVal > 0) {
@@ -132,7 +163,9 @@ async function predict(model: number, x: Float32Array): Promise<Float32Array> {
   const { trainer, info } = needModel(model);
   const per = perInstance(info);
   if (x.length === 0 || x.length % per !== 0) {
-    throw new Error(`predict: ${x.length} values is not a whole number of inputs of ${per} values ([${info.input.join(', ')}]); pass one or more whole inputs`);
+    throw new Error(
+      `predict: ${x.length} values is not a whole number of inputs of ${per} values ([${info.input.join(', ')}]); pass one or more whole inputs`,
+    );
   }
   const n = x.length / per;
   const out = new Float32Array(n * info.classes);
@@ -147,7 +180,9 @@ async function features(model: number, x: Float32Array, layers: string[]): Promi
   const { trainer, info } = needModel(model);
   const per = perInstance(info);
   if (x.length === 0 || x.length % per !== 0) {
-    throw new Error(`features: ${x.length} values is not a whole number of inputs of ${per} values ([${info.input.join(', ')}]); pass one or more whole inputs`);
+    throw new Error(
+      `features: ${x.length} values is not a whole number of inputs of ${per} values ([${info.input.join(', ')}]); pass one or more whole inputs`,
+    );
   }
   const n = x.length / per;
   const parts: Float32Array[][] = [];
@@ -200,7 +235,9 @@ async function run(id: number, c: Call): Promise<unknown> {
     case 'evaluate': {
       const { trainer, info } = needModel(c.model);
       if (c.labels.length === 0 || c.images.length !== c.labels.length * perInstance(info)) {
-        throw new Error(`evaluate: ${c.images.length} pixel values for ${c.labels.length} labels, but ${info.name} takes ${perInstance(info)} values per image`);
+        throw new Error(
+          `evaluate: ${c.images.length} pixel values for ${c.labels.length} labels, but ${info.name} takes ${perInstance(info)} values per image`,
+        );
       }
       setData(trainer, 'eval', c.images, c.labels);
       const accuracy = await trainer.evaluate();
@@ -257,8 +294,16 @@ self.onmessage = (e: MessageEvent<ToApiWorker>) => {
     sessions.delete(m.session);
     return;
   }
-  run(m.id, m.call).then(
-    (value) => post({ type: 'result', id: m.id, value }),
-    (err: unknown) => post({ type: 'error', id: m.id, message: err instanceof Error ? err.message : String(err), name: err instanceof Error ? err.name : undefined }),
-  ).finally(() => aborted.delete(m.id));
+  run(m.id, m.call)
+    .then(
+      (value) => post({ type: 'result', id: m.id, value }),
+      (err: unknown) =>
+        post({
+          type: 'error',
+          id: m.id,
+          message: err instanceof Error ? err.message : String(err),
+          name: err instanceof Error ? err.name : undefined,
+        }),
+    )
+    .finally(() => aborted.delete(m.id));
 };

@@ -59,19 +59,83 @@ export class ConvplayDraw extends LitElement {
   }
 
   static styles = css`
-    :host { display: block; }
-    .row { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
-    canvas.pad { touch-action: none; background: #fff; border: 1px solid var(--cp-border, #dde1ea); border-radius: 6px; cursor: crosshair; max-width: 100%; }
-    canvas.preview { width: 112px; height: 112px; image-rendering: pixelated; background: #000; border-radius: 4px; }
-    .side { display: flex; flex-direction: column; gap: 0.5rem; min-width: 12rem; flex: 1; }
-    .top { font-size: 3rem; font-weight: 700; line-height: 1; }
-    .bars { display: grid; grid-template-columns: 1.2rem 1fr 3.2rem; gap: 0.15rem 0.5rem; align-items: center; font-variant-numeric: tabular-nums; font-size: 0.85rem; }
-    .bar { height: 0.8rem; background: var(--cp-border, #dde1ea); border-radius: 3px; overflow: hidden; }
-    .bar > div { height: 100%; background: var(--cp-accent, #1f7ae0); }
-    .bar.best > div { background: var(--cp-ok, #1c8a4a); }
-    button { font: inherit; cursor: pointer; color: var(--cp-accent, #1f7ae0); background: var(--cp-card, #fff); border: 1px solid var(--cp-accent, #1f7ae0); border-radius: 4px; padding: 0.3rem 0.6rem; align-self: flex-start; }
-    .note { color: var(--cp-muted, #5b6478); font-size: 0.85rem; margin: 0; }
-    .error { color: var(--cp-err-fg, #8a1c1c); font-size: 0.85rem; margin: 0; }
+    :host {
+      display: block;
+    }
+    .row {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 1rem;
+      align-items: flex-start;
+    }
+    canvas.pad {
+      touch-action: none;
+      background: #fff;
+      border: 1px solid var(--cp-border, #dde1ea);
+      border-radius: 6px;
+      cursor: crosshair;
+      max-width: 100%;
+    }
+    canvas.preview {
+      width: 112px;
+      height: 112px;
+      image-rendering: pixelated;
+      background: #000;
+      border-radius: 4px;
+    }
+    .side {
+      display: flex;
+      flex-direction: column;
+      gap: 0.5rem;
+      min-width: 12rem;
+      flex: 1;
+    }
+    .top {
+      font-size: 3rem;
+      font-weight: 700;
+      line-height: 1;
+    }
+    .bars {
+      display: grid;
+      grid-template-columns: 1.2rem 1fr 3.2rem;
+      gap: 0.15rem 0.5rem;
+      align-items: center;
+      font-variant-numeric: tabular-nums;
+      font-size: 0.85rem;
+    }
+    .bar {
+      height: 0.8rem;
+      background: var(--cp-border, #dde1ea);
+      border-radius: 3px;
+      overflow: hidden;
+    }
+    .bar > div {
+      height: 100%;
+      background: var(--cp-accent, #1f7ae0);
+    }
+    .bar.best > div {
+      background: var(--cp-ok, #1c8a4a);
+    }
+    button {
+      font: inherit;
+      cursor: pointer;
+      color: var(--cp-accent, #1f7ae0);
+      background: var(--cp-card, #fff);
+      border: 1px solid var(--cp-accent, #1f7ae0);
+      border-radius: 4px;
+      padding: 0.3rem 0.6rem;
+      align-self: flex-start;
+    }
+    .note {
+      color: var(--cp-muted, #5b6478);
+      font-size: 0.85rem;
+      margin: 0;
+    }
+    .error {
+      color: var(--cp-err-fg, #8a1c1c);
+      font-size: 0.85rem;
+      margin: 0;
+    }
   `;
 
   private get pad(): HTMLCanvasElement {
@@ -81,7 +145,10 @@ export class ConvplayDraw extends LitElement {
   protected async firstUpdated(_: PropertyValues): Promise<void> {
     await loadWasm();
     // The `model` attribute is relative to the page; the shipped model to ConvPlay's files.
-    if (!this.net) await this.loadModelUrl(this.model ? new URL(this.model, document.baseURI).href : assetUrl('models/mnist-seed-001.safetensors'));
+    if (!this.net)
+      await this.loadModelUrl(
+        this.model ? new URL(this.model, document.baseURI).href : assetUrl('models/mnist-seed-001.safetensors'),
+      );
   }
 
   disconnectedCallback(): void {
@@ -92,7 +159,10 @@ export class ConvplayDraw extends LitElement {
 
   private async loadModelUrl(url: string): Promise<void> {
     try {
-      await this.setWeights(await fetchBytes(url), `pretrained ${url.split('/').pop()?.replace('.safetensors', '') ?? 'model'}`);
+      await this.setWeights(
+        await fetchBytes(url),
+        `pretrained ${url.split('/').pop()?.replace('.safetensors', '') ?? 'model'}`,
+      );
     } catch (e) {
       this.problem = `could not load the model ${url}: ${(e as Error).message}`;
     }
@@ -102,11 +172,16 @@ export class ConvplayDraw extends LitElement {
   async setWeights(bytes: Uint8Array, name: string): Promise<void> {
     await loadWasm();
     const engine = await sharedEngine();
-    const next = await engine.model({ weights: bytes }, { batch: 1, cpu: wantsCpu(engine, parseBackendChoice(this.backend)) });
+    const next = await engine.model(
+      { weights: bytes },
+      { batch: 1, cpu: wantsCpu(engine, parseBackendChoice(this.backend)) },
+    );
     const [h, w, c] = next.info.input;
     if (next.info.classes !== 10 || h * w * (c ?? 1) !== 784) {
       await next.dispose();
-      throw new Error(`${name} reads [${next.info.input.join(', ')}] into ${next.info.classes} classes; the pad needs an MNIST model (28×28×1 in, 10 digits out)`);
+      throw new Error(
+        `${name} reads [${next.info.input.join(', ')}] into ${next.info.classes} classes; the pad needs an MNIST model (28×28×1 in, 10 digits out)`,
+      );
     }
     const old = this.net;
     this.net = next;
@@ -247,20 +322,40 @@ export class ConvplayDraw extends LitElement {
     const best = this.prediction;
     return html`
       <div class="row">
-        <canvas class="pad" width=${this.size} height=${this.size} style="width:${this.size}px;height:${this.size}px" aria-label="drawing pad"
-          @pointerdown=${(e: PointerEvent) => this.down(e)} @pointermove=${(e: PointerEvent) => this.move(e)}
-          @pointerup=${() => this.up()} @pointercancel=${() => this.up()}></canvas>
+        <canvas
+          class="pad"
+          width=${this.size}
+          height=${this.size}
+          style="width:${this.size}px;height:${this.size}px"
+          aria-label="drawing pad"
+          @pointerdown=${(e: PointerEvent) => this.down(e)}
+          @pointermove=${(e: PointerEvent) => this.move(e)}
+          @pointerup=${() => this.up()}
+          @pointercancel=${() => this.up()}
+        ></canvas>
         <div class="side">
           <div class="top" data-prediction=${best ?? ''}>${best ?? '–'}</div>
           <div class="bars">
             ${Array.from({ length: 10 }, (_, d) => {
               const p = this.probs ? this.probs[d] : 0;
-              return html`<span>${d}</span><div class="bar ${d === best ? 'best' : ''}"><div style="width:${100 * p}%"></div></div><span>${(100 * p).toFixed(1)}%</span>`;
+              return html`<span>${d}</span>
+                <div class="bar ${d === best ? 'best' : ''}"><div style="width:${100 * p}%"></div></div>
+                <span>${(100 * p).toFixed(1)}%</span>`;
             })}
           </div>
           <button @click=${() => this.clear()}>Clear</button>
-          ${this.showPreprocessing ? html`<div><p class="note">what the network sees (28×28, MNIST-style):</p><canvas class="preview" width="28" height="28"></canvas></div>` : nothing}
-          <p class="note">model: ${this.modelName || 'loading…'}${this.lastMs === null ? '' : html` · read in <span data-ms>${this.lastMs.toFixed(1)}</span> ms`}</p>
+          ${
+            this.showPreprocessing
+              ? html`<div>
+                  <p class="note">what the network sees (28×28, MNIST-style):</p>
+                  <canvas class="preview" width="28" height="28"></canvas>
+                </div>`
+              : nothing
+          }
+          <p class="note">
+            model:
+            ${this.modelName || 'loading…'}${this.lastMs === null ? '' : html` · read in <span data-ms>${this.lastMs.toFixed(1)}</span> ms`}
+          </p>
           ${this.problem ? html`<p class="error" role="alert">${this.problem}</p>` : nothing}
         </div>
       </div>

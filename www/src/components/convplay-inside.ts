@@ -8,7 +8,15 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { InsideData, LayerOutput } from '../types';
 
 /** Paints a [h, w] grid of values into a canvas: grey scale from lo to hi, or blue–white–red around 0. */
-function paint(canvas: HTMLCanvasElement, h: number, w: number, at: (r: number, c: number) => number, lo: number, hi: number, diverging: boolean): void {
+function paint(
+  canvas: HTMLCanvasElement,
+  h: number,
+  w: number,
+  at: (r: number, c: number) => number,
+  lo: number,
+  hi: number,
+  diverging: boolean,
+): void {
   canvas.width = w;
   canvas.height = h;
   const ctx = canvas.getContext('2d');
@@ -59,22 +67,80 @@ export class ConvplayInside extends LitElement {
   }
 
   static styles = css`
-    :host { display: block; font-size: 0.9rem; }
-    .note { color: var(--cp-muted, #5b6478); font-size: 0.85rem; margin: 0 0 0.5rem; }
-    .top { display: flex; flex-wrap: wrap; gap: 1.25rem; align-items: flex-start; }
-    figure { margin: 0; }
-    figcaption { font-size: 0.8rem; color: var(--cp-muted, #5b6478); margin-top: 0.2rem; }
-    canvas { image-rendering: pixelated; border-radius: 2px; background: #000; display: block; }
-    canvas.big { width: 112px; height: 112px; }
-    .layer { margin-top: 0.9rem; }
-    .layer h4 { margin: 0 0 0.35rem; font-size: 0.9rem; font-weight: 600; }
-    .layer h4 small { font-weight: 400; color: var(--cp-muted, #5b6478); }
-    .grid { display: flex; flex-wrap: wrap; gap: 3px; }
-    .grid canvas { width: var(--cell, 42px); height: var(--cell, 42px); }
-    .filters canvas { width: 30px; height: 30px; }
-    .vector { display: flex; align-items: flex-end; gap: 1px; height: 48px; border-bottom: 1px solid var(--cp-border, #dde1ea); }
-    .vector span { flex: 1; min-width: 1px; max-width: 10px; background: var(--cp-accent, #1f7ae0); }
-    .vector span.neg { background: #e0503c; }
+    :host {
+      display: block;
+      font-size: 0.9rem;
+    }
+    .note {
+      color: var(--cp-muted, #5b6478);
+      font-size: 0.85rem;
+      margin: 0 0 0.5rem;
+    }
+    .top {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 1.25rem;
+      align-items: flex-start;
+    }
+    figure {
+      margin: 0;
+    }
+    figcaption {
+      font-size: 0.8rem;
+      color: var(--cp-muted, #5b6478);
+      margin-top: 0.2rem;
+    }
+    canvas {
+      image-rendering: pixelated;
+      border-radius: 2px;
+      background: #000;
+      display: block;
+    }
+    canvas.big {
+      width: 112px;
+      height: 112px;
+    }
+    .layer {
+      margin-top: 0.9rem;
+    }
+    .layer h4 {
+      margin: 0 0 0.35rem;
+      font-size: 0.9rem;
+      font-weight: 600;
+    }
+    .layer h4 small {
+      font-weight: 400;
+      color: var(--cp-muted, #5b6478);
+    }
+    .grid {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 3px;
+    }
+    .grid canvas {
+      width: var(--cell, 42px);
+      height: var(--cell, 42px);
+    }
+    .filters canvas {
+      width: 30px;
+      height: 30px;
+    }
+    .vector {
+      display: flex;
+      align-items: flex-end;
+      gap: 1px;
+      height: 48px;
+      border-bottom: 1px solid var(--cp-border, #dde1ea);
+    }
+    .vector span {
+      flex: 1;
+      min-width: 1px;
+      max-width: 10px;
+      background: var(--cp-accent, #1f7ae0);
+    }
+    .vector span.neg {
+      background: #e0503c;
+    }
   `;
 
   /** Number of feature-map canvases drawn (for tests). */
@@ -102,7 +168,7 @@ export class ConvplayInside extends LitElement {
       this.renderRoot.querySelectorAll<HTMLCanvasElement>('canvas[data-filter]').forEach((cv) => {
         const o = Number(cv.dataset.filter);
         // The first input channel of each filter (MNIST has one).
-        paint(cv, kh, kw, (r, c) => f.values[((r * kw + c) * cin) * cout + o], lo, hi, true);
+        paint(cv, kh, kw, (r, c) => f.values[(r * kw + c) * cin * cout + o], lo, hi, true);
       });
     }
     this.renderRoot.querySelectorAll<HTMLCanvasElement>('canvas[data-map]').forEach((cv) => {
@@ -144,7 +210,9 @@ export class ConvplayInside extends LitElement {
       const cell = Math.max(28, Math.min(56, 3 * Math.max(h, w)));
       return html`<div class="layer">
         <h4>${l.name} <small>${l.type} · ${h}×${w}×${c}${shown < c ? ` · first ${shown} of ${c} maps` : ''}</small></h4>
-        <div class="grid" style="--cell:${cell}px">${Array.from({ length: shown }, (_, ch) => html`<canvas data-map="${li}:${ch}" title="${l.name}, map ${ch}"></canvas>`)}</div>
+        <div class="grid" style="--cell:${cell}px">
+          ${Array.from({ length: shown }, (_, ch) => html`<canvas data-map="${li}:${ch}" title="${l.name}, map ${ch}"></canvas>`)}
+        </div>
       </div>`;
     }
     const last = li === (this.data?.layers.length ?? 0) - 1;
@@ -152,7 +220,9 @@ export class ConvplayInside extends LitElement {
     const peak = Math.max(1e-12, ...values.map(Math.abs));
     return html`<div class="layer">
       <h4>${l.name} <small>${l.type} · ${values.length} ${last ? 'class probabilities' : 'activations'}</small></h4>
-      <div class="vector" data-vector=${l.name}>${values.map((v, i) => html`<span class=${v < 0 ? 'neg' : ''} style="height:${(100 * Math.abs(v)) / peak}%" title="${i}: ${v.toFixed(3)}"></span>`)}</div>
+      <div class="vector" data-vector=${l.name}>
+        ${values.map((v, i) => html`<span class=${v < 0 ? 'neg' : ''} style="height:${(100 * Math.abs(v)) / peak}%" title="${i}: ${v.toFixed(3)}"></span>`)}
+      </div>
     </div>`;
   }
 
@@ -163,12 +233,26 @@ export class ConvplayInside extends LitElement {
     return html`
       ${this.source ? html`<p class="note" data-source>${this.source}</p>` : nothing}
       <div class="top">
-        <figure><canvas class="big" data-input></canvas><figcaption>input</figcaption></figure>
-        <figure><canvas class="big" data-saliency></canvas><figcaption>saliency for “${d.top}” (${(100 * d.probabilities[d.top]).toFixed(1)}%)</figcaption></figure>
-        ${f
-          ? html`<figure class="filters"><div class="grid">${Array.from({ length: Math.min(f.shape[3], 64) }, (_, o) => html`<canvas data-filter=${o} title="filter ${o}"></canvas>`)}</div>
-              <figcaption>${f.name}: ${f.shape[3]} filters ${f.shape[0]}×${f.shape[1]} (blue negative, red positive)</figcaption></figure>`
-          : nothing}
+        <figure>
+          <canvas class="big" data-input></canvas>
+          <figcaption>input</figcaption>
+        </figure>
+        <figure>
+          <canvas class="big" data-saliency></canvas>
+          <figcaption>saliency for “${d.top}” (${(100 * d.probabilities[d.top]).toFixed(1)}%)</figcaption>
+        </figure>
+        ${
+          f
+            ? html`<figure class="filters">
+                <div class="grid">
+                  ${Array.from({ length: Math.min(f.shape[3], 64) }, (_, o) => html`<canvas data-filter=${o} title="filter ${o}"></canvas>`)}
+                </div>
+                <figcaption>
+                  ${f.name}: ${f.shape[3]} filters ${f.shape[0]}×${f.shape[1]} (blue negative, red positive)
+                </figcaption>
+              </figure>`
+            : nothing
+        }
       </div>
       ${d.layers.map((l, i) => (l.type === 'flatten' || l.type === 'dropout' ? nothing : this.renderLayer(l, i)))}
     `;

@@ -62,22 +62,87 @@ export class ConvplayModelLab extends LitElement {
   }
 
   static styles = css`
-    :host { display: block; }
-    .controls { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: end; margin-bottom: 0.75rem; }
-    label { display: flex; flex-direction: column; font-size: 0.85rem; color: var(--cp-muted, #5b6478); gap: 0.2rem; }
-    input, select, textarea, button { font: inherit; color: var(--cp-fg, inherit); background: var(--cp-card, #fff); border: 1px solid var(--cp-border, #dde1ea); border-radius: 4px; padding: 0.3rem 0.45rem; }
-    input[type='number'] { width: 7rem; }
-    button { cursor: pointer; border-color: var(--cp-accent, #1f7ae0); color: var(--cp-accent, #1f7ae0); }
-    textarea { width: 100%; box-sizing: border-box; min-height: 16rem; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0.85rem; line-height: 1.35; resize: vertical; }
-    .status { font-size: 0.85rem; margin: 0.25rem 0 0.75rem; }
-    .ok { color: var(--cp-ok, #1c8a4a); }
-    .bad { color: var(--cp-err-fg, #8a1c1c); }
-    h3 { font-size: 1rem; margin: 1.25rem 0 0.5rem; }
-    table { border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: 0.9rem; }
-    th, td { padding: 0.25rem 0.6rem; border-bottom: 1px solid var(--cp-border, #dde1ea); text-align: right; }
-    th:first-child, td:first-child { text-align: left; }
-    ul.fixes { margin: 0.25rem 0; padding-left: 1.25rem; }
-    .verdict { font-weight: 600; }
+    :host {
+      display: block;
+    }
+    .controls {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 0.5rem 1rem;
+      align-items: end;
+      margin-bottom: 0.75rem;
+    }
+    label {
+      display: flex;
+      flex-direction: column;
+      font-size: 0.85rem;
+      color: var(--cp-muted, #5b6478);
+      gap: 0.2rem;
+    }
+    input,
+    select,
+    textarea,
+    button {
+      font: inherit;
+      color: var(--cp-fg, inherit);
+      background: var(--cp-card, #fff);
+      border: 1px solid var(--cp-border, #dde1ea);
+      border-radius: 4px;
+      padding: 0.3rem 0.45rem;
+    }
+    input[type='number'] {
+      width: 7rem;
+    }
+    button {
+      cursor: pointer;
+      border-color: var(--cp-accent, #1f7ae0);
+      color: var(--cp-accent, #1f7ae0);
+    }
+    textarea {
+      width: 100%;
+      box-sizing: border-box;
+      min-height: 16rem;
+      font-family: ui-monospace, SFMono-Regular, Menlo, monospace;
+      font-size: 0.85rem;
+      line-height: 1.35;
+      resize: vertical;
+    }
+    .status {
+      font-size: 0.85rem;
+      margin: 0.25rem 0 0.75rem;
+    }
+    .ok {
+      color: var(--cp-ok, #1c8a4a);
+    }
+    .bad {
+      color: var(--cp-err-fg, #8a1c1c);
+    }
+    h3 {
+      font-size: 1rem;
+      margin: 1.25rem 0 0.5rem;
+    }
+    table {
+      border-collapse: collapse;
+      font-variant-numeric: tabular-nums;
+      font-size: 0.9rem;
+    }
+    th,
+    td {
+      padding: 0.25rem 0.6rem;
+      border-bottom: 1px solid var(--cp-border, #dde1ea);
+      text-align: right;
+    }
+    th:first-child,
+    td:first-child {
+      text-align: left;
+    }
+    ul.fixes {
+      margin: 0.25rem 0;
+      padding-left: 1.25rem;
+    }
+    .verdict {
+      font-weight: 600;
+    }
   `;
 
   async connectedCallback(): Promise<void> {
@@ -147,28 +212,42 @@ export class ConvplayModelLab extends LitElement {
       <h3>Will it fit?</h3>
       <p>
         Training with Adam at batch ${f.batch}, the engine needs <strong>${bytes(f.estimate)}</strong>:
-        <span class="verdict ${f.fitsBudget ? 'ok' : 'bad'}" data-fits-budget=${String(f.fitsBudget)}>${f.fitsBudget ? 'fits' : 'does not fit'}</span>
-        in ${int(this.budgetMb)} MB.
-        The largest single buffer is ${f.largestBufferLayer}'s output, ${bytes(f.largestBuffer)};
-        ${limits
-          ? html`this device allows ${int(Math.min(f.maxBufferSize ?? 0, f.maxStorageBinding ?? 0))} bytes per storage buffer:
-              <span class="verdict ${f.fitsLimits ? 'ok' : 'bad'}">${f.fitsLimits ? 'within the limit' : 'over the limit'}</span>.`
-          : html`the CPU backend has no per-buffer limit.`}
+        <span class="verdict ${f.fitsBudget ? 'ok' : 'bad'}" data-fits-budget=${String(f.fitsBudget)}
+          >${f.fitsBudget ? 'fits' : 'does not fit'}</span
+        >
+        in ${int(this.budgetMb)} MB. The largest single buffer is ${f.largestBufferLayer}'s output,
+        ${bytes(f.largestBuffer)};
+        ${
+          limits
+            ? html`this device allows ${int(Math.min(f.maxBufferSize ?? 0, f.maxStorageBinding ?? 0))} bytes per storage
+                buffer:
+                <span class="verdict ${f.fitsLimits ? 'ok' : 'bad'}"
+                  >${f.fitsLimits ? 'within the limit' : 'over the limit'}</span
+                >.`
+            : html`the CPU backend has no per-buffer limit.`
+        }
       </p>
-      ${f.fixes.length
-        ? html`<p>What to change, computed on this model:</p>
-            <ul class="fixes">
-              ${f.fixes.map((x) => html`<li>${x.change}: ${mb(x.estimate)} — <span class=${x.fits ? 'ok' : 'bad'}>${x.fits ? 'fits' : 'still too big'}</span></li>`)}
-            </ul>`
-        : nothing}
+      ${
+        f.fixes.length
+          ? html`<p>What to change, computed on this model:</p>
+              <ul class="fixes">
+                ${f.fixes.map((x) => html`<li>${x.change}: ${mb(x.estimate)} — <span class=${x.fits ? 'ok' : 'bad'}>${x.fits ? 'fits' : 'still too big'}</span></li>`)}
+              </ul>`
+          : nothing
+      }
       <p>
         <button @click=${() => void this.measure()} ?disabled=${!this.engine}>Measure on this device</button>
-        ${m
-          ? m.error
-            ? html`<span class="bad">${m.error}</span>`
-            : html`<span data-measured=${m.bytes}>the ${this.engine?.info.kind === 'gpu' ? 'GPU' : 'CPU'} backend allocated ${int(m.bytes)} bytes (${(m.bytes / 1e6).toFixed(2)} MB) for batch ${m.batch}:
-                ${((100 * (m.bytes - f.estimate.bytes)) / f.estimate.bytes).toFixed(1)}% from the estimate.</span>`
-          : nothing}
+        ${
+          m
+            ? m.error
+              ? html`<span class="bad">${m.error}</span>`
+              : html`<span data-measured=${m.bytes}
+                  >the ${this.engine?.info.kind === 'gpu' ? 'GPU' : 'CPU'} backend allocated ${int(m.bytes)} bytes
+                  (${(m.bytes / 1e6).toFixed(2)} MB) for batch ${m.batch}:
+                  ${((100 * (m.bytes - f.estimate.bytes)) / f.estimate.bytes).toFixed(1)}% from the estimate.</span
+                >`
+            : nothing
+        }
       </p>
     `;
   }
@@ -182,13 +261,33 @@ export class ConvplayModelLab extends LitElement {
       ['multiply-adds', a.macs, b.macs, int],
       ['FLOPs', a.flops, b.flops, int],
       ['one prediction (bytes)', a.inference.total.bytes, b.inference.total.bytes, int],
-      [`training, batch ${a.training.batch}, Adam (bytes)`, a.training.totalAdam.bytes, b.training.totalAdam.bytes, int],
+      [
+        `training, batch ${a.training.batch}, Adam (bytes)`,
+        a.training.totalAdam.bytes,
+        b.training.totalAdam.bytes,
+        int,
+      ],
     ];
     return html`
       <table data-compare>
-        <thead><tr><th></th><th>${a.name}</th><th>${b.name}</th><th>ratio</th></tr></thead>
+        <thead>
+          <tr>
+            <th></th>
+            <th>${a.name}</th>
+            <th>${b.name}</th>
+            <th>ratio</th>
+          </tr>
+        </thead>
         <tbody>
-          ${rows.map(([k, x, y, fmt]) => html`<tr><td>${k}</td><td>${fmt(x)}</td><td>${fmt(y)}</td><td>${y === 0 ? '–' : (x / y).toFixed(2) + '×'}</td></tr>`)}
+          ${rows.map(
+            ([k, x, y, fmt]) =>
+              html`<tr>
+                <td>${k}</td>
+                <td>${fmt(x)}</td>
+                <td>${fmt(y)}</td>
+                <td>${y === 0 ? '–' : (x / y).toFixed(2) + '×'}</td>
+              </tr>`,
+          )}
         </tbody>
       </table>
     `;
@@ -197,32 +296,78 @@ export class ConvplayModelLab extends LitElement {
   render() {
     return html`
       <div class="controls">
-        <label>Start from
-          <select @change=${(e: Event) => void this.loadPreset((e.target as HTMLSelectElement).value)} aria-label="preset">
+        <label
+          >Start from
+          <select
+            @change=${(e: Event) => void this.loadPreset((e.target as HTMLSelectElement).value)}
+            aria-label="preset"
+          >
             ${this.presets.map((p) => html`<option value=${p} ?selected=${p === this.preset}>${p}</option>`)}
           </select>
         </label>
-        <label>Batch
-          <input type="number" min="1" .value=${String(this.batch)} @input=${(e: Event) => { this.batch = Number((e.target as HTMLInputElement).value); void this.analyse(); }} aria-label="batch" />
+        <label
+          >Batch
+          <input
+            type="number"
+            min="1"
+            .value=${String(this.batch)}
+            @input=${(e: Event) => {
+              this.batch = Number((e.target as HTMLInputElement).value);
+              void this.analyse();
+            }}
+            aria-label="batch"
+          />
         </label>
-        <label>Memory budget (MB)
-          <input type="number" min="1" .value=${String(this.budgetMb)} @input=${(e: Event) => { this.budgetMb = Number((e.target as HTMLInputElement).value); void this.analyse(); }} aria-label="budget" />
+        <label
+          >Memory budget (MB)
+          <input
+            type="number"
+            min="1"
+            .value=${String(this.budgetMb)}
+            @input=${(e: Event) => {
+              this.budgetMb = Number((e.target as HTMLInputElement).value);
+              void this.analyse();
+            }}
+            aria-label="budget"
+          />
         </label>
-        <label>Compare with
-          <select @change=${(e: Event) => { this.compareWith = (e.target as HTMLSelectElement).value; void this.analyse(); }} aria-label="compare">
+        <label
+          >Compare with
+          <select
+            @change=${(e: Event) => {
+              this.compareWith = (e.target as HTMLSelectElement).value;
+              void this.analyse();
+            }}
+            aria-label="compare"
+          >
             <option value="">—</option>
             ${this.presets.map((p) => html`<option value=${p} ?selected=${p === this.compareWith}>${p}</option>`)}
           </select>
         </label>
       </div>
-      <textarea spellcheck="false" aria-label="model spec (JSON)" .value=${this.specText} @input=${(e: Event) => this.onEdit(e)}></textarea>
+      <textarea
+        spellcheck="false"
+        aria-label="model spec (JSON)"
+        .value=${this.specText}
+        @input=${(e: Event) => this.onEdit(e)}
+      ></textarea>
       <p class="status" data-problems=${this.problemCount}>
         ${this.problemCount === 0 ? html`<span class="ok">valid spec</span>` : html`<span class="bad">${this.problemCount} problem${this.problemCount > 1 ? 's' : ''}: see below</span>`}
-        <button ?disabled=${this.problemCount !== 0} @click=${() => this.dispatchEvent(new CustomEvent('train-spec', { detail: this.specText, bubbles: true, composed: true }))}>Train this model on MNIST</button>
+        <button
+          ?disabled=${this.problemCount !== 0}
+          @click=${() => this.dispatchEvent(new CustomEvent('train-spec', { detail: this.specText, bubbles: true, composed: true }))}
+        >
+          Train this model on MNIST
+        </button>
       </p>
       <convplay-summary .spec=${this.specText} .batch=${Math.max(1, Math.floor(this.batch) || 1)}></convplay-summary>
       ${this.renderFit()}
-      ${this.other ? html`<h3>Side by side</h3>${this.renderCompare()}` : nothing}
+      ${
+        this.other
+          ? html`<h3>Side by side</h3>
+              ${this.renderCompare()}`
+          : nothing
+      }
     `;
   }
 }

@@ -53,22 +53,96 @@ export class ConvplayPhoto extends LitElement {
   }
 
   static styles = css`
-    :host { display: block; font-size: 0.9rem; }
-    .row { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
-    .drop { border: 2px dashed var(--cp-border, #dde1ea); border-radius: 8px; padding: 0.75rem; display: flex; flex-direction: column; gap: 0.5rem; min-width: 15rem; }
-    .drop.over { border-color: var(--cp-accent, #1f7ae0); }
-    canvas.crop { width: 224px; height: 224px; border-radius: 6px; background: #000; }
-    video { width: 224px; border-radius: 6px; background: #000; }
-    button, input { font: inherit; }
-    button { cursor: pointer; color: var(--cp-accent, #1f7ae0); background: var(--cp-card, #fff); border: 1px solid var(--cp-accent, #1f7ae0); border-radius: 4px; padding: 0.25rem 0.55rem; }
-    .samples { display: flex; gap: 0.4rem; flex-wrap: wrap; }
-    .samples img { width: 64px; height: 48px; object-fit: cover; border-radius: 4px; cursor: pointer; border: 1px solid var(--cp-border, #dde1ea); }
-    .bars { display: grid; grid-template-columns: 10rem 1fr 4rem; gap: 0.25rem 0.5rem; align-items: center; font-variant-numeric: tabular-nums; min-width: 18rem; }
-    .bar { height: 0.8rem; background: var(--cp-border, #dde1ea); border-radius: 3px; overflow: hidden; }
-    .bar > div { height: 100%; background: var(--cp-accent, #1f7ae0); }
-    .note { color: var(--cp-muted, #5b6478); font-size: 0.85rem; margin: 0.25rem 0; }
-    .warn { color: var(--cp-warn-fg, #6b4e00); background: var(--cp-warn-bg, #fff4d6); padding: 0.3rem 0.5rem; border-radius: 4px; }
-    .error { color: var(--cp-err-fg, #8a1c1c); }
+    :host {
+      display: block;
+      font-size: 0.9rem;
+    }
+    .row {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 1rem;
+      align-items: flex-start;
+    }
+    .drop {
+      border: 2px dashed var(--cp-border, #dde1ea);
+      border-radius: 8px;
+      padding: 0.75rem;
+      display: flex;
+      flex-direction: column;
+      gap: 0.5rem;
+      min-width: 15rem;
+    }
+    .drop.over {
+      border-color: var(--cp-accent, #1f7ae0);
+    }
+    canvas.crop {
+      width: 224px;
+      height: 224px;
+      border-radius: 6px;
+      background: #000;
+    }
+    video {
+      width: 224px;
+      border-radius: 6px;
+      background: #000;
+    }
+    button,
+    input {
+      font: inherit;
+    }
+    button {
+      cursor: pointer;
+      color: var(--cp-accent, #1f7ae0);
+      background: var(--cp-card, #fff);
+      border: 1px solid var(--cp-accent, #1f7ae0);
+      border-radius: 4px;
+      padding: 0.25rem 0.55rem;
+    }
+    .samples {
+      display: flex;
+      gap: 0.4rem;
+      flex-wrap: wrap;
+    }
+    .samples img {
+      width: 64px;
+      height: 48px;
+      object-fit: cover;
+      border-radius: 4px;
+      cursor: pointer;
+      border: 1px solid var(--cp-border, #dde1ea);
+    }
+    .bars {
+      display: grid;
+      grid-template-columns: 10rem 1fr 4rem;
+      gap: 0.25rem 0.5rem;
+      align-items: center;
+      font-variant-numeric: tabular-nums;
+      min-width: 18rem;
+    }
+    .bar {
+      height: 0.8rem;
+      background: var(--cp-border, #dde1ea);
+      border-radius: 3px;
+      overflow: hidden;
+    }
+    .bar > div {
+      height: 100%;
+      background: var(--cp-accent, #1f7ae0);
+    }
+    .note {
+      color: var(--cp-muted, #5b6478);
+      font-size: 0.85rem;
+      margin: 0.25rem 0;
+    }
+    .warn {
+      color: var(--cp-warn-fg, #6b4e00);
+      background: var(--cp-warn-bg, #fff4d6);
+      padding: 0.3rem 0.5rem;
+      border-radius: 4px;
+    }
+    .error {
+      color: var(--cp-err-fg, #8a1c1c);
+    }
   `;
 
   connectedCallback(): void {
@@ -89,7 +163,9 @@ export class ConvplayPhoto extends LitElement {
     this.net ??= (async () => {
       this.status = 'loading EfficientNet-Lite0 (int8, 5 MB)…';
       const engine = await sharedEngine();
-      const url = this.model ? new URL(this.model, document.baseURI).href : assetUrl('models/efficientnet-lite0-int8.safetensors');
+      const url = this.model
+        ? new URL(this.model, document.baseURI).href
+        : assetUrl('models/efficientnet-lite0-int8.safetensors');
       return engine.model({ weights: url }, { batch: 1, cpu: wantsCpu(engine, parseBackendChoice(this.backend)) });
     })().catch((e: unknown) => {
       this.net = null;
@@ -114,8 +190,16 @@ export class ConvplayPhoto extends LitElement {
       const t0 = performance.now();
       const p = await model.predict(prepared.values);
       const ms = performance.now() - t0;
-      const order = p.probabilities.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).slice(0, 5);
-      this.reading = { top: order.map(([v, i]) => ({ label: model.info.labels[i] ?? String(i), index: i, p: v })), ms, stats: prepared.stats, source };
+      const order = p.probabilities
+        .map((v, i) => [v, i] as const)
+        .sort((a, b) => b[0] - a[0])
+        .slice(0, 5);
+      this.reading = {
+        top: order.map(([v, i]) => ({ label: model.info.labels[i] ?? String(i), index: i, p: v })),
+        ms,
+        stats: prepared.stats,
+        source,
+      };
       this.status = '';
       this.dispatchEvent(new CustomEvent('classified', { detail: this.reading, bubbles: true, composed: true }));
     } catch (e) {
@@ -159,7 +243,6 @@ export class ConvplayPhoto extends LitElement {
     this.cam.close(this);
   }
 
-
   private async snap(): Promise<void> {
     const frame = Camera.frame(this.renderRoot.querySelector('video'));
     if (frame) await this.classify(frame, 'the camera');
@@ -171,10 +254,16 @@ export class ConvplayPhoto extends LitElement {
     return html`
       <div class="bars" data-top>
         ${r.top.map(
-          (t) => html`<span title="class ${t.index}">${t.label}</span><div class="bar"><div style="width:${100 * t.p}%"></div></div><span>${(100 * t.p).toFixed(1)}%</span>`,
+          (t) =>
+            html`<span title="class ${t.index}">${t.label}</span>
+              <div class="bar"><div style="width:${100 * t.p}%"></div></div>
+              <span>${(100 * t.p).toFixed(1)}%</span>`,
         )}
       </div>
-      <p class="note">${r.source}: read in <span data-ms>${r.ms.toFixed(0)}</span> ms · input mean ${r.stats.mean.toFixed(2)}, std ${r.stats.std.toFixed(2)}</p>
+      <p class="note">
+        ${r.source}: read in <span data-ms>${r.ms.toFixed(0)}</span> ms · input mean ${r.stats.mean.toFixed(2)}, std
+        ${r.stats.std.toFixed(2)}
+      </p>
       ${off ? html`<p class="warn" data-warning>This input is far from what the model was trained on (mean ${r.stats.mean.toFixed(2)}, std ${r.stats.std.toFixed(2)}; expected about 0 and 0.5): an almost blank or very dark/bright photo, or a preprocessing mismatch.</p>` : nothing}
     `;
   }
@@ -196,24 +285,38 @@ export class ConvplayPhoto extends LitElement {
             if (f) void this.classifyBlob(f, f.name);
           }}
         >
-          <label>Photo file (or drop one here, or paste)
-            <input type="file" accept="image/*" aria-label="photo file" @change=${(e: Event) => {
-              const input = e.target as HTMLInputElement;
-              const f = input.files?.[0];
-              input.value = '';
-              if (f) void this.classifyBlob(f, f.name);
-            }} />
+          <label
+            >Photo file (or drop one here, or paste)
+            <input
+              type="file"
+              accept="image/*"
+              aria-label="photo file"
+              @change=${(e: Event) => {
+                const input = e.target as HTMLInputElement;
+                const f = input.files?.[0];
+                input.value = '';
+                if (f) void this.classifyBlob(f, f.name);
+              }}
+            />
           </label>
           <div class="samples" aria-label="sample photos">
             ${SAMPLES.map((s) => html`<img src=${assetUrl(`samples/${s}`)} alt="sample ${s}" title="classify ${s}" data-sample=${s} @click=${() => void this.sample(s)} />`)}
           </div>
           <div>
-            ${this.camera
-              ? html`<video muted playsinline></video><br /><button @click=${() => void this.snap()}>Take a photo</button> <button @click=${() => this.stopCamera()}>Stop camera</button>`
-              : html`<button @click=${() => void this.startCamera()}>Use the camera</button>`}
+            ${
+              this.camera
+                ? html`<video muted playsinline></video><br /><button @click=${() => void this.snap()}>
+                      Take a photo
+                    </button>
+                    <button @click=${() => this.stopCamera()}>Stop camera</button>`
+                : html`<button @click=${() => void this.startCamera()}>Use the camera</button>`
+            }
           </div>
         </div>
-        <figure style="margin:0"><canvas class="crop" width="224" height="224"></canvas><figcaption class="note">what the model sees: the centre crop at 224×224</figcaption></figure>
+        <figure style="margin:0">
+          <canvas class="crop" width="224" height="224"></canvas>
+          <figcaption class="note">what the model sees: the centre crop at 224×224</figcaption>
+        </figure>
         <div>
           ${this.reading ? this.renderReading(this.reading) : html`<p class="note">Choose a photo: the top five ImageNet labels appear here.</p>`}
           ${this.status ? html`<p class="note" data-status>${this.status}</p>` : nothing}

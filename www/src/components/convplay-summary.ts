@@ -33,22 +33,85 @@ export class ConvplaySummary extends LitElement {
   }
 
   static styles = css`
-    :host { display: block; font-size: 0.9rem; color: var(--cp-fg, inherit); }
-    .scroll { overflow-x: auto; }
-    table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
-    th, td { padding: 0.25rem 0.5rem; border-bottom: 1px solid var(--cp-border, #dde1ea); text-align: left; white-space: nowrap; }
-    td.num, th.num { text-align: right; }
-    td.why { color: var(--cp-muted, #5b6478); font-size: 0.85em; white-space: normal; min-width: 10rem; }
-    tfoot td { font-weight: 600; border-bottom: none; }
-    .problems { margin: 0; padding: 0.5rem 0.75rem 0.5rem 1.75rem; background: var(--cp-err-bg, #fde2e1); color: var(--cp-err-fg, #8a1c1c); border-radius: 6px; }
-    .problems li { margin: 0.15rem 0; white-space: pre-wrap; }
-    .memory { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 22rem), 1fr)); gap: 0.75rem; margin-top: 0.75rem; }
-    .memory section { border: 1px solid var(--cp-border, #dde1ea); border-radius: 6px; padding: 0.5rem 0.75rem; }
-    .memory h4 { margin: 0 0 0.35rem; font-size: 0.95rem; }
-    dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.15rem 0.75rem; margin: 0; }
-    dt { color: var(--cp-muted, #5b6478); }
-    dd { margin: 0; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }
-    .note { color: var(--cp-muted, #5b6478); font-size: 0.85em; margin: 0.5rem 0 0; }
+    :host {
+      display: block;
+      font-size: 0.9rem;
+      color: var(--cp-fg, inherit);
+    }
+    .scroll {
+      overflow-x: auto;
+    }
+    table {
+      border-collapse: collapse;
+      width: 100%;
+      font-variant-numeric: tabular-nums;
+    }
+    th,
+    td {
+      padding: 0.25rem 0.5rem;
+      border-bottom: 1px solid var(--cp-border, #dde1ea);
+      text-align: left;
+      white-space: nowrap;
+    }
+    td.num,
+    th.num {
+      text-align: right;
+    }
+    td.why {
+      color: var(--cp-muted, #5b6478);
+      font-size: 0.85em;
+      white-space: normal;
+      min-width: 10rem;
+    }
+    tfoot td {
+      font-weight: 600;
+      border-bottom: none;
+    }
+    .problems {
+      margin: 0;
+      padding: 0.5rem 0.75rem 0.5rem 1.75rem;
+      background: var(--cp-err-bg, #fde2e1);
+      color: var(--cp-err-fg, #8a1c1c);
+      border-radius: 6px;
+    }
+    .problems li {
+      margin: 0.15rem 0;
+      white-space: pre-wrap;
+    }
+    .memory {
+      display: grid;
+      grid-template-columns: repeat(auto-fit, minmax(min(100%, 22rem), 1fr));
+      gap: 0.75rem;
+      margin-top: 0.75rem;
+    }
+    .memory section {
+      border: 1px solid var(--cp-border, #dde1ea);
+      border-radius: 6px;
+      padding: 0.5rem 0.75rem;
+    }
+    .memory h4 {
+      margin: 0 0 0.35rem;
+      font-size: 0.95rem;
+    }
+    dl {
+      display: grid;
+      grid-template-columns: max-content 1fr;
+      gap: 0.15rem 0.75rem;
+      margin: 0;
+    }
+    dt {
+      color: var(--cp-muted, #5b6478);
+    }
+    dd {
+      margin: 0;
+      font-variant-numeric: tabular-nums;
+      overflow-wrap: anywhere;
+    }
+    .note {
+      color: var(--cp-muted, #5b6478);
+      font-size: 0.85em;
+      margin: 0.5rem 0 0;
+    }
   `;
 
   connectedCallback(): void {
@@ -86,7 +149,9 @@ export class ConvplaySummary extends LitElement {
 
   render() {
     if (this.problems.length > 0) {
-      return html`<ul class="problems" role="alert">${this.problems.map((p) => html`<li>${p}</li>`)}</ul>`;
+      return html`<ul class="problems" role="alert">
+        ${this.problems.map((p) => html`<li>${p}</li>`)}
+      </ul>`;
     }
     const s = this.summary;
     if (!s) return nothing;
@@ -97,23 +162,39 @@ export class ConvplaySummary extends LitElement {
         <table>
           <thead>
             <tr>
-              <th>Layer (type)</th><th>Output shape</th><th>how</th><th class="num">Params</th><th>from</th>
-              <th class="num">MACs</th><th class="num">FLOPs</th><th class="num">Output bytes</th>
+              <th>Layer (type)</th>
+              <th>Output shape</th>
+              <th>how</th>
+              <th class="num">Params</th>
+              <th>from</th>
+              <th class="num">MACs</th>
+              <th class="num">FLOPs</th>
+              <th class="num">Output bytes</th>
             </tr>
           </thead>
           <tbody>
-            <tr><td>input</td><td>${shape(s.input)}</td><td class="why"></td><td class="num">0</td><td class="why"></td><td class="num">0</td><td class="num">0</td><td class="num">${int(s.input.reduce((a, b) => a * b, 1) * 4)}</td></tr>
+            <tr>
+              <td>input</td>
+              <td>${shape(s.input)}</td>
+              <td class="why"></td>
+              <td class="num">0</td>
+              <td class="why"></td>
+              <td class="num">0</td>
+              <td class="num">0</td>
+              <td class="num">${int(s.input.reduce((a, b) => a * b, 1) * 4)}</td>
+            </tr>
             ${s.rows.map(
-              (r) => html`<tr>
-                <td style="padding-left:${0.5 + r.depth * 1.25}rem">${r.name} (${r.type})</td>
-                <td>${shape(r.output)}</td>
-                <td class="why">${r.shapeFormula}</td>
-                <td class="num">${int(r.trainable + r.nonTrainable)}</td>
-                <td class="why">${r.paramsFormula}</td>
-                <td class="num">${int(r.macs)}</td>
-                <td class="num">${int(r.flops)}</td>
-                <td class="num">${int(r.outputBytes)}</td>
-              </tr>`,
+              (r) =>
+                html`<tr>
+                  <td style="padding-left:${0.5 + r.depth * 1.25}rem">${r.name} (${r.type})</td>
+                  <td>${shape(r.output)}</td>
+                  <td class="why">${r.shapeFormula}</td>
+                  <td class="num">${int(r.trainable + r.nonTrainable)}</td>
+                  <td class="why">${r.paramsFormula}</td>
+                  <td class="num">${int(r.macs)}</td>
+                  <td class="num">${int(r.flops)}</td>
+                  <td class="num">${int(r.outputBytes)}</td>
+                </tr>`,
             )}
           </tbody>
           <tfoot>
@@ -132,26 +213,46 @@ export class ConvplaySummary extends LitElement {
         <section>
           <h4>One prediction (f32)</h4>
           <dl>
-            <dt>parameters</dt><dd>${int(s.params)} × 4 = ${bytes(i.params)}</dd>
-            <dt>peak activations</dt><dd>${bytes(i.peakActivations)}<br /><small>${i.peakBetween[0]} and ${i.peakBetween[1]} alive at once</small></dd>
-            <dt>total</dt><dd data-inference-total><strong>${bytes(i.total)}</strong></dd>
-            <dt>naive</dt><dd>${bytes(i.naiveAllOutputs)} if every output were kept</dd>
+            <dt>parameters</dt>
+            <dd>${int(s.params)} × 4 = ${bytes(i.params)}</dd>
+            <dt>peak activations</dt>
+            <dd>
+              ${bytes(i.peakActivations)}<br /><small>${i.peakBetween[0]} and ${i.peakBetween[1]} alive at once</small>
+            </dd>
+            <dt>total</dt>
+            <dd data-inference-total><strong>${bytes(i.total)}</strong></dd>
+            <dt>naive</dt>
+            <dd>${bytes(i.naiveAllOutputs)} if every output were kept</dd>
           </dl>
         </section>
         <section>
           <h4>Training, batch ${t.batch} (f32)</h4>
           <dl>
-            <dt>activations kept</dt><dd>${bytes(t.activations)}<br /><small>input and every layer output × ${t.batch}, for backprop</small></dd>
-            <dt>+ parameters</dt><dd>${bytes(t.params)}</dd>
-            <dt>+ gradients</dt><dd>${bytes(t.gradients)}</dd>
-            <dt>+ SGD momentum</dt><dd>${bytes(t.sgdMomentumState)} → ${bytes(t.totalSgdMomentum)}</dd>
-            <dt>+ Adam m, v</dt><dd>${bytes(t.adamState)} → <strong data-training-adam>${bytes(t.totalAdam)}</strong></dd>
-            <dt>f16 activations</dt><dd>${bytes(t.activationsF16)} → Adam ${bytes(t.totalAdamF16)}</dd>
-            <dt>ConvPlay's engine</dt><dd>+ activation gradients ${bytes(t.activationGradients)}, workspace ${bytes(t.workspace)} → ${bytes(t.engineAdam)}</dd>
+            <dt>activations kept</dt>
+            <dd>${bytes(t.activations)}<br /><small>input and every layer output × ${t.batch}, for backprop</small></dd>
+            <dt>+ parameters</dt>
+            <dd>${bytes(t.params)}</dd>
+            <dt>+ gradients</dt>
+            <dd>${bytes(t.gradients)}</dd>
+            <dt>+ SGD momentum</dt>
+            <dd>${bytes(t.sgdMomentumState)} → ${bytes(t.totalSgdMomentum)}</dd>
+            <dt>+ Adam m, v</dt>
+            <dd>${bytes(t.adamState)} → <strong data-training-adam>${bytes(t.totalAdam)}</strong></dd>
+            <dt>f16 activations</dt>
+            <dd>${bytes(t.activationsF16)} → Adam ${bytes(t.totalAdamF16)}</dd>
+            <dt>ConvPlay's engine</dt>
+            <dd>
+              + activation gradients ${bytes(t.activationGradients)}, workspace ${bytes(t.workspace)} →
+              ${bytes(t.engineAdam)}
+            </dd>
           </dl>
         </section>
       </div>
-      <p class="note">MACs: multiply-accumulates of convolutions and dense layers. FLOPs: 2 × MACs, plus one per output for a bias and one for an activation; pooling, batch norm and adds count their element operations. MB = 10⁶ bytes, MiB = 2²⁰ bytes.</p>
+      <p class="note">
+        MACs: multiply-accumulates of convolutions and dense layers. FLOPs: 2 × MACs, plus one per output for a bias and
+        one for an activation; pooling, batch norm and adds count their element operations. MB = 10⁶ bytes, MiB = 2²⁰
+        bytes.
+      </p>
     `;
   }
 }

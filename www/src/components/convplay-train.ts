@@ -138,35 +138,152 @@ export class ConvplayTrain extends LitElement {
   static styles = [
     unsafeCSS(uplotCss),
     css`
-      :host { display: block; font-size: 0.9rem; }
-      .controls { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: end; }
-      :host([compact]) { font-size: 0.85rem; }
-      :host([compact]) .controls { gap: 0.35rem 0.6rem; }
-      :host([compact]) input[type='number'] { width: 5rem; }
-      details.more { margin: 0.4rem 0; }
-      details.more > summary { cursor: pointer; color: var(--cp-muted, #5b6478); }
-      label { display: flex; flex-direction: column; font-size: 0.85rem; color: var(--cp-muted, #5b6478); gap: 0.2rem; }
-      input, select, button { font: inherit; color: var(--cp-fg, inherit); background: var(--cp-card, #fff); border: 1px solid var(--cp-border, #dde1ea); border-radius: 4px; padding: 0.3rem 0.45rem; }
-      input[type='number'] { width: 6.5rem; }
-      button { cursor: pointer; border-color: var(--cp-accent, #1f7ae0); color: var(--cp-accent, #1f7ae0); }
-      button:disabled { opacity: 0.5; cursor: default; }
-      .bar { height: 0.6rem; background: var(--cp-border, #dde1ea); border-radius: 999px; overflow: hidden; margin: 0.75rem 0 0.25rem; }
-      .bar > div { height: 100%; background: var(--cp-accent, #1f7ae0); transition: width 0.2s; }
-      .recipe { color: var(--cp-muted, #5b6478); font-size: 0.8rem; margin: 0.5rem 0 0; }
-      .status { font-variant-numeric: tabular-nums; min-height: 1.3em; }
-      .error { color: var(--cp-err-fg, #8a1c1c); }
-      .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 20rem), 1fr)); gap: 0.75rem; margin-top: 0.75rem; }
-      table { border-collapse: collapse; font-variant-numeric: tabular-nums; margin-top: 0.75rem; }
-      th, td { padding: 0.2rem 0.6rem; border-bottom: 1px solid var(--cp-border, #dde1ea); text-align: right; }
-      .u-legend { font-size: 0.8rem; }
-      .saved { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: center; margin-top: 0.75rem; }
-      label.file { flex-direction: row; align-items: center; gap: 0.5rem; }
-      .after { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 22rem), 1fr)); gap: 1rem; margin-top: 0.75rem; }
-      h4 { margin: 0.5rem 0 0.35rem; font-size: 0.95rem; }
-      table.confusion td, table.confusion th { padding: 0.15rem 0.3rem; font-size: 0.8rem; text-align: center; min-width: 1.8rem; }
-      .gallery { display: flex; flex-wrap: wrap; gap: 0.4rem; }
-      figure { margin: 0; text-align: center; font-size: 0.75rem; color: var(--cp-muted, #5b6478); }
-      figure img { width: 42px; height: 42px; image-rendering: pixelated; display: block; border-radius: 3px; }
+      :host {
+        display: block;
+        font-size: 0.9rem;
+      }
+      .controls {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem 1rem;
+        align-items: end;
+      }
+      :host([compact]) {
+        font-size: 0.85rem;
+      }
+      :host([compact]) .controls {
+        gap: 0.35rem 0.6rem;
+      }
+      :host([compact]) input[type='number'] {
+        width: 5rem;
+      }
+      details.more {
+        margin: 0.4rem 0;
+      }
+      details.more > summary {
+        cursor: pointer;
+        color: var(--cp-muted, #5b6478);
+      }
+      label {
+        display: flex;
+        flex-direction: column;
+        font-size: 0.85rem;
+        color: var(--cp-muted, #5b6478);
+        gap: 0.2rem;
+      }
+      input,
+      select,
+      button {
+        font: inherit;
+        color: var(--cp-fg, inherit);
+        background: var(--cp-card, #fff);
+        border: 1px solid var(--cp-border, #dde1ea);
+        border-radius: 4px;
+        padding: 0.3rem 0.45rem;
+      }
+      input[type='number'] {
+        width: 6.5rem;
+      }
+      button {
+        cursor: pointer;
+        border-color: var(--cp-accent, #1f7ae0);
+        color: var(--cp-accent, #1f7ae0);
+      }
+      button:disabled {
+        opacity: 0.5;
+        cursor: default;
+      }
+      .bar {
+        height: 0.6rem;
+        background: var(--cp-border, #dde1ea);
+        border-radius: 999px;
+        overflow: hidden;
+        margin: 0.75rem 0 0.25rem;
+      }
+      .bar > div {
+        height: 100%;
+        background: var(--cp-accent, #1f7ae0);
+        transition: width 0.2s;
+      }
+      .recipe {
+        color: var(--cp-muted, #5b6478);
+        font-size: 0.8rem;
+        margin: 0.5rem 0 0;
+      }
+      .status {
+        font-variant-numeric: tabular-nums;
+        min-height: 1.3em;
+      }
+      .error {
+        color: var(--cp-err-fg, #8a1c1c);
+      }
+      .charts {
+        display: grid;
+        grid-template-columns: repeat(auto-fit, minmax(min(100%, 20rem), 1fr));
+        gap: 0.75rem;
+        margin-top: 0.75rem;
+      }
+      table {
+        border-collapse: collapse;
+        font-variant-numeric: tabular-nums;
+        margin-top: 0.75rem;
+      }
+      th,
+      td {
+        padding: 0.2rem 0.6rem;
+        border-bottom: 1px solid var(--cp-border, #dde1ea);
+        text-align: right;
+      }
+      .u-legend {
+        font-size: 0.8rem;
+      }
+      .saved {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem 1rem;
+        align-items: center;
+        margin-top: 0.75rem;
+      }
+      label.file {
+        flex-direction: row;
+        align-items: center;
+        gap: 0.5rem;
+      }
+      .after {
+        display: grid;
+        grid-template-columns: repeat(auto-fit, minmax(min(100%, 22rem), 1fr));
+        gap: 1rem;
+        margin-top: 0.75rem;
+      }
+      h4 {
+        margin: 0.5rem 0 0.35rem;
+        font-size: 0.95rem;
+      }
+      table.confusion td,
+      table.confusion th {
+        padding: 0.15rem 0.3rem;
+        font-size: 0.8rem;
+        text-align: center;
+        min-width: 1.8rem;
+      }
+      .gallery {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.4rem;
+      }
+      figure {
+        margin: 0;
+        text-align: center;
+        font-size: 0.75rem;
+        color: var(--cp-muted, #5b6478);
+      }
+      figure img {
+        width: 42px;
+        height: 42px;
+        image-rendering: pixelated;
+        display: block;
+        border-radius: 3px;
+      }
     `,
   ];
 
@@ -229,11 +346,27 @@ export class ConvplayTrain extends LitElement {
   }
 
   protected firstUpdated(_: PropertyValues): void {
-    const width = Math.max(this.compact ? 220 : 280, Math.min(this.compact ? 360 : 560, (this.renderRoot.querySelector('.charts') as HTMLElement).clientWidth / 2 - 12));
+    const width = Math.max(
+      this.compact ? 220 : 280,
+      Math.min(
+        this.compact ? 360 : 560,
+        (this.renderRoot.querySelector('.charts') as HTMLElement).clientWidth / 2 - 12,
+      ),
+    );
     const height = this.compact ? 150 : 200;
-    const axes = (label: string): uPlot.Axis[] => [{ label: 'step', stroke: 'currentColor' }, { label, stroke: 'currentColor' }];
+    const axes = (label: string): uPlot.Axis[] => [
+      { label: 'step', stroke: 'currentColor' },
+      { label, stroke: 'currentColor' },
+    ];
     this.lossPlot = new uPlot(
-      { width, height, title: 'loss', scales: { x: { time: false } }, axes: axes('cross-entropy'), series: [{}, { label: 'train', stroke: '#1f7ae0' }] },
+      {
+        width,
+        height,
+        title: 'loss',
+        scales: { x: { time: false } },
+        axes: axes('cross-entropy'),
+        series: [{}, { label: 'train', stroke: '#1f7ae0' }],
+      },
       this.lossData as uPlot.AlignedData,
       this.renderRoot.querySelector('#loss') as HTMLElement,
     );
@@ -263,7 +396,14 @@ export class ConvplayTrain extends LitElement {
 
   /** Takes the preset's recommended settings (its spec's "training"), except those in `keep`. */
   async applyRecipe(keep: Set<string> = new Set()): Promise<void> {
-    let recipe: { epochs?: number; batch?: number; optimizer?: TrainSettings['optimizer']; lr?: number; schedule?: TrainSettings['schedule']; augment?: { shift?: number; rotate_deg?: number; scale?: number } } = {};
+    let recipe: {
+      epochs?: number;
+      batch?: number;
+      optimizer?: TrainSettings['optimizer'];
+      lr?: number;
+      schedule?: TrainSettings['schedule'];
+      augment?: { shift?: number; rotate_deg?: number; scale?: number };
+    } = {};
     try {
       recipe = (JSON.parse(await this.specText()) as { training?: typeof recipe }).training ?? {};
     } catch {
@@ -276,7 +416,13 @@ export class ConvplayTrain extends LitElement {
     if (recipe.schedule) this.schedule = recipe.schedule;
     const a = recipe.augment;
     this.augment = { shift: a?.shift ?? 0, rotateDeg: a?.rotate_deg ?? 0, scale: a?.scale ?? 0 };
-    const parts = [recipe.epochs && `${recipe.epochs} epoch${recipe.epochs > 1 ? 's' : ''}`, recipe.batch && `batch ${recipe.batch}`, recipe.optimizer, recipe.lr && `lr ${recipe.lr}`, recipe.schedule].filter(Boolean);
+    const parts = [
+      recipe.epochs && `${recipe.epochs} epoch${recipe.epochs > 1 ? 's' : ''}`,
+      recipe.batch && `batch ${recipe.batch}`,
+      recipe.optimizer,
+      recipe.lr && `lr ${recipe.lr}`,
+      recipe.schedule,
+    ].filter(Boolean);
     this.recipeNote = parts.length ? `${this.modelName}'s recipe: ${parts.join(', ')}` : '';
   }
 
@@ -374,7 +520,13 @@ export class ConvplayTrain extends LitElement {
     const backend = this.backendChoice();
     if (!backend) return;
     if (!(await this.openSession())) return;
-    this.send({ type: 'evaluate-file', bytes, backend, testImages: Math.max(1, Math.floor(this.testImages)), dataUrl: assetUrl('data/mnist/') });
+    this.send({
+      type: 'evaluate-file',
+      bytes,
+      backend,
+      testImages: Math.max(1, Math.floor(this.testImages)),
+      dataUrl: assetUrl('data/mnist/'),
+    });
   }
 
   /** The `backend` attribute as a choice, or null after reporting a bad value. */
@@ -457,9 +609,16 @@ export class ConvplayTrain extends LitElement {
         break;
       case 'done': {
         const last = this.epochsDone.at(-1);
-        const saved: SavedModel = { name: this.modelName, testAccuracy: last ? last.testAccuracy : null, savedAt: new Date().toISOString(), weights: m.weights };
+        const saved: SavedModel = {
+          name: this.modelName,
+          testAccuracy: last ? last.testAccuracy : null,
+          savedAt: new Date().toISOString(),
+          weights: m.weights,
+        };
         this.saved = saved;
-        saveLastModel(saved).catch((e) => this.fail(`could not keep the model in this browser: ${(e as Error).message}`));
+        saveLastModel(saved).catch((e) =>
+          this.fail(`could not keep the model in this browser: ${(e as Error).message}`),
+        );
         this.phase = 'done';
         this.progress = m.stopped ? this.progress : 1;
         this.status = m.stopped ? 'stopped' : `done in ${((performance.now() - this.started) / 1000).toFixed(1)} s`;
@@ -483,67 +642,165 @@ export class ConvplayTrain extends LitElement {
   render() {
     const busy = this.phase === 'loading' || this.phase === 'training' || this.phase === 'paused';
     const num = (label: string, value: number, set: (v: number) => void, step = '1') =>
-      html`<label>${label}<input type="number" step=${step} min="0" .value=${String(value)} ?disabled=${busy} aria-label=${label} @input=${(e: Event) => set(Number((e.target as HTMLInputElement).value))} /></label>`;
-    const more = html`
-        <label>Optimizer
-          <select aria-label="optimizer" ?disabled=${busy} .value=${this.optimizer} @change=${(e: Event) => (this.optimizer = (e.target as HTMLSelectElement).value as TrainSettings['optimizer'])}>
-            <option value="adam" ?selected=${this.optimizer === 'adam'}>Adam</option><option value="adamw" ?selected=${this.optimizer === 'adamw'}>AdamW</option><option value="sgd" ?selected=${this.optimizer === 'sgd'}>SGD + Nesterov momentum</option>
-          </select>
-        </label>
-        <label>Schedule
-          <select aria-label="schedule" ?disabled=${busy} .value=${this.schedule} @change=${(e: Event) => (this.schedule = (e.target as HTMLSelectElement).value as TrainSettings['schedule'])}>
-            ${(['constant', 'step', 'cosine', 'onecycle'] as const).map((v) => html`<option value=${v} ?selected=${this.schedule === v}>${{ constant: 'constant', step: 'halve every epoch', cosine: 'cosine', onecycle: 'one-cycle' }[v]}</option>`)}
-          </select>
-        </label>
-        ${num('shift ± px', this.augment.shift, (v) => (this.augment = { ...this.augment, shift: v }), 'any')}
-        ${num('rotate ± °', this.augment.rotateDeg, (v) => (this.augment = { ...this.augment, rotateDeg: v }), 'any')}
-        ${num('scale ± %', Math.round(1000 * this.augment.scale) / 10, (v) => (this.augment = { ...this.augment, scale: v / 100 }), 'any')}
-        ${num('training images', this.trainImages, (v) => (this.trainImages = v))}
-        ${num('test images', this.testImages, (v) => (this.testImages = v))}
-        ${num('seed', this.seed, (v) => (this.seed = v))}`;
+      html`<label
+        >${label}<input
+          type="number"
+          step=${step}
+          min="0"
+          .value=${String(value)}
+          ?disabled=${busy}
+          aria-label=${label}
+          @input=${(e: Event) => set(Number((e.target as HTMLInputElement).value))}
+      /></label>`;
+    const more = html` <label
+        >Optimizer
+        <select
+          aria-label="optimizer"
+          ?disabled=${busy}
+          .value=${this.optimizer}
+          @change=${(e: Event) => (this.optimizer = (e.target as HTMLSelectElement).value as TrainSettings['optimizer'])}
+        >
+          <option value="adam" ?selected=${this.optimizer === 'adam'}>Adam</option>
+          <option value="adamw" ?selected=${this.optimizer === 'adamw'}>AdamW</option>
+          <option value="sgd" ?selected=${this.optimizer === 'sgd'}>SGD + Nesterov momentum</option>
+        </select>
+      </label>
+      <label
+        >Schedule
+        <select
+          aria-label="schedule"
+          ?disabled=${busy}
+          .value=${this.schedule}
+          @change=${(e: Event) => (this.schedule = (e.target as HTMLSelectElement).value as TrainSettings['schedule'])}
+        >
+          ${(['constant', 'step', 'cosine', 'onecycle'] as const).map((v) => html`<option value=${v} ?selected=${this.schedule === v}>${{ constant: 'constant', step: 'halve every epoch', cosine: 'cosine', onecycle: 'one-cycle' }[v]}</option>`)}
+        </select>
+      </label>
+      ${num('shift ± px', this.augment.shift, (v) => (this.augment = { ...this.augment, shift: v }), 'any')}
+      ${num('rotate ± °', this.augment.rotateDeg, (v) => (this.augment = { ...this.augment, rotateDeg: v }), 'any')}
+      ${num('scale ± %', Math.round(1000 * this.augment.scale) / 10, (v) => (this.augment = { ...this.augment, scale: v / 100 }), 'any')}
+      ${num('training images', this.trainImages, (v) => (this.trainImages = v))}
+      ${num('test images', this.testImages, (v) => (this.testImages = v))}
+      ${num('seed', this.seed, (v) => (this.seed = v))}`;
     return html`
       <div class="controls">
-        <label>Model
-          <select aria-label="model" ?disabled=${busy} @change=${(e: Event) => {
-            this.preset = (e.target as HTMLSelectElement).value;
-            void this.applyRecipe();
-          }}>
+        <label
+          >Model
+          <select
+            aria-label="model"
+            ?disabled=${busy}
+            @change=${(e: Event) => {
+              this.preset = (e.target as HTMLSelectElement).value;
+              void this.applyRecipe();
+            }}
+          >
             ${this.presets.map((p) => html`<option value=${p} ?selected=${p === this.preset}>${p}</option>`)}
             ${this.custom ? html`<option value=${CUSTOM} ?selected=${this.preset === CUSTOM}>custom: ${this.custom.name}</option>` : nothing}
           </select>
         </label>
-        ${num('epochs', this.epochs, (v) => (this.epochs = v))}
-        ${num('batch', this.batch, (v) => (this.batch = v))}
-        ${num('learning rate', this.lr, (v) => (this.lr = v), 'any')}
-        ${this.compact ? nothing : more}
+        ${num('epochs', this.epochs, (v) => (this.epochs = v))} ${num('batch', this.batch, (v) => (this.batch = v))}
+        ${num('learning rate', this.lr, (v) => (this.lr = v), 'any')} ${this.compact ? nothing : more}
         <button @click=${() => void this.start()} ?disabled=${busy}>Train</button>
-        <button @click=${() => this.send({ type: this.phase === 'paused' ? 'resume' : 'pause' })} ?disabled=${!(this.phase === 'training' || this.phase === 'paused')}>${this.phase === 'paused' ? 'Resume' : 'Pause'}</button>
+        <button
+          @click=${() => this.send({ type: this.phase === 'paused' ? 'resume' : 'pause' })}
+          ?disabled=${!(this.phase === 'training' || this.phase === 'paused')}
+        >
+          ${this.phase === 'paused' ? 'Resume' : 'Pause'}
+        </button>
         <button @click=${() => this.send({ type: 'stop' })} ?disabled=${!busy}>Stop</button>
       </div>
-      ${this.compact ? html`<details class="more"><summary>More settings: optimizer, schedule, augmentation, data, seed</summary><div class="controls">${more}</div></details>` : nothing}
-      <p class="recipe">${this.recipeNote ? html`<span data-recipe>${this.recipeNote}.</span> ` : nothing}${this.compact ? nothing : "Augmentation (shift, rotation, scale; 0 = off) runs on the engine's backend, a fresh draw per image and epoch."}</p>
-      <div class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=${Math.round(100 * this.progress)}><div style="width:${100 * this.progress}%"></div></div>
-      <div class="status ${this.phase === 'error' ? 'error' : ''}" data-phase=${this.phase}>${this.status}</div>
-      <div class="charts"><div id="loss"></div><div id="acc"></div></div>
-      ${this.epochsDone.length
-        ? html`<table data-epochs>
-            <thead><tr><th>epoch</th><th>loss</th><th>train</th><th>validation</th><th>test</th><th>seconds</th></tr></thead>
-            <tbody>${this.epochsDone.map((r) => html`<tr><td>${r.epoch}</td><td>${r.loss.toFixed(4)}</td><td>${(100 * r.accuracy).toFixed(2)}%</td><td>${r.valAccuracy === null ? '–' : (100 * r.valAccuracy).toFixed(2) + '%'}</td><td data-test>${(100 * r.testAccuracy).toFixed(2)}%</td><td>${r.seconds.toFixed(1)}</td></tr>`)}</tbody>
-          </table>`
-        : nothing}
-      <div class="saved">
-        ${this.saved
-          ? html`<span data-saved>Kept in this browser: ${this.saved.name}${this.saved.testAccuracy === null ? '' : `, ${(100 * this.saved.testAccuracy).toFixed(2)}% test accuracy`}, trained ${new Date(this.saved.savedAt).toLocaleString()}.</span>
-              <button ?disabled=${busy} @click=${() => this.saved && download(this.saved.weights, `${this.saved.name}.safetensors`)}>Download .safetensors</button>
-              <button ?disabled=${busy} @click=${() => this.saved && this.evaluateWeights(this.saved.weights)}>Evaluate it</button>`
-          : html`<span>No trained model kept in this browser yet.</span>`}
-        <label class="file">Load weights (.safetensors)<input type="file" accept=".safetensors,application/octet-stream" ?disabled=${busy} aria-label="load weights" @change=${(e: Event) => this.loadFile(e)} /></label>
+      ${
+        this.compact
+          ? html`<details class="more">
+              <summary>More settings: optimizer, schedule, augmentation, data, seed</summary>
+              <div class="controls">${more}</div>
+            </details>`
+          : nothing
+      }
+      <p class="recipe">
+        ${this.recipeNote ? html`<span data-recipe>${this.recipeNote}.</span> ` : nothing}${this.compact ? nothing : "Augmentation (shift, rotation, scale; 0 = off) runs on the engine's backend, a fresh draw per image and epoch."}
+      </p>
+      <div
+        class="bar"
+        role="progressbar"
+        aria-valuemin="0"
+        aria-valuemax="100"
+        aria-valuenow=${Math.round(100 * this.progress)}
+      >
+        <div style="width:${100 * this.progress}%"></div>
       </div>
-      ${this.compact
-        ? html`<details class="more"><summary>Confusion matrix and misclassified digits</summary>${this.loaded ? this.renderEvaluation(this.loaded) : this.renderEvaluation(this.epochsDone.at(-1))}</details>`
-        : this.loaded
-          ? this.renderEvaluation(this.loaded)
-          : this.renderEvaluation(this.epochsDone.at(-1))}
+      <div class="status ${this.phase === 'error' ? 'error' : ''}" data-phase=${this.phase}>${this.status}</div>
+      <div class="charts">
+        <div id="loss"></div>
+        <div id="acc"></div>
+      </div>
+      ${
+        this.epochsDone.length
+          ? html`<table data-epochs>
+              <thead>
+                <tr>
+                  <th>epoch</th>
+                  <th>loss</th>
+                  <th>train</th>
+                  <th>validation</th>
+                  <th>test</th>
+                  <th>seconds</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${this.epochsDone.map(
+                  (r) =>
+                    html`<tr>
+                      <td>${r.epoch}</td>
+                      <td>${r.loss.toFixed(4)}</td>
+                      <td>${(100 * r.accuracy).toFixed(2)}%</td>
+                      <td>${r.valAccuracy === null ? '–' : (100 * r.valAccuracy).toFixed(2) + '%'}</td>
+                      <td data-test>${(100 * r.testAccuracy).toFixed(2)}%</td>
+                      <td>${r.seconds.toFixed(1)}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>`
+          : nothing
+      }
+      <div class="saved">
+        ${
+          this.saved
+            ? html`<span data-saved
+                  >Kept in this browser:
+                  ${this.saved.name}${this.saved.testAccuracy === null ? '' : `, ${(100 * this.saved.testAccuracy).toFixed(2)}% test accuracy`},
+                  trained ${new Date(this.saved.savedAt).toLocaleString()}.</span
+                >
+                <button
+                  ?disabled=${busy}
+                  @click=${() => this.saved && download(this.saved.weights, `${this.saved.name}.safetensors`)}
+                >
+                  Download .safetensors
+                </button>
+                <button ?disabled=${busy} @click=${() => this.saved && this.evaluateWeights(this.saved.weights)}>
+                  Evaluate it
+                </button>`
+            : html`<span>No trained model kept in this browser yet.</span>`
+        }
+        <label class="file"
+          >Load weights (.safetensors)<input
+            type="file"
+            accept=".safetensors,application/octet-stream"
+            ?disabled=${busy}
+            aria-label="load weights"
+            @change=${(e: Event) => this.loadFile(e)}
+        /></label>
+      </div>
+      ${
+        this.compact
+          ? html`<details class="more">
+              <summary>Confusion matrix and misclassified digits</summary>
+              ${this.loaded ? this.renderEvaluation(this.loaded) : this.renderEvaluation(this.epochsDone.at(-1))}
+            </details>`
+          : this.loaded
+            ? this.renderEvaluation(this.loaded)
+            : this.renderEvaluation(this.epochsDone.at(-1))
+      }
     `;
   }
 
@@ -554,13 +811,26 @@ export class ConvplayTrain extends LitElement {
       <div>
         <h4>Confusion matrix (test images; rows: true digit, columns: predicted)</h4>
         <table class="confusion" data-confusion>
-          <thead><tr><th></th>${last.confusion.map((_, j) => html`<th>${j}</th>`)}</tr></thead>
+          <thead>
+            <tr>
+              <th></th>
+              ${last.confusion.map((_, j) => html`<th>${j}</th>`)}
+            </tr>
+          </thead>
           <tbody>
             ${last.confusion.map(
-              (row, i) => html`<tr><th>${i}</th>${row.map((n, j) => {
-                const alpha = i === j ? 0 : Math.min(0.85, n / max);
-                return html`<td style="background: rgba(224, 80, 60, ${alpha}); font-weight: ${i === j ? 600 : 400}">${n}</td>`;
-              })}</tr>`,
+              (row, i) =>
+                html`<tr>
+                  <th>${i}</th>
+                  ${row.map((n, j) => {
+                    const alpha = i === j ? 0 : Math.min(0.85, n / max);
+                    return html`<td
+                      style="background: rgba(224, 80, 60, ${alpha}); font-weight: ${i === j ? 600 : 400}"
+                    >
+                      ${n}
+                    </td>`;
+                  })}
+                </tr>`,
             )}
           </tbody>
         </table>
@@ -568,9 +838,17 @@ export class ConvplayTrain extends LitElement {
       <div>
         <h4>Misclassified test digits (true → predicted)</h4>
         <div class="gallery" data-mistakes>
-          ${last.mistakes.length
-            ? last.mistakes.map((m) => html`<figure title="test image ${m.index}"><img alt="a ${m.label} taken for a ${m.predicted}" src=${digitUrl(m.pixels)} /><figcaption>${m.label} → ${m.predicted}</figcaption></figure>`)
-            : html`<p>none: every test image was classified correctly</p>`}
+          ${
+            last.mistakes.length
+              ? last.mistakes.map(
+                  (m) =>
+                    html`<figure title="test image ${m.index}">
+                      <img alt="a ${m.label} taken for a ${m.predicted}" src=${digitUrl(m.pixels)} />
+                      <figcaption>${m.label} → ${m.predicted}</figcaption>
+                    </figure>`,
+                )
+              : html`<p>none: every test image was classified correctly</p>`
+          }
         </div>
       </div>
     </div>`;
