@@ -21,6 +21,43 @@ impl Optimizer {
         Optimizer::Adam { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay: 0.0 }
     }
 
+    /// Keras AdamW's default weight decay (`keras.optimizers.AdamW(weight_decay=0.004)`).
+    pub const ADAMW_DEFAULT_DECAY: f32 = 0.004;
+
+    /// The optimizer a name stands for, as every training path (CLI, page, JS API) builds it:
+    /// "adam" (Keras defaults), "adamw" (decoupled decay) or "sgd" (momentum 0.9, Nesterov).
+    /// `weight_decay` is the recipe's or the caller's; `None` is AdamW's Keras default of
+    /// 0.004 and no decay for Adam and SGD.
+    pub fn named(kind: &str, weight_decay: Option<f32>) -> Result<Optimizer> {
+        if let Some(wd) = weight_decay {
+            if !(wd.is_finite() && (0.0..1.0).contains(&wd)) {
+                return Err(Error::Invalid(format!(
+                    "weight decay {wd} must be a number from 0 up to (not including) 1, e.g. 0.004"
+                )));
+            }
+        }
+        let (beta1, beta2, eps) = (0.9, 0.999, 1e-7);
+        Ok(match kind {
+            "adam" => Optimizer::Adam { beta1, beta2, eps, weight_decay: weight_decay.unwrap_or(0.0) },
+            "adamw" => {
+                Optimizer::AdamW { beta1, beta2, eps, weight_decay: weight_decay.unwrap_or(Self::ADAMW_DEFAULT_DECAY) }
+            }
+            "sgd" => Optimizer::Sgd { momentum: 0.9, nesterov: true, weight_decay: weight_decay.unwrap_or(0.0) },
+            other => {
+                return Err(Error::Invalid(format!("unknown optimizer {other:?}: use \"adam\", \"adamw\" or \"sgd\"")))
+            }
+        })
+    }
+
+    /// The weight decay this optimizer applies.
+    pub fn weight_decay(&self) -> f32 {
+        match *self {
+            Optimizer::Sgd { weight_decay, .. }
+            | Optimizer::Adam { weight_decay, .. }
+            | Optimizer::AdamW { weight_decay, .. } => weight_decay,
+        }
+    }
+
     /// The device step for learning rate `lr` (Adam's t is filled in by the model).
     pub fn step(&self, lr: f32) -> OptimStep {
         match *self {

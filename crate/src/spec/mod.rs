@@ -246,6 +246,9 @@ pub struct Recipe {
     /// "adam", "adamw" or "sgd".
     pub optimizer: Option<String>,
     pub lr: Option<f32>,
+    /// Weight decay for the optimizer (AdamW: decoupled; Adam and SGD: L2). Unset: the
+    /// optimizer's default ([`crate::optim::Optimizer::named`]).
+    pub weight_decay: Option<f32>,
     /// "constant", "step", "cosine" or "onecycle".
     pub schedule: Option<String>,
     /// Random affine augmentation while training.

@@ -406,7 +406,7 @@ impl Cx {
         Some(ModelSpec { source: v.clone(), name, input: input?, layers: layers?, training })
     }
 
-    /// The optional "training" object: recommended epochs, batch, optimizer, lr, schedule, augment.
+    /// The optional "training" object: recommended epochs, batch, optimizer, lr, weight decay, schedule, augment.
     fn recipe(&mut self, v: &Value) -> Option<Recipe> {
         let Value::Object(map) = v else {
             self.errors.push(format!(
@@ -415,7 +415,7 @@ impl Cx {
             ));
             return None;
         };
-        const FIELDS: [&str; 6] = ["epochs", "batch", "optimizer", "lr", "schedule", "augment"];
+        const FIELDS: [&str; 7] = ["epochs", "batch", "optimizer", "lr", "weight_decay", "schedule", "augment"];
         let before = self.errors.len();
         let count = |me: &mut Self, key: &str| -> Option<usize> {
             let v = map.get(key)?;
@@ -455,6 +455,16 @@ impl Cx {
                 None
             }
         });
+        let weight_decay = map.get("weight_decay").and_then(|v| match v.as_f64().filter(|f| (0.0..1.0).contains(f)) {
+            Some(f) => Some(f as f32),
+            None => {
+                self.errors.push(format!(
+                    "spec.training.weight_decay must be a number from 0 up to (not including) 1, e.g. 0.004, got {}",
+                    describe(v)
+                ));
+                None
+            }
+        });
         let augment = map.get("augment").and_then(|v| {
             match serde_json::from_value::<crate::backend::cpu::augment::Augment>(v.clone()) {
                 Ok(a) => Some(a),
@@ -473,7 +483,15 @@ impl Cx {
                     .push(format!("spec.training: unknown field \"{key}\": {hint}it may have {}", FIELDS.join(", ")));
             }
         }
-        (self.errors.len() == before).then_some(Recipe { epochs, batch, optimizer, lr, schedule, augment })
+        (self.errors.len() == before).then_some(Recipe {
+            epochs,
+            batch,
+            optimizer,
+            lr,
+            weight_decay,
+            schedule,
+            augment,
+        })
     }
 
     fn input(&mut self, v: &Value) -> Option<Shape> {
