@@ -101,6 +101,25 @@ pub enum Schedule {
 }
 
 impl Schedule {
+    /// The schedule a name stands for, as the page, the JS API and the CLI use it: "constant";
+    /// "step" (halve every epoch of `steps_per_epoch` steps); "cosine" (from `lr` down to 0);
+    /// "onecycle" (`lr` is the peak, reached after 30% of the run). Validated.
+    pub fn named(kind: &str, lr: f32, steps_per_epoch: usize) -> Result<Schedule> {
+        let s = match kind {
+            "constant" => Schedule::Constant { lr },
+            "step" => Schedule::Step { lr, every: steps_per_epoch.max(1), gamma: 0.5 },
+            "cosine" => Schedule::Cosine { lr, min_lr: 0.0 },
+            "onecycle" => Schedule::OneCycle { max_lr: lr, warmup: 0.3 },
+            other => {
+                return Err(Error::Invalid(format!(
+                    "unknown learning-rate schedule {other:?}: use \"constant\", \"step\", \"cosine\" or \"onecycle\""
+                )))
+            }
+        };
+        s.validate()?;
+        Ok(s)
+    }
+
     pub fn validate(&self) -> Result<()> {
         let bad = |what: &str| Err(Error::Invalid(format!("learning-rate schedule: {what}")));
         let ok_lr = |lr: f32| lr.is_finite() && lr > 0.0;
@@ -157,6 +176,25 @@ mod tests {
         assert!(o.lr(15, 100) > 0.004 && o.lr(15, 100) < 0.006);
         assert!(o.lr(100, 100) < 1e-7);
         assert_eq!(Schedule::Constant { lr: 3e-4 }.lr(7, 9), 3e-4);
+    }
+
+    #[test]
+    fn named_schedules_and_optimizers() {
+        let s = Schedule::named("step", 0.1, 10).unwrap();
+        assert_eq!([s.lr(9, 100), s.lr(10, 100)], [0.1, 0.05]);
+        assert_eq!(Schedule::named("onecycle", 0.01, 5).unwrap(), Schedule::OneCycle { max_lr: 0.01, warmup: 0.3 });
+        assert_eq!(
+            Schedule::named("linear", 0.1, 5).unwrap_err().message(),
+            "unknown learning-rate schedule \"linear\": use \"constant\", \"step\", \"cosine\" or \"onecycle\""
+        );
+        assert!(Schedule::named("cosine", 0.0, 5).is_err());
+        // AdamW decays by Keras's default unless told otherwise; Adam and SGD do not decay.
+        assert_eq!(Optimizer::named("adamw", None).unwrap().weight_decay(), 0.004);
+        assert_eq!(Optimizer::named("adamw", Some(0.01)).unwrap().weight_decay(), 0.01);
+        assert_eq!(Optimizer::named("adam", None).unwrap().weight_decay(), 0.0);
+        assert!(matches!(Optimizer::named("sgd", None).unwrap(), Optimizer::Sgd { nesterov: true, .. }));
+        assert!(Optimizer::named("adamw", Some(-1.0)).is_err());
+        assert!(Optimizer::named("rmsprop", None).is_err());
     }
 
     #[test]

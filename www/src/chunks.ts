@@ -24,11 +24,11 @@ export class EpochChunks {
 
   constructor(private readonly trainer: Trainer) {}
 
-  /** Runs the next chunk at learning rate `lr`. */
-  async next(lr: number): Promise<ChunkReport> {
+  /** Runs the next chunk, each batch at its rate from the trainer's schedule (`setSchedule`). */
+  async next(): Promise<ChunkReport> {
     const c0 = performance.now();
     const before = this.done;
-    this.done = this.trainer.trainBatches(this.chunk, lr);
+    this.done = this.trainer.trainBatches(this.chunk);
     const [loss, accuracy, n] = await this.trainer.takeMetrics();
     const ms = performance.now() - c0;
     this.chunk = Math.max(1, Math.min(64, 2 * this.chunk, Math.round((this.chunk * 200) / Math.max(1, ms))));

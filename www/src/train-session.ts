@@ -6,7 +6,6 @@
 import { ConvPlayEngine } from './engine';
 import { Trainer } from '../pkg/convplay.js';
 import { fetchBytes } from './mnist';
-import { lrAt } from './schedule';
 import { EpochChunks } from './chunks';
 import { readIdxImages, readIdxLabels } from '../pkg/convplay.js';
 import type { FromWorker, Mistake, ToWorker, TrainSettings } from './train-protocol';
@@ -88,7 +87,7 @@ export class TrainSession {
         `MNIST has 10 classes, but this model ends in ${trainer.classes}; end it with {"type": "dense", "units": 10, "activation": "softmax"}`,
       );
     }
-    trainer.setOptimizer(s.optimizer, 0);
+    trainer.setOptimizer(s.optimizer, undefined);
     trainer.setAugment(s.augment.shift, s.augment.rotateDeg, s.augment.scale);
     const [allX, allY] = await split(s.dataUrl, 'train', s.trainImages);
     const nVal = Math.floor(allY.length * s.validationSplit);
@@ -120,6 +119,7 @@ export class TrainSession {
 
     const perEpoch = Math.ceil(nTrain / s.batch);
     const total = perEpoch * s.epochs;
+    trainer.setSchedule(s.schedule, s.lr, total, perEpoch);
     let step = 0;
     for (let epoch = 1; epoch <= s.epochs && !this.stopped; epoch++) {
       const t0 = performance.now();
@@ -134,8 +134,8 @@ export class TrainSession {
           this.wake = null;
           continue;
         }
-        const lr = lrAt(s, step, total, perEpoch);
-        const r = await chunks.next(lr);
+        const lr = trainer.lr;
+        const r = await chunks.next();
         step += r.steps;
         post({
           type: 'progress',

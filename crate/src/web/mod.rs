@@ -168,6 +168,10 @@ macro_rules! with_model {
 pub struct Trainer {
     model: AnyModel,
     optimizer: crate::optim::Optimizer,
+    schedule: crate::optim::Schedule,
+    /// Batches trained under `schedule`, and how many it spans.
+    step: usize,
+    total_steps: usize,
     train: (Data, Vec<u8>),
     eval: (Data, Vec<u8>),
     order: Vec<usize>,
@@ -234,6 +238,9 @@ impl Trainer {
         Ok(Trainer {
             model,
             optimizer: crate::optim::Optimizer::adam(),
+            schedule: crate::optim::Schedule::Constant { lr: 0.001 },
+            step: 0,
+            total_steps: 1,
             train: (Data::U8(vec![]), vec![]),
             eval: (Data::U8(vec![]), vec![]),
             order: vec![],
@@ -361,20 +368,40 @@ impl Trainer {
     }
 
     /// "adam", "adamw" or "sgd" (momentum 0.9, Nesterov); `weight_decay` L2 (AdamW: decoupled).
+    /// Without a weight decay: the optimizer's default (`optim::Optimizer::named`: AdamW 0.004).
     #[wasm_bindgen(js_name = setOptimizer)]
-    pub fn set_optimizer(&mut self, kind: &str, weight_decay: f32) -> Result<(), JsError> {
-        if !(weight_decay >= 0.0 && weight_decay.is_finite()) {
-            return Err(JsError::new(&format!("weight decay {weight_decay} must be ≥ 0")));
-        }
-        self.optimizer = match kind {
-            "adam" => crate::optim::Optimizer::Adam { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay },
-            "adamw" => crate::optim::Optimizer::AdamW { beta1: 0.9, beta2: 0.999, eps: 1e-7, weight_decay },
-            "sgd" => crate::optim::Optimizer::Sgd { momentum: 0.9, nesterov: true, weight_decay },
-            other => {
-                return Err(JsError::new(&format!("unknown optimizer {other:?}: use \"adam\", \"adamw\" or \"sgd\"")))
-            }
-        };
+    pub fn set_optimizer(&mut self, kind: &str, weight_decay: Option<f32>) -> Result<(), JsError> {
+        self.optimizer = crate::optim::Optimizer::named(kind, weight_decay).map_err(js_err)?;
         Ok(())
+    }
+
+    /// The weight decay of the optimizer in use (what `setOptimizer` resolved).
+    #[wasm_bindgen(getter, js_name = weightDecay)]
+    pub fn weight_decay(&self) -> f32 {
+        self.optimizer.weight_decay()
+    }
+
+    /// The learning-rate schedule for the next `total_steps` batches (`optim::Schedule::named`:
+    /// "constant", "step" halving every epoch of `steps_per_epoch`, "cosine", "onecycle" peaking
+    /// at `lr`); restarts the step count. `trainBatches` takes each batch's rate from it.
+    #[wasm_bindgen(js_name = setSchedule)]
+    pub fn set_schedule(
+        &mut self,
+        kind: &str,
+        lr: f32,
+        total_steps: usize,
+        steps_per_epoch: usize,
+    ) -> Result<(), JsError> {
+        self.schedule = crate::optim::Schedule::named(kind, lr, steps_per_epoch).map_err(js_err)?;
+        self.total_steps = total_steps.max(1);
+        self.step = 0;
+        Ok(())
+    }
+
+    /// The learning rate of the next batch, from the schedule.
+    #[wasm_bindgen(getter)]
+    pub fn lr(&self) -> f32 {
+        self.schedule.lr(self.step, self.total_steps)
     }
 
     fn check_data(&self, values: usize, labels: &[u8], what: &str) -> Result<(), JsError> {
@@ -440,23 +467,22 @@ impl Trainer {
         Ok(self.order.len().div_ceil(batch))
     }
 
-    /// Runs up to `count` batches of the current epoch at learning rate `lr`; returns how
-    /// many batches of the epoch are done. Nothing is read back from the GPU.
+    /// Runs up to `count` batches of the current epoch, each at its rate from the schedule
+    /// (`setSchedule`); returns how many batches of the epoch are done. Nothing is read back
+    /// from the GPU.
     #[wasm_bindgen(js_name = trainBatches)]
-    pub fn train_batches(&mut self, count: usize, lr: f32) -> Result<usize, JsError> {
-        if !(lr > 0.0 && lr.is_finite()) {
-            return Err(JsError::new(&format!("learning rate {lr} must be a positive number, e.g. 0.001")));
-        }
+    pub fn train_batches(&mut self, count: usize) -> Result<usize, JsError> {
         if self.order.is_empty() {
             return Err(JsError::new("no epoch started: call startEpoch first"));
         }
         let batch = with_model!(&self.model, m => m.max_batch);
         let per = with_model!(&self.model, m => m.spec.input.elements());
-        let step = self.optimizer.step(lr);
         for _ in 0..count {
             if self.cursor >= self.order.len() {
                 break;
             }
+            let step = self.optimizer.step(self.schedule.lr(self.step, self.total_steps));
+            self.step += 1;
             let idx = &self.order[self.cursor..(self.cursor + batch).min(self.order.len())];
             let (x, y) = self.train.0.with(&self.train.1, per, |d| d.batch(idx));
             with_model!(&mut self.model, m => m.train_step(&x, &y, step)).map_err(js_err)?;

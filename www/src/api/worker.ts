@@ -4,7 +4,6 @@
 
 import { ConvPlayEngine, summarize, presetNames, presetSpec } from '../engine';
 import { Trainer, preprocessDigit } from '../../pkg/convplay.js';
-import { lrAt } from '../schedule';
 import { EpochChunks } from '../chunks';
 import { TrainSession } from '../train-session';
 import type { Call, FitOptionsWire, FromApiWorker, ModelInfo, ToApiWorker } from './protocol';
@@ -109,7 +108,7 @@ async function fit(
     models.set(model, m);
   }
   const { trainer, info } = m;
-  trainer.setOptimizer(o.optimizer, 0);
+  trainer.setOptimizer(o.optimizer, undefined);
   trainer.setAugment(o.augment.shift, o.augment.rotateDeg, o.augment.scale);
   const nVal = Math.floor(labels.length * o.validationSplit);
   const nTrain = labels.length - nVal;
@@ -120,6 +119,7 @@ async function fit(
   setData(trainer, 'train', images.subarray(0, nTrain * per), labels.subarray(0, nTrain));
   const perEpoch = Math.ceil(nTrain / info.batch);
   const total = perEpoch * o.epochs;
+  trainer.setSchedule(o.schedule, o.lr, total, perEpoch);
   const history = [];
   let step = 0;
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
@@ -130,8 +130,8 @@ async function fit(
       await new Promise((r) => setTimeout(r, 0));
       if (aborted.has(id))
         throw new AbortError(`fit aborted at step ${step} of ${total}; the model keeps the weights it had reached`);
-      const lr = lrAt(o, step, total, perEpoch);
-      const r = await chunks.next(lr);
+      const lr = trainer.lr;
+      const r = await chunks.next();
       step += r.steps;
       post({
         type: 'progress',
