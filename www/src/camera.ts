@@ -1,5 +1,6 @@
 // The camera for the photo components: open a stream into a <video>, grab a frame as a canvas,
-// stop every track. Each component owns one and renders the <video> it is attached to.
+// record (a frame at a steady pace while a button is held), stop every track. Each component
+// owns one and renders the <video> it is attached to.
 
 /** The component a camera belongs to: its `camera` and `problem` state, its shadow root. */
 export interface CameraHost {
@@ -11,6 +12,7 @@ export interface CameraHost {
 
 export class Camera {
   private stream: MediaStream | null = null;
+  private recording: number | null = null;
 
   get on(): boolean {
     return this.stream !== null;
@@ -45,15 +47,37 @@ export class Camera {
     }
   }
 
-  /** Stops the camera and clears the host's `camera`. */
+  /** Stops the camera (and any recording) and clears the host's `camera`. */
   close(host: CameraHost): void {
     this.stop();
     host.camera = false;
   }
 
   stop(): void {
+    this.stopRecording();
     this.stream?.getTracks().forEach((t) => t.stop());
     this.stream = null;
+  }
+
+  /** Records: hands `onFrame` the current frame of `video()` now and every `everyMs` until
+   * `stopRecording` (frames before the video plays are skipped). One recording at a time. */
+  startRecording(
+    video: () => HTMLVideoElement | null,
+    onFrame: (frame: HTMLCanvasElement) => void,
+    everyMs = 200,
+  ): void {
+    this.stopRecording();
+    const grab = () => {
+      const f = Camera.frame(video());
+      if (f) onFrame(f);
+    };
+    grab();
+    this.recording = window.setInterval(grab, everyMs);
+  }
+
+  stopRecording(): void {
+    if (this.recording !== null) window.clearInterval(this.recording);
+    this.recording = null;
   }
 
   /** The video's current frame at its own size, or null before it plays. */

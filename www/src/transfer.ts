@@ -284,3 +284,8 @@ export function confusion(labels: ArrayLike<number>, predicted: ArrayLike<number
   for (let i = 0; i < labels.length; i++) m[labels[i]][predicted[i]]++;
   return m;
 }
+
+/** A fraction as a percentage with one decimal, or a dash for none. */
+export function pct(v: number | null | undefined): string {
+  return v === null || v === undefined || Number.isNaN(v) ? '—' : `${(100 * v).toFixed(1)}%`;
+}

@@ -9,6 +9,7 @@ import { sharedEngine, wantsCpu, type Model } from '../api/index';
 import { parseBackendChoice } from '../engine';
 import { assetUrl } from '../assets';
 import { Camera } from '../camera';
+import { dropFiles } from '../drop';
 
 interface Reading {
   top: { label: string; index: number; p: number }[];
@@ -251,6 +252,8 @@ export class ConvplayPhoto extends LitElement {
   private renderReading(r: Reading) {
     // The model expects inputs with mean ≈ 0 and spread ≈ 0.5 after (x − 127) / 128.
     const off = Math.abs(r.stats.mean) > 0.9 || r.stats.std < 0.05 || r.stats.std > 1.5;
+    // One line of text (the test reads it whole): built here, so that formatting cannot wrap it.
+    const after = `ms · input mean ${r.stats.mean.toFixed(2)}, std ${r.stats.std.toFixed(2)}`;
     return html`
       <div class="bars" data-top>
         ${r.top.map(
@@ -260,10 +263,7 @@ export class ConvplayPhoto extends LitElement {
               <span>${(100 * t.p).toFixed(1)}%</span>`,
         )}
       </div>
-      <p class="note">
-        ${r.source}: read in <span data-ms>${r.ms.toFixed(0)}</span> ms · input mean ${r.stats.mean.toFixed(2)}, std
-        ${r.stats.std.toFixed(2)}
-      </p>
+      <p class="note">${r.source}: read in <span data-ms>${r.ms.toFixed(0)}</span> ${after}</p>
       ${off ? html`<p class="warn" data-warning>This input is far from what the model was trained on (mean ${r.stats.mean.toFixed(2)}, std ${r.stats.std.toFixed(2)}; expected about 0 and 0.5): an almost blank or very dark/bright photo, or a preprocessing mismatch.</p>` : nothing}
     `;
   }
@@ -273,17 +273,9 @@ export class ConvplayPhoto extends LitElement {
       <div class="row">
         <div
           class="drop"
-          @dragover=${(e: DragEvent) => {
-            e.preventDefault();
-            (e.currentTarget as HTMLElement).classList.add('over');
-          }}
-          @dragleave=${(e: DragEvent) => (e.currentTarget as HTMLElement).classList.remove('over')}
-          @drop=${(e: DragEvent) => {
-            e.preventDefault();
-            (e.currentTarget as HTMLElement).classList.remove('over');
-            const f = e.dataTransfer?.files[0];
+          ${dropFiles(([f]) => {
             if (f) void this.classifyBlob(f, f.name);
-          }}
+          })}
         >
           <label
             >Photo file (or drop one here, or paste)
