@@ -79,3 +79,40 @@ test('the WebGPU backend reads a sample photo the same (SwiftShader: slow, corre
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+/** Drags `files` ([name, type, url or null for a one-byte body]) over `target` and drops them
+ * there; returns whether `target` was marked `over` while dragged over and after the drop. */
+async function dropOn(page, target, files) {
+  const data = await page.evaluateHandle(async (files) => {
+    const dt = new DataTransfer();
+    for (const [name, type, url] of files) {
+      const blob = url ? await (await fetch(url)).blob() : new Blob(['x'], { type });
+      dt.items.add(new File([blob], name, { type }));
+    }
+    return dt;
+  }, files);
+  await target.dispatchEvent('dragover', { dataTransfer: data });
+  const over = await target.evaluate((el) => el.classList.contains('over'));
+  await target.dispatchEvent('drop', { dataTransfer: data });
+  return { over, after: await target.evaluate((el) => el.classList.contains('over')) };
+}
+
+test('a photo dropped on the drop area is classified; a dropped text file is named', async () => {
+  const { page, errors } = await openPage(env.browser.context, `${env.server.url}?backend=cpu&view=photo`);
+  assert.equal(await waitForShell(page), 'ready');
+  const photo = page.locator('convplay-photo');
+  const area = photo.locator('.drop');
+  assert.deepEqual(await dropOn(page, area, [['cup.png', 'image/png', 'samples/coffee.png']]), {
+    over: true,
+    after: false,
+  });
+  await photo.locator('.note', { hasText: 'cup.png: read in' }).waitFor({ timeout: 120_000 });
+  assert.equal(await photo.locator('[data-top] span[title]').first().textContent(), 'espresso');
+  await dropOn(page, area, [['notes.txt', 'text/plain', null]]);
+  assert.equal(
+    await photo.locator('[data-problem]').textContent(),
+    'notes.txt is not an image (text/plain); use a PNG, JPEG, GIF or WebP photo',
+  );
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -201,3 +201,45 @@ test('two new classes: features, head, fine-tuning, export and load back on the 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+/** Drags `files` ([name, type, url or null for a one-byte body]) over `target` and drops them
+ * there; returns whether `target` was marked `over` while dragged over and after the drop. */
+async function dropOn(page, target, files) {
+  const data = await page.evaluateHandle(async (files) => {
+    const dt = new DataTransfer();
+    for (const [name, type, url] of files) {
+      const blob = url ? await (await fetch(url)).blob() : new Blob(['x'], { type });
+      dt.items.add(new File([blob], name, { type }));
+    }
+    return dt;
+  }, files);
+  await target.dispatchEvent('dragover', { dataTransfer: data });
+  const over = await target.evaluate((el) => el.classList.contains('over'));
+  await target.dispatchEvent('drop', { dataTransfer: data });
+  return { over, after: await target.evaluate((el) => el.classList.contains('over')) };
+}
+
+test('photos dropped on a class join that class; a dropped text file is named', async () => {
+  const { page, errors } = await openPage(env.browser.context, `${env.server.url}?backend=cpu&view=teach`);
+  assert.equal(await waitForShell(page), 'ready');
+  const t = page.locator('convplay-transfer');
+  const photos = [
+    ['cat.png', 'image/png', 'samples/chelsea.png'],
+    ['cup.png', 'image/png', 'samples/coffee.png'],
+  ];
+  assert.deepEqual(await dropOn(page, t.locator('[data-class="1"]'), photos), { over: true, after: false });
+  await t.locator('[data-class="1"] [data-count]', { hasText: '2 images' }).waitFor();
+  assert.equal(await t.locator('[data-class="0"] [data-count]').textContent(), '0 images');
+  assert.deepEqual(await t.locator('[data-class="1"] .thumbs img').evaluateAll((imgs) => imgs.map((i) => i.title)), [
+    'cat.png',
+    'cup.png',
+  ]);
+  await dropOn(page, t.locator('[data-class="0"]'), [['notes.txt', 'text/plain', null]]);
+  assert.match(await t.locator('[data-problem]').textContent(), /notes\.txt: not an image/);
+  assert.equal(await t.locator('[data-class="0"] [data-count]').textContent(), '0 images');
+  // Leave nothing kept for a later visit.
+  await t.getByRole('button', { name: 'Start over' }).click();
+  await t.locator('[data-class="1"] [data-count]', { hasText: '0 images' }).waitFor();
+  assert.deepEqual(errors, []);
+  await page.close();
+});
