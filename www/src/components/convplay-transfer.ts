@@ -37,7 +37,7 @@ import {
   classProblems,
   decodeImages,
   freshClasses,
-  release,
+  releaseSamples,
   type Sample,
   type TaughtClass,
 } from './transfer/photos';
@@ -251,7 +251,7 @@ export class ConvplayTransfer extends LitElement {
     const kept = await this.store.restore();
     if (!kept) return;
     if (this.classes.some((c) => c.samples.length)) {
-      kept.classes.forEach((c) => release(c.samples));
+      kept.classes.forEach((c) => releaseSamples(c.samples));
       return;
     }
     this.classes = kept.classes;
@@ -304,7 +304,7 @@ export class ConvplayTransfer extends LitElement {
 
   private release(samples: Sample[]): void {
     this.features.forget(samples);
-    release(samples);
+    releaseSamples(samples);
   }
 
   async startCamera(): Promise<void> {

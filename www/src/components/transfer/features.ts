@@ -91,9 +91,10 @@ export class FeatureCache {
   }
 
   /** Base outputs for every image (and the augmented copies of training images), from the
-   * cache where present, then the three sets in a fixed order (class by class). `inputStats`
-   * are the mean and std of the prepared inputs (of one image when all came from the cache
-   * and `knownStats` is null; else null when all came from the cache). */
+   * cache where present, then the three sets in a fixed order (class by class). `onStatus`
+   * hears the progress. `inputStats` are the mean and std of the values fed to the base; when
+   * every output came from the cache they are measured on one image if `knownStats` is null,
+   * else left out (null: keep the known ones). */
   async extract(
     model: Model,
     plan: Plan,

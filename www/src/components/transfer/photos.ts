@@ -8,7 +8,7 @@ export interface Sample {
   /** Unique within the page: the feature cache (features.ts) is keyed by it. */
   id: number;
   image: ImageBitmap;
-  /** An object URL of a 48×48 JPEG, revoked by `release`. */
+  /** An object URL of a 48×48 JPEG, revoked by `releaseSamples`. */
   thumb: string;
   /** Where it came from: a file name, 'camera', … */
   source: string;
@@ -92,7 +92,7 @@ export async function decodeImages(
 }
 
 /** Frees what samples hold in the page (their thumbnail URLs and bitmaps). */
-export function release(samples: Sample[]): void {
+export function releaseSamples(samples: Sample[]): void {
   for (const s of samples) {
     URL.revokeObjectURL(s.thumb);
     s.image.close();
