@@ -1,10 +1,12 @@
 // augment.wgsl — random affine data augmentation on the device: each instance of a
 // batch of [h, w, c] maps is shifted, rotated and scaled about the map's centre by
 // amounts drawn from a counter-based hash of (seed, instance), then resampled
-// bilinearly with zeros outside (MNIST's background). The CPU twin is
-// backend/cpu/augment.rs; both draw the same transform for the same seed.
+// bilinearly with zeros outside (MNIST's background).
+// CPU twin: crate/src/backend/cpu/augment.rs (`affine`); both draw the same transform for
+// the same seed.
 //
-// Bindings (group 0): 0 uniform p: AugmentParams (crate/src/backend/gpu/params.rs); 1 x (read, the batch); 2 y (read_write, the output).
+// Bindings (group 0): 0 uniform p: AugmentParams (its Rust twin in
+// crate/src/backend/gpu/params.rs); 1 x (read, the batch); 2 y (read_write, the output).
 // Dispatch: 1-D over p.len = n·h·w·c in workgroups of 256, spread over x and y.
 
 struct AugmentParams {

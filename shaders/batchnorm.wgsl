@@ -5,10 +5,13 @@
 // 1/std saved; running stats updated like Keras) then bn_apply (per element).
 // Inference: bn_infer_stats (running stats → saved) then bn_apply.
 // Backward: bn_grad_reduce (per channel: dβ = Σdy, dγ = Σdy·x̂) then bn_backward_apply.
+// CPU twin: crate/src/backend/cpu/norm.rs (`batch_norm_*`); channel_sum is the bias
+// gradient of crate/src/backend/cpu/conv.rs and dense.rs.
 //
-// Bindings (group 0): 0 uniform p: BatchnormParams (crate/src/backend/gpu/params.rs); 1 x (read); 2 gamma; 3 beta; 4 dy (read);
-// 5 y: output or dx (read_write); 6 saved [mean(c), inv_std(c)]; 7 running mean;
-// 8 running var; 9 dgamma; 10 dbeta (read_write).
+// Bindings (group 0): 0 uniform p: BatchnormParams (its Rust twin in
+// crate/src/backend/gpu/params.rs); 1 x (read); 2 gamma; 3 beta; 4 dy (read); 5 y:
+// output or dx (read_write); 6 saved [mean(c), inv_std(c)]; 7 running mean; 8 running
+// var; 9 dgamma; 10 dbeta (read_write).
 // Dispatch: per-channel kernels (p.c, 1, 1) workgroups of 256; per-element kernels
 // 1-D over p.rows·p.c in workgroups of 256.
 

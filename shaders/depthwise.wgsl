@@ -1,7 +1,9 @@
 // depthwise.wgsl — depthwise conv2d (channel multiplier 1), forward and backward.
 // Layouts: x [n, h, w, c], w [kh, kw, c], bias [c], out [n, oh, ow, c].
+// CPU twin: crate/src/backend/cpu/conv.rs (`depthwise_forward`, `depthwise_backward`).
 //
-// Bindings (group 0): 0 uniform p: DepthwiseParams (crate/src/backend/gpu/params.rs); 1 x: input, or dout for backward data (read);
+// Bindings (group 0): 0 uniform p: DepthwiseParams (its Rust twin in
+// crate/src/backend/gpu/params.rs); 1 x: input, or dout for backward data (read);
 // 2 wt: kernel (read); 3 bias (read); 4 y: output / dx / dw (read_write); 5 dout (read,
 // backward filter only).
 // Dispatch: 1-D in workgroups of 256 over outputs (forward), inputs (backward data),

@@ -1,9 +1,12 @@
 // eltwise.wgsl — element-wise kernels: activations (forward in place, backward from
 // the output y), inverted dropout with a counter-based mask, copy, fill, add, and the
 // channel scale of squeeze-and-excitation.
+// CPU twins: crate/src/backend/cpu/act.rs (activations), crate/src/backend/cpu/rng.rs
+// (the dropout mask) and crate/src/backend/cpu/misc.rs (add, concat, channel scale).
 //
-// Bindings (group 0): 0 uniform p: EltwiseParams (crate/src/backend/gpu/params.rs); 1 x (read); 2 y (read_write); 3 s (read, channel scales);
-// 4 dy (read, scale_grad only).
+// Bindings (group 0): 0 uniform p: EltwiseParams (its Rust twin in
+// crate/src/backend/gpu/params.rs); 1 x (read); 2 y (read_write); 3 s (read, channel
+// scales); 4 dy (read, scale_grad only).
 // Dispatch: 1-D over p.len (softmax: over p.len / p.c rows) in workgroups of 256,
 // spread over x and y when there are more than 65,535 groups (see `index`).
 

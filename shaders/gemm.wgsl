@@ -10,8 +10,11 @@
 //   4 dense backward data   M = n,       K = out,      N = in   A = dout, B = wᵀ
 //   5 dense backward weight M = in,      K = n,        N = out  A = xᵀ, B = dout
 // Layouts: NHWC activations, HWIO kernels (the CPU reference's).
+// CPU twins: crate/src/backend/cpu/conv.rs (modes 0–2; the CPU backend runs them through
+// the im2col path of fast.rs) and crate/src/backend/cpu/dense.rs (modes 3–5).
 //
-// Bindings (group 0): 0 uniform p: GemmParams (crate/src/backend/gpu/params.rs); 1 a: x or dout; 2 b: w or dout; 3 bias (modes 0, 3
+// Bindings (group 0): 0 uniform p: GemmParams (its Rust twin in
+// crate/src/backend/gpu/params.rs); 1 a: x or dout; 2 b: w or dout; 3 bias (modes 0, 3
 // with p.has_bias); 4 out (read_write).
 // Dispatch: (ceil(N / 64), ceil(M / 64), 1) workgroups of 16×16; each invocation
 // computes a 4×4 block of C; K is walked in tiles of 16 through workgroup memory.

@@ -1,7 +1,9 @@
 // loss.wgsl — softmax cross-entropy fused with its gradient, plus the accuracy count,
 // summed on the device into metrics[0] (Σ loss) and metrics[1] (correct).
+// CPU twin: crate/src/backend/cpu/loss.rs (`softmax_xent`).
 //
-// Bindings (group 0): 0 uniform p: LossParams (crate/src/backend/gpu/params.rs); 1 logits [n, k] (read); 2 labels [n] (read, u32);
+// Bindings (group 0): 0 uniform p: LossParams (its Rust twin in
+// crate/src/backend/gpu/params.rs); 1 logits [n, k] (read); 2 labels [n] (read, u32);
 // 3 dlogits [n, k] (read_write); 4 metrics [2] (read_write).
 // Dispatch: (1, 1, 1): one workgroup of 256 walks the rows and reduces.
 

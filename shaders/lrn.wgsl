@@ -2,8 +2,11 @@
 // depth_radius r, bias, alpha, beta), forward and backward, one invocation per element.
 //   out[i] = x[i] · d[i]^−β,  d[j] = bias + α · Σ_{|k−j| ≤ r} x[k]²
 //   dx[i]  = dy[i] · d[i]^−β − 2αβ · x[i] · Σ_{|j−i| ≤ r} dy[j] · x[j] · d[j]^(−β−1)
+// CPU twin: crate/src/backend/cpu/norm.rs (`lrn_forward`, `lrn_backward`).
 //
-// Bindings (group 0): 0 uniform p: LrnParams (crate/src/backend/gpu/params.rs); 1 x (read); 2 dy (read, backward); 3 y: out or dx (read_write).
+// Bindings (group 0): 0 uniform p: LrnParams (its Rust twin in
+// crate/src/backend/gpu/params.rs); 1 x (read); 2 dy (read, backward); 3 y: out or dx
+// (read_write).
 // Dispatch: 1-D over p.len in workgroups of 256.
 
 struct LrnParams {

@@ -1,7 +1,9 @@
-// optim.wgsl — optimiser updates, one invocation per parameter value; the same
-// arithmetic as crate/src/backend/cpu/optim.rs.
+// optim.wgsl — optimiser updates (SGD with momentum, Adam, AdamW), one invocation per
+// parameter value.
+// CPU twin: crate/src/backend/cpu/optim.rs (`update`), the same arithmetic.
 //
-// Bindings (group 0): 0 uniform p: OptimParams (crate/src/backend/gpu/params.rs); 1 g: gradient (read); 2 w; 3 m; 4 v (read_write).
+// Bindings (group 0): 0 uniform p: OptimParams (its Rust twin in
+// crate/src/backend/gpu/params.rs); 1 g: gradient (read); 2 w; 3 m; 4 v (read_write).
 // Dispatch: 1-D over p.len in workgroups of 256.
 
 struct OptimParams {

@@ -1,8 +1,10 @@
 // pool.wgsl — max pooling (argmax saved), average pooling and global average pooling,
 // forward and backward. Padding never takes part (TensorFlow's "same" behaviour).
 // Backward kernels gather (one invocation per input element), so no atomics are needed.
+// CPU twin: crate/src/backend/cpu/pool.rs.
 //
-// Bindings (group 0): 0 uniform p: PoolParams (crate/src/backend/gpu/params.rs); 1 x: input or dout (read); 2 y: output or dx
+// Bindings (group 0): 0 uniform p: PoolParams (its Rust twin in
+// crate/src/backend/gpu/params.rs); 1 x: input or dout (read); 2 y: output or dx
 // (read_write); 3 idx: argmax (read_write forward, read backward).
 // Dispatch: 1-D in workgroups of 256 over outputs (forward) or inputs (backward).
 

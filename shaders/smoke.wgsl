@@ -1,9 +1,10 @@
 // smoke.wgsl — the end-to-end check that WGSL runs through wgpu on this device.
 //
 // out[i] = a * x[i] + y[i]   for i in 0..n   (saxpy)
+// CPU twin: `saxpy` in crate/src/backend/cpu/mod.rs.
 //
 // Bindings (group 0):
-//   0: uniform params: SmokeParams (crate/src/backend/gpu/params.rs)
+//   0: uniform params: SmokeParams (its Rust twin in crate/src/backend/gpu/params.rs)
 //   1: storage read       x: array<f32>   (n values)
 //   2: storage read       y: array<f32>   (n values)
 //   3: storage read_write out: array<f32> (n values)

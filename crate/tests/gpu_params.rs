@@ -3,7 +3,9 @@
 //! name in shaders/<file>.wgsl, which the kernels read. These tests parse every shader with
 //! naga (wgpu's own WGSL front end) and hold the two to the same field names, types, byte
 //! offsets and size, and check that the struct is what the shader binds at
-//! @group(0) @binding(0). No GPU is needed.
+//! @group(0) @binding(0). They also keep the cross-references true: each shader's header
+//! names its CPU twin in crate/src/backend/cpu/, whose header names the shader back.
+//! No GPU is needed.
 
 use convplay::backend::gpu::params::*;
 use convplay::backend::gpu::pipelines::{shader_source, SHADERS};
@@ -196,5 +198,60 @@ fn rust_offsets_follow_declaration_order() {
             assert!(ty == "u32" || ty == "f32", "{}.{name}: {ty}", p.name);
         }
         assert_eq!(p.layout.size, 4 * p.layout.fields.len(), "{}", p.name);
+    }
+}
+
+/// The comment lines a file starts with (its header).
+fn header(text: &str) -> String {
+    text.lines().take_while(|l| l.starts_with("//")).collect::<Vec<_>>().join("\n")
+}
+
+/// Every `<prefix><name><suffix>` in `text`, as `<name>`.
+fn mentions<'a>(text: &'a str, prefix: &str, suffix: &str) -> Vec<&'a str> {
+    text.match_indices(prefix)
+        .filter_map(|(i, _)| {
+            let rest = &text[i + prefix.len()..];
+            let name = &rest
+                [..rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '/')).unwrap_or(rest.len())];
+            rest[name.len()..].starts_with(suffix).then_some(name)
+        })
+        .collect()
+}
+
+#[test]
+fn every_shader_and_its_cpu_twin_name_each_other() {
+    let cpu_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/backend/cpu");
+    for (shader, src) in SHADERS {
+        let head = header(src);
+        let twins = mentions(&head, "crate/src/backend/cpu/", ".rs");
+        assert!(head.contains("CPU twin") && !twins.is_empty(), "{shader}.wgsl's header names no CPU twin:\n{head}");
+        for twin in twins {
+            let text = std::fs::read_to_string(cpu_dir.join(format!("{twin}.rs")))
+                .unwrap_or_else(|e| panic!("{shader}.wgsl names cpu/{twin}.rs, which cannot be read: {e}"));
+            assert!(
+                header(&text).contains(&format!("shaders/{shader}.wgsl")),
+                "cpu/{twin}.rs is {shader}.wgsl's twin but its header does not name shaders/{shader}.wgsl"
+            );
+        }
+    }
+    let mut files: Vec<_> = std::fs::read_dir(&cpu_dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    for path in files {
+        let head = header(&std::fs::read_to_string(&path).unwrap());
+        let named = mentions(&head, "shaders/", ".wgsl");
+        for name in &named {
+            assert!(
+                shader_source(name).is_some(),
+                "{} names shaders/{name}.wgsl, which is not a shader",
+                path.display()
+            );
+        }
+        // The backend itself has the GPU backend's op mapping as its twin.
+        let gpu_files = mentions(&head, "crate/src/backend/gpu/", ".rs");
+        for file in &gpu_files {
+            let twin = cpu_dir.join("../gpu").join(format!("{file}.rs"));
+            assert!(twin.is_file(), "{} names {}, which does not exist", path.display(), twin.display());
+        }
+        assert!(!named.is_empty() || !gpu_files.is_empty(), "{} names no GPU twin", path.display());
     }
 }
