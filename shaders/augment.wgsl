@@ -1,22 +1,20 @@
 // augment.wgsl — random affine data augmentation on the device: each instance of a
 // batch of [h, w, c] maps is shifted, rotated and scaled about the map's centre by
 // amounts drawn from a counter-based hash of (seed, instance), then resampled
-// bilinearly with zeros outside (MNIST's background). The CPU twin is
-// backend/cpu/augment.rs; both draw the same transform for the same seed.
+// bilinearly with zeros outside (MNIST's background).
+// CPU twin: crate/src/backend/cpu/augment.rs (`affine`); both draw the same transform for
+// the same seed.
 //
-// Bindings (group 0): 0 uniform P; 1 x (read, the batch); 2 y (read_write, the output).
+// Bindings (group 0): 0 uniform p: AugmentParams (its Rust twin in
+// crate/src/backend/gpu/params.rs); 1 x (read, the batch); 2 y (read_write, the output).
 // Dispatch: 1-D over p.len = n·h·w·c in workgroups of 256, spread over x and y.
 
-struct P {
+struct AugmentParams {
     len: u32, h: u32, w: u32, c: u32,
     seed: u32, shift: f32, rotate: f32, scale: f32,
-    _0: u32, _1: u32, _2: u32, _3: u32,
-    _4: u32, _5: u32, _6: u32, _7: u32,
-    _8: u32, _9: u32, _10: u32, _11: u32,
-    _12: u32, _13: u32, _14: u32, _15: u32,
 }
 
-@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(0) var<uniform> p: AugmentParams;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 

@@ -5,23 +5,21 @@
 // 1/std saved; running stats updated like Keras) then bn_apply (per element).
 // Inference: bn_infer_stats (running stats → saved) then bn_apply.
 // Backward: bn_grad_reduce (per channel: dβ = Σdy, dγ = Σdy·x̂) then bn_backward_apply.
+// CPU twin: crate/src/backend/cpu/norm.rs (`batch_norm_*`); channel_sum is the bias
+// gradient of crate/src/backend/cpu/conv.rs and dense.rs.
 //
-// Bindings (group 0): 0 uniform P; 1 x (read); 2 gamma; 3 beta; 4 dy (read);
-// 5 y: output or dx (read_write); 6 saved [mean(c), inv_std(c)]; 7 running mean;
-// 8 running var; 9 dgamma; 10 dbeta (read_write).
+// Bindings (group 0): 0 uniform p: BatchnormParams (its Rust twin in
+// crate/src/backend/gpu/params.rs); 1 x (read); 2 gamma; 3 beta; 4 dy (read); 5 y:
+// output or dx (read_write); 6 saved [mean(c), inv_std(c)]; 7 running mean; 8 running
+// var; 9 dgamma; 10 dbeta (read_write).
 // Dispatch: per-channel kernels (p.c, 1, 1) workgroups of 256; per-element kernels
 // 1-D over p.rows·p.c in workgroups of 256.
 
-struct P {
+struct BatchnormParams {
     rows: u32, c: u32, eps: f32, momentum: f32,
-    _0: u32, _1: u32, _2: u32, _3: u32,
-    _4: u32, _5: u32, _6: u32, _7: u32,
-    _8: u32, _9: u32, _10: u32, _11: u32,
-    _12: u32, _13: u32, _14: u32, _15: u32,
-    _16: u32, _17: u32, _18: u32, _19: u32,
 }
 
-@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(0) var<uniform> p: BatchnormParams;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> gamma: array<f32>;
 @group(0) @binding(3) var<storage, read> beta: array<f32>;

@@ -1,22 +1,22 @@
 // depthwise.wgsl — depthwise conv2d (channel multiplier 1), forward and backward.
 // Layouts: x [n, h, w, c], w [kh, kw, c], bias [c], out [n, oh, ow, c].
+// CPU twin: crate/src/backend/cpu/conv.rs (`depthwise_forward`, `depthwise_backward`).
 //
-// Bindings (group 0): 0 uniform P; 1 x: input, or dout for backward data (read);
+// Bindings (group 0): 0 uniform p: DepthwiseParams (its Rust twin in
+// crate/src/backend/gpu/params.rs); 1 x: input, or dout for backward data (read);
 // 2 wt: kernel (read); 3 bias (read); 4 y: output / dx / dw (read_write); 5 dout (read,
 // backward filter only).
 // Dispatch: 1-D in workgroups of 256 over outputs (forward), inputs (backward data),
 // or kernel values (backward filter, each summing over the whole batch).
 
-struct P {
+struct DepthwiseParams {
     len: u32, n: u32, h: u32, w: u32,
     c: u32, oh: u32, ow: u32, kh: u32,
     kw: u32, sh: u32, sw: u32, pt: u32,
-    pl: u32, has_bias: u32, _0: u32, _1: u32,
-    _2: u32, _3: u32, _4: u32, _5: u32,
-    _6: u32, _7: u32, _8: u32, _9: u32,
+    pl: u32, has_bias: u32,
 }
 
-@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(0) var<uniform> p: DepthwiseParams;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> wt: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;

@@ -1,22 +1,22 @@
 // eltwise.wgsl — element-wise kernels: activations (forward in place, backward from
 // the output y), inverted dropout with a counter-based mask, copy, fill, add, and the
 // channel scale of squeeze-and-excitation.
+// CPU twins: crate/src/backend/cpu/act.rs (activations), crate/src/backend/cpu/rng.rs
+// (the dropout mask) and crate/src/backend/cpu/misc.rs (add, concat, channel scale).
 //
-// Bindings (group 0): 0 uniform P; 1 x (read); 2 y (read_write); 3 s (read, channel scales);
-// 4 dy (read, scale_grad only).
+// Bindings (group 0): 0 uniform p: EltwiseParams (its Rust twin in
+// crate/src/backend/gpu/params.rs); 1 x (read); 2 y (read_write); 3 s (read, channel
+// scales); 4 dy (read, scale_grad only).
 // Dispatch: 1-D over p.len (softmax: over p.len / p.c rows) in workgroups of 256,
 // spread over x and y when there are more than 65,535 groups (see `index`).
 
-struct P {
+struct EltwiseParams {
     len: u32, act: u32, c: u32, seed: u32,
     alpha: f32, rate: f32, value: f32, hw: u32,
-    _0: u32, _1: u32, _2: u32, _3: u32,
-    _4: u32, _5: u32, _6: u32, _7: u32,
-    _8: u32, _9: u32, _10: u32, _11: u32,
-    _12: u32, _13: u32, _14: u32, _15: u32,
+    offset: u32,
 }
 
-@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(0) var<uniform> p: EltwiseParams;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @group(0) @binding(3) var<storage, read> s: array<f32>;
@@ -126,13 +126,13 @@ fn add_into(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
     y[i] = y[i] + x[i];
 }
 
-// Concat: x = part [rows, p.c] → y = out [rows, p.hw] at channel offset p._0.
+// Concat: x = part [rows, p.c] → y = out [rows, p.hw] at channel offset p.offset.
 @compute @workgroup_size(256)
 fn concat_part(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = index(wid, lid, nwg);
     if (i >= p.len) { return; }
     let r = i / p.c;
-    y[r * p.hw + p._0 + i % p.c] = x[i];
+    y[r * p.hw + p.offset + i % p.c] = x[i];
 }
 
 // Its gradient: x = dout [rows, p.hw] → y = part gradient [rows, p.c].
@@ -141,7 +141,7 @@ fn split_part(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_i
     let i = index(wid, lid, nwg);
     if (i >= p.len) { return; }
     let r = i / p.c;
-    y[i] = x[r * p.hw + p._0 + i % p.c];
+    y[i] = x[r * p.hw + p.offset + i % p.c];
 }
 
 // y[b, q, c] = x[b, q, c] · s[b, c] with p.hw positions per instance and p.c channels.

@@ -10,22 +10,24 @@
 //   4 dense backward data   M = n,       K = out,      N = in   A = dout, B = wᵀ
 //   5 dense backward weight M = in,      K = n,        N = out  A = xᵀ, B = dout
 // Layouts: NHWC activations, HWIO kernels (the CPU reference's).
+// CPU twins: crate/src/backend/cpu/conv.rs (modes 0–2; the CPU backend runs them through
+// the im2col path of fast.rs) and crate/src/backend/cpu/dense.rs (modes 3–5).
 //
-// Bindings (group 0): 0 uniform P; 1 a: x or dout; 2 b: w or dout; 3 bias (modes 0, 3
+// Bindings (group 0): 0 uniform p: GemmParams (its Rust twin in
+// crate/src/backend/gpu/params.rs); 1 a: x or dout; 2 b: w or dout; 3 bias (modes 0, 3
 // with p.has_bias); 4 out (read_write).
 // Dispatch: (ceil(N / 64), ceil(M / 64), 1) workgroups of 16×16; each invocation
 // computes a 4×4 block of C; K is walked in tiles of 16 through workgroup memory.
 
-struct P {
+struct GemmParams {
     mode: u32, m: u32, n: u32, k: u32,
     nb: u32, h: u32, w: u32, c: u32,
     oh: u32, ow: u32, oc: u32, kh: u32,
     kw: u32, sh: u32, sw: u32, pt: u32,
-    pl: u32, has_bias: u32, _0: u32, _1: u32,
-    _2: u32, _3: u32, _4: u32, _5: u32,
+    pl: u32, has_bias: u32,
 }
 
-@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(0) var<uniform> p: GemmParams;
 @group(0) @binding(1) var<storage, read> a_buf: array<f32>;
 @group(0) @binding(2) var<storage, read> b_buf: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;

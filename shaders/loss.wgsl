@@ -1,20 +1,17 @@
 // loss.wgsl — softmax cross-entropy fused with its gradient, plus the accuracy count,
 // summed on the device into metrics[0] (Σ loss) and metrics[1] (correct).
+// CPU twin: crate/src/backend/cpu/loss.rs (`softmax_xent`).
 //
-// Bindings (group 0): 0 uniform P; 1 logits [n, k] (read); 2 labels [n] (read, u32);
+// Bindings (group 0): 0 uniform p: LossParams (its Rust twin in
+// crate/src/backend/gpu/params.rs); 1 logits [n, k] (read); 2 labels [n] (read, u32);
 // 3 dlogits [n, k] (read_write); 4 metrics [2] (read_write).
 // Dispatch: (1, 1, 1): one workgroup of 256 walks the rows and reduces.
 
-struct P {
-    n: u32, k: u32, _0: u32, _1: u32,
-    _2: u32, _3: u32, _4: u32, _5: u32,
-    _6: u32, _7: u32, _8: u32, _9: u32,
-    _10: u32, _11: u32, _12: u32, _13: u32,
-    _14: u32, _15: u32, _16: u32, _17: u32,
-    _18: u32, _19: u32, _20: u32, _21: u32,
+struct LossParams {
+    n: u32, k: u32,
 }
 
-@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(0) var<uniform> p: LossParams;
 @group(0) @binding(1) var<storage, read> logits: array<f32>;
 @group(0) @binding(2) var<storage, read> labels: array<u32>;
 @group(0) @binding(3) var<storage, read_write> dlogits: array<f32>;

@@ -2,20 +2,19 @@
 // depth_radius r, bias, alpha, beta), forward and backward, one invocation per element.
 //   out[i] = x[i] · d[i]^−β,  d[j] = bias + α · Σ_{|k−j| ≤ r} x[k]²
 //   dx[i]  = dy[i] · d[i]^−β − 2αβ · x[i] · Σ_{|j−i| ≤ r} dy[j] · x[j] · d[j]^(−β−1)
+// CPU twin: crate/src/backend/cpu/norm.rs (`lrn_forward`, `lrn_backward`).
 //
-// Bindings (group 0): 0 uniform P; 1 x (read); 2 dy (read, backward); 3 y: out or dx (read_write).
+// Bindings (group 0): 0 uniform p: LrnParams (its Rust twin in
+// crate/src/backend/gpu/params.rs); 1 x (read); 2 dy (read, backward); 3 y: out or dx
+// (read_write).
 // Dispatch: 1-D over p.len in workgroups of 256.
 
-struct P {
+struct LrnParams {
     len: u32, c: u32, r: u32, bias: f32,
-    alpha: f32, beta: f32, _0: u32, _1: u32,
-    _2: u32, _3: u32, _4: u32, _5: u32,
-    _6: u32, _7: u32, _8: u32, _9: u32,
-    _10: u32, _11: u32, _12: u32, _13: u32,
-    _14: u32, _15: u32, _16: u32, _17: u32,
+    alpha: f32, beta: f32,
 }
 
-@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(0) var<uniform> p: LrnParams;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;

@@ -1,19 +1,18 @@
-// optim.wgsl — optimiser updates, one invocation per parameter value; the same
-// arithmetic as crate/src/backend/cpu/optim.rs.
+// optim.wgsl — optimiser updates (SGD with momentum, Adam, AdamW), one invocation per
+// parameter value.
+// CPU twin: crate/src/backend/cpu/optim.rs (`update`), the same arithmetic.
 //
-// Bindings (group 0): 0 uniform P; 1 g: gradient (read); 2 w; 3 m; 4 v (read_write).
+// Bindings (group 0): 0 uniform p: OptimParams (its Rust twin in
+// crate/src/backend/gpu/params.rs); 1 g: gradient (read); 2 w; 3 m; 4 v (read_write).
 // Dispatch: 1-D over p.len in workgroups of 256.
 
-struct P {
+struct OptimParams {
     len: u32, kind: u32, lr: f32, momentum: f32,
     nesterov: u32, weight_decay: f32, beta1: f32, beta2: f32,
     eps: f32, bc1: f32, bc2: f32, decoupled: u32,
-    _0: u32, _1: u32, _2: u32, _3: u32,
-    _4: u32, _5: u32, _6: u32, _7: u32,
-    _8: u32, _9: u32, _10: u32, _11: u32,
 }
 
-@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(0) var<uniform> p: OptimParams;
 @group(0) @binding(1) var<storage, read> g: array<f32>;
 @group(0) @binding(2) var<storage, read_write> w: array<f32>;
 @group(0) @binding(3) var<storage, read_write> m: array<f32>;

@@ -1,21 +1,21 @@
 // pool.wgsl — max pooling (argmax saved), average pooling and global average pooling,
 // forward and backward. Padding never takes part (TensorFlow's "same" behaviour).
 // Backward kernels gather (one invocation per input element), so no atomics are needed.
+// CPU twin: crate/src/backend/cpu/pool.rs.
 //
-// Bindings (group 0): 0 uniform P; 1 x: input or dout (read); 2 y: output or dx
+// Bindings (group 0): 0 uniform p: PoolParams (its Rust twin in
+// crate/src/backend/gpu/params.rs); 1 x: input or dout (read); 2 y: output or dx
 // (read_write); 3 idx: argmax (read_write forward, read backward).
 // Dispatch: 1-D in workgroups of 256 over outputs (forward) or inputs (backward).
 
-struct P {
+struct PoolParams {
     len: u32, n: u32, h: u32, w: u32,
     c: u32, oh: u32, ow: u32, kh: u32,
     kw: u32, sh: u32, sw: u32, pt: u32,
-    pl: u32, _0: u32, _1: u32, _2: u32,
-    _3: u32, _4: u32, _5: u32, _6: u32,
-    _7: u32, _8: u32, _9: u32, _10: u32,
+    pl: u32,
 }
 
-@group(0) @binding(0) var<uniform> p: P;
+@group(0) @binding(0) var<uniform> p: PoolParams;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @group(0) @binding(3) var<storage, read_write> idx: array<u32>;

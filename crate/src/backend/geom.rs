@@ -1,5 +1,5 @@
 //! Geometry of the window ops (conv, depthwise conv, pooling) over NHWC tensors,
-//! shared by the CPU reference and the GPU kernels (where it is the uniform buffer).
+//! shared by the CPU reference and the GPU kernels (gpu/params.rs copies it into their uniforms).
 
 use crate::error::{Error, Result};
 use crate::spec::{conv_out, padding_before, Padding};

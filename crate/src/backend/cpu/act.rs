@@ -1,5 +1,6 @@
 //! Reference activations. Backward takes the forward output y (every activation
 //! here has a derivative expressible through y), so x need not be kept.
+//! GPU twin: shaders/eltwise.wgsl (`act_forward`, `act_backward`, `softmax_*`).
 
 use crate::spec::Activation;
 use num_traits::Float;

@@ -1,4 +1,4 @@
-//! Random affine augmentation, the CPU twin of shaders/augment.wgsl: per instance a
+//! Random affine augmentation (GPU twin: shaders/augment.wgsl): per instance a
 //! shift, rotation and scale about the map's centre, drawn from (seed, instance) by the
 //! counter-based hash, and bilinear resampling with zeros outside.
 

@@ -1,5 +1,6 @@
 //! The CPU backend behind the `Backend` trait: runs each op at once, convolutions
 //! on the fast path (im2col + blocked GEMM), everything else with the reference functions.
+//! GPU twin: crate/src/backend/gpu/backend/ops.rs, which maps each op to its WGSL kernels.
 
 use super::{act, conv, dense, fast, loss, misc, norm, pool, rng};
 use crate::backend::geom::Window;

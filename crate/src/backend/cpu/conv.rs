@@ -1,5 +1,7 @@
 //! Reference conv2d and depthwise conv2d, forward and backward. Generic over the
 //! float type so gradient checks can run in f64.
+//! GPU twins: shaders/gemm.wgsl (conv2d: modes 0–2), shaders/depthwise.wgsl, and
+//! `channel_sum` of shaders/batchnorm.wgsl for the bias gradient.
 //!
 //! Layouts: x [n, h, w, c] (NHWC), conv kernel [kh, kw, c, oc] (HWIO), depthwise
 //! kernel [kh, kw, c], bias [oc], out [n, oh, ow, oc].

@@ -1,4 +1,6 @@
 //! Reference dense layer: x [n, k] · w [k, m] + b [m] → out [n, m] (Keras layout).
+//! GPU twins: shaders/gemm.wgsl (modes 3–5) and `channel_sum` of shaders/batchnorm.wgsl
+//! for the bias gradient.
 
 use num_traits::Float;
 

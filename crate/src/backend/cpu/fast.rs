@@ -1,7 +1,8 @@
 //! The CPU fast path: im2col + a cache-blocked GEMM whose inner loop (a row of C
 //! updated by a scalar times a row of B) the compiler vectorises (SSE/AVX natively,
 //! simd128 in the browser). The reference functions in conv.rs stay the oracle;
-//! tests hold this path to them.
+//! tests hold this path to them. GPU twins: shaders/gemm.wgsl (which reads its
+//! patches implicitly instead of through an im2col buffer) and shaders/depthwise.wgsl.
 
 use crate::backend::geom::Window;
 

@@ -1,4 +1,5 @@
 //! Softmax cross-entropy fused with its gradient, and the accuracy count.
+//! GPU twin: shaders/loss.wgsl.
 
 use num_traits::Float;
 

@@ -1,5 +1,7 @@
 //! Reference element-wise ops of the blocks: residual add, channel concat, and the
 //! channel-wise scale of squeeze-and-excitation.
+//! GPU twin: shaders/eltwise.wgsl (`add_into`, `concat_part`, `split_part`,
+//! `scale_channels`, `scale_grad`).
 
 use num_traits::Float;
 

@@ -1,6 +1,7 @@
 //! The CPU backend: plain Rust. These reference functions are the oracle every
 //! GPU kernel is tested against (generic over the float type, so gradient checks
-//! run in f64), and the engine in browsers without WebGPU.
+//! run in f64), and the engine in browsers without WebGPU. Each file's header names
+//! its GPU twin in shaders/; `saxpy` here is the twin of shaders/smoke.wgsl.
 
 pub mod act;
 pub mod augment;

@@ -1,5 +1,6 @@
 //! Reference batch normalisation (over every axis but the channels) and local
 //! response normalisation (across channels, AlexNet / TensorFlow parameters).
+//! GPU twins: shaders/batchnorm.wgsl and shaders/lrn.wgsl.
 
 use num_traits::Float;
 

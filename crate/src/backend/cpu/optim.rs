@@ -1,4 +1,5 @@
-//! Reference optimiser updates for one parameter value (the GPU kernel does the same per thread).
+//! Reference optimiser updates for one parameter value.
+//! GPU twin: shaders/optim.wgsl, the same arithmetic per invocation.
 
 use crate::backend::ops::OptimStep;
 

@@ -1,6 +1,7 @@
 //! Reference pooling. Padding positions never take part: max pooling ignores them
 //! and average pooling divides by the number of real inputs in the window
 //! (TensorFlow's behaviour for "same").
+//! GPU twin: shaders/pool.wgsl.
 
 use crate::backend::geom::Window;
 use num_traits::Float;

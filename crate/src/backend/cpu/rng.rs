@@ -2,6 +2,7 @@
 //! GPU and the CPU draw the same dropout masks without any state. This is the
 //! PCG output hash (O'Neill), which needs only 32-bit integer multiply-adds and
 //! shifts (the same arithmetic in WGSL).
+//! GPU twins: `pcg` and `dropout` in shaders/eltwise.wgsl, `pcg` in shaders/augment.wgsl.
 
 #[inline]
 pub fn pcg_hash(input: u32) -> u32 {

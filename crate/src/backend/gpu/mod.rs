@@ -1,7 +1,10 @@
 //! The GPU backend: wgpu compute (WebGPU in the page; Vulkan/Metal/DX12 natively).
 //!
-//! One `GpuContext` per engine holds the device, the queue and every pipeline,
-//! built once. Readback is asynchronous everywhere: `map_async` resolves a
+//! One `GpuContext` per engine holds the device, the queue and the cache of shader
+//! modules and pipelines (`pipelines.rs`): each pipeline is built once per device, the
+//! first time any model on the engine dispatches it, and shared by every model there.
+//! `backend.rs` records a model's ops (`backend/ops.rs` maps each op to its kernels) and
+//! `params.rs` holds each kernel family's uniform struct. Readback is asynchronous everywhere: `map_async` resolves a
 //! oneshot channel; natively we drive it with `Device::poll`, while on the web
 //! the browser's event loop does (there `poll` does nothing, so we never rely on it).
 
@@ -10,8 +13,11 @@ use std::sync::Arc;
 use wgpu::util::DeviceExt;
 
 pub mod backend;
+pub mod params;
+pub mod pipelines;
 
-const SMOKE_WGSL: &str = include_str!("../../../../shaders/smoke.wgsl");
+use params::{KernelParams, SmokeParams};
+
 const SMOKE_WORKGROUP: u32 = 64;
 
 pub struct GpuContext {
@@ -19,19 +25,12 @@ pub struct GpuContext {
     pub queue: wgpu::Queue,
     pub adapter_info: wgpu::AdapterInfo,
     pub limits: wgpu::Limits,
-    smoke: wgpu::ComputePipeline,
-}
-
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-struct SmokeParams {
-    n: u32,
-    a: f32,
+    pipelines: pipelines::PipelineCache,
 }
 
 impl GpuContext {
     /// Requests an adapter and a device with the adapter's own limits (so large
-    /// data sets fit), and builds the pipelines.
+    /// data sets fit), and builds the smoke pipeline to check that WGSL runs here.
     pub async fn new() -> Result<Self> {
         #[cfg(target_arch = "wasm32")]
         if !wgpu::util::is_browser_webgpu_supported().await {
@@ -74,23 +73,24 @@ impl GpuContext {
         // else is logged rather than aborting the process (wgpu's default).
         device.on_uncaptured_error(Arc::new(|e| report_gpu_error(&e.to_string())));
 
-        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("smoke.wgsl"),
-            source: wgpu::ShaderSource::Wgsl(SMOKE_WGSL.into()),
-        });
-        let smoke = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some("smoke/saxpy"),
-            layout: None,
-            module: &module,
-            entry_point: Some("saxpy"),
-            compilation_options: Default::default(),
-            cache: None,
-        });
+        let ctx = GpuContext { device, queue, adapter_info, limits, pipelines: Default::default() };
+        let scope = ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        ctx.pipeline(SmokeParams::FILE, "saxpy");
         if let Some(e) = scope.pop().await {
             return Err(Error::Gpu(format!("building the smoke pipeline failed: {e}")));
         }
-        Ok(GpuContext { device, queue, adapter_info, limits, smoke })
+        Ok(ctx)
+    }
+
+    /// The compute pipeline for `entry` of `shaders/<file>.wgsl`, built on this device the
+    /// first time any model asks for it and cached for all of them.
+    pub fn pipeline(&self, file: &'static str, entry: &'static str) -> wgpu::ComputePipeline {
+        self.pipelines.get(&self.device, file, entry)
+    }
+
+    /// How many compute pipelines this device has built so far (each once).
+    pub fn pipelines_built(&self) -> usize {
+        self.pipelines.built()
     }
 
     /// out[i] = a * x[i] + y[i] on the GPU (shaders/smoke.wgsl), read back asynchronously.
@@ -106,6 +106,7 @@ impl GpuContext {
         if n == 0 {
             return Ok(Vec::new());
         }
+        let smoke = self.pipeline(SmokeParams::FILE, "saxpy");
         let dev = &self.device;
         let scope = dev.push_error_scope(wgpu::ErrorFilter::Validation);
         let params = SmokeParams { n: n as u32, a };
@@ -131,7 +132,7 @@ impl GpuContext {
         });
         let bind = dev.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("smoke/bind"),
-            layout: &self.smoke.get_bind_group_layout(0),
+            layout: &smoke.get_bind_group_layout(0),
             entries: &[
                 wgpu::BindGroupEntry { binding: 0, resource: ubuf.as_entire_binding() },
                 wgpu::BindGroupEntry { binding: 1, resource: xbuf.as_entire_binding() },
@@ -143,7 +144,7 @@ impl GpuContext {
         {
             let mut pass =
                 enc.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("smoke"), timestamp_writes: None });
-            pass.set_pipeline(&self.smoke);
+            pass.set_pipeline(&smoke);
             pass.set_bind_group(0, &bind, &[]);
             pass.dispatch_workgroups(groups as u32, 1, 1);
         }

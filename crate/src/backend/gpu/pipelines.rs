@@ -1,0 +1,77 @@
+//! The WGSL sources and the per-device cache of shader modules and compute pipelines.
+//!
+//! The cache lives in the `GpuContext`, so every model (every `Gpu` backend) on one
+//! engine shares it: a pipeline is built the first time any of them dispatches its entry
+//! point, and never again on that device.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// Every shader file by name (`shaders/<name>.wgsl`), compiled into the binary.
+pub const SHADERS: &[(&str, &str)] = &[
+    ("gemm", include_str!("../../../../shaders/gemm.wgsl")),
+    ("eltwise", include_str!("../../../../shaders/eltwise.wgsl")),
+    ("pool", include_str!("../../../../shaders/pool.wgsl")),
+    ("batchnorm", include_str!("../../../../shaders/batchnorm.wgsl")),
+    ("loss", include_str!("../../../../shaders/loss.wgsl")),
+    ("optim", include_str!("../../../../shaders/optim.wgsl")),
+    ("depthwise", include_str!("../../../../shaders/depthwise.wgsl")),
+    ("lrn", include_str!("../../../../shaders/lrn.wgsl")),
+    ("augment", include_str!("../../../../shaders/augment.wgsl")),
+    ("smoke", include_str!("../../../../shaders/smoke.wgsl")),
+];
+
+/// The WGSL source of shader file `name`, if there is one.
+pub fn shader_source(name: &str) -> Option<&'static str> {
+    SHADERS.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
+}
+
+/// Shader modules by file and pipelines by (file, entry point), built on first use.
+/// (A mutex rather than a `RefCell` keeps the context `Sync` natively; nothing contends.)
+#[derive(Default)]
+pub(super) struct PipelineCache {
+    modules: Mutex<HashMap<&'static str, wgpu::ShaderModule>>,
+    pipelines: Mutex<HashMap<(&'static str, &'static str), wgpu::ComputePipeline>>,
+    built: AtomicUsize,
+}
+
+impl PipelineCache {
+    /// The pipeline for `entry` of shader `file`, built (with its module) when first asked for.
+    pub(super) fn get(&self, device: &wgpu::Device, file: &'static str, entry: &'static str) -> wgpu::ComputePipeline {
+        let mut pipelines = self.pipelines.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = pipelines.get(&(file, entry)) {
+            return p.clone();
+        }
+        let module = self
+            .modules
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(file)
+            .or_insert_with(|| {
+                // Every `KernelParams::FILE` is in `SHADERS` (crate/tests/gpu_params.rs checks);
+                // an unknown name would give an empty module and a validation error, not a panic.
+                device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                    label: Some(file),
+                    source: wgpu::ShaderSource::Wgsl(shader_source(file).unwrap_or("").into()),
+                })
+            })
+            .clone();
+        let p = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some(entry),
+            layout: None,
+            module: &module,
+            entry_point: Some(entry),
+            compilation_options: Default::default(),
+            cache: None,
+        });
+        self.built.fetch_add(1, Ordering::Relaxed);
+        pipelines.insert((file, entry), p.clone());
+        p
+    }
+
+    /// How many pipelines have been built on this device so far.
+    pub(super) fn built(&self) -> usize {
+        self.built.load(Ordering::Relaxed)
+    }
+}
