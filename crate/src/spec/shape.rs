@@ -1,6 +1,8 @@
-//! Activation shapes and the output-size rules of convolution and pooling.
+//! Activation shapes and the one output-shape rule of every layer kind, blocks included:
+//! [`LayerKind::output`]. The spec parser validates with it (putting each [`ShapeError`]
+//! at its layer's place), the builder sizes buffers with it and the summary reports it.
 
-use super::Padding;
+use super::{Layer, LayerKind, Padding};
 use serde::Serialize;
 use std::fmt;
 
@@ -67,6 +69,238 @@ pub fn padding_before(input: usize, k: usize, stride: usize, padding: Padding) -
             total / 2
         }
     }
+}
+
+/// Why a layer cannot take its input. The text says what is wrong and how to fix it; the
+/// spec parser puts the layer's place in front of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShapeError {
+    /// A layer that slides over height and width got a flat vector.
+    NeedsMap { what: &'static str, n: usize },
+    /// A dense layer got a feature map.
+    NeedsFlat { h: usize, w: usize, c: usize },
+    /// A "valid" window (`what` is "kernel" or "pool") larger than its input.
+    DoesNotFit { what: &'static str, window: (usize, usize), input: (usize, usize) },
+    /// Squeeze-and-excitation with fewer channels than its ratio.
+    RatioTooLarge { ratio: usize, c: usize },
+    /// A residual block whose output shape differs from its input, without a projection.
+    CannotAdd { input: Shape, output: Shape },
+    /// A residual block whose height and width no strided 1×1 projection can reach.
+    NoProjection { input: Shape, output: Shape },
+    /// Concat branches whose outputs differ in height and width (or in kind).
+    BranchesDisagree { shapes: Vec<Shape> },
+    /// A concat without branches.
+    NoBranches,
+    /// A layer inside a block cannot take its input.
+    Inside { layer: String, error: Box<ShapeError> },
+}
+
+impl fmt::Display for ShapeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ShapeError::NeedsMap { what, n } => write!(
+                f,
+                "{what} needs a height×width×channels input but gets a flat vector of {n}; \
+                 move it before the flatten (or dense) layer"
+            ),
+            ShapeError::NeedsFlat { h, w, c } => write!(
+                f,
+                "dense needs a flat input but gets {h}×{w}×{c}; add {{\"type\": \"flatten\"}} \
+                 (or {{\"type\": \"global_avg_pool2d\"}}) before it"
+            ),
+            ShapeError::DoesNotFit { what, window: (kh, kw), input: (h, w) } => write!(
+                f,
+                "{what} {kh}×{kw} does not fit input {h}×{w} with padding \"valid\"; \
+                 use padding \"same\", a smaller {what}, or fewer downsampling layers before it"
+            ),
+            ShapeError::RatioTooLarge { ratio, c } => write!(
+                f,
+                "\"ratio\" {ratio} is larger than the {c} channels, leaving no hidden units; use a ratio ≤ {c}"
+            ),
+            ShapeError::CannotAdd { input, output } => {
+                let fix = if matches!((input, output), (Shape::Map { .. }, Shape::Map { .. })) {
+                    "set \"projection\": true for a 1×1 conv shortcut, or keep the shape (\"same\" padding, stride 1, as many filters as input channels)"
+                } else {
+                    "keep the block's output shape equal to its input"
+                };
+                write!(f, "the block turns {input} into {output}, so its input cannot be added to its output; {fix}")
+            }
+            ShapeError::NoProjection { input, output } => write!(
+                f,
+                "the block turns {input} into {output}, which no strided 1×1 projection can match; \
+                 use \"same\" padding inside the block"
+            ),
+            ShapeError::BranchesDisagree { shapes } => {
+                let list = shapes.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ");
+                write!(
+                    f,
+                    "branch outputs {list} cannot be concatenated on channels: their height and width must agree; \
+                     use \"same\" padding and equal strides in every branch"
+                )
+            }
+            ShapeError::NoBranches => write!(f, "a concat needs branches: list at least two, each a list of layers"),
+            ShapeError::Inside { layer, error } => write!(f, "{layer}: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for ShapeError {}
+
+fn need_map(input: Shape, what: &'static str) -> Result<(usize, usize, usize), ShapeError> {
+    match input {
+        Shape::Map { h, w, c } => Ok((h, w, c)),
+        Shape::Flat(n) => Err(ShapeError::NeedsMap { what, n }),
+    }
+}
+
+/// A sliding window's output map with `c` channels.
+fn window(
+    input: Shape,
+    what: &'static str,
+    layer: &'static str,
+    k: (usize, usize),
+    s: (usize, usize),
+    padding: Padding,
+    c: Option<usize>,
+) -> Result<Shape, ShapeError> {
+    let (h, w, cin) = need_map(input, layer)?;
+    match (conv_out(h, k.0, s.0, padding), conv_out(w, k.1, s.1, padding)) {
+        (Some(oh), Some(ow)) => Ok(Shape::Map { h: oh, w: ow, c: c.unwrap_or(cin) }),
+        _ => Err(ShapeError::DoesNotFit { what, window: k, input: (h, w) }),
+    }
+}
+
+impl LayerKind {
+    /// The layer's output for `input`, or why it cannot take it — the one shape rule the
+    /// parser, the builder and the summary all use. A block's output comes from its inner
+    /// sequences ([`sequence_output`]) and [`residual_output`] or [`concat_output`].
+    pub fn output(&self, input: Shape) -> Result<Shape, ShapeError> {
+        match self {
+            LayerKind::Conv2d(k) => {
+                window(input, "kernel", "convolution", k.kernel, k.strides, k.padding, Some(k.filters))
+            }
+            LayerKind::SeparableConv2d(k) => {
+                window(input, "kernel", "separable convolution", k.kernel, k.strides, k.padding, Some(k.filters))
+            }
+            LayerKind::DepthwiseConv2d(k) => {
+                window(input, "kernel", "depthwise convolution", k.kernel, k.strides, k.padding, None)
+            }
+            LayerKind::MaxPool2d(p) | LayerKind::AvgPool2d(p) => {
+                window(input, "pool", "pooling", p.pool, p.strides, p.padding, None)
+            }
+            LayerKind::GlobalAvgPool2d => need_map(input, "global average pooling").map(|(_, _, c)| Shape::Flat(c)),
+            LayerKind::Dense(d) => match input {
+                Shape::Map { h, w, c } => Err(ShapeError::NeedsFlat { h, w, c }),
+                Shape::Flat(_) => Ok(Shape::Flat(d.units)),
+            },
+            LayerKind::Flatten => Ok(Shape::Flat(input.elements())),
+            LayerKind::BatchNorm(_) | LayerKind::Activation { .. } | LayerKind::Dropout { .. } => Ok(input),
+            LayerKind::Lrn(_) => need_map(input, "local response normalisation").map(|_| input),
+            LayerKind::SqueezeExcite(se) => {
+                let (_, _, c) = need_map(input, "squeeze-and-excitation")?;
+                if se.ratio > c {
+                    return Err(ShapeError::RatioTooLarge { ratio: se.ratio, c });
+                }
+                Ok(input)
+            }
+            LayerKind::Residual(r) => residual_output(input, sequence_output(&r.layers, input)?, r.projection),
+            LayerKind::Concat { branches } => {
+                let shapes = branches.iter().map(|b| sequence_output(b, input)).collect::<Result<Vec<_>, _>>()?;
+                concat_output(&shapes)
+            }
+        }
+    }
+}
+
+/// The output of layers one after another (`input` itself when there are none); an error
+/// names the layer that cannot take its input.
+pub fn sequence_output(layers: &[Layer], input: Shape) -> Result<Shape, ShapeError> {
+    layers.iter().try_fold(input, |shape, layer| {
+        layer.kind.output(shape).map_err(|e| ShapeError::Inside { layer: layer.name.clone(), error: Box::new(e) })
+    })
+}
+
+/// A residual block's output, given its input and its inner sequence's output: the inner
+/// output, when the input can be added to it — as it is, or (with `projection`) through a
+/// strided 1×1 conv ([`projection_strides`]).
+pub fn residual_output(input: Shape, inner: Shape, projection: bool) -> Result<Shape, ShapeError> {
+    if input == inner {
+        return Ok(inner);
+    }
+    match (input, inner) {
+        (Shape::Map { .. }, Shape::Map { .. }) if projection => match projection_strides(input, inner) {
+            Some(_) => Ok(inner),
+            None => Err(ShapeError::NoProjection { input, output: inner }),
+        },
+        _ => Err(ShapeError::CannotAdd { input, output: inner }),
+    }
+}
+
+/// The strides of the 1×1 "same" conv that maps `input`'s height and width onto
+/// `output`'s (it gives ⌈h / s⌉ rows), or None when no stride does.
+pub fn projection_strides(input: Shape, output: Shape) -> Option<(usize, usize)> {
+    let (Shape::Map { h, w, .. }, Shape::Map { h: oh, w: ow, .. }) = (input, output) else {
+        return None;
+    };
+    let stride = |a: usize, b: usize| (1..=a).find(|s| a.div_ceil(*s) == b);
+    stride(h, oh).zip(stride(w, ow))
+}
+
+/// Parallel branches' outputs concatenated on channels: maps of one height and width, or
+/// flat vectors.
+pub fn concat_output(branches: &[Shape]) -> Result<Shape, ShapeError> {
+    let first = branches.first().ok_or(ShapeError::NoBranches)?;
+    let channels = branches.iter().map(|s| s.channels()).sum();
+    match *first {
+        Shape::Map { h, w, .. }
+            if branches.iter().all(|s| matches!(s, Shape::Map { h: h2, w: w2, .. } if *h2 == h && *w2 == w)) =>
+        {
+            Ok(Shape::Map { h, w, c: channels })
+        }
+        Shape::Flat(_) if branches.iter().all(|s| matches!(s, Shape::Flat(_))) => Ok(Shape::Flat(channels)),
+        _ => Err(ShapeError::BranchesDisagree { shapes: branches.to_vec() }),
+    }
+}
+
+/// One layer's place and shapes in a walk of a spec: blocks come before the layers inside
+/// them (`depth` one more), as in the summary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Traced {
+    pub depth: usize,
+    pub name: String,
+    pub input: Shape,
+    pub output: Shape,
+}
+
+/// Every layer's input and output, blocks included, by [`LayerKind::output`].
+pub fn trace(layers: &[Layer], input: Shape) -> Result<Vec<Traced>, ShapeError> {
+    let mut out = Vec::new();
+    trace_into(&mut out, layers, input, 0)?;
+    Ok(out)
+}
+
+fn trace_into(out: &mut Vec<Traced>, layers: &[Layer], input: Shape, depth: usize) -> Result<Shape, ShapeError> {
+    let mut shape = input;
+    for layer in layers {
+        let at = out.len();
+        out.push(Traced { depth, name: layer.name.clone(), input: shape, output: shape });
+        let inside = |e| ShapeError::Inside { layer: layer.name.clone(), error: Box::new(e) };
+        let next = match &layer.kind {
+            LayerKind::Residual(r) => {
+                let inner = trace_into(out, &r.layers, shape, depth + 1)?;
+                residual_output(shape, inner, r.projection).map_err(inside)?
+            }
+            LayerKind::Concat { branches } => {
+                let shapes =
+                    branches.iter().map(|b| trace_into(out, b, shape, depth + 1)).collect::<Result<Vec<_>, _>>()?;
+                concat_output(&shapes).map_err(inside)?
+            }
+            kind => kind.output(shape).map_err(inside)?,
+        };
+        out[at].output = next;
+        shape = next;
+    }
+    Ok(shape)
 }
 
 #[cfg(test)]
