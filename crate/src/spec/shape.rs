@@ -324,4 +324,181 @@ mod tests {
         assert_eq!(conv_out(300, 3, 2, Padding::Same), Some(150));
         assert_eq!(conv_out(75, 3, 2, Padding::Same), Some(38));
     }
+
+    use crate::spec::{parse, Conv2d, Dense, Init, Pool2d, Residual, SqueezeExcite};
+
+    fn map(h: usize, w: usize, c: usize) -> Shape {
+        Shape::Map { h, w, c }
+    }
+
+    fn conv(filters: usize, k: (usize, usize), s: (usize, usize), padding: Padding) -> LayerKind {
+        LayerKind::Conv2d(Conv2d {
+            filters,
+            kernel: k,
+            strides: s,
+            padding,
+            activation: crate::spec::Activation::Linear,
+            use_bias: true,
+            init: Init::GlorotUniform,
+        })
+    }
+
+    fn layer(name: &str, kind: LayerKind) -> Layer {
+        Layer { name: name.into(), kind, trainable: true }
+    }
+
+    #[test]
+    fn valid_padding_that_does_not_fit_names_both_sides() {
+        let e = conv(4, (5, 5), (1, 1), Padding::Valid).output(map(3, 3, 1)).unwrap_err();
+        assert_eq!(e, ShapeError::DoesNotFit { what: "kernel", window: (5, 5), input: (3, 3) });
+        // Only the width is too small: the message still gives the whole window and input.
+        let e = conv(4, (3, 9), (1, 1), Padding::Valid).output(map(6, 6, 1)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "kernel 3×9 does not fit input 6×6 with padding \"valid\"; use padding \"same\", a smaller kernel, \
+             or fewer downsampling layers before it"
+        );
+        // "same" always fits, even a window larger than the input.
+        assert_eq!(conv(4, (5, 5), (1, 1), Padding::Same).output(map(3, 3, 1)), Ok(map(3, 3, 4)));
+        let pool = LayerKind::MaxPool2d(Pool2d { pool: (2, 2), strides: (2, 2), padding: Padding::Valid });
+        assert_eq!(
+            pool.output(map(1, 1, 8)),
+            Err(ShapeError::DoesNotFit { what: "pool", window: (2, 2), input: (1, 1) })
+        );
+    }
+
+    #[test]
+    fn stride_larger_than_the_kernel_skips_inputs() {
+        // 7 wide, k 2, s 5: windows at 0 and 5, so 2; "same": ⌈7 / 5⌉ = 2.
+        assert_eq!(conv(3, (2, 2), (5, 5), Padding::Valid).output(map(7, 7, 1)), Ok(map(2, 2, 3)));
+        assert_eq!(conv(3, (2, 2), (5, 5), Padding::Same).output(map(7, 7, 1)), Ok(map(2, 2, 3)));
+        // 6 wide: the second window would start at 5 and not fit: 1.
+        assert_eq!(conv(3, (2, 2), (5, 5), Padding::Valid).output(map(6, 6, 1)), Ok(map(1, 1, 3)));
+        let pool = LayerKind::AvgPool2d(Pool2d { pool: (2, 3), strides: (3, 4), padding: Padding::Valid });
+        // h: (8 − 2) / 3 + 1 = 3; w: (9 − 3) / 4 + 1 = 2 (floor).
+        assert_eq!(pool.output(map(8, 9, 5)), Ok(map(3, 2, 5)));
+    }
+
+    #[test]
+    fn flatten_dense_and_the_layers_that_need_a_map() {
+        assert_eq!(LayerKind::Flatten.output(map(3, 4, 5)), Ok(Shape::Flat(60)));
+        assert_eq!(LayerKind::Flatten.output(Shape::Flat(7)), Ok(Shape::Flat(7)));
+        let dense = LayerKind::Dense(Dense {
+            units: 3,
+            activation: crate::spec::Activation::Relu,
+            use_bias: true,
+            init: Init::HeUniform,
+        });
+        assert_eq!(dense.output(Shape::Flat(60)), Ok(Shape::Flat(3)));
+        assert_eq!(dense.output(map(3, 4, 5)), Err(ShapeError::NeedsFlat { h: 3, w: 4, c: 5 }));
+        assert_eq!(LayerKind::GlobalAvgPool2d.output(map(3, 4, 5)), Ok(Shape::Flat(5)));
+        assert_eq!(
+            LayerKind::GlobalAvgPool2d.output(Shape::Flat(60)).unwrap_err().to_string(),
+            "global average pooling needs a height×width×channels input but gets a flat vector of 60; \
+             move it before the flatten (or dense) layer"
+        );
+        let se = LayerKind::SqueezeExcite(SqueezeExcite { ratio: 8 });
+        assert_eq!(se.output(map(2, 2, 8)), Ok(map(2, 2, 8)));
+        assert_eq!(se.output(map(2, 2, 4)), Err(ShapeError::RatioTooLarge { ratio: 8, c: 4 }));
+        assert_eq!(se.output(Shape::Flat(8)), Err(ShapeError::NeedsMap { what: "squeeze-and-excitation", n: 8 }));
+        // Layers that keep the shape keep a flat one too.
+        assert_eq!(LayerKind::Dropout { rate: 0.5 }.output(Shape::Flat(9)), Ok(Shape::Flat(9)));
+    }
+
+    #[test]
+    fn residual_output_identity_projection_or_why_not() {
+        assert_eq!(residual_output(map(4, 4, 8), map(4, 4, 8), false), Ok(map(4, 4, 8)));
+        // ⌈7 / 2⌉ = 4: a stride-2 projection matches.
+        assert_eq!(residual_output(map(7, 7, 4), map(4, 4, 8), true), Ok(map(4, 4, 8)));
+        assert_eq!(projection_strides(map(7, 9, 4), map(4, 3, 8)), Some((2, 3)));
+        assert_eq!(
+            residual_output(map(7, 7, 4), map(4, 4, 8), false),
+            Err(ShapeError::CannotAdd { input: map(7, 7, 4), output: map(4, 4, 8) })
+        );
+        // No s gives ⌈6 / s⌉ = 4.
+        assert_eq!(
+            residual_output(map(6, 6, 4), map(4, 4, 4), true).unwrap_err().to_string(),
+            "the block turns 6×6×4 into 4×4×4, which no strided 1×1 projection can match; use \"same\" padding inside the block"
+        );
+        // A projection cannot flatten.
+        assert_eq!(
+            residual_output(map(2, 2, 2), Shape::Flat(8), true).unwrap_err().to_string(),
+            "the block turns 2×2×2 into 8, so its input cannot be added to its output; keep the block's output shape equal to its input"
+        );
+        let block = LayerKind::Residual(Residual {
+            layers: vec![layer("c", conv(8, (3, 3), (2, 2), Padding::Same))],
+            projection: true,
+            activation: crate::spec::Activation::Relu,
+        });
+        assert_eq!(block.output(map(7, 7, 4)), Ok(map(4, 4, 8)));
+        // An inner layer that cannot take its input is named.
+        let block = LayerKind::Residual(Residual {
+            layers: vec![layer("big", conv(4, (9, 9), (1, 1), Padding::Valid))],
+            projection: true,
+            activation: crate::spec::Activation::Linear,
+        });
+        let e = block.output(map(7, 7, 4)).unwrap_err();
+        assert!(matches!(&e, ShapeError::Inside { layer, .. } if layer == "big"), "{e:?}");
+        assert!(e.to_string().starts_with("big: kernel 9×9 does not fit input 7×7"), "{e}");
+    }
+
+    #[test]
+    fn concat_of_branches_that_disagree() {
+        let branches = vec![
+            vec![layer("a", conv(2, (3, 3), (1, 1), Padding::Valid))],
+            vec![layer("b", conv(2, (1, 1), (1, 1), Padding::Valid))],
+        ];
+        let e = LayerKind::Concat { branches }.output(map(8, 8, 4)).unwrap_err();
+        assert_eq!(e, ShapeError::BranchesDisagree { shapes: vec![map(6, 6, 2), map(8, 8, 2)] });
+        // An empty branch passes the input through; flat and map do not mix.
+        let branches = vec![vec![layer("f", LayerKind::Flatten)], vec![]];
+        assert_eq!(
+            LayerKind::Concat { branches }.output(map(2, 2, 3)),
+            Err(ShapeError::BranchesDisagree { shapes: vec![Shape::Flat(12), map(2, 2, 3)] })
+        );
+        let branches = vec![vec![layer("f", LayerKind::Flatten)], vec![layer("g", LayerKind::Flatten)]];
+        assert_eq!(LayerKind::Concat { branches }.output(map(2, 2, 3)), Ok(Shape::Flat(24)));
+        assert_eq!(concat_output(&[map(3, 3, 1), map(3, 3, 5), map(3, 3, 2)]), Ok(map(3, 3, 8)));
+        assert_eq!(concat_output(&[]), Err(ShapeError::NoBranches));
+    }
+
+    #[test]
+    fn the_parser_places_the_rule_s_errors() {
+        // The parser's message is the rule's text behind the layer's place.
+        let e = parse(
+            r#"{"input": [8, 8, 4], "layers": [{"type": "residual", "projection": true, "layers": [
+            {"type": "conv2d", "filters": 4, "kernel_size": 3}]}]}"#,
+        )
+        .unwrap_err();
+        let want = ShapeError::NoProjection { input: map(8, 8, 4), output: map(6, 6, 4) };
+        assert_eq!(e.message(), format!("layers[0] (residual): {want}"));
+    }
+
+    #[test]
+    fn trace_agrees_with_output_on_blocks() {
+        let spec = parse(
+            r#"{"input": [9, 9, 2], "layers": [
+                {"type": "residual", "projection": true, "layers": [
+                    {"type": "conv2d", "filters": 4, "kernel_size": 3, "strides": 2, "padding": "same"}]},
+                {"type": "concat", "branches": [[{"type": "max_pool2d", "pool_size": 1}], []]},
+                {"type": "flatten"}]}"#,
+        )
+        .unwrap();
+        let t = trace(&spec.layers, spec.input).unwrap();
+        let rows: Vec<(usize, &str, Shape)> = t.iter().map(|r| (r.depth, r.name.as_str(), r.output)).collect();
+        assert_eq!(
+            rows,
+            [
+                (0, "residual_1", map(5, 5, 4)),
+                (1, "conv2d_1", map(5, 5, 4)),
+                (0, "concat_1", map(5, 5, 8)),
+                (1, "max_pool2d_1", map(5, 5, 4)),
+                (0, "flatten_1", Shape::Flat(200)),
+            ]
+        );
+        for (r, l) in [(0, 0), (2, 1), (4, 2)] {
+            assert_eq!(spec.layers[l].kind.output(t[r].input), Ok(t[r].output));
+        }
+        assert_eq!(sequence_output(&spec.layers, spec.input), Ok(Shape::Flat(200)));
+    }
 }
