@@ -79,6 +79,7 @@ impl Walk {
         shape
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn push(
         &mut self,
         depth: usize,
