@@ -239,3 +239,127 @@ fn will_it_fit_names_fixes_computed_on_the_model() {
     let c = convplay::fit::check(&json, 1, 4_000_000_000, None).unwrap();
     assert!(c.fits_budget && c.fixes.is_empty());
 }
+
+/// A spec with every layer type and block, the types' aliases included.
+const EVERY_KIND: &str = r#"{"input": [12, 12, 3], "layers": [
+    {"type": "conv2d", "filters": 8, "kernel_size": 3, "padding": "same", "activation": "relu"},
+    {"type": "batch_norm"},
+    {"type": "lrn", "depth_radius": 2},
+    {"type": "depthwise_conv2d", "kernel_size": 3, "strides": 2},
+    {"type": "separable_conv2d", "filters": 6, "kernel_size": [3, 1], "padding": "same"},
+    {"type": "max_pool2d", "pool_size": 2, "strides": 1},
+    {"type": "avg_pool2d", "pool_size": 3, "strides": 1, "padding": "same"},
+    {"type": "residual", "activation": "relu", "layers": [
+        {"type": "conv2d", "filters": 6, "kernel_size": 3, "padding": "same", "activation": "relu"},
+        {"type": "dropout", "rate": 0.1}]},
+    {"type": "residual", "projection": true, "layers": [
+        {"type": "conv2d", "filters": 10, "kernel_size": 3, "strides": 2, "padding": "same"}]},
+    {"type": "squeeze_excite", "ratio": 2},
+    {"type": "concat", "branches": [
+        [{"type": "conv2d", "filters": 3, "kernel_size": 1}],
+        [{"type": "separable_conv2d", "filters": 2, "kernel_size": 3, "padding": "same"}],
+        [{"type": "max_pool2d", "pool_size": 2, "strides": 1, "padding": "same"}],
+        []]},
+    {"type": "activation", "activation": "leaky_relu", "alpha": 0.1},
+    {"type": "relu"},
+    {"type": "leaky_relu"},
+    {"type": "softmax"},
+    {"type": "global_avg_pool2d"},
+    {"type": "dropout", "rate": 0.2},
+    {"type": "concat", "branches": [[{"type": "dense", "units": 4}], []]},
+    {"type": "dense", "units": 16, "activation": "tanh"},
+    {"type": "residual", "layers": [{"type": "dense", "units": 16, "activation": "relu"}]},
+    {"type": "flatten"},
+    {"type": "dense", "units": 5, "activation": "softmax"}
+]}"#;
+
+/// Windows with strides larger than the kernel, and flat branches of a map concatenated.
+const ODD_WINDOWS: &str = r#"{"input": [23, 17, 2], "layers": [
+    {"type": "conv2d", "filters": 3, "kernel_size": [2, 3], "strides": [5, 4]},
+    {"type": "max_pool2d", "pool_size": [2, 1], "strides": [1, 3], "padding": "same"},
+    {"type": "concat", "branches": [[{"type": "flatten"}], [{"type": "global_avg_pool2d"}]]},
+    {"type": "dense", "units": 3, "activation": "softmax"}
+]}"#;
+
+/// Every layer of a built model, blocks before their insides: (depth, name, input, output).
+fn built_layers<B: convplay::backend::ops::Backend>(
+    seq: &convplay::layers::block::Sequence<B>,
+    depth: usize,
+    out: &mut Vec<(usize, String, Shape, Shape)>,
+) {
+    for node in &seq.nodes {
+        out.push((depth, node.name.clone(), node.input, node.output));
+        for inner in node.op.inner() {
+            built_layers(inner, depth + 1, out);
+        }
+    }
+}
+
+/// The parser's validated spec (walked by the rule it validated with), the built model and
+/// the summary agree on every layer's shapes, for every preset and for every layer kind.
+#[test]
+fn parser_builder_and_summary_agree_layer_by_layer() {
+    let mut specs: Vec<(String, convplay::spec::ModelSpec)> =
+        convplay::presets::names().into_iter().map(|n| (n.to_string(), preset(n).unwrap())).collect();
+    for (name, json) in [("every kind", EVERY_KIND), ("odd windows", ODD_WINDOWS)] {
+        specs.push((name.into(), parse(json).unwrap_or_else(|e| panic!("{name}: {e}"))));
+    }
+    let kinds: std::collections::BTreeSet<&str> = {
+        let s = summarize(&specs[specs.len() - 2].1, 1);
+        s.rows.iter().map(|r| r.type_name).collect()
+    };
+    assert_eq!(kinds.len(), 15, "every layer kind is in the spec: {kinds:?}");
+    for (name, spec) in &specs {
+        let traced = convplay::spec::trace(&spec.layers, spec.input).unwrap();
+        let parsed: Vec<(usize, String, Shape, Shape)> =
+            traced.iter().map(|t| (t.depth, t.name.clone(), t.input, t.output)).collect();
+        // The builder itself, so that models that are not classifiers (course-3conv) count too.
+        let be = convplay::backend::cpu::backend::Cpu::new();
+        let mut params = Vec::new();
+        let mut builder = convplay::layers::build::Builder {
+            be: &be,
+            params: &mut params,
+            stream: convplay::backend::cpu::rng::Stream::new(1),
+            max_batch: 1,
+            dropouts: 0,
+            frozen: false,
+        };
+        let (body, shape, _) =
+            builder.sequence(&spec.layers, spec.input, true).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(Ok(shape), convplay::spec::sequence_output(&spec.layers, spec.input), "{name}");
+        let mut built = Vec::new();
+        built_layers(&body, 0, &mut built);
+        assert_eq!(parsed, built, "{name}: parser and builder");
+        let summary: Vec<(usize, String, Shape)> =
+            summarize(spec, 2).rows.iter().map(|r| (r.depth, r.name.clone(), r.output)).collect();
+        let parsed: Vec<(usize, String, Shape)> = parsed.into_iter().map(|(d, n, _, o)| (d, n, o)).collect();
+        assert_eq!(parsed, summary, "{name}: parser and summary");
+    }
+    // The odd windows by hand: h (23 − 2) / 5 + 1 = 5, w (17 − 3) / 4 + 1 = 4; then ⌈5 / 1⌉ × ⌈4 / 3⌉.
+    let s = summarize(&specs.last().unwrap().1, 1);
+    let out: Vec<Shape> = s.rows.iter().map(|r| r.output).collect();
+    let flat = Shape::Flat;
+    assert_eq!(out, [map(5, 4, 3), map(5, 2, 3), flat(33), flat(30), flat(3), flat(3)]);
+    assert_eq!(s.rows[0].shape_formula, "h: (23 − 2) / 5 + 1 = 5; w: (17 − 3) / 4 + 1 = 4");
+}
+
+/// A spec changed after validation so that a layer cannot take its input: the builder says
+/// which layer and why, and the summary names the problem in the row, neither panics.
+#[test]
+fn unvalidated_shapes_give_errors_not_panics() {
+    let mut spec = parse(ODD_WINDOWS).unwrap();
+    spec.input = map(1, 17, 2);
+    let err = convplay::model::Model::new(convplay::backend::cpu::backend::Cpu::new(), &spec, 1, 1).err().unwrap();
+    assert_eq!(
+        err.message(),
+        "layer \"conv2d_1\" (conv2d): kernel 2×3 does not fit input 1×17 with padding \"valid\"; use padding \"same\", \
+         a smaller kernel, or fewer downsampling layers before it; validate the spec with spec::parse before building it"
+    );
+    let s = summarize(&spec, 1);
+    assert!(
+        s.rows[0].shape_formula.starts_with("cannot take 1×17×2: kernel 2×3 does not fit"),
+        "{}",
+        s.rows[0].shape_formula
+    );
+    assert!(convplay::spec::trace(&spec.layers, spec.input).is_err());
+}

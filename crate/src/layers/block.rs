@@ -102,6 +102,9 @@ impl<B: Backend> Op<B> for Residual<B> {
         }
         Ok(())
     }
+    fn inner(&self) -> Vec<&Sequence<B>> {
+        vec![&self.inner]
+    }
 }
 
 /// Parallel branches on the same input, outputs concatenated on channels.
@@ -153,6 +156,9 @@ impl<B: Backend> Op<B> for Concat<B> {
             first = false;
         }
         Ok(())
+    }
+    fn inner(&self) -> Vec<&Sequence<B>> {
+        self.branches.iter().collect()
     }
 }
 

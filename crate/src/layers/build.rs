@@ -4,8 +4,9 @@ use super::block::{Concat, Residual, Sequence, SqueezeExcite};
 use super::{conv, dense, norm, pool, simple, Node, Op, Param};
 use crate::backend::cpu::rng::{pcg_hash, Stream};
 use crate::backend::ops::Backend;
-use crate::error::Result;
-use crate::spec::{conv_out, Activation, Init, Layer, LayerKind, Padding, Shape};
+use crate::error::{Error, Result};
+use crate::spec::{concat_output, projection_strides, residual_output, Activation, Init, Layer, LayerKind, Padding};
+use crate::spec::{Shape, ShapeError};
 
 pub struct Builder<'a, B: Backend> {
     pub be: &'a B,
@@ -25,9 +26,13 @@ pub fn hw_c(s: Shape) -> (usize, usize, usize) {
     }
 }
 
-fn out_map(input: Shape, k: (usize, usize), s: (usize, usize), p: Padding, c: usize) -> Shape {
-    let (h, w, _) = hw_c(input);
-    Shape::Map { h: conv_out(h, k.0, s.0, p).unwrap_or(0), w: conv_out(w, k.1, s.1, p).unwrap_or(0), c }
+/// A layer that cannot take its input: only a spec that was not validated gets here.
+fn unfit(layer: &Layer, e: ShapeError) -> Error {
+    Error::Invalid(format!(
+        "layer \"{}\" ({}): {e}; validate the spec with spec::parse before building it",
+        layer.name,
+        layer.kind.type_name()
+    ))
 }
 
 impl<B: Backend> Builder<'_, B> {
@@ -87,9 +92,13 @@ impl<B: Backend> Builder<'_, B> {
                 a
             }
         };
+        // Leaves by the one shape rule; blocks combine their inner sequences' outputs by it below.
+        let out = match &layer.kind {
+            LayerKind::Residual(_) | LayerKind::Concat { .. } => shape,
+            kind => kind.output(shape).map_err(|e| unfit(layer, e))?,
+        };
         let (op, out): (Box<dyn Op<B>>, Shape) = match &layer.kind {
             LayerKind::Conv2d(k) => {
-                let out = out_map(shape, k.kernel, k.strides, k.padding, k.filters);
                 let a = act(k.activation);
                 let op = conv::Conv::new(
                     be,
@@ -110,7 +119,6 @@ impl<B: Backend> Builder<'_, B> {
                 (Box::new(op), out)
             }
             LayerKind::DepthwiseConv2d(k) => {
-                let out = out_map(shape, k.kernel, k.strides, k.padding, c);
                 let a = act(k.activation);
                 let op = conv::Conv::new(
                     be,
@@ -131,9 +139,9 @@ impl<B: Backend> Builder<'_, B> {
                 (Box::new(op), out)
             }
             LayerKind::SeparableConv2d(k) => {
-                let mid = out_map(shape, k.kernel, k.strides, k.padding, c);
-                let out = out_map(shape, k.kernel, k.strides, k.padding, k.filters);
-                let (mh, mw, _) = hw_c(mid);
+                // The depthwise stage keeps the channels; the pointwise one changes only them.
+                let (mh, mw, _) = hw_c(out);
+                let mid = Shape::Map { h: mh, w: mw, c };
                 let a = act(k.activation);
                 let dw = conv::Conv::new(
                     be,
@@ -180,7 +188,6 @@ impl<B: Backend> Builder<'_, B> {
                 )
             }
             LayerKind::MaxPool2d(p) | LayerKind::AvgPool2d(p) => {
-                let out = out_map(shape, p.pool, p.strides, p.padding, c);
                 let max = matches!(layer.kind, LayerKind::MaxPool2d(_));
                 let argmax = max.then(|| be.alloc_idx(mb * out.elements()));
                 (
@@ -194,11 +201,11 @@ impl<B: Backend> Builder<'_, B> {
                     out,
                 )
             }
-            LayerKind::GlobalAvgPool2d => (Box::new(pool::GlobalAvgPool { hw: h * w, c }), Shape::Flat(c)),
+            LayerKind::GlobalAvgPool2d => (Box::new(pool::GlobalAvgPool { hw: h * w, c }), out),
             LayerKind::BatchNorm(b) => {
                 let mut bn = norm::Bn::new(be, self.params, name, c, h * w, b.clone());
                 bn.inference = self.frozen;
-                (Box::new(bn), shape)
+                (Box::new(bn), out)
             }
             LayerKind::Dense(d) => {
                 let a = act(d.activation);
@@ -214,28 +221,26 @@ impl<B: Backend> Builder<'_, B> {
                         d.use_bias,
                         d.init,
                     )),
-                    Shape::Flat(d.units),
+                    out,
                 )
             }
-            LayerKind::Flatten => (Box::new(simple::Flatten { len: shape.elements() }), Shape::Flat(shape.elements())),
+            LayerKind::Flatten => (Box::new(simple::Flatten { len: shape.elements() }), out),
             LayerKind::Activation { activation } => {
                 let a = act(*activation);
-                (Box::new(simple::Act { activation: a, channels: c, len: shape.elements() }), shape)
+                (Box::new(simple::Act { activation: a, channels: c, len: shape.elements() }), out)
             }
             LayerKind::Dropout { rate } => {
                 self.dropouts += 1;
-                (Box::new(simple::Dropout { rate: *rate, len: shape.elements(), salt: pcg_hash(self.dropouts) }), shape)
+                (Box::new(simple::Dropout { rate: *rate, len: shape.elements(), salt: pcg_hash(self.dropouts) }), out)
             }
-            LayerKind::Lrn(l) => {
-                (Box::new(norm::LocalResponseNorm { c, spec: l.clone(), len: shape.elements() }), shape)
-            }
+            LayerKind::Lrn(l) => (Box::new(norm::LocalResponseNorm { c, spec: l.clone(), len: shape.elements() }), out),
             LayerKind::Residual(r) => {
                 let (inner, inner_shape, _) = self.sequence(&r.layers, shape, false)?;
+                let inner_shape = residual_output(shape, inner_shape, r.projection).map_err(|e| unfit(layer, e))?;
                 let projection = if inner_shape != shape {
-                    let (oh, ow, oc) = hw_c(inner_shape);
-                    // The stride that maps h to oh with a 1×1 "same" conv (validated in the spec).
-                    let sh = (1..=h).find(|s| h.div_ceil(*s) == oh).unwrap_or(1);
-                    let sw = (1..=w).find(|s| w.div_ceil(*s) == ow).unwrap_or(1);
+                    let oc = inner_shape.channels();
+                    // residual_output accepted the shapes, so a stride exists.
+                    let (sh, sw) = projection_strides(shape, inner_shape).unwrap_or((1, 1));
                     let conv = conv::Conv::new(
                         be,
                         self.params,
@@ -270,26 +275,20 @@ impl<B: Backend> Builder<'_, B> {
             }
             LayerKind::Concat { branches } => {
                 let mut seqs = Vec::new();
-                let mut channels = Vec::new();
+                let mut shapes = Vec::new();
                 let mut part_grads = Vec::new();
-                let mut out_hw = (h, w);
                 for b in branches {
                     let (seq, s, _) = self.sequence(b, shape, false)?;
-                    let (bh, bw, bc) = hw_c(s);
-                    out_hw = (bh, bw);
-                    channels.push(bc);
+                    shapes.push(s);
                     part_grads.push(be.alloc(mb * s.elements()));
                     seqs.push(seq);
                 }
-                let total: usize = channels.iter().sum();
-                let out = match shape {
-                    Shape::Flat(_) => Shape::Flat(total),
-                    Shape::Map { .. } => Shape::Map { h: out_hw.0, w: out_hw.1, c: total },
-                };
+                let out = concat_output(&shapes).map_err(|e| unfit(layer, e))?;
+                let (oh, ow, _) = hw_c(out);
                 let op = Concat {
                     branches: seqs,
-                    channels,
-                    positions: out_hw.0 * out_hw.1,
+                    channels: shapes.iter().map(|s| s.channels()).collect(),
+                    positions: oh * ow,
                     in_len: shape.elements(),
                     part_grads,
                     branch_dx: be.alloc(mb * shape.elements()),
@@ -334,7 +333,7 @@ impl<B: Backend> Builder<'_, B> {
                     dscales: be.alloc(mb * c),
                     dx_pool: be.alloc(mb * shape.elements()),
                 };
-                (Box::new(op), shape)
+                (Box::new(op), out)
             }
         };
         Ok((op, out, stripped))

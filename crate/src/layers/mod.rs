@@ -67,6 +67,11 @@ pub trait Op<B: Backend> {
     fn workspace_bytes(&self) -> u64 {
         0
     }
+    /// The sequences inside a block (a residual's layers, a concat's branches), so that a
+    /// walk over a built model reaches every layer.
+    fn inner(&self) -> Vec<&block::Sequence<B>> {
+        Vec::new()
+    }
 }
 
 pub struct Node<B: Backend> {

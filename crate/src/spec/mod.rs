@@ -13,11 +13,18 @@
 //! as type names. `parse` checks everything — fields, ranges, and every layer's shape — and
 //! returns all problems at once, each with its place and the fix.
 
+mod fields;
+mod kinds;
 mod parse;
+mod recipe;
 mod shape;
+mod words;
 
 pub use parse::{parse, parse_value};
-pub use shape::{conv_out, padding_before, Shape};
+pub use shape::{
+    concat_output, conv_out, padding_before, projection_strides, residual_output, sequence_output, trace, Shape,
+    ShapeError, Traced,
+};
 
 use serde::Serialize;
 

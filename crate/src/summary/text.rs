@@ -1,0 +1,85 @@
+//! The summary as a Keras-like text table, with the memory breakdown below it.
+
+use super::{Bytes, Summary};
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn fmt_bytes(b: &Bytes) -> String {
+    format!("{} bytes = {:.2} MB = {:.2} MiB", thousands(b.bytes), b.mb, b.mib)
+}
+
+impl Summary {
+    /// A Keras-like text table with the memory breakdown below it.
+    pub fn to_text(&self) -> String {
+        let mut s = format!("Model \"{}\", input {}\n", self.name, self.input);
+        let line = "─".repeat(100);
+        s += &format!(
+            "{line}\n{:<34} {:<18} {:>12} {:>16}  {}\n{line}\n",
+            "Layer (type)", "Output shape", "Params", "MACs", "Params from"
+        );
+        for r in &self.rows {
+            let name = format!("{}{} ({})", "  ".repeat(r.depth), r.name, r.type_name);
+            let params = r.trainable + r.non_trainable;
+            s += &format!(
+                "{:<34} {:<18} {:>12} {:>16}  {}\n",
+                name,
+                r.output.to_string(),
+                thousands(params as u64),
+                thousands(r.macs),
+                r.params_formula
+            );
+        }
+        s += &format!(
+            "{line}\nTotal params: {} (trainable {}, non-trainable {})\n",
+            thousands(self.params as u64),
+            thousands(self.trainable as u64),
+            thousands(self.non_trainable as u64)
+        );
+        s += &format!("Multiply-adds: {}   FLOPs: {}\n\n", thousands(self.macs), thousands(self.flops));
+        let i = &self.inference;
+        s += "Inference, one instance (f32):\n";
+        s += &format!("  parameters                 {}\n", fmt_bytes(&i.params));
+        s += &format!(
+            "  peak activations           {}  ({} → {})\n",
+            fmt_bytes(&i.peak_activations),
+            i.peak_between.0,
+            i.peak_between.1
+        );
+        s += &format!("  total                      {}\n", fmt_bytes(&i.total));
+        s += &format!("  (naive: all outputs kept   {})\n\n", fmt_bytes(&i.naive_all_outputs));
+        let t = &self.training;
+        s += &format!("Training, batch {} (f32):\n", t.batch);
+        s += &format!("  activations kept           {}\n", fmt_bytes(&t.activations));
+        s += &format!("  + parameters               {}\n", fmt_bytes(&t.params));
+        s += &format!("  = forward + backward       {}\n", fmt_bytes(&t.forward_backward));
+        s += &format!("  + gradients                {}\n", fmt_bytes(&t.gradients));
+        s += &format!(
+            "  + SGD momentum state       {}  → {}\n",
+            fmt_bytes(&t.sgd_momentum_state),
+            fmt_bytes(&t.total_sgd_momentum)
+        );
+        s += &format!("  + Adam state (m, v)        {}  → {}\n", fmt_bytes(&t.adam_state), fmt_bytes(&t.total_adam));
+        s += &format!(
+            "  with f16 activations       {}  → Adam total {}\n",
+            fmt_bytes(&t.activations_f16),
+            fmt_bytes(&t.total_adam_f16)
+        );
+        s += &format!(
+            "ConvPlay's engine with Adam also holds activation gradients {} and workspace {}: {}\n",
+            fmt_bytes(&t.activation_gradients),
+            fmt_bytes(&t.workspace),
+            fmt_bytes(&t.engine_adam)
+        );
+        s
+    }
+}
