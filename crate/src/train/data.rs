@@ -89,7 +89,8 @@ mod tests {
         assert_eq!(e.message(), "evaluation data: label 7 is out of range for 5 classes");
         assert!(Labelled::new(Data::U8(vec![]), vec![], 3, 10, "training").is_err());
         let d = Labelled::new(Data::U8(vec![0, 255, 51, 102]), vec![1, 0], 2, 2, "training").unwrap();
-        assert_eq!(d.batch(&[1, 0]), (vec![0.2, 0.4, 0.0, 1.0], vec![0, 1]));
+        let s = 1.0 / 255.0;
+        assert_eq!(d.batch(&[1, 0]), (vec![51.0 * s, 102.0 * s, 0.0, 1.0], vec![0, 1]));
         let f = Labelled::new(Data::F32(vec![0.5, -3.0]), vec![1, 0], 1, 2, "training").unwrap();
         assert_eq!(f.batch(&[1]), (vec![-3.0], vec![0]));
         assert!(Labelled::empty().is_empty());
