@@ -141,8 +141,8 @@ pub fn fit_check(
 }
 
 /// Trains a model on data held in wasm memory: the page (or its worker) hands over the
-/// images once, then asks for batches to be run and for metrics now and then. A wrapper of
-/// the core `train::Trainer`.
+/// images once, then asks for batches to be run and for metrics now and then.
+// A wrapper of the core `train::Trainer` that converts types and errors.
 #[wasm_bindgen]
 pub struct Trainer {
     inner: CoreTrainer,
