@@ -368,6 +368,8 @@ impl<B: Backend> Model<B> {
 /// A model on either backend, as the engine that built it chose: what the trainer, the page
 /// and the CLI hold when the backend is picked at run time. [`with_model!`](crate::with_model)
 /// runs the same code on whichever it is.
+// A handful live at a time, each owning buffers far larger than itself: no need to box.
+#[allow(clippy::large_enum_variant)]
 pub enum AnyModel {
     Gpu(Model<crate::backend::gpu::backend::Gpu>),
     Cpu(Model<crate::backend::cpu::backend::Cpu>),

@@ -57,16 +57,10 @@ pub fn run(a: Args) -> convplay::Result<()> {
         Some("off") => Some(Augment::default()),
         Some(text) => Some(parse_augment(text)?),
     };
-    let given = convplay::spec::Recipe {
-        epochs: a.epochs,
-        batch: a.batch,
-        lr: a.lr,
-        optimizer: a.optimizer,
-        weight_decay: a.weight_decay,
-        schedule: a.schedule,
-        augment,
-        ..Default::default()
-    };
+    let mut given = convplay::spec::Recipe::default();
+    (given.epochs, given.batch, given.lr) = (a.epochs, a.batch, a.lr);
+    (given.optimizer, given.weight_decay, given.schedule, given.augment) =
+        (a.optimizer, a.weight_decay, a.schedule, augment);
     let settings = Settings::resolve(&given, spec.training.as_ref());
     if settings.epochs == 0 || settings.batch == 0 {
         return Err(convplay::Error::Invalid("--epochs and --batch must be at least 1".into()));
