@@ -1,5 +1,7 @@
 //! ConvPlay: a CNN playground. The core (this crate) knows nothing of JS; the
-//! wasm-bindgen surface lives in `web/` and is compiled on wasm32 only.
+//! wasm-bindgen surface lives in `web/` and is compiled on wasm32 only: a thin layer that
+//! converts types and errors around the core (`train::Trainer` is the page's training path,
+//! and the native CLI's, `src/bin/convplay/`).
 
 pub mod backend;
 #[cfg(not(target_arch = "wasm32"))]

@@ -364,3 +364,46 @@ impl<B: Backend> Model<B> {
         Ok(out)
     }
 }
+
+/// A model on either backend, as the engine that built it chose: what the trainer, the page
+/// and the CLI hold when the backend is picked at run time. [`with_model!`](crate::with_model)
+/// runs the same code on whichever it is.
+// A handful live at a time, each owning buffers far larger than itself: no need to box.
+#[allow(clippy::large_enum_variant)]
+pub enum AnyModel {
+    Gpu(Model<crate::backend::gpu::backend::Gpu>),
+    Cpu(Model<crate::backend::cpu::backend::Cpu>),
+}
+
+/// `with_model!(any_model, m => expr)`: evaluates `expr` with `m` bound to the model inside an
+/// [`AnyModel`] (`&AnyModel` gives `&Model<_>`, `&mut AnyModel` gives `&mut Model<_>`).
+#[macro_export]
+macro_rules! with_model {
+    ($m:expr, $v:ident => $body:expr) => {
+        match $m {
+            $crate::model::AnyModel::Gpu($v) => $body,
+            $crate::model::AnyModel::Cpu($v) => $body,
+        }
+    };
+}
+
+impl AnyModel {
+    /// Builds `spec` on `engine`'s backend for batches of up to `max_batch`, weights from `seed`.
+    pub fn new(engine: &crate::backend::Engine, spec: &ModelSpec, max_batch: usize, seed: u32) -> Result<AnyModel> {
+        use crate::backend::{cpu::backend::Cpu, gpu::backend::Gpu, Engine};
+        Ok(match engine {
+            Engine::Gpu(ctx) => AnyModel::Gpu(Model::new(Gpu::new(ctx.clone()), spec, max_batch, seed)?),
+            Engine::Cpu { .. } => AnyModel::Cpu(Model::new(Cpu::new(), spec, max_batch, seed)?),
+        })
+    }
+
+    /// [`Model::copy_params_from`] across backends.
+    pub async fn copy_params_from(&mut self, other: &AnyModel) -> Result<usize> {
+        match (self, other) {
+            (AnyModel::Cpu(a), AnyModel::Cpu(b)) => a.copy_params_from(b).await,
+            (AnyModel::Cpu(a), AnyModel::Gpu(b)) => a.copy_params_from(b).await,
+            (AnyModel::Gpu(a), AnyModel::Cpu(b)) => a.copy_params_from(b).await,
+            (AnyModel::Gpu(a), AnyModel::Gpu(b)) => a.copy_params_from(b).await,
+        }
+    }
+}

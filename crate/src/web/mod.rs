@@ -4,6 +4,8 @@
 
 use crate::backend::{BackendChoice, Engine as CoreEngine};
 use crate::data::idx;
+use crate::model::AnyModel;
+use crate::train::{Data, Trainer as CoreTrainer};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(start)]
@@ -45,18 +47,8 @@ impl Engine {
     #[wasm_bindgen(js_name = measureAllocation)]
     pub fn measure_allocation(&self, spec_json: &str, batch: usize) -> Result<f64, JsError> {
         let spec = crate::spec::parse(spec_json).map_err(js_err)?;
-        let bytes = match &self.inner {
-            CoreEngine::Gpu(ctx) => {
-                let gpu = crate::backend::gpu::backend::Gpu::new(ctx.clone());
-                crate::model::Model::new(gpu, &spec, batch, 1).map_err(js_err)?.allocated_bytes()
-            }
-            CoreEngine::Cpu { .. } => {
-                crate::model::Model::new(crate::backend::cpu::backend::Cpu::new(), &spec, batch, 1)
-                    .map_err(js_err)?
-                    .allocated_bytes()
-            }
-        };
-        Ok(bytes as f64)
+        let model = AnyModel::new(&self.inner, &spec, batch, 1).map_err(js_err)?;
+        Ok(crate::with_model!(&model, m => m.allocated_bytes()) as f64)
     }
 
     /// The smoke kernel: out[i] = a * x[i] + y[i], computed on the engine's backend.
@@ -148,75 +140,12 @@ pub fn fit_check(
     to_js(&check)
 }
 
-enum AnyModel {
-    Gpu(crate::model::Model<crate::backend::gpu::backend::Gpu>),
-    Cpu(crate::model::Model<crate::backend::cpu::backend::Cpu>),
-}
-
-macro_rules! with_model {
-    ($m:expr, $v:ident => $body:expr) => {
-        match $m {
-            AnyModel::Gpu($v) => $body,
-            AnyModel::Cpu($v) => $body,
-        }
-    };
-}
-
 /// Trains a model on data held in wasm memory: the page (or its worker) hands over the
 /// images once, then asks for batches to be run and for metrics now and then.
+// A wrapper of the core `train::Trainer` that converts types and errors.
 #[wasm_bindgen]
 pub struct Trainer {
-    model: AnyModel,
-    optimizer: crate::optim::Optimizer,
-    schedule: crate::optim::Schedule,
-    /// Batches trained under `schedule`, and how many it spans.
-    step: usize,
-    total_steps: usize,
-    train: (Data, Vec<u8>),
-    eval: (Data, Vec<u8>),
-    order: Vec<usize>,
-    cursor: usize,
-    trained_instances: usize,
-    predictions: Vec<u8>,
-    labels: Option<Vec<String>>,
-    /// The input preprocessing saved with the weights (MNIST's scaling unless a file said otherwise).
-    preprocessing: serde_json::Value,
-}
-
-/// Instances held for training or evaluation: u8 pixels (scaled by 1/255 per batch) or f32 values.
-enum Data {
-    U8(Vec<u8>),
-    F32(Vec<f32>),
-}
-
-impl Data {
-    fn len(&self) -> usize {
-        match self {
-            Data::U8(v) => v.len(),
-            Data::F32(v) => v.len(),
-        }
-    }
-    /// Runs `f` on this data with its labels as a data set of `per` values per instance.
-    fn with<R>(&self, labels: &[u8], per: usize, f: impl FnOnce(&dyn DynInstances) -> R) -> R {
-        match self {
-            Data::U8(pixels) => f(&crate::train::Dataset { pixels, labels, per }),
-            Data::F32(values) => f(&crate::train::FloatDataset { values, labels, per }),
-        }
-    }
-}
-
-/// Object-safe view of `train::Instances` for `Data::with`.
-trait DynInstances {
-    fn batch(&self, idx: &[usize]) -> (Vec<f32>, Vec<u8>);
-}
-impl<T: crate::train::Instances> DynInstances for T {
-    fn batch(&self, idx: &[usize]) -> (Vec<f32>, Vec<u8>) {
-        crate::train::Instances::batch(self, idx)
-    }
-}
-
-fn mnist_preprocessing() -> serde_json::Value {
-    serde_json::json!({"scale": 1.0 / 255.0, "note": "u8 pixels scaled to [0, 1]; MNIST digits are white on black"})
+    inner: CoreTrainer,
 }
 
 #[wasm_bindgen]
@@ -225,48 +154,15 @@ impl Trainer {
     #[wasm_bindgen(constructor)]
     pub fn new(engine: &Engine, spec_json: &str, batch: usize, seed: u32) -> Result<Trainer, JsError> {
         let spec = crate::spec::parse(spec_json).map_err(js_err)?;
-        let model = match &engine.inner {
-            CoreEngine::Gpu(ctx) => AnyModel::Gpu(
-                crate::model::Model::new(crate::backend::gpu::backend::Gpu::new(ctx.clone()), &spec, batch, seed)
-                    .map_err(js_err)?,
-            ),
-            CoreEngine::Cpu { .. } => AnyModel::Cpu(
-                crate::model::Model::new(crate::backend::cpu::backend::Cpu::new(), &spec, batch, seed)
-                    .map_err(js_err)?,
-            ),
-        };
-        Ok(Trainer {
-            model,
-            optimizer: crate::optim::Optimizer::adam(),
-            schedule: crate::optim::Schedule::Constant { lr: 0.001 },
-            step: 0,
-            total_steps: 1,
-            train: (Data::U8(vec![]), vec![]),
-            eval: (Data::U8(vec![]), vec![]),
-            order: vec![],
-            cursor: 0,
-            trained_instances: 0,
-            predictions: vec![],
-            labels: None,
-            preprocessing: mnist_preprocessing(),
-        })
-        .map(|mut t: Trainer| {
-            t.labels = Some((0..t.classes()).map(|d| d.to_string()).collect());
-            t
-        })
+        let inner = CoreTrainer::new(&engine.inner, &spec, batch, seed).map_err(js_err)?;
+        Ok(Trainer { inner })
     }
 
     /// A trainer whose model and weights come from a ConvPlay weights file (safetensors).
     #[wasm_bindgen(js_name = fromWeights)]
     pub fn from_weights(engine: &Engine, bytes: &[u8], batch: usize) -> Result<Trainer, JsError> {
-        let file = crate::weights::read(bytes).map_err(js_err)?;
-        let mut t = Trainer::new(engine, &file.spec.source.to_string(), batch, 1)?;
-        with_model!(&t.model, m => crate::weights::load_into(m, &file)).map_err(js_err)?;
-        t.labels = file.extra.labels;
-        if let Some(p) = file.extra.preprocessing {
-            t.preprocessing = p;
-        }
-        Ok(t)
+        let inner = CoreTrainer::from_weights(&engine.inner, bytes, batch).map_err(js_err)?;
+        Ok(Trainer { inner })
     }
 
     /// The model's parameters and spec as a ConvPlay weights file (safetensors, f32).
@@ -277,83 +173,39 @@ impl Trainer {
     /// The weights file with kernels stored as "f32", "f16" or "int8" (per output channel).
     #[wasm_bindgen(js_name = saveAs)]
     pub async fn save_as(&self, storage: &str) -> Result<Vec<u8>, JsError> {
-        use crate::weights::Storage;
-        let storage = match storage {
-            "f32" => Storage::F32,
-            "f16" => Storage::F16,
-            "int8" => Storage::Int8,
-            other => {
-                return Err(JsError::new(&format!(
-                    "unknown weights format {other:?}: use \"f32\", \"f16\" or \"int8\""
-                )))
-            }
-        };
-        let extra =
-            crate::weights::Extra { labels: self.labels.clone(), preprocessing: Some(self.preprocessing.clone()) };
-        with_model!(&self.model, m => crate::weights::save_as(m, &extra, storage).await).map_err(js_err)
+        let storage = crate::weights::Storage::named(storage).map_err(js_err)?;
+        self.inner.save_as(storage).await.map_err(js_err)
     }
 
     /// Copies every parameter `other` has under the same name and shape (the rest keep
     /// their values); returns how many were copied. Differing shapes are an error.
     #[wasm_bindgen(js_name = copyWeightsFrom)]
     pub async fn copy_weights_from(&mut self, other: &Trainer) -> Result<usize, JsError> {
-        match (&mut self.model, &other.model) {
-            (AnyModel::Cpu(a), AnyModel::Cpu(b)) => a.copy_params_from(b).await,
-            (AnyModel::Cpu(a), AnyModel::Gpu(b)) => a.copy_params_from(b).await,
-            (AnyModel::Gpu(a), AnyModel::Cpu(b)) => a.copy_params_from(b).await,
-            (AnyModel::Gpu(a), AnyModel::Gpu(b)) => a.copy_params_from(b).await,
-        }
-        .map_err(js_err)
+        self.inner.copy_weights_from(&other.inner).await.map_err(js_err)
     }
 
     /// Names the classes (saved with the weights): one non-empty name per class.
     #[wasm_bindgen(js_name = setLabels)]
     pub fn set_labels(&mut self, labels: Vec<String>) -> Result<(), JsError> {
-        let classes = self.classes();
-        if labels.len() != classes {
-            return Err(JsError::new(&format!(
-                "{} class names for a model with {classes} classes; give one name per class",
-                labels.len()
-            )));
-        }
-        if let Some(i) = labels.iter().position(|l| l.trim().is_empty()) {
-            return Err(JsError::new(&format!("class {i} has an empty name; give every class a name")));
-        }
-        self.labels = Some(labels);
-        Ok(())
+        self.inner.set_labels(labels).map_err(js_err)
     }
 
     /// Sets the input preprocessing saved with the weights (a JSON object, as `preprocessingJson`).
     #[wasm_bindgen(js_name = setPreprocessing)]
     pub fn set_preprocessing(&mut self, json: &str) -> Result<(), JsError> {
-        match serde_json::from_str::<serde_json::Value>(json) {
-            Ok(v @ serde_json::Value::Object(_)) => {
-                self.preprocessing = v;
-                Ok(())
-            }
-            Ok(_) => Err(JsError::new(
-                "preprocessing must be a JSON object such as {\"mean\": [127, 127, 127], \"std\": [128, 128, 128]}",
-            )),
-            Err(e) => Err(JsError::new(&format!("preprocessing is not valid JSON: {e}"))),
-        }
+        self.inner.set_preprocessing_json(json).map_err(js_err)
     }
 
     /// The names of the top-level layers, in order (what `features` takes).
     #[wasm_bindgen(js_name = layerNames)]
     pub fn layer_names(&self) -> Vec<String> {
-        with_model!(&self.model, m => m.body.nodes.iter().map(|n| n.name.clone()).collect())
+        self.inner.layer_names()
     }
 
     /// Inference on n inputs (n × input values, at most the batch) and the outputs of the
     /// named top-level layers from that one pass: one Float32Array (n × layer output) per name.
     pub async fn features(&mut self, x: Vec<f32>, layers: Vec<String>) -> Result<js_sys::Array, JsError> {
-        let nodes = layers
-            .iter()
-            .map(|l| with_model!(&self.model, m => m.node_index(l)))
-            .collect::<crate::Result<Vec<_>>>()
-            .map_err(js_err)?;
-        let n = with_model!(&self.model, m => m.set_input(&x)).map_err(js_err)?;
-        let outs = with_model!(&mut self.model, m => m.features_at(n, &nodes).await).map_err(js_err)?;
+        let outs = self.inner.features(&x, &layers).await.map_err(js_err)?;
         let arr = js_sys::Array::new();
         for o in outs {
             arr.push(&js_sys::Float32Array::from(o.as_slice()));
@@ -364,21 +216,20 @@ impl Trainer {
     /// The model's spec (JSON text).
     #[wasm_bindgen(getter, js_name = specJson)]
     pub fn spec_json(&self) -> String {
-        with_model!(&self.model, m => m.spec.source.to_string())
+        self.inner.spec().source.to_string()
     }
 
     /// "adam", "adamw" or "sgd" (momentum 0.9, Nesterov); `weight_decay` L2 (AdamW: decoupled).
     /// Without a weight decay: the optimizer's default (`optim::Optimizer::named`: AdamW 0.004).
     #[wasm_bindgen(js_name = setOptimizer)]
     pub fn set_optimizer(&mut self, kind: &str, weight_decay: Option<f32>) -> Result<(), JsError> {
-        self.optimizer = crate::optim::Optimizer::named(kind, weight_decay).map_err(js_err)?;
-        Ok(())
+        self.inner.set_optimizer(kind, weight_decay).map_err(js_err)
     }
 
     /// The weight decay of the optimizer in use (what `setOptimizer` resolved).
     #[wasm_bindgen(getter, js_name = weightDecay)]
     pub fn weight_decay(&self) -> f32 {
-        self.optimizer.weight_decay()
+        self.inner.optimizer().weight_decay()
     }
 
     /// The learning-rate schedule for the next `total_steps` batches (`optim::Schedule::named`:
@@ -392,79 +243,43 @@ impl Trainer {
         total_steps: usize,
         steps_per_epoch: usize,
     ) -> Result<(), JsError> {
-        self.schedule = crate::optim::Schedule::named(kind, lr, steps_per_epoch).map_err(js_err)?;
-        self.total_steps = total_steps.max(1);
-        self.step = 0;
-        Ok(())
+        self.inner.set_schedule(kind, lr, total_steps, steps_per_epoch).map_err(js_err)
     }
 
     /// The learning rate of the next batch, from the schedule.
     #[wasm_bindgen(getter)]
     pub fn lr(&self) -> f32 {
-        self.schedule.lr(self.step, self.total_steps)
-    }
-
-    fn check_data(&self, values: usize, labels: &[u8], what: &str) -> Result<(), JsError> {
-        let per = with_model!(&self.model, m => m.spec.input.elements());
-        let classes = with_model!(&self.model, m => m.classes);
-        if labels.is_empty() || values != labels.len() * per {
-            return Err(JsError::new(&format!(
-                "{what} data: {values} values for {} labels, but the model takes {per} values per instance; pass inputs and labels that belong together",
-                labels.len()
-            )));
-        }
-        if let Some(&bad) = labels.iter().find(|&&l| l as usize >= classes) {
-            return Err(JsError::new(&format!("{what} data: label {bad} is out of range for {classes} classes")));
-        }
-        Ok(())
+        self.inner.lr()
     }
 
     /// Training images (u8, scaled to [0, 1] per batch) and labels.
     #[wasm_bindgen(js_name = setTrainData)]
     pub fn set_train_data(&mut self, pixels: Vec<u8>, labels: Vec<u8>) -> Result<(), JsError> {
-        self.set_train(Data::U8(pixels), labels)
+        self.inner.set_train_data(Data::U8(pixels), labels).map_err(js_err)
     }
 
     /// Training inputs as f32 values used as they are (e.g. features from another model).
     #[wasm_bindgen(js_name = setTrainValues)]
     pub fn set_train_values(&mut self, values: Vec<f32>, labels: Vec<u8>) -> Result<(), JsError> {
-        self.set_train(Data::F32(values), labels)
-    }
-
-    fn set_train(&mut self, data: Data, labels: Vec<u8>) -> Result<(), JsError> {
-        self.check_data(data.len(), &labels, "training")?;
-        self.train = (data, labels);
-        self.order.clear();
-        self.cursor = 0;
-        Ok(())
+        self.inner.set_train_data(Data::F32(values), labels).map_err(js_err)
     }
 
     /// Held-out images for `evaluate` (validation or test).
     #[wasm_bindgen(js_name = setEvalData)]
     pub fn set_eval_data(&mut self, pixels: Vec<u8>, labels: Vec<u8>) -> Result<(), JsError> {
-        self.check_data(pixels.len(), &labels, "evaluation")?;
-        self.eval = (Data::U8(pixels), labels);
-        Ok(())
+        self.inner.set_eval_data(Data::U8(pixels), labels).map_err(js_err)
     }
 
     /// Held-out inputs as f32 values used as they are.
     #[wasm_bindgen(js_name = setEvalValues)]
     pub fn set_eval_values(&mut self, values: Vec<f32>, labels: Vec<u8>) -> Result<(), JsError> {
-        self.check_data(values.len(), &labels, "evaluation")?;
-        self.eval = (Data::F32(values), labels);
-        Ok(())
+        self.inner.set_eval_data(Data::F32(values), labels).map_err(js_err)
     }
 
     /// Shuffles the training data with `seed`; returns the number of batches in the epoch.
     #[wasm_bindgen(js_name = startEpoch)]
     pub fn start_epoch(&mut self, seed: u32) -> Result<usize, JsError> {
-        if self.train.1.is_empty() {
-            return Err(JsError::new("no training data: call setTrainData first"));
-        }
-        self.order = crate::train::shuffled(self.train.1.len(), seed);
-        self.cursor = 0;
-        let batch = with_model!(&self.model, m => m.max_batch);
-        Ok(self.order.len().div_ceil(batch))
+        self.inner.start_epoch(seed).map_err(js_err)
     }
 
     /// Runs up to `count` batches of the current epoch, each at its rate from the schedule
@@ -472,65 +287,30 @@ impl Trainer {
     /// from the GPU.
     #[wasm_bindgen(js_name = trainBatches)]
     pub fn train_batches(&mut self, count: usize) -> Result<usize, JsError> {
-        if self.order.is_empty() {
-            return Err(JsError::new("no epoch started: call startEpoch first"));
-        }
-        let batch = with_model!(&self.model, m => m.max_batch);
-        let per = with_model!(&self.model, m => m.spec.input.elements());
-        for _ in 0..count {
-            if self.cursor >= self.order.len() {
-                break;
-            }
-            let step = self.optimizer.step(self.schedule.lr(self.step, self.total_steps));
-            self.step += 1;
-            let idx = &self.order[self.cursor..(self.cursor + batch).min(self.order.len())];
-            let (x, y) = self.train.0.with(&self.train.1, per, |d| d.batch(idx));
-            with_model!(&mut self.model, m => m.train_step(&x, &y, step)).map_err(js_err)?;
-            self.cursor += idx.len();
-            self.trained_instances += idx.len();
-        }
-        Ok(self.cursor.div_ceil(batch))
+        self.inner.train_batches(count).map_err(js_err)
     }
 
     /// [mean loss, accuracy, instances] over the batches since the last call (a readback).
     #[wasm_bindgen(js_name = takeMetrics)]
     pub async fn take_metrics(&mut self) -> Result<Vec<f32>, JsError> {
-        let n = std::mem::take(&mut self.trained_instances);
-        let (loss, acc) = with_model!(&mut self.model, m => m.take_metrics(n).await).map_err(js_err)?;
+        let (loss, acc, n) = self.inner.take_metrics().await.map_err(js_err)?;
         Ok(vec![loss, acc, n as f32])
     }
 
     /// Accuracy on the evaluation data (inference mode: BN running statistics, no dropout).
     pub async fn evaluate(&mut self) -> Result<f32, JsError> {
-        if self.eval.1.is_empty() {
-            return Err(JsError::new("no evaluation data: call setEvalData first"));
-        }
-        let per = with_model!(&self.model, m => m.spec.input.elements());
-        let (acc, predicted) = match &self.eval.0 {
-            Data::U8(pixels) => {
-                let data = crate::train::Dataset { pixels, labels: &self.eval.1, per };
-                with_model!(&mut self.model, m => crate::train::evaluate(m, &data).await)
-            }
-            Data::F32(values) => {
-                let data = crate::train::FloatDataset { values, labels: &self.eval.1, per };
-                with_model!(&mut self.model, m => crate::train::evaluate(m, &data).await)
-            }
-        }
-        .map_err(js_err)?;
-        self.predictions = predicted;
-        Ok(acc)
+        self.inner.evaluate().await.map_err(js_err)
     }
 
     /// The predicted class of every evaluation image, from the last `evaluate`.
     #[wasm_bindgen(js_name = lastPredictions)]
     pub fn last_predictions(&self) -> Vec<u8> {
-        self.predictions.clone()
+        self.inner.last_predictions().to_vec()
     }
 
     /// Class probabilities for images given as f32 in [0, 1] (n × input values).
     pub async fn predict(&mut self, x: Vec<f32>) -> Result<Vec<f32>, JsError> {
-        let n = with_model!(&self.model, m => m.set_input(&x)).map_err(js_err)?;
-        with_model!(&mut self.model, m => m.predict(n).await).map_err(js_err)
+        self.inner.predict(&x).await.map_err(js_err)
     }
 
     /// Random affine augmentation of the training batches on the device: shift up to
@@ -539,7 +319,7 @@ impl Trainer {
     #[wasm_bindgen(js_name = setAugment)]
     pub fn set_augment(&mut self, shift: f32, rotate_deg: f32, scale: f32) -> Result<(), JsError> {
         let a = crate::backend::cpu::augment::Augment { shift, rotate_deg, scale };
-        with_model!(&mut self.model, m => m.set_augment(a)).map_err(js_err)
+        self.inner.set_augment(a).map_err(js_err)
     }
 
     /// What the network does with one input (f32 values in the input's shape):
@@ -548,7 +328,6 @@ impl Trainer {
     /// class's logit with respect to each input value, and `filters` is the first conv
     /// layer's kernel `{ name, shape: [kh, kw, cIn, cOut], values }` (null without one).
     pub async fn inspect(&mut self, x: Vec<f32>) -> Result<JsValue, JsError> {
-        use crate::backend::ops::Backend as _;
         #[derive(serde::Serialize)]
         struct Layer {
             name: String,
@@ -571,16 +350,8 @@ impl Trainer {
             saliency: Vec<f32>,
             filters: Option<Filters>,
         }
-        let inside = with_model!(&mut self.model, m => m.inspect(&x).await).map_err(js_err)?;
-        let filters = with_model!(&self.model, m => {
-            match m.params.iter().find(|p| p.shape.len() == 4) {
-                Some(p) => {
-                    m.be.flush();
-                    Some(Filters { name: p.name.clone(), shape: p.shape.clone(), values: m.be.read(&p.value, p.len).await.map_err(js_err)? })
-                }
-                None => None,
-            }
-        });
+        let inside = self.inner.inspect(&x).await.map_err(js_err)?;
+        let filters = self.inner.first_kernel().await.map_err(js_err)?;
         let shape = |s: crate::spec::Shape| match s {
             crate::spec::Shape::Map { h, w, c } => vec![h, w, c],
             crate::spec::Shape::Flat(n) => vec![n],
@@ -594,29 +365,29 @@ impl Trainer {
             probabilities: inside.probabilities,
             top: inside.top,
             saliency: inside.saliency,
-            filters,
+            filters: filters.map(|t| Filters { name: t.name, shape: t.shape, values: t.values }),
         })
     }
 
     /// The input preprocessing from the weights file (JSON): e.g. `{"mean": [..], "std": [..], "size": [224, 224]}`.
     #[wasm_bindgen(getter, js_name = preprocessingJson)]
     pub fn preprocessing_json(&self) -> String {
-        self.preprocessing.to_string()
+        self.inner.preprocessing().to_string()
     }
 
     /// The class names: from the weights file, else "0", "1", ….
     pub fn labels(&self) -> Vec<String> {
-        self.labels.clone().unwrap_or_else(|| (0..self.classes()).map(|d| d.to_string()).collect())
+        self.inner.labels()
     }
 
     #[wasm_bindgen(getter)]
     pub fn classes(&self) -> usize {
-        with_model!(&self.model, m => m.classes)
+        self.inner.classes()
     }
 
     #[wasm_bindgen(getter, js_name = paramCount)]
     pub fn param_count(&self) -> usize {
-        with_model!(&self.model, m => m.param_count())
+        self.inner.param_count()
     }
 }
 

@@ -43,6 +43,16 @@ pub enum Storage {
 }
 
 impl Storage {
+    /// The storage a name stands for: "f32", "f16" or "int8" (what [`Storage::name`] gives).
+    pub fn named(name: &str) -> Result<Storage> {
+        match name {
+            "f32" => Ok(Storage::F32),
+            "f16" => Ok(Storage::F16),
+            "int8" => Ok(Storage::Int8),
+            other => Err(Error::Invalid(format!("unknown weights format {other:?}: use \"f32\", \"f16\" or \"int8\""))),
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Storage::F32 => "f32",

@@ -1,5 +1,15 @@
-//! Training loops over an in-memory data set: u8 images (scaled to [0, 1]) or f32 values
-//! (features computed by another model, for instance).
+//! Training over an in-memory data set: u8 images (scaled to [0, 1]) or f32 values
+//! (features computed by another model, for instance). [`Trainer`] is the one training path
+//! of the page, the JS API and the CLI (epoch order, cursor, optimizer and schedule by name);
+//! `train_epoch` and `evaluate` are the loops for a model of a known backend.
+
+mod data;
+mod settings;
+mod trainer;
+
+pub use data::{Data, Labelled};
+pub use settings::Settings;
+pub use trainer::{mnist_preprocessing, Tensor, Trainer};
 
 use crate::backend::cpu::rng::Stream;
 use crate::backend::ops::{Backend, OptimStep};

@@ -1,0 +1,100 @@
+//! The native ConvPlay CLI: one file per command; this one parses the command line, hands
+//! it to the command and holds what several commands share (the engine, reading files, specs).
+
+mod bench;
+mod classify;
+mod import_efficientnet;
+mod info;
+mod mnist;
+mod quantize;
+mod smoke;
+mod summary;
+mod train;
+mod transfer_experiment;
+
+use clap::{Parser, Subcommand};
+use convplay::{BackendChoice, Engine};
+use std::path::Path;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "convplay", version, about = "ConvPlay: a CNN playground (native command line)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show which backend and adapter the engine picks, and the device limits.
+    Info(info::Args),
+    /// Run the smoke kernel (out = a*x + y) on the engine and check it against the CPU.
+    Smoke(smoke::Args),
+    /// Shapes, parameters, FLOPs and memory of a model spec (a JSON file or a preset name).
+    Summary(summary::Args),
+    /// Train a preset or spec on MNIST and report loss, accuracy and speed per epoch.
+    Train(train::Args),
+    /// Re-store a ConvPlay weights file as int8 (per-output-channel kernels), f16 or f32;
+    /// report each tensor's largest error and the MNIST test accuracy before and after.
+    Quantize(quantize::Args),
+    /// Import EfficientNet-Lite0 from its PyTorch checkpoint into a ConvPlay weights file.
+    ImportEfficientnet(import_efficientnet::Args),
+    /// Classify photos with a ConvPlay weights file (an ImageNet model such as EfficientNet-Lite0).
+    Classify(classify::Args),
+    /// The transfer-learning experiment on Fashion-MNIST: 100 training images per class, and
+    /// three classifiers tested on 1,000 held-out images: a new head on EfficientNet-Lite0's
+    /// frozen features, the same head on raw pixels, and seed-001 trained from scratch.
+    TransferExperiment(transfer_experiment::Args),
+    /// Kernel GFLOP/s and training img/s (seed-004, batch 128) on the CPU and GPU backends.
+    Bench(bench::Args),
+    /// Read the four MNIST IDX files in a folder and print what they hold.
+    Mnist(mnist::Args),
+}
+
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
+        Command::Info(a) => info::run(a),
+        Command::Smoke(a) => smoke::run(a),
+        Command::Summary(a) => summary::run(a),
+        Command::Train(a) => train::run(a),
+        Command::Quantize(a) => quantize::run(a),
+        Command::ImportEfficientnet(a) => import_efficientnet::run(a),
+        Command::Classify(a) => classify::run(a),
+        Command::TransferExperiment(a) => transfer_experiment::run(a),
+        Command::Bench(a) => bench::run(a),
+        Command::Mnist(a) => mnist::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The engine for a `--backend` name.
+fn engine(backend: &str) -> convplay::Result<Engine> {
+    pollster::block_on(Engine::new(backend.parse::<BackendChoice>()?))
+}
+
+fn read_bytes(path: &Path) -> convplay::Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| convplay::Error::Io(format!("cannot read {}: {e}", path.display())))
+}
+
+fn write_bytes(path: &Path, bytes: &[u8]) -> convplay::Result<()> {
+    std::fs::write(path, bytes).map_err(|e| convplay::Error::Io(format!("cannot write {}: {e}", path.display())))
+}
+
+/// The JSON text of a spec argument: a file, or else a preset name.
+fn spec_text(spec: &str) -> convplay::Result<String> {
+    Ok(if Path::new(spec).exists() || spec.ends_with(".json") {
+        String::from_utf8_lossy(&convplay::data::idx::read_file(Path::new(spec))?).into_owned()
+    } else {
+        convplay::presets::preset_json(spec)?.to_string()
+    })
+}
+
+fn load_spec(spec: &str) -> convplay::Result<convplay::spec::ModelSpec> {
+    convplay::spec::parse(&spec_text(spec)?)
+}

@@ -1,0 +1,133 @@
+//! `convplay train`: a preset or spec trained on MNIST by the core trainer (`train::Trainer`, the
+//! one the page uses), with the settings the flags give, else the spec's recipe, else defaults.
+
+use convplay::backend::cpu::augment::Augment;
+use convplay::train::{Data, Settings, Trainer};
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// A preset name or a spec file.
+    #[arg(long, default_value = "seed-001")]
+    spec: String,
+    #[arg(long, default_value = "auto")]
+    backend: String,
+    /// Epochs (default: the spec's "training" recipe, else 1).
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Batch size (default: the recipe's, else 64).
+    #[arg(long)]
+    batch: Option<usize>,
+    /// Learning rate, the peak rate for one-cycle (default: the recipe's, else 0.001).
+    #[arg(long)]
+    lr: Option<f32>,
+    /// adam, adamw or sgd (momentum 0.9, Nesterov) (default: the recipe's, else adam).
+    #[arg(long)]
+    optimizer: Option<String>,
+    /// Weight decay: decoupled for adamw, L2 for adam and sgd (default: the recipe's, else
+    /// 0.004 for adamw and none for adam and sgd).
+    #[arg(long)]
+    weight_decay: Option<f32>,
+    /// constant, step (×0.5 every epoch), cosine or onecycle (default: the recipe's, else constant).
+    #[arg(long)]
+    schedule: Option<String>,
+    /// Random affine augmentation as SHIFT,ROTATE,SCALE (pixels, degrees, fraction),
+    /// e.g. 2,10,0.1; "off" for none (default: the recipe's, else off).
+    #[arg(long)]
+    augment: Option<String>,
+    /// Use only the first N training images (0: all 60,000).
+    #[arg(long, default_value_t = 0)]
+    train_limit: usize,
+    /// Use only the first N test images (0: all 10,000).
+    #[arg(long, default_value_t = 0)]
+    test_limit: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u32,
+    #[arg(long, default_value = "www/public/data/mnist")]
+    data: PathBuf,
+    /// Write the trained model to this file (ConvPlay safetensors, f32, with its spec).
+    #[arg(long)]
+    save: Option<PathBuf>,
+}
+
+pub fn run(a: Args) -> convplay::Result<()> {
+    let spec = super::load_spec(&a.spec)?;
+    let augment = match a.augment.as_deref() {
+        None => None,
+        Some("off") => Some(Augment::default()),
+        Some(text) => Some(parse_augment(text)?),
+    };
+    let mut given = convplay::spec::Recipe::default();
+    (given.epochs, given.batch, given.lr) = (a.epochs, a.batch, a.lr);
+    (given.optimizer, given.weight_decay, given.schedule, given.augment) =
+        (a.optimizer, a.weight_decay, a.schedule, augment);
+    let settings = Settings::resolve(&given, spec.training.as_ref());
+    if settings.epochs == 0 || settings.batch == 0 {
+        return Err(convplay::Error::Invalid("--epochs and --batch must be at least 1".into()));
+    }
+    let lr = settings.lr;
+    if !(lr > 0.0 && lr.is_finite()) {
+        return Err(convplay::Error::Invalid(format!("--lr {lr}: give a positive learning rate, e.g. 0.001")));
+    }
+    settings.validate()?;
+    let engine = super::engine(&a.backend)?;
+    let info = engine.info();
+    let (tx, ty) = load(&a.data, "train", a.train_limit)?;
+    let (vx, vy) = load(&a.data, "t10k", a.test_limit)?;
+    let (n_train, n_test) = (ty.len(), vy.len());
+    let mut t = Trainer::new(&engine, &spec, settings.batch, a.seed)?;
+    t.set_train_data(Data::U8(tx), ty)?;
+    t.set_eval_data(Data::U8(vx), vy)?;
+    t.apply(&settings)?;
+    println!(
+        "training {} ({} params) on {} ({}), batch {}, {:?}, {:?}, augment {:?}, {n_train} train / {n_test} test images",
+        spec.name,
+        t.param_count(),
+        info.api,
+        info.adapter,
+        settings.batch,
+        t.optimizer(),
+        t.schedule(),
+        t.augment(),
+    );
+    for epoch in 1..=settings.epochs {
+        let t0 = std::time::Instant::now();
+        let batches = t.start_epoch(a.seed.wrapping_add(epoch as u32))?;
+        t.train_batches(batches)?;
+        let (loss, accuracy, n) = pollster::block_on(t.take_metrics())?;
+        let images_per_sec = n as f64 / t0.elapsed().as_secs_f64().max(1e-9);
+        let test_accuracy = pollster::block_on(t.evaluate())?;
+        println!(
+            "epoch {epoch}: loss {loss:.4}, train accuracy {:.2}%, test accuracy {:.2}%, {images_per_sec:.0} img/s",
+            100.0 * accuracy,
+            100.0 * test_accuracy,
+        );
+    }
+    if let Some(path) = &a.save {
+        let bytes = pollster::block_on(t.save_as(convplay::weights::Storage::F32))?;
+        super::write_bytes(path, &bytes)?;
+        println!("saved {} ({} bytes)", path.display(), bytes.len());
+    }
+    Ok(())
+}
+
+/// The first `limit` images (0: all) of an MNIST split ("train" or "t10k") and their labels.
+fn load(data: &Path, split: &str, limit: usize) -> convplay::Result<(Vec<u8>, Vec<u8>)> {
+    use convplay::data::idx::{read_file, read_images, read_labels};
+    let im = read_images(&read_file(&data.join(format!("{split}-images-idx3-ubyte.gz")))?)?;
+    let lb = read_labels(&read_file(&data.join(format!("{split}-labels-idx1-ubyte.gz")))?)?;
+    let n = if limit == 0 { im.count } else { limit.min(im.count) };
+    Ok((im.pixels[..n * 784].to_vec(), lb.labels[..n].to_vec()))
+}
+
+/// "SHIFT,ROTATE,SCALE" → the augmentation ranges.
+fn parse_augment(text: &str) -> convplay::Result<Augment> {
+    let parts: Vec<f32> =
+        text.split(',').map(|p| p.trim().parse::<f32>()).collect::<Result<_, _>>().unwrap_or_default();
+    match parts[..] {
+        [shift, rotate_deg, scale] => Ok(Augment { shift, rotate_deg, scale }),
+        _ => Err(convplay::Error::Invalid(format!(
+            "--augment {text:?}: give SHIFT,ROTATE,SCALE (pixels, degrees, fraction), e.g. 2,10,0.1, or off"
+        ))),
+    }
+}
