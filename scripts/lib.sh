@@ -15,6 +15,20 @@ ensure_rust() {
   command -v cargo >/dev/null || die "cargo is not installed: install Rust with rustup (https://rustup.rs), then run this again"
 }
 
+# ensure_rust_components NAME... — adds rustup components (rustfmt, clippy) that a
+# minimal toolchain lacks; rustup's default profile already has both.
+ensure_rust_components() {
+  ensure_rust
+  local missing=()
+  for c in "$@"; do
+    rustup component list --installed 2>/dev/null | grep -q "^$c-" || missing+=("$c")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  command -v rustup >/dev/null || die "cargo ${missing[*]} is missing and there is no rustup to add it: install the ${missing[*]} component(s) of your Rust toolchain"
+  say "adding the Rust components ${missing[*]}"
+  rustup component add "${missing[@]}"
+}
+
 ensure_wasm_toolchain() {
   ensure_rust
   [ -n "$WASM_BINDGEN_VERSION" ] || die "could not read the pinned wasm-bindgen version from crate/Cargo.toml"

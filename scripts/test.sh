@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# npm test: install what the tests need, run the native tests (GPU ones on Mesa's
+# npm test: install what the tests need, check formatting and lints, run the native tests (GPU ones on Mesa's
 # lavapipe Vulkan driver), build the page, and run the browser tests in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-ensure_rust
-ensure_debian_packages mesa-vulkan-drivers chromium
+ensure_rust_components rustfmt
 ensure_npm_packages
+
+# Fast static checks first, so a slip fails in seconds rather than after the builds.
+say "formatting (cargo fmt --check; rustfmt.toml)"
+cargo fmt --all -- --check || die "Rust code is not formatted: run \`cargo fmt --all\` and commit the result"
+
+ensure_debian_packages mesa-vulkan-drivers chromium
 
 say "native tests (cargo test; GPU tests on lavapipe)"
 # A missing adapter fails the GPU tests here instead of skipping them.
