@@ -12,6 +12,9 @@ ensure_npm_packages
 say "formatting (cargo fmt --check; rustfmt.toml)"
 cargo fmt --all -- --check || die "Rust code is not formatted: run \`cargo fmt --all\` and commit the result"
 
+say "size budget (no source file over 600 lines)"
+node scripts/check-size.mjs
+
 ensure_debian_packages mesa-vulkan-drivers chromium
 
 say "native tests (cargo test; GPU tests on lavapipe)"
