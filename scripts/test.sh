@@ -5,8 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-ensure_rust_components rustfmt
-ensure_npm_packages
+ensure_rust_components rustfmt clippy
 
 # Fast static checks first, so a slip fails in seconds rather than after the builds.
 say "formatting (cargo fmt --check; rustfmt.toml)"
@@ -14,6 +13,13 @@ cargo fmt --all -- --check || die "Rust code is not formatted: run \`cargo fmt -
 
 say "size budget (no source file over 600 lines)"
 node scripts/check-size.mjs
+
+ensure_npm_packages
+
+say "lints (cargo clippy, native and wasm32; warnings are errors)"
+cargo clippy --all-targets --quiet -- -D warnings
+ensure_wasm_toolchain
+cargo clippy --lib --target wasm32-unknown-unknown --quiet -- -D warnings
 
 ensure_debian_packages mesa-vulkan-drivers chromium
 
