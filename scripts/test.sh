@@ -6,20 +6,27 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 ensure_rust_components rustfmt clippy
+ensure_npm_packages
 
 # Fast static checks first, so a slip fails in seconds rather than after the builds.
-say "formatting (cargo fmt --check; rustfmt.toml)"
+say "formatting (cargo fmt --check; prettier --check)"
 cargo fmt --all -- --check || die "Rust code is not formatted: run \`cargo fmt --all\` and commit the result"
+npx prettier --check --log-level warn $PRETTIER_PATHS \
+  || die "the files above are not formatted: run \`npm run format\` and commit the result"
 
 say "size budget (no source file over 600 lines)"
 node scripts/check-size.mjs
 
-ensure_npm_packages
-
-say "lints (cargo clippy, native and wasm32; warnings are errors)"
+say "Rust lints (cargo clippy, native and wasm32; warnings are errors)"
 cargo clippy --all-targets --quiet -- -D warnings
 ensure_wasm_toolchain
 cargo clippy --lib --target wasm32-unknown-unknown --quiet -- -D warnings
+
+# tsc and ESLint's type-checked rules read the wasm bindings (www/pkg).
+bash scripts/build-wasm.sh
+say "front-end type check and lints (tsc; eslint with typescript-eslint's type-checked rules)"
+npx tsc --noEmit -p .
+npx eslint --max-warnings 0 .
 
 ensure_debian_packages mesa-vulkan-drivers chromium
 

@@ -142,7 +142,11 @@ export class ConvplayDraw extends LitElement {
     return this.renderRoot.querySelector('canvas.pad') as HTMLCanvasElement;
   }
 
-  protected async firstUpdated(_: PropertyValues): Promise<void> {
+  protected firstUpdated(_: PropertyValues): void {
+    void this.loadFirstModel();
+  }
+
+  private async loadFirstModel(): Promise<void> {
     await loadWasm();
     // The `model` attribute is relative to the page; the shipped model to ConvPlay's files.
     if (!this.net)
@@ -240,7 +244,7 @@ export class ConvplayDraw extends LitElement {
     this.pad.getContext('2d', { willReadFrequently: true })?.clearRect(0, 0, this.pad.width, this.pad.height);
     this.probs = null;
     this.digit = null;
-    const pv = this.renderRoot.querySelector('canvas.preview') as HTMLCanvasElement | null;
+    const pv = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.preview');
     pv?.getContext('2d')?.clearRect(0, 0, 28, 28);
   }
 
@@ -278,7 +282,7 @@ export class ConvplayDraw extends LitElement {
       return; // nothing drawn yet
     }
     this.digit = digit;
-    const pv = this.renderRoot.querySelector('canvas.preview') as HTMLCanvasElement | null;
+    const pv = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.preview');
     const pctx = pv?.getContext('2d');
     if (pctx) {
       const img = pctx.createImageData(28, 28);

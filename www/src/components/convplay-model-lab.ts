@@ -151,8 +151,12 @@ export class ConvplayModelLab extends LitElement {
     }
   `;
 
-  async connectedCallback(): Promise<void> {
+  connectedCallback(): void {
     super.connectedCallback();
+    void this.loadPresets();
+  }
+
+  private async loadPresets(): Promise<void> {
     this.presets = await presetNames();
     if (!this.specText) await this.loadPreset(this.preset);
   }
