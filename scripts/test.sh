@@ -22,11 +22,14 @@ cargo clippy --all-targets --quiet -- -D warnings
 ensure_wasm_toolchain
 cargo clippy --lib --target wasm32-unknown-unknown --quiet -- -D warnings
 
-# tsc and ESLint's type-checked rules read the wasm bindings (www/pkg).
+# tsc, ESLint's type-checked rules and the unit tests read the wasm bindings (www/pkg).
 bash scripts/build-wasm.sh
 say "front-end type check and lints (tsc; eslint with typescript-eslint's type-checked rules)"
 npx tsc --noEmit -p .
 npx eslint --max-warnings 0 .
+
+say "unit tests of the front end's pure modules (vitest)"
+npx vitest run
 
 ensure_debian_packages mesa-vulkan-drivers chromium
 
