@@ -10,6 +10,7 @@ import { preprocessDigit } from '../../pkg/convplay.js';
 import { sharedEngine, wantsCpu, type Model } from '../api/index';
 import { fetchBytes } from '../mnist';
 import { assetUrl } from '../assets';
+import { digitInput, inkOf, paintDigit } from '../digit';
 import type { InsideData } from '../types';
 
 export class ConvplayDraw extends LitElement {
@@ -272,9 +273,7 @@ export class ConvplayDraw extends LitElement {
     const generation = this.generation;
     const { width: w, height: h } = this.pad;
     const t0 = performance.now();
-    const rgba = ctx.getImageData(0, 0, w, h).data;
-    const ink = new Uint8Array(w * h);
-    for (let i = 0; i < w * h; i++) ink[i] = rgba[4 * i + 3];
+    const ink = inkOf(ctx.getImageData(0, 0, w, h).data, w, h);
     let digit: Uint8Array;
     try {
       digit = preprocessDigit(ink, w, h);
@@ -286,13 +285,10 @@ export class ConvplayDraw extends LitElement {
     const pctx = pv?.getContext('2d');
     if (pctx) {
       const img = pctx.createImageData(28, 28);
-      digit.forEach((v, i) => {
-        img.data[4 * i] = img.data[4 * i + 1] = img.data[4 * i + 2] = v;
-        img.data[4 * i + 3] = 255;
-      });
+      paintDigit(digit, img.data);
       pctx.putImageData(img, 0, 0);
     }
-    const x = Float32Array.from(digit, (v) => v / 255);
+    const x = digitInput(digit);
     let probs: number[];
     try {
       probs = Array.from(await net.predictBatch(x));
