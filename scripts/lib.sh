@@ -8,8 +8,8 @@ TOOLS="$ROOT/.tools"
 WASM_BINDGEN_VERSION="$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' "$ROOT/crate/Cargo.toml")"
 WASM_BINDGEN="$TOOLS/bin/wasm-bindgen"
 
-# What Prettier formats and npm test checks (.prettierignore leaves out generated files).
-PRETTIER_PATHS="www tests scripts vite.config.ts vitest.config.ts eslint.config.js"
+# What Prettier formats (npm run format) and npm test checks (.prettierignore leaves out generated files).
+PRETTIER_PATHS=(www tests scripts vite.config.ts vitest.config.ts eslint.config.js)
 
 say() { printf '\033[1m[convplay]\033[0m %s\n' "$*"; }
 die() { printf '\033[1;31m[convplay] error:\033[0m %s\n' "$*" >&2; exit 1; }

@@ -11,7 +11,7 @@ ensure_npm_packages
 # Fast static checks first, so a slip fails in seconds rather than after the builds.
 say "formatting (cargo fmt --check; prettier --check)"
 cargo fmt --all -- --check || die "Rust code is not formatted: run \`cargo fmt --all\` and commit the result"
-npx prettier --check --log-level warn $PRETTIER_PATHS \
+npx prettier --check --log-level warn "${PRETTIER_PATHS[@]}" \
   || die "the files above are not formatted: run \`npm run format\` and commit the result"
 
 say "size budget (no source file over 600 lines)"
