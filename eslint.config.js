@@ -3,11 +3,12 @@
 // wasm-bindgen output www/pkg must exist: scripts/build-wasm.sh makes it); JavaScript gets
 // ESLint's recommended rules. Formatting is Prettier's business, not ESLint's.
 import js from '@eslint/js';
+import { defineConfig, globalIgnores } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-export default tseslint.config(
-  { ignores: ['www/pkg/', 'www/src/generated/', 'dist/', 'node_modules/', '.tools/', 'target/', 'tests/.artifacts/'] },
+export default defineConfig(
+  globalIgnores(['www/pkg/', 'www/src/generated/', 'dist/', '.tools/', 'target/', 'tests/.artifacts/']),
   js.configs.recommended,
   {
     files: ['**/*.ts'],
