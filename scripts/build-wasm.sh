@@ -7,5 +7,5 @@ ensure_wasm_toolchain
 say "building the wasm engine (release)"
 cargo build -p convplay --lib --target wasm32-unknown-unknown --release
 "$WASM_BINDGEN" --target web --out-dir www/pkg --out-name convplay \
-  target/wasm32-unknown-unknown/release/convplay.wasm
+  "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/convplay.wasm"
 say "www/pkg/convplay_bg.wasm: $(du -k www/pkg/convplay_bg.wasm | cut -f1) KiB"

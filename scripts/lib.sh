@@ -8,11 +8,28 @@ TOOLS="$ROOT/.tools"
 WASM_BINDGEN_VERSION="$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' "$ROOT/crate/Cargo.toml")"
 WASM_BINDGEN="$TOOLS/bin/wasm-bindgen"
 
+# What Prettier formats (npm run format) and npm test checks (.prettierignore leaves out generated files).
+PRETTIER_PATHS=(www tests scripts vite.config.ts vitest.config.ts eslint.config.js)
+
 say() { printf '\033[1m[convplay]\033[0m %s\n' "$*"; }
 die() { printf '\033[1;31m[convplay] error:\033[0m %s\n' "$*" >&2; exit 1; }
 
 ensure_rust() {
   command -v cargo >/dev/null || die "cargo is not installed: install Rust with rustup (https://rustup.rs), then run this again"
+}
+
+# ensure_rust_components NAME... — adds rustup components (rustfmt, clippy) that a
+# minimal toolchain lacks; rustup's default profile already has both.
+ensure_rust_components() {
+  ensure_rust
+  local missing=()
+  for c in "$@"; do
+    rustup component list --installed 2>/dev/null | grep -q "^$c-" || missing+=("$c")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  command -v rustup >/dev/null || die "cargo ${missing[*]} is missing and there is no rustup to add it: install the ${missing[*]} component(s) of your Rust toolchain"
+  say "adding the Rust components ${missing[*]}"
+  rustup component add "${missing[@]}"
 }
 
 ensure_wasm_toolchain() {

@@ -1,13 +1,37 @@
 #!/usr/bin/env bash
-# npm test: install what the tests need, run the native tests (GPU ones on Mesa's
+# npm test: install what the tests need, check formatting and lints, run the native tests (GPU ones on Mesa's
 # lavapipe Vulkan driver), build the page, and run the browser tests in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-ensure_rust
-ensure_debian_packages mesa-vulkan-drivers chromium
+ensure_rust_components rustfmt clippy
 ensure_npm_packages
+
+# Fast static checks first, so a slip fails in seconds rather than after the builds.
+say "formatting (cargo fmt --check; prettier --check)"
+cargo fmt --all -- --check || die "Rust code is not formatted: run \`cargo fmt --all\` and commit the result"
+npx prettier --check --log-level warn "${PRETTIER_PATHS[@]}" \
+  || die "the files above are not formatted: run \`npm run format\` and commit the result"
+
+say "size budget (no source file over 600 lines)"
+node scripts/check-size.mjs
+
+say "Rust lints (cargo clippy, native and wasm32; warnings are errors)"
+cargo clippy --all-targets --quiet -- -D warnings
+ensure_wasm_toolchain
+cargo clippy --lib --target wasm32-unknown-unknown --quiet -- -D warnings
+
+# tsc, ESLint's type-checked rules and the unit tests read the wasm bindings (www/pkg).
+bash scripts/build-wasm.sh
+say "front-end type check and lints (tsc; eslint with typescript-eslint's type-checked rules)"
+npx tsc --noEmit -p .
+npx eslint --max-warnings 0 .
+
+say "unit tests of the front end's pure modules (vitest)"
+npx vitest run
+
+ensure_debian_packages mesa-vulkan-drivers chromium
 
 say "native tests (cargo test; GPU tests on lavapipe)"
 # A missing adapter fails the GPU tests here instead of skipping them.

@@ -147,13 +147,19 @@ function setUpSharing(trainer: ConvplayTrain | null, backend: BackendChoice, vie
   });
   const copy = (id: string) => {
     const text = $<HTMLTextAreaElement>(id).value;
-    navigator.clipboard?.writeText(text).then(
+    // There is no navigator.clipboard outside a secure context: then the text is only selected.
+    const clipboard = navigator.clipboard as Clipboard | undefined;
+    if (!clipboard) {
+      $<HTMLTextAreaElement>(id).select();
+      return;
+    }
+    clipboard.writeText(text).then(
       () => ($('share-copied').textContent = 'copied'),
       () => {
         $<HTMLTextAreaElement>(id).select();
         $('share-copied').textContent = 'selected: press Ctrl+C (⌘C) to copy';
       },
-    ) ?? $<HTMLTextAreaElement>(id).select();
+    );
   };
   $('share-copy-url').addEventListener('click', () => copy('share-url'));
   $('share-copy-iframe').addEventListener('click', () => copy('share-iframe'));

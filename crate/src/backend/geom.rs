@@ -28,7 +28,6 @@ pub struct Window {
 
 impl Window {
     /// Checks the sizes and computes the output size with TensorFlow's rules.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         what: &str,
         n: usize,

@@ -122,7 +122,7 @@ impl Engine {
                     fallback_reason: None,
                     limits: Some(LimitsReport {
                         max_buffer_size: l.max_buffer_size,
-                        max_storage_buffer_binding_size: l.max_storage_buffer_binding_size as u64,
+                        max_storage_buffer_binding_size: l.max_storage_buffer_binding_size,
                         max_compute_workgroup_storage_size: l.max_compute_workgroup_storage_size,
                         max_compute_invocations_per_workgroup: l.max_compute_invocations_per_workgroup,
                         max_compute_workgroups_per_dimension: l.max_compute_workgroups_per_dimension,

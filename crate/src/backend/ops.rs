@@ -31,7 +31,6 @@ pub enum OptimStep {
     Adam { lr: f32, beta1: f32, beta2: f32, eps: f32, t: u32, weight_decay: f32, decoupled: bool },
 }
 
-#[allow(clippy::too_many_arguments)]
 pub trait Backend: 'static {
     type Buf: Clone;
     type Idx: Clone;
@@ -148,7 +147,6 @@ pub trait Backend: 'static {
     /// Inverted dropout with the counter-based mask of (seed, index).
     /// Random affine augmentation of n maps [h, w, c] (shift, rotation, scale per
     /// instance from the seed), bilinear, zeros outside. `x` and `out` must differ.
-    #[allow(clippy::too_many_arguments)]
     fn augment(
         &self,
         a: &crate::backend::cpu::augment::Augment,

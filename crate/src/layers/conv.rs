@@ -23,7 +23,6 @@ pub struct Conv {
 }
 
 impl Conv {
-    #[allow(clippy::too_many_arguments)]
     pub fn new<B: Backend>(
         be: &B,
         params: &mut Vec<Param<B>>,

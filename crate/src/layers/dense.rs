@@ -15,7 +15,6 @@ pub struct Dense {
 }
 
 impl Dense {
-    #[allow(clippy::too_many_arguments)]
     pub fn new<B: Backend>(
         be: &B,
         params: &mut Vec<Param<B>>,

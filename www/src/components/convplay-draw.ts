@@ -10,6 +10,7 @@ import { preprocessDigit } from '../../pkg/convplay.js';
 import { sharedEngine, wantsCpu, type Model } from '../api/index';
 import { fetchBytes } from '../mnist';
 import { assetUrl } from '../assets';
+import { digitInput, inkOf, paintDigit } from '../digit';
 import type { InsideData } from '../types';
 
 export class ConvplayDraw extends LitElement {
@@ -142,7 +143,11 @@ export class ConvplayDraw extends LitElement {
     return this.renderRoot.querySelector('canvas.pad') as HTMLCanvasElement;
   }
 
-  protected async firstUpdated(_: PropertyValues): Promise<void> {
+  protected firstUpdated(_: PropertyValues): void {
+    void this.loadFirstModel();
+  }
+
+  private async loadFirstModel(): Promise<void> {
     await loadWasm();
     // The `model` attribute is relative to the page; the shipped model to ConvPlay's files.
     if (!this.net)
@@ -240,7 +245,7 @@ export class ConvplayDraw extends LitElement {
     this.pad.getContext('2d', { willReadFrequently: true })?.clearRect(0, 0, this.pad.width, this.pad.height);
     this.probs = null;
     this.digit = null;
-    const pv = this.renderRoot.querySelector('canvas.preview') as HTMLCanvasElement | null;
+    const pv = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.preview');
     pv?.getContext('2d')?.clearRect(0, 0, 28, 28);
   }
 
@@ -268,9 +273,7 @@ export class ConvplayDraw extends LitElement {
     const generation = this.generation;
     const { width: w, height: h } = this.pad;
     const t0 = performance.now();
-    const rgba = ctx.getImageData(0, 0, w, h).data;
-    const ink = new Uint8Array(w * h);
-    for (let i = 0; i < w * h; i++) ink[i] = rgba[4 * i + 3];
+    const ink = inkOf(ctx.getImageData(0, 0, w, h).data, w, h);
     let digit: Uint8Array;
     try {
       digit = preprocessDigit(ink, w, h);
@@ -278,17 +281,14 @@ export class ConvplayDraw extends LitElement {
       return; // nothing drawn yet
     }
     this.digit = digit;
-    const pv = this.renderRoot.querySelector('canvas.preview') as HTMLCanvasElement | null;
+    const pv = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.preview');
     const pctx = pv?.getContext('2d');
     if (pctx) {
       const img = pctx.createImageData(28, 28);
-      digit.forEach((v, i) => {
-        img.data[4 * i] = img.data[4 * i + 1] = img.data[4 * i + 2] = v;
-        img.data[4 * i + 3] = 255;
-      });
+      paintDigit(digit, img.data);
       pctx.putImageData(img, 0, 0);
     }
-    const x = Float32Array.from(digit, (v) => v / 255);
+    const x = digitInput(digit);
     let probs: number[];
     try {
       probs = Array.from(await net.predictBatch(x));

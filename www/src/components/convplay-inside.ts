@@ -152,9 +152,9 @@ export class ConvplayInside extends LitElement {
     const d = this.data;
     if (!d) return;
     const input = this.input;
-    const inCanvas = this.renderRoot.querySelector('canvas[data-input]') as HTMLCanvasElement | null;
+    const inCanvas = this.renderRoot.querySelector<HTMLCanvasElement>('canvas[data-input]');
     if (inCanvas && input) paint(inCanvas, 28, 28, (r, c) => input[r * 28 + c], 0, 255, false);
-    const sal = this.renderRoot.querySelector('canvas[data-saliency]') as HTMLCanvasElement | null;
+    const sal = this.renderRoot.querySelector<HTMLCanvasElement>('canvas[data-saliency]');
     if (sal) this.paintSaliency(sal, d, input);
     const f = d.filters;
     if (f) {

@@ -15,6 +15,12 @@ import { bytes, int, mb } from '../format';
 import type { FitCheck, Summary } from '../types';
 import './convplay-summary';
 
+/** "the GPU backend allocated 7,654,888 bytes (7.65 MB) for batch 16: 0.0% from the estimate." */
+function measured(kind: 'gpu' | 'cpu' | undefined, bytes: number, batch: number, estimate: number): string {
+  const off = ((100 * (bytes - estimate)) / estimate).toFixed(1);
+  return `the ${kind === 'gpu' ? 'GPU' : 'CPU'} backend allocated ${int(bytes)} bytes (${(bytes / 1e6).toFixed(2)} MB) for batch ${batch}: ${off}% from the estimate.`;
+}
+
 export class ConvplayModelLab extends LitElement {
   static properties = {
     engine: { attribute: false },
@@ -145,8 +151,12 @@ export class ConvplayModelLab extends LitElement {
     }
   `;
 
-  async connectedCallback(): Promise<void> {
+  connectedCallback(): void {
     super.connectedCallback();
+    void this.loadPresets();
+  }
+
+  private async loadPresets(): Promise<void> {
     this.presets = await presetNames();
     if (!this.specText) await this.loadPreset(this.preset);
   }
@@ -242,9 +252,7 @@ export class ConvplayModelLab extends LitElement {
             ? m.error
               ? html`<span class="bad">${m.error}</span>`
               : html`<span data-measured=${m.bytes}
-                  >the ${this.engine?.info.kind === 'gpu' ? 'GPU' : 'CPU'} backend allocated ${int(m.bytes)} bytes
-                  (${(m.bytes / 1e6).toFixed(2)} MB) for batch ${m.batch}:
-                  ${((100 * (m.bytes - f.estimate.bytes)) / f.estimate.bytes).toFixed(1)}% from the estimate.</span
+                  >${measured(this.engine?.info.kind, m.bytes, m.batch, f.estimate.bytes)}</span
                 >`
             : nothing
         }
@@ -281,11 +289,9 @@ export class ConvplayModelLab extends LitElement {
         <tbody>
           ${rows.map(
             ([k, x, y, fmt]) =>
+              // Cells built from a list: no whitespace between them (tests read a row's text).
               html`<tr>
-                <td>${k}</td>
-                <td>${fmt(x)}</td>
-                <td>${fmt(y)}</td>
-                <td>${y === 0 ? '–' : (x / y).toFixed(2) + '×'}</td>
+                ${[k, fmt(x), fmt(y), y === 0 ? '–' : (x / y).toFixed(2) + '×'].map((c) => html`<td>${c}</td>`)}
               </tr>`,
           )}
         </tbody>

@@ -56,7 +56,6 @@ pub fn transform(a: &Augment, seed: u32, instance: u32) -> (f32, f32, f32, f32) 
 
 /// Resamples one [h, w, c] map under a given transform (shift dx, dy in pixels, angle in
 /// radians, scale), about the centre, bilinearly, zeros outside.
-#[allow(clippy::too_many_arguments)]
 pub fn warp(h: usize, w: usize, c: usize, (dx, dy, angle, s): (f32, f32, f32, f32), x: &[f32], out: &mut [f32]) {
     let (cy, cx) = (0.5 * (h - 1) as f32, 0.5 * (w - 1) as f32);
     let (co, si) = (angle.cos(), angle.sin());
@@ -86,7 +85,6 @@ pub fn warp(h: usize, w: usize, c: usize, (dx, dy, angle, s): (f32, f32, f32, f3
 }
 
 /// Augments a batch of n maps [h, w, c].
-#[allow(clippy::too_many_arguments)]
 pub fn affine(a: &Augment, seed: u32, n: usize, h: usize, w: usize, c: usize, x: &[f32], out: &mut [f32]) {
     let per = h * w * c;
     for i in 0..n {

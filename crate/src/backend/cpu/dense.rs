@@ -21,7 +21,6 @@ pub fn dense_forward<T: Float>(n: usize, k: usize, m: usize, x: &[T], w: &[T], b
 }
 
 /// dx = dout · wᵀ; dw += xᵀ · dout; db += Σ_rows dout.
-#[allow(clippy::too_many_arguments)]
 pub fn dense_backward<T: Float>(
     n: usize,
     k: usize,

@@ -13,7 +13,6 @@ pub struct BnSaved<T> {
 
 /// Training mode: normalise with the batch statistics of x [m, c] and update the
 /// running statistics like Keras: running = momentum·running + (1 − momentum)·batch.
-#[allow(clippy::too_many_arguments)]
 pub fn batch_norm_train<T: Float>(
     c: usize,
     x: &[T],
@@ -55,7 +54,6 @@ pub fn batch_norm_train<T: Float>(
 }
 
 /// Inference mode: normalise with the running statistics.
-#[allow(clippy::too_many_arguments)]
 pub fn batch_norm_infer<T: Float>(
     c: usize,
     x: &[T],
@@ -74,7 +72,6 @@ pub fn batch_norm_infer<T: Float>(
 }
 
 /// dx = γ·inv_std/M · (M·dy − Σdy − x̂·Σ(dy·x̂)); dγ += Σ dy·x̂; dβ += Σ dy.
-#[allow(clippy::too_many_arguments)]
 pub fn batch_norm_backward<T: Float>(
     c: usize,
     x: &[T],
@@ -120,14 +117,13 @@ pub fn lrn_forward<T: Float>(c: usize, r: usize, bias: T, alpha: T, beta: T, x: 
 }
 
 /// dx[i] = dy[i]·d[i]^−β − 2αβ·x[i]·Σ_{|j−i| ≤ r} dy[j]·x[j]·d[j]^(−β−1), d[j] = bias + α·Σ_{|k−j| ≤ r} x[k]².
-#[allow(clippy::too_many_arguments)]
 pub fn lrn_backward<T: Float>(c: usize, r: usize, bias: T, alpha: T, beta: T, x: &[T], dy: &[T], dx: &mut [T]) {
     let two = T::from(2.0).unwrap();
     let mut d = vec![T::zero(); c];
     for ((o, row), g) in dx.chunks_mut(c).zip(x.chunks(c)).zip(dy.chunks(c)) {
-        for j in 0..c {
+        for (j, dj) in d.iter_mut().enumerate() {
             let (lo, hi) = (j.saturating_sub(r), (j + r).min(c - 1));
-            d[j] = bias + alpha * (lo..=hi).fold(T::zero(), |s, k| s + row[k] * row[k]);
+            *dj = bias + alpha * (lo..=hi).fold(T::zero(), |s, k| s + row[k] * row[k]);
         }
         for i in 0..c {
             let (lo, hi) = (i.saturating_sub(r), (i + r).min(c - 1));

@@ -1,0 +1,131 @@
+// The page's state in its URL (www/src/url-state.ts): what writeUrl writes, readUrl reads back
+// unchanged, and a bad value is named with its fix while the rest of the URL still applies.
+import { describe, expect, it } from 'vitest';
+import { iframeSnippet, readUrl, writeUrl, VIEWS } from '../../www/src/url-state';
+import type { TrainState } from '../../www/src/components/convplay-train';
+
+const BASE = 'https://course.example/convplay/?old=1#section';
+
+const state: TrainState = {
+  preset: 'seed-004',
+  spec: null,
+  epochs: 3,
+  batch: 64,
+  lr: 0.00125,
+  optimizer: 'adamw',
+  schedule: 'onecycle',
+  augment: { shift: 2, rotateDeg: 10, scale: 0.1 },
+  trainImages: 12000,
+  testImages: 2000,
+  seed: 0,
+};
+
+const read = (url: string) => readUrl(new URL(url).searchParams);
+const query = (q: string) => readUrl(new URLSearchParams(q));
+
+describe('writeUrl then readUrl', () => {
+  it('gives back every setting, the view and the backend', () => {
+    const url = writeUrl(BASE, 'cpu', 'train', state);
+    const back = read(url);
+    expect(back.problems).toEqual([]);
+    expect(back.backend).toBe('cpu');
+    expect(back.view).toBe('train');
+    expect(back.train).toEqual({ ...state, spec: undefined });
+    expect('spec' in back.train).toBe(false);
+  });
+
+  it('drops the old query and hash of the base and leaves out the defaults', () => {
+    const url = new URL(writeUrl(BASE, 'auto', null, { ...state, augment: { shift: 0, rotateDeg: 0, scale: 0 } }));
+    expect(url.origin + url.pathname).toBe('https://course.example/convplay/');
+    expect(url.hash).toBe('');
+    expect(url.searchParams.has('old')).toBe(false);
+    expect(url.searchParams.has('backend')).toBe(false);
+    expect(url.searchParams.has('view')).toBe(false);
+    expect(url.searchParams.has('augment')).toBe(false);
+    const back = read(url.href);
+    expect(back.backend).toBe('auto');
+    expect(back.view).toBeNull();
+    expect(back.train.augment).toBeUndefined();
+  });
+
+  it('carries a custom spec exactly, and the spec wins over a preset', () => {
+    const spec = JSON.stringify({ name: 'a & b = "c"', input: [28, 28, 1], layers: [{ type: 'flatten' }] });
+    const url = writeUrl(BASE, 'webgpu', 'model', { ...state, spec });
+    expect(new URL(url).searchParams.has('preset')).toBe(false);
+    const back = read(url);
+    expect(back.train.spec).toBe(spec);
+    expect(back.train.preset).toBeUndefined();
+    expect(back.backend).toBe('webgpu');
+  });
+
+  it('keeps learning rates and seeds digit for digit', () => {
+    for (const lr of [1e-7, 0.1 + 0.2, 3.5e-4, 2]) {
+      expect(read(writeUrl(BASE, 'auto', null, { ...state, lr })).train.lr).toBe(lr);
+    }
+    expect(read(writeUrl(BASE, 'auto', null, { ...state, seed: 4294967295 })).train.seed).toBe(4294967295);
+  });
+});
+
+describe('readUrl', () => {
+  it('reads nothing from an empty query', () => {
+    expect(query('')).toEqual({ backend: 'auto', view: null, train: {}, problems: [] });
+  });
+
+  it('accepts every view it advertises and "gpu" for WebGPU', () => {
+    for (const view of Object.keys(VIEWS)) expect(query(`view=${view}`).view).toBe(view);
+    expect(query('backend=gpu').backend).toBe('webgpu');
+  });
+
+  it('names each bad value with what it should be and applies the rest', () => {
+    const r = query(
+      'epochs=0&batch=2.5&lr=-1&seed=-1&train-images=lots&test-images=500&optimizer=rmsprop&schedule=cosine&view=nope&backend=metal',
+    );
+    expect(r.problems).toEqual([
+      'unknown backend "metal": use "auto", "webgpu" or "cpu"',
+      'unknown view "nope": use draw, inside, photo, teach, model, train',
+      'epochs=0 is not a whole number ≥ 1',
+      'batch=2.5 is not a whole number ≥ 1',
+      'lr=-1 is not a positive number',
+      'train-images=lots is not a whole number ≥ 1',
+      'seed=-1 is not a whole number ≥ 0',
+      'optimizer=rmsprop is not one of adam, adamw, sgd',
+    ]);
+    expect(r.backend).toBe('auto');
+    expect(r.view).toBeNull();
+    expect(r.train).toEqual({ testImages: 500, schedule: 'cosine' });
+  });
+
+  it('takes seed 0 but not a learning rate of 0 or infinity', () => {
+    expect(query('seed=0').train.seed).toBe(0);
+    expect(query('lr=0').problems).toEqual(['lr=0 is not a positive number']);
+    expect(query('lr=Infinity').problems).toEqual(['lr=Infinity is not a positive number']);
+  });
+
+  it('wants three non-negative augmentation numbers', () => {
+    expect(query('augment=1,5,0.05').train.augment).toEqual({ shift: 1, rotateDeg: 5, scale: 0.05 });
+    for (const bad of ['1,2', '1,-2,0', '1,x,0', '1,2,3,4']) {
+      const r = query(`augment=${bad}`);
+      expect(r.train.augment).toBeUndefined();
+      expect(r.problems).toEqual([
+        `augment=${bad} should be SHIFT,ROTATE,SCALE (pixels, degrees, fraction), e.g. 2,10,0.1`,
+      ]);
+    }
+  });
+
+  it('says how to fix a spec that is not JSON, and falls back to the preset', () => {
+    const r = query('spec=%7Bnot-json&preset=mlp');
+    expect(r.problems).toHaveLength(1);
+    expect(r.problems[0]).toMatch(/^spec is not JSON \(.+\); encode the spec with encodeURIComponent$/);
+    expect(r.train.spec).toBeUndefined();
+    expect(r.train.preset).toBe('mlp');
+  });
+});
+
+describe('iframeSnippet', () => {
+  it('escapes the URL for an HTML attribute', () => {
+    const snippet = iframeSnippet('https://x.example/?a=1&b="2"');
+    expect(snippet).toContain('src="https://x.example/?a=1&amp;b=&quot;2&quot;"');
+    expect(snippet).toMatch(/^<iframe .*><\/iframe>$/);
+    expect(snippet).toContain('title="ConvPlay"');
+  });
+});
