@@ -124,7 +124,7 @@ impl<B: Backend> Model<B> {
     /// Uploads a batch of inputs (n × input elements, f32).
     pub fn set_input(&self, x: &[f32]) -> Result<usize> {
         let per = self.spec.input.elements();
-        if x.is_empty() || x.len() % per != 0 {
+        if x.is_empty() || !x.len().is_multiple_of(per) {
             return Err(Error::Invalid(format!(
                 "input has {} values, which is not a whole number of {} instances ({per} values each)",
                 x.len(),

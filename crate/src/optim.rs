@@ -128,10 +128,10 @@ impl Schedule {
             Schedule::Step { lr, every, gamma } if !ok_lr(lr) || every == 0 || !(gamma > 0.0 && gamma <= 1.0) => {
                 bad(&format!("step schedule needs lr > 0, every ≥ 1 step and 0 < gamma ≤ 1 (got lr {lr}, every {every}, gamma {gamma})"))
             }
-            Schedule::Cosine { lr, min_lr } if !ok_lr(lr) || !(min_lr >= 0.0 && min_lr <= lr) => {
+            Schedule::Cosine { lr, min_lr } if !(ok_lr(lr) && min_lr >= 0.0 && min_lr <= lr) => {
                 bad(&format!("cosine schedule needs lr > 0 and 0 ≤ min_lr ≤ lr (got lr {lr}, min_lr {min_lr})"))
             }
-            Schedule::OneCycle { max_lr, warmup } if !ok_lr(max_lr) || !(warmup > 0.0 && warmup < 1.0) => {
+            Schedule::OneCycle { max_lr, warmup } if !(ok_lr(max_lr) && warmup > 0.0 && warmup < 1.0) => {
                 bad(&format!("one-cycle schedule needs max_lr > 0 and a warm-up fraction in (0, 1) (got max_lr {max_lr}, warmup {warmup})"))
             }
             _ => Ok(()),

@@ -79,7 +79,6 @@ impl Walk {
         shape
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn push(
         &mut self,
         depth: usize,
@@ -143,7 +142,6 @@ impl Walk {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn residual(
         &mut self,
         layer: &Layer,

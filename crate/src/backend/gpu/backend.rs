@@ -155,7 +155,6 @@ impl Gpu {
     }
 
     /// One product of gemm.wgsl (mode 0–5) with sizes (m, n, k), in 64×64 tiles.
-    #[allow(clippy::too_many_arguments)]
     fn gemm(
         &self,
         mode: u32,

@@ -26,7 +26,7 @@ pub fn run(Args { spec, batch, json, budget_mb }: Args) -> convplay::Result<()> 
         print!("{}", summary.to_text());
     }
     if let Some(mb) = budget_mb {
-        if !(mb > 0.0) {
+        if !(mb.is_finite() && mb > 0.0) {
             return Err(convplay::Error::Invalid(format!("--budget-mb {mb}: give a positive size in MB")));
         }
         let value: serde_json::Value =
