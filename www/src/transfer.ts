@@ -176,7 +176,7 @@ export function split(counts: number[], fractions: [number, number, number], see
       if (nVal >= nTest && nVal > 0) nVal--;
       else nTest--;
     }
-    const parts: Part[] = new Array(n);
+    const parts = new Array<Part>(n);
     order.forEach((img, k) => (parts[img] = k < n - nVal - nTest ? 'train' : k < n - nTest ? 'val' : 'test'));
     return parts;
   });
@@ -199,8 +199,8 @@ export function drawCrop(
   aug?: AugmentOptions,
   r?: () => number,
 ): OffscreenCanvas {
-  const iw = 'naturalWidth' in image ? (image as HTMLImageElement).naturalWidth : image.width;
-  const ih = 'naturalHeight' in image ? (image as HTMLImageElement).naturalHeight : image.height;
+  const iw = 'naturalWidth' in image ? image.naturalWidth : image.width;
+  const ih = 'naturalHeight' in image ? image.naturalHeight : image.height;
   const base = Math.min(iw, ih) * crop;
   let side = base;
   let x = (iw - base) / 2;

@@ -182,7 +182,7 @@ export class ConvplayPhoto extends LitElement {
       const model = await this.loadModel();
       this.status = `reading ${source}…`;
       const prepared = await model.prepare(image);
-      const canvas = this.renderRoot.querySelector('canvas.crop') as HTMLCanvasElement | null;
+      const canvas = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.crop');
       if (canvas) {
         canvas.width = prepared.preview.width;
         canvas.height = prepared.preview.height;

@@ -53,7 +53,7 @@ export class Curves {
 
   /** Draws (or redraws) a step's loss, training and validation accuracy per epoch. */
   draw(which: CurvesName, epochs: FitEpoch[]): void {
-    const host = this.root().querySelector(`[data-plot="${which}"]`) as (HTMLElement & { plot?: uPlot }) | null;
+    const host = this.root().querySelector<HTMLElement & { plot?: uPlot }>(`[data-plot="${which}"]`);
     if (!host) return;
     const x = epochs.map((e) => e.epoch);
     const data: uPlot.AlignedData = [
