@@ -50,7 +50,7 @@ const setup = () => {
   // order may vary; its tensors are what counts).
   window.weightsOf = async (engine, model) => {
     const probe = await engine.model({ weights: await model.save() }, { batch: 32, cpu: true });
-    const p = await probe.predictBatch(Float32Array.from(data.images, (v) => v / 255));
+    const p = await probe.predictBatch(Float32Array.from(window.data.images, (v) => v / 255));
     await probe.dispose();
     return p;
   };
@@ -63,19 +63,19 @@ test('a model created on the CPU stays there when a fit changes its batch size',
     const { createEngine } = await import('./convplay.js');
     const engine = await createEngine({ backend: 'auto' });
     // Created for batch 16 on the CPU, trained at batch 8: rebuilt for the new batch.
-    const moved = await engine.model({ spec: tiny }, { batch: 16, seed: 3, cpu: true });
+    const moved = await engine.model({ spec: window.tiny }, { batch: 16, seed: 3, cpu: true });
     // The same weights made for batch 8 on the CPU, and on the GPU.
-    const cpu = await engine.model({ spec: tiny }, { batch: 8, seed: 3, cpu: true });
-    const gpu = await engine.model({ spec: tiny }, { batch: 8, seed: 3 });
+    const cpu = await engine.model({ spec: window.tiny }, { batch: 8, seed: 3, cpu: true });
+    const gpu = await engine.model({ spec: window.tiny }, { batch: 8, seed: 3 });
     const options = { epochs: 2, batch: 8, lr: 0.01, seed: 5 };
-    for (const m of [moved, cpu, gpu]) await m.fit(data, options);
-    const [a, b, c] = await Promise.all([moved, cpu, gpu].map((m) => weightsOf(engine, m)));
+    for (const m of [moved, cpu, gpu]) await m.fit(window.data, options);
+    const [a, b, c] = await Promise.all([moved, cpu, gpu].map((m) => window.weightsOf(engine, m)));
     const out = {
       kind: engine.info.kind,
       backends: [moved.info.backend, cpu.info.backend, gpu.info.backend],
       batch: moved.info.batch,
-      movedTrainedLikeCpu: same(a, b),
-      gpuTrainsDifferently: !same(b, c),
+      movedTrainedLikeCpu: window.same(a, b),
+      gpuTrainsDifferently: !window.same(b, c),
       usage: await engine.usage(),
     };
     engine.dispose();
@@ -99,9 +99,9 @@ test('AdamW decays the weights, unlike Adam; weightDecay reaches the optimizer',
     const { createEngine } = await import('./convplay.js');
     const engine = await createEngine({ backend: 'cpu' });
     const trained = async (options) => {
-      const m = await engine.model({ spec: tiny }, { batch: 8, seed: 3 });
-      await m.fit(data, { epochs: 2, lr: 0.01, seed: 5, ...options });
-      return weightsOf(engine, m);
+      const m = await engine.model({ spec: window.tiny }, { batch: 8, seed: 3 });
+      await m.fit(window.data, { epochs: 2, lr: 0.01, seed: 5, ...options });
+      return window.weightsOf(engine, m);
     };
     const adam = await trained({ optimizer: 'adam' });
     const adamw = await trained({ optimizer: 'adamw' });
@@ -109,15 +109,15 @@ test('AdamW decays the weights, unlike Adam; weightDecay reaches the optimizer',
     const adamwMore = await trained({ optimizer: 'adamw', weightDecay: 0.1 });
     let bad = '';
     try {
-      await (await engine.model({ spec: tiny }, { batch: 8 })).fit(data, { weightDecay: 2 });
+      await (await engine.model({ spec: window.tiny }, { batch: 8 })).fit(window.data, { weightDecay: 2 });
     } catch (e) {
       bad = e.message;
     }
     engine.dispose();
     return {
-      adamwIsAdam: same(adam, adamw),
-      zeroDecayIsAdam: same(adam, adamw0),
-      decayMatters: !same(adamw, adamwMore),
+      adamwIsAdam: window.same(adam, adamw),
+      zeroDecayIsAdam: window.same(adam, adamw0),
+      decayMatters: !window.same(adamw, adamwMore),
       bad,
     };
   });

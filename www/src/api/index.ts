@@ -107,6 +107,8 @@ function errorFrom(message: string, name?: string): Error {
   return e;
 }
 
+const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+
 const DISPOSED = 'this engine was disposed; create a new one with createEngine()';
 
 /** An engine in a worker; make one with `createEngine`. */
@@ -160,10 +162,14 @@ export class ConvPlay {
     if (this.closed) return { id, result: Promise.reject(new Error(DISPOSED)) };
     const result = new Promise<Result<K>>((resolve, reject) => {
       // The worker answers request `id` with its kind's result (protocol.ts's `Requests`).
-      this.pending.set(id, { resolve: resolve as (v: Result<Method>) => void, reject, onEvent });
-      this.worker.postMessage({ type: 'call', id, method, args } as ToApiWorker);
+      this.pending.set(id, { resolve, reject, onEvent });
+      this.post({ type: 'call', id, method, args } as ToApiWorker);
     });
     return { id, result };
+  }
+
+  private post(m: ToApiWorker): void {
+    this.worker.postMessage(m);
   }
 
   /** @internal */
@@ -173,8 +179,7 @@ export class ConvPlay {
 
   /** @internal Steers the running fit of request `id`. */
   control(id: number, control: FitControl): void {
-    if (!this.closed && this.pending.has(id))
-      this.worker.postMessage({ type: 'control', id, control } satisfies ToApiWorker);
+    if (!this.closed && this.pending.has(id)) this.post({ type: 'control', id, control });
   }
 
   /** What the worker holds now: models not yet disposed, fits running (`sessions`; each
@@ -371,7 +376,7 @@ export class Model {
       }
       return run;
     } catch (e) {
-      return new FitRun(this.engine, -1, Promise.reject(e as Error), checkLook);
+      return new FitRun(this.engine, -1, Promise.reject(asError(e)), checkLook);
     }
   }
 
@@ -386,7 +391,7 @@ export class Model {
         mistakes: options.mistakes ?? 0,
       });
     } catch (e) {
-      return Promise.reject(e as Error);
+      return Promise.reject(asError(e));
     }
   }
 

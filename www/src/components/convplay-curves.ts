@@ -122,7 +122,7 @@ export class ConvplayCurves extends LitElement {
     this.plot?.destroy();
     this.plot = null;
     const c = this.config;
-    const host = this.renderRoot.querySelector('.plot') as HTMLElement | null;
+    const host = this.renderRoot.querySelector<HTMLElement>('.plot');
     if (!c || !host) return;
     if (this.columns.length !== c.series.length + 1) this.columns = [[], ...c.series.map(() => [])];
     const both = c.series.some((s) => (s.scale ?? 'y') === 'y') && c.series.some((s) => s.scale === 'unit');

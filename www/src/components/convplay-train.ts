@@ -149,8 +149,13 @@ export class ConvplayTrain extends LitElement {
   /** Resolves once the presets are listed and the recipe applied (then `configure` may follow). */
   readonly ready: Promise<void> = new Promise((r) => (this.markReady = r));
 
-  async connectedCallback(): Promise<void> {
+  connectedCallback(): void {
     super.connectedCallback();
+    void this.init();
+  }
+
+  /** Lists the presets, applies the recipe and reads the kept model. */
+  private async init(): Promise<void> {
     this.presets = await presetNames();
     // The preset's recipe fills in what the page's attributes did not set.
     const given = new Set(['epochs', 'batch', 'lr'].filter((a) => this.hasAttribute(a)));

@@ -67,12 +67,12 @@ export interface RunSettings {
 }
 
 export interface RunHooks {
-  ready(r: { params: number; backend: 'gpu' | 'cpu'; train: number; val: number; test: number }): void;
+  ready: (r: { params: number; backend: 'gpu' | 'cpu'; train: number; val: number; test: number }) => void;
   /** The fit started: the handle to pause, resume, stop it or change its look. */
-  started(run: FitRun): void;
-  progress(p: FitProgress): void;
-  epoch(e: FitEpoch): void;
-  look(l: FitLook): void;
+  started: (run: FitRun) => void;
+  progress: (p: FitProgress) => void;
+  epoch: (e: FitEpoch) => void;
+  look: (l: FitLook) => void;
 }
 
 /** Trains a model of `s.spec` on MNIST; resolves with its epochs, whether it was stopped, and
