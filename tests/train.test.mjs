@@ -203,3 +203,26 @@ test('the model lab hands its spec to the trainer; a spec MNIST cannot feed is a
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("a recipe's weight decay is named and trained with", async () => {
+  const { page, errors } = await openPage(env.browser.context, `${env.server.url}?backend=cpu`);
+  assert.equal(await waitForShell(page), 'ready');
+  const t = page.locator('convplay-train');
+  await page.evaluate(() => document.querySelector('convplay-train').ready);
+  const spec = JSON.parse(await page.evaluate(() => fetch('presets/seed-001.json').then((r) => r.text())));
+  spec.name = 'decayed';
+  spec.training = { epochs: 1, optimizer: 'adamw', weight_decay: 0.02, lr: 0.002 };
+  await page.evaluate((json) => document.querySelector('convplay-train').useSpec(json), JSON.stringify(spec));
+  assert.equal(
+    await t.locator('[data-recipe]').textContent(),
+    "decayed's recipe: 1 epoch, adamw, weight decay 0.02, lr 0.002.",
+  );
+  assert.equal(await page.evaluate(() => document.querySelector('convplay-train').weightDecay), 0.02);
+  assert.equal(await t.locator('select[aria-label="optimizer"]').inputValue(), 'adamw');
+  // A preset without one leaves the optimizer's default.
+  await t.locator('select[aria-label="model"]').selectOption('seed-001');
+  await t.locator('[data-recipe]', { hasText: 'seed-001' }).waitFor();
+  assert.equal(await page.evaluate(() => document.querySelector('convplay-train').weightDecay), undefined);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -1,4 +1,4 @@
-// Training in chunks of batches, shared by the page's training worker and the API's worker:
+// Training in chunks of batches, for the engine worker's training loop (api/fit.ts):
 // each chunk is sized to take about 200 ms (growing at most twofold at a time, so a curve
 // starts with detail), and its metrics are read back once.
 

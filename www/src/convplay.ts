@@ -18,7 +18,7 @@ import './components/convplay-photo';
 import './components/convplay-transfer';
 import './components/convplay-model-lab';
 
-export { createEngine, sharedEngine, ConvPlay, Model } from './api/index';
+export { createEngine, sharedEngine, ConvPlay, Model, FitRun, HeldData } from './api/index';
 export type {
   BackendChoice,
   EngineInfo,
@@ -26,6 +26,12 @@ export type {
   Summary,
   FitEpoch,
   FitProgress,
+  FitResult,
+  FitLook,
+  Evaluation,
+  Mistake,
+  DataInfo,
+  Usage,
   ModelInfo,
   Dataset,
   FitOptions,

@@ -5,40 +5,49 @@
 
 import type { BackendChoice, EngineInfo } from '../engine';
 import type { InsideData, Summary } from '../types';
-import type { Call, FitEpoch, FitProgress, FromApiWorker, ModelInfo, ModelSource, ToApiWorker } from './protocol';
-import type { FromWorker as FromTrainer, ToWorker as ToTrainer } from '../train-protocol';
+import { assetUrl } from '../assets';
+import { FitRun, HeldData } from './handles';
+import { bytesOf, imageDataOf, prepareImage, type ImageInput, type ImageOptions, type PreparedImage } from './images';
+import type {
+  Args,
+  DataInfo,
+  DataWire,
+  Evaluation,
+  FitControl,
+  FitEpoch,
+  FitEvent,
+  FitLook,
+  FitProgress,
+  FitResult,
+  FromApiWorker,
+  Method,
+  Mistake,
+  ModelInfo,
+  ModelSource,
+  Result,
+  ToApiWorker,
+  Usage,
+} from './protocol';
 
-export type { BackendChoice, EngineInfo, InsideData, Summary, FitEpoch, FitProgress, ModelInfo };
-
-/** What `predict` and `activations` take: an image (drawn to the model's input size; one
- * channel is the luminance), or the input's values (u8 are scaled by 1/255). */
-export type ImageInput =
-  | ImageData
-  | HTMLCanvasElement
-  | OffscreenCanvas
-  | HTMLImageElement
-  | ImageBitmap
-  | Float32Array
-  | Uint8Array
-  | Uint8ClampedArray;
-
-export interface ImageOptions {
-  /** Flip dark and light (MNIST digits are white on black; a drawing is usually the opposite). */
-  invert?: boolean;
-  /** The centred square taken from the image, as a fraction of its shorter side. Default:
-   * 0.875 for models whose weights give a mean and std (ImageNet models), else the whole
-   * image drawn at the input size. */
-  crop?: number;
-}
-
-/** An image as the model sees it: the values, and the crop as pixels to show the user. */
-export interface PreparedImage {
-  values: Float32Array;
-  /** The crop at the model's input size (RGBA). */
-  preview: ImageData;
-  /** Mean and standard deviation of the prepared values, to check them against what the model expects. */
-  stats: { mean: number; std: number };
-}
+export type {
+  BackendChoice,
+  EngineInfo,
+  InsideData,
+  Summary,
+  DataInfo,
+  Evaluation,
+  FitEpoch,
+  FitLook,
+  FitProgress,
+  FitResult,
+  Mistake,
+  ModelInfo,
+  Usage,
+  ImageInput,
+  ImageOptions,
+  PreparedImage,
+};
+export { FitRun, HeldData };
 
 export interface Dataset {
   /** n × input values: u8 0–255 (scaled by 1/255 per batch), or f32 values used as they
@@ -54,12 +63,24 @@ export interface FitOptions {
   batch?: number;
   lr?: number;
   optimizer?: 'adam' | 'adamw' | 'sgd';
+  /** Weight decay: decoupled for AdamW (default 0.004, Keras's), L2 for Adam and SGD (default 0). */
+  weightDecay?: number;
   schedule?: 'constant' | 'step' | 'cosine' | 'onecycle';
   /** Random affine augmentation on the device: ± pixels, ± degrees, ± fraction. */
   augment?: { shift?: number; rotateDeg?: number; scale?: number };
   /** Fraction of the images held out (the last ones) for validation. Default 0. */
   validationSplit?: number;
   seed?: number;
+  /** Evaluated after every epoch: `testAccuracy` and `test` (confusion matrix, mistakes) in each epoch. */
+  test?: Dataset | HeldData;
+  /** How many misclassified test instances each epoch reports, with their inputs. Default 0. */
+  mistakes?: number;
+  /** A look inside the model while it trains: `activations` of this input (the model's input
+   * values; u8 are scaled by 1/255) about every `lookEveryMs` ms (default 2000) and after
+   * each epoch, given to `onLook`. `run.look(input)` changes it during the fit. */
+  lookAt?: Float32Array | Uint8Array;
+  lookEveryMs?: number;
+  onLook?: (look: FitLook) => void;
   onProgress?: (p: FitProgress) => void;
   onEpoch?: (e: FitEpoch) => void;
   /** Aborting rejects the fit with an AbortError; the model keeps the weights it reached. */
@@ -75,10 +96,9 @@ export interface Prediction {
 }
 
 interface Pending {
-  resolve: (v: unknown) => void;
+  resolve: (v: Result<Method>) => void;
   reject: (e: Error) => void;
-  onProgress?: (p: FitProgress) => void;
-  onEpoch?: (e: FitEpoch) => void;
+  onEvent?: (e: FitEvent) => void;
 }
 
 function errorFrom(message: string, name?: string): Error {
@@ -87,11 +107,14 @@ function errorFrom(message: string, name?: string): Error {
   return e;
 }
 
+const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+
+const DISPOSED = 'this engine was disposed; create a new one with createEngine()';
+
 /** An engine in a worker; make one with `createEngine`. */
 export class ConvPlay {
   private nextId = 1;
   private pending = new Map<number, Pending>();
-  private sessions = new Map<number, (m: FromTrainer) => void>();
   private closed = false;
 
   private constructor(
@@ -108,20 +131,15 @@ export class ConvPlay {
     const engine = new ConvPlay(worker, null as unknown as EngineInfo);
     worker.onmessage = (e: MessageEvent<FromApiWorker>) => engine.receive(e.data);
     worker.onerror = (e) => engine.failAll(e.message || 'the ConvPlay worker failed to start');
-    const info = (await engine.call({ method: 'init', backend })) as EngineInfo;
+    const info = await engine.call('init', { backend });
     (engine as { info: EngineInfo }).info = info;
     return engine;
   }
 
   private receive(m: FromApiWorker): void {
-    if (m.type === 'session') {
-      this.sessions.get(m.session)?.(m.message);
-      return;
-    }
     const p = this.pending.get(m.id);
     if (!p) return;
-    if (m.type === 'progress') p.onProgress?.(m.progress);
-    else if (m.type === 'epoch') p.onEpoch?.(m.epoch);
+    if (m.type === 'event') p.onEvent?.(m.event);
     else {
       this.pending.delete(m.id);
       if (m.type === 'result') p.resolve(m.value);
@@ -132,88 +150,74 @@ export class ConvPlay {
   private failAll(message: string): void {
     for (const p of this.pending.values()) p.reject(new Error(message));
     this.pending.clear();
-    for (const s of this.sessions.values()) s({ type: 'error', message });
-    this.sessions.clear();
   }
 
-  /** @internal A <convplay-train> session on this engine's worker: MNIST training with
-   * pause/resume/stop, in the messages of train-protocol.ts. */
-  openSession(onMessage: (m: FromTrainer) => void): { send: (m: ToTrainer) => void; close: () => void } {
-    if (this.closed) throw new Error('this engine was disposed; create a new one with createEngine()');
-    const session = this.nextId++;
-    this.sessions.set(session, onMessage);
-    return {
-      send: (message) => this.worker.postMessage({ type: 'session', session, message } satisfies ToApiWorker),
-      close: () => {
-        if (!this.sessions.delete(session)) return;
-        if (!this.closed) this.worker.postMessage({ type: 'close-session', session } satisfies ToApiWorker);
-      },
-    };
+  /** @internal Sends a request; `id` names it for `control`. */
+  send<K extends Method>(
+    method: K,
+    args: Args<K>,
+    onEvent?: (e: FitEvent) => void,
+  ): { id: number; result: Promise<Result<K>> } {
+    const id = this.nextId++;
+    if (this.closed) return { id, result: Promise.reject(new Error(DISPOSED)) };
+    const result = new Promise<Result<K>>((resolve, reject) => {
+      // The worker answers request `id` with its kind's result (protocol.ts's `Requests`).
+      this.pending.set(id, { resolve, reject, onEvent });
+      this.post({ type: 'call', id, method, args } as ToApiWorker);
+    });
+    return { id, result };
+  }
+
+  private post(m: ToApiWorker): void {
+    this.worker.postMessage(m);
   }
 
   /** @internal */
-  call(
-    call: Call,
-    hooks: { onProgress?: Pending['onProgress']; onEpoch?: Pending['onEpoch']; signal?: AbortSignal } = {},
-  ): Promise<unknown> {
-    if (this.closed) return Promise.reject(new Error('this engine was disposed; create a new one with createEngine()'));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, onProgress: hooks.onProgress, onEpoch: hooks.onEpoch });
-      const msg: ToApiWorker = { type: 'call', id, call };
-      this.worker.postMessage(msg);
-      if (hooks.signal) {
-        const abort = () => this.worker.postMessage({ type: 'abort', id } satisfies ToApiWorker);
-        if (hooks.signal.aborted) abort();
-        else hooks.signal.addEventListener('abort', abort, { once: true });
-      }
-    });
+  call<K extends Method>(method: K, args: Args<K>): Promise<Result<K>> {
+    return this.send(method, args).result;
   }
 
-  /** What the worker holds now: models not yet disposed, training sessions of
-   * `<convplay-train>` elements, and whether a CPU engine runs beside a GPU one. */
-  async usage(): Promise<{ models: number; sessions: number; cpuBeside: boolean }> {
-    return (await this.call({ method: 'usage' })) as { models: number; sessions: number; cpuBeside: boolean };
+  /** @internal Steers the running fit of request `id`. */
+  control(id: number, control: FitControl): void {
+    if (!this.closed && this.pending.has(id)) this.post({ type: 'control', id, control });
+  }
+
+  /** What the worker holds now: models not yet disposed, fits running (`sessions`; each
+   * `<convplay-train>` run is one), data sets held, and whether a CPU engine runs beside a GPU one. */
+  usage(): Promise<Usage> {
+    return this.call('usage', {});
   }
 
   /** The smoke kernel on the engine's backend: a·x + y, element by element. */
-  async saxpy(a: number, x: Float32Array, y: Float32Array): Promise<Float32Array> {
-    return (await this.call({ method: 'saxpy', a, x, y })) as Float32Array;
+  saxpy(a: number, x: Float32Array, y: Float32Array): Promise<Float32Array> {
+    return this.call('saxpy', { a, x, y });
   }
 
   /** Builds a spec's model for `batch` on the engine's backend, as training would, and
    * resolves with the bytes it allocated (then frees it). */
-  async measureAllocation(spec: object | string, batch: number): Promise<number> {
-    return (await this.call({
-      method: 'measure',
-      spec: typeof spec === 'string' ? spec : JSON.stringify(spec),
-      batch,
-    })) as number;
+  measureAllocation(spec: object | string, batch: number): Promise<number> {
+    return this.call('measure', { spec: typeof spec === 'string' ? spec : JSON.stringify(spec), batch });
   }
 
   /** The preset names (seed-001, seed-004, mnist-quick, …). */
-  async presets(): Promise<string[]> {
-    return (await this.call({ method: 'presets' })) as string[];
+  presets(): Promise<string[]> {
+    return this.call('presets', {});
   }
 
   /** A preset's spec as an object. */
   async presetSpec(name: string): Promise<object> {
-    return JSON.parse((await this.call({ method: 'presetSpec', name })) as string) as object;
+    return JSON.parse(await this.call('presetSpec', { name })) as object;
   }
 
   /** Shapes, parameters, FLOPs and memory of a spec (object or JSON text) for a batch. */
-  async summary(spec: object | string, batch = 32): Promise<Summary> {
-    return (await this.call({
-      method: 'summary',
-      spec: typeof spec === 'string' ? spec : JSON.stringify(spec),
-      batch,
-    })) as Summary;
+  summary(spec: object | string, batch = 32): Promise<Summary> {
+    return this.call('summary', { spec: typeof spec === 'string' ? spec : JSON.stringify(spec), batch });
   }
 
   /** A model from a preset name, a spec (object or JSON text), or a ConvPlay weights file
    * (bytes, a Blob, or a URL to fetch). `batch` is the largest batch it runs at once; `cpu`
    * runs it on the CPU backend in the same worker even when the engine has a GPU (a small
-   * model answers sooner there). */
+   * model answers sooner there). The model stays on the backend it was created on. */
   async model(
     source:
       { preset: string } | { spec: object | string } | { weights: Uint8Array | ArrayBuffer | Blob | string | URL },
@@ -226,14 +230,38 @@ export class ConvPlay {
     else if ('spec' in source)
       src = { spec: typeof source.spec === 'string' ? source.spec : JSON.stringify(source.spec) };
     else src = { weights: await bytesOf(source.weights) };
-    const info = (await this.call({
-      method: 'createModel',
+    const info = await this.call('createModel', {
       source: src,
       batch,
       seed: options.seed ?? 1,
       cpu: options.cpu ?? false,
-    })) as ModelInfo;
+    });
     return new Model(this, info);
+  }
+
+  /** MNIST's training (60,000) or test (10,000) digits, the first `count`, read in the worker
+   * and held there: `fit` and `evaluate` take it by name, so no pixels are posted per run.
+   * The files are fetched and decoded once per split while any data set cut from them lives.
+   * `url`: the folder with the IDX files (default: ConvPlay's own `data/mnist/`). */
+  async mnist(split: 'train' | 'test', options: { count?: number; url?: string } = {}): Promise<HeldData> {
+    if (split !== 'train' && split !== 'test')
+      throw new Error(`unknown MNIST split "${String(split)}": use "train" or "test"`);
+    const count = options.count ?? Infinity;
+    if (!(count >= 1)) throw new Error(`count ${count} must be at least 1`);
+    const url = new URL(options.url ?? assetUrl('data/mnist/'), document.baseURI).href;
+    return new HeldData(this, await this.call('mnist', { url, split, count: Math.floor(Math.min(count, 1e9)) }));
+  }
+
+  /** Hands a data set to the worker once, to train and evaluate on by name afterwards.
+   * `shape`: each instance's shape, when it should be checked and reported. */
+  async hold(data: Dataset, options: { shape?: number[]; name?: string } = {}): Promise<HeldData> {
+    const info = await this.call('holdData', {
+      images: data.images,
+      labels: data.labels,
+      shape: options.shape ?? null,
+      name: options.name ?? 'the data set',
+    });
+    return new HeldData(this, info);
   }
 
   /** MNIST-style preprocessing of a drawing: crop the ink, fit it in 20×20, centre it by
@@ -247,7 +275,7 @@ export class ConvPlay {
       const d = img.data;
       ink[i] = opaque ? 255 - Math.round((d[4 * i] + d[4 * i + 1] + d[4 * i + 2]) / 3) : d[4 * i + 3];
     }
-    return (await this.call({ method: 'toDigit', ink, width: img.width, height: img.height })) as Uint8Array;
+    return this.call('toDigit', { ink, width: img.width, height: img.height });
   }
 
   /** Stops the worker and frees the engine (and its GPU device); pending calls reject. */
@@ -271,14 +299,33 @@ export class Model {
     return this.engine.summary(this.info.spec, this.info.batch);
   }
 
-  /** Trains on `data`; resolves with the per-epoch history. */
-  async fit(data: Dataset, options: FitOptions = {}): Promise<{ epochs: FitEpoch[] }> {
-    const images = data.images;
+  /** How a data set travels to the worker: by name when it is held there, else its arrays. */
+  private wire(d: Dataset | HeldData): DataWire {
+    if (d instanceof HeldData) {
+      if (!d.on(this.engine))
+        throw new Error("this data set is held by another engine; hold it on this model's engine");
+      return { held: d.info.id };
+    }
+    return { images: d.images, labels: d.labels };
+  }
+
+  private checkInput(x: Float32Array | Uint8Array, what: string): void {
+    const per = this.info.input.reduce((a, b) => a * b, 1);
+    if (x.length !== per)
+      throw new Error(
+        `${what}: ${this.info.name} takes ${per} values ([${this.info.input.join(', ')}]), got ${x.length}; pass one input`,
+      );
+  }
+
+  /** Trains on `data` (arrays, or a data set held in the worker). Await the returned run for
+   * the per-epoch history; `pause()`, `resume()`, `stop()` and `look(input)` steer it meanwhile. */
+  fit(data: Dataset | HeldData, options: FitOptions = {}): FitRun {
     const o = {
       epochs: options.epochs ?? 1,
       batch: options.batch,
       lr: options.lr ?? 1e-3,
       optimizer: options.optimizer ?? 'adam',
+      weightDecay: options.weightDecay,
       schedule: options.schedule ?? 'constant',
       augment: {
         shift: options.augment?.shift ?? 0,
@@ -287,52 +334,83 @@ export class Model {
       },
       validationSplit: options.validationSplit ?? 0,
       seed: options.seed ?? 1,
+      test: null as DataWire | null,
+      mistakes: options.mistakes ?? 0,
+      look:
+        options.lookAt || options.onLook
+          ? { input: options.lookAt ?? null, everyMs: options.lookEveryMs ?? 2000 }
+          : null,
     };
-    if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new Error(`epochs ${o.epochs} must be a whole number ≥ 1`);
-    if (!(o.validationSplit >= 0 && o.validationSplit < 1))
-      throw new Error(`validationSplit ${o.validationSplit} must be in [0, 1)`);
-    const result = (await this.engine.call(
-      { method: 'fit', model: this.info.id, images, labels: data.labels, options: o },
-      options,
-    )) as { epochs: FitEpoch[] };
-    if (o.batch) this.info = { ...this.info, batch: o.batch };
-    return result;
+    const checkLook = (x: Float32Array | Uint8Array) => this.checkInput(x, 'look');
+    let started: { id: number; result: Promise<FitResult> };
+    try {
+      if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new Error(`epochs ${o.epochs} must be a whole number ≥ 1`);
+      if (o.batch !== undefined && !(Number.isInteger(o.batch) && o.batch >= 1))
+        throw new Error(`batch ${o.batch} must be a whole number ≥ 1`);
+      if (!(o.validationSplit >= 0 && o.validationSplit < 1))
+        throw new Error(`validationSplit ${o.validationSplit} must be in [0, 1)`);
+      if (o.weightDecay !== undefined && !(o.weightDecay >= 0 && o.weightDecay < 1))
+        throw new Error(`weightDecay ${o.weightDecay} must be a number from 0 up to (not including) 1, e.g. 0.004`);
+      if (!(Number.isInteger(o.mistakes) && o.mistakes >= 0))
+        throw new Error(`mistakes ${o.mistakes} must be a whole number ≥ 0`);
+      if (options.lookAt) checkLook(options.lookAt);
+      o.test = options.test ? this.wire(options.test) : null;
+      const args = { model: this.info.id, data: this.wire(data), options: o };
+      let run: FitRun | null = null;
+      started = this.engine.send('fit', args, (e) => {
+        if (e.kind === 'progress') options.onProgress?.(e.progress);
+        else if (e.kind === 'epoch') options.onEpoch?.(e.epoch);
+        else if (e.kind === 'look') options.onLook?.(e.look);
+        else run?.paused();
+      });
+      const result = started.result.then((r) => {
+        if (o.batch) this.info = { ...this.info, batch: o.batch };
+        return r;
+      });
+      run = new FitRun(this.engine, started.id, result, checkLook);
+      const signal = options.signal;
+      if (signal) {
+        const abort = () => this.engine.control(started.id, { action: 'abort' });
+        if (signal.aborted) abort();
+        else signal.addEventListener('abort', abort, { once: true });
+      }
+      return run;
+    } catch (e) {
+      return new FitRun(this.engine, -1, Promise.reject(asError(e)), checkLook);
+    }
   }
 
-  /** Accuracy on a labelled set and the predicted class of each image. */
-  async evaluate(data: Dataset): Promise<{ accuracy: number; predictions: Uint8Array }> {
-    return (await this.engine.call({
-      method: 'evaluate',
-      model: this.info.id,
-      images: data.images,
-      labels: data.labels,
-    })) as { accuracy: number; predictions: Uint8Array };
+  /** Accuracy on a labelled set (arrays, or a data set held in the worker), the predicted
+   * class of each instance, the confusion matrix, and the first `mistakes` (default 0)
+   * misclassified instances with their inputs. */
+  evaluate(data: Dataset | HeldData, options: { mistakes?: number } = {}): Promise<Evaluation> {
+    try {
+      return this.engine.call('evaluate', {
+        model: this.info.id,
+        data: this.wire(data),
+        mistakes: options.mistakes ?? 0,
+      });
+    } catch (e) {
+      return Promise.reject(asError(e));
+    }
   }
 
   /** Class probabilities for one input (an image or its values). */
   async predict(input: ImageInput, options: ImageOptions = {}): Promise<Prediction> {
-    const probs = (await this.engine.call({
-      method: 'predict',
-      model: this.info.id,
-      x: await this.valuesOf(input, options),
-    })) as Float32Array;
+    const probs = await this.engine.call('predict', { model: this.info.id, x: await this.valuesOf(input, options) });
     const probabilities = Array.from(probs.subarray(0, this.info.classes));
     const top = probabilities.indexOf(Math.max(...probabilities));
     return { probabilities, top, label: this.info.labels[top] ?? String(top) };
   }
 
   /** Probabilities for many inputs given as values (n × input values): n × classes. */
-  async predictBatch(values: Float32Array): Promise<Float32Array> {
-    return (await this.engine.call({ method: 'predict', model: this.info.id, x: values })) as Float32Array;
+  predictBatch(values: Float32Array): Promise<Float32Array> {
+    return this.engine.call('predict', { model: this.info.id, x: values });
   }
 
   /** Every layer's output, the probabilities and the saliency map for one input. */
   async activations(input: ImageInput, options: ImageOptions = {}): Promise<InsideData> {
-    return (await this.engine.call({
-      method: 'inspect',
-      model: this.info.id,
-      x: await this.valuesOf(input, options),
-    })) as InsideData;
+    return this.engine.call('inspect', { model: this.info.id, x: await this.valuesOf(input, options) });
   }
 
   /** The model as a ConvPlay weights file (safetensors with its spec, labels and
@@ -341,7 +419,7 @@ export class Model {
     const format = options.format ?? 'f32';
     if (!['f32', 'f16', 'int8'].includes(format))
       throw new Error(`unknown weights format "${format}": use "f32", "f16" or "int8"`);
-    return (await this.engine.call({ method: 'save', model: this.info.id, format })) as Uint8Array;
+    return this.engine.call('save', { model: this.info.id, format });
   }
 
   /** The outputs of named top-level layers (see `info.layerNames`) for n inputs given as
@@ -349,62 +427,35 @@ export class Model {
    * n × that layer's output values. Feature extraction for transfer learning. */
   async features(values: Float32Array, layers: string[]): Promise<Float32Array[]> {
     if (layers.length === 0) throw new Error('features: name at least one layer (see model.info.layerNames)');
-    return (await this.engine.call({ method: 'features', model: this.info.id, x: values, layers })) as Float32Array[];
+    return this.engine.call('features', { model: this.info.id, x: values, layers });
   }
 
   /** Copies every parameter `other` (a model on the same engine) has under the same name
    * and shape; the others keep their values. Resolves with how many tensors were copied. */
-  async copyWeightsFrom(other: Model): Promise<number> {
-    return (await this.engine.call({ method: 'copyWeights', model: this.info.id, from: other.info.id })) as number;
+  copyWeightsFrom(other: Model): Promise<number> {
+    return this.engine.call('copyWeights', { model: this.info.id, from: other.info.id });
   }
 
   /** Names the classes and/or sets the preprocessing saved with the weights. */
   async configure(options: { labels?: string[]; preprocessing?: ModelInfo['preprocessing'] }): Promise<void> {
-    this.info = (await this.engine.call({
-      method: 'configure',
+    this.info = await this.engine.call('configure', {
       model: this.info.id,
       labels: options.labels,
       preprocessing: options.preprocessing ? JSON.stringify(options.preprocessing) : undefined,
-    })) as ModelInfo;
+    });
   }
 
-  /** Frees the model in the worker. */
+  /** Frees the model in the worker (a fit running on it is aborted). */
   async dispose(): Promise<void> {
-    await this.engine.call({ method: 'disposeModel', model: this.info.id });
+    await this.engine.call('disposeModel', { model: this.info.id });
   }
 
   /** An image prepared as the model's weights ask (crop, size, mean and std), with the crop to show. */
-  async prepare(
+  prepare(
     input: Exclude<ImageInput, Float32Array | Uint8Array | Uint8ClampedArray>,
     o: ImageOptions = {},
   ): Promise<PreparedImage> {
-    const [h, w, c] = this.info.input;
-    if (this.info.input.length !== 3 || (c !== 1 && c !== 3))
-      throw new Error(
-        `${this.info.name} takes [${this.info.input.join(', ')}], not an image; pass its values as a Float32Array`,
-      );
-    const pre = this.info.preprocessing;
-    const normalised = Array.isArray(pre.mean) && Array.isArray(pre.std);
-    const img = await imageDataOf(input, w, h, o.crop ?? (normalised ? 0.875 : undefined));
-    const x = new Float32Array(h * w * c);
-    for (let i = 0; i < h * w; i++) {
-      let rgb = [img.data[4 * i], img.data[4 * i + 1], img.data[4 * i + 2]];
-      if (o.invert) rgb = rgb.map((v) => 255 - v);
-      if (c === 1) {
-        const y = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2];
-        x[i] = normalised ? (y - pre.mean![0]) / pre.std![0] : y / 255;
-      } else {
-        for (let k = 0; k < 3; k++) x[3 * i + k] = normalised ? (rgb[k] - pre.mean![k]) / pre.std![k] : rgb[k] / 255;
-      }
-    }
-    let sum = 0;
-    let sq = 0;
-    for (const v of x) {
-      sum += v;
-      sq += v * v;
-    }
-    const mean = sum / x.length;
-    return { values: x, preview: img, stats: { mean, std: Math.sqrt(Math.max(0, sq / x.length - mean * mean)) } };
+    return prepareImage(this.info, input, o);
   }
 
   private async valuesOf(input: ImageInput, o: ImageOptions): Promise<Float32Array> {
@@ -451,40 +502,4 @@ export function wantsCpu(engine: ConvPlay, backend: BackendChoice): boolean {
     );
   }
   return backend === 'cpu';
-}
-
-async function bytesOf(w: Uint8Array | ArrayBuffer | Blob | string | URL): Promise<Uint8Array> {
-  if (w instanceof Uint8Array) return w;
-  if (w instanceof ArrayBuffer) return new Uint8Array(w);
-  if (w instanceof Blob) return new Uint8Array(await w.arrayBuffer());
-  const url = new URL(String(w), document.baseURI);
-  const r = await fetch(url);
-  if (!r.ok) throw new Error(`could not fetch ${url}: HTTP ${r.status}; check the weights file's URL`);
-  return new Uint8Array(await r.arrayBuffer());
-}
-
-/** Pixels of an image source, drawn at (w, h) when given; with `crop`, only the centred
- * square of that fraction of the shorter side. */
-async function imageDataOf(src: ImageInput, w?: number, h?: number, crop?: number): Promise<ImageData> {
-  if (src instanceof ImageData && crop === undefined && (w === undefined || (src.width === w && src.height === h)))
-    return src;
-  const source = src instanceof ImageData ? await createImageBitmap(src) : src;
-  if (source instanceof Float32Array || source instanceof Uint8Array || source instanceof Uint8ClampedArray)
-    throw new Error('expected an image');
-  const iw = 'naturalWidth' in source ? source.naturalWidth : source.width;
-  const ih = 'naturalHeight' in source ? source.naturalHeight : source.height;
-  const sw = w ?? iw;
-  const sh = h ?? ih;
-  if (!sw || !sh || !iw || !ih) throw new Error('the image has no size yet: wait for it to load');
-  if (crop !== undefined && !(crop > 0 && crop <= 1)) throw new Error(`crop ${crop} must be a fraction in (0, 1]`);
-  const canvas = new OffscreenCanvas(sw, sh);
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  if (!ctx) throw new Error('this browser gives no 2D canvas context');
-  ctx.imageSmoothingQuality = 'high';
-  if (crop === undefined) ctx.drawImage(source, 0, 0, sw, sh);
-  else {
-    const side = Math.min(iw, ih) * crop;
-    ctx.drawImage(source, (iw - side) / 2, (ih - side) / 2, side, side, 0, 0, sw, sh);
-  }
-  return ctx.getImageData(0, 0, sw, sh);
 }

@@ -1,10 +1,11 @@
 // Messages between the public API (api/index.ts) and its engine worker (api/worker.ts).
-// Each call carries an id; the worker answers it once with a result or an error message,
-// and a fit may send progress and epoch reports before its answer.
+// `Requests` maps each request kind to its arguments and its result; the worker's handlers and
+// the API's `call` are both typed by it, so tsc checks both ends. Each call carries an id; the
+// worker answers it once with a result or an error message, and a fit also sends events
+// (progress, epoch, look, paused) before its answer. Control messages steer a running fit.
 
 import type { EngineInfo, BackendChoice } from '../engine';
-import type { InsideData } from '../types';
-import type { FromWorker, ToWorker } from '../train-protocol';
+import type { InsideData, Summary } from '../types';
 
 export type ModelSource = { preset: string } | { spec: string } | { weights: Uint8Array };
 
@@ -19,6 +20,8 @@ export interface ModelInfo {
   labels: string[];
   /** The largest batch the model runs at once. */
   batch: number;
+  /** The backend the model runs on: the engine's, or the CPU beside it (`{ cpu: true }`). */
+  backend: 'gpu' | 'cpu';
   /** The model's spec (JSON text). */
   spec: string;
   /** The top-level layers' names, in order (what `features` takes). */
@@ -34,15 +37,45 @@ export interface ModelInfo {
   };
 }
 
+/** Inputs (u8 scaled by 1/255, or f32 as they are) and their labels. */
+export interface Arrays {
+  images: Uint8Array | Float32Array;
+  labels: Uint8Array;
+}
+
+/** A data set as a call carries it: held in the worker (its id), or the arrays themselves. */
+export type DataWire = { held: number } | Arrays;
+
+/** What the worker says about a data set it holds. */
+export interface DataInfo {
+  id: number;
+  /** Instances. */
+  count: number;
+  /** Values per instance. */
+  per: number;
+  /** The instance shape when known ([28, 28, 1] for MNIST), else [per]. */
+  shape: number[];
+  /** Where it came from, e.g. "MNIST train" (used in messages). */
+  name: string;
+}
+
 export interface FitOptionsWire {
   epochs: number;
   batch?: number;
   lr: number;
   optimizer: 'adam' | 'adamw' | 'sgd';
+  /** Undefined: the optimizer's default (AdamW 0.004, else 0). */
+  weightDecay?: number;
   schedule: 'constant' | 'step' | 'cosine' | 'onecycle';
   augment: { shift: number; rotateDeg: number; scale: number };
   validationSplit: number;
   seed: number;
+  /** Evaluated after each epoch (accuracy, confusion matrix, mistakes). */
+  test: DataWire | null;
+  /** How many misclassified test instances each epoch reports (with their inputs). */
+  mistakes: number;
+  /** A look inside the model while it trains: this input, about every `everyMs` and after each epoch. */
+  look: { input: Uint8Array | Float32Array | null; everyMs: number } | null;
 }
 
 export interface FitProgress {
@@ -55,47 +88,122 @@ export interface FitProgress {
   lr: number;
 }
 
+/** A misclassified instance of an evaluation. */
+export interface Mistake {
+  /** Its index in the data set. */
+  index: number;
+  label: number;
+  predicted: number;
+  /** Its input values as the data set holds them (28×28 u8 for an MNIST digit). */
+  input: Uint8Array | Float32Array;
+}
+
+export interface Evaluation {
+  accuracy: number;
+  /** The predicted class of each instance. */
+  predictions: Uint8Array;
+  /** confusion[true][predicted] counts. */
+  confusion: number[][];
+  /** The first misclassified instances (as many as asked for). */
+  mistakes: Mistake[];
+}
+
 export interface FitEpoch {
   epoch: number;
   loss: number;
   accuracy: number;
   /** Null without a validation split. */
   valAccuracy: number | null;
+  /** Null without a `test` set. */
+  testAccuracy: number | null;
+  /** The test set's evaluation (null without one). */
+  test: Evaluation | null;
   seconds: number;
 }
 
-export type Call =
-  | { method: 'init'; backend: BackendChoice }
-  | { method: 'presets' }
-  | { method: 'usage' }
-  | { method: 'saxpy'; a: number; x: Float32Array; y: Float32Array }
-  | { method: 'measure'; spec: string; batch: number }
-  | { method: 'presetSpec'; name: string }
-  | { method: 'summary'; spec: string; batch: number }
-  | { method: 'createModel'; source: ModelSource; batch: number; seed: number; cpu: boolean }
-  | { method: 'fit'; model: number; images: Uint8Array | Float32Array; labels: Uint8Array; options: FitOptionsWire }
-  | { method: 'evaluate'; model: number; images: Uint8Array | Float32Array; labels: Uint8Array }
-  | { method: 'features'; model: number; x: Float32Array; layers: string[] }
-  | { method: 'copyWeights'; model: number; from: number }
-  | { method: 'configure'; model: number; labels?: string[]; preprocessing?: string }
-  | { method: 'predict'; model: number; x: Float32Array }
-  | { method: 'inspect'; model: number; x: Float32Array }
-  | { method: 'save'; model: number; format: 'f32' | 'f16' | 'int8' }
-  | { method: 'disposeModel'; model: number }
-  | { method: 'toDigit'; ink: Uint8Array; width: number; height: number };
+export interface FitResult {
+  epochs: FitEpoch[];
+  /** True when `stop()` ended the fit early (the model keeps the weights it reached). */
+  stopped: boolean;
+}
+
+/** A look inside the model being trained. */
+export interface FitLook {
+  data: InsideData;
+  /** The input looked at. */
+  input: Uint8Array | Float32Array;
+  /** Training steps done when it was taken. */
+  step: number;
+}
+
+export type FitEvent =
+  | { kind: 'progress'; progress: FitProgress }
+  | { kind: 'epoch'; epoch: FitEpoch }
+  | { kind: 'look'; look: FitLook }
+  /** The fit has paused (after the chunk it was running): nothing more until it resumes. */
+  | { kind: 'paused' };
+
+export interface Usage {
+  models: number;
+  /** Fits running (each `<convplay-train>` run is one). */
+  sessions: number;
+  /** Data sets held in the worker. */
+  datasets: number;
+  cpuBeside: boolean;
+}
+
+type ModelArg = { model: number };
+
+/** Every request: its arguments and its result. */
+export interface Requests {
+  init: { args: { backend: BackendChoice }; result: EngineInfo };
+  presets: { args: Record<string, never>; result: string[] };
+  usage: { args: Record<string, never>; result: Usage };
+  saxpy: { args: { a: number; x: Float32Array; y: Float32Array }; result: Float32Array };
+  measure: { args: { spec: string; batch: number }; result: number };
+  presetSpec: { args: { name: string }; result: string };
+  summary: { args: { spec: string; batch: number }; result: Summary };
+  createModel: { args: { source: ModelSource; batch: number; seed: number; cpu: boolean }; result: ModelInfo };
+  /** MNIST's training (60,000) or test (10,000) digits from `url`, the first `count`. */
+  mnist: { args: { url: string; split: 'train' | 'test'; count: number }; result: DataInfo };
+  holdData: { args: Arrays & { shape: number[] | null; name: string }; result: DataInfo };
+  example: { args: { data: number; index: number }; result: { input: Uint8Array | Float32Array; label: number } };
+  disposeData: { args: { data: number }; result: null };
+  fit: { args: ModelArg & { data: DataWire; options: FitOptionsWire }; result: FitResult };
+  evaluate: { args: ModelArg & { data: DataWire; mistakes: number }; result: Evaluation };
+  features: { args: ModelArg & { x: Float32Array; layers: string[] }; result: Float32Array[] };
+  copyWeights: { args: ModelArg & { from: number }; result: number };
+  configure: { args: ModelArg & { labels?: string[]; preprocessing?: string }; result: ModelInfo };
+  predict: { args: ModelArg & { x: Float32Array }; result: Float32Array };
+  inspect: { args: ModelArg & { x: Float32Array }; result: InsideData };
+  save: { args: ModelArg & { format: 'f32' | 'f16' | 'int8' }; result: Uint8Array };
+  disposeModel: { args: ModelArg; result: null };
+  toDigit: { args: { ink: Uint8Array; width: number; height: number }; result: Uint8Array };
+}
+
+export type Method = keyof Requests;
+export type Args<K extends Method> = Requests[K]['args'];
+export type Result<K extends Method> = Requests[K]['result'];
+
+/** One call; `CallOf<K>` for a single kind, the union of all by default. */
+export type CallOf<K extends Method = Method> = { [P in K]: { method: P; args: Args<P> } }[K];
+
+/** Steering a running fit (by its call id). */
+export type FitControl =
+  | { action: 'pause' }
+  | { action: 'resume' }
+  | { action: 'stop' }
+  /** Rejects the fit with an AbortError. */
+  | { action: 'abort' }
+  /** Looks at this input from now on. */
+  | { action: 'look'; input: Uint8Array | Float32Array };
 
 export type ToApiWorker =
-  | { type: 'call'; id: number; call: Call }
-  | { type: 'abort'; id: number }
-  /** A message for one <convplay-train> session (created on its first message). */
-  | { type: 'session'; session: number; message: ToWorker }
-  | { type: 'close-session'; session: number };
+  ({ type: 'call'; id: number } & CallOf) | { type: 'control'; id: number; control: FitControl };
 
 export type FromApiWorker =
-  | { type: 'result'; id: number; value: unknown }
+  | { type: 'result'; id: number; value: Result<Method> }
   | { type: 'error'; id: number; message: string; name?: string }
-  | { type: 'progress'; id: number; progress: FitProgress }
-  | { type: 'epoch'; id: number; epoch: FitEpoch }
-  | { type: 'session'; session: number; message: FromWorker };
+  | { type: 'event'; id: number; event: FitEvent };
 
 export type { EngineInfo, InsideData };

@@ -1,0 +1,132 @@
+// Data sets held in the engine worker, so that a training run names its data instead of
+// posting it: MNIST read once per split (the decoded files are shared by every data set cut
+// from them, and dropped when the last is disposed), or arrays the caller handed over once.
+
+import { readIdxImages, readIdxLabels } from '../../pkg/convplay.js';
+import { fetchBytes } from '../mnist';
+import type { Arrays, DataInfo, DataWire } from './protocol';
+
+/** A data set the worker can train on: its arrays, the values per instance, its shape. */
+export interface Data extends Arrays {
+  per: number;
+  shape: number[] | null;
+  name: string;
+}
+
+interface Held extends Data {
+  release: () => void;
+}
+
+/** The IDX files of one MNIST split. */
+const FILES = { train: 'train', test: 't10k' } as const;
+
+async function readSplit(url: string, split: 'train' | 'test'): Promise<Arrays> {
+  const base = url.endsWith('/') ? url : `${url}/`;
+  const [imageBytes, labelBytes] = await Promise.all([
+    fetchBytes(`${base}${FILES[split]}-images-idx3-ubyte.gz`),
+    fetchBytes(`${base}${FILES[split]}-labels-idx1-ubyte.gz`),
+  ]);
+  // The Rust reader checks the magic numbers and that the lengths match the header.
+  const images = readIdxImages(imageBytes);
+  const [count, rows, cols] = [images.count, images.rows, images.cols];
+  images.free();
+  const labels = readIdxLabels(labelBytes);
+  if (rows !== 28 || cols !== 28) throw new Error(`MNIST ${split}: ${rows}×${cols} images, expected 28×28`);
+  if (labels.length !== count) {
+    throw new Error(`MNIST ${split}: ${count} images but ${labels.length} labels; the files do not belong together`);
+  }
+  // After the 16-byte header, an IDX image file is the pixels, row by row, image by image.
+  return { images: imageBytes.subarray(16, 16 + count * 784), labels };
+}
+
+export class DataStore {
+  private held = new Map<number, Held>();
+  private next = 1;
+  private splits = new Map<string, { loading: Promise<Arrays>; users: number }>();
+
+  get size(): number {
+    return this.held.size;
+  }
+
+  private add(d: Data, release: () => void = () => {}): DataInfo {
+    const id = this.next++;
+    this.held.set(id, { ...d, release });
+    return { id, count: d.labels.length, per: d.per, shape: d.shape ?? [d.per], name: d.name };
+  }
+
+  /** The first `count` digits of an MNIST split from the folder at `url`. */
+  async mnist(url: string, split: 'train' | 'test', count: number): Promise<DataInfo> {
+    const key = `${url} ${split}`;
+    let entry = this.splits.get(key);
+    if (!entry) {
+      entry = { loading: readSplit(url, split), users: 0 };
+      this.splits.set(key, entry);
+    }
+    const e = entry;
+    e.users++;
+    const release = () => {
+      if (--e.users === 0 && this.splits.get(key) === e) this.splits.delete(key);
+    };
+    let all: Arrays;
+    try {
+      all = await e.loading;
+    } catch (err) {
+      release();
+      throw err;
+    }
+    const n = Math.min(count, all.labels.length);
+    return this.add(
+      {
+        images: all.images.subarray(0, n * 784),
+        labels: all.labels.subarray(0, n),
+        per: 784,
+        shape: [28, 28, 1],
+        name: `MNIST ${split}`,
+      },
+      release,
+    );
+  }
+
+  /** Arrays handed over by the caller; `shape`, when given, must account for every value. */
+  hold(a: Arrays, shape: number[] | null, name: string): DataInfo {
+    const n = a.labels.length;
+    if (n === 0) throw new Error(`${name}: no labels; pass at least one labelled instance`);
+    if (a.images.length % n !== 0) {
+      throw new Error(
+        `${name}: ${a.images.length} values for ${n} labels is not a whole number of values per instance; pass inputs and labels that belong together`,
+      );
+    }
+    const per = a.images.length / n;
+    if (shape && shape.reduce((x, y) => x * y, 1) !== per) {
+      throw new Error(`${name}: shape [${shape.join(', ')}] does not hold the ${per} values of each instance`);
+    }
+    return this.add({ ...a, per, shape, name });
+  }
+
+  /** A held data set, or the arrays a call carries. */
+  resolve(w: DataWire): Data {
+    if ('held' in w) {
+      const d = this.held.get(w.held);
+      if (!d) throw new Error('this data set was disposed; load or hold it again');
+      return d;
+    }
+    const n = w.labels.length;
+    return { ...w, per: n ? w.images.length / n : 0, shape: null, name: 'the data' };
+  }
+
+  /** One instance's input and label. */
+  example(id: number, index: number): { input: Uint8Array | Float32Array; label: number } {
+    const d = this.resolve({ held: id });
+    if (!Number.isInteger(index) || index < 0 || index >= d.labels.length) {
+      throw new Error(`${d.name} has instances 0 to ${d.labels.length - 1}; ${index} is not one of them`);
+    }
+    return { input: d.images.slice(index * d.per, (index + 1) * d.per), label: d.labels[index] };
+  }
+
+  dispose(id: number): void {
+    const d = this.held.get(id);
+    if (!d) return;
+    this.held.delete(id);
+    d.release();
+  }
+}

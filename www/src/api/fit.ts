@@ -1,0 +1,195 @@
+// The one training loop, in the engine worker: epochs of chunks of batches (chunks.ts), with
+// validation, a test evaluation per epoch, looks inside the model while it trains, and pause,
+// resume, stop and abort acting between chunks. `model.fit` of the API runs it, and so does
+// every training element of the page.
+
+import { Trainer } from '../../pkg/convplay.js';
+import { EpochChunks } from '../chunks';
+import { describe, perInstance, type HeldModel } from './held';
+import type { Data } from './data';
+import type { Evaluation, FitControl, FitEvent, FitOptionsWire, FitResult, Mistake, ModelInfo } from './protocol';
+import type { InsideData } from '../types';
+
+export class AbortError extends Error {
+  name = 'AbortError';
+}
+
+/** The state a running fit reads between chunks, set by control messages. */
+export class Control {
+  paused = false;
+  stopped = false;
+  aborted: string | null = null;
+  look: Uint8Array | Float32Array | null = null;
+  private wake: (() => void) | null = null;
+
+  apply(c: FitControl): void {
+    if (c.action === 'pause') this.paused = true;
+    else if (c.action === 'resume') this.paused = false;
+    else if (c.action === 'stop') this.stopped = true;
+    else if (c.action === 'abort') this.aborted ??= '';
+    else this.look = c.input;
+    if (c.action !== 'pause') this.wake?.();
+  }
+
+  abort(reason: string): void {
+    this.aborted ??= reason;
+    this.wake?.();
+  }
+
+  /** Waits until resumed, stopped or aborted. */
+  waitWhilePaused(): Promise<void> {
+    return new Promise<void>((r) => (this.wake = r)).then(() => {
+      this.wake = null;
+    });
+  }
+}
+
+function load(trainer: Trainer, which: 'train' | 'eval', images: Uint8Array | Float32Array, labels: Uint8Array) {
+  if (images instanceof Float32Array) {
+    if (which === 'train') trainer.setTrainValues(images, labels);
+    else trainer.setEvalValues(images, labels);
+  } else if (which === 'train') trainer.setTrainData(images, labels);
+  else trainer.setEvalData(images, labels);
+}
+
+function checkFits(info: ModelInfo, d: Data, what: string): void {
+  const per = perInstance(info);
+  if (d.labels.length === 0 || d.images.length !== d.labels.length * per) {
+    const shape = d.shape ? ` (${d.shape.join('×')} each)` : '';
+    throw new Error(
+      `${what}: ${d.images.length} values for ${d.labels.length} labels${shape}, but ${info.name} takes ${per} values per instance ([${info.input.join(', ')}]); pass data that belongs to this model`,
+    );
+  }
+}
+
+/** Accuracy, predictions, confusion matrix and the first `mistakes` misclassified instances. */
+export async function evaluateOn(
+  trainer: Trainer,
+  info: ModelInfo,
+  d: Data,
+  mistakes: number,
+  what: string,
+): Promise<Evaluation> {
+  checkFits(info, d, what);
+  load(trainer, 'eval', d.images, d.labels);
+  const accuracy = await trainer.evaluate();
+  const predictions = trainer.lastPredictions();
+  const classes = trainer.classes;
+  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  const wrong: Mistake[] = [];
+  predictions.forEach((p, i) => {
+    const label = d.labels[i];
+    confusion[label][p] += 1;
+    if (p !== label && wrong.length < mistakes)
+      wrong.push({ index: i, label, predicted: p, input: d.images.slice(i * d.per, (i + 1) * d.per) });
+  });
+  return { accuracy, predictions, confusion, mistakes: wrong };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+/** Trains `m` on `d` as `o` says, posting events; resolves with the epochs done. */
+export async function fit(
+  m: HeldModel,
+  d: Data,
+  o: FitOptionsWire,
+  control: Control,
+  post: (e: FitEvent) => void,
+  test: Data | null,
+): Promise<FitResult> {
+  checkFits(m.info, d, 'fit');
+  if (test) checkFits(m.info, test, 'fit: the test data');
+  const per = perInstance(m.info);
+  if (o.look?.input && o.look.input.length !== per)
+    throw new Error(`fit: the look input has ${o.look.input.length} values; ${m.info.name} takes ${per}`);
+  if (o.batch && o.batch !== m.info.batch) {
+    // Rebuilt for the new batch size with the weights it has, on the engine it was created on.
+    const bytes = await m.trainer.save();
+    const trainer = Trainer.fromWeights(m.engine.raw, bytes, o.batch);
+    m.trainer.free();
+    m.trainer = trainer;
+    m.info = describe(trainer, m.info.id, o.batch, m.engine);
+  }
+  const { trainer, info } = m;
+  trainer.setOptimizer(o.optimizer, o.weightDecay);
+  trainer.setAugment(o.augment.shift, o.augment.rotateDeg, o.augment.scale);
+  const nVal = Math.floor(d.labels.length * o.validationSplit);
+  const nTrain = d.labels.length - nVal;
+  if (nTrain < 1)
+    throw new Error(
+      `no training images left after a validation split of ${o.validationSplit}; use more images or a smaller split`,
+    );
+  load(trainer, 'train', d.images.subarray(0, nTrain * per), d.labels.subarray(0, nTrain));
+  const val: Data = { ...d, images: d.images.subarray(nTrain * per), labels: d.labels.subarray(nTrain) };
+  const perEpoch = Math.ceil(nTrain / info.batch);
+  const total = perEpoch * o.epochs;
+  trainer.setSchedule(o.schedule, o.lr, total, perEpoch);
+
+  control.look ??= o.look?.input ?? null;
+  let lastLook = 0;
+  // A look inside at a modest rate: about every `everyMs` of training, and after each epoch.
+  const look = async (step: number, force: boolean) => {
+    const input = control.look;
+    if (!o.look || !input || (!force && performance.now() - lastLook < o.look.everyMs)) return;
+    const x = input instanceof Float32Array ? input : Float32Array.from(input, (v) => v / 255);
+    const data = (await trainer.inspect(x)) as InsideData;
+    post({ kind: 'look', look: { data, input, step } });
+    lastLook = performance.now();
+  };
+  const checkAbort = (step: number) => {
+    if (control.aborted !== null)
+      throw new AbortError(
+        control.aborted || `fit aborted at step ${step} of ${total}; the model keeps the weights it had reached`,
+      );
+  };
+
+  const epochs = [];
+  let step = 0;
+  for (let epoch = 1; epoch <= o.epochs && !control.stopped; epoch++) {
+    const t0 = performance.now();
+    trainer.startEpoch(o.seed + epoch);
+    const chunks = new EpochChunks(trainer);
+    while (chunks.done < perEpoch && !control.stopped) {
+      // Let control messages in: an await on a settled promise would not.
+      await tick();
+      checkAbort(step);
+      if (control.paused) {
+        post({ kind: 'paused' });
+        await control.waitWhilePaused();
+        continue;
+      }
+      const lr = trainer.lr;
+      const r = await chunks.next();
+      step += r.steps;
+      post({
+        kind: 'progress',
+        progress: {
+          epoch,
+          step,
+          totalSteps: total,
+          loss: r.loss,
+          accuracy: r.accuracy,
+          imagesPerSec: r.imagesPerSec,
+          lr,
+        },
+      });
+      await look(step, false);
+    }
+    checkAbort(step);
+    if (control.stopped) break;
+    const valAccuracy = nVal > 0 ? (await evaluateOn(trainer, info, val, 0, 'fit: validation')).accuracy : null;
+    const evaluation = test ? await evaluateOn(trainer, info, test, o.mistakes, 'fit: the test data') : null;
+    await look(step, true);
+    const row = {
+      epoch,
+      ...chunks.totals,
+      valAccuracy,
+      testAccuracy: evaluation?.accuracy ?? null,
+      test: evaluation,
+      seconds: (performance.now() - t0) / 1000,
+    };
+    epochs.push(row);
+    post({ kind: 'epoch', epoch: row });
+  }
+  return { epochs, stopped: control.stopped };
+}

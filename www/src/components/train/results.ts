@@ -1,0 +1,112 @@
+// What <convplay-train> shows after training: a row per epoch, the test set's confusion
+// matrix and the misclassified test digits, and the model kept in this browser.
+
+import { html, nothing } from 'lit';
+import type { FitEpoch, Mistake } from '../../api/index';
+import { download, type SavedModel } from '../../storage';
+import '../convplay-confusion';
+
+/** A 28×28 digit as a data URL (white on black, as MNIST stores it). */
+function digitUrl(pixels: Uint8Array | Float32Array): string {
+  const c = document.createElement('canvas');
+  c.width = c.height = 28;
+  const ctx = c.getContext('2d');
+  if (!ctx) return '';
+  const img = ctx.createImageData(28, 28);
+  const scale = pixels instanceof Float32Array ? 255 : 1;
+  for (let i = 0; i < 784; i++) {
+    img.data[4 * i] = img.data[4 * i + 1] = img.data[4 * i + 2] = pixels[i] * scale;
+    img.data[4 * i + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
+  return c.toDataURL();
+}
+
+const pct = (v: number | null) => (v === null ? '–' : (100 * v).toFixed(2) + '%');
+
+export function epochTable(rows: FitEpoch[]) {
+  if (!rows.length) return nothing;
+  return html`<table data-epochs>
+    <thead>
+      <tr>
+        <th>epoch</th>
+        <th>loss</th>
+        <th>train</th>
+        <th>validation</th>
+        <th>test</th>
+        <th>seconds</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${rows.map(
+        (r) =>
+          html`<tr>
+            <td>${r.epoch}</td>
+            <td>${r.loss.toFixed(4)}</td>
+            <td>${pct(r.accuracy)}</td>
+            <td>${pct(r.valAccuracy)}</td>
+            <td data-test>${pct(r.testAccuracy)}</td>
+            <td>${r.seconds.toFixed(1)}</td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
+/** The confusion matrix and the misclassified digits of a test evaluation. */
+export function evaluation(last: { confusion: number[][]; mistakes: Mistake[] } | null | undefined) {
+  if (!last) return nothing;
+  return html`<div class="after">
+    <convplay-confusion
+      .matrix=${last.confusion}
+      caption="Confusion matrix (test images; rows: true digit, columns: predicted)"
+    ></convplay-confusion>
+    <div>
+      <h4>Misclassified test digits (true → predicted)</h4>
+      <div class="gallery" data-mistakes>
+        ${
+          last.mistakes.length
+            ? last.mistakes.map(
+                (m) =>
+                  html`<figure title="test image ${m.index}">
+                    <img alt="a ${m.label} taken for a ${m.predicted}" src=${digitUrl(m.input)} />
+                    <figcaption>${m.label} → ${m.predicted}</figcaption>
+                  </figure>`,
+              )
+            : html`<p>none: every test image was classified correctly</p>`
+        }
+      </div>
+    </div>
+  </div>`;
+}
+
+/** The model kept in this browser (download it, evaluate it) and a weights file to load. */
+export function keptModel(
+  saved: SavedModel | null,
+  busy: boolean,
+  on: { evaluate: (weights: Uint8Array) => void; load: (e: Event) => void },
+) {
+  // One text node: the tests read it whole.
+  const kept = saved
+    ? `Kept in this browser: ${saved.name}${saved.testAccuracy === null ? '' : `, ${pct(saved.testAccuracy)} test accuracy`}, trained ${new Date(saved.savedAt).toLocaleString()}.`
+    : '';
+  return html`<div class="saved">
+    ${
+      saved
+        ? html`<span data-saved>${kept}</span>
+            <button ?disabled=${busy} @click=${() => download(saved.weights, `${saved.name}.safetensors`)}>
+              Download .safetensors
+            </button>
+            <button ?disabled=${busy} @click=${() => on.evaluate(saved.weights)}>Evaluate it</button>`
+        : html`<span>No trained model kept in this browser yet.</span>`
+    }
+    <label class="file"
+      >Load weights (.safetensors)<input
+        type="file"
+        accept=".safetensors,application/octet-stream"
+        ?disabled=${busy}
+        aria-label="load weights"
+        @change=${on.load}
+    /></label>
+  </div>`;
+}

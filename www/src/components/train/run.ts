@@ -1,0 +1,160 @@
+// <convplay-train>'s work, through the public API on the page's shared engine: MNIST held in
+// the engine's worker (loaded once, reused by every run that asks for the same counts), a model
+// built from the spec, `model.fit` with the test set evaluated after each epoch and looks inside
+// the model while it trains; and the evaluation of a weights file on the test digits.
+
+import type { ConvPlay, FitEpoch, FitLook, FitProgress, FitRun, HeldData, Mistake } from '../../api/index';
+import { checkMnistInput, type AugmentSettings, type Optimizer, type Schedule } from './recipe';
+
+/** Misclassified test digits shown per evaluation. */
+const MISTAKES = 30;
+
+function aborted(): Error {
+  const e = new Error('training was cancelled: the element left the page');
+  e.name = 'AbortError';
+  return e;
+}
+
+/** One element's MNIST splits, held in the engine's worker until it is disposed. */
+export class MnistData {
+  private held: Partial<Record<'train' | 'test', { count: number; loading: Promise<HeldData> }>> = {};
+  private disposed = false;
+
+  constructor(readonly engine: ConvPlay) {}
+
+  /** The first `count` digits of a split (the same data set again when the count is unchanged). */
+  async get(split: 'train' | 'test', count: number): Promise<HeldData> {
+    if (this.disposed) throw aborted();
+    const had = this.held[split];
+    if (had?.count === count) return had.loading;
+    void had?.loading.then((d) => d.dispose()).catch(() => {});
+    const loading = this.engine.mnist(split, { count });
+    this.held[split] = { count, loading };
+    loading.catch(() => {
+      if (this.held[split]?.loading === loading) delete this.held[split];
+    });
+    const d = await loading;
+    if (this.disposed) throw aborted();
+    return d;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const h of Object.values(this.held)) void h.loading.then((d) => d.dispose()).catch(() => {});
+    this.held = {};
+  }
+}
+
+export interface RunSettings {
+  spec: string;
+  epochs: number;
+  batch: number;
+  lr: number;
+  optimizer: Optimizer;
+  /** Undefined: the optimizer's default. */
+  weightDecay: number | undefined;
+  schedule: Schedule;
+  augment: AugmentSettings;
+  trainImages: number;
+  /** Fraction of the training images held out for validation (the last ones, as Keras's validation_split). */
+  validationSplit: number;
+  testImages: number;
+  seed: number;
+  /** On the CPU beside the engine's GPU. */
+  cpu: boolean;
+  /** The digit to look inside the model with (the first test digit when null). */
+  lookAt: Uint8Array | null;
+}
+
+export interface RunHooks {
+  ready: (r: { params: number; backend: 'gpu' | 'cpu'; train: number; val: number; test: number }) => void;
+  /** The fit started: the handle to pause, resume, stop it or change its look. */
+  started: (run: FitRun) => void;
+  progress: (p: FitProgress) => void;
+  epoch: (e: FitEpoch) => void;
+  look: (l: FitLook) => void;
+}
+
+/** Trains a model of `s.spec` on MNIST; resolves with its epochs, whether it was stopped, and
+ * the trained model as a ConvPlay weights file. The model is freed at the end. */
+export async function trainMnist(
+  data: MnistData,
+  s: RunSettings,
+  hooks: RunHooks,
+  signal: AbortSignal,
+): Promise<{ epochs: FitEpoch[]; stopped: boolean; weights: Uint8Array }> {
+  checkMnistInput(s.spec);
+  const [train, test] = await Promise.all([data.get('train', s.trainImages), data.get('test', s.testImages)]);
+  const model = await data.engine.model({ spec: s.spec }, { batch: s.batch, seed: s.seed, cpu: s.cpu });
+  try {
+    if (signal.aborted) throw aborted();
+    if (model.info.classes !== 10) {
+      throw new Error(
+        `MNIST has 10 classes, but this model ends in ${model.info.classes}; end it with {"type": "dense", "units": 10, "activation": "softmax"}`,
+      );
+    }
+    const val = Math.floor(train.count * s.validationSplit);
+    hooks.ready({
+      params: model.info.params,
+      backend: model.info.backend,
+      train: train.count - val,
+      val,
+      test: test.count,
+    });
+    const run = model.fit(train, {
+      epochs: s.epochs,
+      lr: s.lr,
+      optimizer: s.optimizer,
+      weightDecay: s.weightDecay,
+      schedule: s.schedule,
+      augment: s.augment,
+      validationSplit: s.validationSplit,
+      seed: s.seed,
+      test,
+      mistakes: MISTAKES,
+      lookAt: s.lookAt ?? (await test.example(0)).input,
+      onLook: hooks.look,
+      onProgress: hooks.progress,
+      onEpoch: hooks.epoch,
+      signal,
+    });
+    hooks.started(run);
+    const result = await run;
+    return { ...result, weights: await model.save() };
+  } finally {
+    void model.dispose().catch(() => {});
+  }
+}
+
+export interface Evaluated {
+  name: string;
+  params: number;
+  testAccuracy: number;
+  testImages: number;
+  confusion: number[][];
+  mistakes: Mistake[];
+}
+
+/** Loads a weights file and evaluates it on the first `testImages` test digits. */
+export async function evaluateWeights(
+  data: MnistData,
+  bytes: Uint8Array,
+  testImages: number,
+  cpu: boolean,
+): Promise<Evaluated> {
+  const test = await data.get('test', testImages);
+  const model = await data.engine.model({ weights: bytes }, { batch: 100, cpu });
+  try {
+    const r = await model.evaluate(test, { mistakes: MISTAKES });
+    return {
+      name: model.info.name,
+      params: model.info.params,
+      testAccuracy: r.accuracy,
+      testImages: test.count,
+      confusion: r.confusion,
+      mistakes: r.mistakes,
+    };
+  } finally {
+    void model.dispose().catch(() => {});
+  }
+}

@@ -1,0 +1,142 @@
+// The look of <convplay-train>: its controls, progress bar, charts, tables and digit gallery.
+
+import { css } from 'lit';
+
+export const trainStyles = css`
+  :host {
+    display: block;
+    font-size: 0.9rem;
+  }
+  .controls {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.5rem 1rem;
+    align-items: end;
+  }
+  :host([compact]) {
+    font-size: 0.85rem;
+  }
+  :host([compact]) .controls {
+    gap: 0.35rem 0.6rem;
+  }
+  :host([compact]) input[type='number'] {
+    width: 5rem;
+  }
+  details.more {
+    margin: 0.4rem 0;
+  }
+  details.more > summary {
+    cursor: pointer;
+    color: var(--cp-muted, #5b6478);
+  }
+  label {
+    display: flex;
+    flex-direction: column;
+    font-size: 0.85rem;
+    color: var(--cp-muted, #5b6478);
+    gap: 0.2rem;
+  }
+  input,
+  select,
+  button {
+    font: inherit;
+    color: var(--cp-fg, inherit);
+    background: var(--cp-card, #fff);
+    border: 1px solid var(--cp-border, #dde1ea);
+    border-radius: 4px;
+    padding: 0.3rem 0.45rem;
+  }
+  input[type='number'] {
+    width: 6.5rem;
+  }
+  button {
+    cursor: pointer;
+    border-color: var(--cp-accent, #1f7ae0);
+    color: var(--cp-accent, #1f7ae0);
+  }
+  button:disabled {
+    opacity: 0.5;
+    cursor: default;
+  }
+  .bar {
+    height: 0.6rem;
+    background: var(--cp-border, #dde1ea);
+    border-radius: 999px;
+    overflow: hidden;
+    margin: 0.75rem 0 0.25rem;
+  }
+  .bar > div {
+    height: 100%;
+    background: var(--cp-accent, #1f7ae0);
+    transition: width 0.2s;
+  }
+  .recipe {
+    color: var(--cp-muted, #5b6478);
+    font-size: 0.8rem;
+    margin: 0.5rem 0 0;
+  }
+  .status {
+    font-variant-numeric: tabular-nums;
+    min-height: 1.3em;
+  }
+  .error {
+    color: var(--cp-err-fg, #8a1c1c);
+  }
+  .charts {
+    display: grid;
+    grid-template-columns: repeat(auto-fit, minmax(min(100%, 20rem), 1fr));
+    gap: 0.75rem;
+    margin-top: 0.75rem;
+  }
+  table {
+    border-collapse: collapse;
+    font-variant-numeric: tabular-nums;
+    margin-top: 0.75rem;
+  }
+  th,
+  td {
+    padding: 0.2rem 0.6rem;
+    border-bottom: 1px solid var(--cp-border, #dde1ea);
+    text-align: right;
+  }
+  .saved {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.5rem 1rem;
+    align-items: center;
+    margin-top: 0.75rem;
+  }
+  label.file {
+    flex-direction: row;
+    align-items: center;
+    gap: 0.5rem;
+  }
+  .after {
+    display: grid;
+    grid-template-columns: repeat(auto-fit, minmax(min(100%, 22rem), 1fr));
+    gap: 1rem;
+    margin-top: 0.75rem;
+  }
+  h4 {
+    margin: 0.5rem 0 0.35rem;
+    font-size: 0.95rem;
+  }
+  .gallery {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.4rem;
+  }
+  figure {
+    margin: 0;
+    text-align: center;
+    font-size: 0.75rem;
+    color: var(--cp-muted, #5b6478);
+  }
+  figure img {
+    width: 42px;
+    height: 42px;
+    image-rendering: pixelated;
+    display: block;
+    border-radius: 3px;
+  }
+`;
