@@ -1,5 +1,5 @@
-// The typed TypeScript face of the wasm engine. Nothing outside this file
-// touches the wasm-bindgen output directly.
+// The typed TypeScript face of the wasm engine on the main thread. The API's worker uses the
+// wasm objects it owns (Trainer) directly; see docs/design.md, "The path of a call".
 
 import init, {
   Engine as WasmEngine,
@@ -83,7 +83,7 @@ export class ConvPlayEngine {
     return this.inner.saxpy(a, x, y);
   }
 
-  /** The wasm-side engine, for the classes that run on it (the training worker's `Trainer`). */
+  /** The wasm-side engine, for the classes that run on it (the API worker's `Trainer`). */
   get raw(): WasmEngine {
     return this.inner;
   }
