@@ -116,13 +116,25 @@ test('a rebuilt page reaches a visitor: the update is offered, and Reload shows 
   assert.equal(await banner.isVisible(), true);
   assert.match(await banner.textContent(), /A new version of ConvPlay is ready\./);
 
+  // A second tab of the page offers the same update; once the first accepts, it says so.
+  const other = await openPage(browser.context, `${server.url}course/?view=draw&backend=cpu`);
+  await updateReady(other.page);
+  const otherBanner = other.page.locator('#update-banner');
+  assert.match(await otherBanner.textContent(), /A new version of ConvPlay is ready\./);
+
   await Promise.all([page.waitForEvent('load'), banner.getByRole('button', { name: 'Reload' }).click()]);
+  await other.page.waitForFunction(() =>
+    document.getElementById('update-banner').textContent.startsWith('ConvPlay was updated in another tab.'),
+  );
+  await Promise.all([other.page.waitForEvent('load'), otherBanner.getByRole('button', { name: 'Reload' }).click()]);
+  assert.equal(await other.page.locator('.tagline').textContent(), `${TAGLINE} (build two)`);
+  await other.page.close();
   assert.equal(await waitForShell(page), 'ready');
   assert.equal(await page.locator('.tagline').textContent(), `${TAGLINE} (build two)`);
   assert.equal(await banner.isHidden(), true, 'the new build is up to date');
   const keys = Object.keys(await cachesOf(page));
   assert.deepEqual(keys, [`convplay-/course/-${v2}`], `the old build's cache (${v1}) is gone`);
-  assert.deepEqual(errors, []);
+  assert.deepEqual([...errors, ...other.errors], []);
   await page.close();
 });
 
