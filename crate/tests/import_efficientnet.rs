@@ -227,8 +227,8 @@ impl Pickle {
     fn int(self, n: i64) -> Self {
         match n {
             0..=255 => self.op(&[b'K', n as u8]),
-            256..=65535 => self.op(&[b'M']).op(&(n as u16).to_le_bytes()),
-            _ if i32::try_from(n).is_ok() => self.op(&[b'J']).op(&(n as i32).to_le_bytes()),
+            256..=65535 => self.op(b"M").op(&(n as u16).to_le_bytes()),
+            _ if i32::try_from(n).is_ok() => self.op(b"J").op(&(n as i32).to_le_bytes()),
             _ => self.op(&[0x8a, 8]).op(&n.to_le_bytes()),
         }
     }
@@ -240,10 +240,10 @@ impl Pickle {
         }
     }
     fn str(self, s: &str) -> Self {
-        self.op(&[b'X']).op(&(s.len() as u32).to_le_bytes()).op(s.as_bytes())
+        self.op(b"X").op(&(s.len() as u32).to_le_bytes()).op(s.as_bytes())
     }
     fn global(self, module: &str, name: &str) -> Self {
-        self.op(&[b'c']).op(module.as_bytes()).op(b"\n").op(name.as_bytes()).op(b"\n")
+        self.op(b"c").op(module.as_bytes()).op(b"\n").op(name.as_bytes()).op(b"\n")
     }
     fn tuple(self, items: &[u64]) -> Self {
         items.iter().fold(self.op(b"("), |p, &n| p.uint(n)).op(b"t")
@@ -357,7 +357,7 @@ fn a_memo_bomb_is_refused_quickly_in_little_memory() {
 #[test]
 fn deep_nesting_is_refused_not_a_stack_overflow() {
     let mut object = Pickle::new().ordered_dict().str("deep").op(b")");
-    object.0.extend(std::iter::repeat(0x85u8).take(1_000_000)); // TUPLE1, a million times
+    object.0.extend(std::iter::repeat_n(0x85u8, 1_000_000)); // TUPLE1, a million times
     let bytes = legacy(&object.op(b"s").stop(), &[]);
     let message = refused(&bytes, "nest more than 100 levels deep", 2000, 64 << 20);
     assert!(message.contains("not a state dict"), "{message}");
