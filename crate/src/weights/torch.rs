@@ -79,7 +79,7 @@ impl Heap {
     fn depth(&self, id: Id) -> u32 {
         self.objects[id].1
     }
-    /// Adds an object whose items are `items`, refusing it past [`MAX_DEPTH`].
+    /// Adds an object (a tuple or list one deeper than its deepest item), refusing it past [`MAX_DEPTH`].
     fn add(&mut self, v: V) -> Result<Id> {
         let items: &[Id] = match &v {
             V::Tuple(items) | V::List(items) => items,
