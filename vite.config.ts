@@ -3,8 +3,10 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** Writes dist/precache.json: every file of the build (bundle and public folder) for the
- * service worker (www/public/sw.js) to cache, and a version that changes with them. */
+/** Writes the service worker, dist/sw.js: www/public/sw.js with this build's version (a hash of
+ * every file, the worker's own code included) and its file list (bundle and public folder) in
+ * place of its BUILD placeholder, so each build's worker differs in its bytes and the browser
+ * installs it. The same {version, files} goes to dist/precache.json, for people and tools. */
 function precacheManifest(): Plugin {
   return {
     name: 'convplay-precache',
@@ -27,7 +29,11 @@ function precacheManifest(): Plugin {
           ...walk(pub).filter((f) => f !== 'sw.js' && !f.endsWith('.md')),
         ]),
       ].sort();
-      const hash = createHash('sha256');
+      const worker = fs.readFileSync(path.join(pub, 'sw.js'), 'utf8');
+      const placeholder = /\/\* build \*\/[^]*?\/\* \/build \*\//;
+      if (!placeholder.test(worker))
+        this.error('www/public/sw.js has lost its `/* build */ … /* /build */` placeholder for the build list');
+      const hash = createHash('sha256').update(worker);
       for (const name of Object.keys(bundle).sort()) {
         const item = bundle[name];
         hash
@@ -42,10 +48,13 @@ function precacheManifest(): Plugin {
       }
       for (const f of files.filter((f) => !(f in bundle) && f !== './' && f !== 'index.html'))
         hash.update(f).update(fs.readFileSync(path.join(pub, f)));
+      const build = { version: hash.digest('hex').slice(0, 16), files };
+      this.emitFile({ type: 'asset', fileName: 'precache.json', source: JSON.stringify(build, null, 1) });
+      // Replaces the copy of the public folder's placeholder worker.
       this.emitFile({
         type: 'asset',
-        fileName: 'precache.json',
-        source: JSON.stringify({ version: hash.digest('hex').slice(0, 16), files }, null, 1),
+        fileName: 'sw.js',
+        source: worker.replace(placeholder, () => JSON.stringify(build)),
       });
     },
   };

@@ -155,3 +155,295 @@ fn damaged_checkpoints_are_errors() {
     assert!(read_state_dict(b"PK\x03\x04 a zip").err().unwrap().message().contains("magic number"));
     assert!(read_state_dict(&[]).is_err());
 }
+
+// ---- Crafted checkpoints: bombs and false size claims, each a clear error in bounded time and memory.
+
+/// Counts the bytes each thread has allocated, so a test can bound what one call takes.
+mod peak {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    thread_local! {
+        static LIVE: Cell<isize> = const { Cell::new(0) };
+        static PEAK: Cell<isize> = const { Cell::new(0) };
+    }
+
+    pub struct Counting;
+
+    fn note(change: isize) {
+        let _ = LIVE.try_with(|live| {
+            let now = live.get() + change;
+            live.set(now);
+            let _ = PEAK.try_with(|peak| peak.set(peak.get().max(now)));
+        });
+    }
+
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let p = System.alloc(layout);
+            if !p.is_null() {
+                note(layout.size() as isize);
+            }
+            p
+        }
+        unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
+            System.dealloc(p, layout);
+            note(-(layout.size() as isize));
+        }
+        unsafe fn realloc(&self, p: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            let q = System.realloc(p, layout, new_size);
+            if !q.is_null() {
+                note(new_size as isize - layout.size() as isize);
+            }
+            q
+        }
+    }
+
+    /// Runs `f` and returns its result, the most bytes it held at once on this thread, and its time.
+    pub fn measure<T>(f: impl FnOnce() -> T) -> (T, usize, std::time::Duration) {
+        let base = LIVE.with(|l| l.get());
+        PEAK.with(|p| p.set(base));
+        let start = std::time::Instant::now();
+        let out = f();
+        let took = start.elapsed();
+        (out, (PEAK.with(|p| p.get()) - base).max(0) as usize, took)
+    }
+}
+
+#[global_allocator]
+static COUNTING: peak::Counting = peak::Counting;
+
+/// Pickle opcodes (protocol 2), as a writer for the tests' checkpoints.
+struct Pickle(Vec<u8>);
+
+impl Pickle {
+    fn new() -> Self {
+        Pickle(vec![0x80, 2])
+    }
+    fn op(mut self, bytes: &[u8]) -> Self {
+        self.0.extend_from_slice(bytes);
+        self
+    }
+    fn int(self, n: i64) -> Self {
+        match n {
+            0..=255 => self.op(&[b'K', n as u8]),
+            256..=65535 => self.op(b"M").op(&(n as u16).to_le_bytes()),
+            _ if i32::try_from(n).is_ok() => self.op(b"J").op(&(n as i32).to_le_bytes()),
+            _ => self.op(&[0x8a, 8]).op(&n.to_le_bytes()),
+        }
+    }
+    fn uint(self, n: u64) -> Self {
+        if n <= i64::MAX as u64 {
+            self.int(n as i64)
+        } else {
+            self.op(&[0x8a, 9]).op(&n.to_le_bytes()).op(&[0])
+        }
+    }
+    fn str(self, s: &str) -> Self {
+        self.op(b"X").op(&(s.len() as u32).to_le_bytes()).op(s.as_bytes())
+    }
+    fn global(self, module: &str, name: &str) -> Self {
+        self.op(b"c").op(module.as_bytes()).op(b"\n").op(name.as_bytes()).op(b"\n")
+    }
+    fn tuple(self, items: &[u64]) -> Self {
+        items.iter().fold(self.op(b"("), |p, &n| p.uint(n)).op(b"t")
+    }
+    /// An empty OrderedDict on the stack.
+    fn ordered_dict(self) -> Self {
+        self.global("collections", "OrderedDict").op(b")R")
+    }
+    fn stop(self) -> Vec<u8> {
+        self.op(b".").0
+    }
+}
+
+/// A tensor entry: (name, storage key, offset, size, stride).
+type Entry<'a> = (&'a str, &'a str, i64, &'a [u64], &'a [u64]);
+
+/// The state dict's pickle: an OrderedDict of tensors rebuilt by `_rebuild_tensor_v2`.
+fn state_dict(entries: &[Entry]) -> Vec<u8> {
+    let mut p = Pickle::new().ordered_dict().op(b"(");
+    for &(name, key, offset, size, stride) in entries {
+        p = p
+            .str(name)
+            .global("torch._utils", "_rebuild_tensor_v2")
+            .op(b"((") // the call's arguments, then the persistent id's
+            .str("storage")
+            .global("torch", "FloatStorage")
+            .str(key)
+            .str("cpu")
+            .int(1)
+            .op(b"tQ")
+            .int(offset)
+            .tuple(size)
+            .tuple(stride)
+            .op(&[0x89])
+            .ordered_dict()
+            .op(b"tR");
+    }
+    p.op(b"u").stop()
+}
+
+/// A legacy checkpoint around `object`: magic number, protocol, system info, the object, the
+/// storage keys, then each storage as its claimed element count and its f32 values.
+fn legacy(object: &[u8], storages: &[(&str, u64, &[f32])]) -> Vec<u8> {
+    let magic = [0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
+    let mut out = Pickle::new().op(&[0x8a, 10]).op(&magic).stop();
+    out.extend(Pickle::new().int(1001).stop());
+    out.extend(Pickle::new().op(b"}").stop());
+    out.extend_from_slice(object);
+    let keys = storages.iter().fold(Pickle::new().op(b"]("), |p, (key, _, _)| p.str(key)).op(b"e").stop();
+    out.extend(keys);
+    for &(_, count, values) in storages {
+        out.extend(count.to_le_bytes());
+        out.extend(values.iter().flat_map(|v| v.to_le_bytes()));
+    }
+    out
+}
+
+/// Reads `bytes`, which must fail with a message containing `expected`, within `millis` and `bytes_at_most`.
+fn refused(bytes: &[u8], expected: &str, millis: u128, bytes_at_most: usize) -> String {
+    let (result, peak, took) = peak::measure(|| read_state_dict(bytes));
+    let e = result.err().unwrap_or_else(|| panic!("a checkpoint that should say `{expected}` was read"));
+    let message = e.message();
+    assert!(message.starts_with("not a readable PyTorch checkpoint: "), "{message}");
+    assert!(message.contains(expected), "`{message}` should say `{expected}`");
+    assert!(took.as_millis() < millis, "{expected}: took {took:?}");
+    assert!(peak <= bytes_at_most, "{expected}: held {peak} bytes at once");
+    message
+}
+
+#[test]
+fn a_crafted_checkpoint_is_read_with_its_views() {
+    let storage: Vec<f32> = (0..6).map(|v| v as f32).collect();
+    let bytes = legacy(
+        &state_dict(&[
+            ("plain", "0", 0, &[2, 1, 3], &[3, 99, 1]),
+            ("transposed", "0", 0, &[3, 2], &[1, 3]),
+            ("tail", "0", 4, &[2], &[1]),
+            ("empty", "0", 0, &[0, 5], &[5, 1]),
+        ]),
+        &[("0", 6, &storage)],
+    );
+    let sd = read_state_dict(&bytes).unwrap();
+    let got: Vec<(&str, &[usize], &[f32])> =
+        sd.tensors.iter().map(|(n, t)| (n.as_str(), t.shape.as_slice(), t.values.as_slice())).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("plain", &[2usize, 1, 3][..], &[0.0f32, 1.0, 2.0, 3.0, 4.0, 5.0][..]),
+            ("transposed", &[3, 2][..], &[0.0, 3.0, 1.0, 4.0, 2.0, 5.0][..]),
+            ("tail", &[2][..], &[4.0, 5.0][..]),
+            ("empty", &[0, 5][..], &[][..]),
+        ]
+    );
+}
+
+#[test]
+fn a_memo_bomb_is_refused_quickly_in_little_memory() {
+    // A pair of the memoised value, memoised again, 64 times: 2^64 leaves if gets were deep copies.
+    let mut p = Pickle::new().ordered_dict().str("bomb").op(b")q\x00");
+    for _ in 0..64 {
+        p = p.op(b"h\x00\x86q\x00"); // the top and a get of it, paired, memoised
+    }
+    let bytes = legacy(&p.op(b"s").stop(), &[]);
+    assert!(bytes.len() < 400, "{} bytes", bytes.len());
+    refused(&bytes, "bomb is not a tensor", 1000, 1 << 20);
+    // A list that holds itself (a cycle), kept as a value: no walk follows it.
+    let cycle = Pickle::new().ordered_dict().str("cycle").op(b"]q\x00h\x00a").op(b"s").stop();
+    refused(&legacy(&cycle, &[]), "cycle is not a tensor", 1000, 1 << 20);
+}
+
+#[test]
+fn deep_nesting_is_refused_not_a_stack_overflow() {
+    let mut object = Pickle::new().ordered_dict().str("deep").op(b")");
+    object.0.extend(std::iter::repeat_n(0x85u8, 1_000_000)); // TUPLE1, a million times
+    let bytes = legacy(&object.op(b"s").stop(), &[]);
+    let message = refused(&bytes, "nest more than 100 levels deep", 2000, 64 << 20);
+    assert!(message.contains("not a state dict"), "{message}");
+    // Lists nested by APPEND count too.
+    let mut lists = Pickle::new().op(b"]");
+    for _ in 0..200 {
+        lists = lists.op(b"]");
+    }
+    for _ in 0..200 {
+        lists = lists.op(b"a");
+    }
+    refused(&legacy(&lists.stop(), &[]), "nest more than 100 levels deep", 1000, 1 << 20);
+}
+
+#[test]
+fn size_claims_are_checked_against_the_bytes_in_the_file() {
+    let one = [1.0f32];
+    let four = [1.0f32, 2.0, 3.0, 4.0];
+    let mb = 1 << 20;
+    // Stride 0: 2^31 values (8 GiB of f32) from a storage of one value.
+    let stride0 = legacy(&state_dict(&[("w", "0", 0, &[65536, 32768], &[0, 0])]), &[("0", 1, &one)]);
+    refused(&stride0, "w claims 2147483648 values (size [65536, 32768]) but its storage 0 holds 1", 1000, mb);
+    // A size whose product overflows u64.
+    let huge = legacy(&state_dict(&[("w", "0", 0, &[1 << 32, 1 << 32, 1 << 32], &[0, 0, 0])]), &[("0", 1, &one)]);
+    refused(
+        &huge,
+        "w's size [4294967296, 4294967296, 4294967296] multiplies to more values than this engine can address",
+        1000,
+        mb,
+    );
+    // A storage that claims more values than the file holds.
+    let storage = legacy(&state_dict(&[("w", "0", 0, &[1], &[1])]), &[("0", 1 << 62, &one)]);
+    refused(&storage, "storage 0 claims 4611686018427387904 values of 4 bytes, but only 4 bytes are left", 1000, mb);
+    // Past the end of the storage, by offset or by stride.
+    let past = legacy(&state_dict(&[("w", "0", 3, &[2], &[1])]), &[("0", 4, &four)]);
+    refused(&past, "w (offset 3, size [2], stride [1]) reaches past the end of its storage 0 of 4 values", 1000, mb);
+    let strided = legacy(&state_dict(&[("w", "0", 0, &[2, 2], &[1 << 62, 1])]), &[("0", 4, &four)]);
+    refused(
+        &strided,
+        "w (offset 0, size [2, 2], stride [4611686018427387904, 1]) reaches past the end of its storage 0 of 4 values",
+        1000,
+        mb,
+    );
+    let negative = legacy(&state_dict(&[("w", "0", -1, &[2], &[1])]), &[("0", 4, &four)]);
+    refused(&negative, "a negative storage offset -1", 1000, mb);
+    let ranks = legacy(&state_dict(&[("w", "0", 0, &[2, 2], &[1])]), &[("0", 4, &four)]);
+    refused(&ranks, "w has 2 sizes but 1 strides", 1000, mb);
+    // Each tensor fits its storage, but 10,000 of them repeat it: 40,000 values from 16 bytes.
+    let names: Vec<String> = (0..10_000).map(|i| format!("t{i}")).collect();
+    let entries: Vec<Entry> = names.iter().map(|n| (n.as_str(), "0", 0, &[4u64][..], &[1u64][..])).collect();
+    let shared = legacy(&state_dict(&entries), &[("0", 4, &four)]);
+    // Its pickle's objects (kept to the end, as Python's memo may name any) take a small
+    // multiple of its bytes, never more.
+    let at_most = 32 * shared.len();
+    refused(
+        &shared,
+        "the tensors up to t4 hold 20 values in all, more than the file's 16 bytes of storage",
+        2000,
+        at_most,
+    );
+}
+
+#[test]
+fn import_checks_each_shape_against_its_values() {
+    use convplay::weights::torch::{StateDict, TorchTensor};
+    let dict = |shape: Vec<usize>, values: Vec<f32>| StateDict {
+        tensors: vec![(
+            "_conv_stem.weight".to_string(),
+            TorchTensor { shape, values, storage_type: "FloatStorage".into() },
+        )],
+    };
+    let message = |sd: &StateDict| import_lite0(sd).err().expect("an error").message();
+    // A product that overflows: the transposes would index by it.
+    let m = message(&dict(vec![1 << 32, 1 << 32, 1 << 32, 1], vec![]));
+    assert_eq!(
+        m,
+        "checkpoint tensor _conv_stem.weight has shape [4294967296, 4294967296, 4294967296, 1], which holds more values than this engine can count, but it has 0 values; the checkpoint is damaged"
+    );
+    let m = message(&dict(vec![2, 3, 3, 3], vec![0.0; 4]));
+    assert!(m.contains("has shape [2, 3, 3, 3], which holds 54 values, but it has 4 values"), "{m}");
+    // An empty tensor with one huge dimension moves nothing and loops over nothing.
+    let (result, _, took) = peak::measure(|| import_lite0(&dict(vec![1 << 40, 0, 1, 1], vec![])));
+    let imported = result.unwrap();
+    assert_eq!(imported.tensors[0].1, vec![1, 1, 0, 1 << 40]);
+    assert!(took.as_millis() < 1000, "took {took:?}");
+    // Through the reader: a checkpoint whose conv claims 2^64 values never reaches the import.
+    let bytes = legacy(&state_dict(&[("_conv_stem.weight", "0", 0, &[1 << 16; 4], &[0; 4])]), &[("0", 1, &[1.0])]);
+    refused(&bytes, "_conv_stem.weight's size [65536, 65536, 65536, 65536] multiplies to more values", 1000, 1 << 20);
+}

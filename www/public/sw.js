@@ -1,34 +1,52 @@
-// ConvPlay's service worker: after the first visit the playground works offline. On install
-// it caches every file of the build (precache.json, written by the build, lists them: the
-// page, the scripts, the wasm engine, MNIST, the models, the presets); afterwards it answers
-// from the cache first and falls back to the network. A new build has a new list, hence a
-// new cache; the old one is dropped when the new worker takes over.
+// ConvPlay's service worker: after the first visit the playground works offline, and a new
+// build reaches everyone who visited before.
+//
+// The build (the precache plugin in vite.config.ts) writes its version and the list of its
+// files (the page, the scripts, the wasm engine, MNIST, the models, the presets) into BUILD
+// below, so every build's worker differs in its bytes and the browser installs it on the next
+// visit or update check. On install it caches every file of its build; it answers from that
+// cache first and falls back to the network.
+//
+// The first worker takes over at once. A later one installs in the background and waits: the
+// page (www/src/sw-update.ts) says "a new version is ready — Reload", and its button asks the
+// waiting worker to take over (the message 'skip-waiting'); the page then reloads into the new
+// build. Closing every tab of the page does the same.
+//
+// Caches are named after this worker's scope (its base path) and build:
+// `convplay-<scope path>-<version>`. Taking over deletes only this scope's older caches, so two
+// ConvPlay copies on one origin (two course folders) keep each other's files.
 
-const PREFIX = 'convplay-';
+const BUILD = /* build */ { version: 'unbuilt', files: [] } /* /build */;
 
-async function manifest() {
-  const response = await fetch('precache.json', { cache: 'no-store' });
-  if (!response.ok) throw new Error(`precache.json: HTTP ${response.status}`);
-  return response.json();
-}
+const SCOPE = new URL(self.registration.scope).pathname;
+const PREFIX = `convplay-${SCOPE}-`;
+const CACHE = PREFIX + BUILD.version;
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
     (async () => {
-      const { version, files } = await manifest();
-      const cache = await caches.open(PREFIX + version);
-      await cache.addAll(files);
-      await self.skipWaiting();
+      const cache = await caches.open(CACHE);
+      // Past the HTTP cache: a file with a fixed name (index.html, convplay.js) must be this build's.
+      await cache.addAll(BUILD.files.map((f) => new Request(f, { cache: 'reload' })));
+      // The first worker of this scope has nobody to wait for; nor has one that follows a worker
+      // from before scoped caches (no cache of this scope yet), whose page cannot ask it to.
+      const ours = (await caches.keys()).some((key) => key.startsWith(PREFIX) && key !== CACHE);
+      if (!self.registration.active || !ours) await self.skipWaiting();
     })(),
   );
+});
+
+self.addEventListener('message', (event) => {
+  if (event.data === 'skip-waiting') event.waitUntil(self.skipWaiting());
 });
 
 self.addEventListener('activate', (event) => {
   event.waitUntil(
     (async () => {
-      const { version } = await manifest().catch(() => ({ version: null }));
-      if (version) {
-        for (const key of await caches.keys()) if (key.startsWith(PREFIX) && key !== PREFIX + version) await caches.delete(key);
+      for (const key of await caches.keys()) {
+        // This scope's older builds, and caches of workers from before scoped names
+        // (`convplay-<version>`), which no worker of today reads.
+        if ((key.startsWith(PREFIX) && key !== CACHE) || /^convplay-[0-9a-f]{16}$/.test(key)) await caches.delete(key);
       }
       await self.clients.claim();
     })(),
@@ -40,11 +58,12 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET' || new URL(request.url).origin !== self.location.origin) return;
   event.respondWith(
     (async () => {
+      // Only this worker's own cache: another scope's or build's files are not this page's.
+      const cache = await caches.open(CACHE);
       // The page is cached under its bare path; its query string (the exercise) is the page's business.
       // ignoreVary: the build's files do not vary (a module script's Origin header must not miss the cache).
-      const hit = await caches.match(request, { ignoreSearch: request.mode === 'navigate', ignoreVary: true });
-      if (hit) return hit;
-      return fetch(request);
+      const hit = await cache.match(request, { ignoreSearch: request.mode === 'navigate', ignoreVary: true });
+      return hit ?? fetch(request);
     })(),
   );
 });

@@ -5,6 +5,7 @@ import { type BackendChoice, type EngineInfo } from './engine';
 import { sharedEngine, type ConvPlay } from './api/index';
 import { readUrl, writeUrl, iframeSnippet, VIEWS } from './url-state';
 import { loadMnist, type MnistSplit } from './mnist';
+import { registerServiceWorker } from './sw-update';
 import './components/convplay-model-lab';
 import './components/convplay-train';
 import './components/convplay-draw';
@@ -255,15 +256,6 @@ async function main(): Promise<void> {
   document.documentElement.dataset.state = hadError ? 'error' : 'ready';
 }
 
-/** Offline after the first visit: the service worker caches the build (not in development). */
-function registerServiceWorker(): void {
-  if (import.meta.env.DEV || !('serviceWorker' in navigator)) return;
-  navigator.serviceWorker
-    .register('./sw.js')
-    .then(() => navigator.serviceWorker.ready)
-    .then(() => (document.documentElement.dataset.offline = 'ready'))
-    .catch((e) => console.warn(`ConvPlay will not work offline: ${(e as Error).message}`));
-}
-
-registerServiceWorker();
+/** Offline after the first visit, and updates offered in a banner (www/src/sw-update.ts; not in development). */
+if (!import.meta.env.DEV) registerServiceWorker($('update-banner'));
 void main();

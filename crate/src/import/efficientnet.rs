@@ -138,7 +138,19 @@ enum Layout {
     Transpose,
 }
 
+/// `shape`'s product is `v.len()` (checked by the caller), so every index below is in range.
 fn relayout(layout: Layout, shape: &[usize], v: &[f32]) -> (Vec<usize>, Vec<f32>) {
+    if v.is_empty() {
+        // Nothing to move, and a zero elsewhere in the shape must not set loops running
+        // over the other dimensions.
+        let shape = match layout {
+            Layout::Same => shape.to_vec(),
+            Layout::Oihw => vec![shape[2], shape[3], shape[1], shape[0]],
+            Layout::Depthwise => vec![shape[2], shape[3], shape[0]],
+            Layout::Transpose => vec![shape[1], shape[0]],
+        };
+        return (shape, vec![]);
+    }
     match layout {
         Layout::Same => (shape.to_vec(), v.to_vec()),
         Layout::Oihw => {
@@ -187,6 +199,18 @@ pub fn import_lite0(sd: &StateDict) -> Result<Imported> {
     let mut unplaced = Vec::new();
     let mut values = 0;
     for (name, t) in &sd.tensors {
+        // The transposes below index by the shape: it must describe exactly the values there
+        // are, its product computed without overflow.
+        let claimed = t.shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+        if claimed != Some(t.values.len()) {
+            let claimed =
+                claimed.map_or("more values than this engine can count".to_string(), |n| format!("{n} values"));
+            return Err(Error::Data(format!(
+                "checkpoint tensor {name} has shape {:?}, which holds {claimed}, but it has {} values; the checkpoint is damaged",
+                t.shape,
+                t.values.len()
+            )));
+        }
         values += t.values.len();
         if name.ends_with(".num_batches_tracked") {
             counters.push(name.clone());
