@@ -1,8 +1,8 @@
 // Preparing photos for a pretrained base (www/src/transfer.ts): pixels to input values under
 // each normalisation, the statistics that catch a preprocessing mismatch, the seeded
-// stratified split and its generator, and the confusion matrix.
+// stratified split and its generator. (The confusion matrix is the API's: evaluate.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { checkStats, confusion, rng, split, stats, toValues } from '../../www/src/transfer';
+import { checkStats, rng, split, stats, toValues } from '../../www/src/transfer';
 
 /** An RGBA image as the canvas returns it (Node has no ImageData). */
 function image(width: number, height: number, rgba: number[]): ImageData {
@@ -122,15 +122,5 @@ describe('split', () => {
     );
     expect(() => split([10], [0, 0.5, 0.5], 1)).toThrow('split 0/50/50');
     expect(() => split([10], [1.2, -0.2, 0], 1)).toThrow('split 120/-20/0');
-  });
-});
-
-describe('confusion', () => {
-  it('counts true classes by row and predictions by column', () => {
-    expect(confusion([0, 0, 1, 2, 2, 2], Uint8Array.from([0, 1, 1, 2, 0, 2]), 3)).toEqual([
-      [1, 1, 0],
-      [0, 1, 0],
-      [1, 0, 2],
-    ]);
   });
 });

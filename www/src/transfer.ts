@@ -278,13 +278,6 @@ export function checkStats(s: { mean: number; std: number }, expected = EXPECTED
   return null;
 }
 
-/** A confusion matrix: rows are true classes, columns predicted. */
-export function confusion(labels: ArrayLike<number>, predicted: ArrayLike<number>, classes: number): number[][] {
-  const m = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
-  for (let i = 0; i < labels.length; i++) m[labels[i]][predicted[i]]++;
-  return m;
-}
-
 /** A fraction as a percentage with one decimal, or a dash for none. */
 export function pct(v: number | null | undefined): string {
   return v === null || v === undefined || Number.isNaN(v) ? '—' : `${(100 * v).toFixed(1)}%`;

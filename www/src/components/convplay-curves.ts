@@ -1,6 +1,7 @@
 // <convplay-curves>: one chart of training curves (uPlot) that grows a row at a time: loss
 // against steps or epochs, accuracies on a 0–1 scale, or both on one chart (the loss on the
-// left, the accuracies on the right). Used by <convplay-train>; general enough for any fit.
+// left, the accuracies on the right). Used by <convplay-train> and <convplay-transfer>; general
+// enough for any fit (`epochCurves` is the chart of a fit's epochs).
 //
 //   const c = document.createElement('convplay-curves');
 //   c.config = { x: 'epoch', y: 'loss', unit: 'accuracy', series: [
@@ -41,6 +42,22 @@ export interface CurvesConfig {
   liveLegend?: boolean;
 }
 
+/** A fit's epochs on one chart: the loss on the left, training and validation accuracy on a
+ * 0–1 axis on the right; a row per epoch is `add(e.epoch, [e.loss, e.accuracy, e.valAccuracy])`. */
+export const epochCurves: CurvesConfig = {
+  x: 'epoch',
+  y: 'loss',
+  unit: 'accuracy',
+  series: [
+    { label: 'loss', color: '#c0392b' },
+    { label: 'training accuracy', color: '#1f7ae0', scale: 'unit' },
+    { label: 'validation accuracy', color: '#27ae60', scale: 'unit' },
+  ],
+  maxWidth: 360,
+  height: 170,
+  liveLegend: false,
+};
+
 export class ConvplayCurves extends LitElement {
   static properties = { config: { attribute: false } };
 
@@ -55,6 +72,9 @@ export class ConvplayCurves extends LitElement {
       :host {
         display: block;
         min-width: 0;
+      }
+      :host([hidden]) {
+        display: none;
       }
       .u-legend {
         font-size: 0.8rem;

@@ -14,8 +14,9 @@
 // buttons call. The rest lives in ./transfer/: the photos (photos.ts) and what is kept in
 // IndexedDB (store.ts); the split, augmentation and feature cache (features.ts); the head
 // (head.ts), fine-tuning (fine-tune.ts) and the new model (new-model.ts); each step's template
-// (step-*.ts), the charts (transfer-charts.ts) and the styles. The spec surgery and other
-// plain functions are in ../transfer.ts, the camera in ../camera.ts.
+// (step-*.ts) and the styles. The curves and confusion matrices are the shared <convplay-curves>
+// and <convplay-confusion>. The spec surgery and other plain functions are in ../transfer.ts,
+// the camera in ../camera.ts.
 
 import { LitElement, html, nothing } from 'lit';
 import { sharedEngine, wantsCpu, type ConvPlay, type FitEpoch, type Model } from '../api/index';
@@ -46,7 +47,7 @@ import { BASE_BATCH, FeatureCache, type Sets } from './transfer/features';
 import { headEpochStatus, trainHead, type HeadResult } from './transfer/head';
 import { fineEpochStatus, fineProgressStatus, fineTune, type FineResult } from './transfer/fine-tune';
 import { assemble, classify, exportModel, loadNewModel } from './transfer/new-model';
-import { Curves, chartStyles } from './transfer/transfer-charts';
+import type { ConvplayCurves } from './convplay-curves';
 import { transferStyles } from './transfer/styles';
 import { classesStep } from './transfer/step-classes';
 import { splitStep } from './transfer/step-split';
@@ -55,6 +56,9 @@ import { featuresStep } from './transfer/step-features';
 import { headStep } from './transfer/step-head';
 import { fineTuneStep } from './transfer/step-fine-tune';
 import { useStep } from './transfer/step-use';
+
+/** The two training steps, each with its chart of curves. */
+type Step = 'head' | 'fine';
 
 interface Base {
   model: Model;
@@ -85,6 +89,7 @@ export class ConvplayTransfer extends LitElement {
     fineEpochs: { state: true },
     fineLr: { state: true },
     fineResult: { state: true },
+    charted: { state: true },
     busy: { state: true },
     taught: { state: true },
     trial: { state: true },
@@ -114,6 +119,8 @@ export class ConvplayTransfer extends LitElement {
   declare fineEpochs: number;
   declare fineLr: number;
   declare fineResult: FineResult | null;
+  /** Whether each training step's chart is shown (from its first epoch on). */
+  declare charted: Record<Step, boolean>;
   declare busy: boolean;
   /** The new model in use: labels, and where it came from. */
   declare taught: { labels: string[]; origin: string; testAccuracy: number | null } | null;
@@ -125,7 +132,6 @@ export class ConvplayTransfer extends LitElement {
   private cam = new Camera();
   private store = new PhotoStore();
   private features = new FeatureCache();
-  private curves = new Curves(() => this.renderRoot);
   private engine: Promise<ConvPlay> | null = null;
   private base: Promise<Base> | null = null;
   private headModel: Model | null = null;
@@ -157,6 +163,7 @@ export class ConvplayTransfer extends LitElement {
     this.fineEpochs = 3;
     this.fineLr = 1e-4;
     this.fineResult = null;
+    this.charted = { head: false, fine: false };
     this.busy = false;
     this.taught = null;
     this.trial = null;
@@ -164,7 +171,7 @@ export class ConvplayTransfer extends LitElement {
     this.basePlan = null;
   }
 
-  static styles = [...chartStyles, transferStyles];
+  static styles = transferStyles;
 
   connectedCallback(): void {
     super.connectedCallback();
@@ -179,7 +186,6 @@ export class ConvplayTransfer extends LitElement {
   disconnectedCallback(): void {
     super.disconnectedCallback();
     this.stopCamera();
-    this.curves.destroy();
     for (const m of [this.headModel, this.topModel, this.taughtModel]) void m?.dispose().catch(() => {});
     void this.base?.then((b) => b.model.dispose()).catch(() => {});
     this.base = null;
@@ -373,8 +379,7 @@ export class ConvplayTransfer extends LitElement {
       const { plan } = await this.loadBase();
       await this.headModel?.dispose();
       this.headModel = null;
-      const epochs: FitEpoch[] = [];
-      this.curves.reset('head');
+      this.curves('head')?.clear();
       const settings = { head: this.headOptions(), epochs: this.headEpochs, lr: this.headLr, seed: this.seed };
       const { model, result } = await trainHead(
         engine,
@@ -382,8 +387,7 @@ export class ConvplayTransfer extends LitElement {
         this.sets,
         { ...settings, cpu: this.cpu(engine) },
         (e) => {
-          epochs.push(e);
-          this.curves.draw('head', epochs);
+          this.plot('head', e);
           this.status = headEpochStatus(e, settings.epochs);
         },
       );
@@ -407,8 +411,7 @@ export class ConvplayTransfer extends LitElement {
       const base = await this.loadBase();
       await this.topModel?.dispose();
       this.topModel = null;
-      const epochs: FitEpoch[] = [];
-      this.curves.reset('fine');
+      this.curves('fine')?.clear();
       const from = this.unfreeze;
       const settings = { head: this.headOptions(), from, epochs: this.fineEpochs, lr: this.fineLr, seed: this.seed };
       const { model, result } = await fineTune(
@@ -419,8 +422,7 @@ export class ConvplayTransfer extends LitElement {
         { ...settings, cpu: this.cpu(engine) },
         {
           epoch: (e) => {
-            epochs.push(e);
-            this.curves.draw('fine', epochs);
+            this.plot('fine', e);
             this.status = fineEpochStatus(e, settings.epochs);
           },
           progress: (p) => (this.status = fineProgressStatus(p)),
@@ -435,6 +437,17 @@ export class ConvplayTransfer extends LitElement {
     } finally {
       this.busy = false;
     }
+  }
+
+  /** The chart of a training step's curves. */
+  private curves(which: Step): ConvplayCurves | null {
+    return this.renderRoot.querySelector(`convplay-curves[data-plot="${which}"]`);
+  }
+
+  /** Adds an epoch to a step's chart, and shows the chart. */
+  private plot(which: Step, e: FitEpoch): void {
+    this.curves(which)?.add(e.epoch, [e.loss, e.accuracy, e.valAccuracy]);
+    if (!this.charted[which]) this.charted = { ...this.charted, [which]: true };
   }
 
   // ---- step 7: the new model ----------------------------------------------------------------

@@ -5,7 +5,6 @@
 
 import type { Model } from '../../api/index';
 import {
-  confusion,
   drawCrop,
   rng,
   split,
@@ -198,15 +197,9 @@ export function trainVal(
 }
 
 /** `m`'s accuracy and confusion matrix on one part (NaN and no matrix for an empty part). */
-export async function outcome(
-  m: Model,
-  sets: Sets,
-  which: 'pooled' | 'cut',
-  part: Part,
-  classes: number,
-): Promise<Outcome> {
+export async function outcome(m: Model, sets: Sets, which: 'pooled' | 'cut', part: Part): Promise<Outcome> {
   const s = sets[part];
   if (s.labels.length === 0) return { accuracy: NaN, matrix: [] };
   const r = await m.evaluate({ images: s[which], labels: s.labels });
-  return { accuracy: r.accuracy, matrix: confusion(s.labels, r.predictions, classes) };
+  return { accuracy: r.accuracy, matrix: r.confusion };
 }

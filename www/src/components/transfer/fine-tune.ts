@@ -42,9 +42,8 @@ export async function fineTune(
     // The top starts from the base's blocks and the head just trained.
     await model.copyWeightsFrom(base.model);
     await model.copyWeightsFrom(head);
-    const classes = o.head.classes;
-    const before = await outcome(model, sets, 'cut', 'test', classes);
-    const valBefore = sets.val.labels.length ? (await outcome(model, sets, 'cut', 'val', classes)).accuracy : null;
+    const before = await outcome(model, sets, 'cut', 'test');
+    const valBefore = sets.val.labels.length ? (await outcome(model, sets, 'cut', 'val')).accuracy : null;
     const data = trainVal(sets, 'cut');
     const fit = await model.fit(
       { images: data.images, labels: data.labels },
@@ -58,7 +57,7 @@ export async function fineTune(
         onProgress: on.progress,
       },
     );
-    const after = await outcome(model, sets, 'cut', 'test', classes);
+    const after = await outcome(model, sets, 'cut', 'test');
     const valAfter = fit.epochs[fit.epochs.length - 1]?.valAccuracy ?? null;
     return { model, result: { before, after, valBefore, valAfter, epochs: fit.epochs } };
   } catch (e) {

@@ -39,7 +39,7 @@ export async function trainHead(
       { images: data.images, labels: data.labels },
       { epochs: o.epochs, lr: o.lr, optimizer: 'adam', validationSplit: data.split, seed: o.seed, onEpoch },
     );
-    const test = await outcome(model, sets, 'pooled', 'test', o.head.classes);
+    const test = await outcome(model, sets, 'pooled', 'test');
     return { model, result: { test, val: fit.epochs[fit.epochs.length - 1]?.valAccuracy ?? null, epochs: fit.epochs } };
   } catch (e) {
     await model.dispose().catch(() => {});

@@ -4,11 +4,21 @@
 import { html, nothing } from 'lit';
 import { pct } from '../../transfer';
 import type { ConvplayTransfer } from '../convplay-transfer';
-import { confusionTable, curvesBox } from './transfer-charts';
+import { epochCurves } from '../convplay-curves';
+import '../convplay-confusion';
 
 type Host = Pick<
   ConvplayTransfer,
-  'classes' | 'basePlan' | 'unfreeze' | 'fineEpochs' | 'fineLr' | 'fineResult' | 'headResult' | 'busy' | 'fineTune'
+  | 'classes'
+  | 'basePlan'
+  | 'unfreeze'
+  | 'fineEpochs'
+  | 'fineLr'
+  | 'fineResult'
+  | 'headResult'
+  | 'charted'
+  | 'busy'
+  | 'fineTune'
 >;
 
 /** An option's text, built here so that formatting cannot wrap it (the test reads it whole). */
@@ -63,17 +73,18 @@ export function fineTuneStep(el: Host) {
       below stay frozen, and every batch norm keeps its ImageNet statistics (inference mode), as Keras advises for
       fine-tuning.
     </p>
-    ${curvesBox('fine')}
+    <convplay-curves data-plot="fine" .config=${epochCurves} ?hidden=${!el.charted.fine}></convplay-curves>
     ${
       r
         ? html`<p class="big" data-fine-result>
               test accuracy before <span data-before>${pct(r.before.accuracy)}</span> → after
               <span data-after>${pct(r.after.accuracy)}</span> · validation ${pct(r.valBefore)} → ${pct(r.valAfter)}
             </p>
-            ${confusionTable(
-              r.after.matrix,
-              el.classes.map((c) => c.name),
-            )}`
+            <convplay-confusion
+              .matrix=${r.after.matrix}
+              .labels=${el.classes.map((c) => c.name)}
+              corner="true ↓ / predicted →"
+            ></convplay-confusion>`
         : nothing
     }`;
 }

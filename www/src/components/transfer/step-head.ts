@@ -4,11 +4,12 @@
 import { html, nothing } from 'lit';
 import { pct } from '../../transfer';
 import type { ConvplayTransfer } from '../convplay-transfer';
-import { confusionTable, curvesBox } from './transfer-charts';
+import { epochCurves } from '../convplay-curves';
+import '../convplay-confusion';
 
 type Host = Pick<
   ConvplayTransfer,
-  'classes' | 'head' | 'headEpochs' | 'headLr' | 'headResult' | 'busy' | 'featuresReady' | 'trainHead'
+  'classes' | 'head' | 'headEpochs' | 'headLr' | 'headResult' | 'charted' | 'busy' | 'featuresReady' | 'trainHead'
 >;
 
 export function headStep(el: Host) {
@@ -70,16 +71,17 @@ export function headStep(el: Host) {
       ${el.head.hidden ? `dense ${el.head.hidden} (ReLU) → ` : ''}${el.head.dropout ? `dropout ${el.head.dropout} → ` : ''}dense
       ${el.classes.length} (softmax) on the 1,280 features; the base stays frozen. Adam, batch 16.
     </p>
-    ${curvesBox('head')}
+    <convplay-curves data-plot="head" .config=${epochCurves} ?hidden=${!el.charted.head}></convplay-curves>
     ${
       r
         ? html`<p class="big" data-head-result>
               test accuracy <span data-test-accuracy>${pct(r.test.accuracy)}</span> · validation ${pct(r.val)}
             </p>
-            ${confusionTable(
-              r.test.matrix,
-              el.classes.map((c) => c.name),
-            )}`
+            <convplay-confusion
+              .matrix=${r.test.matrix}
+              .labels=${el.classes.map((c) => c.name)}
+              corner="true ↓ / predicted →"
+            ></convplay-confusion>`
         : nothing
     }`;
 }

@@ -1,6 +1,6 @@
 // The styles of <convplay-transfer>: the list of steps, the classes with their photos and
 // record buttons, the rows of settings, notes, warnings and results. The charts bring their own
-// (transfer-charts.ts).
+// (<convplay-curves>, <convplay-confusion>).
 
 import { css } from 'lit';
 
