@@ -60,7 +60,7 @@ export function registerServiceWorker(banner: HTMLElement): void {
           if (installing.state === 'installed') offer(installing);
         });
       });
-      setInterval(() => registration.update().catch(() => {}), CHECK_EVERY_MS);
+      setInterval(() => void registration.update().catch(() => {}), CHECK_EVERY_MS);
       return sw.ready;
     })
     .then(() => (document.documentElement.dataset.offline = 'ready'))
