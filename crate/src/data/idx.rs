@@ -19,8 +19,9 @@ use std::io::Read;
 const IMAGES_MAGIC: u32 = 0x0000_0803;
 const LABELS_MAGIC: u32 = 0x0000_0801;
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
-/// The most bytes a gzipped IDX file may unpack to (a gzip bomb stops here): 1 GiB.
-pub const MAX_GUNZIPPED: u64 = 1 << 30;
+/// The most bytes a gzipped IDX file may unpack to (a gzip bomb stops here): 256 MiB, over
+/// five times MNIST's largest file.
+pub const MAX_GUNZIPPED: u64 = 256 << 20;
 
 /// Images as stored: `count` images of `rows × cols` u8 pixels, row-major, 0 = background.
 #[derive(Debug, Clone, PartialEq)]
@@ -283,6 +284,24 @@ mod tests {
         if cfg!(target_pointer_width = "64") {
             assert!(e.message().contains("overflows") || e.message().contains("truncated"), "{e}");
         }
+    }
+
+    #[test]
+    fn a_gzip_bomb_stops_at_256_mib() {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..256 {
+            enc.write_all(&zeros).unwrap();
+        }
+        enc.write_all(&[0]).unwrap();
+        let bomb = enc.finish().unwrap();
+        assert!(bomb.len() < 2 << 20, "{} bytes", bomb.len());
+        let e = read_images(&bomb).unwrap_err();
+        assert_eq!(
+            e.message(),
+            "the gzip stream unpacks to more than 256 MiB, the most an IDX file may hold here (MNIST's largest is 45 MiB): it is not an MNIST-style file"
+        );
     }
 
     #[test]

@@ -132,6 +132,13 @@ mod tests {
         let d = mnist_digit(&c, 200, 200).unwrap();
         assert!(d.iter().any(|&v| v > 0 && v < 255), "grey edges from area averaging");
         assert_eq!(mnist_digit(&[0; 100], 10, 10).unwrap_err().message(), "nothing is drawn yet: draw a digit first");
-        assert!(mnist_digit(&[0; 10], 10, 10).is_err());
+        assert_eq!(
+            mnist_digit(&[0; 10], 10, 10).unwrap_err().message(),
+            "drawing of 10×10 pixels needs 100 values, got 10"
+        );
+        assert_eq!(
+            mnist_digit(&[0; 10], usize::MAX, 3).unwrap_err().message(),
+            format!("drawing of {}×3 pixels needs more than this engine can address values, got 10", usize::MAX)
+        );
     }
 }
