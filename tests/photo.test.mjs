@@ -116,3 +116,52 @@ test('a photo dropped on the drop area is classified; a dropped text file is nam
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('a photo over 50 megapixels is refused with the limit before it is decoded, and the next one works', async () => {
+  // A real 10,000×10,000 PNG (1-bit grey, a few KB deflated): over the limit, within the sides.
+  const zlib = await import('node:zlib');
+  const crc = (buf) => {
+    let c = ~0;
+    for (const b of buf) {
+      c ^= b;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    }
+    return ~c >>> 0;
+  };
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const sum = Buffer.alloc(4);
+    sum.writeUInt32BE(crc(body));
+    return Buffer.concat([len, body, sum]);
+  };
+  const side = 10_000;
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(side, 0);
+  ihdr.writeUInt32BE(side, 4);
+  ihdr.set([1, 0, 0, 0, 0], 8);
+  const raw = Buffer.alloc(side * (1 + Math.ceil(side / 8)));
+  const png = Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+  const file = path.join(os.tmpdir(), 'huge.png');
+  fs.writeFileSync(file, png);
+
+  const { page, errors } = await openPage(env.browser.context, `${env.server.url}?backend=cpu&view=photo`);
+  assert.equal(await waitForShell(page), 'ready');
+  const photo = page.locator('convplay-photo');
+  await photo.locator('input[aria-label="photo file"]').setInputFiles(file);
+  await photo.locator('[data-problem]').waitFor({ timeout: 60_000 });
+  assert.equal(
+    await photo.locator('[data-problem]').textContent(),
+    'huge.png: the image is 10000×10000 pixels, larger than the 50 megapixels (and 16384 pixels a side) this page reads: scale it down first',
+  );
+  await photo.locator('img[data-sample="coffee.png"]').click();
+  await photo.locator('.note', { hasText: 'the sample coffee.png: read in' }).waitFor({ timeout: 120_000 });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

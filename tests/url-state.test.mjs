@@ -118,3 +118,27 @@ test('bad values in the URL are named, and the rest applies', async () => {
   assert.equal(s.epochs, '15', "seed-004's recipe");
   await page.close();
 });
+
+test('an unknown preset in the URL is named, and the model lab still shows a model and takes another', async () => {
+  const { page, errors } = await openPage(
+    env.browser.context,
+    `${env.server.url}?backend=cpu&preset=resnet-9000&view=model`,
+  );
+  await waitForShell(page);
+  assert.equal(
+    await page.locator('#error-banner').textContent(),
+    'URL: preset=resnet-9000 is not one of mnist-quick, seed-001, seed-004, lenet-5, mlp, course-3conv, seed-001-strided',
+  );
+  const lab = page.locator('convplay-model-lab');
+  const editor = lab.locator('textarea');
+  await page.waitForFunction(() =>
+    document.querySelector('convplay-model-lab')?.shadowRoot?.querySelector('textarea')?.value.includes('"layers"'),
+  );
+  assert.match(await editor.inputValue(), /"name": ?"seed-004"/, 'the default preset is in the editor');
+  await lab.locator('select').first().selectOption('mlp');
+  await page.waitForFunction(() =>
+    /"name": ?"mlp"/.test(document.querySelector('convplay-model-lab').shadowRoot.querySelector('textarea').value),
+  );
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -93,6 +93,7 @@ fn gpu_kernel_matches_cpu_twin() {
         gpu.augment(&a, 9, n, h, w, c, &xb, &ob);
         gpu.flush();
         let got = pollster::block_on(gpu.read(&ob, x.len())).unwrap();
+        assert_eq!(got.len(), want.len(), "gpu and cpu output lengths");
         for (i, (g, c)) in got.iter().zip(&want).enumerate() {
             assert!((g - c).abs() < 1e-4, "{n}×{h}×{w}×{c} [{i}]: gpu {g} vs cpu {c}");
         }

@@ -87,10 +87,12 @@ fn block_model_gpu_matches_cpu() {
     let (x, y) = batch();
     let (lg, lc) = (loss(&mut g, &x, &y), loss(&mut c, &x, &y));
     assert!((lg - lc).abs() < 1e-4, "loss gpu {lg} vs cpu {lc}");
+    assert_eq!(g.params.len(), c.params.len(), "parameter counts");
     for (pg, pc) in g.params.iter().zip(&c.params) {
         let Some((gg, _, _)) = &pg.grad else { continue };
         let gv = pollster::block_on(g.be.read(gg, pg.len)).unwrap();
         let cv = pc.grad.as_ref().unwrap().0.borrow()[..pc.len].to_vec();
+        assert_eq!(gv.len(), cv.len(), "{} gradient lengths", pg.name);
         for (i, (a, b)) in gv.iter().zip(&cv).enumerate() {
             assert!((a - b).abs() <= 1e-3 * b.abs().max(1e-2), "{}[{i}]: gpu {a} vs cpu {b}", pg.name);
         }

@@ -20,8 +20,10 @@ fn check(name: &str, x: &[f64], analytic: &[f64], f: &dyn Fn(&[f64]) -> Vec<f64>
         xp[i] += h;
         let mut xm = x.to_vec();
         xm[i] -= h;
-        let lp: f64 = f(&xp).iter().zip(r).map(|(a, b)| a * b).sum();
-        let lm: f64 = f(&xm).iter().zip(r).map(|(a, b)| a * b).sum();
+        let (fp, fm) = (f(&xp), f(&xm));
+        assert_eq!((fp.len(), fm.len()), (r.len(), r.len()), "output and projection lengths");
+        let lp: f64 = fp.iter().zip(r).map(|(a, b)| a * b).sum();
+        let lm: f64 = fm.iter().zip(r).map(|(a, b)| a * b).sum();
         let numeric = (lp - lm) / (2.0 * h);
         let err = (numeric - analytic[i]).abs() / numeric.abs().max(analytic[i].abs()).max(1.0);
         worst = worst.max(err);
@@ -372,6 +374,7 @@ fn fast_conv_matches_reference() {
         conv::conv2d_backward(g, &x, &w, &d, &mut dx1, &mut dw1, Some(&mut db1));
         fast::conv2d_backward(g, &x, &w, &d, &mut dx2, &mut dw2, Some(&mut db2));
         for (what, a, r) in [("out", &o2, &o1), ("dx", &dx2, &dx1), ("dw", &dw2, &dw1), ("db", &db2, &db1)] {
+            assert_eq!(a.len(), r.len(), "{what} lengths for {g:?}");
             for (i, (p, q)) in a.iter().zip(r.iter()).enumerate() {
                 assert!((p - q).abs() <= 1e-4 * q.abs().max(1.0), "{what}[{i}] fast {p} vs reference {q} for {g:?}");
             }

@@ -86,7 +86,9 @@ fn frozen_stays_and_top_matches<B: Backend>(make: impl Fn() -> B) {
     }
     let after = read(&full);
     let learned = ["c3/kernel", "c3/bias", "out/kernel", "out/bias"];
+    assert_eq!(before.len(), after.len(), "parameter counts");
     for ((name, a), (_, b)) in before.iter().zip(&after) {
+        assert_eq!(a.len(), b.len(), "{name} lengths");
         if learned.contains(&name.as_str()) {
             assert!(a.iter().zip(b).any(|(p, q)| p != q), "{name} should have been trained");
         } else {
@@ -96,6 +98,7 @@ fn frozen_stays_and_top_matches<B: Backend>(make: impl Fn() -> B) {
     let top_after = read(&top);
     for (name, v) in &top_after {
         let (_, w) = after.iter().find(|(n, _)| n == name).unwrap();
+        assert_eq!(v.len(), w.len(), "{name} lengths");
         for (i, (p, q)) in v.iter().zip(w).enumerate() {
             assert!((p - q).abs() <= 1e-4 * q.abs().max(1.0), "{name}[{i}]: top alone {p} vs frozen-bottom model {q}");
         }

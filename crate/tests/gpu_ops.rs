@@ -33,6 +33,7 @@ fn close(what: &str, gpu: &[f32], cpu: &[f32]) {
 }
 
 fn compare(what: &str, gpu_out: Vec<Vec<f32>>, cpu_out: Vec<Vec<f32>>) {
+    assert_eq!(gpu_out.len(), cpu_out.len(), "{what}: output counts");
     for (k, (g, c)) in gpu_out.iter().zip(&cpu_out).enumerate() {
         close(&format!("{what} output {k}"), g, c);
     }

@@ -129,6 +129,7 @@ fn int8_classifies_the_photos_as_f32_does() {
         let a = probabilities(&mut models[0], &x);
         let b = probabilities(&mut models[1], &x);
         assert_eq!(top(&a), top(&b), "{name}");
+        assert_eq!(a.len(), b.len(), "{name}: probability counts");
         let diff = a.iter().zip(&b).fold(0f32, |d, (p, q)| d.max((p - q).abs()));
         assert!(diff < 0.1, "{name}: probabilities differ by up to {diff}");
         // The logits (the last layer before its softmax), for the record.
@@ -138,6 +139,7 @@ fn int8_classifies_the_photos_as_f32_does() {
             pollster::block_on(m.features(1, last)).unwrap()
         };
         let (la, lb) = (logits(&mut models[0]), logits(&mut models[1]));
+        assert_eq!(la.len(), lb.len(), "{name}: logit counts");
         let ldiff = la.iter().zip(&lb).fold(0f32, |d, (p, q)| d.max((p - q).abs()));
         let range = la.iter().fold(f32::MIN, |a, &b| a.max(b)) - la.iter().fold(f32::MAX, |a, &b| a.min(b));
         println!("{name}: max |logit f32 − logit int8| = {ldiff:.3} (f32 logits span {range:.1})");

@@ -54,6 +54,7 @@ fn layer_outputs_and_probabilities() {
         m.set_input(&x).unwrap();
         m.predict(1).await.unwrap()
     });
+    assert_eq!(probs.len(), inside.probabilities.len(), "probability counts");
     for (a, b) in probs.iter().zip(&inside.probabilities) {
         assert!((a - b).abs() < 1e-6, "predict {a} vs inspect {b}");
     }
@@ -99,10 +100,12 @@ fn inspect_gpu_matches_cpu() {
     let (ig, ic) = (pollster::block_on(g.inspect(&x)).unwrap(), pollster::block_on(c.inspect(&x)).unwrap());
     assert_eq!(ig.top, ic.top);
     let close = |what: &str, a: &[f32], b: &[f32]| {
+        assert_eq!(a.len(), b.len(), "{what}: lengths");
         for (i, (p, q)) in a.iter().zip(b).enumerate() {
             assert!((p - q).abs() <= 1e-4 * (1.0 + q.abs()), "{what}[{i}]: gpu {p} vs cpu {q}");
         }
     };
+    assert_eq!(ig.layers.len(), ic.layers.len(), "layer counts");
     for (lg, lc) in ig.layers.iter().zip(&ic.layers) {
         close(&lg.name, &lg.values, &lc.values);
     }

@@ -46,7 +46,14 @@ fn trained(kind: &str, weight_decay: Option<f32>) -> Vec<(String, Vec<f32>)> {
 }
 
 fn max_diff(a: &[(String, Vec<f32>)], b: &[(String, Vec<f32>)]) -> f32 {
-    a.iter().zip(b).flat_map(|((_, u), (_, v))| u.iter().zip(v).map(|(p, q)| (p - q).abs())).fold(0.0, f32::max)
+    assert_eq!(a.len(), b.len(), "parameter counts");
+    a.iter()
+        .zip(b)
+        .flat_map(|((name, u), (_, v))| {
+            assert_eq!(u.len(), v.len(), "{name} lengths");
+            u.iter().zip(v).map(|(p, q)| (p - q).abs())
+        })
+        .fold(0.0, f32::max)
 }
 
 #[test]

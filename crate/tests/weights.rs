@@ -55,6 +55,7 @@ fn round_trip_is_bit_exact_and_self_describing() {
     assert_eq!(a.len(), b.len());
     for ((na, va), (nb, vb)) in a.iter().zip(&b) {
         assert_eq!(na, nb);
+        assert_eq!(va.len(), vb.len(), "{na} lengths");
         assert!(va.iter().zip(vb).all(|(p, q)| p.to_bits() == q.to_bits()), "{na} differs");
     }
     assert_eq!(predict(&mut m, &x), predict(&mut m2, &x));
@@ -69,7 +70,9 @@ fn loads_on_the_gpu_and_predicts_the_same() {
     let file = read(&pollster::block_on(save(&m, &Extra::default())).unwrap()).unwrap();
     let mut g = Model::new(convplay::backend::gpu::backend::Gpu::new(std::rc::Rc::new(ctx)), &file.spec, 8, 5).unwrap();
     load_into(&g, &file).unwrap();
-    for (p, q) in predict(&mut m, &x).iter().zip(predict(&mut g, &x)) {
+    let (want, got) = (predict(&mut m, &x), predict(&mut g, &x));
+    assert_eq!(want.len(), got.len(), "cpu and gpu output lengths");
+    for (p, q) in want.iter().zip(got) {
         assert!((p - q).abs() < 1e-4, "cpu {p} vs gpu {q}");
     }
 }
@@ -117,6 +120,7 @@ fn int8_and_f16_files_load_close_to_f32_and_predict_alike() {
             let (s2, q) = &file.tensors[name];
             assert_eq!(shape, s2, "{name}");
             let c = *shape.last().unwrap();
+            assert_eq!(v.len(), q.len(), "{name} lengths");
             for (i, (a, b)) in v.iter().zip(q).enumerate() {
                 // int8: within half a step of its channel's scale (vectors exact); f16: 11 bits.
                 let bound = match storage {
@@ -133,6 +137,7 @@ fn int8_and_f16_files_load_close_to_f32_and_predict_alike() {
         let mut m2 = Model::new(Cpu::new(), &file.spec, 8, 1).unwrap();
         load_into(&m2, &file).unwrap();
         let got = predict(&mut m2, &x);
+        assert_eq!(want.len(), got.len(), "{storage:?}: output lengths");
         for (p, q) in want.iter().zip(&got) {
             assert!((p - q).abs() < 0.02, "{storage:?}: {p} vs {q}");
         }

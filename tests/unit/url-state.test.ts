@@ -1,7 +1,8 @@
 // The page's state in its URL (www/src/url-state.ts): what writeUrl writes, readUrl reads back
 // unchanged, and a bad value is named with its fix while the rest of the URL still applies.
 import { describe, expect, it } from 'vitest';
-import { iframeSnippet, readUrl, writeUrl, VIEWS } from '../../www/src/url-state';
+import { readdirSync, readFileSync } from 'node:fs';
+import { iframeSnippet, readUrl, writeUrl, PRESETS, VIEWS } from '../../www/src/url-state';
 import type { TrainState } from '../../www/src/components/convplay-train';
 
 const BASE = 'https://course.example/convplay/?old=1#section';
@@ -118,6 +119,34 @@ describe('readUrl', () => {
     expect(r.problems[0]).toMatch(/^spec is not JSON \(.+\); encode the spec with encodeURIComponent$/);
     expect(r.train.spec).toBeUndefined();
     expect(r.train.preset).toBe('mlp');
+  });
+});
+
+describe('preset=', () => {
+  it('takes every preset the engine has', () => {
+    for (const name of PRESETS)
+      expect(query(`preset=${name}`)).toEqual({ backend: 'auto', view: null, train: { preset: name }, problems: [] });
+  });
+
+  it('names an unknown preset with the known ones and leaves the model to the page (before: an uncaught error, an empty lab)', () => {
+    const r = query('preset=resnet-9000&epochs=2');
+    expect(r.problems).toEqual([
+      'preset=resnet-9000 is not one of mnist-quick, seed-001, seed-004, lenet-5, mlp, course-3conv, seed-001-strided',
+    ]);
+    expect(r.train).toEqual({ epochs: 2 });
+    expect(query('preset=').problems).toHaveLength(1);
+    expect(query('preset=SEED-001').problems).toHaveLength(1);
+  });
+
+  it('lists the same presets as www/public/presets and the engine (crate/src/presets.rs)', () => {
+    const root = new URL('../../', import.meta.url);
+    const files = readdirSync(new URL('www/public/presets/', root))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.slice(0, -5));
+    expect([...PRESETS].sort()).toEqual(files.sort());
+    const rust = readFileSync(new URL('crate/src/presets.rs', root), 'utf8');
+    const names = [...rust.matchAll(/\("([a-z0-9-]+)", include_str!/g)].map((m) => m[1]);
+    expect(names).toEqual([...PRESETS]);
   });
 });
 

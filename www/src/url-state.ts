@@ -22,6 +22,21 @@ export interface PageState {
   problems: string[];
 }
 
+/**
+ * The presets a `preset=` may name: the engine's built-in specs, one per file in
+ * www/public/presets/ (crate/src/presets.rs holds them; tests/unit/url-state.test.ts checks
+ * that the three lists agree). Known here, before the engine loads, so that a bad name is
+ * named at once and never reaches the components.
+ */
+export const PRESETS = [
+  'mnist-quick',
+  'seed-001',
+  'seed-004',
+  'lenet-5',
+  'mlp',
+  'course-3conv',
+  'seed-001-strided',
+] as const;
 const OPTIMIZERS = ['adam', 'adamw', 'sgd'] as const;
 const SCHEDULES = ['constant', 'step', 'cosine', 'onecycle'] as const;
 
@@ -88,8 +103,8 @@ export function readUrl(params: URLSearchParams): PageState {
       problems.push(`spec is not JSON (${(e as Error).message}); encode the spec with encodeURIComponent`);
     }
   }
-  const preset = params.get('preset');
-  if (preset !== null && !train.spec) train.preset = preset;
+  const preset = pick('preset', PRESETS);
+  if (preset && !train.spec) train.preset = preset;
   return { backend, view, train, problems };
 }
 

@@ -19,6 +19,9 @@ use std::io::Read;
 const IMAGES_MAGIC: u32 = 0x0000_0803;
 const LABELS_MAGIC: u32 = 0x0000_0801;
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+/// The most bytes a gzipped IDX file may unpack to (a gzip bomb stops here): 256 MiB, over
+/// five times MNIST's largest file.
+pub const MAX_GUNZIPPED: u64 = 256 << 20;
 
 /// Images as stored: `count` images of `rows × cols` u8 pixels, row-major, 0 = background.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,12 +50,18 @@ pub fn gunzip_if_needed(bytes: &[u8]) -> Result<Cow<'_, [u8]>> {
     if bytes.len() < 2 || bytes[..2] != GZIP_MAGIC {
         return Ok(Cow::Borrowed(bytes));
     }
-    let mut out = Vec::with_capacity(bytes.len() * 4);
-    flate2::read::GzDecoder::new(bytes).read_to_end(&mut out).map_err(|e| {
+    let mut out = Vec::with_capacity(bytes.len().saturating_mul(4).min(MAX_GUNZIPPED as usize));
+    flate2::read::GzDecoder::new(bytes).take(MAX_GUNZIPPED + 1).read_to_end(&mut out).map_err(|e| {
         Error::Data(format!(
             "the gzip stream is damaged ({e}); the file was probably cut short in download: fetch it again"
         ))
     })?;
+    if out.len() as u64 > MAX_GUNZIPPED {
+        return Err(Error::Data(format!(
+            "the gzip stream unpacks to more than {} MiB, the most an IDX file may hold here (MNIST's largest is 45 MiB): it is not an MNIST-style file",
+            MAX_GUNZIPPED >> 20
+        )));
+    }
     Ok(Cow::Owned(out))
 }
 
@@ -148,6 +157,60 @@ pub fn read_labels(bytes: &[u8]) -> Result<IdxLabels> {
     Ok(IdxLabels { labels: bytes[start..].to_vec() })
 }
 
+/// Images and their labels, checked to belong together: as many labels as images (at least
+/// one), images of `rows × cols` pixels, and every label one of `classes` classes. `images_name`
+/// and `labels_name` (file names) say in each error which file is at fault.
+pub fn read_labelled(
+    images: &[u8],
+    labels: &[u8],
+    (rows, cols): (usize, usize),
+    classes: usize,
+    (images_name, labels_name): (&str, &str),
+) -> Result<(IdxImages, IdxLabels)> {
+    let named = |e: Error, name: &str| Error::Data(format!("{name}: {}", e.message()));
+    let im = read_images(images).map_err(|e| named(e, images_name))?;
+    let lb = read_labels(labels).map_err(|e| named(e, labels_name))?;
+    if (im.rows, im.cols) != (rows, cols) {
+        return Err(Error::Data(format!(
+            "{images_name} holds images of {}×{} pixels, but this needs {rows}×{cols}: pass MNIST-style files",
+            im.rows, im.cols
+        )));
+    }
+    if lb.labels.is_empty() {
+        return Err(Error::Data(format!("{labels_name} holds no labels: the file is empty; fetch it again")));
+    }
+    if im.count != lb.labels.len() {
+        return Err(Error::Data(format!(
+            "{images_name} holds {} images but {labels_name} holds {} labels: each image needs one label; pass the images and labels of the same split",
+            im.count,
+            lb.labels.len()
+        )));
+    }
+    if let Some((i, &bad)) = lb.labels.iter().enumerate().find(|(_, &l)| l as usize >= classes) {
+        return Err(Error::Data(format!(
+            "{labels_name}: label {bad} (of image {i}) is not one of the {classes} classes 0–{}: the file is corrupt or for another data set",
+            classes.saturating_sub(1)
+        )));
+    }
+    Ok((im, lb))
+}
+
+/// The images and labels of an MNIST-style split ("train" or "t10k") in folder `dir`: the files
+/// `{split}-images-idx3-ubyte.gz` and `{split}-labels-idx1-ubyte.gz`, read by [`read_labelled`]
+/// as 28×28 images of 10 classes (native only).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn read_split(dir: &std::path::Path, split: &str) -> Result<(IdxImages, IdxLabels)> {
+    let (images, labels) = (format!("{split}-images-idx3-ubyte.gz"), format!("{split}-labels-idx1-ubyte.gz"));
+    let (ip, lp) = (dir.join(&images), dir.join(&labels));
+    read_labelled(
+        &read_file(&ip)?,
+        &read_file(&lp)?,
+        (28, 28),
+        10,
+        (&ip.display().to_string(), &lp.display().to_string()),
+    )
+}
+
 /// Reads a file from disk (native only), with the path in any error.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn read_file(path: &std::path::Path) -> Result<Vec<u8>> {
@@ -221,6 +284,24 @@ mod tests {
         if cfg!(target_pointer_width = "64") {
             assert!(e.message().contains("overflows") || e.message().contains("truncated"), "{e}");
         }
+    }
+
+    #[test]
+    fn a_gzip_bomb_stops_at_256_mib() {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..256 {
+            enc.write_all(&zeros).unwrap();
+        }
+        enc.write_all(&[0]).unwrap();
+        let bomb = enc.finish().unwrap();
+        assert!(bomb.len() < 2 << 20, "{} bytes", bomb.len());
+        let e = read_images(&bomb).unwrap_err();
+        assert_eq!(
+            e.message(),
+            "the gzip stream unpacks to more than 256 MiB, the most an IDX file may hold here (MNIST's largest is 45 MiB): it is not an MNIST-style file"
+        );
     }
 
     #[test]

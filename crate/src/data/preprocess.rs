@@ -10,8 +10,10 @@ const THRESHOLD: u8 = 8;
 /// `ink`: `w × h` intensities (0 = background). Returns 28×28 u8 (white digit on black),
 /// or an error when nothing is drawn.
 pub fn mnist_digit(ink: &[u8], w: usize, h: usize) -> Result<Vec<u8>> {
-    if w == 0 || h == 0 || ink.len() != w * h {
-        return Err(Error::Invalid(format!("drawing of {w}×{h} pixels needs {} values, got {}", w * h, ink.len())));
+    let need = w.checked_mul(h);
+    if w == 0 || h == 0 || need != Some(ink.len()) {
+        let need = need.map_or("more than this engine can address".into(), |n| n.to_string());
+        return Err(Error::Invalid(format!("drawing of {w}×{h} pixels needs {need} values, got {}", ink.len())));
     }
     let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
     for y in 0..h {
@@ -130,6 +132,13 @@ mod tests {
         let d = mnist_digit(&c, 200, 200).unwrap();
         assert!(d.iter().any(|&v| v > 0 && v < 255), "grey edges from area averaging");
         assert_eq!(mnist_digit(&[0; 100], 10, 10).unwrap_err().message(), "nothing is drawn yet: draw a digit first");
-        assert!(mnist_digit(&[0; 10], 10, 10).is_err());
+        assert_eq!(
+            mnist_digit(&[0; 10], 10, 10).unwrap_err().message(),
+            "drawing of 10×10 pixels needs 100 values, got 10"
+        );
+        assert_eq!(
+            mnist_digit(&[0; 10], usize::MAX, 3).unwrap_err().message(),
+            format!("drawing of {}×3 pixels needs more than this engine can address values, got 10", usize::MAX)
+        );
     }
 }

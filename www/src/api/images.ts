@@ -77,6 +77,19 @@ export async function bytesOf(w: Uint8Array | ArrayBuffer | Blob | string | URL)
   return new Uint8Array(await r.arrayBuffer());
 }
 
+/** The largest image the page reads: 50 megapixels, and 16,384 pixels a side (as the native
+ * decoder, crate/src/data/photo.rs); larger ones are refused before they are drawn. */
+export const MAX_IMAGE_PIXELS = 50_000_000;
+export const MAX_IMAGE_SIDE = 16_384;
+
+/** Throws, naming the limit, when a `w × h` image is larger than the page reads. */
+export function checkImageSize(w: number, h: number): void {
+  if (w > MAX_IMAGE_SIDE || h > MAX_IMAGE_SIDE || w * h > MAX_IMAGE_PIXELS)
+    throw new Error(
+      `the image is ${w}×${h} pixels, larger than the ${MAX_IMAGE_PIXELS / 1e6} megapixels (and ${MAX_IMAGE_SIDE} pixels a side) this page reads: scale it down first`,
+    );
+}
+
 /** Pixels of an image source, drawn at (w, h) when given; with `crop`, only the centred
  * square of that fraction of the shorter side. */
 export async function imageDataOf(src: ImageInput, w?: number, h?: number, crop?: number): Promise<ImageData> {
@@ -90,6 +103,7 @@ export async function imageDataOf(src: ImageInput, w?: number, h?: number, crop?
   const sw = w ?? iw;
   const sh = h ?? ih;
   if (!sw || !sh || !iw || !ih) throw new Error('the image has no size yet: wait for it to load');
+  checkImageSize(iw, ih);
   if (crop !== undefined && !(crop > 0 && crop <= 1)) throw new Error(`crop ${crop} must be a fraction in (0, 1]`);
   const canvas = new OffscreenCanvas(sw, sh);
   const ctx = canvas.getContext('2d', { willReadFrequently: true });

@@ -6,6 +6,7 @@
 
 import { LitElement, css, html, nothing } from 'lit';
 import { sharedEngine, wantsCpu, type Model } from '../api/index';
+import { checkImageSize } from '../api/images';
 import { parseBackendChoice } from '../engine';
 import { assetUrl } from '../assets';
 import { Camera } from '../camera';
@@ -214,14 +215,30 @@ export class ConvplayPhoto extends LitElement {
       this.problem = `${source} is not an image (${blob.type || 'unknown type'}); use a PNG, JPEG, GIF or WebP photo`;
       return;
     }
-    let bitmap: ImageBitmap;
+    // The header gives the size before any pixel is decoded: a huge image is refused first.
+    const url = URL.createObjectURL(blob);
     try {
-      bitmap = await createImageBitmap(blob);
-    } catch {
-      this.problem = `${source} could not be decoded as an image; try another file`;
-      return;
+      const img = new Image();
+      try {
+        await new Promise((loaded, failed) => {
+          img.onload = loaded;
+          img.onerror = failed;
+          img.src = url;
+        });
+      } catch {
+        this.problem = `${source} could not be decoded as an image; try another file`;
+        return;
+      }
+      try {
+        checkImageSize(img.naturalWidth, img.naturalHeight);
+      } catch (e) {
+        this.problem = `${source}: ${(e as Error).message}`;
+        return;
+      }
+      await this.classify(img, source);
+    } finally {
+      URL.revokeObjectURL(url);
     }
-    await this.classify(bitmap, source);
   }
 
   private async sample(name: string): Promise<void> {

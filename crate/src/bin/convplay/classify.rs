@@ -46,11 +46,9 @@ fn classify<B: convplay::backend::ops::Backend>(
     convplay::weights::load_into(&model, file)?;
     let (mean, std) = norm_from(file.extra.preprocessing.as_ref());
     for path in images {
-        let img = image::open(path)
-            .map_err(|e| convplay::Error::Data(format!("cannot read the image {}: {e}", path.display())))?
-            .to_rgb8();
-        let (iw, ih) = img.dimensions();
-        let crop = centre_crop(img.as_raw(), iw as usize, ih as usize, h, 0.875)?;
+        let (rgb, iw, ih) = convplay::data::photo::decode(&super::read_bytes(path)?)
+            .map_err(|e| convplay::Error::Data(format!("{}: {}", path.display(), e.message())))?;
+        let crop = centre_crop(&rgb, iw, ih, h, 0.875)?;
         let x = normalise(&crop, mean, std);
         let t = std::time::Instant::now();
         model.set_input(&x)?;

@@ -10,17 +10,13 @@ pub struct Args {
 }
 
 pub fn run(Args { dir }: Args) -> convplay::Result<()> {
-    use convplay::data::idx::{read_file, read_images, read_labels};
-    for (images, labels) in [
-        ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
-        ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
-    ] {
-        let im = read_images(&read_file(&dir.join(images))?)?;
-        let lb = read_labels(&read_file(&dir.join(labels))?)?;
+    for split in ["train", "t10k"] {
+        // Checked: as many labels as images (at least one), 28×28 images, labels 0–9.
+        let (im, lb) = convplay::data::idx::read_split(&dir, split)?;
         let mut counts = [0usize; 10];
-        lb.labels.iter().for_each(|&l| counts[(l as usize).min(9)] += 1);
+        lb.labels.iter().for_each(|&l| counts[l as usize] += 1);
         println!(
-            "{images}: {} images of {}×{}; labels per class {counts:?}; first label {}",
+            "{split}-images-idx3-ubyte.gz: {} images of {}×{}; labels per class {counts:?}; first label {}",
             im.count, im.rows, im.cols, lb.labels[0]
         );
     }

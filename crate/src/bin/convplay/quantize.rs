@@ -79,9 +79,7 @@ fn quantize(input: &Path, storage: Storage, output: &Path, data: &Path, test_lim
         );
         return Ok(());
     }
-    use convplay::data::idx::{read_file, read_images, read_labels};
-    let im = read_images(&read_file(&data.join("t10k-images-idx3-ubyte.gz"))?)?;
-    let lb = read_labels(&read_file(&data.join("t10k-labels-idx1-ubyte.gz"))?)?;
+    let (im, lb) = convplay::data::idx::read_split(data, "t10k")?;
     let n = if test_limit == 0 { im.count } else { test_limit.min(im.count) };
     let test = convplay::train::Dataset { pixels: &im.pixels[..n * 784], labels: &lb.labels[..n], per: 784 };
     let accuracy = |f: &convplay::weights::WeightsFile| -> convplay::Result<(f32, Vec<u8>)> {

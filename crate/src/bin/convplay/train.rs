@@ -113,9 +113,7 @@ pub fn run(a: Args) -> convplay::Result<()> {
 
 /// The first `limit` images (0: all) of an MNIST split ("train" or "t10k") and their labels.
 fn load(data: &Path, split: &str, limit: usize) -> convplay::Result<(Vec<u8>, Vec<u8>)> {
-    use convplay::data::idx::{read_file, read_images, read_labels};
-    let im = read_images(&read_file(&data.join(format!("{split}-images-idx3-ubyte.gz")))?)?;
-    let lb = read_labels(&read_file(&data.join(format!("{split}-labels-idx1-ubyte.gz")))?)?;
+    let (im, lb) = convplay::data::idx::read_split(data, split)?;
     let n = if limit == 0 { im.count } else { limit.min(im.count) };
     Ok((im.pixels[..n * 784].to_vec(), lb.labels[..n].to_vec()))
 }

@@ -54,11 +54,9 @@ fn transfer_experiment(
     test: usize,
     seed: u32,
 ) -> convplay::Result<()> {
-    use convplay::data::idx::{read_file, read_images, read_labels};
     use convplay::data::photo::{centre_crop, norm_from, normalise};
     let load = |split: &str| -> convplay::Result<(Vec<u8>, Vec<u8>)> {
-        let im = read_images(&read_file(&data.join(format!("{split}-images-idx3-ubyte.gz")))?)?;
-        let lb = read_labels(&read_file(&data.join(format!("{split}-labels-idx1-ubyte.gz")))?)?;
+        let (im, lb) = convplay::data::idx::read_split(data, split)?;
         Ok((im.pixels, lb.labels))
     };
     let (tx, ty) = load("train")?;

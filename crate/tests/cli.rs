@@ -1,0 +1,165 @@
+//! The `convplay` binary on inconsistent data files: each gets a clear error on stderr and a
+//! failing exit status, never a panic (issue 13, finding 10). The files are crafted in a
+//! fresh folder per test.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A fresh, empty folder under the target directory's temp area.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("convplay-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn images_file(count: u32, rows: u32, cols: u32) -> Vec<u8> {
+    let mut v = 0x0803u32.to_be_bytes().to_vec();
+    for d in [count, rows, cols] {
+        v.extend_from_slice(&d.to_be_bytes());
+    }
+    v.extend((0..count * rows * cols).map(|i| (i % 251) as u8));
+    v
+}
+
+fn labels_file(labels: &[u8]) -> Vec<u8> {
+    let mut v = 0x0801u32.to_be_bytes().to_vec();
+    v.extend_from_slice(&(labels.len() as u32).to_be_bytes());
+    v.extend_from_slice(labels);
+    v
+}
+
+/// Writes both splits (raw IDX bytes under the `.gz` names: the reader takes either).
+fn write_split(dir: &Path, split: &str, images: &[u8], labels: &[u8]) {
+    std::fs::write(dir.join(format!("{split}-images-idx3-ubyte.gz")), images).unwrap();
+    std::fs::write(dir.join(format!("{split}-labels-idx1-ubyte.gz")), labels).unwrap();
+}
+
+/// Runs the binary; returns (success, stdout, stderr).
+fn convplay(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_convplay")).args(args).output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+/// The command fails with exactly one line `error: …` that contains `want`, and no panic.
+fn fails_with(args: &[&str], want: &str) {
+    let (ok, _, err) = convplay(args);
+    assert!(!ok, "{args:?} succeeded");
+    assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+    assert!(err.starts_with("error: ") && err.contains(want), "{args:?}: want {want:?} in {err:?}");
+}
+
+fn good_test_split(dir: &Path) {
+    write_split(dir, "t10k", &images_file(3, 28, 28), &labels_file(&[1, 2, 3]));
+}
+
+#[test]
+fn label_count_that_does_not_match_the_image_count() {
+    let dir = temp_dir("count");
+    write_split(&dir, "train", &images_file(4, 28, 28), &labels_file(&[1, 2, 3]));
+    good_test_split(&dir);
+    let d = dir.to_str().unwrap();
+    let want = "train-images-idx3-ubyte.gz holds 4 images but ";
+    fails_with(&["mnist", d], want);
+    fails_with(&["mnist", d], "train-labels-idx1-ubyte.gz holds 3 labels: each image needs one label; pass the images and labels of the same split");
+    fails_with(&["train", "--backend", "cpu", "--data", d, "--epochs", "1"], want);
+}
+
+#[test]
+fn an_empty_labels_file() {
+    let dir = temp_dir("empty");
+    write_split(&dir, "train", &images_file(0, 28, 28), &labels_file(&[]));
+    good_test_split(&dir);
+    let d = dir.to_str().unwrap();
+    let want = "train-labels-idx1-ubyte.gz holds no labels: the file is empty; fetch it again";
+    fails_with(&["mnist", d], want);
+    fails_with(&["train", "--backend", "cpu", "--data", d], want);
+    // A zero-byte file: the reader's own message, with the file's name.
+    std::fs::write(dir.join("train-labels-idx1-ubyte.gz"), b"").unwrap();
+    fails_with(
+        &["mnist", d],
+        "train-labels-idx1-ubyte.gz: IDX labels file is 0 bytes long, shorter than the 4-byte magic number",
+    );
+}
+
+#[test]
+fn a_label_of_10() {
+    let dir = temp_dir("ten");
+    write_split(&dir, "train", &images_file(3, 28, 28), &labels_file(&[1, 10, 3]));
+    good_test_split(&dir);
+    let d = dir.to_str().unwrap();
+    let want = "train-labels-idx1-ubyte.gz: label 10 (of image 1) is not one of the 10 classes 0–9: the file is corrupt or for another data set";
+    fails_with(&["mnist", d], want);
+    fails_with(&["train", "--backend", "cpu", "--data", d], want);
+    write_split(&dir, "train", &images_file(3, 28, 28), &labels_file(&[1, 2, 3]));
+    write_split(&dir, "t10k", &images_file(2, 28, 28), &labels_file(&[10, 0]));
+    fails_with(&["mnist", d], "t10k-labels-idx1-ubyte.gz: label 10 (of image 0)");
+}
+
+#[test]
+fn images_of_another_size_and_a_missing_file() {
+    let dir = temp_dir("size");
+    write_split(&dir, "train", &images_file(2, 32, 32), &labels_file(&[1, 2]));
+    good_test_split(&dir);
+    let d = dir.to_str().unwrap();
+    fails_with(
+        &["mnist", d],
+        "train-images-idx3-ubyte.gz holds images of 32×32 pixels, but this needs 28×28: pass MNIST-style files",
+    );
+    std::fs::remove_file(dir.join("t10k-labels-idx1-ubyte.gz")).unwrap();
+    write_split(&dir, "train", &images_file(2, 28, 28), &labels_file(&[1, 2]));
+    fails_with(&["mnist", d], "cannot read ");
+}
+
+#[test]
+fn consistent_crafted_files_are_read() {
+    let dir = temp_dir("ok");
+    write_split(&dir, "train", &images_file(2, 28, 28), &labels_file(&[4, 9]));
+    good_test_split(&dir);
+    let (ok, out, err) = convplay(&["mnist", dir.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.contains("train-images-idx3-ubyte.gz: 2 images of 28×28; labels per class [0, 0, 0, 0, 1, 0, 0, 0, 0, 1]; first label 4"), "{out}");
+}
+
+/// A PNG signature and IHDR chunk (8-bit RGB) claiming `w × h`, with a correct CRC.
+fn png_header(w: u32, h: u32) -> Vec<u8> {
+    let crc32 = |bytes: &[u8]| {
+        let mut c = !0u32;
+        for &b in bytes {
+            c ^= b as u32;
+            for _ in 0..8 {
+                c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            }
+        }
+        !c
+    };
+    let mut chunk = b"IHDR".to_vec();
+    chunk.extend_from_slice(&w.to_be_bytes());
+    chunk.extend_from_slice(&h.to_be_bytes());
+    chunk.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend_from_slice(&13u32.to_be_bytes());
+    png.extend_from_slice(&chunk);
+    png.extend_from_slice(&crc32(&chunk).to_be_bytes());
+    png
+}
+
+#[test]
+fn photos_too_large_or_not_images_are_clear_errors_in_classify() {
+    let dir = temp_dir("photo");
+    let weights = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../www/public/models/efficientnet-lite0-int8.safetensors");
+    let (huge, junk) = (dir.join("huge.png"), dir.join("junk.png"));
+    std::fs::write(&huge, png_header(100_000, 100_000)).unwrap();
+    std::fs::write(&junk, b"not an image at all").unwrap();
+    let t = std::time::Instant::now();
+    fails_with(
+        &["classify", weights.to_str().unwrap(), huge.to_str().unwrap()],
+        "huge.png: the image is larger than the 50 megapixels (and 16384 pixels a side) this engine decodes: scale it down first",
+    );
+    fails_with(
+        &["classify", weights.to_str().unwrap(), junk.to_str().unwrap()],
+        "junk.png: not a PNG or JPEG image (its first bytes are neither): pass a .png or .jpg file",
+    );
+    assert!(t.elapsed().as_secs() < 60, "took {:?}", t.elapsed());
+}
