@@ -110,16 +110,18 @@ test('a worker crash mid-training: calls reject, the engine restarts, the checkp
   while ((await checkpointEpoch(page)) < 1 && Date.now() < deadline) await page.waitForTimeout(100);
   assert.ok((await checkpointEpoch(page)) >= 1, 'no checkpoint of a finished epoch was kept');
 
-  // The test predictions of every finished epoch, as the run reported them; then the crash, in
-  // the same task (no epoch ends in between).
-  const before = await page.evaluate(() => {
-    const done = document.querySelector('convplay-train').epochsDone.map((e) => Array.from(e.test.predictions));
+  // The crash; the test predictions of every epoch finished when it came, as the run reported them.
+  await page.evaluate(() => {
+    window.engine.addEventListener('restart', () => {
+      const t = document.querySelector('convplay-train');
+      window.before = t.epochsDone.map((e) => Array.from(e.test.predictions));
+    });
     window.engine.crashForTest();
-    return done;
   });
 
   // The fit in flight rejects with the crash; the page says what happened and offers the checkpoint.
   const fitError = await page.evaluate(() => window.pendingFit);
+  const before = await page.evaluate(() => window.before);
   assert.equal(fitError.name, 'EngineStopped');
   assert.match(
     fitError.message,

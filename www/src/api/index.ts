@@ -146,11 +146,14 @@ export class ConvPlay extends EventTarget {
       return;
     }
     const rebuild = this.replay.crashed(reason);
-    this.worker = this.spawn();
+    const worker = (this.worker = this.spawn());
     const rebuilding = (async () => {
       await this.post0('init', { backend: this.backend }).catch(() => {});
       for (const c of rebuild) {
-        await this.post0(c.method, c.args).catch((e: unknown) => this.replay.failed(c, asError(e).message));
+        if (this.worker !== worker) return; // it died too: the next rebuild has the list
+        await this.post0(c.method, c.args).catch((e: unknown) => {
+          if (this.worker === worker) this.replay.failed(c, asError(e).message);
+        });
       }
     })();
     this.rebuilding = rebuilding;
