@@ -1,5 +1,5 @@
-// The engine's worker dies mid-training (the internal test hook `crashForTest` makes it throw
-// an uncaught error, as a wasm trap would): calls in flight reject with an error naming the
+// The engine's worker dies mid-training (the internal test hook `crashForTest` raises a
+// WebAssembly.RuntimeError in it, through the path a wasm trap takes): calls in flight reject with an error naming the
 // crash, the engine restarts its worker, <convplay-train> says what happened and offers the
 // checkpoint of its last finished epoch (which, restored, predicts as the model did at that
 // epoch), a reload offers it too, a model rebuilt from its source still answers while a
@@ -125,14 +125,14 @@ test('a worker crash mid-training: calls reject, the engine restarts, the checkp
   assert.equal(fitError.name, 'EngineStopped');
   assert.match(
     fitError.message,
-    /^the ConvPlay engine stopped \(.*the test asked the engine to crash\); it was restarted, but this call was lost: call it again$/,
+    /^the ConvPlay engine stopped \(Uncaught RuntimeError: the test asked the engine to crash\); it was restarted, but this call was lost: call it again$/,
   );
   const notice = t.locator('[data-crash]');
   await notice.waitFor({ timeout: 30_000 });
   const text = await notice.textContent();
   assert.match(
     text,
-    /^The engine stopped \(.*the test asked the engine to crash\)\. It was restarted; your model from the checkpoint of epoch \d+ \(\d+\.\d\d% validation\) is offered back\.$/,
+    /^The engine stopped \(Uncaught RuntimeError: the test asked the engine to crash\)\. It was restarted; your model from the checkpoint of epoch \d+ \(\d+\.\d\d% validation\) is offered back\.$/,
   );
   assert.equal(await t.locator('.status').getAttribute('data-phase'), 'error');
   assert.match(await t.locator('.status').textContent(), /the ConvPlay engine stopped/);

@@ -174,13 +174,29 @@ async function run<K extends Method>(call: CallOf<K>, id: number): Promise<Resul
   return handlers[call.method](call.args, id);
 }
 
+/** Answers call `id` with its error; a wasm trap (a panic aborts; out of memory) leaves the
+ * instance unusable, so it ends this worker instead, uncaught, and the API restarts a new one
+ * (api/restart.ts); the calls in flight then reject with the trap named. */
+function failed(id: number, err: unknown): void {
+  if (err instanceof WebAssembly.RuntimeError) {
+    setTimeout(() => {
+      throw err;
+    });
+    return;
+  }
+  post({
+    type: 'error',
+    id,
+    message: err instanceof Error ? err.message : String(err),
+    name: err instanceof Error ? err.name : undefined,
+  });
+}
+
 self.onmessage = (e: MessageEvent<ToApiWorker>) => {
   const m = e.data;
   if (m.type === 'crash') {
-    // Internal, for tests only: an uncaught error, as a wasm trap would raise.
-    setTimeout(() => {
-      throw new Error('the test asked the engine to crash');
-    });
+    // Internal, for tests only: a trap, as a panic in wasm raises, through the same path.
+    failed(0, new WebAssembly.RuntimeError('the test asked the engine to crash'));
     return;
   }
   if (m.type === 'control') {
@@ -191,13 +207,7 @@ self.onmessage = (e: MessageEvent<ToApiWorker>) => {
   run(m, m.id)
     .then(
       (value) => post({ type: 'result', id: m.id, value }),
-      (err: unknown) =>
-        post({
-          type: 'error',
-          id: m.id,
-          message: err instanceof Error ? err.message : String(err),
-          name: err instanceof Error ? err.name : undefined,
-        }),
+      (err: unknown) => failed(m.id, err),
     )
     .finally(() => calls.delete(m.id));
 };
