@@ -1,6 +1,6 @@
 // The engine's worker dies mid-training (the internal test hook `crashForTest` raises a
-// WebAssembly.RuntimeError in it, through the path a wasm trap takes): calls in flight reject with an error naming the
-// crash, the engine restarts its worker, <convplay-train> says what happened and offers the
+// WebAssembly.RuntimeError in it, through the path a wasm trap takes): calls in flight reject
+// with an error naming the crash, the engine restarts its worker, <convplay-train> says what happened and offers the
 // checkpoint of its last finished epoch (which, restored, predicts as the model did at that
 // epoch), a reload offers it too, a model rebuilt from its source still answers while a
 // trained one says it was lost, and the digit pad keeps reading. A tiny model on the CPU.
@@ -47,20 +47,31 @@ async function crashPage() {
 
 const train = (page, f, arg) => page.evaluate(f, arg);
 
-/** Waits for the kept checkpoint in IndexedDB (idb-keyval's store) to reach `epoch`. */
-async function checkpointEpoch(page) {
+/** Polls the kept checkpoint until `ok(kept)` (at most 60 s); returns the last one read. */
+async function waitKept(page, ok) {
+  const deadline = Date.now() + 60_000;
+  let kept = await checkpointKept(page);
+  while (!ok(kept) && Date.now() < deadline) {
+    await page.waitForTimeout(100);
+    kept = await checkpointKept(page);
+  }
+  return kept;
+}
+
+/** The kept checkpoint in IndexedDB (idb-keyval's store): its epoch and reason, or null. */
+async function checkpointKept(page) {
   return page.evaluate(
     () =>
       new Promise((resolve) => {
         const open = indexedDB.open('keyval-store');
         open.onsuccess = () => {
           const db = open.result;
-          if (!db.objectStoreNames.contains('keyval')) return resolve(0);
+          if (!db.objectStoreNames.contains('keyval')) return resolve(null);
           const get = db.transaction('keyval').objectStore('keyval').get('convplay:checkpoint');
-          get.onsuccess = () => resolve(get.result?.epoch ?? 0);
-          get.onerror = () => resolve(0);
+          get.onsuccess = () => resolve(get.result ? { epoch: get.result.epoch, reason: get.result.reason } : null);
+          get.onerror = () => resolve(null);
         };
-        open.onerror = () => resolve(0);
+        open.onerror = () => resolve(null);
       }),
   );
 }
@@ -106,9 +117,7 @@ test('a worker crash mid-training: calls reject, the engine restarts, the checkp
     timeout: 120_000,
   });
   // Wait until a checkpoint of a finished epoch is in IndexedDB.
-  const deadline = Date.now() + 60_000;
-  while ((await checkpointEpoch(page)) < 1 && Date.now() < deadline) await page.waitForTimeout(100);
-  assert.ok((await checkpointEpoch(page)) >= 1, 'no checkpoint of a finished epoch was kept');
+  assert.equal((await waitKept(page, (k) => k !== null))?.reason, 'epoch', 'no checkpoint of an epoch was kept');
 
   // The crash; the test predictions of every epoch finished when it came, as the run reported them.
   await page.evaluate(() => {
@@ -183,7 +192,20 @@ test('a worker crash mid-training: calls reject, the engine restarts, the checkp
   assert.deepEqual(restored, before[epoch - 1], 'the restored model predicts otherwise than at its epoch');
   assert.match(await t.locator('[data-saved]').textContent(), /^Kept in this browser: tiny-crash/);
   assert.equal(await t.locator('button[data-restore]').count(), 0);
-  assert.equal(await checkpointEpoch(page), 0, 'the restored checkpoint is still offered');
+  assert.equal(await checkpointKept(page), null, 'the restored checkpoint is still offered');
+
+  // Pausing keeps a checkpoint too; a run that ends (here: stopped) keeps its model and drops it.
+  await t.locator('input[aria-label="epochs"]').fill('200');
+  await t.getByRole('button', { name: 'Train' }).click();
+  await page.waitForFunction(() => document.querySelector('convplay-train').curvePoints > 0, null, { timeout: 60_000 });
+  await t.getByRole('button', { name: 'Pause' }).click();
+  await t.getByRole('button', { name: 'Resume' }).waitFor({ timeout: 30_000 });
+  assert.equal((await waitKept(page, (k) => k?.reason === 'pause'))?.reason, 'pause');
+  await t.getByRole('button', { name: 'Stop' }).click();
+  await page.waitForFunction(() => document.querySelector('convplay-train').status === 'stopped', null, {
+    timeout: 30_000,
+  });
+  assert.equal(await waitKept(page, (k) => k === null), null, 'the checkpoint outlived the run that ended');
   assert.deepEqual(errors, []);
   await page.close();
 });
