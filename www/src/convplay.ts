@@ -18,7 +18,16 @@ import './components/convplay-photo';
 import './components/convplay-transfer';
 import './components/convplay-model-lab';
 
-export { createEngine, sharedEngine, ConvPlay, Model, FitRun, HeldData } from './api/index';
+export {
+  createEngine,
+  sharedEngine,
+  ConvPlay,
+  Model,
+  FitRun,
+  HeldData,
+  ENGINE_STOPPED,
+  EngineStoppedError,
+} from './api/index';
 export type {
   BackendChoice,
   EngineInfo,
@@ -28,6 +37,8 @@ export type {
   FitProgress,
   FitResult,
   FitLook,
+  FitCheckpoint,
+  RestartDetail,
   Evaluation,
   Mistake,
   DataInfo,

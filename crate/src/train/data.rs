@@ -65,7 +65,7 @@ impl Instances for Labelled {
     fn values_len(&self) -> usize {
         self.data.len()
     }
-    fn batch(&self, idx: &[usize]) -> (Vec<f32>, Vec<u8>) {
+    fn batch(&self, idx: &[usize]) -> Result<(Vec<f32>, Vec<u8>)> {
         let (labels, per) = (&self.labels[..], self.per);
         match &self.data {
             Data::U8(pixels) => Dataset { pixels, labels, per }.batch(idx),
@@ -90,9 +90,10 @@ mod tests {
         assert!(Labelled::new(Data::U8(vec![]), vec![], 3, 10, "training").is_err());
         let d = Labelled::new(Data::U8(vec![0, 255, 51, 102]), vec![1, 0], 2, 2, "training").unwrap();
         let s = 1.0 / 255.0;
-        assert_eq!(d.batch(&[1, 0]), (vec![51.0 * s, 102.0 * s, 0.0, 1.0], vec![0, 1]));
+        assert_eq!(d.batch(&[1, 0]).unwrap(), (vec![51.0 * s, 102.0 * s, 0.0, 1.0], vec![0, 1]));
         let f = Labelled::new(Data::F32(vec![0.5, -3.0]), vec![1, 0], 1, 2, "training").unwrap();
-        assert_eq!(f.batch(&[1]), (vec![-3.0], vec![0]));
+        assert_eq!(f.batch(&[1]).unwrap(), (vec![-3.0], vec![0]));
+        assert!(d.batch(&[2]).is_err());
         assert!(Labelled::empty().is_empty());
     }
 }

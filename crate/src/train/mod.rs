@@ -3,6 +3,12 @@
 //! of the page, the JS API and the CLI (epoch order, cursor, optimizer and schedule by name);
 //! `train_epoch` and `evaluate` are the loops for a model of a known backend.
 
+// Reached from the page's exports (web/): no panics by construction (docs/reliability.md).
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::unreachable)
+)]
+
 mod data;
 mod settings;
 mod trainer;
@@ -37,7 +43,8 @@ pub trait Instances {
     /// Values held in all.
     fn values_len(&self) -> usize;
     /// The instances `idx` as f32 (n × per) and their labels.
-    fn batch(&self, idx: &[usize]) -> (Vec<f32>, Vec<u8>);
+    /// An index out of range is an error (the loops index within `len`).
+    fn batch(&self, idx: &[usize]) -> Result<(Vec<f32>, Vec<u8>)>;
     fn len(&self) -> usize {
         self.labels().len()
     }
@@ -67,12 +74,12 @@ impl Instances for Dataset<'_> {
     fn values_len(&self) -> usize {
         self.pixels.len()
     }
-    fn batch(&self, idx: &[usize]) -> (Vec<f32>, Vec<u8>) {
-        let mut x = Vec::with_capacity(idx.len() * self.per);
+    fn batch(&self, idx: &[usize]) -> Result<(Vec<f32>, Vec<u8>)> {
+        let mut x = Vec::with_capacity(idx.len().saturating_mul(self.per));
         for &i in idx {
-            x.extend(self.pixels[i * self.per..(i + 1) * self.per].iter().map(|&p| p as f32 * (1.0 / 255.0)));
+            x.extend(instance(self.pixels, i, self.per)?.iter().map(|&p| p as f32 * (1.0 / 255.0)));
         }
-        (x, idx.iter().map(|&i| self.labels[i]).collect())
+        Ok((x, labels_of(self.labels, idx)?))
     }
 }
 
@@ -86,13 +93,27 @@ impl Instances for FloatDataset<'_> {
     fn values_len(&self) -> usize {
         self.values.len()
     }
-    fn batch(&self, idx: &[usize]) -> (Vec<f32>, Vec<u8>) {
-        let mut x = Vec::with_capacity(idx.len() * self.per);
+    fn batch(&self, idx: &[usize]) -> Result<(Vec<f32>, Vec<u8>)> {
+        let mut x = Vec::with_capacity(idx.len().saturating_mul(self.per));
         for &i in idx {
-            x.extend_from_slice(&self.values[i * self.per..(i + 1) * self.per]);
+            x.extend_from_slice(instance(self.values, i, self.per)?);
         }
-        (x, idx.iter().map(|&i| self.labels[i]).collect())
+        Ok((x, labels_of(self.labels, idx)?))
     }
+}
+
+fn out_of_range(i: usize) -> Error {
+    Error::Invalid(format!("instance {i} is out of range of the data set"))
+}
+
+/// Instance `i`'s `per` values.
+fn instance<T>(values: &[T], i: usize, per: usize) -> Result<&[T]> {
+    let start = i.checked_mul(per).ok_or_else(|| out_of_range(i))?;
+    values.get(start..start.saturating_add(per)).ok_or_else(|| out_of_range(i))
+}
+
+fn labels_of(labels: &[u8], idx: &[usize]) -> Result<Vec<u8>> {
+    idx.iter().map(|&i| labels.get(i).copied().ok_or_else(|| out_of_range(i))).collect()
 }
 
 /// The order of one epoch: a seeded Fisher–Yates shuffle.
@@ -125,7 +146,7 @@ pub async fn train_epoch<B: Backend>(
     let order = shuffled(data.len(), seed);
     model.take_metrics(1).await?;
     for (b, chunk) in order.chunks(model.max_batch).enumerate() {
-        let (x, y) = data.batch(chunk);
+        let (x, y) = data.batch(chunk)?;
         model.train_step(&x, &y, step(b))?;
     }
     let (loss, accuracy) = model.take_metrics(data.len()).await?;
@@ -139,7 +160,7 @@ pub async fn evaluate<B: Backend>(model: &mut Model<B>, data: &impl Instances) -
     let mut predicted = Vec::with_capacity(data.len());
     let mut correct = 0;
     for chunk in idx.chunks(model.max_batch) {
-        let (x, y) = data.batch(chunk);
+        let (x, y) = data.batch(chunk)?;
         model.set_input(&x)?;
         let probs = model.predict(chunk.len()).await?;
         for (row, &label) in probs.chunks(model.classes).zip(&y) {

@@ -263,8 +263,9 @@ impl Trainer {
             }
             let step = self.optimizer.step(self.schedule.lr(self.step, self.total_steps));
             self.step += 1;
-            let idx = &self.order[self.cursor..(self.cursor + batch).min(self.order.len())];
-            let (x, y) = self.train.batch(idx);
+            let end = self.cursor.saturating_add(batch).min(self.order.len());
+            let idx = self.order.get(self.cursor..end).unwrap_or_default();
+            let (x, y) = self.train.batch(idx)?;
             with_model!(&mut self.model, m => m.train_step(&x, &y, step))?;
             self.cursor += idx.len();
             self.trained_instances += idx.len();

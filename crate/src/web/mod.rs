@@ -1,6 +1,20 @@
 //! The one file that speaks wasm-bindgen. Everything here is a thin wrapper over
 //! the core; every fallible export returns `Result<_, JsError>` so JavaScript
 //! gets an `Error` with the core's message, never a wasm `unreachable`.
+//!
+//! On wasm32 a panic aborts the instance, so nothing here may panic: the lints below forbid
+//! `unwrap`, `expect`, `panic!`, unchecked indexing and lossy casts (docs/reliability.md).
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    clippy::unreachable,
+    clippy::todo,
+    clippy::unimplemented
+)]
 
 use crate::backend::{BackendChoice, Engine as CoreEngine};
 use crate::data::idx;
@@ -20,6 +34,18 @@ fn js_err(e: crate::Error) -> JsError {
 fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
     let ser = serde_wasm_bindgen::Serializer::json_compatible();
     value.serialize(&ser).map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// A byte count from JS (a number): NaN and negatives are 0, values past `u64::MAX` saturate.
+fn whole_bytes(v: f64) -> u64 {
+    if v.is_nan() || v <= 0.0 {
+        0
+    } else {
+        // In range by the checks above (and `as` saturates at u64::MAX): no truncation to fear.
+        #[allow(clippy::cast_possible_truncation)]
+        let n = v as u64;
+        n
+    }
 }
 
 /// The engine: one backend (WebGPU or CPU) chosen at creation.
@@ -135,8 +161,8 @@ pub fn fit_check(
 ) -> Result<JsValue, JsError> {
     let value: serde_json::Value =
         serde_json::from_str(spec_json).map_err(|e| JsError::new(&format!("the spec is not valid JSON: {e}")))?;
-    let limits = (max_buffer > 0.0 && max_binding > 0.0).then_some((max_buffer as u64, max_binding as u64));
-    let check = crate::fit::check(&value, batch, budget_bytes.max(0.0) as u64, limits).map_err(js_err)?;
+    let limits = (max_buffer > 0.0 && max_binding > 0.0).then_some((whole_bytes(max_buffer), whole_bytes(max_binding)));
+    let check = crate::fit::check(&value, batch, whole_bytes(budget_bytes), limits).map_err(js_err)?;
     to_js(&check)
 }
 

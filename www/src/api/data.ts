@@ -41,21 +41,21 @@ async function readSplit(url: string, split: 'train' | 'test'): Promise<Arrays> 
 
 export class DataStore {
   private held = new Map<number, Held>();
-  private next = 1;
   private splits = new Map<string, { loading: Promise<Arrays>; users: number }>();
 
   get size(): number {
     return this.held.size;
   }
 
-  private add(d: Data, release: () => void = () => {}): DataInfo {
-    const id = this.next++;
+  /** Holds `d` under `id` (chosen by the API, so that a restarted worker uses it again). */
+  private add(id: number, d: Data, release: () => void = () => {}): DataInfo {
+    this.held.get(id)?.release();
     this.held.set(id, { ...d, release });
     return { id, count: d.labels.length, per: d.per, shape: d.shape ?? [d.per], name: d.name };
   }
 
   /** The first `count` digits of an MNIST split from the folder at `url`. */
-  async mnist(url: string, split: 'train' | 'test', count: number): Promise<DataInfo> {
+  async mnist(id: number, url: string, split: 'train' | 'test', count: number): Promise<DataInfo> {
     const key = `${url} ${split}`;
     let entry = this.splits.get(key);
     if (!entry) {
@@ -76,6 +76,7 @@ export class DataStore {
     }
     const n = Math.min(count, all.labels.length);
     return this.add(
+      id,
       {
         images: all.images.subarray(0, n * 784),
         labels: all.labels.subarray(0, n),
@@ -88,7 +89,7 @@ export class DataStore {
   }
 
   /** Arrays handed over by the caller; `shape`, when given, must account for every value. */
-  hold(a: Arrays, shape: number[] | null, name: string): DataInfo {
+  hold(id: number, a: Arrays, shape: number[] | null, name: string): DataInfo {
     const n = a.labels.length;
     if (n === 0) throw new Error(`${name}: no labels; pass at least one labelled instance`);
     if (a.images.length % n !== 0) {
@@ -100,7 +101,7 @@ export class DataStore {
     if (shape && shape.reduce((x, y) => x * y, 1) !== per) {
       throw new Error(`${name}: shape [${shape.join(', ')}] does not hold the ${per} values of each instance`);
     }
-    return this.add({ ...a, per, shape, name });
+    return this.add(id, { ...a, per, shape, name });
   }
 
   /** A held data set, or the arrays a call carries. */

@@ -145,6 +145,12 @@ export async function fit(
 
   const epochs = [];
   let step = 0;
+  // The weights to keep, when asked: at each epoch's end and on pausing (a crash loses nothing more).
+  const checkpoint = async (reason: 'epoch' | 'pause') => {
+    if (!o.checkpoint) return;
+    const weights = await trainer.save();
+    post({ kind: 'checkpoint', checkpoint: { epoch: epochs.length, step, totalSteps: total, reason, weights } });
+  };
   for (let epoch = 1; epoch <= o.epochs && !control.stopped; epoch++) {
     const t0 = performance.now();
     trainer.startEpoch(o.seed + epoch);
@@ -154,6 +160,7 @@ export async function fit(
       await tick();
       checkAbort(step);
       if (control.paused) {
+        await checkpoint('pause');
         post({ kind: 'paused' });
         await control.waitWhilePaused();
         continue;
@@ -190,6 +197,7 @@ export async function fit(
     };
     epochs.push(row);
     post({ kind: 'epoch', epoch: row });
+    await checkpoint('epoch');
   }
   return { epochs, stopped: control.stopped };
 }

@@ -7,6 +7,8 @@ import type { BackendChoice, EngineInfo } from '../engine';
 import type { InsideData, Summary } from '../types';
 import { assetUrl } from '../assets';
 import { FitRun, HeldData } from './handles';
+import type { Dataset, FitOptions, Prediction } from './options';
+import { ENGINE_STOPPED, EngineStoppedError, Replay } from './restart';
 import { bytesOf, imageDataOf, prepareImage, type ImageInput, type ImageOptions, type PreparedImage } from './images';
 import type {
   Args,
@@ -15,6 +17,7 @@ import type {
   Evaluation,
   FitControl,
   FitEpoch,
+  FitCheckpoint,
   FitEvent,
   FitLook,
   FitProgress,
@@ -36,6 +39,7 @@ export type {
   Summary,
   DataInfo,
   Evaluation,
+  FitCheckpoint,
   FitEpoch,
   FitLook,
   FitProgress,
@@ -47,52 +51,15 @@ export type {
   ImageOptions,
   PreparedImage,
 };
-export { FitRun, HeldData };
+export { FitRun, HeldData, ENGINE_STOPPED, EngineStoppedError };
+export type { Dataset, FitOptions, Prediction };
 
-export interface Dataset {
-  /** n × input values: u8 0–255 (scaled by 1/255 per batch), or f32 values used as they
-   * are (pixels in [0, 1], or features computed by another model). */
-  images: Uint8Array | Float32Array;
-  /** n class indices. */
-  labels: Uint8Array;
-}
-
-export interface FitOptions {
-  epochs?: number;
-  /** Default: the model's batch (set when it was created). */
-  batch?: number;
-  lr?: number;
-  optimizer?: 'adam' | 'adamw' | 'sgd';
-  /** Weight decay: decoupled for AdamW (default 0.004, Keras's), L2 for Adam and SGD (default 0). */
-  weightDecay?: number;
-  schedule?: 'constant' | 'step' | 'cosine' | 'onecycle';
-  /** Random affine augmentation on the device: ± pixels, ± degrees, ± fraction. */
-  augment?: { shift?: number; rotateDeg?: number; scale?: number };
-  /** Fraction of the images held out (the last ones) for validation. Default 0. */
-  validationSplit?: number;
-  seed?: number;
-  /** Evaluated after every epoch: `testAccuracy` and `test` (confusion matrix, mistakes) in each epoch. */
-  test?: Dataset | HeldData;
-  /** How many misclassified test instances each epoch reports, with their inputs. Default 0. */
-  mistakes?: number;
-  /** A look inside the model while it trains: `activations` of this input (the model's input
-   * values; u8 are scaled by 1/255) about every `lookEveryMs` ms (default 2000) and after
-   * each epoch, given to `onLook`. `run.look(input)` changes it during the fit. */
-  lookAt?: Float32Array | Uint8Array;
-  lookEveryMs?: number;
-  onLook?: (look: FitLook) => void;
-  onProgress?: (p: FitProgress) => void;
-  onEpoch?: (e: FitEpoch) => void;
-  /** Aborting rejects the fit with an AbortError; the model keeps the weights it reached. */
-  signal?: AbortSignal;
-}
-
-export interface Prediction {
-  /** One probability per class. */
-  probabilities: number[];
-  /** The most likely class's index and label. */
-  top: number;
-  label: string;
+/** What a `restart` event of the engine says (`engine.addEventListener('restart', …)`). */
+export interface RestartDetail {
+  /** Why the worker stopped, e.g. "Uncaught RuntimeError: unreachable". */
+  reason: string;
+  /** Restarts so far. */
+  count: number;
 }
 
 interface Pending {
@@ -111,29 +78,98 @@ const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(Strin
 
 const DISPOSED = 'this engine was disposed; create a new one with createEngine()';
 
-/** An engine in a worker; make one with `createEngine`. */
-export class ConvPlay {
+/** Restarts within a minute past which the engine gives up (a worker that dies as it starts). */
+const MAX_RESTARTS_PER_MINUTE = 3;
+
+/** An engine in a worker; make one with `createEngine`. When the worker dies (a wasm trap, out
+ * of memory), the engine starts a new one: calls in flight reject with an error named
+ * "EngineStopped" that says so, a `restart` event (a CustomEvent of `RestartDetail`) tells the
+ * page, models and data sets that can be rebuilt are, and new calls go to the new worker. */
+export class ConvPlay extends EventTarget {
   private nextId = 1;
   private pending = new Map<number, Pending>();
-  private closed = false;
+  private closed: string | null = null;
+  private worker: Worker;
+  /** Set while a restarted worker is rebuilding: calls wait for it. */
+  private rebuilding: Promise<void> | null = null;
+  private replay = new Replay();
+  private restarts: number[] = [];
+  private started = false;
 
   private constructor(
-    private readonly worker: Worker,
+    private readonly backend: BackendChoice,
     /** The backend that runs the kernels, its adapter and limits. */
     readonly info: EngineInfo,
-  ) {}
+  ) {
+    super();
+    this.worker = this.spawn();
+  }
 
   /** @internal */
   static async start(backend: BackendChoice): Promise<ConvPlay> {
     if (!['auto', 'webgpu', 'cpu'].includes(backend))
       throw new Error(`unknown backend "${backend}": use "auto", "webgpu" or "cpu"`);
-    const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
-    const engine = new ConvPlay(worker, null as unknown as EngineInfo);
-    worker.onmessage = (e: MessageEvent<FromApiWorker>) => engine.receive(e.data);
-    worker.onerror = (e) => engine.failAll(e.message || 'the ConvPlay worker failed to start');
+    const engine = new ConvPlay(backend, null as unknown as EngineInfo);
     const info = await engine.call('init', { backend });
     (engine as { info: EngineInfo }).info = info;
+    engine.started = true;
     return engine;
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+    worker.onmessage = (e: MessageEvent<FromApiWorker>) => {
+      if (worker === this.worker) this.receive(e.data);
+    };
+    worker.onerror = (e) => {
+      if (worker !== this.worker) return;
+      if (this.started) {
+        // Handled here (a restart), so not an uncaught error of the page; said on the console.
+        e.preventDefault();
+        console.warn(`ConvPlay: the engine's worker stopped (${e.message}); restarting it`);
+        this.crashed(e.message || 'the worker failed');
+      } else this.failAll(e.message || 'the ConvPlay worker failed to start');
+    };
+    return worker;
+  }
+
+  /** The worker died: calls in flight reject, a new worker takes over and rebuilds what it can. */
+  private crashed(reason: string): void {
+    if (this.closed !== null) return;
+    this.worker.terminate();
+    for (const p of this.pending.values()) p.reject(new EngineStoppedError(reason));
+    this.pending.clear();
+    const now = performance.now();
+    this.restarts = [...this.restarts.filter((t) => now - t < 60_000), now];
+    if (this.restarts.length > MAX_RESTARTS_PER_MINUTE) {
+      this.closed = `the ConvPlay engine stopped ${this.restarts.length} times within a minute (last: ${reason}); reload the page, or create a new engine with createEngine()`;
+      return;
+    }
+    const rebuild = this.replay.crashed(reason);
+    const worker = (this.worker = this.spawn());
+    const rebuilding = (async () => {
+      await this.post0('init', { backend: this.backend }).catch(() => {});
+      for (const c of rebuild) {
+        if (this.worker !== worker) return; // it died too: the next rebuild has the list
+        await this.post0(c.method, c.args).catch((e: unknown) => {
+          if (this.worker === worker) this.replay.failed(c, asError(e).message);
+        });
+      }
+    })();
+    this.rebuilding = rebuilding;
+    void rebuilding.then(() => {
+      if (this.rebuilding === rebuilding) this.rebuilding = null;
+    });
+    const detail: RestartDetail = { reason, count: this.restarts.length };
+    this.dispatchEvent(new CustomEvent<RestartDetail>('restart', { detail }));
+  }
+
+  /** @internal For tests only, and only where `globalThis.convplayTestHooks` is true: makes the
+   * worker throw an uncaught error, as a wasm trap would, to exercise the restart. */
+  crashForTest(): void {
+    if ((globalThis as { convplayTestHooks?: boolean }).convplayTestHooks !== true)
+      throw new Error('crashForTest is a test hook: set globalThis.convplayTestHooks = true first');
+    this.worker.postMessage({ type: 'crash' } satisfies ToApiWorker);
   }
 
   private receive(m: FromApiWorker): void {
@@ -152,6 +188,15 @@ export class ConvPlay {
     this.pending.clear();
   }
 
+  /** Posts a call now, past the rebuild gate (the rebuild's own calls). */
+  private post0<K extends Method>(method: K, args: Args<K>): Promise<Result<K>> {
+    const id = this.nextId++;
+    return new Promise<Result<K>>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ type: 'call', id, method, args });
+    });
+  }
+
   /** @internal Sends a request; `id` names it for `control`. */
   send<K extends Method>(
     method: K,
@@ -159,17 +204,29 @@ export class ConvPlay {
     onEvent?: (e: FitEvent) => void,
   ): { id: number; result: Promise<Result<K>> } {
     const id = this.nextId++;
-    if (this.closed) return { id, result: Promise.reject(new Error(DISPOSED)) };
+    if (this.closed !== null) return { id, result: Promise.reject(new Error(this.closed)) };
+    const lost = this.replay.lost(args);
+    if (lost) return { id, result: Promise.reject(new Error(lost)) };
+    this.replay.sent(method, args);
     const result = new Promise<Result<K>>((resolve, reject) => {
       // The worker answers request `id` with its kind's result (protocol.ts's `Requests`).
       this.pending.set(id, { resolve, reject, onEvent });
-      this.post({ type: 'call', id, method, args } as ToApiWorker);
+      this.post(id, { type: 'call', id, method, args } as ToApiWorker);
     });
+    void result.then(
+      () => this.replay.done(method, args),
+      () => {},
+    );
     return { id, result };
   }
 
-  private post(m: ToApiWorker): void {
-    this.worker.postMessage(m);
+  /** Posts a message of call `id` (while it is pending): now, or after a rebuild in progress. */
+  private post(id: number, m: ToApiWorker): void {
+    if (!this.rebuilding) this.worker.postMessage(m);
+    else
+      void this.rebuilding.then(() => {
+        if (this.pending.has(id)) this.worker.postMessage(m);
+      });
   }
 
   /** @internal */
@@ -179,7 +236,7 @@ export class ConvPlay {
 
   /** @internal Steers the running fit of request `id`. */
   control(id: number, control: FitControl): void {
-    if (!this.closed && this.pending.has(id)) this.post({ type: 'control', id, control });
+    if (this.closed === null && this.pending.has(id)) this.post(id, { type: 'control', id, control });
   }
 
   /** What the worker holds now: models not yet disposed, fits running (`sessions`; each
@@ -231,6 +288,7 @@ export class ConvPlay {
       src = { spec: typeof source.spec === 'string' ? source.spec : JSON.stringify(source.spec) };
     else src = { weights: await bytesOf(source.weights) };
     const info = await this.call('createModel', {
+      id: this.nextId++,
       source: src,
       batch,
       seed: options.seed ?? 1,
@@ -249,13 +307,17 @@ export class ConvPlay {
     const count = options.count ?? Infinity;
     if (!(count >= 1)) throw new Error(`count ${count} must be at least 1`);
     const url = new URL(options.url ?? assetUrl('data/mnist/'), document.baseURI).href;
-    return new HeldData(this, await this.call('mnist', { url, split, count: Math.floor(Math.min(count, 1e9)) }));
+    return new HeldData(
+      this,
+      await this.call('mnist', { id: this.nextId++, url, split, count: Math.floor(Math.min(count, 1e9)) }),
+    );
   }
 
   /** Hands a data set to the worker once, to train and evaluate on by name afterwards.
    * `shape`: each instance's shape, when it should be checked and reported. */
   async hold(data: Dataset, options: { shape?: number[]; name?: string } = {}): Promise<HeldData> {
     const info = await this.call('holdData', {
+      id: this.nextId++,
       images: data.images,
       labels: data.labels,
       shape: options.shape ?? null,
@@ -280,7 +342,7 @@ export class ConvPlay {
 
   /** Stops the worker and frees the engine (and its GPU device); pending calls reject. */
   dispose(): void {
-    this.closed = true;
+    this.closed = DISPOSED;
     this.failAll('the engine was disposed');
     this.worker.terminate();
   }
@@ -336,6 +398,7 @@ export class Model {
       seed: options.seed ?? 1,
       test: null as DataWire | null,
       mistakes: options.mistakes ?? 0,
+      checkpoint: options.onCheckpoint !== undefined,
       look:
         options.lookAt || options.onLook
           ? { input: options.lookAt ?? null, everyMs: options.lookEveryMs ?? 2000 }
@@ -361,6 +424,7 @@ export class Model {
         if (e.kind === 'progress') options.onProgress?.(e.progress);
         else if (e.kind === 'epoch') options.onEpoch?.(e.epoch);
         else if (e.kind === 'look') options.onLook?.(e.look);
+        else if (e.kind === 'checkpoint') options.onCheckpoint?.(e.checkpoint);
         else run?.paused();
       });
       const result = started.result.then((r) => {

@@ -76,6 +76,19 @@ export interface FitOptionsWire {
   mistakes: number;
   /** A look inside the model while it trains: this input, about every `everyMs` and after each epoch. */
   look: { input: Uint8Array | Float32Array | null; everyMs: number } | null;
+  /** Send the weights (a `checkpoint` event) at each epoch's end and on pausing. */
+  checkpoint: boolean;
+}
+
+/** The model's weights during a fit, to keep: at an epoch's end, or on pausing. */
+export interface FitCheckpoint {
+  /** Epochs finished. */
+  epoch: number;
+  step: number;
+  totalSteps: number;
+  reason: 'epoch' | 'pause';
+  /** A ConvPlay weights file (safetensors, f32). */
+  weights: Uint8Array;
 }
 
 export interface FitProgress {
@@ -140,6 +153,7 @@ export type FitEvent =
   | { kind: 'progress'; progress: FitProgress }
   | { kind: 'epoch'; epoch: FitEpoch }
   | { kind: 'look'; look: FitLook }
+  | { kind: 'checkpoint'; checkpoint: FitCheckpoint }
   /** The fit has paused (after the chunk it was running): nothing more until it resumes. */
   | { kind: 'paused' };
 
@@ -163,10 +177,14 @@ export interface Requests {
   measure: { args: { spec: string; batch: number }; result: number };
   presetSpec: { args: { name: string }; result: string };
   summary: { args: { spec: string; batch: number }; result: Summary };
-  createModel: { args: { source: ModelSource; batch: number; seed: number; cpu: boolean }; result: ModelInfo };
+  /** `id`: chosen by the API, so that a model keeps it when a restarted worker builds it again. */
+  createModel: {
+    args: { id: number; source: ModelSource; batch: number; seed: number; cpu: boolean };
+    result: ModelInfo;
+  };
   /** MNIST's training (60,000) or test (10,000) digits from `url`, the first `count`. */
-  mnist: { args: { url: string; split: 'train' | 'test'; count: number }; result: DataInfo };
-  holdData: { args: Arrays & { shape: number[] | null; name: string }; result: DataInfo };
+  mnist: { args: { id: number; url: string; split: 'train' | 'test'; count: number }; result: DataInfo };
+  holdData: { args: Arrays & { id: number; shape: number[] | null; name: string }; result: DataInfo };
   example: { args: { data: number; index: number }; result: { input: Uint8Array | Float32Array; label: number } };
   disposeData: { args: { data: number }; result: null };
   fit: { args: ModelArg & { data: DataWire; options: FitOptionsWire }; result: FitResult };
@@ -199,7 +217,10 @@ export type FitControl =
   | { action: 'look'; input: Uint8Array | Float32Array };
 
 export type ToApiWorker =
-  ({ type: 'call'; id: number } & CallOf) | { type: 'control'; id: number; control: FitControl };
+  | ({ type: 'call'; id: number } & CallOf)
+  | { type: 'control'; id: number; control: FitControl }
+  /** Internal, for tests only (`ConvPlay.crashForTest`): the worker throws an uncaught error. */
+  | { type: 'crash' };
 
 export type FromApiWorker =
   | { type: 'result'; id: number; value: Result<Method> }

@@ -20,7 +20,6 @@ let engine: ConvPlayEngine | null = null;
 let cpuEngine: Promise<ConvPlayEngine> | null = null;
 
 const models = new Map<number, HeldModel>();
-let nextModel = 1;
 const data = new DataStore();
 /** Calls in flight, with the control state of those that are fits. */
 const calls = new Map<number, Control>();
@@ -97,19 +96,19 @@ const handlers: Handlers = {
   measure: ({ spec, batch }) => needEngine().measureAllocation(spec, batch),
   presetSpec: ({ name }) => presetSpec(name),
   summary: ({ spec, batch }) => summarize(spec, batch),
-  createModel: async ({ source, batch, seed, cpu: onCpu }) => {
+  createModel: async ({ id, source, batch, seed, cpu: onCpu }) => {
     const e = onCpu ? await cpu() : needEngine();
     let trainer: Trainer;
     if ('preset' in source) trainer = new Trainer(e.raw, await presetSpec(source.preset), batch, seed);
     else if ('spec' in source) trainer = new Trainer(e.raw, source.spec, batch, seed);
     else trainer = Trainer.fromWeights(e.raw, source.weights, batch);
-    const id = nextModel++;
+    models.get(id)?.trainer.free();
     const info = describe(trainer, id, batch, e);
     models.set(id, { trainer, info, engine: e, busy: 0, disposed: false, fitting: null });
     return info;
   },
-  mnist: (args) => data.mnist(args.url, args.split, args.count),
-  holdData: ({ images, labels, shape, name }) => data.hold({ images, labels }, shape, name),
+  mnist: (args) => data.mnist(args.id, args.url, args.split, args.count),
+  holdData: ({ id, images, labels, shape, name }) => data.hold(id, { images, labels }, shape, name),
   example: ({ data: id, index }) => data.example(id, index),
   disposeData: ({ data: id }) => {
     data.dispose(id);
@@ -175,8 +174,31 @@ async function run<K extends Method>(call: CallOf<K>, id: number): Promise<Resul
   return handlers[call.method](call.args, id);
 }
 
+/** Answers call `id` with its error; a wasm trap (a panic aborts; out of memory) leaves the
+ * instance unusable, so it ends this worker instead, uncaught, and the API restarts a new one
+ * (api/restart.ts); the calls in flight then reject with the trap named. */
+function failed(id: number, err: unknown): void {
+  if (err instanceof WebAssembly.RuntimeError) {
+    setTimeout(() => {
+      throw err;
+    });
+    return;
+  }
+  post({
+    type: 'error',
+    id,
+    message: err instanceof Error ? err.message : String(err),
+    name: err instanceof Error ? err.name : undefined,
+  });
+}
+
 self.onmessage = (e: MessageEvent<ToApiWorker>) => {
   const m = e.data;
+  if (m.type === 'crash') {
+    // Internal, for tests only: a trap, as a panic in wasm raises, through the same path.
+    failed(0, new WebAssembly.RuntimeError('the test asked the engine to crash'));
+    return;
+  }
   if (m.type === 'control') {
     calls.get(m.id)?.apply(m.control);
     return;
@@ -185,13 +207,7 @@ self.onmessage = (e: MessageEvent<ToApiWorker>) => {
   run(m, m.id)
     .then(
       (value) => post({ type: 'result', id: m.id, value }),
-      (err: unknown) =>
-        post({
-          type: 'error',
-          id: m.id,
-          message: err instanceof Error ? err.message : String(err),
-          name: err instanceof Error ? err.name : undefined,
-        }),
+      (err: unknown) => failed(m.id, err),
     )
     .finally(() => calls.delete(m.id));
 };

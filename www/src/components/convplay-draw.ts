@@ -7,7 +7,14 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { loadWasm, parseBackendChoice } from '../engine';
 import { preprocessDigit } from '../../pkg/convplay.js';
-import { sharedEngine, wantsCpu, type Model } from '../api/index';
+import {
+  EngineStoppedError,
+  sharedEngine,
+  wantsCpu,
+  type ConvPlay,
+  type Model,
+  type RestartDetail,
+} from '../api/index';
 import { fetchBytes } from '../mnist';
 import { assetUrl } from '../assets';
 import { digitInput, inkOf, paintDigit } from '../digit';
@@ -23,6 +30,7 @@ export class ConvplayDraw extends LitElement {
     modelName: { state: true },
     problem: { state: true },
     lastMs: { state: true },
+    restarted: { state: true },
   };
 
   declare model: string;
@@ -33,6 +41,15 @@ export class ConvplayDraw extends LitElement {
   declare problem: string;
   /** Time of the last preprocessing + prediction, in ms. */
   declare lastMs: number | null;
+  /** Said after the shared engine restarted (its worker died): the model was built again. */
+  declare restarted: string;
+  /** The engine whose restarts this pad follows. */
+  private watched: ConvPlay | null = null;
+  private onRestart = (e: Event) => {
+    const { reason } = (e as CustomEvent<RestartDetail>).detail;
+    this.restarted = `The engine stopped (${reason}). It was restarted and the pad's model loaded again.`;
+    void this.classify();
+  };
   /** "cpu" (default: a small model answers fastest there), "auto" or "webgpu". */
   declare backend: string;
   private net: Model | null = null;
@@ -56,6 +73,7 @@ export class ConvplayDraw extends LitElement {
     this.modelName = '';
     this.problem = '';
     this.lastMs = null;
+    this.restarted = '';
     this.backend = 'cpu';
   }
 
@@ -160,6 +178,8 @@ export class ConvplayDraw extends LitElement {
     super.disconnectedCallback();
     void this.net?.dispose().catch(() => {});
     this.net = null;
+    this.watched?.removeEventListener('restart', this.onRestart);
+    this.watched = null;
   }
 
   private async loadModelUrl(url: string): Promise<void> {
@@ -177,6 +197,11 @@ export class ConvplayDraw extends LitElement {
   async setWeights(bytes: Uint8Array, name: string): Promise<void> {
     await loadWasm();
     const engine = await sharedEngine();
+    if (this.watched !== engine) {
+      this.watched?.removeEventListener('restart', this.onRestart);
+      engine.addEventListener('restart', this.onRestart);
+      this.watched = engine;
+    }
     const next = await engine.model(
       { weights: bytes },
       { batch: 1, cpu: wantsCpu(engine, parseBackendChoice(this.backend)) },
@@ -293,7 +318,8 @@ export class ConvplayDraw extends LitElement {
     try {
       probs = Array.from(await net.predictBatch(x));
     } catch (e) {
-      this.problem = (e as Error).message;
+      // A reading lost to a crash of the engine: the restart reads again.
+      if (!(e instanceof EngineStoppedError)) this.problem = (e as Error).message;
       return;
     }
     if (generation !== this.generation) {
@@ -356,6 +382,7 @@ export class ConvplayDraw extends LitElement {
             model:
             ${this.modelName || 'loading…'}${this.lastMs === null ? '' : html` · read in <span data-ms>${this.lastMs.toFixed(1)}</span> ms`}
           </p>
+          ${this.restarted ? html`<p class="note" data-restarted role="status">${this.restarted}</p>` : nothing}
           ${this.problem ? html`<p class="error" role="alert">${this.problem}</p>` : nothing}
         </div>
       </div>

@@ -5,24 +5,25 @@
 // model while it trains. The work itself is in train/run.ts; the settings in train/recipe.ts.
 
 import { LitElement, html, nothing } from 'lit';
-import { parseBackendChoice, presetNames, presetSpec, type BackendChoice } from '../engine';
+import { parseBackendChoice, presetNames, presetSpec } from '../engine';
 import {
   sharedEngine,
   wantsCpu,
+  EngineStoppedError,
   type ConvPlay,
   type FitEpoch,
   type FitLook,
   type FitProgress,
   type FitRun,
 } from '../api/index';
-import { loadLastModel, saveLastModel, type SavedModel } from '../storage';
-import type { CurvesConfig } from './convplay-curves';
+import { loadLastModel, saveLastModel, type Checkpoint, type SavedModel } from '../storage';
 import './convplay-curves';
 import { trainStyles } from './train/styles';
 import { readRecipe, recipeAugment, recipeNote } from './train/recipe';
 import type { AugmentSettings, Optimizer, Schedule, TrainState } from './train/recipe';
 import { MnistData, evaluateWeights, trainMnist, type Evaluated, type RunSettings } from './train/run';
-import { epochTable, evaluation, keptModel } from './train/results';
+import { chartConfigs, checkpointOffer, epochTable, evaluation, keptModel } from './train/results';
+import { CheckpointKeeper, crashNotice, unfinishedNotice } from './train/checkpoint';
 import type { ConvplayCurves } from './convplay-curves';
 
 export type { AugmentSettings, TrainState };
@@ -31,25 +32,6 @@ export type { AugmentSettings, TrainState };
 const CUSTOM = '(custom)';
 
 type Phase = 'idle' | 'loading' | 'training' | 'paused' | 'done' | 'error';
-
-/** The two charts: loss, and accuracy (training per report; validation and test per epoch). */
-function chartConfigs(compact: boolean): { loss: CurvesConfig; acc: CurvesConfig } {
-  const size = compact ? { minWidth: 220, maxWidth: 360, height: 150 } : { minWidth: 280, maxWidth: 560, height: 200 };
-  return {
-    loss: { ...size, title: 'loss', x: 'step', y: 'cross-entropy', series: [{ label: 'train', color: '#1f7ae0' }] },
-    acc: {
-      ...size,
-      title: 'accuracy',
-      x: 'step',
-      unit: 'accuracy',
-      series: [
-        { label: 'train', color: '#1f7ae0', scale: 'unit' },
-        { label: 'validation', color: '#e08a1f', scale: 'unit', sparse: true },
-        { label: 'test', color: '#1c8a4a', scale: 'unit', sparse: true },
-      ],
-    },
-  };
-}
 
 export class ConvplayTrain extends LitElement {
   static properties = {
@@ -73,6 +55,8 @@ export class ConvplayTrain extends LitElement {
     presets: { state: true },
     saved: { state: true },
     loaded: { state: true },
+    crash: { state: true },
+    offered: { state: true },
   };
 
   declare preset: string;
@@ -94,6 +78,11 @@ export class ConvplayTrain extends LitElement {
   declare presets: string[];
   declare saved: SavedModel | null;
   declare loaded: Evaluated | null;
+  /** What happened when the engine stopped under a run (or a run left unfinished by a reload). */
+  declare crash: string;
+  /** The checkpoint offered back after a crash or a reload. */
+  declare offered: Checkpoint | null;
+  private checkpoints = new CheckpointKeeper((m) => (this.status = `${this.status} — ${m}`));
   declare optimizer: Optimizer;
   declare schedule: Schedule;
   declare augment: AugmentSettings;
@@ -141,6 +130,8 @@ export class ConvplayTrain extends LitElement {
     this.presets = [];
     this.saved = null;
     this.loaded = null;
+    this.crash = '';
+    this.offered = null;
   }
 
   static styles = trainStyles;
@@ -162,6 +153,11 @@ export class ConvplayTrain extends LitElement {
     await this.applyRecipe(given);
     this.markReady();
     this.saved = (await loadLastModel().catch(() => undefined)) ?? null;
+    const offered = await this.checkpoints.offered();
+    if (offered && this.phase === 'idle') {
+      this.offered = offered;
+      this.crash = unfinishedNotice(offered);
+    }
   }
 
   protected willUpdate(changed: Map<string, unknown>): void {
@@ -288,22 +284,12 @@ export class ConvplayTrain extends LitElement {
 
   /** The shared engine's MNIST for this element, or null after reporting why there is none. */
   private async mnist(): Promise<{ data: MnistData; cpu: boolean } | null> {
-    let backend: BackendChoice;
+    let engine: ConvPlay, cpu: boolean;
     try {
-      backend = parseBackendChoice(this.backend);
-    } catch (e) {
-      this.fail((e as Error).message);
-      return null;
-    }
-    let engine: ConvPlay;
-    try {
-      engine = await sharedEngine();
-    } catch (e) {
-      this.fail(`the engine did not start: ${(e as Error).message}`);
-      return null;
-    }
-    let cpu: boolean;
-    try {
+      const backend = parseBackendChoice(this.backend);
+      engine = await sharedEngine().catch((e: unknown) => {
+        throw new Error(`the engine did not start: ${(e as Error).message}`);
+      });
       cpu = wantsCpu(engine, backend);
     } catch (e) {
       this.fail((e as Error).message);
@@ -323,6 +309,8 @@ export class ConvplayTrain extends LitElement {
     this.epochsDone = [];
     this.loaded = null;
     this.progress = 0;
+    this.crash = '';
+    this.offered = null;
     const spec = await this.specText().catch(() => '');
     if (!spec) {
       this.fail(`unknown preset "${this.preset}"`);
@@ -368,6 +356,7 @@ export class ConvplayTrain extends LitElement {
           }),
           progress: mine((p: FitProgress) => this.onProgress(p)),
           epoch: mine((e: FitEpoch) => this.onEpoch(e)),
+          checkpoint: mine((c) => this.checkpoints.keep(this.modelName, c, this.epochsDone, settings.testImages)),
           look: mine((l: FitLook) =>
             this.dispatchEvent(new CustomEvent('inside', { detail: l, bubbles: true, composed: true })),
           ),
@@ -377,8 +366,32 @@ export class ConvplayTrain extends LitElement {
       if (token !== this.token) return;
       this.finish(out.stopped, out.weights);
     } catch (e) {
-      if (token === this.token) this.fail((e as Error).message);
+      if (token !== this.token) return;
+      this.fail((e as Error).message);
+      if (e instanceof EngineStoppedError) await this.onCrash(e.reason);
     }
+  }
+
+  /** The engine stopped under the run: say so and offer the last checkpoint back. */
+  private async onCrash(reason: string): Promise<void> {
+    const offered = await this.checkpoints.offered();
+    this.offered = offered;
+    this.crash = crashNotice(reason, offered);
+  }
+
+  /** Takes the offered checkpoint back (its model becomes the kept model, evaluated on the
+   * test images), or discards it (null). */
+  private async takeOffer(c: Checkpoint | null): Promise<void> {
+    this.offered = null;
+    this.crash = '';
+    if (c) {
+      this.epochsDone = c.epochs;
+      const testAccuracy = c.epochs.at(-1)?.testAccuracy ?? null;
+      this.saved = { name: c.name, testAccuracy, savedAt: c.savedAt, weights: c.weights };
+      await saveLastModel(this.saved).catch((e) => this.fail(`could not keep the model: ${(e as Error).message}`));
+    }
+    this.checkpoints.clear();
+    if (c) await this.evaluateWeights(c.weights, c.testImages);
   }
 
   private onProgress(p: FitProgress): void {
@@ -409,7 +422,10 @@ export class ConvplayTrain extends LitElement {
       weights,
     };
     this.saved = saved;
-    saveLastModel(saved).catch((e) => this.fail(`could not keep the model in this browser: ${(e as Error).message}`));
+    saveLastModel(saved).then(
+      () => this.checkpoints.clear(),
+      (e) => this.fail(`could not keep the model in this browser: ${(e as Error).message}`),
+    );
     this.phase = 'done';
     this.progress = stopped ? this.progress : 1;
     this.status = stopped ? 'stopped' : `done in ${((performance.now() - this.started) / 1000).toFixed(1)} s`;
@@ -445,14 +461,14 @@ export class ConvplayTrain extends LitElement {
     void file.arrayBuffer().then((buf) => this.evaluateWeights(new Uint8Array(buf)));
   }
 
-  /** Loads a weights file on the shared engine and evaluates it on the test images. */
-  async evaluateWeights(bytes: Uint8Array): Promise<void> {
+  /** Loads a weights file on the shared engine and evaluates it on the (first `count`) test images. */
+  async evaluateWeights(bytes: Uint8Array, count = this.testImages): Promise<void> {
     const { token } = this.begin('loading the weights and evaluating them on the test images…');
     this.loaded = null;
     const mnist = await this.mnist();
     if (!mnist || token !== this.token) return;
     try {
-      const r = await evaluateWeights(mnist.data, bytes, Math.max(1, Math.floor(this.testImages)), mnist.cpu);
+      const r = await evaluateWeights(mnist.data, bytes, Math.max(1, Math.floor(count)), mnist.cpu);
       if (token !== this.token) return;
       this.loaded = r;
       this.phase = 'done';
@@ -563,6 +579,7 @@ export class ConvplayTrain extends LitElement {
         <convplay-curves data-curve="loss" .config=${this.charts.loss}></convplay-curves>
         <convplay-curves data-curve="acc" .config=${this.charts.acc}></convplay-curves>
       </div>
+      ${checkpointOffer(this.crash, this.offered, busy, (c) => void this.takeOffer(c))}
       ${epochTable(this.epochsDone)}
       ${keptModel(this.saved, busy, {
         evaluate: (bytes) => void this.evaluateWeights(bytes),

@@ -3,8 +3,9 @@
 
 import { html, nothing } from 'lit';
 import type { FitEpoch, Mistake } from '../../api/index';
-import { download, type SavedModel } from '../../storage';
+import { download, type Checkpoint, type SavedModel } from '../../storage';
 import '../convplay-confusion';
+import type { CurvesConfig } from '../convplay-curves';
 
 /** A 28×28 digit as a data URL (white on black, as MNIST stores it). */
 function digitUrl(pixels: Uint8Array | Float32Array): string {
@@ -109,4 +110,58 @@ export function keptModel(
         @change=${on.load}
     /></label>
   </div>`;
+}
+
+/** A checkpoint in words: "the checkpoint of epoch 3 (98.1% validation)". */
+export function checkpointLabel(c: Checkpoint): string {
+  if (c.reason === 'pause') return `the checkpoint taken on pausing ${c.name} at step ${c.step} of ${c.totalSteps}`;
+  const last = c.epochs.at(-1);
+  const acc =
+    last?.valAccuracy != null
+      ? ` (${pct(last.valAccuracy)} validation)`
+      : last?.testAccuracy != null
+        ? ` (${pct(last.testAccuracy)} test)`
+        : '';
+  return `the checkpoint of epoch ${c.epoch}${acc}`;
+}
+
+/** What happened to the engine (when it stopped), and the checkpoint offered back. */
+export function checkpointOffer(
+  crash: string,
+  offered: Checkpoint | null,
+  busy: boolean,
+  /** Takes the checkpoint back, or discards it (null). */
+  take: (c: Checkpoint | null) => void,
+) {
+  if (!crash && !offered) return nothing;
+  return html`<div class="offer" role="alert">
+    ${crash ? html`<p data-crash>${crash}</p>` : nothing}
+    ${
+      offered
+        ? html`<p>
+            <button data-restore ?disabled=${busy} @click=${() => take(offered)}>Restore ${checkpointLabel(offered)}</button>
+            <button data-discard ?disabled=${busy} @click=${() => take(null)}>Discard it</button>
+          </p>`
+        : nothing
+    }
+  </div>`;
+}
+
+/** The two charts: loss, and accuracy (training per report; validation and test per epoch). */
+export function chartConfigs(compact: boolean): { loss: CurvesConfig; acc: CurvesConfig } {
+  const size = compact ? { minWidth: 220, maxWidth: 360, height: 150 } : { minWidth: 280, maxWidth: 560, height: 200 };
+  return {
+    loss: { ...size, title: 'loss', x: 'step', y: 'cross-entropy', series: [{ label: 'train', color: '#1f7ae0' }] },
+    acc: {
+      ...size,
+      title: 'accuracy',
+      x: 'step',
+      unit: 'accuracy',
+      series: [
+        { label: 'train', color: '#1f7ae0', scale: 'unit' },
+        { label: 'validation', color: '#e08a1f', scale: 'unit', sparse: true },
+        { label: 'test', color: '#1c8a4a', scale: 'unit', sparse: true },
+      ],
+    },
+  };
 }

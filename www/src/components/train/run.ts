@@ -3,7 +3,16 @@
 // built from the spec, `model.fit` with the test set evaluated after each epoch and looks inside
 // the model while it trains; and the evaluation of a weights file on the test digits.
 
-import type { ConvPlay, FitEpoch, FitLook, FitProgress, FitRun, HeldData, Mistake } from '../../api/index';
+import type {
+  ConvPlay,
+  FitCheckpoint,
+  FitEpoch,
+  FitLook,
+  FitProgress,
+  FitRun,
+  HeldData,
+  Mistake,
+} from '../../api/index';
 import { checkMnistInput, type AugmentSettings, type Optimizer, type Schedule } from './recipe';
 
 /** Misclassified test digits shown per evaluation. */
@@ -73,6 +82,8 @@ export interface RunHooks {
   progress: (p: FitProgress) => void;
   epoch: (e: FitEpoch) => void;
   look: (l: FitLook) => void;
+  /** The weights at each epoch's end and on pausing, to keep in this browser. */
+  checkpoint: (c: FitCheckpoint) => void;
 }
 
 /** Trains a model of `s.spec` on MNIST; resolves with its epochs, whether it was stopped, and
@@ -116,6 +127,7 @@ export async function trainMnist(
       onLook: hooks.look,
       onProgress: hooks.progress,
       onEpoch: hooks.epoch,
+      onCheckpoint: hooks.checkpoint,
       signal,
     });
     hooks.started(run);
@@ -131,6 +143,8 @@ export interface Evaluated {
   params: number;
   testAccuracy: number;
   testImages: number;
+  /** The predicted class of each test digit. */
+  predictions: Uint8Array;
   confusion: number[][];
   mistakes: Mistake[];
 }
@@ -151,6 +165,7 @@ export async function evaluateWeights(
       params: model.info.params,
       testAccuracy: r.accuracy,
       testImages: test.count,
+      predictions: r.predictions,
       confusion: r.confusion,
       mistakes: r.mistakes,
     };

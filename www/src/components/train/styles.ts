@@ -99,6 +99,15 @@ export const trainStyles = css`
     border-bottom: 1px solid var(--cp-border, #dde1ea);
     text-align: right;
   }
+  .offer {
+    margin-top: 0.75rem;
+    padding: 0.5rem 0.75rem;
+    border: 1px solid var(--cp-warn, #e08a1f);
+    border-radius: 6px;
+  }
+  .offer p {
+    margin: 0.25rem 0;
+  }
   .saved {
     display: flex;
     flex-wrap: wrap;

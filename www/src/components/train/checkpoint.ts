@@ -1,0 +1,56 @@
+// <convplay-train>'s checkpoints: the weights of the run in progress written to IndexedDB at
+// each epoch's end and on pausing (in order, one write at a time), read back after a crash of
+// the engine or a reload to offer them, and removed when the run ends with its model kept.
+
+import type { FitCheckpoint, FitEpoch } from '../../api/index';
+import { clearCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../storage';
+import { checkpointLabel } from './results';
+
+export class CheckpointKeeper {
+  /** The writes so far, chained: a read waits for them. */
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly problem: (message: string) => void) {}
+
+  /** Keeps the run's weights (and its epochs so far, without their test evaluations). */
+  keep(name: string, c: FitCheckpoint, epochs: FitEpoch[], testImages: number): void {
+    const kept: Checkpoint = {
+      name,
+      epoch: c.epoch,
+      reason: c.reason,
+      step: c.step,
+      totalSteps: c.totalSteps,
+      epochs: epochs.map((e) => ({ ...e, test: null })),
+      testImages,
+      savedAt: new Date().toISOString(),
+      weights: c.weights,
+    };
+    this.writing = this.writing
+      .then(() => saveCheckpoint(kept))
+      .catch((e: unknown) => this.problem(`could not keep a checkpoint in this browser: ${(e as Error).message}`));
+  }
+
+  /** The checkpoint kept, once the writes in progress have landed. */
+  async offered(): Promise<Checkpoint | null> {
+    await this.writing;
+    return (await loadCheckpoint().catch(() => undefined)) ?? null;
+  }
+
+  /** Removes it (the run ended and its model is kept, or the user discarded it). */
+  clear(): void {
+    this.writing = this.writing.then(() => clearCheckpoint()).catch(() => {});
+  }
+}
+
+/** What the element says when the engine stopped under its run. */
+export function crashNotice(reason: string, offered: Checkpoint | null): string {
+  const back = offered
+    ? `your model from ${checkpointLabel(offered)} is offered back.`
+    : 'no epoch had finished, so there is no checkpoint to offer: train again.';
+  return `The engine stopped (${reason}). It was restarted; ${back}`;
+}
+
+/** What the element says after a reload when a run did not end. */
+export function unfinishedNotice(offered: Checkpoint): string {
+  return `A training run of ${offered.name} did not finish (the page was closed or the engine stopped); ${checkpointLabel(offered)} was kept.`;
+}
