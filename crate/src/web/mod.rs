@@ -133,10 +133,8 @@ pub fn fit_check(
     max_buffer: f64,
     max_binding: f64,
 ) -> Result<JsValue, JsError> {
-    let value: serde_json::Value =
-        serde_json::from_str(spec_json).map_err(|e| JsError::new(&format!("the spec is not valid JSON: {e}")))?;
     let limits = (max_buffer > 0.0 && max_binding > 0.0).then_some((max_buffer as u64, max_binding as u64));
-    let check = crate::fit::check(&value, batch, budget_bytes.max(0.0) as u64, limits).map_err(js_err)?;
+    let check = crate::fit::check_text(spec_json, batch, budget_bytes.max(0.0) as u64, limits).map_err(js_err)?;
     to_js(&check)
 }
 

@@ -50,7 +50,7 @@ fn classify<B: convplay::backend::ops::Backend>(
             .map_err(|e| convplay::Error::Data(format!("cannot read the image {}: {e}", path.display())))?
             .to_rgb8();
         let (iw, ih) = img.dimensions();
-        let crop = centre_crop(img.as_raw(), iw as usize, ih as usize, h, 0.875)?;
+        let crop = centre_crop(img.as_raw(), iw as usize, ih as usize, h as usize, 0.875)?; // h ≤ 10^6 (the input rule)
         let x = normalise(&crop, mean, std);
         let t = std::time::Instant::now();
         model.set_input(&x)?;
