@@ -331,7 +331,7 @@ impl Trainer {
             name: String,
             #[serde(rename = "type")]
             type_name: &'static str,
-            shape: Vec<usize>,
+            shape: Vec<u64>,
             values: Vec<f32>,
         }
         #[derive(serde::Serialize)]

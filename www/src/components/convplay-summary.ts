@@ -209,6 +209,7 @@ export class ConvplaySummary extends LitElement {
           </tfoot>
         </table>
       </div>
+      ${s.tooLarge ? html`<p class="problems" role="alert" data-too-large>${s.tooLarge}</p>` : nothing}
       <div class="memory">
         <section>
           <h4>One prediction (f32)</h4>
