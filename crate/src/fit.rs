@@ -43,7 +43,7 @@ pub struct FitCheck {
 fn largest(s: &Summary, batch: usize) -> (u64, String) {
     // The first of equally large outputs: the layer that creates the size.
     s.rows.iter().fold((0, String::new()), |best, r| {
-        let b = r.output_bytes * batch as u64;
+        let b = r.output_bytes.saturating_mul(batch as u64);
         if b > best.0 {
             (b, r.name.clone())
         } else {

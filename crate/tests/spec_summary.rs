@@ -490,6 +490,9 @@ fn sizes_past_32_bits_are_exact_and_too_large_for_the_engine() {
     let c = convplay::fit::check(&json, 32, 4_000_000_000, None).unwrap();
     assert!(!c.fits_budget, "{:?}", c.estimate);
     assert!(c.estimate.bytes > 171_798_691_880 * 4);
+    // The largest batch a host can name: held too large, no overflow.
+    let c = convplay::fit::check(&json, usize::MAX, 4_000_000_000, Some((1 << 31, 1 << 31))).unwrap();
+    assert!(!c.fits_budget && !c.fits_limits && c.estimate.bytes == convplay::spec::size::MAX_COUNT);
 
     // A layer's parameters past one buffer (the input fits).
     let s = summarize(
