@@ -69,7 +69,7 @@ pub async fn kernels<B: Backend>(be: &B, reps: usize) -> Result<Vec<KernelResult
 /// Training img/s of a model at a batch size: `steps` steps after two warm-up steps.
 pub async fn train_steps<B: Backend>(be: B, spec: &ModelSpec, batch: usize, steps: usize) -> Result<f64> {
     let mut model = Model::new(be, spec, batch, 1)?;
-    let per = spec.input.elements();
+    let per = spec.input.buffer_len();
     let x: Vec<f32> = (0..batch * per).map(|i| ((i * 7919) % 256) as f32 / 255.0).collect();
     let y: Vec<u8> = (0..batch).map(|i| (i % model.classes) as u8).collect();
     let step =

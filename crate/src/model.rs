@@ -10,7 +10,7 @@ use crate::backend::cpu::rng::{pcg_hash, Stream};
 use crate::backend::ops::{Backend, OptimStep};
 use crate::error::{Error, Result};
 use crate::layers::block::Sequence;
-use crate::layers::build::Builder;
+use crate::layers::build::{hw_c, Builder};
 use crate::layers::{Param, Pass};
 use crate::spec::{Activation, ModelSpec, Shape};
 
@@ -80,7 +80,7 @@ impl<B: Backend> Model<B> {
             b.sequence(&spec.layers, spec.input, true)?
         };
         let classes = match shape {
-            Shape::Flat(k) if softmax_end => k,
+            Shape::Flat(_) if softmax_end => hw_c(shape).2,
             _ => {
                 return Err(Error::Invalid(format!(
                     "the model ends in {shape} without a softmax, so it cannot be trained as a classifier; \
@@ -88,7 +88,7 @@ impl<B: Backend> Model<B> {
                 )))
             }
         };
-        let input = be.alloc(max_batch * spec.input.elements());
+        let input = be.alloc(max_batch * spec.input.buffer_len());
         let labels = be.alloc_idx(max_batch);
         let dlogits = be.alloc(max_batch * classes);
         let metrics = be.alloc(2);
@@ -123,7 +123,7 @@ impl<B: Backend> Model<B> {
 
     /// Uploads a batch of inputs (n × input elements, f32).
     pub fn set_input(&self, x: &[f32]) -> Result<usize> {
-        let per = self.spec.input.elements();
+        let per = self.spec.input.buffer_len();
         if x.is_empty() || !x.len().is_multiple_of(per) {
             return Err(Error::Invalid(format!(
                 "input has {} values, which is not a whole number of {} instances ({per} values each)",
@@ -155,7 +155,7 @@ impl<B: Backend> Model<B> {
     /// Turns random affine augmentation of training batches on (or off with all ranges 0).
     /// Only image inputs can be augmented; evaluation and prediction never are.
     pub fn set_augment(&mut self, a: Augment) -> Result<()> {
-        let Shape::Map { h, w, .. } = self.spec.input else {
+        let Shape::Map { .. } = self.spec.input else {
             if a.is_off() {
                 self.augment = a;
                 return Ok(());
@@ -165,9 +165,10 @@ impl<B: Backend> Model<B> {
                 self.spec.input
             )));
         };
+        let (h, w, _) = hw_c(self.spec.input);
         a.validate(h, w)?;
         if !a.is_off() && self.augmented.is_none() {
-            self.augmented = Some(self.be.alloc(self.max_batch * self.spec.input.elements()));
+            self.augmented = Some(self.be.alloc(self.max_batch * self.spec.input.buffer_len()));
         }
         self.augment = a;
         Ok(())
@@ -197,7 +198,7 @@ impl<B: Backend> Model<B> {
         let mut out = Vec::with_capacity(nodes.len());
         for &i in nodes {
             let d = &self.body.nodes[i];
-            out.push(self.be.read(&d.out, n * d.output.elements()).await?);
+            out.push(self.be.read(&d.out, n * d.output.buffer_len()).await?);
         }
         Ok(out)
     }
@@ -227,7 +228,7 @@ impl<B: Backend> Model<B> {
         self.be.flush();
         let mut layers = Vec::with_capacity(self.body.nodes.len());
         for node in &self.body.nodes {
-            let values = self.be.read(&node.out, node.output.elements()).await?;
+            let values = self.be.read(&node.out, node.output.buffer_len()).await?;
             layers.push(LayerValues { name: node.name.clone(), type_name: node.type_name, shape: node.output, values });
         }
         // The last layer's values are logits (its softmax is left off); the softmax of ten
@@ -242,7 +243,7 @@ impl<B: Backend> Model<B> {
         let mut onehot = vec![0.0; self.classes];
         onehot[top] = 1.0;
         self.be.write(&self.dlogits, &onehot);
-        let per = self.spec.input.elements();
+        let per = self.spec.input.buffer_len();
         let be = &self.be;
         let dinput = self.dinput.get_or_insert_with(|| be.alloc(per * self.max_batch));
         let pass = Pass { be: &self.be, params: &self.params, n: 1, train: false, seed: 0 };
@@ -270,7 +271,8 @@ impl<B: Backend> Model<B> {
         self.be.write_idx(&self.labels, &l);
         let seed = pcg_hash(self.seed ^ pcg_hash(self.steps + 1));
         let x = match (self.spec.input, &self.augmented) {
-            (Shape::Map { h, w, c }, Some(out)) if !self.augment.is_off() => {
+            (Shape::Map { .. }, Some(out)) if !self.augment.is_off() => {
+                let (h, w, c) = hw_c(self.spec.input);
                 self.be.augment(&self.augment, pcg_hash(seed ^ 0x5eed), n, h, w, c, &self.input, out);
                 out
             }

@@ -44,7 +44,7 @@ fn layer_outputs_and_probabilities() {
     assert_eq!(shapes[2], Shape::Map { h: 4, w: 4, c: 3 });
     assert_eq!(*shapes.last().unwrap(), Shape::Flat(4));
     for l in &inside.layers {
-        assert_eq!(l.values.len(), l.shape.elements(), "{}", l.name);
+        assert_eq!(l.values.len() as u64, l.shape.elements(), "{}", l.name);
     }
     // Dropout is the identity at inference.
     assert_eq!(inside.layers[3].values, inside.layers[2].values);

@@ -4,7 +4,7 @@ use convplay::presets::preset;
 use convplay::spec::{parse, Shape};
 use convplay::summary::summarize;
 
-fn map(h: usize, w: usize, c: usize) -> Shape {
+fn map(h: u64, w: u64, c: u64) -> Shape {
     Shape::Map { h, w, c }
 }
 
@@ -14,7 +14,7 @@ fn course_three_conv_network_by_hand() {
     let s = summarize(&preset("course-3conv").unwrap(), 50);
     let shapes: Vec<Shape> = s.rows.iter().map(|r| r.output).collect();
     assert_eq!(shapes, vec![map(100, 150, 100), map(50, 75, 200), map(25, 38, 400)]);
-    let params: Vec<usize> = s.rows.iter().map(|r| r.trainable).collect();
+    let params: Vec<u64> = s.rows.iter().map(|r| r.trainable).collect();
     // (3·3·3 + 1)·100, (3·3·100 + 1)·200, (3·3·200 + 1)·400
     assert_eq!(params, vec![2_800, 180_200, 720_400]);
     assert_eq!(s.params, 903_400);
@@ -362,4 +362,243 @@ fn unvalidated_shapes_give_errors_not_panics() {
         s.rows[0].shape_formula
     );
     assert!(convplay::spec::trace(&spec.layers, spec.input).is_err());
+}
+
+// ---- Issue 13: unique names, exact sizes past 32 bits, bounded work ----
+
+fn spec_error(json: &str) -> String {
+    parse(json).unwrap_err().message()
+}
+
+#[test]
+fn layer_names_are_unique_and_automatic_names_skip_given_ones() {
+    // The automatic name of layers[0] would be dense_1, which layers[1] gives itself: the
+    // automatic one takes the next free number.
+    let s = parse(
+        r#"{"input": [4], "layers": [{"type": "dense", "units": 3},
+            {"type": "dense", "units": 2, "name": "dense_1"}, {"type": "dense", "units": 2}]}"#,
+    )
+    .unwrap();
+    let names: Vec<&str> = s.layers.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["dense_2", "dense_1", "dense_3"]);
+    // Two given names alike: placed at the second, naming the first.
+    assert_eq!(
+        spec_error(
+            r#"{"input": [4], "layers": [{"type": "dense", "units": 3, "name": "dense_1"}, {"type": "dropout", "rate": 0.1},
+            {"type": "dense", "units": 3, "name": "x"}, {"type": "dense", "units": 2, "name": "dense_1"}]}"#
+        ),
+        "layers[3] (dense): name \"dense_1\" is already used by layers[0]; give each layer its own name"
+    );
+    // Inside blocks too: parameters are named by the layer's own name ("c/kernel").
+    assert_eq!(
+        spec_error(
+            r#"{"input": [4, 4, 2], "layers": [{"type": "conv2d", "name": "c", "filters": 2, "kernel_size": 1},
+            {"type": "residual", "layers": [{"type": "conv2d", "name": "c", "filters": 2, "kernel_size": 1}]},
+            {"type": "concat", "branches": [[{"type": "max_pool2d", "name": "p", "pool_size": 1}],
+                                             [{"type": "max_pool2d", "name": "p", "pool_size": 1}]]}]}"#
+        ),
+        "layers[1].layers[0] (conv2d): name \"c\" is already used by layers[0]; give each layer its own name\n\
+         layers[2].branches[1][0] (max_pool2d): name \"p\" is already used by layers[2].branches[0][0]; give each layer its own name"
+    );
+    assert_eq!(
+        spec_error(r#"{"input": [4], "layers": [{"type": "dense", "units": 2, "name": "r/projection"}]}"#),
+        "layers[0] (dense): name \"r/projection\" contains \"/\", which separates a layer's name from its parameters' \
+         (\"r/projection/kernel\"); use another character, such as \"_\" or \".\""
+    );
+    assert_eq!(
+        spec_error(r#"{"input": [4], "layers": [{"type": "dense", "units": 2, "name": ""}]}"#),
+        "layers[0] (dense): \"name\" is empty: give the layer a name, or leave \"name\" out"
+    );
+}
+
+#[test]
+fn generated_specs_never_give_two_parameters_one_name() {
+    // Every mix of given and automatic names over three slots, at the top and in a block:
+    // a spec that parses builds a model whose parameter names are all different, and saves.
+    let given = [None, Some("conv2d_1"), Some("conv2d_2"), Some("residual_1"), Some("b")];
+    let mut parsed = 0;
+    for a in given {
+        for b in given {
+            for c in given {
+                let layer = |n: Option<&str>| match n {
+                    Some(n) => format!(r#"{{"type": "conv2d", "filters": 2, "kernel_size": 1, "name": "{n}"}}"#),
+                    None => r#"{"type": "conv2d", "filters": 2, "kernel_size": 1}"#.to_string(),
+                };
+                let json = format!(
+                    r#"{{"input": [3, 3, 2], "layers": [{}, {{"type": "residual", "projection": true, "layers": [{}]}},
+                       {}, {{"type": "flatten"}}, {{"type": "dense", "units": 2, "activation": "softmax"}}]}}"#,
+                    layer(a),
+                    layer(b),
+                    layer(c)
+                );
+                let Ok(spec) = parse(&json) else { continue };
+                parsed += 1;
+                let model =
+                    convplay::model::Model::new(convplay::backend::cpu::backend::Cpu::new(), &spec, 1, 1).unwrap();
+                let mut names: Vec<&str> = model.params.iter().map(|p| p.name.as_str()).collect();
+                let n = names.len();
+                names.sort_unstable();
+                names.dedup();
+                assert_eq!(names.len(), n, "{json}");
+                let bytes = pollster::block_on(convplay::weights::save(&model, &Default::default()));
+                assert!(bytes.is_ok(), "{json}");
+            }
+        }
+    }
+    assert!(parsed > 20, "{parsed}");
+}
+
+#[test]
+fn saving_two_tensors_of_one_name_is_an_error_not_a_panic() {
+    let t = |n: &str| (n.to_string(), vec![2], vec![1.0, 2.0]);
+    let e = convplay::weights::encode(
+        &serde_json::json!({}),
+        &Default::default(),
+        &[t("a/kernel"), t("b/kernel"), t("a/kernel")],
+        convplay::weights::Storage::F32,
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.message(),
+        "cannot write the weights file: two tensors are named \"a/kernel\"; give each layer its own name"
+    );
+}
+
+#[test]
+fn sizes_past_32_bits_are_exact_and_too_large_for_the_engine() {
+    // On wasm32, 65536·65536 wrapped to 0: a 0-element flatten and 10 parameters.
+    let spec =
+        parse(r#"{"input": [65536, 65536, 1], "layers": [{"type": "flatten"}, {"type": "dense", "units": 10}]}"#)
+            .unwrap();
+    let s = summarize(&spec, 32);
+    assert_eq!(s.rows[0].output, Shape::Flat(4_294_967_296));
+    assert_eq!(s.params, 42_949_672_970);
+    assert_eq!(s.rows[1].macs, 42_949_672_960);
+    assert_eq!(s.inference.params.bytes, 171_798_691_880);
+    assert_eq!(
+        s.too_large.as_deref(),
+        Some(
+            "too large for this engine: the input 65536×65536×1 has 4,294,967,296 elements, more than the \
+             4,294,967,295 one buffer can hold"
+        )
+    );
+    let text = s.to_text();
+    assert!(text.contains("Total params: 42,949,672,970 (trainable 42,949,672,970, non-trainable 0)"), "{text}");
+    assert!(text.contains("Note: too large for this engine: the input 65536×65536×1"), "{text}");
+    // Will it fit: not in 4 GB.
+    let json: serde_json::Value = serde_json::to_value(&spec.source).unwrap();
+    let c = convplay::fit::check(&json, 32, 4_000_000_000, None).unwrap();
+    assert!(!c.fits_budget, "{:?}", c.estimate);
+    assert!(c.estimate.bytes > 171_798_691_880 * 4);
+    // The largest batch a host can name: held too large, no overflow.
+    let c = convplay::fit::check(&json, usize::MAX, 4_000_000_000, Some((1 << 31, 1 << 31))).unwrap();
+    assert!(!c.fits_budget && !c.fits_limits && c.estimate.bytes == convplay::spec::size::MAX_COUNT);
+
+    // A layer's parameters past one buffer (the input fits).
+    let s = summarize(
+        &parse(r#"{"input": [65536], "layers": [{"type": "dense", "units": 65536, "use_bias": false}]}"#).unwrap(),
+        1,
+    );
+    assert_eq!(s.params, 4_294_967_296);
+    assert_eq!(
+        s.too_large.as_deref(),
+        Some(
+            "too large for this engine: dense_1 (dense) has 4,294,967,296 parameters, more than the \
+             4,294,967,295 one buffer can hold"
+        )
+    );
+    // Every buffer fits, but parameters and peak activations pass 4 GiB.
+    let s = summarize(
+        &parse(r#"{"input": [1024, 1024, 1], "layers": [{"type": "conv2d", "filters": 1024, "kernel_size": 1}]}"#)
+            .unwrap(),
+        1,
+    );
+    assert_eq!(s.inference.total.bytes, 2048 * 4 + (1u64 << 20) * 4 + (1u64 << 30) * 4);
+    assert_eq!(
+        s.too_large.as_deref(),
+        Some(
+            "too large for this engine: parameters and peak activations need 4,299,169,792 bytes, more than the \
+             4,294,967,296 bytes (4 GiB) a wasm32 engine can address"
+        )
+    );
+    // A count past 2^53 − 1 is held there and said to be too large, never wrapped.
+    let s = summarize(
+        &parse(
+            r#"{"input": [1000000, 1000000, 1], "layers": [{"type": "flatten"},
+                {"type": "dense", "units": 4294967295}]}"#,
+        )
+        .unwrap(),
+        1,
+    );
+    assert_eq!(s.params, convplay::spec::size::MAX_COUNT);
+    assert_eq!(
+        s.too_large.as_deref(),
+        Some(
+            "too large for this engine: the parameter count is past 9,007,199,254,740,991 (2^53 − 1), the most it \
+             counts exactly"
+        )
+    );
+    assert!(s.to_text().contains("Total params: over 9,007,199,254,740,991 (too large to count)"));
+    // A shape that cannot be counted at all is a placed spec error.
+    assert_eq!(
+        spec_error(
+            r#"{"input": [1000000, 1000000, 1], "layers": [{"type": "conv2d", "filters": 10000, "kernel_size": 1}]}"#
+        ),
+        "layers[0] (conv2d): the output 1000000×1000000×10000 has more than 9007199254740991 (2^53 − 1) elements, \
+         too many to count exactly; use a smaller input, fewer channels or more downsampling"
+    );
+    // Small models say nothing.
+    assert_eq!(summarize(&preset("seed-001").unwrap(), 32).too_large, None);
+}
+
+/// A chain of `convs` 3×3 "same" conv layers, then flatten and a softmax dense.
+fn long_spec(convs: usize) -> String {
+    let conv = r#"{"type": "conv2d", "filters": 4, "kernel_size": 3, "padding": "same", "activation": "relu"}"#;
+    let mut layers = vec![conv; convs];
+    layers.push(r#"{"type": "flatten"}"#);
+    layers.push(r#"{"type": "dense", "units": 10, "activation": "softmax"}"#);
+    format!(r#"{{"input": [16, 16, 1], "layers": [{}]}}"#, layers.join(", "))
+}
+
+#[test]
+fn an_801_layer_spec_is_summarised_and_checked_in_linear_time() {
+    let json = long_spec(799);
+    let start = std::time::Instant::now();
+    let spec = parse(&json).unwrap();
+    let s = summarize(&spec, 64);
+    // A budget it misses, so that every fix is computed.
+    let c = convplay::fit::check_text(&json, 64, 1_000_000, None).unwrap();
+    let took = start.elapsed();
+    assert_eq!(s.rows.len(), 801);
+    assert!(!c.fits_budget && c.fixes.len() == 5, "{:?}", c.fixes);
+    // Re-parsing per conv layer (as before) took seconds here; linear work takes a few ms.
+    let bound = if cfg!(debug_assertions) { 1500 } else { 200 };
+    assert!(took.as_millis() < bound, "summary and fit check of 801 layers took {took:?} (bound {bound} ms)");
+}
+
+#[test]
+fn spec_size_and_layer_count_are_capped() {
+    // 1,000 layers (blocks' inner layers counted) parse; 1,001 do not.
+    assert!(parse(&long_spec(998)).is_ok());
+    assert_eq!(
+        spec_error(&long_spec(999)),
+        "spec: the model has 1001 layers (counting the layers inside blocks), more than the limit of 1000; use fewer layers"
+    );
+    let inner = r#"{"type": "dropout", "rate": 0.1}"#;
+    let block = format!(r#"{{"type": "residual", "layers": [{}]}}"#, vec![inner; 999].join(", "));
+    assert_eq!(
+        spec_error(&format!(r#"{{"input": [4], "layers": [{block}, {inner}]}}"#)),
+        "spec: the model has 1001 layers (counting the layers inside blocks), more than the limit of 1000; use fewer layers"
+    );
+    let long =
+        format!(r#"{{"input": [4], "description": "{}", "layers": [{{"type": "flatten"}}]}}"#, "x".repeat(262_144));
+    assert_eq!(
+        spec_error(&long),
+        format!(
+            "the spec is {} bytes of JSON, more than the limit of 262144 (256 KiB); use fewer layers, or remove \
+             descriptions and other text from it",
+            long.len()
+        )
+    );
+    assert_eq!(convplay::fit::check_text(&long, 1, 1, None).unwrap_err().message(), spec_error(&long));
 }

@@ -55,6 +55,8 @@ export interface Summary {
     workspace: Bytes;
     engineAdam: Bytes;
   };
+  /** Why this engine cannot hold the model (a count past 2^53 − 1, a buffer past 2^32 − 1 elements, or over 4 GiB), with the limit; null when it can. Counts past 2^53 − 1 are held at 2^53 − 1. */
+  tooLarge: string | null;
 }
 
 export interface Fix {

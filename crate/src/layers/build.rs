@@ -19,10 +19,13 @@ pub struct Builder<'a, B: Backend> {
     pub frozen: bool,
 }
 
+/// Height, width and channels as the engine's lengths (saturated, never wrapped: a plan
+/// too large for the engine is refused before it is built).
 pub fn hw_c(s: Shape) -> (usize, usize, usize) {
+    let len = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
     match s {
-        Shape::Map { h, w, c } => (h, w, c),
-        Shape::Flat(n) => (1, 1, n),
+        Shape::Map { h, w, c } => (len(h), len(w), len(c)),
+        Shape::Flat(n) => (1, 1, len(n)),
     }
 }
 
@@ -66,12 +69,12 @@ impl<B: Backend> Builder<'_, B> {
                 input: shape,
                 output: out,
                 op,
-                out: self.be.alloc(self.max_batch * out.elements()),
+                out: self.be.alloc(self.max_batch * out.buffer_len()),
                 learns,
             });
             shape = out;
         }
-        let largest = nodes.iter().map(|n| n.output.elements()).max().unwrap_or(0);
+        let largest = nodes.iter().map(|n| n.output.buffer_len()).max().unwrap_or(0);
         // A sequence of one layer passes gradients straight through: no buffers needed.
         let glen = if nodes.len() > 1 { self.max_batch * largest } else { 1 };
         let grads = [self.be.alloc(glen), self.be.alloc(glen)];
@@ -113,7 +116,7 @@ impl<B: Backend> Builder<'_, B> {
                     k.padding,
                     a,
                     k.use_bias,
-                    out.elements(),
+                    out.buffer_len(),
                     k.init,
                 );
                 (Box::new(op), out)
@@ -133,7 +136,7 @@ impl<B: Backend> Builder<'_, B> {
                     k.padding,
                     a,
                     k.use_bias,
-                    out.elements(),
+                    out.buffer_len(),
                     k.init,
                 );
                 (Box::new(op), out)
@@ -141,7 +144,7 @@ impl<B: Backend> Builder<'_, B> {
             LayerKind::SeparableConv2d(k) => {
                 // The depthwise stage keeps the channels; the pointwise one changes only them.
                 let (mh, mw, _) = hw_c(out);
-                let mid = Shape::Map { h: mh, w: mw, c };
+                let mid = Shape::Map { h: mh as u64, w: mw as u64, c: c as u64 };
                 let a = act(k.activation);
                 let dw = conv::Conv::new(
                     be,
@@ -156,7 +159,7 @@ impl<B: Backend> Builder<'_, B> {
                     k.padding,
                     Activation::Linear,
                     false,
-                    mid.elements(),
+                    mid.buffer_len(),
                     k.init,
                 );
                 let pw = conv::Conv::new(
@@ -172,10 +175,10 @@ impl<B: Backend> Builder<'_, B> {
                     Padding::Valid,
                     a,
                     k.use_bias,
-                    out.elements(),
+                    out.buffer_len(),
                     k.init,
                 );
-                let ml = mb * mid.elements();
+                let ml = mb * mid.buffer_len();
                 (
                     Box::new(conv::Separable::<B> {
                         depthwise: dw,
@@ -189,14 +192,14 @@ impl<B: Backend> Builder<'_, B> {
             }
             LayerKind::MaxPool2d(p) | LayerKind::AvgPool2d(p) => {
                 let max = matches!(layer.kind, LayerKind::MaxPool2d(_));
-                let argmax = max.then(|| be.alloc_idx(mb * out.elements()));
+                let argmax = max.then(|| be.alloc_idx(mb * out.buffer_len()));
                 (
                     Box::new(pool::Pool::<B> {
                         max,
                         hwc: (h, w, c),
                         spec: p.clone(),
                         argmax,
-                        out_len: mb * out.elements(),
+                        out_len: mb * out.buffer_len(),
                     }),
                     out,
                 )
@@ -215,7 +218,7 @@ impl<B: Backend> Builder<'_, B> {
                         self.params,
                         &mut self.stream,
                         name,
-                        shape.elements(),
+                        shape.buffer_len(),
                         d.units,
                         a,
                         d.use_bias,
@@ -224,21 +227,23 @@ impl<B: Backend> Builder<'_, B> {
                     out,
                 )
             }
-            LayerKind::Flatten => (Box::new(simple::Flatten { len: shape.elements() }), out),
+            LayerKind::Flatten => (Box::new(simple::Flatten { len: shape.buffer_len() }), out),
             LayerKind::Activation { activation } => {
                 let a = act(*activation);
-                (Box::new(simple::Act { activation: a, channels: c, len: shape.elements() }), out)
+                (Box::new(simple::Act { activation: a, channels: c, len: shape.buffer_len() }), out)
             }
             LayerKind::Dropout { rate } => {
                 self.dropouts += 1;
-                (Box::new(simple::Dropout { rate: *rate, len: shape.elements(), salt: pcg_hash(self.dropouts) }), out)
+                (Box::new(simple::Dropout { rate: *rate, len: shape.buffer_len(), salt: pcg_hash(self.dropouts) }), out)
             }
-            LayerKind::Lrn(l) => (Box::new(norm::LocalResponseNorm { c, spec: l.clone(), len: shape.elements() }), out),
+            LayerKind::Lrn(l) => {
+                (Box::new(norm::LocalResponseNorm { c, spec: l.clone(), len: shape.buffer_len() }), out)
+            }
             LayerKind::Residual(r) => {
                 let (inner, inner_shape, _) = self.sequence(&r.layers, shape, false)?;
                 let inner_shape = residual_output(shape, inner_shape, r.projection).map_err(|e| unfit(layer, e))?;
                 let projection = if inner_shape != shape {
-                    let oc = inner_shape.channels();
+                    let oc = hw_c(inner_shape).2;
                     // residual_output accepted the shapes, so a stride exists.
                     let (sh, sw) = projection_strides(shape, inner_shape).unwrap_or((1, 1));
                     let conv = conv::Conv::new(
@@ -254,10 +259,10 @@ impl<B: Backend> Builder<'_, B> {
                         Padding::Same,
                         Activation::Linear,
                         true,
-                        inner_shape.elements(),
+                        inner_shape.buffer_len(),
                         Init::GlorotUniform,
                     );
-                    Some((conv, be.alloc(mb * inner_shape.elements())))
+                    Some((conv, be.alloc(mb * inner_shape.buffer_len())))
                 } else {
                     None
                 };
@@ -266,10 +271,10 @@ impl<B: Backend> Builder<'_, B> {
                     inner,
                     projection,
                     activation: a,
-                    channels: inner_shape.channels(),
-                    len: inner_shape.elements(),
-                    in_len: shape.elements(),
-                    skip: be.alloc(mb * shape.elements()),
+                    channels: hw_c(inner_shape).2,
+                    len: inner_shape.buffer_len(),
+                    in_len: shape.buffer_len(),
+                    skip: be.alloc(mb * shape.buffer_len()),
                 };
                 (Box::new(op), inner_shape)
             }
@@ -280,18 +285,18 @@ impl<B: Backend> Builder<'_, B> {
                 for b in branches {
                     let (seq, s, _) = self.sequence(b, shape, false)?;
                     shapes.push(s);
-                    part_grads.push(be.alloc(mb * s.elements()));
+                    part_grads.push(be.alloc(mb * s.buffer_len()));
                     seqs.push(seq);
                 }
                 let out = concat_output(&shapes).map_err(|e| unfit(layer, e))?;
                 let (oh, ow, _) = hw_c(out);
                 let op = Concat {
                     branches: seqs,
-                    channels: shapes.iter().map(|s| s.channels()).collect(),
+                    channels: shapes.iter().map(|s| hw_c(*s).2).collect(),
                     positions: oh * ow,
-                    in_len: shape.elements(),
+                    in_len: shape.buffer_len(),
                     part_grads,
-                    branch_dx: be.alloc(mb * shape.elements()),
+                    branch_dx: be.alloc(mb * shape.buffer_len()),
                 };
                 (Box::new(op), out)
             }
@@ -331,7 +336,7 @@ impl<B: Backend> Builder<'_, B> {
                     dpooled: be.alloc(mb * c),
                     dhid: be.alloc(mb * hidden),
                     dscales: be.alloc(mb * c),
-                    dx_pool: be.alloc(mb * shape.elements()),
+                    dx_pool: be.alloc(mb * shape.buffer_len()),
                 };
                 (Box::new(op), out)
             }

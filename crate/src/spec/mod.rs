@@ -18,9 +18,10 @@ mod kinds;
 mod parse;
 mod recipe;
 mod shape;
+pub mod size;
 mod words;
 
-pub use parse::{parse, parse_value};
+pub use parse::{check_length, parse, parse_value, MAX_LAYERS, MAX_SPEC_BYTES};
 pub use shape::{
     concat_output, conv_out, padding_before, projection_strides, residual_output, sequence_output, trace, Shape,
     ShapeError, Traced,

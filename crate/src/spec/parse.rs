@@ -8,10 +8,16 @@ use super::words::{canonical_type, closest, describe, TYPES};
 use super::*;
 use crate::error::{Error, Result};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+/// The longest spec read, in bytes of JSON: 256 KiB (the largest preset is under 20 KB).
+pub const MAX_SPEC_BYTES: usize = 256 * 1024;
+/// The most layers a spec may have, the layers inside blocks counted.
+pub const MAX_LAYERS: usize = 1000;
 
 /// Parses and validates a spec; every problem found is in the error, one per line.
 pub fn parse(json: &str) -> Result<ModelSpec> {
+    check_length(json)?;
     let value: Value = serde_json::from_str(json).map_err(|e| {
         Error::Spec(vec![format!(
             "the spec is not valid JSON: {e} (check for a missing comma, quote or bracket there)"
@@ -20,8 +26,54 @@ pub fn parse(json: &str) -> Result<ModelSpec> {
     parse_value(&value)
 }
 
+/// Refuses a spec longer than [`MAX_SPEC_BYTES`] before reading it.
+pub fn check_length(json: &str) -> Result<()> {
+    if json.len() > MAX_SPEC_BYTES {
+        return Err(Error::Spec(vec![format!(
+            "the spec is {} bytes of JSON, more than the limit of {MAX_SPEC_BYTES} (256 KiB); \
+             use fewer layers, or remove descriptions and other text from it",
+            json.len()
+        )]));
+    }
+    Ok(())
+}
+
+/// Calls `f` with every layer object of a spec's "layers", those inside blocks too (residual
+/// "layers", concat "branches"), in order.
+fn each_layer<'a>(items: &'a [Value], f: &mut impl FnMut(&'a Map<String, Value>)) {
+    for item in items {
+        let Value::Object(map) = item else { continue };
+        f(map);
+        if let Some(Value::Array(inner)) = map.get("layers") {
+            each_layer(inner, f);
+        }
+        if let Some(Value::Array(branches)) = map.get("branches") {
+            for b in branches {
+                if let Value::Array(inner) = b {
+                    each_layer(inner, f);
+                }
+            }
+        }
+    }
+}
+
 pub fn parse_value(value: &Value) -> Result<ModelSpec> {
     let mut cx = Cx::default();
+    if let Some(Value::Array(items)) = value.get("layers") {
+        let mut count = 0;
+        each_layer(items, &mut |map| {
+            count += 1;
+            if let Some(Value::String(name)) = map.get("name") {
+                cx.explicit.insert(name.clone());
+            }
+        });
+        if count > MAX_LAYERS {
+            return Err(Error::Spec(vec![format!(
+                "spec: the model has {count} layers (counting the layers inside blocks), more than the limit of \
+                 {MAX_LAYERS}; use fewer layers"
+            )]));
+        }
+    }
     let spec = cx.model(value);
     match spec {
         Some(spec) if cx.errors.is_empty() => Ok(spec),
@@ -32,8 +84,12 @@ pub fn parse_value(value: &Value) -> Result<ModelSpec> {
 #[derive(Default)]
 pub(super) struct Cx {
     pub(super) errors: Vec<String>,
-    /// Per type, how many layers were auto-named so far (Keras numbers from 1).
+    /// Per type, the last number given to an auto-named layer (Keras numbers from 1).
     counters: HashMap<&'static str, usize>,
+    /// The names the spec gives, so that no automatic name takes one of them.
+    explicit: HashSet<String>,
+    /// Every layer's name so far, blocks' inner layers included, with its place.
+    names: HashMap<String, String>,
 }
 
 /// One JSON object being read; remembers which keys were used so that the
@@ -101,9 +157,9 @@ impl Cx {
     }
 
     fn input(&mut self, v: &Value) -> Option<Shape> {
-        let dims: Option<Vec<usize>> = v.as_array().and_then(|a| {
+        let dims: Option<Vec<u64>> = v.as_array().and_then(|a| {
             a.iter()
-                .map(|x| x.as_f64().filter(|f| f.fract() == 0.0 && *f >= 1.0 && *f <= 1e6).map(|f| f as usize))
+                .map(|x| x.as_f64().filter(|f| f.fract() == 0.0 && *f >= 1.0 && *f <= 1e6).map(|f| f as u64))
                 .collect()
         });
         match dims.as_deref() {
@@ -140,10 +196,36 @@ impl Cx {
         (out, shape)
     }
 
+    /// `<type>_<n>` with the next n whose name the spec does not give to another layer.
     fn auto_name(&mut self, ty: &'static str) -> String {
         let n = self.counters.entry(ty).or_insert(0);
-        *n += 1;
-        format!("{ty}_{n}")
+        loop {
+            *n += 1;
+            let name = format!("{ty}_{n}");
+            if !self.explicit.contains(&name) && !self.names.contains_key(&name) {
+                return name;
+            }
+        }
+    }
+
+    /// Names are unique (they name the layer's parameters in a weights file, as
+    /// `<name>/kernel`), so a second use is an error placed at both layers; a "/" would make
+    /// one layer's parameter names another's.
+    fn claim(&mut self, name: &str, path: &str, place: &str) {
+        if name.contains('/') {
+            self.errors.push(format!(
+                "{place}: name {name:?} contains \"/\", which separates a layer's name from its parameters' \
+                 (\"{name}/kernel\"); use another character, such as \"_\" or \".\""
+            ));
+        }
+        match self.names.get(name) {
+            Some(first) => self
+                .errors
+                .push(format!("{place}: name {name:?} is already used by {first}; give each layer its own name")),
+            None => {
+                self.names.insert(name.to_string(), path.to_string());
+            }
+        }
     }
 
     fn layer(&mut self, v: &Value, path: &str, input: Option<Shape>) -> (Option<Layer>, Option<Shape>) {
@@ -177,6 +259,10 @@ impl Cx {
         };
         let place = format!("{path} ({ty})");
         let name = match map.get("name") {
+            Some(Value::String(s)) if s.is_empty() => {
+                self.errors.push(format!("{place}: \"name\" is empty: give the layer a name, or leave \"name\" out"));
+                String::new()
+            }
             Some(Value::String(s)) => s.clone(),
             Some(other) => {
                 self.errors.push(format!("{place}: \"name\" must be a string, got {}", describe(other)));
@@ -184,6 +270,9 @@ impl Cx {
             }
             None => self.auto_name(ty),
         };
+        if !name.is_empty() {
+            self.claim(&name, path, &place);
+        }
         let trainable = match map.get("trainable") {
             None => true,
             Some(Value::Bool(b)) => *b,

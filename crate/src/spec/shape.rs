@@ -2,32 +2,49 @@
 //! [`LayerKind::output`]. The spec parser validates with it (putting each [`ShapeError`]
 //! at its layer's place), the builder sizes buffers with it and the summary reports it.
 
+use super::size::{mul, MAX_COUNT};
 use super::{Layer, LayerKind, Padding};
 use serde::Serialize;
 use std::fmt;
 
 /// The shape of one instance (no batch axis): an NHWC feature map or a flat vector.
+///
+/// Sizes are `u64` on every host, so a 64-bit build computes exactly what wasm32 (where
+/// `usize` is 32 bits) does, and a shape past 4 G elements is still described exactly. The
+/// shape rule ([`LayerKind::output`]) refuses any shape of more than [`MAX_COUNT`] elements, so
+/// [`Shape::elements`] of a shape from a parsed spec is exact.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shape {
-    Map { h: usize, w: usize, c: usize },
-    Flat(usize),
+    Map { h: u64, w: u64, c: u64 },
+    Flat(u64),
 }
 
 impl Shape {
-    pub fn elements(&self) -> usize {
+    /// The exact element count, or None past [`MAX_COUNT`].
+    pub fn checked_elements(&self) -> Option<u64> {
         match *self {
-            Shape::Map { h, w, c } => h * w * c,
-            Shape::Flat(n) => n,
+            Shape::Map { h, w, c } => mul(mul(Some(h), Some(w)), Some(c)),
+            Shape::Flat(n) => n.le(&MAX_COUNT).then_some(n),
         }
     }
+    /// The element count; saturates at [`MAX_COUNT`], which no shape the rule produces exceeds.
+    pub fn elements(&self) -> u64 {
+        self.checked_elements().unwrap_or(MAX_COUNT)
+    }
+    /// The element count as a buffer length for the engine, which refuses a plan whose
+    /// buffers do not fit (see [`crate::summary::Summary::too_large`]) before it allocates;
+    /// saturates at `usize::MAX` (on wasm32, 4 G) rather than wrapping.
+    pub fn buffer_len(&self) -> usize {
+        usize::try_from(self.elements()).unwrap_or(usize::MAX)
+    }
     /// Channels: the last axis.
-    pub fn channels(&self) -> usize {
+    pub fn channels(&self) -> u64 {
         match *self {
             Shape::Map { c, .. } => c,
             Shape::Flat(n) => n,
         }
     }
-    pub fn dims(&self) -> Vec<usize> {
+    pub fn dims(&self) -> Vec<u64> {
         match *self {
             Shape::Map { h, w, c } => vec![h, w, c],
             Shape::Flat(n) => vec![n],
@@ -58,6 +75,15 @@ pub fn conv_out(input: usize, k: usize, stride: usize, padding: Padding) -> Opti
     }
 }
 
+/// [`conv_out`] on the shape rule's u64 sizes.
+fn out_len(input: u64, k: usize, stride: usize, padding: Padding) -> Option<u64> {
+    let (k, stride) = (k as u64, stride as u64);
+    match padding {
+        Padding::Valid => (input >= k).then(|| (input - k) / stride + 1),
+        Padding::Same => Some(input.div_ceil(stride)),
+    }
+}
+
 /// Rows (or columns) of zero padding before the input for "same": TensorFlow puts
 /// the smaller half first, so for stride 2 the extra row/column is at the bottom/right.
 pub fn padding_before(input: usize, k: usize, stride: usize, padding: Padding) -> usize {
@@ -76,13 +102,15 @@ pub fn padding_before(input: usize, k: usize, stride: usize, padding: Padding) -
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ShapeError {
     /// A layer that slides over height and width got a flat vector.
-    NeedsMap { what: &'static str, n: usize },
+    NeedsMap { what: &'static str, n: u64 },
     /// A dense layer got a feature map.
-    NeedsFlat { h: usize, w: usize, c: usize },
+    NeedsFlat { h: u64, w: u64, c: u64 },
     /// A "valid" window (`what` is "kernel" or "pool") larger than its input.
-    DoesNotFit { what: &'static str, window: (usize, usize), input: (usize, usize) },
+    DoesNotFit { what: &'static str, window: (usize, usize), input: (u64, u64) },
     /// Squeeze-and-excitation with fewer channels than its ratio.
-    RatioTooLarge { ratio: usize, c: usize },
+    RatioTooLarge { ratio: usize, c: u64 },
+    /// An output of more elements than can be counted exactly ([`MAX_COUNT`]).
+    TooLarge { output: String },
     /// A residual block whose output shape differs from its input, without a projection.
     CannotAdd { input: Shape, output: Shape },
     /// A residual block whose height and width no strided 1×1 projection can reach.
@@ -138,6 +166,11 @@ impl fmt::Display for ShapeError {
                      use \"same\" padding and equal strides in every branch"
                 )
             }
+            ShapeError::TooLarge { output } => write!(
+                f,
+                "the output {output} has more than {MAX_COUNT} (2^53 − 1) elements, too many to count exactly; \
+                 use a smaller input, fewer channels or more downsampling"
+            ),
             ShapeError::NoBranches => write!(f, "a concat needs branches: list at least two, each a list of layers"),
             ShapeError::Inside { layer, error } => write!(f, "{layer}: {error}"),
         }
@@ -146,7 +179,7 @@ impl fmt::Display for ShapeError {
 
 impl std::error::Error for ShapeError {}
 
-fn need_map(input: Shape, what: &'static str) -> Result<(usize, usize, usize), ShapeError> {
+fn need_map(input: Shape, what: &'static str) -> Result<(u64, u64, u64), ShapeError> {
     match input {
         Shape::Map { h, w, c } => Ok((h, w, c)),
         Shape::Flat(n) => Err(ShapeError::NeedsMap { what, n }),
@@ -161,10 +194,10 @@ fn window(
     k: (usize, usize),
     s: (usize, usize),
     padding: Padding,
-    c: Option<usize>,
+    c: Option<u64>,
 ) -> Result<Shape, ShapeError> {
     let (h, w, cin) = need_map(input, layer)?;
-    match (conv_out(h, k.0, s.0, padding), conv_out(w, k.1, s.1, padding)) {
+    match (out_len(h, k.0, s.0, padding), out_len(w, k.1, s.1, padding)) {
         (Some(oh), Some(ow)) => Ok(Shape::Map { h: oh, w: ow, c: c.unwrap_or(cin) }),
         _ => Err(ShapeError::DoesNotFit { what, window: k, input: (h, w) }),
     }
@@ -174,13 +207,22 @@ impl LayerKind {
     /// The layer's output for `input`, or why it cannot take it — the one shape rule the
     /// parser, the builder and the summary all use. A block's output comes from its inner
     /// sequences ([`sequence_output`]) and [`residual_output`] or [`concat_output`].
+    /// Every output counts at most [`MAX_COUNT`] elements ([`ShapeError::TooLarge`]).
     pub fn output(&self, input: Shape) -> Result<Shape, ShapeError> {
+        let out = self.output_any_size(input)?;
+        match out.checked_elements() {
+            Some(_) => Ok(out),
+            None => Err(ShapeError::TooLarge { output: too_large_text(self, input, out) }),
+        }
+    }
+
+    fn output_any_size(&self, input: Shape) -> Result<Shape, ShapeError> {
         match self {
             LayerKind::Conv2d(k) => {
-                window(input, "kernel", "convolution", k.kernel, k.strides, k.padding, Some(k.filters))
+                window(input, "kernel", "convolution", k.kernel, k.strides, k.padding, Some(k.filters as u64))
             }
             LayerKind::SeparableConv2d(k) => {
-                window(input, "kernel", "separable convolution", k.kernel, k.strides, k.padding, Some(k.filters))
+                window(input, "kernel", "separable convolution", k.kernel, k.strides, k.padding, Some(k.filters as u64))
             }
             LayerKind::DepthwiseConv2d(k) => {
                 window(input, "kernel", "depthwise convolution", k.kernel, k.strides, k.padding, None)
@@ -191,14 +233,15 @@ impl LayerKind {
             LayerKind::GlobalAvgPool2d => need_map(input, "global average pooling").map(|(_, _, c)| Shape::Flat(c)),
             LayerKind::Dense(d) => match input {
                 Shape::Map { h, w, c } => Err(ShapeError::NeedsFlat { h, w, c }),
-                Shape::Flat(_) => Ok(Shape::Flat(d.units)),
+                Shape::Flat(_) => Ok(Shape::Flat(d.units as u64)),
             },
-            LayerKind::Flatten => Ok(Shape::Flat(input.elements())),
+            // Saturated when too large: `output` refuses it with the map's own dimensions.
+            LayerKind::Flatten => Ok(Shape::Flat(input.checked_elements().unwrap_or(u64::MAX))),
             LayerKind::BatchNorm(_) | LayerKind::Activation { .. } | LayerKind::Dropout { .. } => Ok(input),
             LayerKind::Lrn(_) => need_map(input, "local response normalisation").map(|_| input),
             LayerKind::SqueezeExcite(se) => {
                 let (_, _, c) = need_map(input, "squeeze-and-excitation")?;
-                if se.ratio > c {
+                if se.ratio as u64 > c {
                     return Err(ShapeError::RatioTooLarge { ratio: se.ratio, c });
                 }
                 Ok(input)
@@ -242,7 +285,8 @@ pub fn projection_strides(input: Shape, output: Shape) -> Option<(usize, usize)>
     let (Shape::Map { h, w, .. }, Shape::Map { h: oh, w: ow, .. }) = (input, output) else {
         return None;
     };
-    let stride = |a: usize, b: usize| (1..=a).find(|s| a.div_ceil(*s) == b);
+    // ⌈a / s⌉ only falls as s grows: its first s that gives b (a is at most 10^6, as the input).
+    let stride = |a: u64, b: u64| (1..=a).find(|s| a.div_ceil(*s) == b).and_then(|s| usize::try_from(s).ok());
     stride(h, oh).zip(stride(w, ow))
 }
 
@@ -250,7 +294,8 @@ pub fn projection_strides(input: Shape, output: Shape) -> Option<(usize, usize)>
 /// flat vectors.
 pub fn concat_output(branches: &[Shape]) -> Result<Shape, ShapeError> {
     let first = branches.first().ok_or(ShapeError::NoBranches)?;
-    let channels = branches.iter().map(|s| s.channels()).sum();
+    // Saturated when too large: `output` then refuses the concat.
+    let channels = branches.iter().try_fold(0u64, |a, s| a.checked_add(s.channels())).unwrap_or(u64::MAX);
     match *first {
         Shape::Map { h, w, .. }
             if branches.iter().all(|s| matches!(s, Shape::Map { h: h2, w: w2, .. } if *h2 == h && *w2 == w)) =>
@@ -259,6 +304,18 @@ pub fn concat_output(branches: &[Shape]) -> Result<Shape, ShapeError> {
         }
         Shape::Flat(_) if branches.iter().all(|s| matches!(s, Shape::Flat(_))) => Ok(Shape::Flat(channels)),
         _ => Err(ShapeError::BranchesDisagree { shapes: branches.to_vec() }),
+    }
+    .and_then(|out| match out.checked_elements() {
+        Some(_) => Ok(out),
+        None => Err(ShapeError::TooLarge { output: "of the concatenated branches".into() }),
+    })
+}
+
+/// How a too-large output comes about, e.g. "65536×65536×4096 flattened".
+fn too_large_text(kind: &LayerKind, input: Shape, out: Shape) -> String {
+    match (kind, out) {
+        (LayerKind::Flatten, _) => format!("of flattening {input}"),
+        _ => out.to_string(),
     }
 }
 
@@ -327,7 +384,7 @@ mod tests {
 
     use crate::spec::{parse, Conv2d, Dense, Init, Pool2d, Residual, SqueezeExcite};
 
-    fn map(h: usize, w: usize, c: usize) -> Shape {
+    fn map(h: u64, w: u64, c: u64) -> Shape {
         Shape::Map { h, w, c }
     }
 

@@ -7,10 +7,15 @@
 //! - FLOPs = 2 × MACs, plus one operation per output element for a bias and one for an
 //!   activation; pooling, batch norm, adds and activations count their element operations.
 //! - Bytes are f32 (4 bytes) unless said; MB = 10^6 bytes, MiB = 2^20 bytes.
+//! - Every count is computed in u64 with checked arithmetic ([`crate::spec::size::Count`]),
+//!   on every host alike, and is exact up to 2^53 − 1 (so it is exact in JavaScript, and as
+//!   an f64: FLOPs and the MB/MiB figures are shown from it). A count past that is held at
+//!   2^53 − 1 and [`Summary::too_large`] says so; nothing wraps.
 
 mod text;
 mod walk;
 
+use crate::spec::size::{Count, MAX_BUFFER_ELEMENTS, MAX_COUNT, MAX_MEMORY};
 use crate::spec::{ModelSpec, Shape};
 use serde::Serialize;
 use walk::Walk;
@@ -26,8 +31,8 @@ pub struct Row {
     pub output: Shape,
     /// How the output size comes about, e.g. "(28 − 3) / 1 + 1 = 26".
     pub shape_formula: String,
-    pub trainable: usize,
-    pub non_trainable: usize,
+    pub trainable: u64,
+    pub non_trainable: u64,
     /// How the parameters add up, e.g. "(3·3·1 + 1)·32".
     pub params_formula: String,
     pub macs: u64,
@@ -46,6 +51,10 @@ pub struct Bytes {
 impl Bytes {
     pub fn new(bytes: u64) -> Bytes {
         Bytes { bytes, mb: bytes as f64 / 1e6, mib: bytes as f64 / (1u64 << 20) as f64 }
+    }
+    /// A checked count of bytes; a too-large one is held at 2^53 − 1.
+    pub fn count(bytes: Count) -> Bytes {
+        Bytes::new(bytes.saturated())
     }
 }
 
@@ -98,81 +107,144 @@ pub struct Summary {
     pub name: String,
     pub input: Shape,
     pub rows: Vec<Row>,
-    pub params: usize,
-    pub trainable: usize,
-    pub non_trainable: usize,
+    pub params: u64,
+    pub trainable: u64,
+    pub non_trainable: u64,
     pub macs: u64,
     pub flops: u64,
     pub inference: Inference,
     pub training: Training,
+    /// Why this engine cannot hold the model, when it cannot: a figure past 2^53 − 1 (then
+    /// held at 2^53 − 1 above), a layer's parameters or output over the 4,294,967,295
+    /// elements one buffer holds, or parameters and peak activations over the 4 GiB a wasm32
+    /// engine addresses. The limit is in the text.
+    pub too_large: Option<String>,
 }
 
 /// Summarises a validated spec; the training figures are for a batch of `batch` instances.
 pub fn summarize(spec: &ModelSpec, batch: usize) -> Summary {
     let mut walk = Walk {
         rows: Vec::new(),
-        all_outputs: 0,
-        peak: (0, String::new(), String::new()),
+        counts: Vec::new(),
+        all_outputs: Count::ZERO,
+        peak: (Count::ZERO, String::new(), String::new()),
         frozen: false,
-        frozen_params: 0,
+        frozen_params: Count::ZERO,
     };
-    let input_elems = spec.input.elements() as u64;
+    let elems = |s: Shape| s.checked_elements().map_or(Count::TOO_LARGE, Count::new);
+    let input_elems = elems(spec.input);
     walk.peak = (input_elems, "input".into(), "input".into());
-    walk.sequence(&spec.layers, spec.input, "input", 0, 0);
-    let trainable: usize = walk.rows.iter().map(|r| r.trainable).sum();
-    let non_trainable: usize = walk.rows.iter().map(|r| r.non_trainable).sum();
+    walk.sequence(&spec.layers, spec.input, "input", 0, Count::ZERO);
+    let total = |k: usize| walk.counts.iter().map(|c| c[k]).sum::<Count>();
+    let (trainable, non_trainable, macs, flops) = (total(0), total(1), total(2), total(3));
     let params = trainable + non_trainable;
-    let param_bytes = params as u64 * 4;
-    let grad_bytes = trainable as u64 * 4;
-    let peak = walk.peak.0 * 4;
-    let acts = (input_elems + walk.all_outputs) * batch as u64;
-    let fb = acts * 4 + param_bytes;
-    let largest = walk.rows.iter().map(|r| r.output.elements() as u64).max().unwrap_or(0);
-    let act_grads = 2 * largest * batch as u64 * 4;
-    let workspace: u64 = walk
+    let param_bytes = params * 4u64;
+    let grad_bytes = trainable * 4u64;
+    let peak = walk.peak.0 * 4u64;
+    let acts = (input_elems + walk.all_outputs) * batch;
+    let fb = acts * 4u64 + param_bytes;
+    let largest = walk.rows.iter().fold(Count::ZERO, |m, r| max(m, elems(r.output)));
+    let act_grads = largest * batch * 8u64;
+    let workspace = walk
         .rows
         .iter()
         .map(|r| match r.type_name {
-            "max_pool2d" => r.output.elements() as u64 * batch as u64 * 4,
-            "batch_norm" => 2 * r.output.channels() as u64 * 4,
-            _ => 0,
+            "max_pool2d" => elems(r.output) * batch * 4u64,
+            "batch_norm" => Count::new(r.output.channels()) * 8u64,
+            _ => Count::ZERO,
         })
-        .sum::<u64>()
-        + batch as u64 * 4
-        + batch as u64 * 4 * walk.rows.last().map_or(0, |r| r.output.elements() as u64)
-        + 8;
+        .sum::<Count>()
+        + Count::from(batch) * 4u64
+        + Count::from(batch) * 4u64 * walk.rows.last().map_or(Count::ZERO, |r| elems(r.output))
+        + 8u64;
+    let inference_total = param_bytes + peak;
+    let figures = [params, macs, flops, fb + grad_bytes * 3u64 + act_grads + workspace];
+    let too_large = limits(spec.input, &walk, figures, inference_total);
+    let b = Bytes::count;
     Summary {
         name: spec.name.clone(),
         input: spec.input,
-        params,
-        trainable,
-        non_trainable,
-        macs: walk.rows.iter().map(|r| r.macs).sum(),
-        flops: walk.rows.iter().map(|r| r.flops).sum(),
+        params: params.saturated(),
+        trainable: trainable.saturated(),
+        non_trainable: non_trainable.saturated(),
+        macs: macs.saturated(),
+        flops: flops.saturated(),
         inference: Inference {
-            params: Bytes::new(param_bytes),
-            peak_activations: Bytes::new(peak),
+            params: b(param_bytes),
+            peak_activations: b(peak),
             peak_between: (walk.peak.1.clone(), walk.peak.2.clone()),
-            total: Bytes::new(param_bytes + peak),
-            naive_all_outputs: Bytes::new((input_elems + walk.all_outputs) * 4),
+            total: b(inference_total),
+            naive_all_outputs: b((input_elems + walk.all_outputs) * 4u64),
         },
         training: Training {
             batch,
-            activations: Bytes::new(acts * 4),
-            params: Bytes::new(param_bytes),
-            forward_backward: Bytes::new(fb),
-            gradients: Bytes::new(grad_bytes),
-            sgd_momentum_state: Bytes::new(grad_bytes),
-            adam_state: Bytes::new(2 * grad_bytes),
-            total_sgd_momentum: Bytes::new(fb + 2 * grad_bytes),
-            total_adam: Bytes::new(fb + 3 * grad_bytes),
-            activations_f16: Bytes::new(acts * 2),
-            total_adam_f16: Bytes::new(acts * 2 + param_bytes + 3 * grad_bytes),
-            activation_gradients: Bytes::new(act_grads),
-            workspace: Bytes::new(workspace),
+            activations: b(acts * 4u64),
+            params: b(param_bytes),
+            forward_backward: b(fb),
+            gradients: b(grad_bytes),
+            sgd_momentum_state: b(grad_bytes),
+            adam_state: b(grad_bytes * 2u64),
+            total_sgd_momentum: b(fb + grad_bytes * 2u64),
+            total_adam: b(fb + grad_bytes * 3u64),
+            activations_f16: b(acts * 2u64),
+            total_adam_f16: b(acts * 2u64 + param_bytes + grad_bytes * 3u64),
+            activation_gradients: b(act_grads),
+            workspace: b(workspace),
             // Frozen layers keep their gradient and Adam buffers in the engine.
-            engine_adam: Bytes::new(fb + 3 * (grad_bytes + walk.frozen_params as u64 * 4) + act_grads + workspace),
+            engine_adam: b(fb + (grad_bytes + walk.frozen_params * 4u64) * 3u64 + act_grads + workspace),
         },
         rows: walk.rows,
+        too_large,
     }
+}
+
+/// The larger of two counts; a too-large one is larger than any.
+fn max(a: Count, b: Count) -> Count {
+    match (a.get(), b.get()) {
+        (Some(x), Some(y)) => Count::new(x.max(y)),
+        _ => Count::TOO_LARGE,
+    }
+}
+
+/// Why the engine cannot hold this model (see [`Summary::too_large`]), or None.
+fn limits(input: Shape, walk: &Walk, figures: [Count; 4], inference: Count) -> Option<String> {
+    let what = ["the parameter count", "the multiply-add count", "the FLOP count", "the training memory"];
+    if let Some(i) = figures.iter().position(|c| c.get().is_none()) {
+        return Some(format!(
+            "too large for this engine: {} is past {} (2^53 − 1), the most it counts exactly",
+            what[i],
+            text::group(MAX_COUNT)
+        ));
+    }
+    let n_in = input.checked_elements().map_or(Count::TOO_LARGE, Count::new);
+    if n_in.exceeds(MAX_BUFFER_ELEMENTS) {
+        return Some(format!(
+            "too large for this engine: the input {input} has {} elements, more than the {} one buffer can hold",
+            text::group(n_in.saturated()),
+            text::group(MAX_BUFFER_ELEMENTS)
+        ));
+    }
+    for (r, c) in walk.rows.iter().zip(&walk.counts) {
+        let params = c[0] + c[1];
+        let out = r.output.checked_elements().map_or(Count::TOO_LARGE, Count::new);
+        for (n, what) in [(params, "parameters"), (out, "output elements")] {
+            if n.exceeds(MAX_BUFFER_ELEMENTS) {
+                return Some(format!(
+                    "too large for this engine: {} ({}) has {} {what}, more than the {} one buffer can hold",
+                    r.name,
+                    r.type_name,
+                    text::group(n.saturated()),
+                    text::group(MAX_BUFFER_ELEMENTS)
+                ));
+            }
+        }
+    }
+    inference.exceeds(MAX_MEMORY).then(|| {
+        format!(
+            "too large for this engine: parameters and peak activations need {} bytes, more than the {} bytes (4 GiB) \
+             a wasm32 engine can address",
+            text::group(inference.saturated()),
+            text::group(MAX_MEMORY)
+        )
+    })
 }

@@ -1,8 +1,18 @@
 //! The summary as a Keras-like text table, with the memory breakdown below it.
 
 use super::{Bytes, Summary};
+use crate::spec::size::MAX_COUNT;
 
-fn thousands(n: u64) -> String {
+/// A figure with thousands separators; one held at 2^53 − 1 (too large) says so.
+pub(super) fn thousands(n: u64) -> String {
+    if n >= MAX_COUNT {
+        return format!("over {} (too large to count)", group(MAX_COUNT));
+    }
+    group(n)
+}
+
+/// Digits in groups of three: 4294967296 → "4,294,967,296".
+pub(super) fn group(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {
@@ -34,18 +44,22 @@ impl Summary {
                 "{:<34} {:<18} {:>12} {:>16}  {}\n",
                 name,
                 r.output.to_string(),
-                thousands(params as u64),
+                thousands(params),
                 thousands(r.macs),
                 r.params_formula
             );
         }
         s += &format!(
             "{line}\nTotal params: {} (trainable {}, non-trainable {})\n",
-            thousands(self.params as u64),
-            thousands(self.trainable as u64),
-            thousands(self.non_trainable as u64)
+            thousands(self.params),
+            thousands(self.trainable),
+            thousands(self.non_trainable)
         );
-        s += &format!("Multiply-adds: {}   FLOPs: {}\n\n", thousands(self.macs), thousands(self.flops));
+        s += &format!("Multiply-adds: {}   FLOPs: {}\n", thousands(self.macs), thousands(self.flops));
+        if let Some(why) = &self.too_large {
+            s += &format!("Note: {why}\n");
+        }
+        s += "\n";
         let i = &self.inference;
         s += "Inference, one instance (f32):\n";
         s += &format!("  parameters                 {}\n", fmt_bytes(&i.params));

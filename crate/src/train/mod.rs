@@ -141,7 +141,7 @@ pub async fn train_epoch<B: Backend>(
     step: impl Fn(usize) -> OptimStep,
     seed: u32,
 ) -> Result<EpochStats> {
-    data.check(model.spec.input.elements())?;
+    data.check(model.spec.input.buffer_len())?;
     let t0 = now();
     let order = shuffled(data.len(), seed);
     model.take_metrics(1).await?;
@@ -155,7 +155,7 @@ pub async fn train_epoch<B: Backend>(
 
 /// Accuracy and the predicted class of every instance.
 pub async fn evaluate<B: Backend>(model: &mut Model<B>, data: &impl Instances) -> Result<(f32, Vec<u8>)> {
-    data.check(model.spec.input.elements())?;
+    data.check(model.spec.input.buffer_len())?;
     let idx: Vec<usize> = (0..data.len()).collect();
     let mut predicted = Vec::with_capacity(data.len());
     let mut correct = 0;

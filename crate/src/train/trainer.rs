@@ -101,7 +101,7 @@ impl Trainer {
 
     /// Values per input instance.
     pub fn input_size(&self) -> usize {
-        self.spec().input.elements()
+        self.spec().input.buffer_len()
     }
 
     pub fn classes(&self) -> usize {

@@ -159,10 +159,8 @@ pub fn fit_check(
     max_buffer: f64,
     max_binding: f64,
 ) -> Result<JsValue, JsError> {
-    let value: serde_json::Value =
-        serde_json::from_str(spec_json).map_err(|e| JsError::new(&format!("the spec is not valid JSON: {e}")))?;
     let limits = (max_buffer > 0.0 && max_binding > 0.0).then_some((whole_bytes(max_buffer), whole_bytes(max_binding)));
-    let check = crate::fit::check(&value, batch, whole_bytes(budget_bytes), limits).map_err(js_err)?;
+    let check = crate::fit::check_text(spec_json, batch, whole_bytes(budget_bytes), limits).map_err(js_err)?;
     to_js(&check)
 }
 
@@ -359,7 +357,7 @@ impl Trainer {
             name: String,
             #[serde(rename = "type")]
             type_name: &'static str,
-            shape: Vec<usize>,
+            shape: Vec<u64>,
             values: Vec<f32>,
         }
         #[derive(serde::Serialize)]

@@ -142,6 +142,14 @@ pub fn encode(
             }
         }
     }
+    // The serialiser keys tensors by name: a second one of a name must be an error, never a
+    // panic (spec::parse makes layer names unique, so only a hand-built model gets here).
+    let mut seen = std::collections::HashSet::new();
+    if let Some((name, ..)) = bytes.iter().find(|(name, ..)| !seen.insert(name.as_str())) {
+        return Err(Error::Data(format!(
+            "cannot write the weights file: two tensors are named \"{name}\"; give each layer its own name"
+        )));
+    }
     let views = bytes
         .iter()
         .map(|(name, dtype, shape, data)| {

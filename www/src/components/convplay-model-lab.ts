@@ -35,6 +35,7 @@ export class ConvplayModelLab extends LitElement {
     other: { state: true },
     measured: { state: true },
     problemCount: { state: true },
+    computed: { state: true },
   };
 
   declare engine: MeasuringEngine | null;
@@ -49,6 +50,8 @@ export class ConvplayModelLab extends LitElement {
   declare other: Summary | null;
   declare measured: { bytes: number; batch: number; error?: string } | null;
   declare problemCount: number;
+  /** What the summary view shows: this lab summarises the spec once and hands it over. */
+  declare computed: { summary: Summary } | { problems: string[] };
   private timer: number | undefined;
 
   constructor() {
@@ -65,6 +68,7 @@ export class ConvplayModelLab extends LitElement {
     this.other = null;
     this.measured = null;
     this.problemCount = 0;
+    this.computed = { problems: [] };
   }
 
   static styles = css`
@@ -189,14 +193,20 @@ export class ConvplayModelLab extends LitElement {
 
   private async analyse(): Promise<void> {
     const batch = Math.max(1, Math.floor(this.batch) || 1);
+    const text = this.specText;
     try {
-      this.summary = await summarize(this.specText, batch);
+      this.summary = await summarize(text, batch);
       this.problemCount = 0;
-      this.fit = await fitCheck(this.specText, batch, this.budgetMb * 1e6, this.engine?.info.limits ?? null);
+      this.computed = { summary: this.summary };
+      this.fit = await fitCheck(text, batch, this.budgetMb * 1e6, this.engine?.info.limits ?? null);
     } catch (e) {
       this.summary = null;
       this.fit = null;
-      this.problemCount = (e instanceof Error ? e.message : String(e)).split('\n').length;
+      const problems = text.trim()
+        ? (e instanceof Error ? e.message : String(e)).split('\n')
+        : ['no spec: paste a model spec (JSON) or pick a preset'];
+      this.problemCount = problems.length;
+      this.computed = { problems };
     }
     this.other = this.compareWith ? await summarize(await presetSpec(this.compareWith), batch).catch(() => null) : null;
   }
@@ -366,7 +376,7 @@ export class ConvplayModelLab extends LitElement {
           Train this model on MNIST
         </button>
       </p>
-      <convplay-summary .spec=${this.specText} .batch=${Math.max(1, Math.floor(this.batch) || 1)}></convplay-summary>
+      <convplay-summary .spec=${this.specText} .batch=${Math.max(1, Math.floor(this.batch) || 1)} .computed=${this.computed}></convplay-summary>
       ${this.renderFit()}
       ${
         this.other

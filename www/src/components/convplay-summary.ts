@@ -4,6 +4,8 @@
 //
 // The spec comes from the `spec` property/attribute (JSON text) or, failing that, from a
 // child <script type="application/json">. `batch` sets the training batch (default 32).
+// A host that has summarised the spec already (the model lab) hands the result over in
+// `computed` instead, so a spec is summarised once.
 
 import { LitElement, css, html, nothing } from 'lit';
 import { summarize } from '../engine';
@@ -14,12 +16,15 @@ export class ConvplaySummary extends LitElement {
   static properties = {
     spec: { type: String },
     batch: { type: Number },
+    computed: { attribute: false },
     summary: { state: true },
     problems: { state: true },
   };
 
   declare spec: string;
   declare batch: number;
+  /** The summary of `spec`, or its problems, when the host computed it; unset: this element summarises. */
+  declare computed: { summary: Summary } | { problems: string[] } | undefined;
   declare summary: Summary | null;
   declare problems: string[];
   private requestId = 0;
@@ -123,7 +128,22 @@ export class ConvplaySummary extends LitElement {
   }
 
   protected willUpdate(changed: Map<string, unknown>): void {
-    if (changed.has('spec') || changed.has('batch')) void this.refresh();
+    if (this.computed !== undefined) {
+      if (changed.has('computed')) this.show(this.computed);
+    } else if (changed.has('spec') || changed.has('batch')) void this.refresh();
+  }
+
+  private show(c: { summary: Summary } | { problems: string[] }): void {
+    this.requestId++;
+    if ('summary' in c) {
+      this.summary = c.summary;
+      this.problems = [];
+      this.dispatchEvent(new CustomEvent('summary', { detail: c.summary, bubbles: true, composed: true }));
+    } else {
+      this.summary = null;
+      this.problems = c.problems;
+      this.dispatchEvent(new CustomEvent('spec-error', { detail: c.problems, bubbles: true, composed: true }));
+    }
   }
 
   private async refresh(): Promise<void> {
@@ -209,6 +229,7 @@ export class ConvplaySummary extends LitElement {
           </tfoot>
         </table>
       </div>
+      ${s.tooLarge ? html`<p class="problems" role="alert" data-too-large>${s.tooLarge}</p>` : nothing}
       <div class="memory">
         <section>
           <h4>One prediction (f32)</h4>

@@ -239,7 +239,8 @@ export const summary = {
       "mb": 3.38052,
       "mib": 3.2239151000976562
     }
-  }
+  },
+  "tooLarge": null
 } as const;
 
 /** `fit::check` of course-3conv at batch 50 in 256 MB (types.ts: FitCheck). */

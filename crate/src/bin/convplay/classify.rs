@@ -48,7 +48,7 @@ fn classify<B: convplay::backend::ops::Backend>(
     for path in images {
         let (rgb, iw, ih) = convplay::data::photo::decode(&super::read_bytes(path)?)
             .map_err(|e| convplay::Error::Data(format!("{}: {}", path.display(), e.message())))?;
-        let crop = centre_crop(&rgb, iw, ih, h, 0.875)?;
+        let crop = centre_crop(&rgb, iw, ih, h as usize, 0.875)?; // h ≤ 10^6 (the input rule)
         let x = normalise(&crop, mean, std);
         let t = std::time::Instant::now();
         model.set_input(&x)?;
