@@ -164,3 +164,50 @@ fn a_validation_error_is_an_error_at_the_next_read() {
     gpu.add_into(&a, &upload(&gpu, &[1.0, 1.0, 1.0]), 3);
     assert_eq!(read(&gpu, &a, 3), vec![2.0, 3.0, 4.0]);
 }
+
+/// The folding itself (no GPU needed): within the limit on every axis, enough workgroups,
+/// and no grid where the kernels' u32 index would wrap or the axes run out.
+#[test]
+fn grid_folds_within_the_limit_and_refuses_past_2_32() {
+    assert_eq!(Gpu::grid(1, 65_535), Some((1, 1, 1)));
+    assert_eq!(Gpu::grid(65_535, 65_535), Some((65_535, 1, 1)));
+    assert_eq!(Gpu::grid(65_536, 65_535), Some((65_535, 2, 1)));
+    assert_eq!(Gpu::grid(69_632, 65_535), Some((65_535, 2, 1)));
+    assert_eq!(Gpu::grid(1 << 24, 65_535), Some((65_535, 257, 1)));
+    assert_eq!(Gpu::grid((1 << 24) + 1, 65_535), None, "2^32 + 256 invocations");
+    assert_eq!(Gpu::grid(1000, 10), Some((10, 10, 10)));
+    assert_eq!(Gpu::grid(1001, 10), None, "past 10 × 10 × 10");
+    for limit in [1, 7, 100, 65_535, 1 << 20] {
+        for groups in [1u64, 2, 6, 7, 8, 49, 50, 343, 1000, 65_536, 1 << 24] {
+            let Some((x, y, z)) = Gpu::grid(groups, limit) else {
+                assert!(groups > (limit as u64).pow(3), "{groups} groups, limit {limit}: refused");
+                continue;
+            };
+            assert!(x <= limit && y <= limit && z <= limit, "{groups} groups, limit {limit}: {x}×{y}×{z}");
+            let total = x as u64 * y as u64 * z as u64;
+            assert!(total >= groups && total - groups < x as u64 * y as u64, "{groups}: {x}×{y}×{z}");
+        }
+    }
+    // On the device: a dispatch past 2^32 invocations is refused with the numbers, at the
+    // next read (nothing as large is allocated: the refusal comes before any binding).
+    let Some(gpu) = gpu() else { return };
+    let small = gpu.alloc(4);
+    gpu.fill(&small, (1 << 32) + 1, 1.0);
+    match pollster::block_on(gpu.read(&small, 4)) {
+        Err(Error::Gpu(msg)) => assert!(msg.contains("eltwise/fill") && msg.contains("2^32"), "{msg}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(read(&gpu, &small, 4), vec![0.0; 4], "the refused fill wrote nothing");
+}
+
+/// Reading back more values than a buffer holds is an error, not zeros.
+#[test]
+fn reading_past_a_buffer_is_an_error() {
+    let Some(gpu) = gpu() else { return };
+    let a = upload(&gpu, &[1.0, 2.0]);
+    match pollster::block_on(gpu.read(&a, 3)) {
+        Err(Error::Gpu(msg)) => assert!(msg.contains("reading 3 values back"), "{msg}"),
+        other => panic!("expected an error, got {other:?}"),
+    }
+    assert_eq!(read(&gpu, &a, 2), vec![1.0, 2.0]);
+}

@@ -112,7 +112,7 @@ impl Gpu {
             std::task::Poll::Pending => true,
         });
         for e in errors {
-            self.fail(e.to_string());
+            self.fail(rejected(&e));
         }
     }
 
@@ -121,15 +121,10 @@ impl Gpu {
         let scopes = std::mem::take(&mut *self.scopes.borrow_mut());
         for s in scopes {
             if let Some(e) = s.await {
-                self.fail(e.to_string());
+                self.fail(rejected(&e));
             }
         }
-        match self.failed.borrow_mut().take() {
-            Some(m) => {
-                Err(Error::Gpu(format!("the GPU rejected ConvPlay's work (a bug in ConvPlay; please report it): {m}")))
-            }
-            None => Ok(()),
-        }
+        self.failed.borrow_mut().take().map_or(Ok(()), |m| Err(Error::Gpu(m)))
     }
 
     /// The workgroup grid for `groups` workgroups in one line, folded into y and z when x
@@ -289,6 +284,11 @@ impl Gpu {
     fn scratch(&self, len: usize) -> wgpu::Buffer {
         self.scratch.borrow_mut().entry(len).or_insert_with(|| self.buffer(len)).clone()
     }
+}
+
+/// The message for an error the device reported from a scope.
+fn rejected(e: &wgpu::Error) -> String {
+    format!("the GPU rejected ConvPlay's work (a bug in ConvPlay; please report it): {e}")
 }
 
 impl Drop for Gpu {
