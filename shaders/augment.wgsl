@@ -7,7 +7,9 @@
 //
 // Bindings (group 0): 0 uniform p: AugmentParams (its Rust twin in
 // crate/src/backend/gpu/params.rs); 1 x (read, the batch); 2 y (read_write, the output).
-// Dispatch: 1-D over p.len = n·h·w·c in workgroups of 256, spread over x and y.
+// Dispatch: 1-D over p.len = n·h·w·c in workgroups of 256, a line of workgroups
+// folded into the grid's y and z past the device's
+// maxComputeWorkgroupsPerDimension.
 
 struct AugmentParams {
     len: u32, h: u32, w: u32, c: u32,
@@ -38,7 +40,7 @@ fn at(base: u32, row: i32, col: i32, ch: u32) -> f32 {
 
 @compute @workgroup_size(256)
 fn affine(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = (wid.y * nwg.x + wid.x) * 256u + lid.x;
+    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid.x;
     if (i >= p.len) { return; }
     let ch = i % p.c;
     let pix = i / p.c;

@@ -12,8 +12,10 @@
 // crate/src/backend/gpu/params.rs); 1 x (read); 2 gamma; 3 beta; 4 dy (read); 5 y:
 // output or dx (read_write); 6 saved [mean(c), inv_std(c)]; 7 running mean; 8 running
 // var; 9 dgamma; 10 dbeta (read_write).
-// Dispatch: per-channel kernels (p.c, 1, 1) workgroups of 256; per-element kernels
-// 1-D over p.rows·p.c in workgroups of 256.
+// Dispatch: per-channel kernels one workgroup of 256 per channel (p.c of them);
+// per-element kernels 1-D over p.rows·p.c in workgroups of 256. Either way a line of
+// workgroups folded into the grid's y and z past the device's
+// maxComputeWorkgroupsPerDimension (see `group`).
 
 struct BatchnormParams {
     rows: u32, c: u32, eps: f32, momentum: f32,
@@ -34,8 +36,14 @@ struct BatchnormParams {
 var<workgroup> red_a: array<f32, 256>;
 var<workgroup> red_b: array<f32, 256>;
 
+// The workgroup's place in the line of all of them: the host folds a long line into the
+// grid's y and z when it passes the device's maxComputeWorkgroupsPerDimension.
+fn group(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+    return (wid.z * nwg.y + wid.y) * nwg.x + wid.x;
+}
+
 fn index(wid: vec3<u32>, lid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-    return (wid.y * nwg.x + wid.x) * 256u + lid.x;
+    return group(wid, nwg) * 256u + lid.x;
 }
 
 // Tree-reduces red_a and red_b across the workgroup; the totals end in element 0.
@@ -50,10 +58,11 @@ fn reduce2(t: u32) {
     }
 }
 
-// y[c] = Σ_rows x[row, c]  (bias gradient). Workgroup = channel.
+// y[c] = Σ_rows x[row, c]  (bias gradient). One workgroup per channel.
 @compute @workgroup_size(256)
-fn channel_sum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-    let ch = wid.x;
+fn channel_sum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let ch = group(wid, nwg);
+    if (ch >= p.c) { return; }
     var s = 0.0;
     for (var r = lid.x; r < p.rows; r = r + 256u) { s = s + x[r * p.c + ch]; }
     red_a[lid.x] = s;
@@ -63,8 +72,9 @@ fn channel_sum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
 }
 
 @compute @workgroup_size(256)
-fn bn_stats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-    let ch = wid.x;
+fn bn_stats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let ch = group(wid, nwg);
+    if (ch >= p.c) { return; }
     let m = f32(p.rows);
     var s = 0.0;
     for (var r = lid.x; r < p.rows; r = r + 256u) { s = s + x[r * p.c + ch]; }
@@ -103,8 +113,9 @@ fn bn_apply(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id)
 }
 
 @compute @workgroup_size(256)
-fn bn_grad_reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-    let ch = wid.x;
+fn bn_grad_reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let ch = group(wid, nwg);
+    if (ch >= p.c) { return; }
     let mean = saved[ch];
     let inv = saved[p.c + ch];
     var sa = 0.0;

@@ -7,7 +7,9 @@
 // 2 wt: kernel (read); 3 bias (read); 4 y: output / dx / dw (read_write); 5 dout (read,
 // backward filter only).
 // Dispatch: 1-D in workgroups of 256 over outputs (forward), inputs (backward data),
-// or kernel values (backward filter, each summing over the whole batch).
+// or kernel values (backward filter, each summing over the whole batch); a line of
+// workgroups folded into the grid's y and z past the device's
+// maxComputeWorkgroupsPerDimension (see `group`).
 
 struct DepthwiseParams {
     len: u32, n: u32, h: u32, w: u32,
@@ -23,8 +25,14 @@ struct DepthwiseParams {
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 @group(0) @binding(5) var<storage, read> dout: array<f32>;
 
+// The workgroup's place in the line of all of them: the host folds a long line into the
+// grid's y and z when it passes the device's maxComputeWorkgroupsPerDimension.
+fn group(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+    return (wid.z * nwg.y + wid.y) * nwg.x + wid.x;
+}
+
 fn index(wid: vec3<u32>, lid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-    return (wid.y * nwg.x + wid.x) * 256u + lid.x;
+    return group(wid, nwg) * 256u + lid.x;
 }
 
 @compute @workgroup_size(256)

@@ -8,7 +8,7 @@
 // crate/src/backend/gpu/params.rs); 1 x (read); 2 y (read_write); 3 s (read, channel
 // scales); 4 dy (read, scale_grad only).
 // Dispatch: 1-D over p.len (softmax: over p.len / p.c rows) in workgroups of 256,
-// spread over x and y when there are more than 65,535 groups (see `index`).
+// a line of workgroups folded into the grid's y and z past the device's maxComputeWorkgroupsPerDimension (see `group`).
 
 struct EltwiseParams {
     len: u32, act: u32, c: u32, seed: u32,
@@ -21,8 +21,14 @@ struct EltwiseParams {
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @group(0) @binding(3) var<storage, read> s: array<f32>;
 
+// The workgroup's place in the line of all of them: the host folds a long line into the
+// grid's y and z when it passes the device's maxComputeWorkgroupsPerDimension.
+fn group(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+    return (wid.z * nwg.y + wid.y) * nwg.x + wid.x;
+}
+
 fn index(wid: vec3<u32>, lid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-    return (wid.y * nwg.x + wid.x) * 256u + lid.x;
+    return group(wid, nwg) * 256u + lid.x;
 }
 
 // Activation codes: 0 linear, 1 relu, 2 relu6, 3 leaky relu (alpha), 4 sigmoid, 5 tanh, 6 softmax.

@@ -16,7 +16,9 @@
 // Bindings (group 0): 0 uniform p: GemmParams (its Rust twin in
 // crate/src/backend/gpu/params.rs); 1 a: x or dout; 2 b: w or dout; 3 bias (modes 0, 3
 // with p.has_bias); 4 out (read_write).
-// Dispatch: (ceil(N / 64), ceil(M / 64), 1) workgroups of 16×16; each invocation
+// Dispatch: one workgroup of 16×16 per 64×64 tile of C, ceil(N / 64)·ceil(M / 64) of them
+// in a line (tile t is row t / ceil(N / 64), column t % ceil(N / 64)) folded into the
+// grid's x, y and z past the device's maxComputeWorkgroupsPerDimension; each invocation
 // computes a 4×4 block of C; K is walked in tiles of 16 through workgroup memory.
 
 struct GemmParams {
@@ -100,9 +102,14 @@ fn load_b(row: u32, col: u32) -> f32 {
 }
 
 @compute @workgroup_size(16, 16)
-fn gemm(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-    let row0 = wid.y * TM;
-    let col0 = wid.x * TM;
+fn gemm(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    // The tile's place in the line of tiles, unfolded from the grid (uniform per workgroup,
+    // so the early return keeps every barrier below in uniform control flow).
+    let tile = (wid.z * nwg.y + wid.y) * nwg.x + wid.x;
+    let tiles_n = (p.n + TM - 1u) / TM;
+    if (tile >= tiles_n * ((p.m + TM - 1u) / TM)) { return; }
+    let row0 = (tile / tiles_n) * TM;
+    let col0 = (tile % tiles_n) * TM;
     let tid = lid.y * 16u + lid.x;
     var acc: array<f32, 16>;
     for (var k0 = 0u; k0 < p.k; k0 = k0 + TK) {

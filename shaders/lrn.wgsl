@@ -7,7 +7,8 @@
 // Bindings (group 0): 0 uniform p: LrnParams (its Rust twin in
 // crate/src/backend/gpu/params.rs); 1 x (read); 2 dy (read, backward); 3 y: out or dx
 // (read_write).
-// Dispatch: 1-D over p.len in workgroups of 256.
+// Dispatch: 1-D over p.len in workgroups of 256 (a line folded into the grid's y and z past the device's
+// maxComputeWorkgroupsPerDimension; see `group`).
 
 struct LrnParams {
     len: u32, c: u32, r: u32, bias: f32,
@@ -19,8 +20,14 @@ struct LrnParams {
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 
+// The workgroup's place in the line of all of them: the host folds a long line into the
+// grid's y and z when it passes the device's maxComputeWorkgroupsPerDimension.
+fn group(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+    return (wid.z * nwg.y + wid.y) * nwg.x + wid.x;
+}
+
 fn index(wid: vec3<u32>, lid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-    return (wid.y * nwg.x + wid.x) * 256u + lid.x;
+    return group(wid, nwg) * 256u + lid.x;
 }
 
 // d for channel j of the row starting at `row`.

@@ -4,7 +4,8 @@
 //
 // Bindings (group 0): 0 uniform p: OptimParams (its Rust twin in
 // crate/src/backend/gpu/params.rs); 1 g: gradient (read); 2 w; 3 m; 4 v (read_write).
-// Dispatch: 1-D over p.len in workgroups of 256.
+// Dispatch: 1-D over p.len in workgroups of 256 (a line folded into the grid's y and z past the device's
+// maxComputeWorkgroupsPerDimension).
 
 struct OptimParams {
     len: u32, kind: u32, lr: f32, momentum: f32,
@@ -20,7 +21,7 @@ struct OptimParams {
 
 @compute @workgroup_size(256)
 fn step(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = (wid.y * nwg.x + wid.x) * 256u + lid.x;
+    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid.x;
     if (i >= p.len) { return; }
     if (p.kind == 0u) {
         // SGD with momentum (Keras form), L2 decay folded into the gradient.

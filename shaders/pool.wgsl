@@ -6,7 +6,9 @@
 // Bindings (group 0): 0 uniform p: PoolParams (its Rust twin in
 // crate/src/backend/gpu/params.rs); 1 x: input or dout (read); 2 y: output or dx
 // (read_write); 3 idx: argmax (read_write forward, read backward).
-// Dispatch: 1-D in workgroups of 256 over outputs (forward) or inputs (backward).
+// Dispatch: 1-D in workgroups of 256 over outputs (forward) or inputs (backward), a
+// line of workgroups folded into the grid's y and z past the device's
+// maxComputeWorkgroupsPerDimension (see `group`).
 
 struct PoolParams {
     len: u32, n: u32, h: u32, w: u32,
@@ -20,8 +22,14 @@ struct PoolParams {
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @group(0) @binding(3) var<storage, read_write> idx: array<u32>;
 
+// The workgroup's place in the line of all of them: the host folds a long line into the
+// grid's y and z when it passes the device's maxComputeWorkgroupsPerDimension.
+fn group(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+    return (wid.z * nwg.y + wid.y) * nwg.x + wid.x;
+}
+
 fn index(wid: vec3<u32>, lid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-    return (wid.y * nwg.x + wid.x) * 256u + lid.x;
+    return group(wid, nwg) * 256u + lid.x;
 }
 
 // Output coordinates of flat output index o: (b, oy, ox, ci).

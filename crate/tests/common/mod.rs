@@ -18,12 +18,29 @@ pub fn gpu_required() -> bool {
         || std::path::Path::new("/usr/share/vulkan/icd.d/lvp_icd.aarch64.json").exists()
 }
 
-/// A GPU context, or None (with a note on stderr) where no GPU is required.
+/// A GPU context, or None where no GPU is required (then the test says "skipped" on the
+/// terminal: written to stderr directly, past the test harness's capture, which would
+/// hide it for a test that passes). Any GPU error that no error scope catches fails the
+/// test: the context's handler panics instead of logging.
 pub fn gpu() -> Option<GpuContext> {
     match pollster::block_on(GpuContext::new()) {
-        Ok(ctx) => Some(ctx),
+        Ok(ctx) => {
+            ctx.device.on_uncaptured_error(std::sync::Arc::new(|e| {
+                if std::thread::panicking() {
+                    eprintln!("a GPU error while the test was failing already: {e}");
+                } else {
+                    panic!("GPU error outside any error scope: {e}");
+                }
+            }));
+            Some(ctx)
+        }
         Err(e) if !gpu_required() => {
-            eprintln!("skipping GPU test: {e}");
+            use std::io::Write;
+            let test = std::thread::current().name().unwrap_or("a GPU test").to_string();
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED {test}: no GPU adapter ({e}); set CONVPLAY_REQUIRE_GPU=1 to make this a failure"
+            );
             None
         }
         Err(e) => panic!("a GPU adapter is required here (CI, CONVPLAY_REQUIRE_GPU or lavapipe installed) but: {e}"),

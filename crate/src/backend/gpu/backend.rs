@@ -7,12 +7,21 @@
 //! slot of one uniform arena, written once per flush. Pipelines come from the context's
 //! cache, shared by every model on the device; buffers are allocated by the layers once per
 //! model and reused for every step.
+//!
+//! Every dispatch fits the device's grid: its workgroups are counted in one line and folded
+//! into x, y (and z) of at most `maxComputeWorkgroupsPerDimension` each (`grid`); the
+//! kernels unfold the index (`wid.x + nwg.x * (wid.y + nwg.y * wid.z)`). Recording, writes and
+//! each submission run inside GPU error scopes: a validation error (or work too large for
+//! any grid) is kept and returned by the next `read` as `Error::Gpu`, with the device's words.
 
 use super::params::{BatchnormParams, GemmParams, KernelParams};
 use super::GpuContext;
 use crate::backend::geom::Window;
+use crate::error::{Error, Result};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 mod ops;
@@ -20,6 +29,11 @@ mod ops;
 /// Bytes per dispatch in the uniform arena: WebGPU's minimum uniform offset alignment.
 const SLOT: u64 = 256;
 const ARENA_SLOTS: u64 = 2048;
+/// Invocations per workgroup of every kernel but the smoke test's.
+const WORKGROUP: u64 = 256;
+
+/// What an error scope will report once the device has looked at the work in it.
+type ScopeResult = Pin<Box<dyn Future<Output = Option<wgpu::Error>>>>;
 
 pub struct Gpu {
     pub ctx: Rc<GpuContext>,
@@ -33,6 +47,10 @@ pub struct Gpu {
     dummy: wgpu::Buffer,
     scratch: RefCell<HashMap<usize, wgpu::Buffer>>,
     allocated: Cell<u64>,
+    /// Error scopes popped but not yet looked at (on the web their answer comes later).
+    scopes: RefCell<Vec<ScopeResult>>,
+    /// The first error since the last `read`, which that read returns.
+    failed: RefCell<Option<String>>,
 }
 
 impl Gpu {
@@ -61,7 +79,67 @@ impl Gpu {
             dummy,
             scratch: RefCell::new(HashMap::new()),
             allocated: Cell::new(0),
+            scopes: RefCell::new(Vec::new()),
+            failed: RefCell::new(None),
         }
+    }
+
+    /// Runs `f` inside a validation error scope, kept for `check` (scopes nest, so `f` may
+    /// open its own; each is pushed and popped here, in order, on this thread).
+    fn scoped<R>(&self, f: impl FnOnce() -> R) -> R {
+        let scope = self.ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let r = f();
+        let answer = scope.pop();
+        self.scopes.borrow_mut().push(Box::pin(answer));
+        r
+    }
+
+    /// Keeps `message` if it is the first error since the last `read`.
+    fn fail(&self, message: String) {
+        self.failed.borrow_mut().get_or_insert(message);
+    }
+
+    /// Looks at the scopes that have answered (natively all at once, on the web when the
+    /// browser has), keeping the first error and dropping the rest, so they never pile up.
+    fn sweep(&self) {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let mut errors = Vec::new();
+        self.scopes.borrow_mut().retain_mut(|s| match s.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(e) => {
+                errors.extend(e);
+                false
+            }
+            std::task::Poll::Pending => true,
+        });
+        for e in errors {
+            self.fail(rejected(&e));
+        }
+    }
+
+    /// Waits for every scope so far and returns (and forgets) the first error among them.
+    pub async fn check(&self) -> Result<()> {
+        let scopes = std::mem::take(&mut *self.scopes.borrow_mut());
+        for s in scopes {
+            if let Some(e) = s.await {
+                self.fail(rejected(&e));
+            }
+        }
+        self.failed.borrow_mut().take().map_or(Ok(()), |m| Err(Error::Gpu(m)))
+    }
+
+    /// The workgroup grid for `groups` workgroups in one line, folded into y and z when x
+    /// would pass the device's `maxComputeWorkgroupsPerDimension`; None when no grid holds them
+    /// or the kernels' u32 invocation index would overflow.
+    pub fn grid(groups: u64, limit: u32) -> Option<(u32, u32, u32)> {
+        let limit = limit.max(1) as u64;
+        if groups.checked_mul(WORKGROUP)? > 1 << 32 {
+            return None;
+        }
+        let x = groups.min(limit);
+        let rest = groups.div_ceil(x.max(1));
+        let y = rest.min(limit);
+        let z = rest.div_ceil(y.max(1));
+        (z <= limit).then_some((x as u32, y as u32, z as u32))
     }
 
     /// A zeroed storage buffer of `len` f32 (at least one), counted in `allocated`.
@@ -76,36 +154,66 @@ impl Gpu {
         })
     }
 
-    /// Ends the open pass, writes the arena and submits everything recorded so far.
+    /// Ends the open pass, writes the arena and submits everything recorded so far, inside
+    /// an error scope: the pass's errors (a grid too large, a buffer bound twice) show here.
     fn submit(&self) {
-        // The pass must end before its encoder can finish.
-        drop(self.pass.borrow_mut().take());
-        let enc = self.encoder.borrow_mut().take();
-        let mut data = self.arena_data.borrow_mut();
-        if !data.is_empty() {
-            self.ctx.queue.write_buffer(&self.arena, 0, &data);
-            data.clear();
-        }
-        if let Some(enc) = enc {
-            self.ctx.queue.submit([enc.finish()]);
-        }
+        self.scoped(|| {
+            // The pass must end before its encoder can finish.
+            drop(self.pass.borrow_mut().take());
+            let enc = self.encoder.borrow_mut().take();
+            let mut data = self.arena_data.borrow_mut();
+            if !data.is_empty() {
+                self.ctx.queue.write_buffer(&self.arena, 0, &data);
+                data.clear();
+            }
+            if let Some(enc) = enc {
+                self.ctx.queue.submit([enc.finish()]);
+            }
+        });
+        self.sweep();
     }
 
-    /// Records one dispatch of `entry` in the shader file of `P`. `bindings` lists exactly
-    /// the storage buffers the entry point uses.
+    /// Writes `data` into `buf` inside an error scope, after the work recorded before it.
+    fn write_bytes(&self, buf: &wgpu::Buffer, data: &[u8]) {
+        self.submit();
+        self.scoped(|| self.ctx.queue.write_buffer(buf, 0, data));
+    }
+
+    /// Records one dispatch of `entry` in the shader file of `P` over `groups` workgroups
+    /// (folded into the device's grid by `grid`). `bindings` lists exactly the storage
+    /// buffers the entry point uses.
     fn dispatch<P: KernelParams>(
         &self,
         entry: &'static str,
         params: P,
         bindings: &[(u32, &wgpu::Buffer)],
-        groups: (u32, u32),
+        groups: u64,
     ) {
-        if groups.0 == 0 || groups.1 == 0 {
+        if groups == 0 {
             return;
         }
+        let limit = self.ctx.limits.max_compute_workgroups_per_dimension;
+        let Some((x, y, z)) = Self::grid(groups, limit) else {
+            self.fail(format!(
+                "{}/{entry}: {groups} workgroups of {WORKGROUP} are more than one dispatch can hold \
+                 (2^32 invocations, {limit} workgroups per dimension); use a smaller batch or smaller images",
+                P::FILE
+            ));
+            return;
+        };
         if self.arena_data.borrow().len() as u64 >= SLOT * ARENA_SLOTS {
             self.submit();
         }
+        self.scoped(|| self.record(entry, params, bindings, (x, y, z)));
+    }
+
+    fn record<P: KernelParams>(
+        &self,
+        entry: &'static str,
+        params: P,
+        bindings: &[(u32, &wgpu::Buffer)],
+        (x, y, z): (u32, u32, u32),
+    ) {
         let offset = {
             let mut data = self.arena_data.borrow_mut();
             let offset = data.len() as u64;
@@ -141,20 +249,16 @@ impl Gpu {
         });
         pass.set_pipeline(&pipeline);
         pass.set_bind_group(0, &bind, &[]);
-        pass.dispatch_workgroups(groups.0, groups.1, 1);
+        pass.dispatch_workgroups(x, y, z);
     }
 
-    /// Workgroups of 256 covering `len` invocations, folded into y past 65,535.
-    fn groups1d(len: usize) -> (u32, u32) {
-        let g = len.div_ceil(256) as u32;
-        if g <= 65_535 {
-            (g, 1)
-        } else {
-            (65_535, g.div_ceil(65_535))
-        }
+    /// Workgroups of 256 covering `len` invocations.
+    fn groups1d(len: usize) -> u64 {
+        (len as u64).div_ceil(WORKGROUP)
     }
 
-    /// One product of gemm.wgsl (mode 0–5) with sizes (m, n, k), in 64×64 tiles.
+    /// One product of gemm.wgsl (mode 0–5) with sizes (m, n, k), in 64×64 tiles (one
+    /// workgroup each, counted in one line; the kernel finds its tile's row and column).
     fn gemm(
         &self,
         mode: u32,
@@ -166,20 +270,25 @@ impl Gpu {
         out: &wgpu::Buffer,
     ) {
         let p = GemmParams::new(mode, (m, n, k), g, bias.is_some());
-        let groups = ((n as u32).div_ceil(64), (m as u32).div_ceil(64));
+        let groups = (n as u64).div_ceil(64) * (m as u64).div_ceil(64);
         self.dispatch("gemm", p, &[(1, a), (2, b), (3, bias.unwrap_or(&self.dummy)), (4, out)], groups);
     }
 
     /// out[c] = Σ_rows x[row, c] (bias gradients), one workgroup per channel.
     fn channel_sum(&self, rows: usize, c: usize, x: &wgpu::Buffer, out: &wgpu::Buffer) {
         let p = BatchnormParams { rows: rows as u32, c: c as u32, ..Default::default() };
-        self.dispatch("channel_sum", p, &[(1, x), (5, out)], (c as u32, 1));
+        self.dispatch("channel_sum", p, &[(1, x), (5, out)], c as u64);
     }
 
     /// A scratch buffer of `len` values, allocated once per length and reused.
     fn scratch(&self, len: usize) -> wgpu::Buffer {
         self.scratch.borrow_mut().entry(len).or_insert_with(|| self.buffer(len)).clone()
     }
+}
+
+/// The message for an error the device reported from a scope.
+fn rejected(e: &wgpu::Error) -> String {
+    format!("the GPU rejected ConvPlay's work (a bug in ConvPlay; please report it): {e}")
 }
 
 impl Drop for Gpu {

@@ -159,6 +159,8 @@ impl GpuContext {
     /// awaits its mapping. Never blocks on the web.
     pub async fn read_f32(&self, src: &wgpu::Buffer, len: usize) -> Result<Vec<f32>> {
         let size = (len * 4) as u64;
+        // A copy the device rejects (more than `src` holds) is an error, not zeros.
+        let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("readback"),
             size,
@@ -168,6 +170,9 @@ impl GpuContext {
         let mut enc = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("readback") });
         enc.copy_buffer_to_buffer(src, 0, &staging, 0, size);
         self.queue.submit([enc.finish()]);
+        if let Some(e) = scope.pop().await {
+            return Err(Error::Gpu(format!("reading {len} values back from the GPU failed: {e}")));
+        }
         let (tx, rx) = futures_channel::oneshot::channel();
         staging.map_async(wgpu::MapMode::Read, .., move |r| {
             let _ = tx.send(r);

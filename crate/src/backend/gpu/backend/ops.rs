@@ -25,19 +25,19 @@ impl Backend for Gpu {
         self.alloc(len)
     }
     fn write(&self, buf: &wgpu::Buffer, data: &[f32]) {
-        // Work recorded before this write must see the old contents: submit it first.
-        self.flush();
-        self.ctx.queue.write_buffer(buf, 0, bytemuck::cast_slice(data));
+        // Work recorded before this write must see the old contents: it is submitted first.
+        self.write_bytes(buf, bytemuck::cast_slice(data));
     }
     fn write_idx(&self, buf: &wgpu::Buffer, data: &[u32]) {
-        self.flush();
-        self.ctx.queue.write_buffer(buf, 0, bytemuck::cast_slice(data));
+        self.write_bytes(buf, bytemuck::cast_slice(data));
     }
     fn flush(&self) {
         self.submit();
     }
     async fn read(&self, buf: &wgpu::Buffer, len: usize) -> Result<Vec<f32>> {
         self.flush();
+        // Anything the device rejected since the last read is an error, not a result.
+        self.check().await?;
         self.ctx.read_f32(buf, len).await
     }
     fn allocated_bytes(&self) -> u64 {
@@ -239,7 +239,7 @@ impl Backend for Gpu {
         out: &wgpu::Buffer,
     ) {
         let p = BatchnormParams { rows: d.rows as u32, c: d.c as u32, eps: d.eps, momentum: d.momentum };
-        self.dispatch("bn_stats", p, &[(1, x), (6, saved), (7, rm), (8, rv)], (d.c as u32, 1));
+        self.dispatch("bn_stats", p, &[(1, x), (6, saved), (7, rm), (8, rv)], d.c as u64);
         self.dispatch(
             "bn_apply",
             p,
@@ -279,7 +279,7 @@ impl Backend for Gpu {
         dbeta: &wgpu::Buffer,
     ) {
         let p = BatchnormParams { rows: d.rows as u32, c: d.c as u32, eps: d.eps, momentum: d.momentum };
-        self.dispatch("bn_grad_reduce", p, &[(1, x), (4, dout), (6, saved), (9, dgamma), (10, dbeta)], (d.c as u32, 1));
+        self.dispatch("bn_grad_reduce", p, &[(1, x), (4, dout), (6, saved), (9, dgamma), (10, dbeta)], d.c as u64);
         self.dispatch(
             "bn_backward_apply",
             p,
@@ -353,7 +353,7 @@ impl Backend for Gpu {
         metrics: &wgpu::Buffer,
     ) {
         let p = LossParams { n: n as u32, k: k as u32 };
-        self.dispatch("softmax_xent", p, &[(1, logits), (2, labels), (3, dlogits), (4, metrics)], (1, 1));
+        self.dispatch("softmax_xent", p, &[(1, logits), (2, labels), (3, dlogits), (4, metrics)], 1);
     }
 
     fn optim_step(
