@@ -11,6 +11,7 @@
 use super::params::{BatchnormParams, GemmParams, KernelParams};
 use super::GpuContext;
 use crate::backend::geom::Window;
+use crate::backend::Limits;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -33,6 +34,8 @@ pub struct Gpu {
     dummy: wgpu::Buffer,
     scratch: RefCell<HashMap<usize, wgpu::Buffer>>,
     allocated: Cell<u64>,
+    /// A budget for all of a model's buffers, when set (else the platform's).
+    budget: Option<u64>,
 }
 
 impl Gpu {
@@ -61,7 +64,37 @@ impl Gpu {
             dummy,
             scratch: RefCell::new(HashMap::new()),
             allocated: Cell::new(0),
+            budget: None,
         }
+    }
+
+    /// The same backend with a budget of `bytes` for all of a model's buffers together.
+    pub fn with_budget(mut self, bytes: u64) -> Gpu {
+        self.budget = Some(bytes);
+        self
+    }
+
+    /// What a model here may allocate: the budget (set, else the platform's — WebGPU does not
+    /// say how much memory a device has), and per buffer the smallest of the device's
+    /// `maxBufferSize` and `maxStorageBufferBindingSize` (every buffer is bound as storage)
+    /// and the host's largest array (parameters are initialised there).
+    pub fn model_limits(&self) -> Limits {
+        let host = Limits::platform();
+        let l = &self.ctx.limits;
+        let mut limits = match self.budget {
+            Some(b) => host.clone().with_budget(b),
+            None => host.clone(),
+        };
+        for (bytes, source) in [
+            (l.max_storage_buffer_binding_size, "this device's maxStorageBufferBindingSize"),
+            (l.max_buffer_size, "this device's maxBufferSize"),
+        ] {
+            if bytes < limits.max_buffer {
+                limits.max_buffer = bytes;
+                limits.max_buffer_source = source.into();
+            }
+        }
+        limits
     }
 
     /// A zeroed storage buffer of `len` f32 (at least one), counted in `allocated`.
