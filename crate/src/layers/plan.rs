@@ -219,9 +219,7 @@ impl Walk {
 
     /// A layer's buffers, as `Builder::layer`; its output.
     fn layer(&mut self, layer: &Layer, shape: Shape) -> Result<Shape> {
-        let unfit = |e: crate::spec::ShapeError| {
-            Error::Invalid(format!("layer \"{}\" ({}): {e}", layer.name, layer.kind.type_name()))
-        };
+        let unfit = |e| super::build::unfit(layer, e);
         let (h, w, c) = super::build::hw_c(shape);
         let name = layer.name.as_str();
         let out = match &layer.kind {
