@@ -11,6 +11,7 @@ use crate::backend::ops::{Backend, OptimStep};
 use crate::error::{Error, Result};
 use crate::layers::block::Sequence;
 use crate::layers::build::{hw_c, Builder};
+use crate::layers::plan::{bytes_text, Plan};
 use crate::layers::{Param, Pass};
 use crate::spec::{Activation, ModelSpec, Shape};
 
@@ -67,6 +68,8 @@ impl<B: Backend> Model<B> {
         if max_batch == 0 {
             return Err(Error::Invalid("batch size 0: use a batch of at least 1".into()));
         }
+        // Nothing is allocated before the plan is checked against what this backend allows.
+        Plan::of(spec)?.check(spec, max_batch, &be.limits(), be.name() == "cpu")?;
         let mut params = Vec::new();
         let (body, shape, softmax_end) = {
             let mut b = Builder {
@@ -109,6 +112,26 @@ impl<B: Backend> Model<B> {
             augment: Augment::default(),
             augmented: None,
         })
+    }
+
+    /// Whether `len` more values fit the backend's budget, before a buffer built on need.
+    fn room(&self, len: usize, what: &str) -> Result<()> {
+        let limits = self.be.limits();
+        let bytes = (len as u64).saturating_mul(4);
+        let total = self.be.allocated_bytes().saturating_add(bytes);
+        if total > limits.budget || bytes > limits.max_buffer {
+            return Err(Error::Invalid(format!(
+                "{what} needs {} more, {} in all, but this engine can allocate at most {} ({}) and {} per buffer ({}); \
+                 build the model for a smaller batch",
+                bytes_text(bytes),
+                bytes_text(total),
+                bytes_text(limits.budget),
+                limits.budget_source,
+                bytes_text(limits.max_buffer),
+                limits.max_buffer_source
+            )));
+        }
+        Ok(())
     }
 
     fn check_batch(&self, n: usize, what: &str) -> Result<()> {
@@ -168,6 +191,7 @@ impl<B: Backend> Model<B> {
         let (h, w, _) = hw_c(self.spec.input);
         a.validate(h, w)?;
         if !a.is_off() && self.augmented.is_none() {
+            self.room(self.max_batch * self.spec.input.buffer_len(), "augmentation's batch")?;
             self.augmented = Some(self.be.alloc(self.max_batch * self.spec.input.buffer_len()));
         }
         self.augment = a;
@@ -244,6 +268,9 @@ impl<B: Backend> Model<B> {
         onehot[top] = 1.0;
         self.be.write(&self.dlogits, &onehot);
         let per = self.spec.input.buffer_len();
+        if self.dinput.is_none() {
+            self.room(per * self.max_batch, "the saliency map")?;
+        }
         let be = &self.be;
         let dinput = self.dinput.get_or_insert_with(|| be.alloc(per * self.max_batch));
         let pass = Pass { be: &self.be, params: &self.params, n: 1, train: false, seed: 0 };
@@ -391,11 +418,27 @@ macro_rules! with_model {
 
 impl AnyModel {
     /// Builds `spec` on `engine`'s backend for batches of up to `max_batch`, weights from `seed`.
+    /// The platform's limits apply ([`crate::backend::Limits::platform`], and the device's).
     pub fn new(engine: &crate::backend::Engine, spec: &ModelSpec, max_batch: usize, seed: u32) -> Result<AnyModel> {
+        AnyModel::with_budget(engine, spec, max_batch, seed, None)
+    }
+
+    /// [`AnyModel::new`] with a budget in bytes for all the model's buffers (None: the platform's).
+    pub fn with_budget(
+        engine: &crate::backend::Engine,
+        spec: &ModelSpec,
+        max_batch: usize,
+        seed: u32,
+        budget: Option<u64>,
+    ) -> Result<AnyModel> {
         use crate::backend::{cpu::backend::Cpu, gpu::backend::Gpu, Engine};
-        Ok(match engine {
-            Engine::Gpu(ctx) => AnyModel::Gpu(Model::new(Gpu::new(ctx.clone()), spec, max_batch, seed)?),
-            Engine::Cpu { .. } => AnyModel::Cpu(Model::new(Cpu::new(), spec, max_batch, seed)?),
+        Ok(match (engine, budget) {
+            (Engine::Gpu(ctx), None) => AnyModel::Gpu(Model::new(Gpu::new(ctx.clone()), spec, max_batch, seed)?),
+            (Engine::Gpu(ctx), Some(b)) => {
+                AnyModel::Gpu(Model::new(Gpu::new(ctx.clone()).with_budget(b), spec, max_batch, seed)?)
+            }
+            (Engine::Cpu { .. }, None) => AnyModel::Cpu(Model::new(Cpu::new(), spec, max_batch, seed)?),
+            (Engine::Cpu { .. }, Some(b)) => AnyModel::Cpu(Model::new(Cpu::with_budget(b), spec, max_batch, seed)?),
         })
     }
 

@@ -45,6 +45,66 @@ pub struct LimitsReport {
     pub max_compute_workgroups_per_dimension: u32,
 }
 
+/// What a model on a backend may allocate: all its buffers together (`budget`) and any one
+/// of them (`max_buffer`), in bytes, each with where the figure comes from. `Model::new`
+/// checks its plan against them before it allocates anything.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub budget: u64,
+    /// E.g. "wasm32's 4 GiB address space", "this machine's memory", "the budget set for this engine".
+    pub budget_source: String,
+    pub max_buffer: u64,
+    /// E.g. "this device's maxStorageBufferBindingSize".
+    pub max_buffer_source: String,
+}
+
+impl Limits {
+    /// A wasm32 module: 4 GiB of memory in all, arrays of at most isize::MAX (2 GiB − 1) bytes.
+    pub fn wasm32() -> Limits {
+        Limits {
+            budget: 4 << 30,
+            budget_source: "wasm32's 4 GiB address space".into(),
+            max_buffer: (1 << 31) - 1,
+            max_buffer_source: "wasm32's largest array (2 GiB)".into(),
+        }
+    }
+
+    /// This platform's: wasm32's on wasm32; natively the machine's memory (when the system
+    /// says it) and arrays of at most isize::MAX bytes.
+    pub fn platform() -> Limits {
+        if cfg!(target_arch = "wasm32") {
+            return Limits::wasm32();
+        }
+        let (budget, budget_source) = match machine_memory() {
+            Some(m) => (m, "this machine's memory".to_string()),
+            None => (u64::MAX, "no budget (the machine's memory is unknown)".to_string()),
+        };
+        Limits { budget, budget_source, max_buffer: isize::MAX as u64, max_buffer_source: "the largest array".into() }
+    }
+
+    /// The same limits with a budget of `bytes` for all the model's buffers together.
+    pub fn with_budget(self, bytes: u64) -> Limits {
+        Limits { budget: bytes, budget_source: "the budget set for this engine".into(), ..self }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits::platform()
+    }
+}
+
+/// Total memory, from /proc/meminfo where there is one.
+fn machine_memory() -> Option<u64> {
+    if cfg!(target_arch = "wasm32") {
+        return None;
+    }
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
+}
+
 /// What the page and the CLI show about the running engine.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -47,6 +47,8 @@ pub trait Backend: 'static {
     fn read(&self, buf: &Self::Buf, len: usize) -> impl std::future::Future<Output = Result<Vec<f32>>>;
     /// Bytes held in buffers allocated so far (for the memory report).
     fn allocated_bytes(&self) -> u64;
+    /// What a model on this backend may allocate (checked before building it).
+    fn limits(&self) -> crate::backend::Limits;
 
     fn fill(&self, buf: &Self::Buf, len: usize, value: f32);
 

@@ -30,7 +30,7 @@ pub fn hw_c(s: Shape) -> (usize, usize, usize) {
 }
 
 /// A layer that cannot take its input: only a spec that was not validated gets here.
-fn unfit(layer: &Layer, e: ShapeError) -> Error {
+pub(crate) fn unfit(layer: &Layer, e: ShapeError) -> Error {
     Error::Invalid(format!(
         "layer \"{}\" ({}): {e}; validate the spec with spec::parse before building it",
         layer.name,

@@ -11,6 +11,7 @@ pub mod build;
 pub mod conv;
 pub mod dense;
 pub mod norm;
+pub mod plan;
 pub mod pool;
 pub mod simple;
 

@@ -172,8 +172,93 @@ pub fn encode(
     safetensors::serialize(views, Some(meta)).map_err(|e| Error::Data(format!("writing the weights file failed: {e}")))
 }
 
-/// Reads a weights file: header, metadata (with the spec, validated) and every tensor as f32.
+/// A tensor as the header describes it: dtype name, shape, data offsets.
+type HeaderTensor = (String, Vec<u64>, (u64, u64));
+
+/// The safetensors header (8 bytes of length, then JSON) as it is, without checking the data:
+/// the metadata and each tensor's description. None when it does not parse.
+fn raw_header(bytes: &[u8]) -> Option<(HashMap<String, String>, HashMap<String, HeaderTensor>)> {
+    let len = u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?);
+    let end = 8usize.checked_add(usize::try_from(len).ok()?)?;
+    let json: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(bytes.get(8..end)?).ok()?;
+    let mut meta = HashMap::new();
+    let mut tensors = HashMap::new();
+    for (name, v) in json {
+        if name == "__metadata__" {
+            meta = serde_json::from_value(v).ok()?;
+            continue;
+        }
+        let dtype = v.get("dtype")?.as_str()?.to_string();
+        let shape = v.get("shape")?.as_array()?.iter().map(|d| d.as_u64()).collect::<Option<Vec<u64>>>()?;
+        let off = v.get("data_offsets")?.as_array()?;
+        let (a, b) = (off.first()?.as_u64()?, off.get(1)?.as_u64()?);
+        tensors.insert(name, (dtype, shape, (a, b)));
+    }
+    Some((meta, tensors))
+}
+
+/// Checks, before anything is decoded or built, that the file holds every tensor its own
+/// spec's model needs, with the shape the model gives it and as many bytes as that shape
+/// takes in its dtype.
+fn check_against_spec(spec: &ModelSpec, tensors: &HashMap<String, HeaderTensor>) -> Result<()> {
+    let plan = crate::layers::plan::Plan::of(spec)
+        .map_err(|e| Error::Data(format!("the model spec inside the weights file cannot be built: {}", e.message())))?;
+    let mut problems = Vec::new();
+    for p in &plan.params {
+        let want: Vec<u64> = p.shape.iter().map(|&d| d as u64).collect();
+        match tensors.get(&p.name) {
+            None => problems.push(format!("{}: missing from the file (shape {:?} expected)", p.name, p.shape)),
+            Some((_, shape, _)) if *shape != want => {
+                problems.push(format!("{}: shape {:?} in the file, {:?} in its spec's model", p.name, shape, p.shape))
+            }
+            Some((dtype, _, (a, b))) => {
+                let size = match dtype.as_str() {
+                    "F64" | "I64" | "U64" => 8,
+                    "F32" | "I32" | "U32" => 4,
+                    "F16" | "BF16" | "I16" | "U16" => 2,
+                    "I8" | "U8" | "BOOL" => 1,
+                    _ => continue, // named when the values are read
+                };
+                let held = b.saturating_sub(*a);
+                let need = p.values.checked_mul(size);
+                if need != Some(held) {
+                    problems.push(format!(
+                        "{}: its shape {:?} takes {} bytes of {dtype}, but the file holds {held} for it",
+                        p.name,
+                        p.shape,
+                        need.map_or("more than 64-bit arithmetic counts".into(), |n| n.to_string())
+                    ));
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let more = problems.len().saturating_sub(10);
+    problems.truncate(10);
+    if more > 0 {
+        problems.push(format!("… and {more} more"));
+    }
+    Err(Error::Data(format!(
+        "the weights file does not hold the tensors its own model spec needs ({} parameter tensors), so it is damaged \
+         or was not saved by ConvPlay; save or download it again:\n{}",
+        plan.params.len(),
+        problems.join("\n")
+    )))
+}
+
+/// Reads a weights file: header, metadata (with the spec, validated), a check of the tensors
+/// against the spec's model, and every tensor as f32.
 pub fn read(bytes: &[u8]) -> Result<WeightsFile> {
+    if let Some((meta, tensors)) = raw_header(bytes) {
+        let version = meta.get("format_version").map_or(FORMAT_VERSION, String::as_str);
+        if meta.get("format").map(String::as_str) == Some(FORMAT) && version == FORMAT_VERSION {
+            if let Some(spec) = meta.get("spec").and_then(|t| crate::spec::parse(t).ok()) {
+                check_against_spec(&spec, &tensors)?;
+            }
+        }
+    }
     let st = SafeTensors::deserialize(bytes).map_err(|e| {
         Error::Data(format!(
             "this is not a readable safetensors file ({e}); it may be truncated or not a weights file: save or download it again"

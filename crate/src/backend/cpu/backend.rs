@@ -5,6 +5,7 @@
 use super::{act, conv, dense, fast, loss, misc, norm, pool, rng};
 use crate::backend::geom::Window;
 use crate::backend::ops::{Backend, BnDims, OptimStep};
+use crate::backend::Limits;
 use crate::error::Result;
 use crate::spec::{Activation, Lrn};
 use std::cell::{Cell, RefCell};
@@ -16,11 +17,22 @@ pub type Idx = Rc<RefCell<Vec<u32>>>;
 #[derive(Default)]
 pub struct Cpu {
     allocated: Cell<u64>,
+    limits: Limits,
 }
 
 impl Cpu {
+    /// A CPU backend with this platform's limits ([`Limits::platform`]).
     pub fn new() -> Cpu {
         Cpu::default()
+    }
+
+    /// A CPU backend whose models may allocate at most `bytes` in all.
+    pub fn with_budget(bytes: u64) -> Cpu {
+        Cpu::with_limits(Limits::platform().with_budget(bytes))
+    }
+
+    pub fn with_limits(limits: Limits) -> Cpu {
+        Cpu { allocated: Cell::new(0), limits }
     }
 }
 
@@ -82,6 +94,9 @@ impl Backend for Cpu {
     }
     fn allocated_bytes(&self) -> u64 {
         self.allocated.get()
+    }
+    fn limits(&self) -> Limits {
+        self.limits.clone()
     }
     fn fill(&self, buf: &Buf, len: usize, value: f32) {
         buf.borrow_mut()[..len].iter_mut().for_each(|v| *v = value);

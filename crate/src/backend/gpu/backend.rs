@@ -17,6 +17,7 @@
 use super::params::{BatchnormParams, GemmParams, KernelParams};
 use super::GpuContext;
 use crate::backend::geom::Window;
+use crate::backend::Limits;
 use crate::error::{Error, Result};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -51,6 +52,8 @@ pub struct Gpu {
     scopes: RefCell<Vec<ScopeResult>>,
     /// The first error since the last `read`, which that read returns.
     failed: RefCell<Option<String>>,
+    /// A budget for all of a model's buffers, when set (else the platform's).
+    budget: Option<u64>,
 }
 
 impl Gpu {
@@ -81,6 +84,7 @@ impl Gpu {
             allocated: Cell::new(0),
             scopes: RefCell::new(Vec::new()),
             failed: RefCell::new(None),
+            budget: None,
         }
     }
 
@@ -140,6 +144,35 @@ impl Gpu {
         let y = rest.min(limit);
         let z = rest.div_ceil(y.max(1));
         (z <= limit).then_some((x as u32, y as u32, z as u32))
+    }
+
+    /// The same backend with a budget of `bytes` for all of a model's buffers together.
+    pub fn with_budget(mut self, bytes: u64) -> Gpu {
+        self.budget = Some(bytes);
+        self
+    }
+
+    /// What a model here may allocate: the budget (set, else the platform's — WebGPU does not
+    /// say how much memory a device has), and per buffer the smallest of the device's
+    /// `maxBufferSize` and `maxStorageBufferBindingSize` (every buffer is bound as storage)
+    /// and the host's largest array (parameters are initialised there).
+    pub fn model_limits(&self) -> Limits {
+        let host = Limits::platform();
+        let l = &self.ctx.limits;
+        let mut limits = match self.budget {
+            Some(b) => host.clone().with_budget(b),
+            None => host.clone(),
+        };
+        for (bytes, source) in [
+            (l.max_storage_buffer_binding_size, "this device's maxStorageBufferBindingSize"),
+            (l.max_buffer_size, "this device's maxBufferSize"),
+        ] {
+            if bytes < limits.max_buffer {
+                limits.max_buffer = bytes;
+                limits.max_buffer_source = source.into();
+            }
+        }
+        limits
     }
 
     /// A zeroed storage buffer of `len` f32 (at least one), counted in `allocated`.

@@ -43,6 +43,9 @@ impl Backend for Gpu {
     fn allocated_bytes(&self) -> u64 {
         self.allocated.get()
     }
+    fn limits(&self) -> crate::backend::Limits {
+        self.model_limits()
+    }
     fn fill(&self, buf: &wgpu::Buffer, len: usize, value: f32) {
         let p = EltwiseParams { len: len as u32, value, ..Default::default() };
         self.dispatch("fill", p, &[(2, buf)], Self::groups1d(len));
