@@ -54,7 +54,7 @@ pub fn product(xs: &[u64], what: &dyn Fn() -> String) -> Result<u64> {
 }
 
 fn elements(s: Shape, what: &dyn Fn() -> String) -> Result<u64> {
-    let dims: Vec<u64> = s.dims().iter().map(|&d| d as u64).collect();
+    let dims: Vec<u64> = s.dims();
     product(&dims, what)
 }
 
