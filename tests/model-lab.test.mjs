@@ -95,3 +95,20 @@ test('side by side: max pooling vs strided convs, CNN vs dense network', async (
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('an unknown preset attribute on an embedded lab is named, and the lab shows seed-004 instead', async () => {
+  const { page, errors } = await openPage(env.browser.context, env.server.url);
+  assert.equal(await waitForShell(page), 'ready');
+  await page.evaluate(() => {
+    const lab = document.createElement('convplay-model-lab');
+    lab.id = 'bogus-lab';
+    lab.setAttribute('preset', 'bogus');
+    document.body.append(lab);
+  });
+  const note = page.locator('#bogus-lab [data-preset-error]');
+  await note.waitFor();
+  assert.match(await note.textContent(), /^preset "bogus" is not one of .*seed-004.*; showing seed-004 instead$/);
+  assert.equal(await page.locator('#bogus-lab convplay-summary [data-total-params]').textContent(), '505,098');
+  assert.deepEqual(errors, []);
+  await page.close();
+});

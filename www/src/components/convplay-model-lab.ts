@@ -25,6 +25,7 @@ export class ConvplayModelLab extends LitElement {
   static properties = {
     engine: { attribute: false },
     preset: { type: String },
+    presetError: { state: true },
     specText: { state: true },
     batch: { state: true },
     budgetMb: { state: true },
@@ -45,6 +46,8 @@ export class ConvplayModelLab extends LitElement {
   declare budgetMb: number;
   declare compareWith: string;
   declare presets: string[];
+  /** Why the preset asked for is not shown (an unknown name), else empty. */
+  declare presetError: string;
   declare summary: Summary | null;
   declare fit: FitCheck | null;
   declare other: Summary | null;
@@ -63,6 +66,7 @@ export class ConvplayModelLab extends LitElement {
     this.budgetMb = 4096;
     this.compareWith = '';
     this.presets = [];
+    this.presetError = '';
     this.summary = null;
     this.fit = null;
     this.other = null;
@@ -178,8 +182,19 @@ export class ConvplayModelLab extends LitElement {
   }
 
   private async loadPreset(name: string): Promise<void> {
+    let text: string;
+    try {
+      text = await presetSpec(name);
+      this.presetError = '';
+    } catch {
+      // An embedding page's preset="…" that is not a preset: say so and show the first one.
+      const fallback = this.presets.includes('seed-004') ? 'seed-004' : (this.presets[0] ?? 'seed-004');
+      this.presetError = `preset "${name}" is not one of ${this.presets.join(', ')}; showing ${fallback} instead`;
+      name = fallback;
+      text = await presetSpec(fallback);
+    }
     this.preset = name;
-    this.specText = await presetSpec(name);
+    this.specText = text;
     this.measured = null;
     await this.analyse();
   }
@@ -321,6 +336,7 @@ export class ConvplayModelLab extends LitElement {
             ${this.presets.map((p) => html`<option value=${p} ?selected=${p === this.preset}>${p}</option>`)}
           </select>
         </label>
+        ${this.presetError ? html`<span class="bad" role="alert" data-preset-error>${this.presetError}</span>` : nothing}
         <label
           >Batch
           <input
