@@ -2,6 +2,8 @@
 //! failing exit status, never a panic (issue 13, finding 10). The files are crafted in a
 //! fresh folder per test.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -121,28 +123,7 @@ fn consistent_crafted_files_are_read() {
     assert!(out.contains("train-images-idx3-ubyte.gz: 2 images of 28×28; labels per class [0, 0, 0, 0, 1, 0, 0, 0, 0, 1]; first label 4"), "{out}");
 }
 
-/// A PNG signature and IHDR chunk (8-bit RGB) claiming `w × h`, with a correct CRC.
-fn png_header(w: u32, h: u32) -> Vec<u8> {
-    let crc32 = |bytes: &[u8]| {
-        let mut c = !0u32;
-        for &b in bytes {
-            c ^= b as u32;
-            for _ in 0..8 {
-                c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
-            }
-        }
-        !c
-    };
-    let mut chunk = b"IHDR".to_vec();
-    chunk.extend_from_slice(&w.to_be_bytes());
-    chunk.extend_from_slice(&h.to_be_bytes());
-    chunk.extend_from_slice(&[8, 2, 0, 0, 0]);
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    png.extend_from_slice(&13u32.to_be_bytes());
-    png.extend_from_slice(&chunk);
-    png.extend_from_slice(&crc32(&chunk).to_be_bytes());
-    png
-}
+use common::crafted::png_header;
 
 #[test]
 fn photos_too_large_or_not_images_are_clear_errors_in_classify() {

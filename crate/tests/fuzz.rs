@@ -402,39 +402,10 @@ fn fuzz_weights_read() {
 
 // ---------------------------------------------------------------- PyTorch checkpoints
 
-/// Pickle protocol 2, built op by op.
-struct Pickle(Vec<u8>);
-
-impl Pickle {
-    fn new() -> Self {
-        Pickle(vec![0x80, 2])
-    }
-    fn op(mut self, bytes: &[u8]) -> Self {
-        self.0.extend_from_slice(bytes);
-        self
-    }
-    fn int(self, n: u32) -> Self {
-        self.op(b"J").op(&n.to_le_bytes())
-    }
-    fn str(self, s: &str) -> Self {
-        self.op(b"X").op(&(s.len() as u32).to_le_bytes()).op(s.as_bytes())
-    }
-    fn global(self, module: &str, name: &str) -> Self {
-        self.op(b"c").op(module.as_bytes()).op(b"\n").op(name.as_bytes()).op(b"\n")
-    }
-    fn tuple(self, items: &[u32]) -> Self {
-        items.iter().fold(self.op(b"("), |p, &n| p.int(n)).op(b"t")
-    }
-    fn ordered_dict(self) -> Self {
-        self.global("collections", "OrderedDict").op(b")R")
-    }
-    fn stop(self) -> Vec<u8> {
-        self.op(b".").0
-    }
-}
+use common::pickle::Pickle;
 
 /// A legacy (non-zip) checkpoint of tensors (name, offset, size, stride) on one storage of `values`.
-fn checkpoint(tensors: &[(&str, u32, &[u32], &[u32])], values: &[f32]) -> Vec<u8> {
+fn checkpoint(tensors: &[(&str, i64, &[u64], &[u64])], values: &[f32]) -> Vec<u8> {
     let mut p = Pickle::new().ordered_dict().op(b"(");
     for &(name, offset, size, stride) in tensors {
         p = p
@@ -445,7 +416,7 @@ fn checkpoint(tensors: &[(&str, u32, &[u32], &[u32])], values: &[f32]) -> Vec<u8
             .global("torch", "FloatStorage")
             .str("0")
             .str("cpu")
-            .int(values.len() as u32)
+            .int(values.len() as i64)
             .op(b"tQ")
             .int(offset)
             .tuple(size)
@@ -564,28 +535,7 @@ fn small_photos() -> Vec<Vec<u8>> {
     out
 }
 
-/// A PNG signature and IHDR chunk (8-bit RGB) claiming `w × h`, with a correct CRC.
-fn png_header(w: u32, h: u32) -> Vec<u8> {
-    let crc32 = |bytes: &[u8]| {
-        let mut c = !0u32;
-        for &b in bytes {
-            c ^= b as u32;
-            for _ in 0..8 {
-                c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
-            }
-        }
-        !c
-    };
-    let mut chunk = b"IHDR".to_vec();
-    chunk.extend_from_slice(&w.to_be_bytes());
-    chunk.extend_from_slice(&h.to_be_bytes());
-    chunk.extend_from_slice(&[8, 2, 0, 0, 0]);
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    png.extend_from_slice(&13u32.to_be_bytes());
-    png.extend_from_slice(&chunk);
-    png.extend_from_slice(&crc32(&chunk).to_be_bytes());
-    png
-}
+use common::crafted::png_header;
 
 #[test]
 fn fuzz_photo_decode() {

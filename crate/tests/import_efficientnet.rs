@@ -160,104 +160,10 @@ fn damaged_checkpoints_are_errors() {
 
 // ---- Crafted checkpoints: bombs and false size claims, each a clear error in bounded time and memory.
 
-/// Counts the bytes each thread has allocated, so a test can bound what one call takes.
-mod peak {
-    use std::alloc::{GlobalAlloc, Layout, System};
-    use std::cell::Cell;
-
-    thread_local! {
-        static LIVE: Cell<isize> = const { Cell::new(0) };
-        static PEAK: Cell<isize> = const { Cell::new(0) };
-    }
-
-    pub struct Counting;
-
-    fn note(change: isize) {
-        let _ = LIVE.try_with(|live| {
-            let now = live.get() + change;
-            live.set(now);
-            let _ = PEAK.try_with(|peak| peak.set(peak.get().max(now)));
-        });
-    }
-
-    unsafe impl GlobalAlloc for Counting {
-        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            let p = System.alloc(layout);
-            if !p.is_null() {
-                note(layout.size() as isize);
-            }
-            p
-        }
-        unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
-            System.dealloc(p, layout);
-            note(-(layout.size() as isize));
-        }
-        unsafe fn realloc(&self, p: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-            let q = System.realloc(p, layout, new_size);
-            if !q.is_null() {
-                note(new_size as isize - layout.size() as isize);
-            }
-            q
-        }
-    }
-
-    /// Runs `f` and returns its result, the most bytes it held at once on this thread, and its time.
-    pub fn measure<T>(f: impl FnOnce() -> T) -> (T, usize, std::time::Duration) {
-        let base = LIVE.with(|l| l.get());
-        PEAK.with(|p| p.set(base));
-        let start = std::time::Instant::now();
-        let out = f();
-        let took = start.elapsed();
-        (out, (PEAK.with(|p| p.get()) - base).max(0) as usize, took)
-    }
-}
-
 #[global_allocator]
-static COUNTING: peak::Counting = peak::Counting;
+static COUNTING: common::peak::Counting = common::peak::Counting;
 
-/// Pickle opcodes (protocol 2), as a writer for the tests' checkpoints.
-struct Pickle(Vec<u8>);
-
-impl Pickle {
-    fn new() -> Self {
-        Pickle(vec![0x80, 2])
-    }
-    fn op(mut self, bytes: &[u8]) -> Self {
-        self.0.extend_from_slice(bytes);
-        self
-    }
-    fn int(self, n: i64) -> Self {
-        match n {
-            0..=255 => self.op(&[b'K', n as u8]),
-            256..=65535 => self.op(b"M").op(&(n as u16).to_le_bytes()),
-            _ if i32::try_from(n).is_ok() => self.op(b"J").op(&(n as i32).to_le_bytes()),
-            _ => self.op(&[0x8a, 8]).op(&n.to_le_bytes()),
-        }
-    }
-    fn uint(self, n: u64) -> Self {
-        if n <= i64::MAX as u64 {
-            self.int(n as i64)
-        } else {
-            self.op(&[0x8a, 9]).op(&n.to_le_bytes()).op(&[0])
-        }
-    }
-    fn str(self, s: &str) -> Self {
-        self.op(b"X").op(&(s.len() as u32).to_le_bytes()).op(s.as_bytes())
-    }
-    fn global(self, module: &str, name: &str) -> Self {
-        self.op(b"c").op(module.as_bytes()).op(b"\n").op(name.as_bytes()).op(b"\n")
-    }
-    fn tuple(self, items: &[u64]) -> Self {
-        items.iter().fold(self.op(b"("), |p, &n| p.uint(n)).op(b"t")
-    }
-    /// An empty OrderedDict on the stack.
-    fn ordered_dict(self) -> Self {
-        self.global("collections", "OrderedDict").op(b")R")
-    }
-    fn stop(self) -> Vec<u8> {
-        self.op(b".").0
-    }
-}
+use common::pickle::Pickle;
 
 /// A tensor entry: (name, storage key, offset, size, stride).
 type Entry<'a> = (&'a str, &'a str, i64, &'a [u64], &'a [u64]);
@@ -305,7 +211,7 @@ fn legacy(object: &[u8], storages: &[(&str, u64, &[f32])]) -> Vec<u8> {
 
 /// Reads `bytes`, which must fail with a message containing `expected`, within `millis` and `bytes_at_most`.
 fn refused(bytes: &[u8], expected: &str, millis: u128, bytes_at_most: usize) -> String {
-    let (result, peak, took) = peak::measure(|| read_state_dict(bytes));
+    let (result, peak, took) = common::peak::measure(|| read_state_dict(bytes));
     let e = result.err().unwrap_or_else(|| panic!("a checkpoint that should say `{expected}` was read"));
     let message = e.message();
     assert!(message.starts_with("not a readable PyTorch checkpoint: "), "{message}");
@@ -441,7 +347,7 @@ fn import_checks_each_shape_against_its_values() {
     let m = message(&dict(vec![2, 3, 3, 3], vec![0.0; 4]));
     assert!(m.contains("has shape [2, 3, 3, 3], which holds 54 values, but it has 4 values"), "{m}");
     // An empty tensor with one huge dimension moves nothing and loops over nothing.
-    let (result, _, took) = peak::measure(|| import_lite0(&dict(vec![1 << 40, 0, 1, 1], vec![])));
+    let (result, _, took) = common::peak::measure(|| import_lite0(&dict(vec![1 << 40, 0, 1, 1], vec![])));
     let imported = result.unwrap();
     assert_eq!(imported.tensors[0].1, vec![1, 1, 0, 1 << 40]);
     assert!(took.as_millis() < 1000, "took {took:?}");

@@ -1,6 +1,10 @@
 //! Shared helpers for the native integration tests.
 #![allow(dead_code)]
 
+pub mod crafted;
+pub mod peak;
+pub mod pickle;
+
 use convplay::backend::gpu::GpuContext;
 use std::path::PathBuf;
 
