@@ -8,11 +8,27 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A fresh, empty folder under the target directory's temp area.
-fn temp_dir(name: &str) -> PathBuf {
+/// A fresh folder for one test's files, removed when the test ends (pass or fail).
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+fn temp_dir(name: &str) -> TempDir {
     let dir = std::env::temp_dir().join(format!("convplay-cli-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    TempDir(dir)
 }
 
 fn images_file(count: u32, rows: u32, cols: u32) -> Vec<u8> {
