@@ -11,7 +11,7 @@ mod common;
 use convplay::backend::cpu::backend::Cpu;
 use convplay::backend::geom::Window;
 use convplay::backend::gpu::backend::Gpu;
-use convplay::backend::ops::{Backend, BnDims};
+use convplay::backend::ops::Backend;
 use convplay::spec::{Activation, Padding};
 use convplay::Error;
 use std::rc::Rc;
@@ -20,15 +20,7 @@ fn gpu() -> Option<Gpu> {
     common::gpu().map(|ctx| Gpu::new(Rc::new(ctx)))
 }
 
-fn upload<B: Backend>(be: &B, data: &[f32]) -> B::Buf {
-    let b = be.alloc(data.len());
-    be.write(&b, data);
-    b
-}
-
-fn read<B: Backend>(be: &B, b: &B::Buf, len: usize) -> Vec<f32> {
-    pollster::block_on(be.read(b, len)).unwrap()
-}
+use common::ops::{bn_case, read, upload};
 
 /// Every `step`-th value (and the last), compared with a tolerance for sums in another order.
 fn close_sampled(what: &str, gpu: &[f32], cpu: &[f32], step: usize) {
@@ -92,35 +84,11 @@ fn dense_bias_gradient_over_70000_outputs_matches_cpu() {
     }
 }
 
-fn bn_case<B: Backend>(be: &B, rows: usize, c: usize) -> Vec<Vec<f32>> {
-    let d = BnDims { c, rows, eps: 1e-3, momentum: 0.99 };
-    let x = upload(be, &common::random_vec(rows * c, 21));
-    let gamma = upload(be, &common::random_vec(c, 22));
-    let beta = upload(be, &common::random_vec(c, 23));
-    let rm = upload(be, &vec![0.0; c]);
-    let rv = upload(be, &vec![1.0; c]);
-    let dout = upload(be, &common::random_vec(rows * c, 24));
-    let (saved, out, dx, dg, db, inf) =
-        (be.alloc(2 * c), be.alloc(rows * c), be.alloc(rows * c), be.alloc(c), be.alloc(c), be.alloc(rows * c));
-    be.batch_norm_train(d, &x, &gamma, &beta, &rm, &rv, &saved, &out);
-    be.batch_norm_backward(d, &x, &gamma, &saved, &dout, &dx, &dg, &db);
-    be.batch_norm_infer(d, &x, &gamma, &beta, &rm, &rv, &inf);
-    vec![
-        read(be, &out, rows * c),
-        read(be, &dx, rows * c),
-        read(be, &dg, c),
-        read(be, &db, c),
-        read(be, &rm, c),
-        read(be, &rv, c),
-        read(be, &inf, rows * c),
-    ]
-}
-
 /// Batch norm over 70,000 channels (3 rows): the statistics are one workgroup per channel.
 #[test]
 fn batch_norm_over_70000_channels_matches_cpu() {
     let Some(gpu) = gpu() else { return };
-    let (got, want) = (bn_case(&gpu, 3, 70_000), bn_case(&Cpu::new(), 3, 70_000));
+    let (got, want) = (bn_case(&gpu, 3, 70_000, 21), bn_case(&Cpu::new(), 3, 70_000, 21));
     assert_eq!(got.len(), want.len());
     for (k, (g, c)) in got.iter().zip(&want).enumerate() {
         close_sampled(&format!("batch norm output {k}"), g, c, 1);

@@ -7,7 +7,7 @@ mod common;
 use convplay::backend::cpu::backend::Cpu;
 use convplay::backend::geom::Window;
 use convplay::backend::gpu::backend::Gpu;
-use convplay::backend::ops::{Backend, BnDims, OptimStep};
+use convplay::backend::ops::{Backend, OptimStep};
 use convplay::spec::{Activation, Lrn, Padding};
 use std::rc::Rc;
 
@@ -15,15 +15,7 @@ fn gpu() -> Option<Gpu> {
     common::gpu().map(|ctx| Gpu::new(Rc::new(ctx)))
 }
 
-fn upload<B: Backend>(be: &B, data: &[f32]) -> B::Buf {
-    let b = be.alloc(data.len());
-    be.write(&b, data);
-    b
-}
-
-fn read<B: Backend>(be: &B, b: &B::Buf, len: usize) -> Vec<f32> {
-    pollster::block_on(be.read(b, len)).unwrap()
-}
+use common::ops::{bn_case, read, upload};
 
 fn close(what: &str, gpu: &[f32], cpu: &[f32]) {
     assert_eq!(gpu.len(), cpu.len(), "{what}: lengths");
@@ -185,30 +177,6 @@ fn activations_gpu_match_cpu() {
     ] {
         compare(a.name(), act_case(&gpu, a, 500), act_case(&Cpu::new(), a, 500));
     }
-}
-
-fn bn_case<B: Backend>(be: &B, rows: usize, c: usize, seed: u64) -> Vec<Vec<f32>> {
-    let d = BnDims { c, rows, eps: 1e-3, momentum: 0.99 };
-    let x = upload(be, &common::random_vec(rows * c, seed));
-    let gamma = upload(be, &common::random_vec(c, seed + 1));
-    let beta = upload(be, &common::random_vec(c, seed + 2));
-    let rm = upload(be, &vec![0.0; c]);
-    let rv = upload(be, &vec![1.0; c]);
-    let dout = upload(be, &common::random_vec(rows * c, seed + 3));
-    let (saved, out, dx, dg, db, inf) =
-        (be.alloc(2 * c), be.alloc(rows * c), be.alloc(rows * c), be.alloc(c), be.alloc(c), be.alloc(rows * c));
-    be.batch_norm_train(d, &x, &gamma, &beta, &rm, &rv, &saved, &out);
-    be.batch_norm_backward(d, &x, &gamma, &saved, &dout, &dx, &dg, &db);
-    be.batch_norm_infer(d, &x, &gamma, &beta, &rm, &rv, &inf);
-    vec![
-        read(be, &out, rows * c),
-        read(be, &dx, rows * c),
-        read(be, &dg, c),
-        read(be, &db, c),
-        read(be, &rm, c),
-        read(be, &rv, c),
-        read(be, &inf, rows * c),
-    ]
 }
 
 #[test]
