@@ -169,7 +169,7 @@ impl<B: Backend> Model<B> {
     pub async fn predict(&mut self, n: usize) -> Result<Vec<f32>> {
         self.check_batch(n, "predict")?;
         self.forward(n, false, 0)?;
-        let last = self.body.nodes.last().expect("a model has layers");
+        let last = self.body.nodes.last().ok_or_else(no_layers)?;
         self.be.activation_forward(Activation::Softmax, self.classes, n * self.classes, &last.out);
         self.be.flush();
         self.be.read(&last.out, n * self.classes).await
@@ -257,7 +257,7 @@ impl<B: Backend> Model<B> {
         }
         // The last layer's values are logits (its softmax is left off); the softmax of ten
         // numbers is done here.
-        let logits = &layers.last().expect("a model has layers").values;
+        let logits = &layers.last().ok_or_else(no_layers)?.values;
         let peak = logits.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
         let exps: Vec<f32> = logits.iter().map(|&l| (l - peak).exp()).collect();
         let sum: f32 = exps.iter().sum();
@@ -307,7 +307,7 @@ impl<B: Backend> Model<B> {
         };
         let pass = Pass { be: &self.be, params: &self.params, n, train: true, seed };
         self.body.forward(&pass, x)?;
-        let last = self.body.nodes.last().expect("a model has layers");
+        let last = self.body.nodes.last().ok_or_else(no_layers)?;
         self.be.softmax_xent(n, self.classes, &last.out, &self.labels, &self.dlogits, &self.metrics);
         self.body.backward(&pass, x, &self.dlogits, None)?;
         Ok(n)
@@ -451,4 +451,9 @@ impl AnyModel {
             (AnyModel::Gpu(a), AnyModel::Gpu(b)) => a.copy_params_from(b).await,
         }
     }
+}
+
+/// The spec parser refuses a model without layers, so this is only reached through a bug.
+fn no_layers() -> Error {
+    Error::Invalid("the model has no layers; a spec needs at least one layer".into())
 }

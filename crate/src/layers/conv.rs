@@ -78,11 +78,12 @@ impl<B: Backend> Op<B> for Conv {
     fn backward(&mut self, p: &Pass<B>, x: &B::Buf, out: &B::Buf, dout: &B::Buf, dx: Option<&B::Buf>) -> Result<()> {
         let g = self.window(p.n)?;
         p.be.activation_backward(self.activation, self.oc, p.n * self.out_len, out, dout);
-        let db = self.b.map(|i| p.grad(i));
+        let db = self.b.map(|i| p.grad(i)).transpose()?;
+        let dw = p.grad(self.w)?;
         if self.depthwise {
-            p.be.depthwise_backward(&g, x, p.value(self.w), dout, dx, p.grad(self.w), db);
+            p.be.depthwise_backward(&g, x, p.value(self.w), dout, dx, dw, db);
         } else {
-            p.be.conv2d_backward(&g, x, p.value(self.w), dout, dx, p.grad(self.w), db);
+            p.be.conv2d_backward(&g, x, p.value(self.w), dout, dx, dw, db);
         }
         Ok(())
     }

@@ -48,8 +48,8 @@ impl<B: Backend> Op<B> for Dense {
             p.value(self.w),
             dout,
             dx,
-            p.grad(self.w),
-            self.b.map(|i| p.grad(i)),
+            p.grad(self.w)?,
+            self.b.map(|i| p.grad(i)).transpose()?,
         );
         Ok(())
     }

@@ -54,8 +54,15 @@ impl<B: Backend> Pass<'_, B> {
     pub fn value(&self, i: usize) -> &B::Buf {
         &self.params[i].value
     }
-    pub fn grad(&self, i: usize) -> &B::Buf {
-        &self.params[i].grad.as_ref().expect("trainable parameter has a gradient").0
+    /// The gradient buffer of trainable parameter `i`; an error (not a panic) if the
+    /// parameter was built frozen, which would be a bug in the layer that asks.
+    pub fn grad(&self, i: usize) -> Result<&B::Buf> {
+        match self.params.get(i).and_then(|p| p.grad.as_ref()) {
+            Some((g, ..)) => Ok(g),
+            None => Err(crate::Error::Invalid(format!(
+                "parameter {i} has no gradient buffer (it was built frozen); this is a bug in the layer"
+            ))),
+        }
     }
 }
 

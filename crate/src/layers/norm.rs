@@ -100,10 +100,10 @@ impl<B: Backend> Op<B> for Bn<B> {
         }
         // γ and β that are not learned still need somewhere to write their gradient.
         let (dg, db) = match &self.unused_grads {
-            None => (p.grad(self.gamma), p.grad(self.beta)),
+            None => (p.grad(self.gamma)?, p.grad(self.beta)?),
             Some((g, b)) => (
-                if self.spec.scale { p.grad(self.gamma) } else { g },
-                if self.spec.center { p.grad(self.beta) } else { b },
+                if self.spec.scale { p.grad(self.gamma)? } else { g },
+                if self.spec.center { p.grad(self.beta)? } else { b },
             ),
         };
         let len = d.c * d.rows;

@@ -124,6 +124,15 @@ struct Reader<'a> {
     pos: usize,
 }
 
+/// The first 8 bytes of `c` (callers pass exactly 8; a shorter slice is zero-filled, never a panic).
+fn bytes8(c: &[u8]) -> [u8; 8] {
+    let mut a = [0u8; 8];
+    for (d, s) in a.iter_mut().zip(c) {
+        *d = *s;
+    }
+    a
+}
+
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8]> {
         let end = self
@@ -393,13 +402,13 @@ pub fn read_state_dict(bytes: &[u8]) -> Result<StateDict> {
     let mut storage_bytes: u64 = 0;
     for &k in keys {
         let V::Str(key) = key_heap.get(k) else { return Err(bad("a storage key that is not a string".into())) };
-        let count = u64::from_le_bytes(r.take(8)?.try_into().expect("8 bytes"));
+        let count = u64::from_le_bytes(bytes8(r.take(8)?));
         let kind = kinds.get(key.as_str()).copied().unwrap_or("FloatStorage");
         let (size, convert): (usize, fn(&[u8]) -> f32) = match kind {
             "FloatStorage" => (4, |c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-            "LongStorage" => (8, |c| i64::from_le_bytes(c.try_into().expect("8 bytes")) as f32),
+            "LongStorage" => (8, |c| i64::from_le_bytes(bytes8(c)) as f32),
             "IntStorage" => (4, |c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f32),
-            "DoubleStorage" => (8, |c| f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32),
+            "DoubleStorage" => (8, |c| f64::from_le_bytes(bytes8(c)) as f32),
             other => return Err(bad(format!("storage {key} is a {other}, which ConvPlay does not read"))),
         };
         let left = (bytes.len() - r.pos) as u64;

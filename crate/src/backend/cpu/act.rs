@@ -6,7 +6,7 @@ use crate::spec::Activation;
 use num_traits::Float;
 
 fn c<T: Float>(v: f32) -> T {
-    T::from(v).unwrap()
+    super::float::<T, _>(v)
 }
 
 /// In place over rows of `channels` (softmax normalises each row).

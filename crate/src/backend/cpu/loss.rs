@@ -6,7 +6,7 @@ use num_traits::Float;
 /// logits [n, k], labels [n] → (mean loss, correct count); dlogits = (softmax − onehot) / n.
 pub fn softmax_xent<T: Float>(k: usize, logits: &[T], labels: &[u8], dlogits: &mut [T]) -> (T, usize) {
     let n = labels.len();
-    let nf = T::from(n).unwrap();
+    let nf = super::float::<T, _>(n);
     let mut loss = T::zero();
     let mut correct = 0;
     for (r, &label) in labels.iter().enumerate() {

@@ -16,6 +16,13 @@ pub mod optim;
 pub mod pool;
 pub mod rng;
 
+/// A number as the float type `T`. For `f32`/`f64` the conversion cannot fail; if a
+/// float type could not hold the value the result is NaN, which the loss reports, rather
+/// than a panic.
+pub fn float<T: num_traits::Float, V: num_traits::ToPrimitive>(v: V) -> T {
+    T::from(v).unwrap_or_else(T::nan)
+}
+
 /// CPU twin of `shaders/smoke.wgsl`: out[i] = a * x[i] + y[i], rounded once (fused multiply-add).
 pub fn saxpy(a: f32, x: &[f32], y: &[f32]) -> Vec<f32> {
     debug_assert_eq!(x.len(), y.len());

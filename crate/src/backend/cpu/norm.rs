@@ -25,7 +25,7 @@ pub fn batch_norm_train<T: Float>(
     out: &mut [T],
 ) -> BnSaved<T> {
     let m = x.len() / c;
-    let mf = T::from(m).unwrap();
+    let mf = super::float::<T, _>(m);
     let mut mean = vec![T::zero(); c];
     let mut var = vec![T::zero(); c];
     for row in x.chunks(c) {
@@ -82,7 +82,7 @@ pub fn batch_norm_backward<T: Float>(
     dgamma: &mut [T],
     dbeta: &mut [T],
 ) {
-    let m = T::from(x.len() / c).unwrap();
+    let m = super::float::<T, _>(x.len() / c);
     let mut sum_dy = vec![T::zero(); c];
     let mut sum_dy_xhat = vec![T::zero(); c];
     for (row, d) in x.chunks(c).zip(dy.chunks(c)) {
@@ -118,7 +118,7 @@ pub fn lrn_forward<T: Float>(c: usize, r: usize, bias: T, alpha: T, beta: T, x: 
 
 /// dx[i] = dy[i]·d[i]^−β − 2αβ·x[i]·Σ_{|j−i| ≤ r} dy[j]·x[j]·d[j]^(−β−1), d[j] = bias + α·Σ_{|k−j| ≤ r} x[k]².
 pub fn lrn_backward<T: Float>(c: usize, r: usize, bias: T, alpha: T, beta: T, x: &[T], dy: &[T], dx: &mut [T]) {
-    let two = T::from(2.0).unwrap();
+    let two = super::float::<T, _>(2.0);
     let mut d = vec![T::zero(); c];
     for ((o, row), g) in dx.chunks_mut(c).zip(x.chunks(c)).zip(dy.chunks(c)) {
         for (j, dj) in d.iter_mut().enumerate() {

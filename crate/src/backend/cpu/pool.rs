@@ -53,7 +53,7 @@ pub fn avg_pool_forward<T: Float>(g: &Window, x: &[T], out: &mut [T]) {
     for n in 0..g.n as usize {
         for oy in 0..g.oh as usize {
             for ox in 0..g.ow as usize {
-                let inv = T::one() / T::from(window_count(g, oy, ox)).unwrap();
+                let inv = T::one() / super::float::<T, _>(window_count(g, oy, ox));
                 for ci in 0..c {
                     let mut s = T::zero();
                     for ky in 0..g.kh as usize {
@@ -76,7 +76,7 @@ pub fn avg_pool_backward<T: Float>(g: &Window, dout: &[T], dx: &mut [T]) {
     for n in 0..g.n as usize {
         for oy in 0..g.oh as usize {
             for ox in 0..g.ow as usize {
-                let inv = T::one() / T::from(window_count(g, oy, ox)).unwrap();
+                let inv = T::one() / super::float::<T, _>(window_count(g, oy, ox));
                 for ci in 0..c {
                     let d = dout[((n * g.oh as usize + oy) * g.ow as usize + ox) * c + ci] * inv;
                     for ky in 0..g.kh as usize {
@@ -95,7 +95,7 @@ pub fn avg_pool_backward<T: Float>(g: &Window, dout: &[T], dx: &mut [T]) {
 
 /// x [n, hw, c] → out [n, c]: the mean over the hw positions.
 pub fn global_avg_pool_forward<T: Float>(n: usize, hw: usize, c: usize, x: &[T], out: &mut [T]) {
-    let inv = T::one() / T::from(hw).unwrap();
+    let inv = T::one() / super::float::<T, _>(hw);
     for b in 0..n {
         for ci in 0..c {
             let mut s = T::zero();
@@ -108,7 +108,7 @@ pub fn global_avg_pool_forward<T: Float>(n: usize, hw: usize, c: usize, x: &[T],
 }
 
 pub fn global_avg_pool_backward<T: Float>(n: usize, hw: usize, c: usize, dout: &[T], dx: &mut [T]) {
-    let inv = T::one() / T::from(hw).unwrap();
+    let inv = T::one() / super::float::<T, _>(hw);
     for b in 0..n {
         for p in 0..hw {
             for ci in 0..c {
