@@ -90,7 +90,7 @@ impl Rng {
         if self.odd() {
             hostile
         } else {
-            *self.pick(valid)
+            valid[self.below(valid.len())]
         }
     }
 }
