@@ -19,7 +19,7 @@ pub fn run(Args { checkpoint, output, int8 }: Args) -> convplay::Result<()> {
     let sd = convplay::weights::torch::read_state_dict(&super::read_bytes(&checkpoint)?)?;
     let imported = import_lite0(&sd)?;
     let labels: Vec<String> = serde_json::from_str(include_str!("../../../../www/public/models/imagenet-labels.json"))
-        .expect("the label list is JSON");
+        .map_err(|e| convplay::Error::Data(format!("the built-in ImageNet label list is not JSON: {e}")))?;
     let extra = convplay::weights::Extra { labels: Some(labels), preprocessing: Some(preprocessing()) };
     let storage = if int8 { convplay::weights::Storage::Int8 } else { convplay::weights::Storage::F32 };
     // Check against the model the spec builds: every parameter placed, nothing left over.

@@ -9,6 +9,6 @@ pub struct Args {
 
 pub fn run(a: Args) -> convplay::Result<()> {
     let info = super::engine(&a.backend)?.info();
-    println!("{}", serde_json::to_string_pretty(&info).expect("info serialises"));
+    println!("{}", super::json(&info)?);
     Ok(())
 }

@@ -1,5 +1,7 @@
 //! The native ConvPlay CLI: one file per command; this one parses the command line, hands
 //! it to the command and holds what several commands share (the engine, reading files, specs).
+//! Like the library, no command may panic on purpose: a bad file or flag is an error message.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::unreachable, clippy::todo)]
 
 mod bench;
 mod classify;
@@ -97,4 +99,9 @@ fn spec_text(spec: &str) -> convplay::Result<String> {
 
 fn load_spec(spec: &str) -> convplay::Result<convplay::spec::ModelSpec> {
     convplay::spec::parse(&spec_text(spec)?)
+}
+
+/// Pretty JSON of a value the CLI prints.
+fn json<T: serde::Serialize>(value: &T) -> convplay::Result<String> {
+    serde_json::to_string_pretty(value).map_err(|e| convplay::Error::Invalid(format!("cannot write JSON: {e}")))
 }

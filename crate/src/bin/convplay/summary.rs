@@ -21,7 +21,7 @@ pub fn run(Args { spec, batch, json, budget_mb }: Args) -> convplay::Result<()> 
     }
     let summary = convplay::summary::summarize(&super::load_spec(&spec)?, batch);
     if json {
-        println!("{}", serde_json::to_string_pretty(&summary).expect("summary serialises"));
+        println!("{}", super::json(&summary)?);
     } else {
         print!("{}", summary.to_text());
     }
