@@ -60,6 +60,13 @@ function precacheManifest(): Plugin {
   };
 }
 
+/** The engine's wasm under its fixed name (www/src/assets.ts); other assets hashed. */
+function wasmFixedName(asset: { names: string[] }): string {
+  return asset.names.some((n) => n.endsWith('convplay_bg.wasm'))
+    ? 'assets/convplay_bg.wasm'
+    : 'assets/[name]-[hash][extname]';
+}
+
 // The playground page is index.html at the repository root; static assets
 // (MNIST files, shipped models) live in www/public and are served as they are.
 export default defineConfig({
@@ -73,15 +80,25 @@ export default defineConfig({
     target: 'es2022',
     assetsInlineLimit: 0,
     rollupOptions: {
-      // The playground page, and the embedding module (components + API) under a fixed
-      // name, dist/convplay.js, so a course page can load it from a copied dist/ folder.
-      input: { main: 'index.html', convplay: 'www/src/convplay.ts' },
-      output: { entryFileNames: (chunk) => (chunk.name === 'convplay' ? 'convplay.js' : 'assets/[name]-[hash].js') },
+      // The playground page, and the embedding modules under fixed names so a course page can
+      // load them from a copied dist/ folder and the npm package can export them:
+      // dist/convplay.js (components + API) and dist/convplay-api.js (the API alone).
+      input: { main: 'index.html', convplay: 'www/src/convplay.ts', 'convplay-api': 'www/src/convplay-api.ts' },
+      output: {
+        entryFileNames: (chunk) =>
+          chunk.name === 'convplay' || chunk.name === 'convplay-api' ? `${chunk.name}.js` : 'assets/[name]-[hash].js',
+        assetFileNames: wasmFixedName,
+      },
       preserveEntrySignatures: 'exports-only',
     },
   },
-  // The training worker is an ES module (it imports the wasm glue, which uses import.meta.url).
-  worker: { format: 'es' },
+  // The engine's worker is an ES module (it imports the wasm glue, which uses import.meta.url).
+  // It and the wasm keep fixed names (www/src/assets.ts): a page that serves a copy of dist/
+  // loads them from its asset base, wherever a bundler moved the API's own code.
+  worker: {
+    format: 'es',
+    rollupOptions: { output: { entryFileNames: 'assets/convplay-worker.js', assetFileNames: wasmFixedName } },
+  },
   server: { host: '127.0.0.1', port: 5173 },
   preview: { host: '127.0.0.1', port: 4173 },
 });

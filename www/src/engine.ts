@@ -9,6 +9,7 @@ import init, {
   presetNames as wasmPresetNames,
 } from '../pkg/convplay.js';
 import type { FitCheck, Summary } from './types';
+import { assetBase, WASM_FILE } from './assets';
 
 export type BackendChoice = 'auto' | 'webgpu' | 'cpu';
 
@@ -38,7 +39,10 @@ let wasmReady: Promise<void> | null = null;
 
 /** Loads and instantiates the wasm module once per page. */
 export function loadWasm(): Promise<void> {
-  wasmReady ??= init().then(() => undefined);
+  // Under an asset base (an embedding or an npm install) the wasm is the copy in that folder;
+  // in the playground, where the bundle put it.
+  const base = assetBase();
+  wasmReady ??= init(base ? { module_or_path: new URL(WASM_FILE, base) } : undefined).then(() => undefined);
   return wasmReady;
 }
 

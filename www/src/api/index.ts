@@ -5,7 +5,7 @@
 
 import type { BackendChoice, EngineInfo } from '../engine';
 import type { InsideData, Summary } from '../types';
-import { assetUrl } from '../assets';
+import { assetBase, assetUrl, WORKER_FILE } from '../assets';
 import { FitRun, HeldData } from './handles';
 import type { Dataset, FitOptions, Prediction } from './options';
 import { ENGINE_STOPPED, EngineStoppedError, Replay } from './restart';
@@ -117,7 +117,10 @@ export class ConvPlay extends EventTarget {
   }
 
   private spawn(): Worker {
-    const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+    const base = assetBase();
+    const worker = base
+      ? new Worker(new URL(WORKER_FILE, base), { type: 'module' })
+      : new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
     worker.onmessage = (e: MessageEvent<FromApiWorker>) => {
       if (worker === this.worker) this.receive(e.data);
     };
@@ -128,7 +131,13 @@ export class ConvPlay extends EventTarget {
         e.preventDefault();
         console.warn(`ConvPlay: the engine's worker stopped (${e.message}); restarting it`);
         this.crashed(e.message || 'the worker failed');
-      } else this.failAll(e.message || 'the ConvPlay worker failed to start');
+      } else
+        this.failAll(
+          e.message ||
+            (base
+              ? `the ConvPlay engine's worker did not load from ${new URL(WORKER_FILE, base).href}: serve a copy of ConvPlay's dist/ folder (assets/, data/, models/) there, or call setAssetBase() with the folder that holds it`
+              : 'the ConvPlay worker failed to start'),
+        );
     };
     return worker;
   }
