@@ -9,3 +9,5 @@ setAssetBase(new URL(/* @vite-ignore */ './', import.meta.url));
 
 export * from './api/index';
 export { setAssetBase } from './assets';
+export { fromTfjs, toTfjs, saveTfjs } from './api/tfjs';
+export type { TfjsArtifacts, TfjsWeightSpec } from './api/tfjs';

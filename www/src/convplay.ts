@@ -51,3 +51,5 @@ export type {
   Prediction,
 } from './api/index';
 export { setAssetBase } from './assets';
+export { fromTfjs, toTfjs, saveTfjs } from './api/tfjs';
+export type { TfjsArtifacts, TfjsWeightSpec } from './api/tfjs';
