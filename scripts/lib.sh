@@ -72,3 +72,14 @@ ensure_debian_packages() {
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
+
+# ONNX's own reader and runtime (the Python packages onnx and onnxruntime) for the export test,
+# in a virtual environment under .tools/ unless the system Python already has them.
+ensure_onnx_python() {
+  if python3 -c 'import onnx, onnxruntime' >/dev/null 2>&1; then return 0; fi
+  local venv=.tools/onnx-venv
+  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import onnx, onnxruntime' >/dev/null 2>&1; then return 0; fi
+  say "installing the Python packages onnx and onnxruntime into $venv (for the ONNX export test)"
+  python3 -m venv "$venv" 2>/dev/null || { ensure_debian_packages python3-venv && python3 -m venv "$venv"; }
+  "$venv/bin/pip" install --quiet --disable-pip-version-check onnx onnxruntime
+}

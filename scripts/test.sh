@@ -32,6 +32,8 @@ say "unit tests of the front end's pure modules (vitest)"
 npx vitest run
 
 ensure_debian_packages mesa-vulkan-drivers chromium
+# ONNX's checker and runtime read the exported files back (tests/onnx.test.mjs).
+ensure_onnx_python
 
 say "native tests (cargo test; GPU tests on lavapipe)"
 # A missing adapter fails the GPU tests here instead of skipping them.

@@ -11,3 +11,4 @@ export * from './api/index';
 export { setAssetBase } from './assets';
 export { fromTfjs, toTfjs, saveTfjs } from './api/tfjs';
 export type { TfjsArtifacts, TfjsWeightSpec } from './api/tfjs';
+export { toOnnx, saveOnnx } from './api/onnx';

@@ -53,3 +53,4 @@ export type {
 export { setAssetBase } from './assets';
 export { fromTfjs, toTfjs, saveTfjs } from './api/tfjs';
 export type { TfjsArtifacts, TfjsWeightSpec } from './api/tfjs';
+export { toOnnx, saveOnnx } from './api/onnx';

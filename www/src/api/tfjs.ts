@@ -324,6 +324,8 @@ function kerasLayer(l: Config, first: number[] | null): KerasLayer {
   const base: Config = { name, trainable: l.trainable !== false, dtype: 'float32' };
   if (first) base.batch_input_shape = [null, ...first];
   const k = (v: unknown): unknown[] => (Array.isArray(v) ? (v as unknown[]) : [v, v]);
+  if (l.activation === 'leaky_relu' && l.type !== 'activation')
+    fail(`${where}: TF.js layers have no "leaky_relu" activation; put a leaky_relu layer after it instead`);
   switch (l.type) {
     case 'conv2d':
       return {
@@ -405,13 +407,16 @@ function kerasLayer(l: Config, first: number[] | null): KerasLayer {
     case 'dropout':
       return { class_name: 'Dropout', config: { ...base, rate: l.rate } };
     case 'activation':
-      return { class_name: 'Activation', config: { ...base, activation: l.activation } };
+      // Keras's leaky_relu function slopes 0.2 (its LeakyReLU layer: 0.3), as in ConvPlay.
+      return l.activation === 'leaky_relu'
+        ? { class_name: 'LeakyReLU', config: { ...base, alpha: l.alpha ?? 0.2 } }
+        : { class_name: 'Activation', config: { ...base, activation: l.activation } };
     case 'relu':
       return { class_name: 'Activation', config: { ...base, activation: 'relu' } };
     case 'softmax':
       return { class_name: 'Activation', config: { ...base, activation: 'softmax' } };
     case 'leaky_relu':
-      return { class_name: 'LeakyReLU', config: { ...base, alpha: l.alpha ?? 0.2 } };
+      return { class_name: 'LeakyReLU', config: { ...base, alpha: l.alpha ?? 0.3 } };
     default:
       return fail(
         `${where} has no TF.js Layers twin in a sequential model (residual, concat, squeeze-and-excitation and LRN blocks need a functional graph, which the export does not write yet); export a model without it`,
