@@ -10,6 +10,7 @@ pub mod data;
 pub mod error;
 pub mod fit;
 pub mod import;
+pub mod keras;
 pub mod layers;
 pub mod model;
 pub mod optim;
