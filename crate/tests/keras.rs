@@ -214,7 +214,7 @@ fn bad_input_gets_a_placed_message() {
         ("import numpy as np\nprint('hello')".into(), "no Keras model found: paste code with model = keras.Sequential([...])"),
         (
             "model = keras.Sequential([\n    layers.Dense(10, input_shape=(4,)),\n    layers.Dense(10, activation='relu'\n".into(),
-            "line 3: a bracket opened in this statement is never closed",
+            "line 1: a bracket opened here is never closed",
         ),
         (
             "model = keras.Sequential([layers.Dense(10, input_shape=(4,), activation='relu)])".into(),
@@ -329,4 +329,15 @@ fn export_keeps_what_the_spec_says_and_refuses_blocks() {
         "layers[0] (residual): a block needs Keras's functional API, and ConvPlay exports Sequential models only; \
          remove the block to export the model"
     );
+}
+
+/// Unclosed brackets on every line cost one pass, not one pass per line.
+#[test]
+fn a_paste_of_brackets_reads_in_linear_time() {
+    let started = std::time::Instant::now();
+    for text in ["x = (\n".repeat(150_000), format!("{}{}", "y = (\n".repeat(80_000), ")".repeat(80_000))] {
+        let err = to_spec(&text).unwrap_err().to_string();
+        assert!(err.starts_with("no Keras model found"), "{}", &err[..err.len().min(200)]);
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "took {:?}", started.elapsed());
 }

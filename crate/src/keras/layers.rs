@@ -39,7 +39,7 @@ pub(super) struct State {
 /// Whether unreadable tokens were meant as model code (so a problem there is an error, not an ignored line).
 pub(super) fn looks_like_model_code(toks: &[Token], model_var: Option<&str>) -> bool {
     let import = matches!(toks.first().map(|t| &t.tok), Some(Tok::Name(n)) if n == "import" || n == "from");
-    !import && toks.iter().any(|t| t.tok == Tok::Name("Sequential".into()))
+    !import && super::lines::sequential_call(toks)
         || model_var.is_some_and(|v| ["add", "compile", "fit"].iter().any(|m| method_call(toks, v, m)))
 }
 
@@ -208,6 +208,9 @@ impl State {
     /// The spec, checked by the spec parser; every problem placed at its Keras line.
     pub fn finish(mut self) -> Result<Imported> {
         let Some(model) = self.model.take() else {
+            if !self.errors.is_empty() {
+                return Err(Error::Spec(self.errors));
+            }
             self.errors.push(
                 "no Keras model found: paste code with model = keras.Sequential([...]) or model = Sequential() and \
                  model.add(...)"

@@ -18,6 +18,7 @@ mod export;
 mod expr;
 mod layers;
 mod lex;
+mod lines;
 mod recipe;
 
 pub use export::from_spec;
@@ -25,7 +26,8 @@ pub use export::from_spec;
 use crate::error::{Error, Result};
 use crate::spec::ModelSpec;
 use expr::{Node, Parser};
-use lex::{lex_line, Tok, Token};
+use lex::{Tok, Token};
+use lines::{End, Lines};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -62,102 +64,64 @@ pub fn to_spec(text: &str) -> Result<Imported> {
         )));
     }
     let mut st = layers::State::default();
-    let lines: Vec<&str> = text.lines().collect();
+    let read = Lines::read(text);
+    let lines = &read.lines;
+    let ignore_all = |st: &mut layers::State, from: usize, to: usize| {
+        for (k, l) in lines.iter().enumerate().take(to + 1).skip(from) {
+            if !l.empty || l.prompt {
+                st.ignore(k + 1, l.text);
+            }
+        }
+    };
     let mut i = 0;
     while i < lines.len() {
-        let (code, prompt) = strip_prompt(lines[i]);
-        let trimmed = code.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            if prompt {
-                st.ignore(i + 1, lines[i]);
+        let line = &lines[i];
+        if line.empty || line.quoted {
+            ignore_all(&mut st, i, i);
+            i += 1;
+            continue;
+        }
+        let model_like = |st: &layers::State, toks: &[lex::Token]| layers::looks_like_model_code(toks, st.model_var());
+        if let Some(e) = &line.error {
+            if model_like(&st, &line.toks) {
+                st.errors.push(format!("line {}: {e}", i + 1));
+            } else {
+                ignore_all(&mut st, i, i);
             }
             i += 1;
             continue;
         }
-        if let Some(end) = triple_quoted(&lines, i, code) {
-            for (k, l) in lines.iter().enumerate().take(end + 1).skip(i) {
-                st.ignore(k + 1, l);
-            }
-            i = end + 1;
+        if !lines::starts_statement(&line.toks) {
+            ignore_all(&mut st, i, i);
+            i += 1;
             continue;
         }
-        let (toks, next, problem) = statement(&lines, i, code);
-        match problem {
-            None if st.statement(&toks) => {
-                i = next;
-            }
-            Some(problem) if layers::looks_like_model_code(&toks, st.model_var()) => {
-                st.errors.push(format!("line {}: {problem}", toks.last().map(|t| t.line).unwrap_or(i + 1)));
-                i = next;
-            }
-            _ => {
-                st.ignore(i + 1, lines[i]);
+        match read.end(i) {
+            End::Unclosed => {
+                if model_like(&st, &line.toks) {
+                    st.errors.push(format!("line {}: a bracket opened here is never closed", i + 1));
+                } else {
+                    ignore_all(&mut st, i, i);
+                }
                 i += 1;
+            }
+            End::Problem(k, e) => {
+                if model_like(&st, &read.tokens(i, k)) {
+                    st.errors.push(format!("line {}: {e}", k + 1));
+                } else {
+                    ignore_all(&mut st, i, k);
+                }
+                i = k + 1;
+            }
+            End::At(k) => {
+                if !st.statement(&read.tokens(i, k)) {
+                    ignore_all(&mut st, i, k);
+                }
+                i = k + 1;
             }
         }
     }
     st.finish()
-}
-
-/// A line with any notebook or console prompt taken off (`In [3]:`, `>>>`, `...`, `...:`),
-/// and whether there was one. `Out[3]:` lines come back empty.
-fn strip_prompt(line: &str) -> (&str, bool) {
-    let t = line.trim_start();
-    for prefix in ["In [", "In[", "Out[", "Out ["] {
-        if let Some(rest) = t.strip_prefix(prefix) {
-            if let Some(close) = rest.find("]:") {
-                if rest[..close].trim().chars().all(|c| c.is_ascii_digit()) {
-                    return if prefix.starts_with("Out") { ("", true) } else { (&rest[close + 2..], true) };
-                }
-            }
-        }
-    }
-    for prefix in [">>> ", "... ", ">>>", "..."] {
-        if let Some(rest) = t.strip_prefix(prefix) {
-            let rest = rest.strip_prefix(':').unwrap_or(rest);
-            return (rest, true);
-        }
-    }
-    if let Some(rest) = t.strip_prefix("...:") {
-        return (rest, true);
-    }
-    (line, false)
-}
-
-/// When `code` (line `i`) opens a triple-quoted string that it does not close, the last line
-/// of that string (a docstring or printed text): those lines are ignored.
-fn triple_quoted(lines: &[&str], i: usize, code: &str) -> Option<usize> {
-    let quote = ["\"\"\"", "'''"].into_iter().find(|q| code.matches(q).count() % 2 == 1)?;
-    Some((i + 1..lines.len()).find(|&k| lines[k].contains(quote)).unwrap_or(lines.len() - 1))
-}
-
-/// The tokens of the statement starting at line `i` (through the lines that close its
-/// brackets or continue it with a backslash), the line after it, and what could not be read.
-fn statement(lines: &[&str], i: usize, code: &str) -> (Vec<Token>, usize, Option<String>) {
-    let mut toks = Vec::new();
-    let mut lexed = match lex_line(code, i + 1, 0, &mut toks) {
-        Ok(l) => l,
-        Err(e) => return (toks, i + 1, Some(e)),
-    };
-    let mut k = i + 1;
-    while lexed.depth > 0 || lexed.continues {
-        if lexed.depth < 0 {
-            break;
-        }
-        let Some(line) = lines.get(k) else {
-            return (toks, k, Some("a bracket opened in this statement is never closed".into()));
-        };
-        let (code, _) = strip_prompt(line);
-        lexed = match lex_line(code, k + 1, lexed.depth, &mut toks) {
-            Ok(l) => l,
-            Err(e) => return (toks, k + 1, Some(e)),
-        };
-        k += 1;
-    }
-    if lexed.depth < 0 {
-        return (toks, k, Some("a closing bracket has no opening one".into()));
-    }
-    (toks, k, None)
 }
 
 /// Reads `node` as a JSON value: numbers, strings, booleans, None, tuples and lists of them,
@@ -220,19 +184,4 @@ fn whole_expr(toks: &[Token], skip: usize) -> std::result::Result<Node, (usize, 
     let node = p.expr()?;
     p.finish()?;
     Ok(node)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prompts_come_off() {
-        assert_eq!(strip_prompt("In [3]: model = 1"), (" model = 1", true));
-        assert_eq!(strip_prompt("In [ ]:"), ("", true));
-        assert_eq!(strip_prompt("Out[4]: <keras.src.models.Sequential>"), ("", true));
-        assert_eq!(strip_prompt(">>> x = 1"), ("x = 1", true));
-        assert_eq!(strip_prompt("   ...:     layers.Dense(10),"), ("     layers.Dense(10),", true));
-        assert_eq!(strip_prompt("model.add(x)"), ("model.add(x)", false));
-    }
 }
