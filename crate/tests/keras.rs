@@ -341,3 +341,31 @@ fn a_paste_of_brackets_reads_in_linear_time() {
     }
     assert!(started.elapsed() < std::time::Duration::from_secs(5), "took {:?}", started.elapsed());
 }
+
+/// Where Keras is installed (or CONVPLAY_REQUIRE_KERAS is set, which makes a missing Keras a
+/// failure), every preset's exported model is built by Keras itself and counts the same parameters.
+#[test]
+fn keras_itself_builds_the_exported_models_where_installed() {
+    let has_keras = Command::new("python3").args(["-c", "import keras"]).output().is_ok_and(|o| o.status.success());
+    if !has_keras {
+        assert!(
+            std::env::var_os("CONVPLAY_REQUIRE_KERAS").is_none(),
+            "CONVPLAY_REQUIRE_KERAS is set but Keras is not installed"
+        );
+        eprintln!("skipped: Keras is not installed for python3 (set CONVPLAY_REQUIRE_KERAS to make this a failure)");
+        return;
+    }
+    for name in convplay::presets::names() {
+        let spec = convplay::presets::preset(name).unwrap();
+        // The whole script (compile, the schedule, fit, evaluate) on 64 made-up digits instead of MNIST.
+        let code = from_spec(&spec).unwrap().replace(
+            "keras.datasets.mnist.load_data()",
+            "((np.zeros((64, 28, 28), \"uint8\"), np.arange(64) % 10), (np.zeros((16, 28, 28), \"uint8\"), np.arange(16) % 10))",
+        );
+        let script = format!("import numpy as np\n{code}\nprint(model.count_params())");
+        let out = Command::new("python3").args(["-c", &script]).output().unwrap();
+        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        let printed = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(printed.trim().lines().last(), Some(params(&spec).to_string().as_str()), "{name}");
+    }
+}

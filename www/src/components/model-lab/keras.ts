@@ -117,23 +117,39 @@ export class ConvplayKeras extends LitElement {
     }
   }
 
+  protected willUpdate(changed: Map<string, unknown>): void {
+    // An export on show follows the spec as it is edited.
+    if (changed.has('spec') && (this.exported !== null || this.exportError)) void this.writeExport();
+  }
+
   private async toggleExport(): Promise<void> {
     if (this.exported !== null || this.exportError) {
       this.exported = null;
       this.exportError = '';
       return;
     }
+    await this.writeExport();
+  }
+
+  private async writeExport(): Promise<void> {
+    this.copied = false;
     try {
       this.exported = await keras.fromSpec(this.spec);
+      this.exportError = '';
     } catch (e) {
+      this.exported = null;
       this.exportError = e instanceof Error ? e.message : String(e);
     }
   }
 
   private async copy(): Promise<void> {
     if (this.exported === null) return;
-    await navigator.clipboard.writeText(this.exported);
-    this.copied = true;
+    try {
+      await navigator.clipboard.writeText(this.exported);
+      this.copied = true;
+    } catch (e) {
+      this.exportError = `could not copy (${e instanceof Error ? e.message : String(e)}): select the code and copy it, or download it`;
+    }
   }
 
   private download(): void {
