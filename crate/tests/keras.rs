@@ -236,6 +236,11 @@ fn bad_input_gets_a_placed_message() {
             "model = keras.Sequential([layers.Dense(10, input_shape=(4,)), layers.Dense(10)(x)])".into(),
             "line 1: calling the result of a call (the functional API, layer(...)(x)) is not read",
         ),
+        (
+            model("model.add(layers.Dense(10, input_shape=x_train.shape[1:]))"),
+            "line 3: indexing with [...] is not part of the Keras subset ConvPlay reads; write the value itself, e.g. \
+             input_shape=(28, 28, 1)",
+        ),
         (model("model.add(layers.Dropout(1.5, input_shape=(4,)))"), "line 3 (Dropout): \"rate\" is 1.5 but must be in [0, 1)"),
         (
             model("model.add(layers.Dense(10, input_shape=(4,)))\nmodel.add(layers.Dense(10, activation=lambda x: x))"),

@@ -195,7 +195,11 @@ impl<'a> Parser<'a> {
                 let (args, kwargs) = self.arguments()?;
                 node = Node { line: node.line, expr: Expr::Call(Call { callee, args, kwargs }) };
             } else if matches!(self.peek(), Some(Tok::Op("["))) {
-                return self.fail("indexing with [...] is not part of the Keras subset ConvPlay reads".into());
+                return self.fail(
+                    "indexing with [...] is not part of the Keras subset ConvPlay reads; write the value itself, \
+                     e.g. input_shape=(28, 28, 1)"
+                        .into(),
+                );
             } else {
                 return Ok(node);
             }
