@@ -374,3 +374,32 @@ fn keras_itself_builds_the_exported_models_where_installed() {
         assert_eq!(printed.trim().lines().last(), Some(params(&spec).to_string().as_str()), "{name}");
     }
 }
+
+/// Deep nesting and long arithmetic are refused before the parser's recursion could exhaust the stack.
+#[test]
+fn deep_nesting_is_a_placed_error_not_a_stack_overflow() {
+    let deep = format!("model = keras.Sequential([layers.Dense({}1{})])", "(".repeat(100_000), ")".repeat(100_000));
+    assert!(to_spec(&deep)
+        .unwrap_err()
+        .to_string()
+        .starts_with("line 1: values nested more than 50 deep are not read"));
+    let signs = format!("model = keras.Sequential([layers.Dense({}1)])", "-".repeat(100_000));
+    assert!(to_spec(&signs)
+        .unwrap_err()
+        .to_string()
+        .starts_with("line 1: values nested more than 50 deep are not read"));
+    let sum =
+        format!("n = {}1\nmodel = keras.Sequential([keras.Input((4,)), layers.Dense(n)])", "1 + ".repeat(100_000));
+    assert!(to_spec(&sum).unwrap_err().to_string().starts_with("line 2: Dense's units: n is not a value"));
+    let sum = format!("model = keras.Sequential([keras.Input((4,)), layers.Dense({}1)])", "1 + ".repeat(100_000));
+    assert!(to_spec(&sum)
+        .unwrap_err()
+        .to_string()
+        .starts_with("line 1: more than 200 arithmetic operators in one statement are not read"));
+    // 200 operators are read.
+    let sum = format!(
+        "model = keras.Sequential([keras.Input((4,)), layers.Dense({}1, activation='softmax')])",
+        "0 + ".repeat(200)
+    );
+    assert_eq!(to_spec(&sum).unwrap().spec.layers.len(), 1);
+}

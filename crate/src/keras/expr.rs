@@ -47,7 +47,17 @@ impl Call {
 pub(super) struct Parser<'a> {
     toks: &'a [Token],
     pos: usize,
+    /// Values nested inside each other here (brackets, calls, signs).
+    depth: usize,
+    /// Arithmetic operators read in the statement.
+    operators: usize,
 }
+
+/// The deepest nesting read: a model nests 4 (a list, a call, a tuple); deeper is refused
+/// before the recursion could exhaust the stack.
+const MAX_DEPTH: usize = 50;
+/// The most arithmetic operators in one statement (each adds a level to the value's tree).
+const MAX_OPERATORS: usize = 200;
 
 type Res<T> = Result<T, (usize, String)>;
 /// Positional and keyword arguments of a call.
@@ -55,7 +65,7 @@ type Arguments = (Vec<Node>, Vec<(String, Node)>);
 
 impl<'a> Parser<'a> {
     pub fn new(toks: &'a [Token]) -> Self {
-        Parser { toks, pos: 0 }
+        Parser { toks, pos: 0, depth: 0, operators: 0 }
     }
 
     pub fn line(&self) -> usize {
@@ -122,7 +132,26 @@ impl<'a> Parser<'a> {
     }
 
     pub fn expr(&mut self) -> Res<Node> {
-        self.sum()
+        self.nest()?;
+        let node = self.sum();
+        self.depth -= 1;
+        node
+    }
+
+    fn nest(&mut self) -> Res<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return self.fail(format!("values nested more than {MAX_DEPTH} deep are not read"));
+        }
+        Ok(())
+    }
+
+    fn binary(&mut self, op: &'static str, left: Node, right: Node) -> Res<Node> {
+        self.operators += 1;
+        if self.operators > MAX_OPERATORS {
+            return self.fail(format!("more than {MAX_OPERATORS} arithmetic operators in one statement are not read"));
+        }
+        Ok(Node { line: left.line, expr: Expr::Binary(op, Box::new(left), Box::new(right)) })
     }
 
     fn sum(&mut self) -> Res<Node> {
@@ -135,7 +164,7 @@ impl<'a> Parser<'a> {
             };
             self.pos += 1;
             let right = self.product()?;
-            left = Node { line: left.line, expr: Expr::Binary(op, Box::new(left), Box::new(right)) };
+            left = self.binary(op, left, right)?;
         }
     }
 
@@ -150,19 +179,24 @@ impl<'a> Parser<'a> {
             };
             self.pos += 1;
             let right = self.unary()?;
-            left = Node { line: left.line, expr: Expr::Binary(op, Box::new(left), Box::new(right)) };
+            left = self.binary(op, left, right)?;
         }
     }
 
     fn unary(&mut self) -> Res<Node> {
         let line = self.line();
         if self.eat("-") {
-            let inner = self.unary()?;
+            self.nest()?;
+            let inner = self.unary();
+            self.depth -= 1;
             let zero = Node { line, expr: Expr::Num { value: 0.0, int: true } };
-            return Ok(Node { line, expr: Expr::Binary("-", Box::new(zero), Box::new(inner)) });
+            return self.binary("-", zero, inner?);
         }
         if self.eat("+") {
-            return self.unary();
+            self.nest()?;
+            let inner = self.unary();
+            self.depth -= 1;
+            return inner;
         }
         self.postfix()
     }

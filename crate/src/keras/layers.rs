@@ -278,13 +278,11 @@ impl State {
 
     /// A spec message placed at its Keras line: "layers[3] (conv2d): …" → "line 9 (Conv2D): …".
     fn place(&self, problem: &str) -> String {
-        if let Some(rest) = problem.strip_prefix("layers[") {
-            let close = rest.find(']').unwrap_or(0);
-            if let Some(entry) = rest[..close].parse::<usize>().ok().and_then(|i| self.layers.get(i)) {
-                let after = &rest[close + 1..];
-                let after = match after.strip_prefix(" (") {
-                    Some(a) => a.find(')').map(|p| &a[p + 1..]).unwrap_or(after),
-                    None => after,
+        if let Some((index, rest)) = problem.strip_prefix("layers[").and_then(|r| r.split_once(']')) {
+            if let Some(entry) = index.parse::<usize>().ok().and_then(|i| self.layers.get(i)) {
+                let after = match rest.strip_prefix(" (") {
+                    Some(a) => a.find(')').map(|p| &a[p + 1..]).unwrap_or(rest),
+                    None => rest,
                 };
                 return format!("line {} ({}){after}", entry.line, entry.class);
             }
