@@ -159,6 +159,10 @@ model.fit(x, y, 64, 3)
                   loss='sparse_categorical_crossentropy')";
     let r = to_spec(cosine).unwrap().spec.training.unwrap();
     assert_eq!((r.schedule.as_deref(), r.lr), (Some("cosine"), Some(0.002)));
+    // Keras 3's Adam(weight_decay=...) decays decoupled: ConvPlay's AdamW.
+    let decayed = cosine.replace("Adam(keras", "Adam(weight_decay=0.01, learning_rate=keras");
+    let r = to_spec(&decayed).unwrap().spec.training.unwrap();
+    assert_eq!((r.optimizer.as_deref(), r.weight_decay), (Some("adamw"), Some(0.01)));
 }
 
 /// Each bad input and the message it gets (docs/reliability.md lists them).
@@ -202,6 +206,10 @@ fn bad_input_gets_a_placed_message() {
         (
             model("model.add(layers.Dense(10, activation='softmax', input_shape=(4,)))\nmodel.compile(optimizer='sgd', loss='sparse_categorical_crossentropy')"),
             "line 4: ConvPlay's SGD has Nesterov momentum 0.9: write keras.optimizers.SGD(learning_rate=0.01, momentum=0.9, nesterov=True)",
+        ),
+        (
+            model("model.add(layers.Dense(10, activation='softmax', input_shape=(4,)))\nmodel.compile(optimizer=keras.optimizers.SGD(momentum=0.9, nesterov=True, weight_decay=0.01), loss='sparse_categorical_crossentropy')"),
+            "line 4: SGD's weight_decay= is decoupled in Keras, and ConvPlay's SGD has an L2 term instead",
         ),
         (
             model("model.add(layers.Dense(1, activation='sigmoid', input_shape=(4,)))\nmodel.compile(optimizer='adam', loss='binary_crossentropy')"),

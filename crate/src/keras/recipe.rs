@@ -156,6 +156,16 @@ impl Recipe {
                 }
             }
         }
+        // Keras 3 decays weights decoupled, AdamW's way, for every optimizer; ConvPlay's Adam and
+        // SGD take an L2 term instead.
+        if self.weight_decay.is_some() && kind == "adam" {
+            self.optimizer = Some("adamw");
+        }
+        if self.weight_decay.is_some() && kind == "sgd" {
+            return Err("SGD's weight_decay= is decoupled in Keras, and ConvPlay's SGD has an L2 term instead; \
+                        leave it out, or use keras.optimizers.AdamW(weight_decay=...)"
+                .into());
+        }
         if kind == "sgd" && !(momentum == 0.9 && nesterov) {
             return Err("ConvPlay's SGD has Nesterov momentum 0.9: write keras.optimizers.SGD(learning_rate=0.01, \
                         momentum=0.9, nesterov=True), or use \"adam\""
