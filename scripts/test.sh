@@ -31,7 +31,8 @@ npx eslint --max-warnings 0 .
 say "unit tests of the front end's pure modules (vitest)"
 npx vitest run
 
-ensure_debian_packages mesa-vulkan-drivers chromium
+# python3: crate/tests/keras.rs checks exported Keras code with Python's own parser (ast.parse).
+ensure_debian_packages mesa-vulkan-drivers chromium python3
 # ONNX's checker and runtime read the exported files back (tests/onnx.test.mjs).
 ensure_onnx_python
 

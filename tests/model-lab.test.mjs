@@ -3,6 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { useBrowser, openPage, waitForShell } from './harness.mjs';
 
 const env = useBrowser();
@@ -109,6 +110,33 @@ test('an unknown preset attribute on an embedded lab is named, and the lab shows
   await note.waitFor();
   assert.match(await note.textContent(), /^preset "bogus" is not one of .*seed-004.*; showing seed-004 instead$/);
   assert.equal(await page.locator('#bogus-lab convplay-summary [data-total-params]').textContent(), '505,098');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('Keras code in: seed-001 pasted with its notebook gives 121,930 parameters; errors placed; Keras code out', async () => {
+  const { page, errors } = await openPage(env.browser.context, `${env.server.url}?backend=cpu`);
+  assert.equal(await waitForShell(page), 'ready');
+  const lab = page.locator('convplay-model-lab');
+  await page.locator('convplay-summary [data-total-params]').filter({ hasText: '505,098' }).waitFor();
+  await lab.getByRole('button', { name: 'Paste Keras code' }).click();
+  const box = lab.locator('textarea[aria-label="Keras code"]');
+  await box.fill('model = keras.Sequential([\n  keras.Input((28, 28, 1)),\n  layers.Conv3D(8, 3),\n])');
+  await lab.getByRole('button', { name: 'Read the Keras code' }).click();
+  const problem = lab.locator('.keras-problems li').first();
+  await problem.waitFor();
+  assert.match(await problem.textContent(), /^line 3: Conv3D is not supported; supported layers are Conv2D, /);
+  await box.fill(fs.readFileSync('crate/tests/keras-notebooks/seed-001.py', 'utf8'));
+  await lab.getByRole('button', { name: 'Read the Keras code' }).click();
+  await page.locator('convplay-summary [data-total-params]').filter({ hasText: '121,930' }).waitFor();
+  assert.equal(await lab.locator('.keras-problems').count(), 0);
+  const ignored = await lab.locator('ol.ignored li').allTextContents();
+  assert.ok(ignored.includes('   2 | import numpy as np'), ignored.join('\n'));
+  assert.match(await lab.locator('textarea').inputValue(), /"training": \{"epochs": 10, "batch": 64/);
+  await lab.getByRole('button', { name: 'Export as Keras code' }).click();
+  const code = await lab.locator('[data-keras-export]').textContent();
+  assert.match(code, /^# keras-model: exported from ConvPlay \(121,930 parameters/);
+  assert.ok(code.includes('layers.Conv2D(32, 3, activation="relu"),'), code);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -29,6 +29,7 @@ pub mod data;
 pub mod error;
 pub mod fit;
 pub mod import;
+pub mod keras;
 pub mod layers;
 pub mod model;
 pub mod optim;

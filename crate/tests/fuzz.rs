@@ -587,3 +587,38 @@ fn fuzz_digit_preprocess() {
         },
     });
 }
+
+// ---------------------------------------------------------------- Keras code
+
+#[test]
+fn fuzz_keras_import() {
+    // The course's three notebooks, every preset written as Keras code, and the odd corners:
+    // prompts, continuation lines, constants, triple quotes, unclosed brackets and strings.
+    let mut seeds: Vec<Vec<u8>> = ["seed-001.py", "seed-004.py", "tutorial-cnn.py"]
+        .iter()
+        .map(|n| repo_file(&format!("crate/tests/keras-notebooks/{n}")))
+        .collect();
+    for name in convplay::presets::names() {
+        let spec = convplay::presets::preset(name).unwrap();
+        seeds.push(convplay::keras::from_spec(&spec).unwrap().into_bytes());
+    }
+    seeds.push(b"n = 2 * (3 + 4) // 1\nm = keras.Sequential([keras.Input((n, n)), layers.Flatten(), \\\n layers.Dense(n)])\n\"\"\"doc\n\"\"\"\n>>> m.add(layers.Dense(10, activation=None))".to_vec());
+    seeds.push(b"model = Sequential([Dense(10, input_shape=(4,)), 'x\nmodel.add((((".to_vec());
+    run(Target {
+        name: "keras",
+        seeds,
+        json: false,
+        runs: 6_000,
+        per_input: Duration::from_secs(2),
+        // Whatever is read writes back as Keras code that reads to the same layers.
+        call: |b| match convplay::keras::to_spec(&String::from_utf8_lossy(b)) {
+            Ok(got) => {
+                let code = convplay::keras::from_spec(&got.spec).expect("an imported spec exports");
+                let back = convplay::keras::to_spec(&code).expect("exported code reads back");
+                assert_eq!(back.spec.layers, got.spec.layers, "{code}");
+                true
+            }
+            Err(_) => false,
+        },
+    });
+}

@@ -27,6 +27,7 @@ export {
   HeldData,
   ENGINE_STOPPED,
   EngineStoppedError,
+  keras,
 } from './api/index';
 export type {
   BackendChoice,
@@ -49,6 +50,8 @@ export type {
   ImageInput,
   ImageOptions,
   Prediction,
+  KerasImport,
+  KerasIgnoredLine,
 } from './api/index';
 export { setAssetBase } from './assets';
 export { fromTfjs, toTfjs, saveTfjs } from './api/tfjs';

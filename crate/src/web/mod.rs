@@ -421,3 +421,26 @@ impl Trainer {
 pub fn preprocess_digit(ink: &[u8], w: usize, h: usize) -> Result<Vec<u8>, JsError> {
     crate::data::preprocess::mnist_digit(ink, w, h).map_err(js_err)
 }
+
+// ---------------------------------------------------------------- Keras code in and out (crate/src/keras/)
+
+/// What `kerasToSpec` returns: the spec as JSON text (one layer per line) and the lines not read.
+#[derive(serde::Serialize)]
+struct KerasImport<'a> {
+    spec: &'a str,
+    ignored: &'a [crate::keras::Ignored],
+}
+
+/// Reads a Keras Sequential model from Python code (a notebook cell or a .py file); rejects
+/// with every problem placed at its line ("line 7: Conv3D is not supported; …").
+#[wasm_bindgen(js_name = kerasToSpec)]
+pub fn keras_to_spec(text: &str) -> Result<JsValue, JsError> {
+    let imported = crate::keras::to_spec(text).map_err(js_err)?;
+    to_js(&KerasImport { spec: &imported.json, ignored: &imported.ignored })
+}
+
+/// Keras code that builds the model of a spec (JSON text), compiled and fitted as its recipe says.
+#[wasm_bindgen(js_name = kerasFromSpec)]
+pub fn keras_from_spec(spec_json: &str) -> Result<String, JsError> {
+    crate::keras::from_spec(&crate::spec::parse(spec_json).map_err(js_err)?).map_err(js_err)
+}

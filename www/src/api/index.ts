@@ -53,6 +53,7 @@ export type {
 };
 export { FitRun, HeldData, ENGINE_STOPPED, EngineStoppedError };
 export type { Dataset, FitOptions, Prediction };
+export { keras, type KerasImport, type KerasIgnoredLine } from './keras';
 
 /** What a `restart` event of the engine says (`engine.addEventListener('restart', …)`). */
 export interface RestartDetail {

@@ -1,7 +1,8 @@
 // <convplay-model-lab>: edit a spec (or start from a preset), see its summary update as
 // you type, ask "will it fit?" against a memory budget and the device's limits (with the
 // fixes computed on this model), measure what the engine really allocates, and compare
-// two specs side by side.
+// two specs side by side. Keras code pastes in, and the spec exports as Keras code
+// (<convplay-keras>, model-lab/keras.ts).
 
 import { LitElement, css, html, nothing } from 'lit';
 import { fitCheck, presetNames, presetSpec, summarize, type EngineInfo } from '../engine';
@@ -14,6 +15,7 @@ export interface MeasuringEngine {
 import { bytes, int, mb } from '../format';
 import type { FitCheck, Summary } from '../types';
 import './convplay-summary';
+import './model-lab/keras';
 
 /** "the GPU backend allocated 7,654,888 bytes (7.65 MB) for batch 16: 0.0% from the estimate." */
 function measured(kind: 'gpu' | 'cpu' | undefined, bytes: number, batch: number, estimate: number): string {
@@ -377,6 +379,7 @@ export class ConvplayModelLab extends LitElement {
           </select>
         </label>
       </div>
+      <convplay-keras .spec=${this.specText} @keras-spec=${(e: CustomEvent<string>) => void this.setSpec(e.detail)}></convplay-keras>
       <textarea
         spellcheck="false"
         aria-label="model spec (JSON)"

@@ -7,6 +7,7 @@ mod bench;
 mod classify;
 mod import_efficientnet;
 mod info;
+mod keras;
 mod mnist;
 mod quantize;
 mod smoke;
@@ -51,6 +52,11 @@ enum Command {
     Bench(bench::Args),
     /// Read the four MNIST IDX files in a folder and print what they hold.
     Mnist(mnist::Args),
+    /// Read a Keras Sequential model from Python code (a notebook cell or .py file): print the
+    /// lines not read and the summary; --spec-out writes the spec.
+    ImportKeras(keras::ImportArgs),
+    /// Print a spec (a JSON file or a preset) as Keras code that builds the same model.
+    ExportKeras(keras::ExportArgs),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +71,8 @@ fn main() -> ExitCode {
         Command::TransferExperiment(a) => transfer_experiment::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Mnist(a) => mnist::run(a),
+        Command::ImportKeras(a) => keras::import(a),
+        Command::ExportKeras(a) => keras::export(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
