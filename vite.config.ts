@@ -60,6 +60,10 @@ function precacheManifest(): Plugin {
   };
 }
 
+/** The headers that make a page cross-origin isolated (`crossOriginIsolated`: SharedArrayBuffer,
+ * precise timers). Training on every core works without them too (docs/design.md, "Every core"). */
+const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 // The playground page is index.html at the repository root; static assets
 // (MNIST files, shipped models) live in www/public and are served as they are.
 export default defineConfig({
@@ -82,6 +86,7 @@ export default defineConfig({
   },
   // The training worker is an ES module (it imports the wasm glue, which uses import.meta.url).
   worker: { format: 'es' },
-  server: { host: '127.0.0.1', port: 5173 },
-  preview: { host: '127.0.0.1', port: 4173 },
+  // Cross-origin isolated (COOP + COEP), as docs/embedding.md recommends for a course's server.
+  server: { host: '127.0.0.1', port: 5173, headers: ISOLATION },
+  preview: { host: '127.0.0.1', port: 4173, headers: ISOLATION },
 });

@@ -193,6 +193,7 @@ export async function fit(
             accuracy: r.accuracy,
             imagesPerSec: r.imagesPerSec,
             lr,
+            threads: split?.threads ?? 1,
           },
         });
         await look(step, false);

@@ -99,6 +99,8 @@ export interface FitProgress {
   accuracy: number;
   imagesPerSec: number;
   lr: number;
+  /** Workers each batch was split across (1: the engine's worker alone; docs/design.md). */
+  threads: number;
 }
 
 /** A misclassified instance of an evaluation. */
