@@ -5,7 +5,7 @@
 // scaling ratios, beside TF.js cpu's rate from the same run. Each row is the median of the fit's
 // per-chunk rates after two warm-up reports.
 
-import { openPage } from '../tests/harness.mjs';
+import { launchBrowser, openPage } from '../tests/harness.mjs';
 
 const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
@@ -54,9 +54,20 @@ async function rate(context, url, { threads, isolated, seconds, batch, preset })
   return { ...r, rate: steady };
 }
 
-/** Prints the rows; `tfjsCpu` is bench-browser's TF.js cpu result ({ rate } or { error }). */
-export async function benchThreads({ context, url, seconds, batch, tfjsCpu, preset = 'seed-001' }) {
-  const probe = await openPage(context, url);
+/** Prints the rows; `tfjsCpu` is bench-browser's TF.js cpu result ({ rate } or { error }). A
+ * browser of its own, where no playground page has registered its service worker (which would
+ * answer the routed test pages from the server, isolated, instead). */
+export async function benchThreads({ url, seconds, batch, tfjsCpu, preset = 'seed-001' }) {
+  const browser = await launchBrowser();
+  try {
+    return await measure(browser.context, { url, seconds, batch, tfjsCpu, preset });
+  } finally {
+    await browser.close();
+  }
+}
+
+async function measure(context, { url, seconds, batch, tfjsCpu, preset }) {
+  const probe = await openPage(context, 'about:blank');
   const cores = await probe.page.evaluate(() => navigator.hardwareConcurrency);
   await probe.page.close();
   const all = Math.max(1, Math.min(8, cores));

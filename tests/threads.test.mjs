@@ -70,6 +70,7 @@ test('a page without COOP/COEP trains on 2 workers as on 1', () => matchesOneThr
 
 test('a cross-origin isolated page trains on 2 workers as on 1', () => matchesOneThread(true));
 
+// Last: the playground registers its service worker, which would then answer the routed pages above.
 test('the badge shows the thread count, and ?threads=1 the CPU backend as before', async () => {
   for (const [q, text] of [
     ['threads=2', 'CPU · 2 threads'],

@@ -136,7 +136,7 @@ function setUpSharing(
   trainer: ConvplayTrain | null,
   backend: BackendChoice,
   view: string | null,
-  threads: number | null,
+  threads: number | undefined,
 ): void {
   const dialog = document.getElementById('share-dialog') as HTMLDialogElement | null;
   const button = document.getElementById('share-button');
@@ -179,7 +179,7 @@ async function main(): Promise<void> {
   if (state.problems.length) showError('URL', new Error(state.problems.join('; ')));
   const choice = state.backend;
   // The page's one engine, on the backend the URL asks for; every component shares it.
-  const starting = sharedEngine(choice, state.threads ?? undefined);
+  const starting = sharedEngine(choice, state.threads);
   if (state.view) {
     document.body.dataset.view = state.view;
     for (const id of VIEWS[state.view]) document.getElementById(id)?.classList.add('in-view');

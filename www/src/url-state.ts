@@ -16,8 +16,8 @@ export const VIEWS: Record<string, string[]> = {
 
 export interface PageState {
   backend: BackendChoice;
-  /** Workers the CPU trains on (`?threads=`); null: the engine's default, the cores reported. */
-  threads: number | null;
+  /** Workers the CPU trains on (`?threads=`); undefined: the engine's default, the cores reported. */
+  threads?: number;
   view: string | null;
   train: Partial<TrainState>;
   /** Problems with the URL, each with its fix; the rest of the URL still applies. */
@@ -51,7 +51,7 @@ export function readUrl(params: URLSearchParams): PageState {
   } catch (e) {
     problems.push((e as Error).message);
   }
-  let threads: number | null = null;
+  let threads: number | undefined;
   const rawThreads = params.get('threads');
   if (rawThreads !== null) {
     const t = Number(rawThreads);
@@ -123,14 +123,14 @@ export function writeUrl(
   backend: BackendChoice,
   view: string | null,
   s: TrainState,
-  threads: number | null = null,
+  threads?: number,
 ): string {
   const url = new URL(base);
   url.search = '';
   url.hash = '';
   const p = url.searchParams;
   if (backend !== 'auto') p.set('backend', backend);
-  if (threads !== null) p.set('threads', String(threads));
+  if (threads !== undefined) p.set('threads', String(threads));
   if (view) p.set('view', view);
   if (s.spec) p.set('spec', s.spec);
   else if (s.preset) p.set('preset', s.preset);

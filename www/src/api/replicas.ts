@@ -39,7 +39,7 @@ export const MAX_THREADS = 64;
 
 /** The thread count asked for, checked; by default the cores the browser reports, at most 8. */
 export function threadsOf(asked: number | undefined): number {
-  if (asked === undefined) return Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1));
+  if (asked === undefined) return Math.max(1, Math.min(8, globalThis.navigator?.hardwareConcurrency || 1));
   if (!Number.isInteger(asked) || asked < 1 || asked > MAX_THREADS)
     throw new Error(`threads ${asked} must be a whole number from 1 to ${MAX_THREADS}, e.g. 1 for one thread`);
   return asked;
