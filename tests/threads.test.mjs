@@ -29,10 +29,10 @@ async function apiPage(isolated) {
   return { page, errors };
 }
 
-/** In the page: seed-001 (batch 32) trained for one epoch of 3 batches (the last one short) on
+/** In the page: seed-001 (batch 32; SGD, whose step follows the gradient's size, unlike Adam's) trained for one epoch of 3 batches (the last one short) on
  * 80 digit-sized images from a fixed recipe, on `threads` workers; the loss, the threads the
- * progress reports said, and the trained model's probabilities on the images (its weights, seen
- * through the CPU). */
+ * progress reports said, the test evaluation after the epoch, and the trained model's
+ * probabilities on the images (its weights, seen through the CPU). */
 const train = async (threads) => {
   const { createEngine } = await import('./convplay.js');
   const engine = await createEngine({ backend: 'cpu', threads });
@@ -41,10 +41,22 @@ const train = async (threads) => {
   const labels = Uint8Array.from({ length: n }, (_, i) => (i * 7) % 10);
   const model = await engine.model({ preset: 'seed-001' }, { batch: 32, seed: 3 });
   const said = new Set();
-  const r = await model.fit({ images, labels }, { epochs: 1, seed: 5, onProgress: (p) => said.add(p.threads) });
+  // The test set is evaluated after the epoch, split across the workers too.
+  const test = { images: images.slice(0, 40 * 784).reverse(), labels: labels.slice(0, 40) };
+  const r = await model.fit(
+    { images, labels },
+    { epochs: 1, seed: 5, test, optimizer: 'sgd', lr: 0.1, onProgress: (p) => said.add(p.threads) },
+  );
   const probs = await model.predictBatch(Float32Array.from(images, (v) => v / 255));
   engine.dispose();
-  return { loss: r.epochs[0].loss, said: [...said], probs: Array.from(probs), isolated: crossOriginIsolated };
+  const { accuracy, predictions } = r.epochs[0].test;
+  return {
+    loss: r.epochs[0].loss,
+    said: [...said],
+    probs: Array.from(probs),
+    test: { accuracy, predictions: Array.from(predictions) },
+    isolated: crossOriginIsolated,
+  };
 };
 
 async function matchesOneThread(isolated) {
@@ -60,6 +72,8 @@ async function matchesOneThread(isolated) {
   const d = Math.max(...one.probs.map((p, i) => Math.abs(p - two.probs[i])));
   assert.ok(d < 1e-4, `the trained models' probabilities differ by ${d}`);
   assert.equal(one.probs.length, 80 * 10);
+  assert.deepEqual(two.test, one.test, 'the test set evaluated on 2 workers as on 1');
+  assert.equal(one.test.predictions.length, 40);
   assert.equal(two.probs.length, one.probs.length);
   assert.deepEqual(again, two, 'two runs on 2 threads give the same result');
   assert.deepEqual(errors, []);

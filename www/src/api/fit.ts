@@ -7,7 +7,7 @@ import { Trainer } from '../../pkg/convplay.js';
 import { EpochChunks } from '../chunks';
 import { summarize } from '../engine';
 import { Replicas, ShardedChunks, pays } from './replicas';
-import { describe, perInstance, type HeldModel } from './held';
+import { describe, load, perInstance, type HeldModel } from './held';
 import type { Data } from './data';
 import type { Evaluation, FitControl, FitEvent, FitOptionsWire, FitResult, Mistake, ModelInfo } from './protocol';
 import type { InsideData } from '../types';
@@ -46,14 +46,6 @@ export class Control {
   }
 }
 
-function load(trainer: Trainer, which: 'train' | 'eval', images: Uint8Array | Float32Array, labels: Uint8Array) {
-  if (images instanceof Float32Array) {
-    if (which === 'train') trainer.setTrainValues(images, labels);
-    else trainer.setEvalValues(images, labels);
-  } else if (which === 'train') trainer.setTrainData(images, labels);
-  else trainer.setEvalData(images, labels);
-}
-
 function checkFits(info: ModelInfo, d: Data, what: string): void {
   const per = perInstance(info);
   if (d.labels.length === 0 || d.images.length !== d.labels.length * per) {
@@ -71,11 +63,20 @@ export async function evaluateOn(
   d: Data,
   mistakes: number,
   what: string,
+  split: Replicas | null = null,
 ): Promise<Evaluation> {
   checkFits(info, d, what);
-  load(trainer, 'eval', d.images, d.labels);
-  const accuracy = await trainer.evaluate();
-  const predictions = trainer.lastPredictions();
+  let accuracy: number;
+  let predictions: Uint8Array;
+  if (split && d.labels.length >= split.threads) {
+    // Each worker predicts a slice; accuracy as the Rust side computes it (f32).
+    predictions = await split.predictions(trainer, d);
+    accuracy = Math.fround(predictions.filter((p, i) => p === d.labels[i]).length / d.labels.length);
+  } else {
+    load(trainer, 'eval', d.images, d.labels);
+    accuracy = await trainer.evaluate();
+    predictions = trainer.lastPredictions();
+  }
   const classes = trainer.classes;
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   const wrong: Mistake[] = [];
@@ -154,7 +155,9 @@ export async function fit(
           spec: info.spec,
           batch: Math.ceil(info.batch / threads),
           augment: o.augment,
-          ...train,
+          // Copies of the slices: posting a view would copy its whole buffer (all of MNIST).
+          images: train.images.slice(),
+          labels: train.labels.slice(),
         })
       : null;
   try {
@@ -200,8 +203,9 @@ export async function fit(
       }
       checkAbort(step);
       if (control.stopped) break;
-      const valAccuracy = nVal > 0 ? (await evaluateOn(trainer, info, val, 0, 'fit: validation')).accuracy : null;
-      const evaluation = test ? await evaluateOn(trainer, info, test, o.mistakes, 'fit: the test data') : null;
+      const valAccuracy =
+        nVal > 0 ? (await evaluateOn(trainer, info, val, 0, 'fit: validation', split)).accuracy : null;
+      const evaluation = test ? await evaluateOn(trainer, info, test, o.mistakes, 'fit: the test data', split) : null;
       await look(step, true);
       const row = {
         epoch,

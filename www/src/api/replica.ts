@@ -29,6 +29,14 @@ async function handle(m: ToReplica): Promise<void> {
     trainer.setWeights(m.weights);
     const g = (await trainer.shardGradients(m.indices, m.seed, m.shard)) as ShardResult;
     post({ type: 'grads', ...g }, [g.grads.buffer]);
+  } else if (m.type === 'predict') {
+    if (!trainer) throw new Error('a replica was asked for predictions before its setup');
+    trainer.setWeights(m.weights);
+    if (m.images instanceof Float32Array) trainer.setEvalValues(m.images, m.labels);
+    else trainer.setEvalData(m.images, m.labels);
+    await trainer.evaluate();
+    const predictions = trainer.lastPredictions();
+    post({ type: 'predictions', predictions }, [predictions.buffer]);
   } else {
     trainer?.free();
     trainer = null;

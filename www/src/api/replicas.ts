@@ -8,6 +8,8 @@
 
 import type { Trainer } from '../../pkg/convplay.js';
 import type { ChunkReport } from '../chunks';
+import type { Data } from './data';
+import { load } from './held';
 
 export type ToReplica =
   | {
@@ -19,12 +21,14 @@ export type ToReplica =
       labels: Uint8Array;
     }
   | { type: 'step'; weights: Float32Array; indices: Uint32Array; seed: number; shard: number }
+  | { type: 'predict'; weights: Float32Array; images: Uint8Array | Float32Array; labels: Uint8Array }
   | { type: 'release' };
 
 export type FromReplica =
   | { type: 'ready' }
   | { type: 'released' }
   | { type: 'grads'; grads: Float32Array; lossSum: number; correct: number; instances: number }
+  | { type: 'predictions'; predictions: Uint8Array }
   | { type: 'error'; message: string };
 
 type Grads = Extract<FromReplica, { type: 'grads' }>;
@@ -120,6 +124,33 @@ export class Replicas {
     return this.replicas[s]
       .ask({ type: 'step', weights, indices, seed, shard: s + 1 })
       .then((m) => (m.type === 'grads' ? m : Promise.reject(new Error(`a training thread answered ${m.type}`))));
+  }
+
+  /** The predicted class of every instance of `d` (inference: BN's moving statistics, no
+   * dropout), each worker predicting one slice with the leader's weights; per instance the
+   * same as the leader alone. */
+  async predictions(trainer: Trainer, d: Data): Promise<Uint8Array> {
+    const n = d.labels.length;
+    const k = this.threads;
+    const weights = await trainer.weights();
+    const slice = (s: number) => {
+      const [a, b] = shardRange(n, k, s);
+      return { images: d.images.slice(a * d.per, b * d.per), labels: d.labels.slice(a, b) };
+    };
+    const theirs = this.replicas.map((x, s) =>
+      x
+        .ask({ type: 'predict', weights, ...slice(s + 1) })
+        .then((m) =>
+          m.type === 'predictions' ? m.predictions : Promise.reject(new Error(`a thread answered ${m.type}`)),
+        ),
+    );
+    const first = slice(0);
+    load(trainer, 'eval', first.images, first.labels);
+    await trainer.evaluate();
+    const parts = [trainer.lastPredictions(), ...(await Promise.all(theirs))];
+    const out = new Uint8Array(n);
+    parts.forEach((p, s) => out.set(p, shardRange(n, k, s)[0]));
+    return out;
   }
 
   /** Frees the replicas' models and data and returns them to the pool (broken ones end). */
