@@ -43,15 +43,16 @@ const train = async (threads) => {
   const said = new Set();
   // The test set is evaluated after the epoch, split across the workers too.
   const test = { images: images.slice(0, 40 * 784).reverse(), labels: labels.slice(0, 40) };
-  const r = await model.fit(
-    { images, labels },
-    { epochs: 1, seed: 5, test, optimizer: 'sgd', lr: 0.1, onProgress: (p) => said.add(p.threads) },
-  );
+  const options = { epochs: 1, seed: 5, test, optimizer: 'sgd', lr: 0.1, onProgress: (p) => said.add(p.threads) };
+  const r = await model.fit({ images, labels }, options);
+  // A second fit right after borrows the same workers again.
+  const again = await model.fit({ images, labels }, { ...options, seed: 6, test: undefined });
   const probs = await model.predictBatch(Float32Array.from(images, (v) => v / 255));
   engine.dispose();
   const { accuracy, predictions } = r.epochs[0].test;
   return {
     loss: r.epochs[0].loss,
+    loss2: again.epochs[0].loss,
     said: [...said],
     probs: Array.from(probs),
     test: { accuracy, predictions: Array.from(predictions) },
@@ -69,6 +70,7 @@ async function matchesOneThread(isolated) {
   assert.deepEqual(two.said, [2], 'every progress report of the 2-thread fit says 2 threads');
   assert.ok(Number.isFinite(one.loss) && one.loss > 0.5, `a first epoch's loss (${one.loss})`);
   assert.ok(Math.abs(one.loss - two.loss) < 1e-4, `loss on 1 thread ${one.loss}, on 2 ${two.loss}`);
+  assert.ok(Math.abs(one.loss2 - two.loss2) < 1e-4, `second fit: loss ${one.loss2} on 1 thread, ${two.loss2} on 2`);
   const d = Math.max(...one.probs.map((p, i) => Math.abs(p - two.probs[i])));
   assert.ok(d < 1e-4, `the trained models' probabilities differ by ${d}`);
   assert.equal(one.probs.length, 80 * 10);

@@ -62,6 +62,7 @@ class Replica {
   private readonly worker = new Worker(new URL('./replica.ts', import.meta.url), { type: 'module' });
   private waiting: { resolve: (m: FromReplica) => void; reject: (e: Error) => void } | null = null;
   broken = false;
+  private last: Promise<unknown> = Promise.resolve();
 
   constructor() {
     this.worker.onmessage = (e: MessageEvent<FromReplica>) => {
@@ -80,12 +81,18 @@ class Replica {
     };
   }
 
+  /** Sends `m` once the previous request is answered (so a reply always meets its request,
+   * even when a fit borrows the replica while the last one's release is in flight). */
   ask(m: ToReplica, transfer: Transferable[] = []): Promise<FromReplica> {
-    if (this.broken) return Promise.reject(new Error('a training thread stopped earlier; start the fit again'));
-    return new Promise((resolve, reject) => {
-      this.waiting = { resolve, reject };
-      this.worker.postMessage(m, transfer);
+    const turn = this.last.then(() => {
+      if (this.broken) throw new Error('a training thread stopped earlier; start the fit again');
+      return new Promise<FromReplica>((resolve, reject) => {
+        this.waiting = { resolve, reject };
+        this.worker.postMessage(m, transfer);
+      });
     });
+    this.last = turn.catch(() => {});
+    return turn;
   }
 
   terminate(): void {
