@@ -2,7 +2,8 @@
 // `benchThreads`): seed-001 training on MNIST through the API (`createEngine({ threads })`,
 // `model.fit` on MNIST held in the worker) at 1, 2 and all threads in a cross-origin isolated
 // page, and at all threads in a page without COOP/COEP (a course site that sends none), with the
-// scaling ratios, beside TF.js cpu's rate from the same run. Each row is the median of the fit's
+// scaling ratios, beside TF.js cpu's rate from the same run; then seed-004 at batch 128 on 1 and
+// all threads. Each row is the median of the fit's
 // per-chunk rates after two warm-up reports.
 
 import { launchBrowser, openPage } from '../tests/harness.mjs';
@@ -93,8 +94,17 @@ async function measure(context, { url, seconds, batch, tfjsCpu, preset }) {
   console.log(
     `scaling: 2 threads / 1 = ${x(rows[1][1].rate)}; all / 1 = ${x(rows[2][1].rate)}; not isolated all / 1 = ${x(rows[3][1].rate)}`,
   );
+  // The issue's second network: seed-004 (batch norm, normalised per shard) at batch 128.
+  const big = [];
+  for (const threads of [1, all])
+    big.push([threads, await rate(context, url, { threads, isolated: true, seconds, batch: 128, preset: 'seed-004' })]);
+  for (const [threads, r] of big)
+    console.log(
+      `ConvPlay CPU, seed-004 batch 128, isolated, ${threads} thread${threads > 1 ? 's' : ''}: ${r.rate.toFixed(1)} img/s (${r.rates.length} reports; threads used ${r.said.join('/')})`,
+    );
+  console.log(`seed-004 scaling: all / 1 = ${(big[1][1].rate / big[0][1].rate).toFixed(2)}×`);
   console.log(
     `TF.js 4.22 cpu, same run: ${tfjsCpu?.rate ? `${tfjsCpu.rate.toFixed(1)} img/s; ConvPlay all threads / TF.js cpu = ${(rows[2][1].rate / tfjsCpu.rate).toFixed(1)}×` : (tfjsCpu?.error ?? 'not measured')}`,
   );
-  return rows;
+  return [...rows, ...big.map(([t, r]) => [`seed-004, ${t} threads`, r])];
 }
