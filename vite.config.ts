@@ -67,6 +67,10 @@ function wasmFixedName(asset: { names: string[] }): string {
     : 'assets/[name]-[hash][extname]';
 }
 
+/** The headers that make a page cross-origin isolated (`crossOriginIsolated`: SharedArrayBuffer,
+ * precise timers). Training on every core works without them too (docs/design.md, "Every core"). */
+const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 // The playground page is index.html at the repository root; static assets
 // (MNIST files, shipped models) live in www/public and are served as they are.
 export default defineConfig({
@@ -94,11 +98,18 @@ export default defineConfig({
   },
   // The engine's worker is an ES module (it imports the wasm glue, which uses import.meta.url).
   // It and the wasm keep fixed names (www/src/assets.ts): a page that serves a copy of dist/
-  // loads them from its asset base, wherever a bundler moved the API's own code.
+  // loads them from its asset base, wherever a bundler moved the API's own code. The replica
+  // workers it starts itself keep hashed names (found next to it).
   worker: {
     format: 'es',
-    rollupOptions: { output: { entryFileNames: 'assets/convplay-worker.js', assetFileNames: wasmFixedName } },
+    rollupOptions: {
+      output: {
+        entryFileNames: (chunk) => (chunk.name === 'worker' ? 'assets/convplay-worker.js' : 'assets/[name]-[hash].js'),
+        assetFileNames: wasmFixedName,
+      },
+    },
   },
-  server: { host: '127.0.0.1', port: 5173 },
-  preview: { host: '127.0.0.1', port: 4173 },
+  // Cross-origin isolated (COOP + COEP), as docs/embedding.md recommends for a course's server.
+  server: { host: '127.0.0.1', port: 5173, headers: ISOLATION },
+  preview: { host: '127.0.0.1', port: 4173, headers: ISOLATION },
 });

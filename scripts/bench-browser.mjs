@@ -14,6 +14,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serveDist, launchBrowser, openPage, waitForShell, stroke } from '../tests/harness.mjs';
+import { benchThreads } from './bench-threads.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, fallback) => {
@@ -177,6 +178,7 @@ try {
   console.log(`\nConvPlay CPU / TF.js cpu:      ${ratio(cpu, tcpu)}`);
   console.log(`ConvPlay WebGPU / TF.js webgl: ${ratio(gpu, tgl)}`);
   console.log(`ConvPlay WebGPU / ConvPlay CPU: ${ratio(gpu, cpu)}`);
+  await benchThreads({ url: server.url, seconds, batch, tfjsCpu: tcpu });
   const d = await drawLatency(browser.context, server.url);
   const ms = await photoLatency(browser.context, server.url);
   console.log(`\nEfficientNet-Lite0, one 224×224 photo, CPU backend (wasm, worker): median ${ms.toFixed(0)} ms`);

@@ -64,7 +64,10 @@ test('without WebGPU the page says so and runs on the CPU', async () => {
     await banner.textContent(),
     /WebGPU is unavailable, so ConvPlay runs on its CPU backend.*navigator\.gpu is missing/,
   );
-  assert.equal(await page.locator('#backend-badge').textContent(), 'CPU backend');
+  // The CPU trains on every core the browser reports (at most 8): "CPU backend" on one.
+  const cores = await page.evaluate(() => Math.min(8, navigator.hardwareConcurrency || 1));
+  const badge = cores > 1 ? `CPU · ${cores} threads` : 'CPU backend';
+  assert.equal(await page.locator('#backend-badge').textContent(), badge);
   assert.match(await page.locator('#smoke-status').textContent(), /^OK: 65,537 values on the CPU/);
   assert.equal(await page.locator('#mnist-status').getAttribute('data-count'), '10000');
   await browser.close();

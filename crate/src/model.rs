@@ -283,6 +283,17 @@ impl<B: Backend> Model<B> {
     /// Forward (training mode), loss and backward on a batch; leaves every trainable
     /// parameter's gradient in its buffer and adds (Σ loss, correct) to the metrics.
     pub fn compute_gradients(&mut self, x: &[f32], labels: &[u8]) -> Result<usize> {
+        self.compute_gradients_seeded(x, labels, self.step_seed())
+    }
+
+    /// The seed of the next training step's dropout masks and augmentation.
+    pub fn step_seed(&self) -> u32 {
+        pcg_hash(self.seed ^ pcg_hash(self.steps + 1))
+    }
+
+    /// [`Model::compute_gradients`] with dropout and augmentation drawn from `seed` (a replica
+    /// computing its shard of another model's step: `crate::train::shard`).
+    pub fn compute_gradients_seeded(&mut self, x: &[f32], labels: &[u8], seed: u32) -> Result<usize> {
         let n = self.set_input(x)?;
         if labels.len() != n {
             return Err(Error::Invalid(format!("{n} inputs but {} labels; pass one label per input", labels.len())));
@@ -296,7 +307,6 @@ impl<B: Backend> Model<B> {
         }
         let l: Vec<u32> = labels.iter().map(|&v| v as u32).collect();
         self.be.write_idx(&self.labels, &l);
-        let seed = pcg_hash(self.seed ^ pcg_hash(self.steps + 1));
         let x = match (self.spec.input, &self.augmented) {
             (Shape::Map { .. }, Some(out)) if !self.augment.is_off() => {
                 let (h, w, c) = hw_c(self.spec.input);
@@ -318,6 +328,13 @@ impl<B: Backend> Model<B> {
     /// metrics accumulate on the device.
     pub fn train_step(&mut self, x: &[f32], labels: &[u8], step: OptimStep) -> Result<()> {
         self.compute_gradients(x, labels)?;
+        self.apply_gradients(step);
+        Ok(())
+    }
+
+    /// The optimiser step on the gradients in the parameters' buffers (counted as a step:
+    /// Adam's t), then a flush.
+    pub fn apply_gradients(&mut self, step: OptimStep) {
         self.steps += 1;
         let step = match step {
             OptimStep::Adam { lr, beta1, beta2, eps, weight_decay, decoupled, .. } => {
@@ -331,7 +348,6 @@ impl<B: Backend> Model<B> {
             }
         }
         self.be.flush();
-        Ok(())
     }
 
     /// Mean loss and accuracy over the steps since the last call (reads back 2 numbers).

@@ -42,14 +42,17 @@ function fmtBytes(n: number): string {
       : `${(n / 1024).toFixed(0)} KiB`;
 }
 
-function renderEngine(info: EngineInfo): void {
+function renderEngine(info: EngineInfo, threads: number): void {
   const badge = $('backend-badge');
   badge.dataset.kind = info.kind;
-  badge.textContent = info.kind === 'gpu' ? `WebGPU · ${info.adapter}` : 'CPU backend';
+  badge.dataset.threads = String(threads);
+  badge.textContent =
+    info.kind === 'gpu' ? `WebGPU · ${info.adapter}` : threads > 1 ? `CPU · ${threads} threads` : 'CPU backend';
   const rows: [string, string][] = [
     ['backend', info.kind === 'gpu' ? `GPU (${info.api})` : 'CPU (Rust, compiled to WebAssembly)'],
     ['adapter', info.adapter],
     ['device type', info.deviceType],
+    ['CPU threads', `${threads} (training splits each batch across them; docs/design.md)`],
   ];
   if (info.driver) rows.push(['driver', info.driver]);
   if (info.limits) {
@@ -129,14 +132,19 @@ function renderMnist(test: MnistSplit): void {
 }
 
 /** The share button: the current exercise as a link and an iframe snippet. */
-function setUpSharing(trainer: ConvplayTrain | null, backend: BackendChoice, view: string | null): void {
+function setUpSharing(
+  trainer: ConvplayTrain | null,
+  backend: BackendChoice,
+  view: string | null,
+  threads: number | undefined,
+): void {
   const dialog = document.getElementById('share-dialog') as HTMLDialogElement | null;
   const button = document.getElementById('share-button');
   if (!dialog || !button || !trainer) return;
   const viewSelect = $<HTMLSelectElement>('share-view');
   viewSelect.value = view ?? '';
   const refresh = () => {
-    const url = writeUrl(location.href, backend, viewSelect.value || null, trainer.settings);
+    const url = writeUrl(location.href, backend, viewSelect.value || null, trainer.settings, threads);
     $<HTMLTextAreaElement>('share-url').value = url;
     $<HTMLTextAreaElement>('share-iframe').value = iframeSnippet(url);
     $('share-copied').textContent = '';
@@ -171,7 +179,7 @@ async function main(): Promise<void> {
   if (state.problems.length) showError('URL', new Error(state.problems.join('; ')));
   const choice = state.backend;
   // The page's one engine, on the backend the URL asks for; every component shares it.
-  const starting = sharedEngine(choice);
+  const starting = sharedEngine(choice, state.threads);
   if (state.view) {
     document.body.dataset.view = state.view;
     for (const id of VIEWS[state.view]) document.getElementById(id)?.classList.add('in-view');
@@ -181,7 +189,7 @@ async function main(): Promise<void> {
   else if (lab && state.train.preset) lab.preset = state.train.preset;
   const trainer = document.getElementById('trainer') as ConvplayTrain | null;
   if (trainer && Object.keys(state.train).length) trainer.configure(state.train).catch((e) => showError('URL', e));
-  setUpSharing(trainer, choice, state.view);
+  setUpSharing(trainer, choice, state.view, state.threads);
   for (const a of document.querySelectorAll<HTMLAnchorElement>('.switch a')) {
     if (a.dataset.backend === choice) a.setAttribute('aria-current', 'true');
   }
@@ -194,7 +202,7 @@ async function main(): Promise<void> {
     document.documentElement.dataset.state = 'error';
     return;
   }
-  renderEngine(engine.info);
+  renderEngine(engine.info, engine.threads);
   if (lab) lab.engine = engine;
   if (trainer) trainer.backend = choice;
   const photo = document.getElementById('photo') as (HTMLElement & { backend: string }) | null;

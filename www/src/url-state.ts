@@ -16,6 +16,8 @@ export const VIEWS: Record<string, string[]> = {
 
 export interface PageState {
   backend: BackendChoice;
+  /** Workers the CPU trains on (`?threads=`); undefined: the engine's default, the cores reported. */
+  threads?: number;
   view: string | null;
   train: Partial<TrainState>;
   /** Problems with the URL, each with its fix; the rest of the URL still applies. */
@@ -48,6 +50,13 @@ export function readUrl(params: URLSearchParams): PageState {
     backend = parseBackendChoice(params.get('backend'));
   } catch (e) {
     problems.push((e as Error).message);
+  }
+  let threads: number | undefined;
+  const rawThreads = params.get('threads');
+  if (rawThreads !== null) {
+    const t = Number(rawThreads);
+    if (Number.isInteger(t) && t >= 1 && t <= 64) threads = t;
+    else problems.push(`threads=${rawThreads} is not a whole number from 1 to 64 (the workers the CPU trains on)`);
   }
   let view = params.get('view');
   if (view !== null && !(view in VIEWS)) {
@@ -105,16 +114,23 @@ export function readUrl(params: URLSearchParams): PageState {
   }
   const preset = pick('preset', PRESETS);
   if (preset && !train.spec) train.preset = preset;
-  return { backend, view, train, problems };
+  return { backend, threads, view, train, problems };
 }
 
 /** The URL of the page showing `view` (or everything) with these settings. */
-export function writeUrl(base: string, backend: BackendChoice, view: string | null, s: TrainState): string {
+export function writeUrl(
+  base: string,
+  backend: BackendChoice,
+  view: string | null,
+  s: TrainState,
+  threads?: number,
+): string {
   const url = new URL(base);
   url.search = '';
   url.hash = '';
   const p = url.searchParams;
   if (backend !== 'auto') p.set('backend', backend);
+  if (threads !== undefined) p.set('threads', String(threads));
   if (view) p.set('view', view);
   if (s.spec) p.set('spec', s.spec);
   else if (s.preset) p.set('preset', s.preset);

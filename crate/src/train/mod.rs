@@ -11,10 +11,12 @@
 
 mod data;
 mod settings;
+mod shard;
 mod trainer;
 
 pub use data::{Data, Labelled};
 pub use settings::Settings;
+pub use shard::{shard_range, shard_seed, ShardGradients};
 pub use trainer::{mnist_preprocessing, Tensor, Trainer};
 
 use crate::backend::cpu::rng::Stream;

@@ -16,17 +16,17 @@ use crate::weights::{Extra, Storage};
 use crate::with_model;
 
 pub struct Trainer {
-    model: AnyModel,
-    optimizer: Optimizer,
-    schedule: Schedule,
+    pub(super) model: AnyModel,
+    pub(super) optimizer: Optimizer,
+    pub(super) schedule: Schedule,
     /// Batches trained under `schedule`, and how many it spans.
-    step: usize,
-    total_steps: usize,
-    train: Labelled,
+    pub(super) step: usize,
+    pub(super) total_steps: usize,
+    pub(super) train: Labelled,
     eval: Labelled,
     /// The current epoch's order of the training instances, and how far it has got.
-    order: Vec<usize>,
-    cursor: usize,
+    pub(super) order: Vec<usize>,
+    pub(super) cursor: usize,
     /// Instances trained since the metrics were last taken.
     trained_instances: usize,
     predictions: Vec<u8>,

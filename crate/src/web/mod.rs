@@ -413,6 +413,71 @@ impl Trainer {
     pub fn param_count(&self) -> usize {
         self.inner.param_count()
     }
+
+    // Data-parallel training across workers (core: train::shard; page: www/src/api/replicas.ts).
+
+    /// Values in the flat gradient that `shardGradients` returns (the trainable parameters).
+    #[wasm_bindgen(getter, js_name = gradientLength)]
+    pub fn gradient_length(&self) -> usize {
+        self.inner.gradient_len()
+    }
+
+    /// The next batch of the epoch for a sharded step, `{ indices, seed }`: positions in the
+    /// training data (empty when the epoch is done) and the step's seed; moves the cursor past it.
+    #[wasm_bindgen(js_name = nextBatch)]
+    pub fn next_batch(&mut self) -> Result<JsValue, JsError> {
+        #[derive(serde::Serialize)]
+        struct Next {
+            indices: Vec<u32>,
+            seed: u32,
+        }
+        let (idx, seed) = self.inner.next_batch().map_err(js_err)?;
+        let indices = idx.into_iter().map(u32::try_from).collect::<Result<Vec<u32>, _>>();
+        let indices = indices.map_err(|_| JsError::new("a training set past 2^32 instances cannot be sharded"))?;
+        to_js(&Next { indices, seed })
+    }
+
+    /// Batches of the current epoch done (those `nextBatch` handed out count).
+    #[wasm_bindgen(getter, js_name = batchesDone)]
+    pub fn batches_done(&self) -> usize {
+        self.inner.batches_done()
+    }
+
+    /// Gradients of shard `shard` of a step seeded `seed`, on the training instances at
+    /// `indices`: `{ grads: Float32Array, lossSum, correct, instances }`; nothing is stepped.
+    #[wasm_bindgen(js_name = shardGradients)]
+    pub async fn shard_gradients(&mut self, indices: Vec<u32>, seed: u32, shard: u32) -> Result<JsValue, JsError> {
+        let idx: Vec<usize> = indices.into_iter().map(|i| i as usize).collect();
+        let seed = crate::train::shard_seed(seed, shard as usize);
+        let g = self.inner.shard_gradients(&idx, seed).await.map_err(js_err)?;
+        let out = js_sys::Object::new();
+        let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&out, &JsValue::from_str(k), v).map(|_| ());
+        set("grads", &js_sys::Float32Array::from(g.grads.as_slice()).into())
+            .and_then(|_| set("lossSum", &JsValue::from_f64(g.loss_sum.into())))
+            .and_then(|_| set("correct", &JsValue::from_f64(g.correct.into())))
+            .and_then(|_| set("instances", &JsValue::from_f64(g.instances as f64)))
+            .map_err(|_| JsError::new("could not build the shard's result object"))?;
+        Ok(out.into())
+    }
+
+    /// One optimizer step on the shards' gradients (one after another in `grads`), summed in
+    /// shard order weighted by `instances` (how many each covered).
+    #[wasm_bindgen(js_name = applyGradients)]
+    pub fn apply_gradients(&mut self, grads: Vec<f32>, instances: Vec<u32>) -> Result<(), JsError> {
+        let counts: Vec<usize> = instances.into_iter().map(|n| n as usize).collect();
+        self.inner.apply_gradients(&grads, &counts).map_err(js_err)
+    }
+
+    /// Every parameter's values, flat (BN's moving statistics too): what `setWeights` takes.
+    pub async fn weights(&self) -> Result<Vec<f32>, JsError> {
+        self.inner.weights().await.map_err(js_err)
+    }
+
+    /// Sets every parameter from another replica's `weights()`.
+    #[wasm_bindgen(js_name = setWeights)]
+    pub fn set_weights(&mut self, weights: Vec<f32>) -> Result<(), JsError> {
+        self.inner.set_weights(&weights).map_err(js_err)
+    }
 }
 
 /// MNIST-style preprocessing of a drawing: `ink` is `w × h` intensities (0 = background);

@@ -5,7 +5,9 @@
 
 import { Trainer } from '../../pkg/convplay.js';
 import { EpochChunks } from '../chunks';
-import { describe, perInstance, type HeldModel } from './held';
+import { summarize } from '../engine';
+import { Replicas, ShardedChunks, pays } from './replicas';
+import { describe, load, perInstance, type HeldModel } from './held';
 import type { Data } from './data';
 import type { Evaluation, FitControl, FitEvent, FitOptionsWire, FitResult, Mistake, ModelInfo } from './protocol';
 import type { InsideData } from '../types';
@@ -44,14 +46,6 @@ export class Control {
   }
 }
 
-function load(trainer: Trainer, which: 'train' | 'eval', images: Uint8Array | Float32Array, labels: Uint8Array) {
-  if (images instanceof Float32Array) {
-    if (which === 'train') trainer.setTrainValues(images, labels);
-    else trainer.setEvalValues(images, labels);
-  } else if (which === 'train') trainer.setTrainData(images, labels);
-  else trainer.setEvalData(images, labels);
-}
-
 function checkFits(info: ModelInfo, d: Data, what: string): void {
   const per = perInstance(info);
   if (d.labels.length === 0 || d.images.length !== d.labels.length * per) {
@@ -69,11 +63,20 @@ export async function evaluateOn(
   d: Data,
   mistakes: number,
   what: string,
+  split: Replicas | null = null,
 ): Promise<Evaluation> {
   checkFits(info, d, what);
-  load(trainer, 'eval', d.images, d.labels);
-  const accuracy = await trainer.evaluate();
-  const predictions = trainer.lastPredictions();
+  let accuracy: number;
+  let predictions: Uint8Array;
+  if (split && d.labels.length >= split.threads) {
+    // Each worker predicts a slice; accuracy as the Rust side computes it (f32).
+    predictions = await split.predictions(trainer, d);
+    accuracy = Math.fround(predictions.filter((p, i) => p === d.labels[i]).length / d.labels.length);
+  } else {
+    load(trainer, 'eval', d.images, d.labels);
+    accuracy = await trainer.evaluate();
+    predictions = trainer.lastPredictions();
+  }
   const classes = trainer.classes;
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   const wrong: Mistake[] = [];
@@ -96,6 +99,7 @@ export async function fit(
   control: Control,
   post: (e: FitEvent) => void,
   test: Data | null,
+  threads = 1,
 ): Promise<FitResult> {
   checkFits(m.info, d, 'fit');
   if (test) checkFits(m.info, test, 'fit: the test data');
@@ -119,7 +123,8 @@ export async function fit(
     throw new Error(
       `no training images left after a validation split of ${o.validationSplit}; use more images or a smaller split`,
     );
-  load(trainer, 'train', d.images.subarray(0, nTrain * per), d.labels.subarray(0, nTrain));
+  const train = { images: d.images.subarray(0, nTrain * per), labels: d.labels.subarray(0, nTrain) };
+  load(trainer, 'train', train.images, train.labels);
   const val: Data = { ...d, images: d.images.subarray(nTrain * per), labels: d.labels.subarray(nTrain) };
   const perEpoch = Math.ceil(nTrain / info.batch);
   const total = perEpoch * o.epochs;
@@ -143,61 +148,79 @@ export async function fit(
       );
   };
 
-  const epochs = [];
-  let step = 0;
-  // The weights to keep, when asked: at each epoch's end and on pausing (a crash loses nothing more).
-  const checkpoint = async (reason: 'epoch' | 'pause') => {
-    if (!o.checkpoint) return;
-    const weights = await trainer.save();
-    post({ kind: 'checkpoint', checkpoint: { epoch: epochs.length, step, totalSteps: total, reason, weights } });
-  };
-  for (let epoch = 1; epoch <= o.epochs && !control.stopped; epoch++) {
-    const t0 = performance.now();
-    trainer.startEpoch(o.seed + epoch);
-    const chunks = new EpochChunks(trainer);
-    while (chunks.done < perEpoch && !control.stopped) {
-      // Let control messages in: an await on a settled promise would not.
-      await tick();
-      checkAbort(step);
-      if (control.paused) {
-        await checkpoint('pause');
-        post({ kind: 'paused' });
-        await control.waitWhilePaused();
-        continue;
-      }
-      const lr = trainer.lr;
-      const r = await chunks.next();
-      step += r.steps;
-      post({
-        kind: 'progress',
-        progress: {
-          epoch,
-          step,
-          totalSteps: total,
-          loss: r.loss,
-          accuracy: r.accuracy,
-          imagesPerSec: r.imagesPerSec,
-          lr,
-        },
-      });
-      await look(step, false);
-    }
-    checkAbort(step);
-    if (control.stopped) break;
-    const valAccuracy = nVal > 0 ? (await evaluateOn(trainer, info, val, 0, 'fit: validation')).accuracy : null;
-    const evaluation = test ? await evaluateOn(trainer, info, test, o.mistakes, 'fit: the test data') : null;
-    await look(step, true);
-    const row = {
-      epoch,
-      ...chunks.totals,
-      valAccuracy,
-      testAccuracy: evaluation?.accuracy ?? null,
-      test: evaluation,
-      seconds: (performance.now() - t0) / 1000,
+  // On the CPU, each batch split across `threads` workers when the model's work pays for it.
+  const split =
+    info.backend === 'cpu' && pays(threads, (await summarize(info.spec, info.batch)).flops, info.batch)
+      ? await Replicas.start(threads - 1, {
+          spec: info.spec,
+          batch: Math.ceil(info.batch / threads),
+          augment: o.augment,
+          // Copies of the slices: posting a view would copy its whole buffer (all of MNIST).
+          images: train.images.slice(),
+          labels: train.labels.slice(),
+        })
+      : null;
+  try {
+    const epochs = [];
+    let step = 0;
+    // The weights to keep, when asked: at each epoch's end and on pausing (a crash loses nothing more).
+    const checkpoint = async (reason: 'epoch' | 'pause') => {
+      if (!o.checkpoint) return;
+      const weights = await trainer.save();
+      post({ kind: 'checkpoint', checkpoint: { epoch: epochs.length, step, totalSteps: total, reason, weights } });
     };
-    epochs.push(row);
-    post({ kind: 'epoch', epoch: row });
-    await checkpoint('epoch');
+    for (let epoch = 1; epoch <= o.epochs && !control.stopped; epoch++) {
+      const t0 = performance.now();
+      trainer.startEpoch(o.seed + epoch);
+      const chunks = split ? new ShardedChunks(trainer, split) : new EpochChunks(trainer);
+      while (chunks.done < perEpoch && !control.stopped) {
+        // Let control messages in: an await on a settled promise would not.
+        await tick();
+        checkAbort(step);
+        if (control.paused) {
+          await checkpoint('pause');
+          post({ kind: 'paused' });
+          await control.waitWhilePaused();
+          continue;
+        }
+        const lr = trainer.lr;
+        const r = await chunks.next();
+        step += r.steps;
+        post({
+          kind: 'progress',
+          progress: {
+            epoch,
+            step,
+            totalSteps: total,
+            loss: r.loss,
+            accuracy: r.accuracy,
+            imagesPerSec: r.imagesPerSec,
+            lr,
+            threads: split?.threads ?? 1,
+          },
+        });
+        await look(step, false);
+      }
+      checkAbort(step);
+      if (control.stopped) break;
+      const valAccuracy =
+        nVal > 0 ? (await evaluateOn(trainer, info, val, 0, 'fit: validation', split)).accuracy : null;
+      const evaluation = test ? await evaluateOn(trainer, info, test, o.mistakes, 'fit: the test data', split) : null;
+      await look(step, true);
+      const row = {
+        epoch,
+        ...chunks.totals,
+        valAccuracy,
+        testAccuracy: evaluation?.accuracy ?? null,
+        test: evaluation,
+        seconds: (performance.now() - t0) / 1000,
+      };
+      epochs.push(row);
+      post({ kind: 'epoch', epoch: row });
+      await checkpoint('epoch');
+    }
+    return { epochs, stopped: control.stopped };
+  } finally {
+    split?.release();
   }
-  return { epochs, stopped: control.stopped };
 }

@@ -39,3 +39,12 @@ export function describe(trainer: Trainer, id: number, batch: number, on: ConvPl
 export function perInstance(info: ModelInfo): number {
   return info.input.reduce((a, b) => a * b, 1);
 }
+
+/** Hands a trainer its training or evaluation data: u8 pixels or f32 values. */
+export function load(trainer: Trainer, which: 'train' | 'eval', images: Uint8Array | Float32Array, labels: Uint8Array) {
+  if (images instanceof Float32Array) {
+    if (which === 'train') trainer.setTrainValues(images, labels);
+    else trainer.setEvalValues(images, labels);
+  } else if (which === 'train') trainer.setTrainData(images, labels);
+  else trainer.setEvalData(images, labels);
+}

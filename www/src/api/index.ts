@@ -9,6 +9,7 @@ import { assetBase, assetUrl, WORKER_FILE } from '../assets';
 import { FitRun, HeldData } from './handles';
 import type { Dataset, FitOptions, Prediction } from './options';
 import { ENGINE_STOPPED, EngineStoppedError, Replay } from './restart';
+import { threadsOf } from './replicas';
 import { bytesOf, imageDataOf, prepareImage, type ImageInput, type ImageOptions, type PreparedImage } from './images';
 import type {
   Args,
@@ -101,17 +102,19 @@ export class ConvPlay extends EventTarget {
     private readonly backend: BackendChoice,
     /** The backend that runs the kernels, its adapter and limits. */
     readonly info: EngineInfo,
+    /** Workers a CPU model's training splits each batch across (docs/api.md, `threads`). */
+    readonly threads = 1,
   ) {
     super();
     this.worker = this.spawn();
   }
 
   /** @internal */
-  static async start(backend: BackendChoice): Promise<ConvPlay> {
+  static async start(backend: BackendChoice, threads = 1): Promise<ConvPlay> {
     if (!['auto', 'webgpu', 'cpu'].includes(backend))
       throw new Error(`unknown backend "${backend}": use "auto", "webgpu" or "cpu"`);
-    const engine = new ConvPlay(backend, null as unknown as EngineInfo);
-    const info = await engine.call('init', { backend });
+    const engine = new ConvPlay(backend, null as unknown as EngineInfo, threads);
+    const info = await engine.call('init', { backend, threads });
     (engine as { info: EngineInfo }).info = info;
     engine.started = true;
     return engine;
@@ -158,7 +161,7 @@ export class ConvPlay extends EventTarget {
     const rebuild = this.replay.crashed(reason);
     const worker = (this.worker = this.spawn());
     const rebuilding = (async () => {
-      await this.post0('init', { backend: this.backend }).catch(() => {});
+      await this.post0('init', { backend: this.backend, threads: this.threads }).catch(() => {});
       for (const c of rebuild) {
         if (this.worker !== worker) return; // it died too: the next rebuild has the list
         await this.post0(c.method, c.args).catch((e: unknown) => {
@@ -547,9 +550,10 @@ export class Model {
   }
 }
 
-/** Starts an engine in a worker: "auto" (WebGPU, else the CPU), "webgpu" or "cpu". */
-export async function createEngine(options: { backend?: BackendChoice } = {}): Promise<ConvPlay> {
-  return ConvPlay.start(options.backend ?? 'auto');
+/** Starts an engine in a worker: "auto" (WebGPU, else the CPU), "webgpu" or "cpu". `threads`:
+ * the workers a CPU model trains on (default: the cores the browser reports, at most 8). */
+export async function createEngine(options: { backend?: BackendChoice; threads?: number } = {}): Promise<ConvPlay> {
+  return ConvPlay.start(options.backend ?? 'auto', threadsOf(options.threads));
 }
 
 let shared: Promise<ConvPlay> | null = null;
@@ -559,8 +563,8 @@ let shared: Promise<ConvPlay> | null = null;
  * playground passes its `?backend=`); later calls get the same engine. A component set to the
  * CPU runs its models there with `{ cpu: true }`; one set to WebGPU fails with a clear message
  * when the engine is on the CPU. */
-export function sharedEngine(backend: BackendChoice = 'auto'): Promise<ConvPlay> {
-  shared ??= createEngine({ backend }).catch((err: unknown) => {
+export function sharedEngine(backend: BackendChoice = 'auto', threads?: number): Promise<ConvPlay> {
+  shared ??= createEngine({ backend, threads }).catch((err: unknown) => {
     shared = null;
     throw err;
   });

@@ -99,6 +99,8 @@ export interface FitProgress {
   accuracy: number;
   imagesPerSec: number;
   lr: number;
+  /** Workers each batch was split across (1: the engine's worker alone; docs/design.md). */
+  threads: number;
 }
 
 /** A misclassified instance of an evaluation. */
@@ -170,7 +172,8 @@ type ModelArg = { model: number };
 
 /** Every request: its arguments and its result. */
 export interface Requests {
-  init: { args: { backend: BackendChoice }; result: EngineInfo };
+  /** `threads`: workers a CPU model's fit may split each batch across (1: the engine's alone). */
+  init: { args: { backend: BackendChoice; threads: number }; result: EngineInfo };
   presets: { args: Record<string, never>; result: string[] };
   usage: { args: Record<string, never>; result: Usage };
   saxpy: { args: { a: number; x: Float32Array; y: Float32Array }; result: Float32Array };

@@ -16,6 +16,8 @@ import type { InsideData } from '../types';
 const post = (m: FromApiWorker) => (self as unknown as Worker).postMessage(m);
 
 let engine: ConvPlayEngine | null = null;
+/** Workers a CPU model's fit may split its batches across (createEngine's `threads`). */
+let threads = 1;
 /** The CPU engine beside a GPU one, for models that ask for the CPU. */
 let cpuEngine: Promise<ConvPlayEngine> | null = null;
 
@@ -86,7 +88,8 @@ function concat(parts: Float32Array[]): Float32Array {
 type Handlers = { [K in Method]: (args: Args<K>, id: number) => Promise<Result<K>> | Result<K> };
 
 const handlers: Handlers = {
-  init: async ({ backend }: { backend: BackendChoice }) => {
+  init: async ({ backend, threads: t }: { backend: BackendChoice; threads: number }) => {
+    threads = t;
     engine ??= await ConvPlayEngine.create(backend);
     return engine.info;
   },
@@ -124,7 +127,7 @@ const handlers: Handlers = {
       try {
         const test = args.options.test ? data.resolve(args.options.test) : null;
         const events = (event: FitEvent) => post({ type: 'event', id, event });
-        return await fit(m, data.resolve(args.data), args.options, control, events, test);
+        return await fit(m, data.resolve(args.data), args.options, control, events, test, threads);
       } finally {
         m.fitting = null;
         fitsRunning--;
