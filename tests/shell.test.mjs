@@ -44,7 +44,7 @@ test('without WebGPU the page says so and runs on the CPU', async () => {
   // A browser without WebGPU at all: no navigator.gpu in the page nor in its workers (the
   // engine runs in a worker, so the worker's script loses it too).
   const browser = await launchBrowser();
-  await browser.context.route('**/assets/worker-*.js', async (route) => {
+  await browser.context.route('**/assets/convplay-worker.js', async (route) => {
     const response = await route.fetch();
     await route.fulfill({ response, body: `delete WorkerNavigator.prototype.gpu;\n${await response.text()}` });
   });
