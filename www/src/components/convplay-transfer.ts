@@ -328,15 +328,23 @@ export class ConvplayTransfer extends LitElement {
 
   /** Hold to record: a frame every 200 ms into class k while the button is held. */
   startRecording(k: number): void {
+    this.recordingClass = k;
     this.cam.startRecording(
       () => this.renderRoot.querySelector('video'),
       (f) => void this.addImages(k, [f], 'camera'),
     );
   }
 
-  stopRecording(): void {
+  /** Class k's recording ends (a button losing focus); without k, any recording. Pressing
+   * another class's button blurs the first one after the new recording has started. */
+  stopRecording(k?: number): void {
+    if (k !== undefined && k !== this.recordingClass) return;
+    this.recordingClass = null;
     this.cam.stopRecording();
   }
+
+  /** The class being recorded into, or null. */
+  private recordingClass: number | null = null;
 
   // ---- steps 2–4: split, augment, features ------------------------------------------------
 
