@@ -32,3 +32,77 @@ test("holding a second class's record button records it (the first button's blur
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+async function configure(page, { model, images, test, batch, lr, epochs = 1 }) {
+  const t = page.locator('convplay-train');
+  await t.locator('select[aria-label="model"] option').first().waitFor({ state: 'attached' });
+  await t.locator('select[aria-label="model"]').selectOption(model);
+  for (const [label, v] of [
+    ['training images', images],
+    ['test images', test],
+    ['epochs', epochs],
+    ['batch', batch],
+    ['learning rate', lr],
+  ])
+    await t.locator(`input[aria-label="${label}"]`).fill(String(v));
+  return t;
+}
+
+const finish = (page, timeout) =>
+  page.waitForFunction(
+    () =>
+      ['done', 'error'].includes(
+        document.querySelector('convplay-train')?.shadowRoot?.querySelector('.status')?.dataset.phase,
+      ),
+    null,
+    { timeout },
+  );
+const firstProgress = (page) =>
+  page.waitForFunction(() => document.querySelector('convplay-train').curvePoints >= 1, null, { timeout: 60_000 });
+
+test('stopping mid-epoch keeps the pad and the kept model; the half-trained model only on request', async () => {
+  const { page, errors } = await openPage(env.browser.context, `${env.server.url}?backend=cpu`);
+  assert.equal(await waitForShell(page), 'ready');
+  const draw = page.locator('convplay-draw');
+  await draw.locator('.note', { hasText: 'model: pretrained mnist-seed-001' }).waitFor();
+  const t = await configure(page, { model: 'seed-001', images: 60000, test: 100, batch: 64, lr: 0.001 });
+  await t.getByRole('button', { name: 'Train' }).click();
+  await firstProgress(page);
+  await t.getByRole('button', { name: 'Stop' }).click();
+  await finish(page, 60_000);
+  assert.match(
+    await t.locator('[data-stopped]').textContent(),
+    /^Stopped in epoch 1, before any epoch finished: the half-trained model is not kept, and the drawing pad keeps its model\./,
+  );
+  assert.equal(await t.locator('[data-saved]').count(), 0, 'nothing kept');
+  await page.waitForTimeout(300);
+  assert.equal(await draw.locator('.note', { hasText: 'model: pretrained mnist-seed-001' }).count(), 1);
+  // Asked for, it is kept and read with.
+  await t.getByRole('button', { name: 'Keep the half-trained model' }).click();
+  assert.match(
+    await t.locator('[data-saved]').textContent(),
+    /^Kept in this browser: seed-001 \(stopped at step \d+ of \d+\)/,
+  );
+  await draw.locator('.note', { hasText: 'model: trained here: seed-001 (stopped at step' }).waitFor();
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a pause does not count in the time left or the time taken', async () => {
+  const { page, errors } = await openPage(env.browser.context, `${env.server.url}?backend=cpu&view=train`);
+  assert.equal(await waitForShell(page), 'ready');
+  const t = await configure(page, { model: 'mlp', images: 6000, test: 100, batch: 32, lr: 0.001 });
+  const t0 = Date.now();
+  await t.getByRole('button', { name: 'Train' }).click();
+  await firstProgress(page);
+  await t.getByRole('button', { name: 'Pause' }).click();
+  await t.locator('.status[data-phase="paused"]').waitFor();
+  await page.waitForTimeout(3_000);
+  await t.getByRole('button', { name: 'Resume' }).click();
+  await finish(page, 120_000);
+  const wall = (Date.now() - t0) / 1000;
+  const took = Number((await t.locator('.status').textContent()).match(/^done in ([\d.]+) s/)?.[1]);
+  assert.ok(took <= wall - 2.5, `done in ${took} s of ${wall.toFixed(1)} s with a 3 s pause`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -6,6 +6,7 @@ import { sharedEngine, type ConvPlay } from './api/index';
 import { readUrl, writeUrl, iframeSnippet, VIEWS } from './url-state';
 import { loadMnist, type MnistSplit } from './mnist';
 import { registerServiceWorker } from './sw-update';
+import type { SavedModel } from './storage';
 import './components/convplay-model-lab';
 import './components/convplay-train';
 import './components/convplay-draw';
@@ -203,10 +204,9 @@ async function main(): Promise<void> {
   if (teach) teach.backend = choice;
   // The digit pad switches to the model trained here as soon as there is one.
   const draw = document.getElementById('draw') as ConvplayDraw | null;
-  trainer?.addEventListener('done', () => {
-    const saved = trainer.saved;
-    if (draw && saved)
-      draw.setWeights(saved.weights, `trained here: ${saved.name}`).catch((e) => showError('Drawing', e));
+  trainer?.addEventListener('model-kept', (e: Event) => {
+    const saved = (e as CustomEvent<SavedModel>).detail;
+    if (draw) draw.setWeights(saved.weights, `trained here: ${saved.name}`).catch((err) => showError('Drawing', err));
   });
   lab?.addEventListener('train-spec', (e: Event) => {
     if (!trainer) return;

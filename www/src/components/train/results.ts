@@ -81,6 +81,12 @@ export function evaluation(last: { confusion: number[][]; mistakes: Mistake[] } 
   </div>`;
 }
 
+/** What a stop kept, and the button that keeps a half-trained model. */
+export function stopNotice(note: string, halfTrained: unknown, keep: () => void) {
+  if (!note) return nothing;
+  return html`<p class="note" data-stopped>${note} ${halfTrained ? html`<button @click=${keep}>Keep the half-trained model</button>` : nothing}</p>`;
+}
+
 /** The model kept in this browser (download it, evaluate it) and a weights file to load. */
 export function keptModel(
   saved: SavedModel | null,

@@ -13,6 +13,8 @@ import type {
   HeldData,
   Mistake,
 } from '../../api/index';
+import { parseBackendChoice } from '../../engine';
+import { sharedEngine, wantsCpu } from '../../api/index';
 import { checkMnistInput, type AugmentSettings, type Optimizer, type Schedule } from './recipe';
 
 /** Misclassified test digits shown per evaluation. */
@@ -22,6 +24,15 @@ function aborted(): Error {
   const e = new Error('training was cancelled: the element left the page');
   e.name = 'AbortError';
   return e;
+}
+
+/** The page's shared engine, and whether a run on it goes to its CPU (the element's `backend`). */
+export async function engineFor(backend: string): Promise<{ engine: ConvPlay; cpu: boolean }> {
+  const choice = parseBackendChoice(backend);
+  const engine = await sharedEngine().catch((e: unknown) => {
+    throw new Error(`the engine did not start: ${(e as Error).message}`);
+  });
+  return { engine, cpu: wantsCpu(engine, choice) };
 }
 
 /** One element's MNIST splits, held in the engine's worker until it is disposed. */
