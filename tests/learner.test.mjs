@@ -106,3 +106,28 @@ test('a pause does not count in the time left or the time taken', async () => {
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('a share link made in the model lab opens the spec and batch built there', async () => {
+  const { page, errors } = await openPage(env.browser.context, `${env.server.url}?backend=cpu&view=model`);
+  assert.equal(await waitForShell(page), 'ready');
+  const lab = page.locator('convplay-model-lab');
+  await lab.locator('select[aria-label="preset"]').selectOption('seed-001');
+  await lab.locator('[data-problems="0"]').waitFor();
+  const spec = JSON.parse(await lab.locator('textarea').inputValue());
+  spec.name = 'my-lab-net';
+  spec.layers[0].filters = 12;
+  await lab.locator('textarea').fill(JSON.stringify(spec));
+  await lab.locator('input[aria-label="batch"]').fill('16');
+  await page.locator('#share-button').click();
+  const url = await page.locator('#share-url').inputValue();
+  await page.locator('#share-dialog button[value="close"]').click();
+  await page.goto(url);
+  assert.equal(await waitForShell(page), 'ready');
+  await lab.locator('[data-problems="0"]').waitFor();
+  const opened = JSON.parse(await lab.locator('textarea').inputValue());
+  assert.equal(opened.name, 'my-lab-net');
+  assert.equal(opened.layers[0].filters, 12);
+  assert.equal(await lab.locator('input[aria-label="batch"]').inputValue(), '16');
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -130,14 +130,30 @@ function renderMnist(test: MnistSplit): void {
 }
 
 /** The share button: the current exercise as a link and an iframe snippet. */
-function setUpSharing(trainer: ConvplayTrain | null, backend: BackendChoice, view: string | null): void {
+function setUpSharing(
+  trainer: ConvplayTrain | null,
+  lab: ConvplayModelLab | null,
+  backend: BackendChoice,
+  view: string | null,
+): void {
   const dialog = document.getElementById('share-dialog') as HTMLDialogElement | null;
   const button = document.getElementById('share-button');
   if (!dialog || !button || !trainer) return;
   const viewSelect = $<HTMLSelectElement>('share-view');
   viewSelect.value = view ?? '';
+  // "The current model" is the one last edited: in the model lab or in the trainer. A link to the
+  // model lab always carries the lab's spec and batch.
+  let labLast = false;
+  lab?.addEventListener('input', () => (labLast = true));
+  trainer.addEventListener('input', () => (labLast = false));
+  lab?.addEventListener('train-spec', () => (labLast = false));
+  const settings = () => {
+    const shown = viewSelect.value || null;
+    if (!lab || !(labLast || shown === 'model')) return trainer.settings;
+    return { ...trainer.settings, preset: null, spec: lab.specText, batch: Math.max(1, Math.floor(lab.batch) || 1) };
+  };
   const refresh = () => {
-    const url = writeUrl(location.href, backend, viewSelect.value || null, trainer.settings);
+    const url = writeUrl(location.href, backend, viewSelect.value || null, settings());
     $<HTMLTextAreaElement>('share-url').value = url;
     $<HTMLTextAreaElement>('share-iframe').value = iframeSnippet(url);
     $('share-copied').textContent = '';
@@ -178,11 +194,12 @@ async function main(): Promise<void> {
     for (const id of VIEWS[state.view]) document.getElementById(id)?.classList.add('in-view');
   }
   const lab = document.getElementById('model-lab') as ConvplayModelLab | null;
+  if (lab && state.train.batch) lab.batch = state.train.batch;
   if (lab && state.train.spec) void lab.setSpec(state.train.spec);
   else if (lab && state.train.preset) lab.preset = state.train.preset;
   const trainer = document.getElementById('trainer') as ConvplayTrain | null;
   if (trainer && Object.keys(state.train).length) trainer.configure(state.train).catch((e) => showError('URL', e));
-  setUpSharing(trainer, choice, state.view);
+  setUpSharing(trainer, lab, choice, state.view);
   for (const a of document.querySelectorAll<HTMLAnchorElement>('.switch a')) {
     if (a.dataset.backend === choice) a.setAttribute('aria-current', 'true');
   }
