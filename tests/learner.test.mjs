@@ -131,3 +131,42 @@ test('a share link made in the model lab opens the spec and batch built there', 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("the course network: the textbook memory answer first, the engine's explained; measured with a head; MNIST's refusal said before the click", async () => {
+  const { page, errors } = await openPage(
+    env.browser.context,
+    `${env.server.url}?backend=cpu&view=model&preset=course-3conv`,
+  );
+  assert.equal(await waitForShell(page), 'ready');
+  const lab = page.locator('convplay-model-lab');
+  await lab.locator('input[aria-label="batch"]').fill('50');
+  const text = async (sel) => (await lab.locator(sel).textContent()).replace(/\s+/g, ' ').trim();
+  await lab.locator('[data-engine-need]', { hasText: '1252.45 MB' }).waitFor();
+  assert.equal(
+    await text('[data-textbook]'),
+    "Textbook answer: the activations kept for backprop, 562.00 MB, plus parameters 3.61 MB and their gradients 3.61 MB, plus the optimiser's state (SGD momentum 3.61 MB, Adam's m and v 7.23 MB): with Adam 576.45 MB.",
+  );
+  assert.match(
+    await text('[data-engine-need]'),
+    /^What this engine needs: 1252\.45 MB with Adam, 676\.00 MB more, because backprop also holds the gradient of the activations .*\(600\.00 MB: two buffers of the largest layer output, used in turn\) and a workspace for the kernels \(76\.00 MB\)\.$/,
+  );
+  // One unit shown; the exact bytes on hover.
+  assert.match(
+    await lab.locator('[data-textbook] strong .figure').getAttribute('title'),
+    /^576,4\d\d,\d\d\d bytes = 576\.45 MB = [\d.]+ MiB$/,
+  );
+  assert.match(
+    await lab.locator('[data-train-why]').textContent(),
+    /^MNIST digits are 28×28×1 \(784 values\), but this model's input is \[200, 300, 3\]: training it on MNIST will be refused/,
+  );
+  await lab.locator('input[aria-label="batch"]').fill('1');
+  await lab.getByRole('button', { name: 'Measure on this device' }).click();
+  const measured = lab.locator('[data-measured]');
+  await measured.waitFor();
+  assert.match(
+    await measured.textContent(),
+    /^the CPU backend allocated [\d,]+ bytes \([\d.]+ MB\) for batch 1 with a classifier head added .*: -?0\.\d% from the estimate of that model, [\d,]+ bytes\.$/,
+  );
+  assert.deepEqual(errors, []);
+  await page.close();
+});
