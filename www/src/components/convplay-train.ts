@@ -347,6 +347,7 @@ export class ConvplayTrain extends LitElement {
         mnist.data,
         settings,
         {
+          fetching: mine(([status, fraction]: [string, number]) => ([this.status, this.progress] = [status, fraction])),
           ready: mine((r) => {
             this.phase = 'training';
             const n = (k: number) => k.toLocaleString('en');
