@@ -170,3 +170,26 @@ test("the course network: the textbook memory answer first, the engine's explain
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('the phone layout (390 px) does not scroll sideways', async () => {
+  const page = await env.browser.context.newPage();
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${env.server.url}?backend=cpu`);
+  assert.equal(await waitForShell(page), 'ready');
+  await page.locator('convplay-train').locator('convplay-curves canvas').first().waitFor();
+  const wide = await page.evaluate(() => {
+    const out = [];
+    const walk = (root, host) => {
+      for (const el of root.querySelectorAll('*')) {
+        // Wide tables scroll inside their own box; that box must fit.
+        if (el.getBoundingClientRect().right > 390 && !el.closest('table'))
+          out.push(`${host} ${el.tagName.toLowerCase()}.${el.className}`);
+        if (el.shadowRoot) walk(el.shadowRoot, el.tagName.toLowerCase());
+      }
+    };
+    walk(document, 'page');
+    return { width: document.documentElement.scrollWidth, out: out.slice(0, 5) };
+  });
+  assert.deepEqual(wide, { width: 390, out: [] });
+  await page.close();
+});

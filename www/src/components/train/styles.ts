@@ -117,8 +117,14 @@ export const trainStyles = css`
   }
   label.file {
     flex-direction: row;
+    flex-wrap: wrap;
     align-items: center;
     gap: 0.5rem;
+    max-width: 100%;
+  }
+  input[type='file'] {
+    max-width: 100%;
+    min-width: 0;
   }
   .after {
     display: grid;

@@ -63,8 +63,16 @@ export const transferStyles = css`
   }
   label.inline {
     display: inline-flex;
+    flex-wrap: wrap;
+    max-width: 100%;
     gap: 0.3rem;
     align-items: center;
+  }
+  /* A phone's width: long selects and file inputs shrink instead of widening the page. */
+  select,
+  input[type='file'] {
+    max-width: 100%;
+    min-width: 0;
   }
   input[type='number'] {
     width: 5rem;
