@@ -136,7 +136,7 @@ export class ConvplayInside extends LitElement {
       flex: 1;
       min-width: 1px;
       max-width: 10px;
-      background: var(--cp-accent, #1f7ae0);
+      background: var(--cp-accent, #1565c0);
     }
     .vector span.neg {
       background: #e0503c;
@@ -209,7 +209,7 @@ export class ConvplayInside extends LitElement {
       const shown = Math.min(c, this.maxMaps);
       const cell = Math.max(28, Math.min(56, 3 * Math.max(h, w)));
       return html`<div class="layer">
-        <h4>${l.name} <small>${l.type} · ${h}×${w}×${c}${shown < c ? ` · first ${shown} of ${c} maps` : ''}</small></h4>
+        <h4 aria-level="3">${l.name} <small>${l.type} · ${h}×${w}×${c}${shown < c ? ` · first ${shown} of ${c} maps` : ''}</small></h4>
         <div class="grid" style="--cell:${cell}px">
           ${Array.from({ length: shown }, (_, ch) => html`<canvas data-map="${li}:${ch}" title="${l.name}, map ${ch}"></canvas>`)}
         </div>
@@ -219,7 +219,7 @@ export class ConvplayInside extends LitElement {
     const values = last ? this.data!.probabilities : l.values;
     const peak = Math.max(1e-12, ...values.map(Math.abs));
     return html`<div class="layer">
-      <h4>${l.name} <small>${l.type} · ${values.length} ${last ? 'class probabilities' : 'activations'}</small></h4>
+      <h4 aria-level="3">${l.name} <small>${l.type} · ${values.length} ${last ? 'class probabilities' : 'activations'}</small></h4>
       <div class="vector" data-vector=${l.name}>
         ${values.map((v, i) => html`<span class=${v < 0 ? 'neg' : ''} style="height:${(100 * Math.abs(v)) / peak}%" title="${i}: ${v.toFixed(3)}"></span>`)}
       </div>

@@ -104,8 +104,8 @@ export class ConvplayModelLab extends LitElement {
     }
     button {
       cursor: pointer;
-      border-color: var(--cp-accent, #1f7ae0);
-      color: var(--cp-accent, #1f7ae0);
+      border-color: var(--cp-accent, #1565c0);
+      color: var(--cp-accent, #1565c0);
     }
     textarea {
       width: 100%;
@@ -121,7 +121,7 @@ export class ConvplayModelLab extends LitElement {
       margin: 0.25rem 0 0.75rem;
     }
     .ok {
-      color: var(--cp-ok, #1c8a4a);
+      color: var(--cp-ok, #17753e);
     }
     .bad {
       color: var(--cp-err-fg, #8a1c1c);
@@ -262,7 +262,7 @@ export class ConvplayModelLab extends LitElement {
       <table data-compare>
         <thead>
           <tr>
-            <th></th>
+            <th>figure</th>
             <th>${a.name}</th>
             <th>${b.name}</th>
             <th>ratio</th>

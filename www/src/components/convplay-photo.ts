@@ -80,7 +80,7 @@ export class ConvplayPhoto extends LitElement {
       min-width: 15rem;
     }
     .drop.over {
-      border-color: var(--cp-accent, #1f7ae0);
+      border-color: var(--cp-accent, #1565c0);
     }
     canvas.crop {
       width: 224px;
@@ -99,9 +99,9 @@ export class ConvplayPhoto extends LitElement {
     }
     button {
       cursor: pointer;
-      color: var(--cp-accent, #1f7ae0);
+      color: var(--cp-accent, #1565c0);
       background: var(--cp-card, #fff);
-      border: 1px solid var(--cp-accent, #1f7ae0);
+      border: 1px solid var(--cp-accent, #1565c0);
       border-radius: 4px;
       padding: 0.25rem 0.55rem;
     }
@@ -139,7 +139,7 @@ export class ConvplayPhoto extends LitElement {
     }
     .bar > div {
       height: 100%;
-      background: var(--cp-accent, #1f7ae0);
+      background: var(--cp-accent, #1565c0);
     }
     .note {
       color: var(--cp-muted, #5b6478);

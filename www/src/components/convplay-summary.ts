@@ -95,7 +95,7 @@ export class ConvplaySummary extends LitElement {
       border-radius: 6px;
       padding: 0.5rem 0.75rem;
     }
-    .memory h4 {
+    .memory h3 {
       margin: 0 0 0.35rem;
       font-size: 0.95rem;
     }
@@ -233,7 +233,7 @@ export class ConvplaySummary extends LitElement {
       ${s.tooLarge ? html`<p class="problems" role="alert" data-too-large>${s.tooLarge}</p>` : nothing}
       <div class="memory">
         <section>
-          <h4>One prediction (f32)</h4>
+          <h3>One prediction (f32)</h3>
           <dl>
             <dt>parameters</dt>
             <dd>${int(s.params)} × 4 = ${bytes(i.params)}</dd>
@@ -248,7 +248,7 @@ export class ConvplaySummary extends LitElement {
           </dl>
         </section>
         <section>
-          <h4>Training, batch ${t.batch} (f32)</h4>
+          <h3>Training, batch ${t.batch} (f32)</h3>
           <dl>
             <dt>activations kept</dt>
             <dd>${mbOf(t.activations)}<br /><small>input and every layer output × ${t.batch}, for backprop</small></dd>

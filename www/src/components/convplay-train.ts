@@ -565,6 +565,7 @@ export class ConvplayTrain extends LitElement {
       <div
         class="bar"
         role="progressbar"
+        aria-label="training progress"
         aria-valuemin="0"
         aria-valuemax="100"
         aria-valuenow=${Math.round(100 * this.progress)}

@@ -57,7 +57,8 @@ export function epochTable(rows: FitEpoch[]) {
 /** The confusion matrix and the misclassified digits of a test evaluation. */
 export function evaluation(last: { confusion: number[][]; mistakes: Mistake[] } | null | undefined) {
   if (!last) return nothing;
-  return html`<div class="after">
+  return html`<h3 class="results">The test set, after training</h3>
+    <div class="after">
     <convplay-confusion
       .matrix=${last.confusion}
       caption="Confusion matrix (test images; rows: true digit, columns: predicted)"
