@@ -73,6 +73,13 @@ test('the pad draws from the keyboard and announces its reading; sample photos a
   await drawOneWithKeys(page);
   await page.waitForFunction(() => document.querySelector('convplay-draw').prediction === 1);
   assert.match(await page.locator('convplay-draw [data-announce]').textContent(), /^read as 1, \d+% sure$/);
+  // Inside the network: the ten probability bars carry their digits, and say them to a screen reader.
+  await page.locator('convplay-inside [data-digits]').waitFor();
+  assert.equal(await page.locator('convplay-inside [data-digits]').textContent(), '0123456789');
+  assert.match(
+    await page.locator('convplay-inside .vector.probs[role="img"]').getAttribute('aria-label'),
+    /^class probabilities: 0: \d+%, 1: \d+%, .*, 9: \d+%$/,
+  );
   await page.keyboard.press('Escape');
   await page.waitForFunction(() => document.querySelector('convplay-draw').prediction === null);
   const sample = page.locator('convplay-photo').getByRole('button', { name: 'classify the sample chelsea.png' });

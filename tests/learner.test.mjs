@@ -193,3 +193,24 @@ test('the phone layout (390 px) does not scroll sideways', async () => {
   assert.deepEqual(wide, { width: 390, out: [] });
   await page.close();
 });
+
+test('an embedded trainer opens ready to run and says what Train will do', async () => {
+  const { page, errors } = await openPage(env.browser.context, `${env.server.url}?backend=cpu`);
+  assert.equal(await waitForShell(page), 'ready');
+  await page.evaluate(() => {
+    const t = document.createElement('convplay-train');
+    t.id = 'embedded';
+    t.setAttribute('preset', 'lenet-5');
+    t.setAttribute('compact', '');
+    document.body.append(t);
+  });
+  const status = page.locator('#embedded .status');
+  await status.filter({ hasText: 'Ready' }).waitFor();
+  assert.match(
+    await status.textContent(),
+    /^Ready: Train runs lenet-5 for \d+ epochs? on 60,000 training images \(batch \d+, learning rate [\d.]+\), then tests it on 10,000 images\.$/,
+  );
+  assert.equal(await page.locator('#embedded').getByRole('button', { name: 'Train' }).isEnabled(), true);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

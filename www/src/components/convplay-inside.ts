@@ -138,6 +138,23 @@ export class ConvplayInside extends LitElement {
       max-width: 10px;
       background: var(--cp-accent, #1565c0);
     }
+    .vector.probs span,
+    .vector.probs i {
+      max-width: 24px;
+    }
+    .vector.digits {
+      height: auto;
+      border: 0;
+      align-items: flex-start;
+    }
+    .vector.digits i {
+      flex: 1;
+      min-width: 1px;
+      font-style: normal;
+      font-size: 0.75rem;
+      text-align: center;
+      color: var(--cp-muted, #5b6478);
+    }
     .vector span.neg {
       background: #e0503c;
     }
@@ -220,9 +237,15 @@ export class ConvplayInside extends LitElement {
     const peak = Math.max(1e-12, ...values.map(Math.abs));
     return html`<div class="layer">
       <h4 aria-level="3">${l.name} <small>${l.type} · ${values.length} ${last ? 'class probabilities' : 'activations'}</small></h4>
-      <div class="vector" data-vector=${l.name}>
+      <div
+        class="vector ${last ? 'probs' : ''}"
+        data-vector=${l.name}
+        role="img"
+        aria-label=${last ? `class probabilities: ${values.map((v, i) => `${i}: ${(100 * v).toFixed(0)}%`).join(', ')}` : `${values.length} activations of ${l.name}`}
+      >
         ${values.map((v, i) => html`<span class=${v < 0 ? 'neg' : ''} style="height:${(100 * Math.abs(v)) / peak}%" title="${i}: ${v.toFixed(3)}"></span>`)}
       </div>
+      ${last ? html`<div class="vector probs digits" data-digits aria-hidden="true">${values.map((_, i) => html`<i>${i}</i>`)}</div>` : nothing}
     </div>`;
   }
 

@@ -15,7 +15,7 @@ import type { AugmentSettings, Optimizer, Schedule, TrainState } from './train/r
 import { MnistData, engineFor, evaluateWeights, trainMnist, type Evaluated, type RunSettings } from './train/run';
 import { chartConfigs, checkpointOffer, epochTable, evaluation, keptModel, stopNotice } from './train/results';
 import { CheckpointKeeper, afterStop, crashNotice, unfinishedNotice } from './train/checkpoint';
-import { moreSettings, numberInput } from './train/settings';
+import { moreSettings, numberInput, readyNote } from './train/settings';
 import type { ConvplayCurves } from './convplay-curves';
 
 export type { AugmentSettings, TrainState };
@@ -572,7 +572,7 @@ export class ConvplayTrain extends LitElement {
       >
         <div style="width:${100 * this.progress}%"></div>
       </div>
-      <div class="status ${this.phase === 'error' ? 'error' : ''}" data-phase=${this.phase}>${this.status}</div>
+      <div class="status ${this.phase === 'error' ? 'error' : ''}" data-phase=${this.phase}>${this.status || readyNote(this)}</div>
       <div class="charts">
         <convplay-curves data-curve="loss" .config=${this.charts.loss}></convplay-curves>
         <convplay-curves data-curve="acc" .config=${this.charts.acc}></convplay-curves>

@@ -62,3 +62,10 @@ export function moreSettings(el: Host, busy: boolean) {
       ${num('test images', el.testImages, (v) => (el.testImages = v))}
       ${num('seed', el.seed, (v) => (el.seed = v))}`;
 }
+
+/** What a trainer that has not run yet will do when Train is pressed (an embedded card opens
+ * ready to run, saying so). */
+export function readyNote(el: Host & { modelName: string; epochs: number; batch: number; lr: number }): string {
+  const n = (v: number) => Math.floor(v).toLocaleString('en');
+  return `Ready: Train runs ${el.modelName} for ${n(el.epochs)} epoch${el.epochs === 1 ? '' : 's'} on ${n(el.trainImages)} training images (batch ${n(el.batch)}, learning rate ${el.lr}), then tests it on ${n(el.testImages)} images.`;
+}
