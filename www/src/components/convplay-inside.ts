@@ -7,7 +7,11 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { InsideData, LayerOutput } from '../types';
 
-/** Paints a [h, w] grid of values into a canvas: grey scale from lo to hi, or blue–white–red around 0. */
+/** The ends of the diverging scale: blue for negative, orange for positive. */
+const NEGATIVE = [33, 102, 172];
+const POSITIVE = [217, 95, 2];
+
+/** Paints a [h, w] grid of values into a canvas: grey scale from lo to hi, or blue–white–orange around 0. */
 function paint(
   canvas: HTMLCanvasElement,
   h: number,
@@ -29,10 +33,11 @@ function paint(
       const v = at(r, c);
       const k = 4 * (r * w + c);
       if (diverging) {
+        // White to blue (negative) or orange (positive): a blue–orange scale, which the common
+        // colour-vision deficiencies (red–green) still tell apart.
         const t = Math.max(-1, Math.min(1, v / peak));
-        img.data[k] = t < 0 ? Math.round(255 * (1 + t)) : 255;
-        img.data[k + 1] = Math.round(255 * (1 - Math.abs(t)));
-        img.data[k + 2] = t > 0 ? Math.round(255 * (1 - t)) : 255;
+        const end = t < 0 ? NEGATIVE : POSITIVE;
+        for (let ch = 0; ch < 3; ch++) img.data[k + ch] = Math.round(255 + (end[ch] - 255) * Math.abs(t));
       } else {
         const g = Math.round((255 * (v - lo)) / span);
         img.data[k] = img.data[k + 1] = img.data[k + 2] = g;
@@ -156,7 +161,7 @@ export class ConvplayInside extends LitElement {
       color: var(--cp-muted, #5b6478);
     }
     .vector span.neg {
-      background: #e0503c;
+      background: #d95f02;
     }
   `;
 
@@ -271,7 +276,7 @@ export class ConvplayInside extends LitElement {
                   ${Array.from({ length: Math.min(f.shape[3], 64) }, (_, o) => html`<canvas data-filter=${o} title="filter ${o}"></canvas>`)}
                 </div>
                 <figcaption>
-                  ${f.name}: ${f.shape[3]} filters ${f.shape[0]}×${f.shape[1]} (blue negative, red positive)
+                  ${f.name}: ${f.shape[3]} filters ${f.shape[0]}×${f.shape[1]} (blue negative, orange positive)
                 </figcaption>
               </figure>`
             : nothing
