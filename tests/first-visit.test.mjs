@@ -61,7 +61,12 @@ for (const gzip of [true, false]) {
       const total = [...server.sent.values()].reduce((a, b) => a + b, 0);
       const large = [...server.sent.keys()].filter((p) => LARGE.test(p));
       console.log(
-        `first visit, ${gzip ? 'gzip' : 'uncompressed'}: ${(total / 1e6).toFixed(2)} MB in ${server.sent.size} files`,
+        `first visit, ${gzip ? 'gzip' : 'uncompressed'}: ${(total / 1e6).toFixed(2)} MB in ${server.sent.size} files; largest:`,
+        [...server.sent]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 5)
+          .map(([p, n]) => `${p} ${(n / 1e6).toFixed(2)} MB`)
+          .join(', '),
       );
       assert.deepEqual(large, [], 'no large file on the first visit');
       assert.ok(total < (gzip ? 3e6 : 3.5e6), `${total} bytes`);
