@@ -9,6 +9,7 @@ import http from 'node:http';
 import zlib from 'node:zlib';
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import { launchBrowser, openPage, waitForShell } from './harness.mjs';
 
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
@@ -21,8 +22,7 @@ Object.assign(TYPES, {
 const COMPRESSIBLE = new Set(['.html', '.js', '.css', '.json', '.wasm', '.svg']);
 
 /** Serves dist/, counting the bytes of every body sent, by path. */
-async function serve({ gzip }) {
-  const root = path.resolve('dist');
+async function serve({ gzip, root = path.resolve('dist') }) {
   const sent = new Map();
   const server = http.createServer((req, res) => {
     const name = decodeURIComponent(new URL(req.url, 'http://x').pathname);
@@ -77,3 +77,47 @@ for (const gzip of [true, false]) {
     }
   });
 }
+
+test('a large file fetched once is kept, and a new build keeps it unless its bytes changed', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'convplay-lazy-'));
+  fs.cpSync('dist', root, { recursive: true });
+  const server = await serve({ gzip: false, root });
+  const browser = await launchBrowser();
+  const cached = (page, version) =>
+    page.evaluate(async (v) => {
+      const key = (await caches.keys()).find((k) => k.endsWith(`-${v}`));
+      return key ? (await (await caches.open(key)).keys()).map((r) => new URL(r.url).pathname) : null;
+    }, version);
+  try {
+    const { page, errors } = await openPage(browser.context, `${server.url}?backend=cpu&view=photo`);
+    assert.equal(await waitForShell(page), 'ready');
+    await page.waitForFunction(() => document.documentElement.dataset.offline === 'ready', null, { timeout: 60_000 });
+    const worker = fs.readFileSync(path.join(root, 'sw.js'), 'utf8');
+    const v1 = /"version":"([^"]+)"/.exec(worker)[1];
+    assert.ok(!(await cached(page, v1)).includes('/samples/chelsea.png'));
+    await page.evaluate(() => Promise.all(['samples/chelsea.png', 'samples/coffee.png'].map((f) => fetch(f))));
+    await page.waitForFunction(
+      async (v) => {
+        const key = (await caches.keys()).find((k) => k.endsWith(`-${v}`));
+        return (await (await caches.open(key)).keys()).filter((r) => /(chelsea|coffee)\.png$/.test(r.url)).length === 2;
+      },
+      v1,
+      { timeout: 10_000 },
+    );
+    // A new build in which coffee.png changed (its hash) and chelsea.png did not.
+    const coffee = /"samples\/coffee\.png":"([0-9a-f]+)"/.exec(worker)[1];
+    const next = worker.replace(`"version":"${v1}"`, '"version":"v2"').replace(coffee, 'changed');
+    fs.writeFileSync(path.join(root, 'sw.js'), next);
+    await page.reload();
+    assert.equal(await waitForShell(page), 'ready');
+    await page.waitForFunction(() => document.documentElement.dataset.update === 'ready', null, { timeout: 60_000 });
+    const kept = await cached(page, 'v2');
+    assert.ok(kept.includes('/samples/chelsea.png'), 'the unchanged file was kept');
+    assert.ok(!kept.includes('/samples/coffee.png'), 'the changed file waits to be fetched again');
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await server.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
