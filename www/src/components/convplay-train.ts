@@ -281,6 +281,7 @@ export class ConvplayTrain extends LitElement {
     this.abort = new AbortController();
     this.run = null;
     this.stopAsked = false;
+    this.at = { step: 0, totalSteps: 0 };
     const token = {};
     this.token = token;
     this.phase = 'loading';

@@ -74,6 +74,12 @@ export function afterStop(
       note: `Stopped in epoch ${e + 1}: the model as it was after epoch ${e} is kept (${kept}), and the drawing pad reads with it.`,
     };
   }
+  if (at.step === 0)
+    return {
+      kept: null,
+      halfTrained: null,
+      note: 'Stopped before the first step: nothing was trained or kept, and the drawing pad keeps its model.',
+    };
   return {
     kept: null,
     halfTrained: { name: `${name} (stopped at step ${at.step} of ${at.totalSteps})`, weights },
