@@ -87,3 +87,27 @@ test('the pad draws from the keyboard and announces its reading; sample photos a
   assert.equal(await sample.evaluate((b) => b.matches(':focus-visible') || b.matches(':focus')), true);
   await page.close();
 });
+
+test('a feature map opens large with its value range, by click or keyboard', async () => {
+  const page = await env.browser.context.newPage();
+  await page.goto(`${env.server.url}?backend=cpu`);
+  assert.equal(await waitForShell(page), 'ready');
+  await page.locator('convplay-draw .note', { hasText: 'model: pretrained' }).waitFor();
+  await drawOneWithKeys(page);
+  const inside = page.locator('convplay-inside');
+  const map = inside.locator('canvas[data-map="0:3"]');
+  await map.focus();
+  await page.keyboard.press('Enter');
+  const zoom = inside.locator('[data-zoom]');
+  await zoom.waitFor();
+  assert.match(
+    (await zoom.locator('figcaption').textContent()).replace(/\s+/g, ' ').trim(),
+    /^conv2d_1, map 3 \(26×26\): values from -?[\d.e+-]+ to -?[\d.e+-]+, black at -?[\d.e+-]+, white at the largest\. Close$/,
+  );
+  assert.equal(await zoom.locator('canvas').evaluate((c) => c.width), 26);
+  await zoom.getByRole('button', { name: 'Close' }).click();
+  await zoom.waitFor({ state: 'detached' });
+  await inside.locator('canvas[data-map="1:0"]').click();
+  await zoom.waitFor();
+  await page.close();
+});

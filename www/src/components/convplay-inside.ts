@@ -7,6 +7,18 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { InsideData, LayerOutput } from '../types';
 
+/** The smallest and largest value of channel `ch` of a feature-map layer. */
+function mapRange(l: LayerOutput, ch: number): [number, number] {
+  const c = l.shape[2];
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = ch; i < l.values.length; i += c) {
+    lo = Math.min(lo, l.values[i]);
+    hi = Math.max(hi, l.values[i]);
+  }
+  return [lo, hi];
+}
+
 /** The ends of the diverging scale: blue for negative, orange for positive. */
 const NEGATIVE = [33, 102, 172];
 const POSITIVE = [217, 95, 2];
@@ -56,7 +68,11 @@ export class ConvplayInside extends LitElement {
     input: { attribute: false },
     source: { type: String },
     maxMaps: { type: Number, attribute: 'max-maps' },
+    zoom: { state: true },
   };
+
+  /** The feature map shown large (layer index, channel), or null. */
+  declare zoom: { li: number; ch: number } | null;
 
   declare data: InsideData | null;
   declare input: Uint8Array | null;
@@ -69,6 +85,7 @@ export class ConvplayInside extends LitElement {
     this.input = null;
     this.source = '';
     this.maxMaps = MAX_MAPS;
+    this.zoom = null;
   }
 
   static styles = css`
@@ -104,6 +121,17 @@ export class ConvplayInside extends LitElement {
     canvas.big {
       width: 112px;
       height: 112px;
+    }
+    canvas.large {
+      width: 224px;
+      height: 224px;
+      image-rendering: pixelated;
+    }
+    canvas[data-map] {
+      cursor: zoom-in;
+    }
+    .zoom {
+      margin: 0.75rem 0 0;
     }
     .layer {
       margin-top: 0.9rem;
@@ -193,18 +221,35 @@ export class ConvplayInside extends LitElement {
         paint(cv, kh, kw, (r, c) => f.values[(r * kw + c) * cin * cout + o], lo, hi, true);
       });
     }
-    this.renderRoot.querySelectorAll<HTMLCanvasElement>('canvas[data-map]').forEach((cv) => {
-      const [li, ch] = cv.dataset.map!.split(':').map(Number);
+    this.renderRoot.querySelectorAll<HTMLCanvasElement>('canvas[data-map], canvas[data-zoom-map]').forEach((cv) => {
+      const [li, ch] = (cv.dataset.map ?? cv.dataset.zoomMap)!.split(':').map(Number);
       const l = d.layers[li];
       const [h, w, c] = l.shape;
-      let lo = Infinity;
-      let hi = -Infinity;
-      for (let i = ch; i < l.values.length; i += c) {
-        lo = Math.min(lo, l.values[i]);
-        hi = Math.max(hi, l.values[i]);
-      }
+      const [lo, hi] = mapRange(l, ch);
       paint(cv, h, w, (r, col) => l.values[(r * w + col) * c + ch], Math.min(0, lo), hi, false);
     });
+  }
+
+  /** Enter or Space on a feature map shows it large. */
+  private zoomKey(e: KeyboardEvent, li: number, ch: number): void {
+    if (e.key !== 'Enter' && e.key !== ' ') return;
+    e.preventDefault();
+    this.zoom = { li, ch };
+  }
+
+  /** The zoomed feature map, large, with its value range; nothing when none is chosen. */
+  private renderZoom() {
+    const z = this.zoom;
+    const l = z ? this.data?.layers[z.li] : undefined;
+    if (!z || !l || l.shape.length !== 3 || z.ch >= l.shape[2]) return nothing;
+    const [lo, hi] = mapRange(l, z.ch);
+    return html`<figure class="zoom" data-zoom>
+      <canvas class="large" data-zoom-map="${z.li}:${z.ch}"></canvas>
+      <figcaption>
+        ${l.name}, map ${z.ch} (${l.shape[0]}×${l.shape[1]}): values from ${lo.toPrecision(3)} to ${hi.toPrecision(3)}, black at ${Math.min(0, lo).toPrecision(3)}, white at the largest.
+        <button @click=${() => (this.zoom = null)}>Close</button>
+      </figcaption>
+    </figure>`;
   }
 
   /** The digit in grey with the saliency's magnitude over it in red. */
@@ -233,7 +278,7 @@ export class ConvplayInside extends LitElement {
       return html`<div class="layer">
         <h4 aria-level="3">${l.name} <small>${l.type} · ${h}×${w}×${c}${shown < c ? ` · first ${shown} of ${c} maps` : ''}</small></h4>
         <div class="grid" style="--cell:${cell}px">
-          ${Array.from({ length: shown }, (_, ch) => html`<canvas data-map="${li}:${ch}" title="${l.name}, map ${ch}"></canvas>`)}
+          ${Array.from({ length: shown }, (_, ch) => html`<canvas data-map="${li}:${ch}" title="${l.name}, map ${ch}: click to see it large" role="button" tabindex="0" aria-label="${l.name}, map ${ch}: show it large" @click=${() => (this.zoom = { li, ch })} @keydown=${(e: KeyboardEvent) => this.zoomKey(e, li, ch)}></canvas>`)}
         </div>
       </div>`;
     }
@@ -282,6 +327,7 @@ export class ConvplayInside extends LitElement {
             : nothing
         }
       </div>
+      ${this.renderZoom()}
       ${d.layers.map((l, i) => (l.type === 'flatten' || l.type === 'dropout' ? nothing : this.renderLayer(l, i)))}
     `;
   }
