@@ -3,10 +3,14 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
+/** The files fetched on demand rather than on the first visit: EfficientNet-Lite0 (5 MB), the
+ * MNIST training set (9.7 MB) and the full-size sample photos (their thumbnails are precached). */
+const LAZY = [/^models\/efficientnet-/, /^data\/mnist\/train-/, /^samples\/[^/]+\.(png|jpg)$/];
+
 /** Writes the service worker, dist/sw.js: www/public/sw.js with this build's version (a hash of
  * every file, the worker's own code included) and its file list (bundle and public folder) in
  * place of its BUILD placeholder, so each build's worker differs in its bytes and the browser
- * installs it. The same {version, files} goes to dist/precache.json, for people and tools. */
+ * installs it. The same {version, files, lazy} goes to dist/precache.json, for people and tools. */
 function precacheManifest(): Plugin {
   return {
     name: 'convplay-precache',
@@ -48,7 +52,19 @@ function precacheManifest(): Plugin {
       }
       for (const f of files.filter((f) => !(f in bundle) && f !== './' && f !== 'index.html'))
         hash.update(f).update(fs.readFileSync(path.join(pub, f)));
-      const build = { version: hash.digest('hex').slice(0, 16), files };
+      // The large files are fetched when a view first needs them (and then kept), not on the
+      // first visit: each with a hash of its bytes, so a new build keeps an unchanged one.
+      const isLazy = (f: string) => LAZY.some((re) => re.test(f));
+      const lazy = Object.fromEntries(
+        files.filter(isLazy).map((f) => [
+          f,
+          createHash('sha256')
+            .update(fs.readFileSync(path.join(pub, f)))
+            .digest('hex')
+            .slice(0, 16),
+        ]),
+      );
+      const build = { version: hash.digest('hex').slice(0, 16), files: files.filter((f) => !isLazy(f)), lazy };
       this.emitFile({ type: 'asset', fileName: 'precache.json', source: JSON.stringify(build, null, 1) });
       // Replaces the copy of the public folder's placeholder worker.
       this.emitFile({

@@ -2,7 +2,7 @@
 // each normalisation, the statistics that catch a preprocessing mismatch, the seeded
 // stratified split and its generator. (The confusion matrix is the API's: evaluate.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { checkStats, rng, split, stats, toValues } from '../../www/src/transfer';
+import { EXPECTED, checkStats, rng, split, stats, toValues } from '../../www/src/transfer';
 
 /** An RGBA image as the canvas returns it (Node has no ImageData). */
 function image(width: number, height: number, rgba: number[]): ImageData {
@@ -57,6 +57,15 @@ describe('stats and checkStats', () => {
     expect(checkStats({ mean: 0, std: 0.1 })).toContain('std 0.10');
     expect(checkStats({ mean: 0, std: 1.3 })).toContain("Use the base's own normalisation.");
     expect(checkStats({ mean: 5, std: 1 }, { mean: 5, std: 1 })).toBeNull();
+  });
+
+  it("does not ask for the base's own normalisation when it is already chosen (dark photos)", () => {
+    const dark = checkStats({ mean: -0.7, std: 0.3 }, EXPECTED, 'model');
+    expect(dark).not.toContain('normalisation');
+    expect(dark).toMatch(/^the photos are dark: the prepared images have mean -0\.70 and std 0\.30/);
+    expect(checkStats({ mean: 0.6, std: 0.3 }, EXPECTED, 'model')).toMatch(/^the photos are bright/);
+    expect(checkStats({ mean: 0, std: 0.05 }, EXPECTED, 'model')).toMatch(/^the photos are nearly uniform/);
+    expect(checkStats({ mean: -0.7, std: 0.3 }, EXPECTED, 'unit')).toContain("Use the base's own normalisation.");
   });
 
   it('catches the classic mistake of pixels ÷ 255 on a real-looking photo', () => {

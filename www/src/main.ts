@@ -6,6 +6,7 @@ import { sharedEngine, type ConvPlay } from './api/index';
 import { readUrl, writeUrl, iframeSnippet, VIEWS } from './url-state';
 import { loadMnist, type MnistSplit } from './mnist';
 import { registerServiceWorker } from './sw-update';
+import type { SavedModel } from './storage';
 import './components/convplay-model-lab';
 import './components/convplay-train';
 import './components/convplay-draw';
@@ -134,6 +135,7 @@ function renderMnist(test: MnistSplit): void {
 /** The share button: the current exercise as a link and an iframe snippet. */
 function setUpSharing(
   trainer: ConvplayTrain | null,
+  lab: ConvplayModelLab | null,
   backend: BackendChoice,
   view: string | null,
   threads: number | undefined,
@@ -143,8 +145,19 @@ function setUpSharing(
   if (!dialog || !button || !trainer) return;
   const viewSelect = $<HTMLSelectElement>('share-view');
   viewSelect.value = view ?? '';
+  // "The current model" is the one last edited: in the model lab or in the trainer. A link to the
+  // model lab always carries the lab's spec and batch.
+  let labLast = false;
+  lab?.addEventListener('input', () => (labLast = true));
+  trainer.addEventListener('input', () => (labLast = false));
+  lab?.addEventListener('train-spec', () => (labLast = false));
+  const settings = () => {
+    const shown = viewSelect.value || null;
+    if (!lab || !(labLast || shown === 'model')) return trainer.settings;
+    return { ...trainer.settings, preset: null, spec: lab.specText, batch: Math.max(1, Math.floor(lab.batch) || 1) };
+  };
   const refresh = () => {
-    const url = writeUrl(location.href, backend, viewSelect.value || null, trainer.settings, threads);
+    const url = writeUrl(location.href, backend, viewSelect.value || null, settings(), threads);
     $<HTMLTextAreaElement>('share-url').value = url;
     $<HTMLTextAreaElement>('share-iframe').value = iframeSnippet(url);
     $('share-copied').textContent = '';
@@ -185,11 +198,12 @@ async function main(): Promise<void> {
     for (const id of VIEWS[state.view]) document.getElementById(id)?.classList.add('in-view');
   }
   const lab = document.getElementById('model-lab') as ConvplayModelLab | null;
+  if (lab && state.train.batch) lab.batch = state.train.batch;
   if (lab && state.train.spec) void lab.setSpec(state.train.spec);
   else if (lab && state.train.preset) lab.preset = state.train.preset;
   const trainer = document.getElementById('trainer') as ConvplayTrain | null;
   if (trainer && Object.keys(state.train).length) trainer.configure(state.train).catch((e) => showError('URL', e));
-  setUpSharing(trainer, choice, state.view, state.threads);
+  setUpSharing(trainer, lab, choice, state.view, state.threads);
   for (const a of document.querySelectorAll<HTMLAnchorElement>('.switch a')) {
     if (a.dataset.backend === choice) a.setAttribute('aria-current', 'true');
   }
@@ -211,10 +225,9 @@ async function main(): Promise<void> {
   if (teach) teach.backend = choice;
   // The digit pad switches to the model trained here as soon as there is one.
   const draw = document.getElementById('draw') as ConvplayDraw | null;
-  trainer?.addEventListener('done', () => {
-    const saved = trainer.saved;
-    if (draw && saved)
-      draw.setWeights(saved.weights, `trained here: ${saved.name}`).catch((e) => showError('Drawing', e));
+  trainer?.addEventListener('model-kept', (e: Event) => {
+    const saved = (e as CustomEvent<SavedModel>).detail;
+    if (draw) draw.setWeights(saved.weights, `trained here: ${saved.name}`).catch((err) => showError('Drawing', err));
   });
   lab?.addEventListener('train-spec', (e: Event) => {
     if (!trainer) return;
@@ -264,6 +277,9 @@ async function main(): Promise<void> {
   document.documentElement.dataset.state = hadError ? 'error' : 'ready';
 }
 
-/** Offline after the first visit, and updates offered in a banner (www/src/sw-update.ts; not in development). */
-if (!import.meta.env.DEV) registerServiceWorker($('update-banner'));
-void main();
+/** Offline after the first visit, and updates offered in a banner (www/src/sw-update.ts; not in
+ * development). Registered once the shell has loaded, so that the worker's precache finds the
+ * files in the HTTP cache instead of downloading them a second time. */
+void main().finally(() => {
+  if (!import.meta.env.DEV) registerServiceWorker($('update-banner'));
+});

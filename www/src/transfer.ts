@@ -270,10 +270,28 @@ export function stats(x: Float32Array): { mean: number; std: number } {
  * std of a typical photo after it. With (x − 127) / 128 that is about 0 and 0.5. */
 export const EXPECTED = { mean: 0, std: 0.5 };
 
-/** A warning when prepared inputs are far from what the base expects, else null. */
-export function checkStats(s: { mean: number; std: number }, expected = EXPECTED): string | null {
+/** A warning when prepared inputs are far from what the base expects, else null. With `how`
+ * the base's own normalisation, the preprocessing is right and the photos themselves are unusual
+ * (dark, bright or flat): the warning says so instead of asking for the setting already chosen. */
+export function checkStats(
+  s: { mean: number; std: number },
+  expected = EXPECTED,
+  how: Normalisation | null = null,
+): string | null {
   if (Math.abs(s.mean - expected.mean) > 0.35 || s.std < 0.25 * expected.std || s.std > 2.5 * expected.std) {
-    return `the prepared images have mean ${s.mean.toFixed(2)} and std ${s.std.toFixed(2)}, but the base was trained on inputs with mean ≈ ${expected.mean} and std ≈ ${expected.std}. Features of such inputs are far from anything the base has seen; this is the preprocessing mismatch that leaves transfer learning at 11–19% test accuracy. Use the base's own normalisation.`;
+    const figures = `the prepared images have mean ${s.mean.toFixed(2)} and std ${s.std.toFixed(2)}`;
+    if (how === 'model') {
+      const what =
+        s.std < 0.25 * expected.std
+          ? 'nearly uniform'
+          : s.mean < expected.mean
+            ? 'dark'
+            : s.mean > expected.mean
+              ? 'bright'
+              : 'very contrasty';
+      return `the photos are ${what}: ${figures}, where typical photos give about ${expected.mean} and ${expected.std}. The preparation is already the base's own; such photos are far from what it has seen, so expect weaker features: add photos in ordinary light.`;
+    }
+    return `${figures}, but the base was trained on inputs with mean ≈ ${expected.mean} and std ≈ ${expected.std}. Features of such inputs are far from anything the base has seen; this is the preprocessing mismatch that leaves transfer learning at 11–19% test accuracy. Use the base's own normalisation.`;
   }
   return null;
 }

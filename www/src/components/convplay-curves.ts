@@ -155,7 +155,10 @@ export class ConvplayCurves extends LitElement {
         stroke: 'currentColor',
         ...(both ? { side: 1, grid: { show: false } } : {}),
       });
-    const width = Math.max(c.minWidth ?? 280, Math.min(c.maxWidth ?? 560, this.clientWidth || (c.maxWidth ?? 560)));
+    // The element's width within the bounds, and never wider than the screen (a phone's 390 px).
+    const avail = this.clientWidth || (c.maxWidth ?? 560);
+    const screen = document.documentElement.clientWidth - 32;
+    const width = Math.min(Math.max(c.minWidth ?? 280, Math.min(c.maxWidth ?? 560, avail)), Math.max(200, screen));
     this.plot = new uPlot(
       {
         width,

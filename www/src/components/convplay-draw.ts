@@ -87,6 +87,35 @@ export class ConvplayDraw extends LitElement {
       gap: 1rem;
       align-items: flex-start;
     }
+    canvas.pad:focus-visible {
+      outline: 3px solid var(--cp-accent, #1565c0);
+      outline-offset: 2px;
+    }
+    .padbox {
+      position: relative;
+      line-height: 0;
+      max-width: 100%;
+    }
+    .pen {
+      position: absolute;
+      width: 12px;
+      height: 12px;
+      margin: -6px 0 0 -6px;
+      border: 2px solid var(--cp-accent, #1565c0);
+      border-radius: 50%;
+      pointer-events: none;
+    }
+    .pen.down {
+      background: var(--cp-accent, #1565c0);
+    }
+    .vh {
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      overflow: hidden;
+      clip-path: inset(50%);
+      white-space: nowrap;
+    }
     canvas.pad {
       touch-action: none;
       background: #fff;
@@ -130,17 +159,17 @@ export class ConvplayDraw extends LitElement {
     }
     .bar > div {
       height: 100%;
-      background: var(--cp-accent, #1f7ae0);
+      background: var(--cp-accent, #1565c0);
     }
     .bar.best > div {
-      background: var(--cp-ok, #1c8a4a);
+      background: var(--cp-ok, #17753e);
     }
     button {
       font: inherit;
       cursor: pointer;
-      color: var(--cp-accent, #1f7ae0);
+      color: var(--cp-accent, #1565c0);
       background: var(--cp-card, #fff);
-      border: 1px solid var(--cp-accent, #1f7ae0);
+      border: 1px solid var(--cp-accent, #1565c0);
       border-radius: 4px;
       padding: 0.3rem 0.6rem;
       align-self: flex-start;
@@ -243,6 +272,36 @@ export class ConvplayDraw extends LitElement {
   private up(): void {
     this.drawing = false;
     this.last = null;
+  }
+
+  /** The keyboard's pen, in pad pixels, and whether it is down (Space toggles it). */
+  private pen = { x: 0, y: 0, down: false, shown: false };
+
+  /** Drawing from the keyboard: arrows move the pen (drawing while it is down), Space lifts or
+   * lowers it, Escape or Delete clears. */
+  private key(e: KeyboardEvent): void {
+    const step = this.size / 14;
+    const moves: Record<string, [number, number]> = {
+      ArrowUp: [0, -step],
+      ArrowDown: [0, step],
+      ArrowLeft: [-step, 0],
+      ArrowRight: [step, 0],
+    };
+    if (!this.pen.shown) this.pen = { x: this.size / 2, y: this.size / 2, down: false, shown: true };
+    const clamp = (v: number) => Math.max(step, Math.min(this.size - step, v));
+    const pen = this.pen;
+    if (e.key in moves) {
+      const [dx, dy] = moves[e.key];
+      const next: [number, number] = [clamp(pen.x + dx), clamp(pen.y + dy)];
+      if (pen.down) this.stroke([pen.x, pen.y], next);
+      [pen.x, pen.y] = next;
+    } else if (e.key === ' ') {
+      pen.down = !pen.down;
+      if (pen.down) this.stroke([pen.x, pen.y], [pen.x, pen.y]);
+    } else if (e.key === 'Escape' || e.key === 'Delete' || e.key === 'Backspace') this.clear();
+    else return;
+    e.preventDefault();
+    this.requestUpdate();
   }
 
   private stroke(a: [number, number], b: [number, number]): void {
@@ -348,18 +407,29 @@ export class ConvplayDraw extends LitElement {
     const best = this.prediction;
     return html`
       <div class="row">
+        <div class="padbox">
         <canvas
           class="pad"
           width=${this.size}
           height=${this.size}
           style="width:${this.size}px;height:${this.size}px"
-          aria-label="drawing pad"
+          tabindex="0"
+          aria-label="drawing pad: draw with the mouse, a finger or a pen; or with the keyboard: arrow keys move the pen, Space puts it down or lifts it, Escape clears"
+          @keydown=${(e: KeyboardEvent) => this.key(e)}
+          @blur=${() => (this.pen = { ...this.pen, down: false, shown: false })}
           @pointerdown=${(e: PointerEvent) => this.down(e)}
           @pointermove=${(e: PointerEvent) => this.move(e)}
           @pointerup=${() => this.up()}
           @pointercancel=${() => this.up()}
         ></canvas>
+        ${
+          this.pen.shown
+            ? html`<span class="pen ${this.pen.down ? 'down' : ''}" style="left:${(100 * this.pen.x) / this.size}%;top:${(100 * this.pen.y) / this.size}%" aria-hidden="true"></span>`
+            : nothing
+        }
+        </div>
         <div class="side">
+          <p class="vh" aria-live="polite" data-announce>${best === null ? '' : `read as ${best}, ${(100 * (this.probs?.[best] ?? 0)).toFixed(0)}% sure`}</p>
           <div class="top" data-prediction=${best ?? ''}>${best ?? '–'}</div>
           <div class="bars">
             ${Array.from({ length: 10 }, (_, d) => {

@@ -7,7 +7,23 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { InsideData, LayerOutput } from '../types';
 
-/** Paints a [h, w] grid of values into a canvas: grey scale from lo to hi, or blue–white–red around 0. */
+/** The smallest and largest value of channel `ch` of a feature-map layer. */
+function mapRange(l: LayerOutput, ch: number): [number, number] {
+  const c = l.shape[2];
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = ch; i < l.values.length; i += c) {
+    lo = Math.min(lo, l.values[i]);
+    hi = Math.max(hi, l.values[i]);
+  }
+  return [lo, hi];
+}
+
+/** The ends of the diverging scale: blue for negative, orange for positive. */
+const NEGATIVE = [33, 102, 172];
+const POSITIVE = [217, 95, 2];
+
+/** Paints a [h, w] grid of values into a canvas: grey scale from lo to hi, or blue–white–orange around 0. */
 function paint(
   canvas: HTMLCanvasElement,
   h: number,
@@ -29,10 +45,11 @@ function paint(
       const v = at(r, c);
       const k = 4 * (r * w + c);
       if (diverging) {
+        // White to blue (negative) or orange (positive): a blue–orange scale, which the common
+        // colour-vision deficiencies (red–green) still tell apart.
         const t = Math.max(-1, Math.min(1, v / peak));
-        img.data[k] = t < 0 ? Math.round(255 * (1 + t)) : 255;
-        img.data[k + 1] = Math.round(255 * (1 - Math.abs(t)));
-        img.data[k + 2] = t > 0 ? Math.round(255 * (1 - t)) : 255;
+        const end = t < 0 ? NEGATIVE : POSITIVE;
+        for (let ch = 0; ch < 3; ch++) img.data[k + ch] = Math.round(255 + (end[ch] - 255) * Math.abs(t));
       } else {
         const g = Math.round((255 * (v - lo)) / span);
         img.data[k] = img.data[k + 1] = img.data[k + 2] = g;
@@ -51,7 +68,11 @@ export class ConvplayInside extends LitElement {
     input: { attribute: false },
     source: { type: String },
     maxMaps: { type: Number, attribute: 'max-maps' },
+    zoom: { state: true },
   };
+
+  /** The feature map shown large (layer index, channel), or null. */
+  declare zoom: { li: number; ch: number } | null;
 
   declare data: InsideData | null;
   declare input: Uint8Array | null;
@@ -64,6 +85,7 @@ export class ConvplayInside extends LitElement {
     this.input = null;
     this.source = '';
     this.maxMaps = MAX_MAPS;
+    this.zoom = null;
   }
 
   static styles = css`
@@ -99,6 +121,17 @@ export class ConvplayInside extends LitElement {
     canvas.big {
       width: 112px;
       height: 112px;
+    }
+    canvas.large {
+      width: 224px;
+      height: 224px;
+      image-rendering: pixelated;
+    }
+    canvas[data-map] {
+      cursor: zoom-in;
+    }
+    .zoom {
+      margin: 0.75rem 0 0;
     }
     .layer {
       margin-top: 0.9rem;
@@ -136,10 +169,27 @@ export class ConvplayInside extends LitElement {
       flex: 1;
       min-width: 1px;
       max-width: 10px;
-      background: var(--cp-accent, #1f7ae0);
+      background: var(--cp-accent, #1565c0);
+    }
+    .vector.probs span,
+    .vector.probs i {
+      max-width: 24px;
+    }
+    .vector.digits {
+      height: auto;
+      border: 0;
+      align-items: flex-start;
+    }
+    .vector.digits i {
+      flex: 1;
+      min-width: 1px;
+      font-style: normal;
+      font-size: 0.75rem;
+      text-align: center;
+      color: var(--cp-muted, #5b6478);
     }
     .vector span.neg {
-      background: #e0503c;
+      background: #d95f02;
     }
   `;
 
@@ -171,18 +221,35 @@ export class ConvplayInside extends LitElement {
         paint(cv, kh, kw, (r, c) => f.values[(r * kw + c) * cin * cout + o], lo, hi, true);
       });
     }
-    this.renderRoot.querySelectorAll<HTMLCanvasElement>('canvas[data-map]').forEach((cv) => {
-      const [li, ch] = cv.dataset.map!.split(':').map(Number);
+    this.renderRoot.querySelectorAll<HTMLCanvasElement>('canvas[data-map], canvas[data-zoom-map]').forEach((cv) => {
+      const [li, ch] = (cv.dataset.map ?? cv.dataset.zoomMap)!.split(':').map(Number);
       const l = d.layers[li];
       const [h, w, c] = l.shape;
-      let lo = Infinity;
-      let hi = -Infinity;
-      for (let i = ch; i < l.values.length; i += c) {
-        lo = Math.min(lo, l.values[i]);
-        hi = Math.max(hi, l.values[i]);
-      }
+      const [lo, hi] = mapRange(l, ch);
       paint(cv, h, w, (r, col) => l.values[(r * w + col) * c + ch], Math.min(0, lo), hi, false);
     });
+  }
+
+  /** Enter or Space on a feature map shows it large. */
+  private zoomKey(e: KeyboardEvent, li: number, ch: number): void {
+    if (e.key !== 'Enter' && e.key !== ' ') return;
+    e.preventDefault();
+    this.zoom = { li, ch };
+  }
+
+  /** The zoomed feature map, large, with its value range; nothing when none is chosen. */
+  private renderZoom() {
+    const z = this.zoom;
+    const l = z ? this.data?.layers[z.li] : undefined;
+    if (!z || !l || l.shape.length !== 3 || z.ch >= l.shape[2]) return nothing;
+    const [lo, hi] = mapRange(l, z.ch);
+    return html`<figure class="zoom" data-zoom>
+      <canvas class="large" data-zoom-map="${z.li}:${z.ch}"></canvas>
+      <figcaption>
+        ${l.name}, map ${z.ch} (${l.shape[0]}×${l.shape[1]}): values from ${lo.toPrecision(3)} to ${hi.toPrecision(3)}, black at ${Math.min(0, lo).toPrecision(3)}, white at the largest.
+        <button @click=${() => (this.zoom = null)}>Close</button>
+      </figcaption>
+    </figure>`;
   }
 
   /** The digit in grey with the saliency's magnitude over it in red. */
@@ -209,9 +276,9 @@ export class ConvplayInside extends LitElement {
       const shown = Math.min(c, this.maxMaps);
       const cell = Math.max(28, Math.min(56, 3 * Math.max(h, w)));
       return html`<div class="layer">
-        <h4>${l.name} <small>${l.type} · ${h}×${w}×${c}${shown < c ? ` · first ${shown} of ${c} maps` : ''}</small></h4>
+        <h4 aria-level="3">${l.name} <small>${l.type} · ${h}×${w}×${c}${shown < c ? ` · first ${shown} of ${c} maps` : ''}</small></h4>
         <div class="grid" style="--cell:${cell}px">
-          ${Array.from({ length: shown }, (_, ch) => html`<canvas data-map="${li}:${ch}" title="${l.name}, map ${ch}"></canvas>`)}
+          ${Array.from({ length: shown }, (_, ch) => html`<canvas data-map="${li}:${ch}" title="${l.name}, map ${ch}: click to see it large" role="button" tabindex="0" aria-label="${l.name}, map ${ch}: show it large" @click=${() => (this.zoom = { li, ch })} @keydown=${(e: KeyboardEvent) => this.zoomKey(e, li, ch)}></canvas>`)}
         </div>
       </div>`;
     }
@@ -219,10 +286,16 @@ export class ConvplayInside extends LitElement {
     const values = last ? this.data!.probabilities : l.values;
     const peak = Math.max(1e-12, ...values.map(Math.abs));
     return html`<div class="layer">
-      <h4>${l.name} <small>${l.type} · ${values.length} ${last ? 'class probabilities' : 'activations'}</small></h4>
-      <div class="vector" data-vector=${l.name}>
+      <h4 aria-level="3">${l.name} <small>${l.type} · ${values.length} ${last ? 'class probabilities' : 'activations'}</small></h4>
+      <div
+        class="vector ${last ? 'probs' : ''}"
+        data-vector=${l.name}
+        role="img"
+        aria-label=${last ? `class probabilities: ${values.map((v, i) => `${i}: ${(100 * v).toFixed(0)}%`).join(', ')}` : `${values.length} activations of ${l.name}`}
+      >
         ${values.map((v, i) => html`<span class=${v < 0 ? 'neg' : ''} style="height:${(100 * Math.abs(v)) / peak}%" title="${i}: ${v.toFixed(3)}"></span>`)}
       </div>
+      ${last ? html`<div class="vector probs digits" data-digits aria-hidden="true">${values.map((_, i) => html`<i>${i}</i>`)}</div>` : nothing}
     </div>`;
   }
 
@@ -248,12 +321,13 @@ export class ConvplayInside extends LitElement {
                   ${Array.from({ length: Math.min(f.shape[3], 64) }, (_, o) => html`<canvas data-filter=${o} title="filter ${o}"></canvas>`)}
                 </div>
                 <figcaption>
-                  ${f.name}: ${f.shape[3]} filters ${f.shape[0]}×${f.shape[1]} (blue negative, red positive)
+                  ${f.name}: ${f.shape[3]} filters ${f.shape[0]}×${f.shape[1]} (blue negative, orange positive)
                 </figcaption>
               </figure>`
             : nothing
         }
       </div>
+      ${this.renderZoom()}
       ${d.layers.map((l, i) => (l.type === 'flatten' || l.type === 'dropout' ? nothing : this.renderLayer(l, i)))}
     `;
   }

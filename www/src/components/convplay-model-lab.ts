@@ -12,16 +12,11 @@ export interface MeasuringEngine {
   info: EngineInfo;
   measureAllocation(spec: string, batch: number): Promise<number> | number;
 }
-import { bytes, int, mb } from '../format';
+import { int } from '../format';
+import { fitView, measureSpec, mnistProblem, type Measured } from './lab/fit';
 import type { FitCheck, Summary } from '../types';
 import './convplay-summary';
 import './model-lab/keras';
-
-/** "the GPU backend allocated 7,654,888 bytes (7.65 MB) for batch 16: 0.0% from the estimate." */
-function measured(kind: 'gpu' | 'cpu' | undefined, bytes: number, batch: number, estimate: number): string {
-  const off = ((100 * (bytes - estimate)) / estimate).toFixed(1);
-  return `the ${kind === 'gpu' ? 'GPU' : 'CPU'} backend allocated ${int(bytes)} bytes (${(bytes / 1e6).toFixed(2)} MB) for batch ${batch}: ${off}% from the estimate.`;
-}
 
 export class ConvplayModelLab extends LitElement {
   static properties = {
@@ -53,7 +48,7 @@ export class ConvplayModelLab extends LitElement {
   declare summary: Summary | null;
   declare fit: FitCheck | null;
   declare other: Summary | null;
-  declare measured: { bytes: number; batch: number; error?: string } | null;
+  declare measured: Measured | null;
   declare problemCount: number;
   /** What the summary view shows: this lab summarises the spec once and hands it over. */
   declare computed: { summary: Summary } | { problems: string[] };
@@ -111,8 +106,8 @@ export class ConvplayModelLab extends LitElement {
     }
     button {
       cursor: pointer;
-      border-color: var(--cp-accent, #1f7ae0);
-      color: var(--cp-accent, #1f7ae0);
+      border-color: var(--cp-accent, #1565c0);
+      color: var(--cp-accent, #1565c0);
     }
     textarea {
       width: 100%;
@@ -128,7 +123,7 @@ export class ConvplayModelLab extends LitElement {
       margin: 0.25rem 0 0.75rem;
     }
     .ok {
-      color: var(--cp-ok, #1c8a4a);
+      color: var(--cp-ok, #17753e);
     }
     .bad {
       color: var(--cp-err-fg, #8a1c1c);
@@ -233,58 +228,20 @@ export class ConvplayModelLab extends LitElement {
     // The estimate beside the measurement must be for the same spec and batch.
     await this.analyse();
     const batch = Math.max(1, Math.floor(this.batch) || 1);
-    try {
-      this.measured = { bytes: await this.engine.measureAllocation(this.specText, batch), batch };
-    } catch (e) {
-      this.measured = { bytes: 0, batch, error: e instanceof Error ? e.message : String(e) };
-    }
+    this.measured = await measureSpec(this.engine, this.specText, this.summary, batch);
   }
 
   private renderFit() {
-    const f = this.fit;
-    if (!f) return nothing;
-    const limits = f.maxStorageBinding !== null;
-    const m = this.measured;
-    return html`
-      <h3>Will it fit?</h3>
-      <p>
-        Training with Adam at batch ${f.batch}, the engine needs <strong>${bytes(f.estimate)}</strong>:
-        <span class="verdict ${f.fitsBudget ? 'ok' : 'bad'}" data-fits-budget=${String(f.fitsBudget)}
-          >${f.fitsBudget ? 'fits' : 'does not fit'}</span
-        >
-        in ${int(this.budgetMb)} MB. The largest single buffer is ${f.largestBufferLayer}'s output,
-        ${bytes(f.largestBuffer)};
-        ${
-          limits
-            ? html`this device allows ${int(Math.min(f.maxBufferSize ?? 0, f.maxStorageBinding ?? 0))} bytes per storage
-                buffer:
-                <span class="verdict ${f.fitsLimits ? 'ok' : 'bad'}"
-                  >${f.fitsLimits ? 'within the limit' : 'over the limit'}</span
-                >.`
-            : html`the CPU backend has no per-buffer limit.`
-        }
-      </p>
-      ${
-        f.fixes.length
-          ? html`<p>What to change, computed on this model:</p>
-              <ul class="fixes">
-                ${f.fixes.map((x) => html`<li>${x.change}: ${mb(x.estimate)} — <span class=${x.fits ? 'ok' : 'bad'}>${x.fits ? 'fits' : 'still too big'}</span></li>`)}
-              </ul>`
-          : nothing
-      }
-      <p>
-        <button @click=${() => void this.measure()} ?disabled=${!this.engine}>Measure on this device</button>
-        ${
-          m
-            ? m.error
-              ? html`<span class="bad">${m.error}</span>`
-              : html`<span data-measured=${m.bytes}
-                  >${measured(this.engine?.info.kind, m.bytes, m.batch, f.estimate.bytes)}</span
-                >`
-            : nothing
-        }
-      </p>
-    `;
+    const measure = () => void this.measure();
+    return fitView(
+      this.fit,
+      this.summary,
+      this.measured,
+      this.budgetMb,
+      this.engine?.info.kind,
+      !!this.engine,
+      measure,
+    );
   }
 
   private renderCompare() {
@@ -307,7 +264,7 @@ export class ConvplayModelLab extends LitElement {
       <table data-compare>
         <thead>
           <tr>
-            <th></th>
+            <th>figure</th>
             <th>${a.name}</th>
             <th>${b.name}</th>
             <th>ratio</th>
@@ -394,6 +351,7 @@ export class ConvplayModelLab extends LitElement {
         >
           Train this model on MNIST
         </button>
+        ${mnistProblem(this.summary) ? html`<span class="bad" data-train-why>${mnistProblem(this.summary)}</span>` : nothing}
       </p>
       <convplay-summary .spec=${this.specText} .batch=${Math.max(1, Math.floor(this.batch) || 1)} .computed=${this.computed}></convplay-summary>
       ${this.renderFit()}

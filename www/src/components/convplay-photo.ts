@@ -9,6 +9,7 @@ import { sharedEngine, wantsCpu, type Model } from '../api/index';
 import { checkImageSize } from '../api/images';
 import { parseBackendChoice } from '../engine';
 import { assetUrl } from '../assets';
+import { download, downloadStatus } from '../download';
 import { Camera } from '../camera';
 import { dropFiles } from '../drop';
 
@@ -29,6 +30,7 @@ export class ConvplayPhoto extends LitElement {
     reading: { state: true },
     problem: { state: true },
     camera: { state: true },
+    fetched: { state: true },
   };
 
   declare model: string;
@@ -37,6 +39,8 @@ export class ConvplayPhoto extends LitElement {
   declare reading: Reading | null;
   declare problem: string;
   declare camera: boolean;
+  /** How much of the model file has arrived (0–1) while it downloads, else null. */
+  declare fetched: number | null;
   private net: Promise<Model> | null = null;
   private cam = new Camera();
   private onPaste = (e: ClipboardEvent) => {
@@ -52,6 +56,7 @@ export class ConvplayPhoto extends LitElement {
     this.reading = null;
     this.problem = '';
     this.camera = false;
+    this.fetched = null;
   }
 
   static styles = css`
@@ -75,7 +80,7 @@ export class ConvplayPhoto extends LitElement {
       min-width: 15rem;
     }
     .drop.over {
-      border-color: var(--cp-accent, #1f7ae0);
+      border-color: var(--cp-accent, #1565c0);
     }
     canvas.crop {
       width: 224px;
@@ -94,9 +99,9 @@ export class ConvplayPhoto extends LitElement {
     }
     button {
       cursor: pointer;
-      color: var(--cp-accent, #1f7ae0);
+      color: var(--cp-accent, #1565c0);
       background: var(--cp-card, #fff);
-      border: 1px solid var(--cp-accent, #1f7ae0);
+      border: 1px solid var(--cp-accent, #1565c0);
       border-radius: 4px;
       padding: 0.25rem 0.55rem;
     }
@@ -104,6 +109,11 @@ export class ConvplayPhoto extends LitElement {
       display: flex;
       gap: 0.4rem;
       flex-wrap: wrap;
+    }
+    .samples button.sample {
+      padding: 0;
+      line-height: 0;
+      border-color: var(--cp-border, #dde1ea);
     }
     .samples img {
       width: 64px;
@@ -129,7 +139,7 @@ export class ConvplayPhoto extends LitElement {
     }
     .bar > div {
       height: 100%;
-      background: var(--cp-accent, #1f7ae0);
+      background: var(--cp-accent, #1565c0);
     }
     .note {
       color: var(--cp-muted, #5b6478);
@@ -168,8 +178,15 @@ export class ConvplayPhoto extends LitElement {
       const url = this.model
         ? new URL(this.model, document.baseURI).href
         : assetUrl('models/efficientnet-lite0-int8.safetensors');
-      return engine.model({ weights: url }, { batch: 1, cpu: wantsCpu(engine, parseBackendChoice(this.backend)) });
+      const weights = await download(url, (loaded, total) => {
+        this.fetched = total ? loaded / total : null;
+        this.status = downloadStatus('EfficientNet-Lite0', loaded, total);
+      });
+      this.fetched = null;
+      this.status = 'building EfficientNet-Lite0…';
+      return engine.model({ weights }, { batch: 1, cpu: wantsCpu(engine, parseBackendChoice(this.backend)) });
     })().catch((e: unknown) => {
+      this.fetched = null;
       this.net = null;
       throw e;
     });
@@ -243,7 +260,7 @@ export class ConvplayPhoto extends LitElement {
 
   private async sample(name: string): Promise<void> {
     const img = new Image();
-    img.src = assetUrl(`samples/${name}`);
+    img.src = assetUrl(`samples/${name}`); // the full photo, fetched now (the thumbnail is small)
     try {
       await img.decode();
     } catch {
@@ -309,7 +326,7 @@ export class ConvplayPhoto extends LitElement {
             />
           </label>
           <div class="samples" aria-label="sample photos">
-            ${SAMPLES.map((s) => html`<img src=${assetUrl(`samples/${s}`)} alt="sample ${s}" title="classify ${s}" data-sample=${s} @click=${() => void this.sample(s)} />`)}
+            ${SAMPLES.map((s) => html`<button type="button" class="sample" aria-label="classify the sample ${s}" title="classify ${s}" @click=${() => void this.sample(s)}><img src=${assetUrl(`samples/thumbs/${s.replace(/\.\w+$/, '.jpg')}`)} alt="" data-sample=${s} /></button>`)}
           </div>
           <div>
             ${
@@ -329,6 +346,7 @@ export class ConvplayPhoto extends LitElement {
         <div>
           ${this.reading ? this.renderReading(this.reading) : html`<p class="note">Choose a photo: the top five ImageNet labels appear here.</p>`}
           ${this.status ? html`<p class="note" data-status>${this.status}</p>` : nothing}
+          ${this.fetched !== null ? html`<progress max="1" .value=${this.fetched} aria-label="downloading EfficientNet-Lite0"></progress>` : nothing}
           ${this.problem ? html`<p class="error" data-problem>${this.problem}</p>` : nothing}
         </div>
       </div>

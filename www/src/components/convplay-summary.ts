@@ -11,6 +11,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { summarize } from '../engine';
 import { bytes, int, shape } from '../format';
 import type { Summary } from '../types';
+import { mbOf } from './lab/fit';
 
 export class ConvplaySummary extends LitElement {
   static properties = {
@@ -94,7 +95,7 @@ export class ConvplaySummary extends LitElement {
       border-radius: 6px;
       padding: 0.5rem 0.75rem;
     }
-    .memory h4 {
+    .memory h3 {
       margin: 0 0 0.35rem;
       font-size: 0.95rem;
     }
@@ -232,7 +233,7 @@ export class ConvplaySummary extends LitElement {
       ${s.tooLarge ? html`<p class="problems" role="alert" data-too-large>${s.tooLarge}</p>` : nothing}
       <div class="memory">
         <section>
-          <h4>One prediction (f32)</h4>
+          <h3>One prediction (f32)</h3>
           <dl>
             <dt>parameters</dt>
             <dd>${int(s.params)} × 4 = ${bytes(i.params)}</dd>
@@ -247,30 +248,28 @@ export class ConvplaySummary extends LitElement {
           </dl>
         </section>
         <section>
-          <h4>Training, batch ${t.batch} (f32)</h4>
+          <h3>Training, batch ${t.batch} (f32)</h3>
           <dl>
             <dt>activations kept</dt>
-            <dd>${bytes(t.activations)}<br /><small>input and every layer output × ${t.batch}, for backprop</small></dd>
-            <dt>+ parameters</dt>
-            <dd>${bytes(t.params)}</dd>
-            <dt>+ gradients</dt>
-            <dd>${bytes(t.gradients)}</dd>
-            <dt>+ SGD momentum</dt>
-            <dd>${bytes(t.sgdMomentumState)} → ${bytes(t.totalSgdMomentum)}</dd>
-            <dt>+ Adam m, v</dt>
-            <dd>${bytes(t.adamState)} → <strong data-training-adam>${bytes(t.totalAdam)}</strong></dd>
+            <dd>${mbOf(t.activations)}<br /><small>input and every layer output × ${t.batch}, for backprop</small></dd>
+            <dt>+ parameters, gradients</dt>
+            <dd>${mbOf(t.params)} + ${mbOf(t.gradients)}</dd>
+            <dt>with SGD momentum</dt>
+            <dd>+ ${mbOf(t.sgdMomentumState)} = <strong>${mbOf(t.totalSgdMomentum)}</strong></dd>
+            <dt>with Adam (m, v)</dt>
+            <dd>+ ${mbOf(t.adamState)} = <strong data-training-adam>${mbOf(t.totalAdam)}</strong> (the textbook answer)</dd>
             <dt>f16 activations</dt>
-            <dd>${bytes(t.activationsF16)} → Adam ${bytes(t.totalAdamF16)}</dd>
-            <dt>ConvPlay's engine</dt>
-            <dd>
-              + activation gradients ${bytes(t.activationGradients)}, workspace ${bytes(t.workspace)} →
-              ${bytes(t.engineAdam)}
+            <dd>${mbOf(t.activationsF16)} → Adam ${mbOf(t.totalAdamF16)}</dd>
+            <dt>this engine, Adam</dt>
+            <dd data-engine-adam>
+              ${mbOf(t.engineAdam)}<br /><small>more: it also holds activation gradients (${mbOf(t.activationGradients)})
+                and a workspace (${mbOf(t.workspace)})</small>
             </dd>
           </dl>
         </section>
       </div>
       <p class="note">
-        MACs: multiply-accumulates of convolutions and dense layers. FLOPs: 2 × MACs, plus one per output for a bias and
+        Training figures in MB; hover one for its exact bytes (the model lab lists them all). MACs: multiply-accumulates of convolutions and dense layers. FLOPs: 2 × MACs, plus one per output for a bias and
         one for an activation; pooling, batch norm and adds count their element operations. MB = 10⁶ bytes, MiB = 2²⁰
         bytes.
       </p>

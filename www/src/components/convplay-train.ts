@@ -5,25 +5,17 @@
 // model while it trains. The work itself is in train/run.ts; the settings in train/recipe.ts.
 
 import { LitElement, html, nothing } from 'lit';
-import { parseBackendChoice, presetNames, presetSpec } from '../engine';
-import {
-  sharedEngine,
-  wantsCpu,
-  EngineStoppedError,
-  type ConvPlay,
-  type FitEpoch,
-  type FitLook,
-  type FitProgress,
-  type FitRun,
-} from '../api/index';
+import { presetNames, presetSpec } from '../engine';
+import { EngineStoppedError, type FitEpoch, type FitLook, type FitProgress, type FitRun } from '../api/index';
 import { loadLastModel, saveLastModel, type Checkpoint, type SavedModel } from '../storage';
 import './convplay-curves';
 import { trainStyles } from './train/styles';
 import { readRecipe, recipeAugment, recipeNote } from './train/recipe';
 import type { AugmentSettings, Optimizer, Schedule, TrainState } from './train/recipe';
-import { MnistData, evaluateWeights, trainMnist, type Evaluated, type RunSettings } from './train/run';
-import { chartConfigs, checkpointOffer, epochTable, evaluation, keptModel } from './train/results';
-import { CheckpointKeeper, crashNotice, unfinishedNotice } from './train/checkpoint';
+import { MnistData, engineFor, evaluateWeights, trainMnist, type Evaluated, type RunSettings } from './train/run';
+import { chartConfigs, checkpointOffer, epochTable, evaluation, keptModel, stopNotice } from './train/results';
+import { CheckpointKeeper, afterStop, crashNotice, unfinishedNotice } from './train/checkpoint';
+import { moreSettings, numberInput, readyNote } from './train/settings';
 import type { ConvplayCurves } from './convplay-curves';
 
 export type { AugmentSettings, TrainState };
@@ -57,6 +49,8 @@ export class ConvplayTrain extends LitElement {
     loaded: { state: true },
     crash: { state: true },
     offered: { state: true },
+    stopNote: { state: true },
+    halfTrained: { state: true },
   };
 
   declare preset: string;
@@ -82,6 +76,16 @@ export class ConvplayTrain extends LitElement {
   declare crash: string;
   /** The checkpoint offered back after a crash or a reload. */
   declare offered: Checkpoint | null;
+  /** What a stop kept (and what the pad reads with), in words; empty unless the run was stopped. */
+  declare stopNote: string;
+  /** The model of a run stopped before any epoch finished: kept only if the user asks. */
+  declare halfTrained: { name: string; weights: Uint8Array } | null;
+  /** The weights at the end of the run's last finished epoch. */
+  private epochWeights: { epoch: number; weights: Uint8Array } | null = null;
+  /** The last step reported, of how many. */
+  private at = { step: 0, totalSteps: 0 };
+  /** When the run was paused (performance.now()), or null: a pause does not count as time taken. */
+  private pausedAt: number | null = null;
   private checkpoints = new CheckpointKeeper((m) => (this.status = `${this.status} — ${m}`));
   declare optimizer: Optimizer;
   declare schedule: Schedule;
@@ -132,6 +136,8 @@ export class ConvplayTrain extends LitElement {
     this.loaded = null;
     this.crash = '';
     this.offered = null;
+    this.stopNote = '';
+    this.halfTrained = null;
   }
 
   static styles = trainStyles;
@@ -275,6 +281,7 @@ export class ConvplayTrain extends LitElement {
     this.abort = new AbortController();
     this.run = null;
     this.stopAsked = false;
+    this.at = { step: 0, totalSteps: 0 };
     const token = {};
     this.token = token;
     this.phase = 'loading';
@@ -284,22 +291,15 @@ export class ConvplayTrain extends LitElement {
 
   /** The shared engine's MNIST for this element, or null after reporting why there is none. */
   private async mnist(): Promise<{ data: MnistData; cpu: boolean } | null> {
-    let engine: ConvPlay, cpu: boolean;
     try {
-      const backend = parseBackendChoice(this.backend);
-      engine = await sharedEngine().catch((e: unknown) => {
-        throw new Error(`the engine did not start: ${(e as Error).message}`);
-      });
-      cpu = wantsCpu(engine, backend);
+      const { engine, cpu } = await engineFor(this.backend);
+      if (this.data?.engine !== engine) this.data?.dispose();
+      if (this.data?.engine !== engine) this.data = new MnistData(engine);
+      return { data: this.data, cpu };
     } catch (e) {
       this.fail((e as Error).message);
       return null;
     }
-    if (this.data?.engine !== engine) {
-      this.data?.dispose();
-      this.data = new MnistData(engine);
-    }
-    return { data: this.data, cpu };
   }
 
   private async start(): Promise<void> {
@@ -311,6 +311,10 @@ export class ConvplayTrain extends LitElement {
     this.progress = 0;
     this.crash = '';
     this.offered = null;
+    this.stopNote = '';
+    this.halfTrained = null;
+    this.epochWeights = null;
+    this.pausedAt = null;
     const spec = await this.specText().catch(() => '');
     if (!spec) {
       this.fail(`unknown preset "${this.preset}"`);
@@ -344,6 +348,7 @@ export class ConvplayTrain extends LitElement {
         mnist.data,
         settings,
         {
+          fetching: mine(([status, fraction]: [string, number]) => ([this.status, this.progress] = [status, fraction])),
           ready: mine((r) => {
             this.phase = 'training';
             const n = (k: number) => k.toLocaleString('en');
@@ -356,7 +361,10 @@ export class ConvplayTrain extends LitElement {
           }),
           progress: mine((p: FitProgress) => this.onProgress(p)),
           epoch: mine((e: FitEpoch) => this.onEpoch(e)),
-          checkpoint: mine((c) => this.checkpoints.keep(this.modelName, c, this.epochsDone, settings.testImages)),
+          checkpoint: mine((c) => {
+            if (c.reason === 'epoch') this.epochWeights = { epoch: c.epoch, weights: c.weights };
+            this.checkpoints.keep(this.modelName, c, this.epochsDone, settings.testImages);
+          }),
           look: mine((l: FitLook) =>
             this.dispatchEvent(new CustomEvent('inside', { detail: l, bubbles: true, composed: true })),
           ),
@@ -397,7 +405,8 @@ export class ConvplayTrain extends LitElement {
   private onProgress(p: FitProgress): void {
     this.phase = 'training';
     this.progress = p.step / p.totalSteps;
-    const elapsed = (performance.now() - this.started) / 1000;
+    this.at = { step: p.step, totalSteps: p.totalSteps };
+    const elapsed = this.elapsed();
     const left = this.progress > 0 ? (elapsed * (1 - this.progress)) / this.progress : 0;
     this.status = `epoch ${p.epoch}, step ${p.step} of ${p.totalSteps} — loss ${p.loss.toFixed(4)}, accuracy ${(100 * p.accuracy).toFixed(1)}% — ${Math.round(p.imagesPerSec).toLocaleString('en')} img/s — about ${Math.ceil(left)} s left`;
     this.curves('loss')?.add(p.step, [p.loss]);
@@ -412,25 +421,49 @@ export class ConvplayTrain extends LitElement {
     acc?.setLast(2, e.testAccuracy);
   }
 
-  /** The trained model is kept in this browser; the page may read with it. */
-  private finish(stopped: boolean, weights: Uint8Array): void {
-    const last = this.epochsDone.at(-1);
-    const saved: SavedModel = {
-      name: this.modelName,
-      testAccuracy: last ? last.testAccuracy : null,
-      savedAt: new Date().toISOString(),
-      weights,
-    };
+  /** Seconds the run has trained, pauses left out. */
+  private elapsed(): number {
+    return ((this.pausedAt ?? performance.now()) - this.started) / 1000;
+  }
+
+  /** Keeps a model in this browser; the page reads with it (the `model-kept` event). */
+  private keep(saved: SavedModel): void {
     this.saved = saved;
     saveLastModel(saved).then(
       () => this.checkpoints.clear(),
       (e) => this.fail(`could not keep the model in this browser: ${(e as Error).message}`),
     );
+    this.dispatchEvent(new CustomEvent('model-kept', { detail: saved, bubbles: true, composed: true }));
+  }
+
+  /** The run ended. A finished run's model is kept; a stopped run keeps its last finished
+   * epoch's model, or (none finished) nothing unless the user asks (`keepHalfTrained`). */
+  private finish(stopped: boolean, weights: Uint8Array): void {
+    const last = this.epochsDone.at(-1);
+    const savedAt = new Date().toISOString();
+    if (!stopped) {
+      this.keep({ name: this.modelName, testAccuracy: last ? last.testAccuracy : null, savedAt, weights });
+    } else {
+      const r = afterStop(this.modelName, this.epochWeights, this.epochsDone, this.at, weights);
+      this.stopNote = r.note;
+      this.halfTrained = r.halfTrained;
+      if (r.kept) this.keep(r.kept);
+      else this.checkpoints.clear();
+    }
     this.phase = 'done';
     this.progress = stopped ? this.progress : 1;
-    this.status = stopped ? 'stopped' : `done in ${((performance.now() - this.started) / 1000).toFixed(1)} s`;
+    this.status = stopped ? 'stopped' : `done in ${this.elapsed().toFixed(1)} s`;
     this.run = null;
     this.dispatchEvent(new CustomEvent('done', { detail: this.epochsDone, bubbles: true, composed: true }));
+  }
+
+  /** Keeps the model of a run stopped before any epoch finished, as the user asked. */
+  private keepHalfTrained(): void {
+    const h = this.halfTrained;
+    if (!h) return;
+    this.halfTrained = null;
+    this.keep({ name: h.name, testAccuracy: null, savedAt: new Date().toISOString(), weights: h.weights });
+    this.stopNote = `${this.stopNote} Kept on request: ${h.name}; the drawing pad reads with it.`;
   }
 
   private pause(): void {
@@ -439,12 +472,15 @@ export class ConvplayTrain extends LitElement {
     if (!run) return;
     void run.pause().then(() => {
       if (token !== this.token || run.ended || this.phase !== 'training') return;
+      this.pausedAt = performance.now();
       this.phase = 'paused';
       this.status = `paused — ${this.status}`;
     });
   }
 
   private resume(): void {
+    if (this.pausedAt !== null) this.started += performance.now() - this.pausedAt;
+    this.pausedAt = null;
     this.run?.resume();
   }
 
@@ -487,46 +523,8 @@ export class ConvplayTrain extends LitElement {
   render() {
     const busy = this.phase === 'loading' || this.phase === 'training' || this.phase === 'paused';
     const num = (label: string, value: number, set: (v: number) => void, step = '1') =>
-      html`<label
-        >${label}<input
-          type="number"
-          step=${step}
-          min="0"
-          .value=${String(value)}
-          ?disabled=${busy}
-          aria-label=${label}
-          @input=${(e: Event) => set(Number((e.target as HTMLInputElement).value))}
-      /></label>`;
-    const more = html` <label
-        >Optimizer
-        <select
-          aria-label="optimizer"
-          ?disabled=${busy}
-          .value=${this.optimizer}
-          @change=${(e: Event) => (this.optimizer = (e.target as HTMLSelectElement).value as Optimizer)}
-        >
-          <option value="adam" ?selected=${this.optimizer === 'adam'}>Adam</option>
-          <option value="adamw" ?selected=${this.optimizer === 'adamw'}>AdamW</option>
-          <option value="sgd" ?selected=${this.optimizer === 'sgd'}>SGD + Nesterov momentum</option>
-        </select>
-      </label>
-      <label
-        >Schedule
-        <select
-          aria-label="schedule"
-          ?disabled=${busy}
-          .value=${this.schedule}
-          @change=${(e: Event) => (this.schedule = (e.target as HTMLSelectElement).value as Schedule)}
-        >
-          ${(['constant', 'step', 'cosine', 'onecycle'] as const).map((v) => html`<option value=${v} ?selected=${this.schedule === v}>${{ constant: 'constant', step: 'halve every epoch', cosine: 'cosine', onecycle: 'one-cycle' }[v]}</option>`)}
-        </select>
-      </label>
-      ${num('shift ± px', this.augment.shift, (v) => (this.augment = { ...this.augment, shift: v }), 'any')}
-      ${num('rotate ± °', this.augment.rotateDeg, (v) => (this.augment = { ...this.augment, rotateDeg: v }), 'any')}
-      ${num('scale ± %', Math.round(1000 * this.augment.scale) / 10, (v) => (this.augment = { ...this.augment, scale: v / 100 }), 'any')}
-      ${num('training images', this.trainImages, (v) => (this.trainImages = v))}
-      ${num('test images', this.testImages, (v) => (this.testImages = v))}
-      ${num('seed', this.seed, (v) => (this.seed = v))}`;
+      numberInput(label, value, set, busy, step);
+    const more = moreSettings(this, busy);
     return html`
       <div class="controls">
         <label
@@ -568,17 +566,19 @@ export class ConvplayTrain extends LitElement {
       <div
         class="bar"
         role="progressbar"
+        aria-label="training progress"
         aria-valuemin="0"
         aria-valuemax="100"
         aria-valuenow=${Math.round(100 * this.progress)}
       >
         <div style="width:${100 * this.progress}%"></div>
       </div>
-      <div class="status ${this.phase === 'error' ? 'error' : ''}" data-phase=${this.phase}>${this.status}</div>
+      <div class="status ${this.phase === 'error' ? 'error' : ''}" data-phase=${this.phase}>${this.status || readyNote(this)}</div>
       <div class="charts">
         <convplay-curves data-curve="loss" .config=${this.charts.loss}></convplay-curves>
         <convplay-curves data-curve="acc" .config=${this.charts.acc}></convplay-curves>
       </div>
+      ${stopNotice(this.stopNote, this.halfTrained, () => this.keepHalfTrained())}
       ${checkpointOffer(this.crash, this.offered, busy, (c) => void this.takeOffer(c))}
       ${epochTable(this.epochsDone)}
       ${keptModel(this.saved, busy, {

@@ -22,6 +22,7 @@ import { LitElement, html, nothing } from 'lit';
 import { sharedEngine, wantsCpu, type ConvPlay, type FitEpoch, type Model } from '../api/index';
 import { parseBackendChoice } from '../engine';
 import { assetUrl } from '../assets';
+import { download, downloadStatus } from '../download';
 import { Camera } from '../camera';
 import {
   planFor,
@@ -72,6 +73,7 @@ export class ConvplayTransfer extends LitElement {
     backend: { type: String },
     classes: { state: true },
     status: { state: true },
+    fetched: { state: true },
     problem: { state: true },
     camera: { state: true },
     fractions: { state: true },
@@ -101,6 +103,8 @@ export class ConvplayTransfer extends LitElement {
   declare backend: string;
   declare classes: TaughtClass[];
   declare status: string;
+  /** How much of the base's file has arrived (0–1) while it downloads, else null. */
+  declare fetched: number | null;
   declare problem: string;
   declare camera: boolean;
   declare fractions: [number, number, number];
@@ -146,6 +150,7 @@ export class ConvplayTransfer extends LitElement {
     this.backend = 'auto';
     this.classes = freshClasses();
     this.status = '';
+    this.fetched = null;
     this.problem = '';
     this.camera = false;
     this.fractions = [0.7, 0.15, 0.15];
@@ -213,7 +218,11 @@ export class ConvplayTransfer extends LitElement {
       const url = this.model
         ? new URL(this.model, document.baseURI).href
         : assetUrl('models/efficientnet-lite0-int8.safetensors');
-      const model = await engine.model({ weights: url }, { batch: BASE_BATCH, cpu: this.cpu(engine) });
+      const weights = await download(url, (got, total) => {
+        this.fetched = total ? got / total : null;
+        this.status = downloadStatus('EfficientNet-Lite0', got, total);
+      }).finally(() => (this.fetched = null));
+      const model = await engine.model({ weights }, { batch: BASE_BATCH, cpu: this.cpu(engine) });
       const spec = JSON.parse(model.info.spec) as SpecJson;
       const plan = planFor(spec, await model.summary(), model.info.layerNames);
       if (this.unfreeze < 0) this.unfreeze = plan.points[plan.points.length - 1].index;
@@ -328,15 +337,23 @@ export class ConvplayTransfer extends LitElement {
 
   /** Hold to record: a frame every 200 ms into class k while the button is held. */
   startRecording(k: number): void {
+    this.recordingClass = k;
     this.cam.startRecording(
       () => this.renderRoot.querySelector('video'),
       (f) => void this.addImages(k, [f], 'camera'),
     );
   }
 
-  stopRecording(): void {
+  /** Class k's recording ends (a button losing focus); without k, any recording. Pressing
+   * another class's button blurs the first one after the new recording has started. */
+  stopRecording(k?: number): void {
+    if (k !== undefined && k !== this.recordingClass) return;
+    this.recordingClass = null;
     this.cam.stopRecording();
   }
+
+  /** The class being recorded into, or null. */
+  private recordingClass: number | null = null;
 
   // ---- steps 2–4: split, augment, features ------------------------------------------------
 
@@ -551,6 +568,7 @@ export class ConvplayTransfer extends LitElement {
         </li>
       </ol>
       ${this.status ? html`<p class="note" data-status aria-live="polite">${this.status}</p>` : nothing}
+      ${this.fetched !== null ? html`<progress max="1" .value=${this.fetched} aria-label="downloading EfficientNet-Lite0"></progress>` : nothing}
       ${this.problem ? html`<p class="error" data-problem role="alert">${this.problem}</p>` : nothing}
     `;
   }

@@ -3,7 +3,7 @@
 // the engine or a reload to offer them, and removed when the run ends with its model kept.
 
 import type { FitCheckpoint, FitEpoch } from '../../api/index';
-import { clearCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../storage';
+import { clearCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint, type SavedModel } from '../../storage';
 import { checkpointLabel } from './results';
 
 export class CheckpointKeeper {
@@ -53,4 +53,36 @@ export function crashNotice(reason: string, offered: Checkpoint | null): string 
 /** What the element says after a reload when a run did not end. */
 export function unfinishedNotice(offered: Checkpoint): string {
   return `A training run of ${offered.name} did not finish (the page was closed or the engine stopped); ${checkpointLabel(offered)} was kept.`;
+}
+
+/** What a stopped run keeps: its last finished epoch's model (the page then reads with it), or
+ * when no epoch finished, nothing — the half-trained model is offered, kept only on request. */
+export function afterStop(
+  name: string,
+  epochWeights: { epoch: number; weights: Uint8Array } | null,
+  epochs: FitEpoch[],
+  at: { step: number; totalSteps: number },
+  weights: Uint8Array,
+): { kept: SavedModel | null; halfTrained: { name: string; weights: Uint8Array } | null; note: string } {
+  const savedAt = new Date().toISOString();
+  if (epochWeights) {
+    const e = epochWeights.epoch;
+    const kept = `${name} (epoch ${e})`;
+    return {
+      kept: { name: kept, testAccuracy: epochs[e - 1]?.testAccuracy ?? null, savedAt, weights: epochWeights.weights },
+      halfTrained: null,
+      note: `Stopped in epoch ${e + 1}: the model as it was after epoch ${e} is kept (${kept}), and the drawing pad reads with it.`,
+    };
+  }
+  if (at.step === 0)
+    return {
+      kept: null,
+      halfTrained: null,
+      note: 'Stopped before the first step: nothing was trained or kept, and the drawing pad keeps its model.',
+    };
+  return {
+    kept: null,
+    halfTrained: { name: `${name} (stopped at step ${at.step} of ${at.totalSteps})`, weights },
+    note: `Stopped in epoch ${epochs.length + 1}, before any epoch finished: the half-trained model is not kept, and the drawing pad keeps its model.`,
+  };
 }

@@ -57,7 +57,8 @@ export function epochTable(rows: FitEpoch[]) {
 /** The confusion matrix and the misclassified digits of a test evaluation. */
 export function evaluation(last: { confusion: number[][]; mistakes: Mistake[] } | null | undefined) {
   if (!last) return nothing;
-  return html`<div class="after">
+  return html`<h3 class="results">The test set, after training</h3>
+    <div class="after">
     <convplay-confusion
       .matrix=${last.confusion}
       caption="Confusion matrix (test images; rows: true digit, columns: predicted)"
@@ -79,6 +80,12 @@ export function evaluation(last: { confusion: number[][]; mistakes: Mistake[] } 
       </div>
     </div>
   </div>`;
+}
+
+/** What a stop kept, and the button that keeps a half-trained model. */
+export function stopNotice(note: string, halfTrained: unknown, keep: () => void) {
+  if (!note) return nothing;
+  return html`<p class="note" data-stopped>${note} ${halfTrained ? html`<button @click=${keep}>Keep the half-trained model</button>` : nothing}</p>`;
 }
 
 /** The model kept in this browser (download it, evaluate it) and a weights file to load. */

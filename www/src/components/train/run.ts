@@ -13,6 +13,10 @@ import type {
   HeldData,
   Mistake,
 } from '../../api/index';
+import { parseBackendChoice } from '../../engine';
+import { sharedEngine, wantsCpu } from '../../api/index';
+import { assetUrl } from '../../assets';
+import { download, downloadStatus } from '../../download';
 import { checkMnistInput, type AugmentSettings, type Optimizer, type Schedule } from './recipe';
 
 /** Misclassified test digits shown per evaluation. */
@@ -22,6 +26,15 @@ function aborted(): Error {
   const e = new Error('training was cancelled: the element left the page');
   e.name = 'AbortError';
   return e;
+}
+
+/** The page's shared engine, and whether a run on it goes to its CPU (the element's `backend`). */
+export async function engineFor(backend: string): Promise<{ engine: ConvPlay; cpu: boolean }> {
+  const choice = parseBackendChoice(backend);
+  const engine = await sharedEngine().catch((e: unknown) => {
+    throw new Error(`the engine did not start: ${(e as Error).message}`);
+  });
+  return { engine, cpu: wantsCpu(engine, choice) };
 }
 
 /** One element's MNIST splits, held in the engine's worker until it is disposed. */
@@ -75,7 +88,26 @@ export interface RunSettings {
   lookAt: Uint8Array | null;
 }
 
+/** The MNIST training set's files, fetched once per page with their progress before the
+ * engine's worker reads them (then from the service worker's cache or the HTTP cache). */
+let trainFetched: Promise<unknown> | null = null;
+function fetchTrainingSet(progress: (p: [status: string, fraction: number]) => void): Promise<unknown> {
+  const parts = ['train-labels-idx1-ubyte.gz', 'train-images-idx3-ubyte.gz'];
+  trainFetched ??= (async () => {
+    for (const f of parts)
+      await download(assetUrl(`data/mnist/${f}`), (got, total) =>
+        progress([downloadStatus(`the MNIST training set, ${f}`, got, total), total ? got / total : 0]),
+      );
+  })().catch((e: unknown) => {
+    trainFetched = null;
+    throw e;
+  });
+  return trainFetched;
+}
+
 export interface RunHooks {
+  /** The training set is downloading (the first run of the page). */
+  fetching: (p: [status: string, fraction: number]) => void;
   ready: (r: { params: number; backend: 'gpu' | 'cpu'; train: number; val: number; test: number }) => void;
   /** The fit started: the handle to pause, resume, stop it or change its look. */
   started: (run: FitRun) => void;
@@ -95,6 +127,7 @@ export async function trainMnist(
   signal: AbortSignal,
 ): Promise<{ epochs: FitEpoch[]; stopped: boolean; weights: Uint8Array }> {
   checkMnistInput(s.spec);
+  await fetchTrainingSet(hooks.fetching);
   const [train, test] = await Promise.all([data.get('train', s.trainImages), data.get('test', s.testImages)]);
   const model = await data.engine.model({ spec: s.spec }, { batch: s.batch, seed: s.seed, cpu: s.cpu });
   try {

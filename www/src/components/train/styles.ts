@@ -51,8 +51,8 @@ export const trainStyles = css`
   }
   button {
     cursor: pointer;
-    border-color: var(--cp-accent, #1f7ae0);
-    color: var(--cp-accent, #1f7ae0);
+    border-color: var(--cp-accent, #1565c0);
+    color: var(--cp-accent, #1565c0);
   }
   button:disabled {
     opacity: 0.5;
@@ -67,7 +67,7 @@ export const trainStyles = css`
   }
   .bar > div {
     height: 100%;
-    background: var(--cp-accent, #1f7ae0);
+    background: var(--cp-accent, #1565c0);
     transition: width 0.2s;
   }
   .recipe {
@@ -117,8 +117,14 @@ export const trainStyles = css`
   }
   label.file {
     flex-direction: row;
+    flex-wrap: wrap;
     align-items: center;
     gap: 0.5rem;
+    max-width: 100%;
+  }
+  input[type='file'] {
+    max-width: 100%;
+    min-width: 0;
   }
   .after {
     display: grid;
@@ -129,6 +135,10 @@ export const trainStyles = css`
   h4 {
     margin: 0.5rem 0 0.35rem;
     font-size: 0.95rem;
+  }
+  h3.results {
+    font-size: 1rem;
+    margin: 1rem 0 0.25rem;
   }
   .gallery {
     display: flex;

@@ -34,7 +34,7 @@ function recordButton(el: Host, k: number) {
     title="hold to record: a frame every 0.2 s"
     @pointerdown=${() => el.startRecording(k)}
     @pointerup=${() => el.stopRecording()}
-    @pointerleave=${() => el.stopRecording()}
+    @pointerleave=${() => el.stopRecording(k)}
     @keydown=${(e: KeyboardEvent) => {
       if ((e.key === ' ' || e.key === 'Enter') && !e.repeat) {
         e.preventDefault();
@@ -44,7 +44,7 @@ function recordButton(el: Host, k: number) {
     @keyup=${(e: KeyboardEvent) => {
       if (e.key === ' ' || e.key === 'Enter') el.stopRecording();
     }}
-    @blur=${() => el.stopRecording()}
+    @blur=${() => el.stopRecording(k)}
   >
     ● Hold to record
   </button>`;

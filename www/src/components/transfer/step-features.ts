@@ -3,13 +3,13 @@
 // the prepared inputs' statistics.
 
 import { html, nothing } from 'lit';
-import { NORMALISATIONS, checkStats, type Normalisation } from '../../transfer';
+import { EXPECTED, NORMALISATIONS, checkStats, type Normalisation } from '../../transfer';
 import type { ConvplayTransfer } from '../convplay-transfer';
 
 type Host = Pick<ConvplayTransfer, 'normalisation' | 'inputStats' | 'busy' | 'invalidate' | 'extract'>;
 
 export function featuresStep(el: Host) {
-  const warning = el.inputStats ? checkStats(el.inputStats) : null;
+  const warning = el.inputStats ? checkStats(el.inputStats, EXPECTED, el.normalisation) : null;
   return html`<div class="row">
       <label class="inline"
         >inputs prepared

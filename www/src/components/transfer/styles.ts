@@ -22,7 +22,7 @@ export const transferStyles = css`
     padding-left: 0.75rem;
   }
   ol.steps > li.done {
-    border-left-color: var(--cp-accent, #1f7ae0);
+    border-left-color: var(--cp-accent, #1565c0);
   }
   h3 {
     margin: 0 0 0.35rem;
@@ -35,7 +35,7 @@ export const transferStyles = css`
     margin-bottom: 0.45rem;
   }
   .class.over {
-    border-color: var(--cp-accent, #1f7ae0);
+    border-color: var(--cp-accent, #1565c0);
   }
   .class header {
     display: flex;
@@ -63,8 +63,16 @@ export const transferStyles = css`
   }
   label.inline {
     display: inline-flex;
+    flex-wrap: wrap;
+    max-width: 100%;
     gap: 0.3rem;
     align-items: center;
+  }
+  /* A phone's width: long selects and file inputs shrink instead of widening the page. */
+  select,
+  input[type='file'] {
+    max-width: 100%;
+    min-width: 0;
   }
   input[type='number'] {
     width: 5rem;
@@ -79,14 +87,14 @@ export const transferStyles = css`
   }
   button {
     cursor: pointer;
-    color: var(--cp-accent, #1f7ae0);
+    color: var(--cp-accent, #1565c0);
     background: var(--cp-card, #fff);
-    border: 1px solid var(--cp-accent, #1f7ae0);
+    border: 1px solid var(--cp-accent, #1565c0);
     border-radius: 4px;
     padding: 0.2rem 0.5rem;
   }
   button.primary {
-    background: var(--cp-accent, #1f7ae0);
+    background: var(--cp-accent, #1565c0);
     color: var(--cp-card, #fff);
   }
   button:disabled {
@@ -142,7 +150,7 @@ export const transferStyles = css`
   }
   .bar > div {
     height: 100%;
-    background: var(--cp-accent, #1f7ae0);
+    background: var(--cp-accent, #1565c0);
   }
   .big {
     font-size: 1.05rem;

@@ -1,0 +1,71 @@
+// <convplay-train>'s settings below the first row: optimizer, schedule, augmentation, the
+// number of training and test images, and the seed.
+
+import { html } from 'lit';
+import type { AugmentSettings, Optimizer, Schedule } from './recipe';
+
+/** What the settings read and set on the element. */
+interface Host {
+  optimizer: Optimizer;
+  schedule: Schedule;
+  augment: AugmentSettings;
+  trainImages: number;
+  testImages: number;
+  seed: number;
+}
+
+/** A labelled number input. */
+export function numberInput(label: string, value: number, set: (v: number) => void, busy: boolean, step = '1') {
+  return html`<label
+    >${label}<input
+      type="number"
+      step=${step}
+      min="0"
+      .value=${String(value)}
+      ?disabled=${busy}
+      aria-label=${label}
+      @input=${(e: Event) => set(Number((e.target as HTMLInputElement).value))}
+  /></label>`;
+}
+
+export function moreSettings(el: Host, busy: boolean) {
+  const num = (label: string, value: number, set: (v: number) => void, step = '1') =>
+    numberInput(label, value, set, busy, step);
+  return html` <label
+        >Optimizer
+        <select
+          aria-label="optimizer"
+          ?disabled=${busy}
+          .value=${el.optimizer}
+          @change=${(e: Event) => (el.optimizer = (e.target as HTMLSelectElement).value as Optimizer)}
+        >
+          <option value="adam" ?selected=${el.optimizer === 'adam'}>Adam</option>
+          <option value="adamw" ?selected=${el.optimizer === 'adamw'}>AdamW</option>
+          <option value="sgd" ?selected=${el.optimizer === 'sgd'}>SGD + Nesterov momentum</option>
+        </select>
+      </label>
+      <label
+        >Schedule
+        <select
+          aria-label="schedule"
+          ?disabled=${busy}
+          .value=${el.schedule}
+          @change=${(e: Event) => (el.schedule = (e.target as HTMLSelectElement).value as Schedule)}
+        >
+          ${(['constant', 'step', 'cosine', 'onecycle'] as const).map((v) => html`<option value=${v} ?selected=${el.schedule === v}>${{ constant: 'constant', step: 'halve every epoch', cosine: 'cosine', onecycle: 'one-cycle' }[v]}</option>`)}
+        </select>
+      </label>
+      ${num('shift ± px', el.augment.shift, (v) => (el.augment = { ...el.augment, shift: v }), 'any')}
+      ${num('rotate ± °', el.augment.rotateDeg, (v) => (el.augment = { ...el.augment, rotateDeg: v }), 'any')}
+      ${num('scale ± %', Math.round(1000 * el.augment.scale) / 10, (v) => (el.augment = { ...el.augment, scale: v / 100 }), 'any')}
+      ${num('training images', el.trainImages, (v) => (el.trainImages = v))}
+      ${num('test images', el.testImages, (v) => (el.testImages = v))}
+      ${num('seed', el.seed, (v) => (el.seed = v))}`;
+}
+
+/** What a trainer that has not run yet will do when Train is pressed (an embedded card opens
+ * ready to run, saying so). */
+export function readyNote(el: Host & { modelName: string; epochs: number; batch: number; lr: number }): string {
+  const n = (v: number) => Math.floor(v).toLocaleString('en');
+  return `Ready: Train runs ${el.modelName} for ${n(el.epochs)} epoch${el.epochs === 1 ? '' : 's'} on ${n(el.trainImages)} training images (batch ${n(el.batch)}, learning rate ${el.lr}), then tests it on ${n(el.testImages)} images.`;
+}
