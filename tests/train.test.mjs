@@ -86,6 +86,24 @@ test('CPU backend: seed-001 on 1,024 images learns, with curves and an epoch row
   assert.equal(JSON.parse(header.__metadata__.spec).name, 'seed-001');
   assert.deepEqual(header['conv2d_1/kernel'].shape, [3, 3, 1, 32]);
   assert.equal(header['conv2d_1/kernel'].dtype, 'F32');
+  // The same model as TF.js Layers files (model.json and its shard) and as ONNX.
+  const tfjsFiles = [];
+  page.on('download', (d) => tfjsFiles.push(d));
+  await t.locator('[data-download="tfjs"]').click();
+  for (let i = 0; i < 50 && tfjsFiles.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(tfjsFiles.map((d) => d.suggestedFilename()).sort(), ['model.weights.bin', 'seed-001.json']);
+  const modelJson = JSON.parse(
+    fs.readFileSync(await tfjsFiles.find((d) => d.suggestedFilename().endsWith('.json')).path(), 'utf8'),
+  );
+  assert.equal(modelJson.format, 'layers-model');
+  assert.deepEqual(modelJson.weightsManifest[0].paths, ['model.weights.bin']);
+  assert.equal(
+    fs.statSync(await tfjsFiles.find((d) => d.suggestedFilename().endsWith('.bin')).path()).size,
+    121930 * 4,
+  );
+  const [onnx] = await Promise.all([page.waitForEvent('download'), t.locator('[data-download="onnx"]').click()]);
+  assert.equal(onnx.suggestedFilename(), 'seed-001.onnx');
+  assert.ok(fs.statSync(await onnx.path()).size > 121930 * 4);
 
   // A reload keeps it; loading the downloaded file predicts the same test images the same.
   await page.reload();

@@ -1,8 +1,6 @@
-// <convplay-train>: train a preset (or any spec) on MNIST with the public API's `model.fit` on
-// the page's shared engine, with live loss and accuracy curves (<convplay-curves>), a progress
-// bar with img/s and time left, the validation and test accuracy of every epoch, the test
-// set's confusion matrix (<convplay-confusion>) and misclassified digits, and looks inside the
-// model while it trains. The work itself is in train/run.ts; the settings in train/recipe.ts.
+// <convplay-train>: train a preset (or any spec) on MNIST with the API's `model.fit` on the shared engine:
+// live curves (<convplay-curves>), progress, each epoch's accuracy, the confusion matrix and mistakes, a look
+// inside while it trains, the kept model (safetensors, TF.js, ONNX). Work: train/run.ts; settings: recipe.ts.
 
 import { LitElement, html, nothing } from 'lit';
 import { presetNames, presetSpec } from '../engine';
@@ -584,6 +582,7 @@ export class ConvplayTrain extends LitElement {
       ${keptModel(this.saved, busy, {
         evaluate: (bytes) => void this.evaluateWeights(bytes),
         load: (e) => this.loadFile(e),
+        exported: (done) => void done.catch((e: Error) => (this.status = `export failed: ${e.message}`)),
       })}
       ${
         this.compact

@@ -4,6 +4,7 @@
 import { html, nothing } from 'lit';
 import type { FitEpoch, Mistake } from '../../api/index';
 import { download, type Checkpoint, type SavedModel } from '../../storage';
+import { downloadOnnx, downloadTfjs } from '../../formats';
 import '../convplay-confusion';
 import type { CurvesConfig } from '../convplay-curves';
 
@@ -92,7 +93,7 @@ export function stopNotice(note: string, halfTrained: unknown, keep: () => void)
 export function keptModel(
   saved: SavedModel | null,
   busy: boolean,
-  on: { evaluate: (weights: Uint8Array) => void; load: (e: Event) => void },
+  on: { evaluate: (weights: Uint8Array) => void; load: (e: Event) => void; exported: (done: Promise<void>) => void },
 ) {
   // One text node: the tests read it whole.
   const kept = saved
@@ -105,6 +106,8 @@ export function keptModel(
             <button ?disabled=${busy} @click=${() => download(saved.weights, `${saved.name}.safetensors`)}>
               Download .safetensors
             </button>
+            <button ?disabled=${busy} data-download="tfjs" @click=${() => on.exported(downloadTfjs(saved.weights, saved.name))}>TF.js (model.json)</button>
+            <button ?disabled=${busy} data-download="onnx" @click=${() => on.exported(downloadOnnx(saved.weights, saved.name))}>ONNX</button>
             <button ?disabled=${busy} @click=${() => on.evaluate(saved.weights)}>Evaluate it</button>`
         : html`<span>No trained model kept in this browser yet.</span>`
     }

@@ -1,0 +1,28 @@
+// Downloads of a ConvPlay weights file in the formats other tools read: TF.js Layers
+// (model.json + model.weights.bin, as TF.js's own `downloads://` writes them) and ONNX.
+
+import { summarize } from './engine';
+import { readSafetensors } from './api/safetensors';
+import { toTfjs } from './api/tfjs';
+import { toOnnx } from './api/onnx';
+import { download } from './storage';
+
+/** The model's top-level layer names, from its summary (the names the weights are stored under). */
+async function layerNames(weights: Uint8Array): Promise<string[]> {
+  const spec = readSafetensors(weights).metadata.spec;
+  if (!spec) throw new Error('this weights file has no model spec: save it with ConvPlay');
+  const summary = await summarize(spec, 1);
+  return summary.rows.filter((r) => r.depth === 0).map((r) => r.name);
+}
+
+/** Downloads `<name>.json` (model.json) and `model.weights.bin` for `tf.loadLayersModel`. */
+export async function downloadTfjs(weights: Uint8Array, name: string): Promise<void> {
+  const { modelJson, weightData } = toTfjs(weights, await layerNames(weights));
+  download(new TextEncoder().encode(JSON.stringify(modelJson)), `${name}.json`);
+  download(new Uint8Array(weightData), 'model.weights.bin');
+}
+
+/** Downloads `<name>.onnx`. */
+export async function downloadOnnx(weights: Uint8Array, name: string): Promise<void> {
+  download(toOnnx(weights, await layerNames(weights)), `${name}.onnx`);
+}
