@@ -123,26 +123,41 @@ test('every layer the export writes agrees with ConvPlay in ONNX Runtime', async
   assert.ok(r.gap < 1e-5, `largest difference in probability: ${r.gap}`);
 });
 
-test('a model with a block is refused with the reason', async () => {
-  const message = await page.evaluate(async () => {
-    const model = await window.engine.model({
-      spec: {
-        input: [6, 6, 1],
+test('residual, concat and squeeze-and-excitation blocks export and agree in ONNX Runtime', async () => {
+  const spec = {
+    input: [8, 8, 2],
+    layers: [
+      { type: 'conv2d', filters: 4, kernel_size: 3, padding: 'same', activation: 'tanh' },
+      {
+        type: 'residual',
+        activation: 'relu',
         layers: [
-          { type: 'conv2d', filters: 2, kernel_size: 3, padding: 'same' },
-          { type: 'squeeze_excite', ratio: 2 },
-          { type: 'flatten' },
-          { type: 'dense', units: 3, activation: 'softmax' },
+          { type: 'conv2d', filters: 4, kernel_size: 3, padding: 'same', activation: 'relu' },
+          { type: 'batch_norm' },
         ],
       },
-    });
-    return window.cp.saveOnnx(model).then(
-      () => 'exported',
-      (e) => e.message,
-    );
-  });
-  assert.match(
-    message,
-    /squeeze_excite_1" \(squeeze_excite\): residual, concat and squeeze-and-excitation blocks have no ONNX export yet/,
-  );
+      {
+        type: 'residual',
+        projection: true,
+        layers: [{ type: 'conv2d', filters: 6, kernel_size: 3, strides: 2, padding: 'same', activation: 'tanh' }],
+      },
+      { type: 'squeeze_excite', ratio: 2 },
+      {
+        type: 'concat',
+        branches: [
+          [{ type: 'conv2d', filters: 2, kernel_size: 1, activation: 'tanh' }],
+          [{ type: 'separable_conv2d', filters: 3, kernel_size: 3, padding: 'same', activation: 'sigmoid' }],
+          [{ type: 'avg_pool2d', pool_size: 3, strides: 1, padding: 'same' }],
+          [],
+        ],
+      },
+      { type: 'global_avg_pool2d' },
+      { type: 'dense', units: 5, activation: 'softmax' },
+    ],
+  };
+  const r = await exportAndRun({ spec }, [8, 8, 2], 3);
+  for (const op of ['Add', 'Concat', 'Mul', 'Unsqueeze', 'GlobalAveragePool'])
+    assert.ok(r.ops.includes(op), `${op} in ${r.ops.join(', ')}`);
+  assert.deepEqual(r.output, ['batch', 5]);
+  assert.ok(r.gap < 1e-5, `largest difference in probability: ${r.gap}`);
 });

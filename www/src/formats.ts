@@ -7,12 +7,13 @@ import { toTfjs } from './api/tfjs';
 import { toOnnx } from './api/onnx';
 import { download } from './storage';
 
-/** The model's top-level layer names, from its summary (the names the weights are stored under). */
-async function layerNames(weights: Uint8Array): Promise<string[]> {
+/** The model's layer names, from its summary (the names the weights are stored under): the
+ * top-level ones, or every row's (blocks' inner layers included). */
+async function layerNames(weights: Uint8Array, all = false): Promise<string[]> {
   const spec = readSafetensors(weights).metadata.spec;
   if (!spec) throw new Error('this weights file has no model spec: save it with ConvPlay');
   const summary = await summarize(spec, 1);
-  return summary.rows.filter((r) => r.depth === 0).map((r) => r.name);
+  return summary.rows.filter((r) => all || r.depth === 0).map((r) => r.name);
 }
 
 /** Downloads `<name>.json` (model.json) and `model.weights.bin` for `tf.loadLayersModel`. */
@@ -24,5 +25,5 @@ export async function downloadTfjs(weights: Uint8Array, name: string): Promise<v
 
 /** Downloads `<name>.onnx`. */
 export async function downloadOnnx(weights: Uint8Array, name: string): Promise<void> {
-  download(toOnnx(weights, await layerNames(weights)), `${name}.onnx`);
+  download(toOnnx(weights, await layerNames(weights, true)), `${name}.onnx`);
 }

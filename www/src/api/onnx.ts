@@ -189,7 +189,7 @@ function activation(g: Graph, x: string, name: unknown, alpha: unknown, where: s
 
 /**
  * A ConvPlay weights file as an ONNX model (bytes of a `.onnx` file). `names` are the model's
- * top-level layer names in order (`model.summary()`'s rows at depth 0); the input is
+ * layer names, blocks' inner layers included, in the order of `model.summary()`'s rows; the input is
  * `input` [batch, c, h, w] (or [batch, n]) and the output `probabilities` [batch, classes].
  */
 export function toOnnx(weightsFile: Uint8Array, names: string[]): Uint8Array {
@@ -199,15 +199,56 @@ export function toOnnx(weightsFile: Uint8Array, names: string[]): Uint8Array {
     input: number[];
     layers: Layer[];
   };
-  const layers: Layer[] = spec.layers.map((l, i) => ({ ...l, name: String(l.name ?? names[i]) }));
-  if (layers.some((l) => l.name === 'undefined'))
-    fail(`the model has ${layers.length} top-level layers but ${names.length} names were given`);
+  // Names in the summary's order (pre-order, blocks before their layers) for layers the spec left unnamed.
+  let at = 0;
+  const named = (l: Layer): Layer => {
+    const row = names[at++] ?? fail(`the model's spec has more layers than the ${names.length} names given`);
+    return { ...l, name: String(l.name ?? row) };
+  };
   const g = new Graph(tensors);
   const input = spec.input;
-  let x = 'input';
-  // The current shape: [c, h, w] for a map, [n] for a vector.
-  let shape: number[] = input.length === 3 ? [input[2], input[0], input[1]] : [...input];
-  for (const l of layers) {
+  const start: number[] = input.length === 3 ? [input[2], input[0], input[1]] : [...input];
+  const { x, shape } = emit(g, spec.layers, 'input', start, named);
+  if (at !== names.length) fail(`the model's spec has ${at} layers but ${names.length} names were given`);
+  // Every ConvPlay model ends in a softmax (the spec parser requires it), so x is the probabilities.
+  const out = g.node('Identity', [x], {}, [], 'probabilities');
+  const graph = new Writer();
+  for (const n of g.nodes) graph.msg(1, n);
+  graph.str(2, String(spec.name ?? 'convplay'));
+  for (const t of g.inits) graph.msg(5, t);
+  const inputDims = input.length === 3 ? ['batch', input[2], input[0], input[1]] : ['batch', ...input];
+  graph.msg(11, valueInfo('input', inputDims));
+  graph.msg(12, valueInfo(out, ['batch', shape[0]]));
+  return new Writer()
+    .int(1, 8) // IR version 8 (ONNX 1.13+), with opset 17
+    .str(2, 'ConvPlay')
+    .str(3, '0.1.0')
+    .msg(7, graph)
+    .msg(8, new Writer().str(1, '').int(2, 17))
+    .done();
+}
+
+/** A model of the API as an ONNX file (its f32 weights; see `toOnnx`). */
+export async function saveOnnx(model: Model): Promise<Uint8Array> {
+  const [bytes, summary] = await Promise.all([model.save({ format: 'f32' }), model.summary()]);
+  return toOnnx(
+    bytes,
+    summary.rows.map((r) => r.name),
+  );
+}
+
+/** Writes `layers` from `x` of `shape` ([c, h, w] or [n]); returns the last output and its shape. */
+function emit(
+  g: Graph,
+  layers: Layer[],
+  input: string,
+  inShape: number[],
+  named: (l: Layer) => Layer,
+): { x: string; shape: number[] } {
+  let x = input;
+  let shape = inShape;
+  for (const raw of layers) {
+    const l = named(raw);
     const where = `layer "${l.name}" (${l.type})`;
     const spatial = shape.length === 3;
     const hw: [number, number] = [shape[1], shape[2]];
@@ -303,35 +344,52 @@ export function toOnnx(weightsFile: Uint8Array, names: string[]): Uint8Array {
         x = g.node('LRN', [x], attrs, ['alpha', 'beta', 'bias']);
         break;
       }
-      default:
-        fail(
-          `${where}: residual, concat and squeeze-and-excitation blocks have no ONNX export yet; export a model without them`,
+      case 'residual': {
+        const inner = emit(g, (l.layers as Layer[]) ?? [], x, shape, named);
+        let skip = x;
+        if (inner.shape.join() !== shape.join()) {
+          // The 1×1 projection of the shortcut, strided to the block's output ("same" padding).
+          const stride = (a: number, b: number) => {
+            for (let st = 1; st <= a; st++) if (Math.ceil(a / st) === b) return st;
+            return fail(`${where}: no stride takes ${a} to ${b}`);
+          };
+          const strides = [stride(shape[1], inner.shape[1]), stride(shape[2], inner.shape[2])];
+          const proj = [x, g.convKernel(`${l.name}/projection/kernel`), g.vector(`${l.name}/projection/bias`)];
+          skip = g.node('Conv', proj, { kernel_shape: [1, 1], strides, pads: [0, 0, 0, 0] });
+        }
+        x = activation(g, g.node('Add', [inner.x, skip]), l.activation, l.alpha, where, true);
+        shape = inner.shape;
+        break;
+      }
+      case 'concat': {
+        const parts = ((l.branches as Layer[][]) ?? []).map((b) => emit(g, b, x, shape, named));
+        x = g.node(
+          'Concat',
+          parts.map((p) => p.x),
+          { axis: 1 },
         );
+        shape =
+          parts[0].shape.length === 3
+            ? [parts.reduce((c, p) => c + p.shape[0], 0), parts[0].shape[1], parts[0].shape[2]]
+            : [parts.reduce((c, p) => c + p.shape[0], 0)];
+        break;
+      }
+      case 'squeeze_excite': {
+        // Channel weights from the mean of each channel: dense (ReLU), dense (sigmoid), then scale.
+        const pooled = g.node('Flatten', [g.node('GlobalAveragePool', [x])], { axis: 1 });
+        const squeeze = g.node('Relu', [
+          g.node('Gemm', [pooled, g.vector(`${l.name}/squeeze/kernel`), g.vector(`${l.name}/squeeze/bias`)]),
+        ]);
+        const excite = g.node('Sigmoid', [
+          g.node('Gemm', [squeeze, g.vector(`${l.name}/excite/kernel`), g.vector(`${l.name}/excite/bias`)]),
+        ]);
+        const axes = g.init(`${l.name}/axes`, [2], BigInt64Array.from([2n, 3n]));
+        x = g.node('Mul', [x, g.node('Unsqueeze', [excite, axes])]);
+        break;
+      }
+      default:
+        fail(`${where}: layer type "${l.type}" has no ONNX export`);
     }
   }
-  // Every ConvPlay model ends in a softmax (the spec parser requires it), so x is the probabilities.
-  const out = g.node('Identity', [x], {}, [], 'probabilities');
-  const graph = new Writer();
-  for (const n of g.nodes) graph.msg(1, n);
-  graph.str(2, String(spec.name ?? 'convplay'));
-  for (const t of g.inits) graph.msg(5, t);
-  const inputDims = input.length === 3 ? ['batch', input[2], input[0], input[1]] : ['batch', ...input];
-  graph.msg(11, valueInfo('input', inputDims));
-  graph.msg(12, valueInfo(out, ['batch', shape[0]]));
-  return new Writer()
-    .int(1, 8) // IR version 8 (ONNX 1.13+), with opset 17
-    .str(2, 'ConvPlay')
-    .str(3, '0.1.0')
-    .msg(7, graph)
-    .msg(8, new Writer().str(1, '').int(2, 17))
-    .done();
-}
-
-/** A model of the API as an ONNX file (its f32 weights; see `toOnnx`). */
-export async function saveOnnx(model: Model): Promise<Uint8Array> {
-  const [bytes, summary] = await Promise.all([model.save({ format: 'f32' }), model.summary()]);
-  return toOnnx(
-    bytes,
-    summary.rows.filter((r) => r.depth === 0).map((r) => r.name),
-  );
+  return { x, shape };
 }
