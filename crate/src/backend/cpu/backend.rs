@@ -2,7 +2,7 @@
 //! on the fast path (im2col + blocked GEMM), everything else with the reference functions.
 //! GPU twin: crate/src/backend/gpu/backend/ops.rs, which maps each op to its WGSL kernels.
 
-use super::{act, conv, dense, fast, loss, misc, norm, pool, rng};
+use super::{act, conv, fast, fast_ops, loss, misc, norm, pool, rng};
 use crate::backend::geom::Window;
 use crate::backend::ops::{Backend, BnDims, OptimStep};
 use crate::backend::Limits;
@@ -113,9 +113,21 @@ impl Backend for Cpu {
         );
     }
     fn conv2d_backward(&self, g: &Window, x: &Buf, w: &Buf, dout: &Buf, dx: Option<&Buf>, dw: &Buf, db: Option<&Buf>) {
-        with_grads(dx, g.input_len(), dw, db, |dx, dw, db| {
-            fast::conv2d_backward(g, &x.borrow(), &w.borrow(), &dout.borrow()[..g.output_len()], dx, dw, db)
-        });
+        let mut dxb = dx.map(|d| d.borrow_mut());
+        let (mut dwb, mut dbb) = (dw.borrow_mut(), db.map(|d| d.borrow_mut()));
+        zero(&mut dwb);
+        if let Some(d) = dbb.as_deref_mut() {
+            zero(d);
+        }
+        fast::conv2d_backward_opt(
+            g,
+            &x.borrow(),
+            &w.borrow(),
+            &dout.borrow()[..g.output_len()],
+            dxb.as_deref_mut().map(|v| &mut v[..g.input_len()]),
+            &mut dwb,
+            dbb.as_deref_mut().map(|v| &mut v[..]),
+        );
     }
     fn depthwise_forward(&self, g: &Window, x: &Buf, w: &Buf, b: Option<&Buf>, out: &Buf) {
         let bb = b.map(|b| b.borrow());
@@ -144,11 +156,16 @@ impl Backend for Cpu {
 
     fn max_pool_forward(&self, g: &Window, x: &Buf, out: &Buf, argmax: &Idx) {
         let n = g.output_len();
-        pool::max_pool_forward(g, &x.borrow(), &mut out.borrow_mut()[..n], &mut argmax.borrow_mut()[..n]);
+        fast_ops::max_pool_forward(g, &x.borrow(), &mut out.borrow_mut()[..n], &mut argmax.borrow_mut()[..n]);
     }
     fn max_pool_backward(&self, g: &Window, dout: &Buf, argmax: &Idx, dx: &Buf) {
         let n = g.output_len();
-        pool::max_pool_backward(&dout.borrow()[..n], &argmax.borrow()[..n], &mut dx.borrow_mut()[..g.input_len()]);
+        fast_ops::max_pool_backward(
+            g,
+            &dout.borrow()[..n],
+            &argmax.borrow()[..n],
+            &mut dx.borrow_mut()[..g.input_len()],
+        );
     }
     fn avg_pool_forward(&self, g: &Window, x: &Buf, out: &Buf) {
         pool::avg_pool_forward(g, &x.borrow(), &mut out.borrow_mut()[..g.output_len()]);
@@ -165,7 +182,15 @@ impl Backend for Cpu {
 
     fn dense_forward(&self, n: usize, k: usize, m: usize, x: &Buf, w: &Buf, b: Option<&Buf>, out: &Buf) {
         let bb = b.map(|b| b.borrow());
-        dense::dense_forward(n, k, m, &x.borrow(), &w.borrow(), bb.as_deref().map(|v| &v[..]), &mut out.borrow_mut());
+        fast_ops::dense_forward(
+            n,
+            k,
+            m,
+            &x.borrow(),
+            &w.borrow(),
+            bb.as_deref().map(|v| &v[..]),
+            &mut out.borrow_mut(),
+        );
     }
     fn dense_backward(
         &self,
@@ -180,7 +205,7 @@ impl Backend for Cpu {
         db: Option<&Buf>,
     ) {
         with_grads(dx, n * k, dw, db, |dx, dw, db| {
-            dense::dense_backward(n, k, m, &x.borrow(), &w.borrow(), &dout.borrow()[..n * m], dx, dw, db)
+            fast_ops::dense_backward(n, k, m, &x.borrow(), &w.borrow(), &dout.borrow()[..n * m], dx, dw, db)
         });
     }
 

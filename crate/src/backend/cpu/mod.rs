@@ -9,12 +9,15 @@ pub mod backend;
 pub mod conv;
 pub mod dense;
 pub mod fast;
+pub mod fast_ops;
+pub mod gemm;
 pub mod loss;
 pub mod misc;
 pub mod norm;
 pub mod optim;
 pub mod pool;
 pub mod rng;
+pub mod threads;
 
 /// CPU twin of `shaders/smoke.wgsl`: out[i] = a * x[i] + y[i], rounded once (fused multiply-add).
 pub fn saxpy(a: f32, x: &[f32], y: &[f32]) -> Vec<f32> {

@@ -1,0 +1,251 @@
+//! The CPU backend's matrix multiply: C (+)= A·B with packed panels and a register-blocked
+//! micro-kernel (GotoBLAS's loop order). B is packed once per call into column panels of `NR`,
+//! A per block into row panels of `MR`; the micro-kernel keeps an MR×NR tile of C in
+//! registers over a depth of up to `KC`.
+//!
+//! Kernels: natively on x86_64 an AVX2 + FMA instantiation chosen at run time (the same Rust
+//! body compiled with those features); in the browser core::arch::wasm32 simd128 (enabled by
+//! `.cargo/config.toml`); elsewhere a portable body the compiler vectorises as it can.
+//!
+//! Determinism: every element of C is summed over k in increasing order, in one accumulator,
+//! whatever the blocking and however the rows are shared among threads, so a threaded call
+//! gives exactly the bits of a single-threaded one.
+
+use rayon::prelude::*;
+
+/// Columns of a micro-tile (the packed width of B).
+#[cfg(not(target_arch = "wasm32"))]
+pub const NR: usize = 16;
+#[cfg(target_arch = "wasm32")]
+pub const NR: usize = 8;
+/// Rows of a micro-tile.
+#[cfg(not(target_arch = "wasm32"))]
+const MR: usize = 6;
+#[cfg(target_arch = "wasm32")]
+const MR: usize = 4;
+/// Depth of one packed block (an MR×KC panel of A and a KC×NR panel of B stay in L1/L2).
+const KC: usize = 256;
+/// Rows of A packed at a time (at most), and of the blocks shared among threads.
+const MC: usize = 16 * MR;
+
+type Tile = [[f32; NR]; MR];
+
+/// A read-only matrix: element (i, j) is `data[i·rs + j·cs]`.
+#[derive(Clone, Copy)]
+pub struct View<'a> {
+    pub data: &'a [f32],
+    pub rs: usize,
+    pub cs: usize,
+}
+
+impl<'a> View<'a> {
+    /// A row-major matrix with `cols` columns.
+    pub fn rows(data: &'a [f32], cols: usize) -> View<'a> {
+        View { data, rs: cols, cs: 1 }
+    }
+    /// The transpose of a row-major matrix with `cols` columns.
+    pub fn transposed(data: &'a [f32], cols: usize) -> View<'a> {
+        View { data, rs: 1, cs: cols }
+    }
+    #[inline]
+    fn at(&self, i: usize, j: usize) -> f32 {
+        self.data[i * self.rs + j * self.cs]
+    }
+}
+
+/// B [k, n] packed: for each depth block of KC, column panels of NR (zero past n), each
+/// panel depth-major (`NR` values per depth step).
+pub struct PackedB {
+    k: usize,
+    n: usize,
+    panels: usize,
+    data: Vec<f32>,
+}
+
+impl PackedB {
+    pub fn new(k: usize, n: usize, b: View) -> PackedB {
+        let panels = n.div_ceil(NR);
+        let mut data = vec![0.0f32; k * panels * NR];
+        for pc in (0..k).step_by(KC) {
+            let kc = KC.min(k - pc);
+            let block = &mut data[pc * panels * NR..][..kc * panels * NR];
+            for (jp, panel) in block.chunks_exact_mut(kc * NR).enumerate() {
+                let j0 = jp * NR;
+                let w = NR.min(n - j0);
+                for (p, row) in panel.chunks_exact_mut(NR).enumerate() {
+                    if b.cs == 1 {
+                        let src = (pc + p) * b.rs + j0;
+                        row[..w].copy_from_slice(&b.data[src..src + w]);
+                    } else {
+                        for (j, v) in row[..w].iter_mut().enumerate() {
+                            *v = b.at(pc + p, j0 + j);
+                        }
+                    }
+                }
+            }
+        }
+        PackedB { k, n, panels, data }
+    }
+
+    fn block(&self, pc: usize, kc: usize) -> &[f32] {
+        &self.data[pc * self.panels * NR..][..kc * self.panels * NR]
+    }
+}
+
+/// c[m, n] (+)= a[m, k] · b[k, n] with C row-major; rows shared among the current rayon
+/// pool's threads in blocks of MC when there is more than one block.
+pub fn gemm(m: usize, n: usize, k: usize, a: View, b: View, c: &mut [f32], accumulate: bool) {
+    let pb = PackedB::new(k, n, b);
+    gemm_packed(m, a, &pb, c, accumulate, true);
+}
+
+/// c[m, n] (+)= a[m, k] · B with B packed; `parallel` shares the row blocks among threads.
+pub fn gemm_packed(m: usize, a: View, b: &PackedB, c: &mut [f32], accumulate: bool, parallel: bool) {
+    let n = b.n;
+    if m == 0 || n == 0 {
+        return;
+    }
+    let c = &mut c[..m * n];
+    if b.k == 0 {
+        if !accumulate {
+            c.fill(0.0);
+        }
+        return;
+    }
+    // Blocks of rows: MC at most; when shared, about four per thread so that none waits long.
+    let threads = rayon::current_num_threads();
+    let per = if parallel { m.div_ceil(4 * threads).next_multiple_of(MR).clamp(MR, MC) } else { MC };
+    let run = |(blk, cb): (usize, &mut [f32])| {
+        let mut ap = vec![0.0f32; per.next_multiple_of(MR) * KC.min(b.k)];
+        block_rows(blk * per, cb.len() / n, a, b, cb, accumulate, &mut ap);
+    };
+    if parallel && m > per {
+        c.par_chunks_mut(per * n).enumerate().for_each(run);
+    } else {
+        c.chunks_mut(per * n).enumerate().for_each(run);
+    }
+}
+
+/// Rows i0..i0+mc of C (`c` holds just them).
+fn block_rows(i0: usize, mc: usize, a: View, b: &PackedB, c: &mut [f32], accumulate: bool, ap: &mut [f32]) {
+    let (n, k) = (b.n, b.k);
+    for pc in (0..k).step_by(KC) {
+        let kc = KC.min(k - pc);
+        pack_a(a, i0, mc, pc, kc, ap);
+        let bb = b.block(pc, kc);
+        let first = pc == 0 && !accumulate;
+        for (jp, bpanel) in bb.chunks_exact(kc * NR).enumerate() {
+            let j0 = jp * NR;
+            let w = NR.min(n - j0);
+            for (ip, apanel) in ap[..mc.div_ceil(MR) * MR * kc].chunks_exact(kc * MR).enumerate() {
+                let r0 = ip * MR;
+                let h = MR.min(mc - r0);
+                let mut t: Tile = [[0.0; NR]; MR];
+                if !first {
+                    for (i, row) in t[..h].iter_mut().enumerate() {
+                        row[..w].copy_from_slice(&c[(r0 + i) * n + j0..][..w]);
+                    }
+                }
+                kernel(apanel, bpanel, &mut t);
+                for (i, row) in t[..h].iter().enumerate() {
+                    c[(r0 + i) * n + j0..][..w].copy_from_slice(&row[..w]);
+                }
+            }
+        }
+    }
+}
+
+/// A's rows i0..i0+mc, depths pc..pc+kc, as row panels of MR (zero past mc), depth-major.
+fn pack_a(a: View, i0: usize, mc: usize, pc: usize, kc: usize, ap: &mut [f32]) {
+    for (ip, panel) in ap[..mc.div_ceil(MR) * MR * kc].chunks_exact_mut(kc * MR).enumerate() {
+        let r0 = ip * MR;
+        let h = MR.min(mc - r0);
+        if a.cs == 1 {
+            for i in 0..h {
+                let src = &a.data[(i0 + r0 + i) * a.rs + pc..][..kc];
+                for (p, &v) in src.iter().enumerate() {
+                    panel[p * MR + i] = v;
+                }
+            }
+        } else {
+            for (p, col) in panel.chunks_exact_mut(MR).enumerate() {
+                for (i, v) in col[..h].iter_mut().enumerate() {
+                    *v = a.at(i0 + r0 + i, pc + p);
+                }
+            }
+        }
+        if h < MR {
+            for col in panel.chunks_exact_mut(MR) {
+                col[h..].fill(0.0);
+            }
+        }
+    }
+}
+
+/// The portable body: t += Σ_p a[p, :] ⊗ b[p, :], one accumulator per element, in order of p.
+#[inline(always)]
+fn body<const FMA: bool>(a: &[f32], b: &[f32], t: &mut Tile) {
+    let mut acc = *t;
+    for (ap, bp) in a.chunks_exact(MR).zip(b.chunks_exact(NR)) {
+        for (row, &av) in acc.iter_mut().zip(ap) {
+            for (c, &bv) in row.iter_mut().zip(bp) {
+                *c = if FMA { av.mul_add(bv, *c) } else { *c + av * bv };
+            }
+        }
+    }
+    *t = acc;
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn body_avx2(a: &[f32], b: &[f32], t: &mut Tile) {
+    body::<true>(a, b, t)
+}
+
+#[cfg(target_arch = "x86_64")]
+fn kernel(a: &[f32], b: &[f32], t: &mut Tile) {
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has both features (checked just above).
+        unsafe { body_avx2(a, b, t) }
+    } else {
+        body::<false>(a, b, t)
+    }
+}
+
+/// simd128: MR rows × NR/4 vectors of accumulators, a splat of A times a vector of B.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn kernel(a: &[f32], b: &[f32], t: &mut Tile) {
+    use core::arch::wasm32::{f32x4_add, f32x4_mul, f32x4_splat, v128, v128_load, v128_store};
+    const V: usize = NR / 4;
+    // SAFETY: each slice holds 4 floats (chunks_exact); wasm loads and stores need no alignment.
+    let load = |s: &[f32]| unsafe { v128_load(s.as_ptr() as *const v128) };
+    let mut acc: [[v128; V]; MR] = [[f32x4_splat(0.0); V]; MR];
+    for (row, tr) in acc.iter_mut().zip(t.iter()) {
+        for (v, q) in row.iter_mut().zip(tr.chunks_exact(4)) {
+            *v = load(q);
+        }
+    }
+    for (ap, bp) in a.chunks_exact(MR).zip(b.chunks_exact(NR)) {
+        let mut bv = [f32x4_splat(0.0); V];
+        for (v, q) in bv.iter_mut().zip(bp.chunks_exact(4)) {
+            *v = load(q);
+        }
+        for (row, &av) in acc.iter_mut().zip(ap) {
+            let s = f32x4_splat(av);
+            for (c, &b) in row.iter_mut().zip(&bv) {
+                *c = f32x4_add(*c, f32x4_mul(s, b));
+            }
+        }
+    }
+    for (row, tr) in acc.iter().zip(t.iter_mut()) {
+        for (v, q) in row.iter().zip(tr.chunks_exact_mut(4)) {
+            // SAFETY: as for the loads.
+            unsafe { v128_store(q.as_mut_ptr() as *mut v128, *v) };
+        }
+    }
+}
+
+#[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+fn kernel(a: &[f32], b: &[f32], t: &mut Tile) {
+    body::<false>(a, b, t)
+}
