@@ -6,7 +6,7 @@ mod common;
 
 use convplay::backend::cpu::backend::Cpu;
 use convplay::backend::cpu::gemm::{gemm, View};
-use convplay::backend::cpu::{conv, dense, fast, fast_ops, pool, threads};
+use convplay::backend::cpu::{conv, dense, fast, fast_ops, norm, pool, threads};
 use convplay::backend::geom::Window;
 use convplay::backend::ops::OptimStep;
 use convplay::model::Model;
@@ -149,6 +149,32 @@ fn fast_dense_and_pool_match_reference() {
         pool::max_pool_backward(&d, &a1, &mut dx1);
         fast_ops::max_pool_backward(g, &d, &a2, &mut dx2);
         assert_eq!(dx2, dx1, "max pool backward {g:?}");
+    }
+}
+
+/// Batch norm's per-channel sums split by channel groups: the reference's bits exactly.
+#[test]
+fn fast_batch_norm_equals_reference() {
+    for (t, &(rows, c)) in [(1, 1), (37, 5), (700, 33), (4608, 64)].iter().enumerate() {
+        let x = common::random_vec(rows * c, 700 + t as u64);
+        let dy = common::random_vec(rows * c, 710 + t as u64);
+        let (gamma, beta) = (common::random_vec(c, 720 + t as u64), common::random_vec(c, 730 + t as u64));
+        let run = |fast: bool| {
+            let (mut rm, mut rv, mut out) = (vec![0.1f32; c], vec![0.9f32; c], vec![0.0f32; rows * c]);
+            let (mut dx, mut dg, mut db) = (vec![0.0f32; rows * c], vec![0.2f32; c], vec![0.3f32; c]);
+            let s = if fast {
+                let s = fast_ops::batch_norm_train(c, &x, &gamma, &beta, 1e-3, 0.9, &mut rm, &mut rv, &mut out);
+                fast_ops::batch_norm_backward(c, &x, &gamma, &s, &dy, &mut dx, &mut dg, &mut db);
+                s
+            } else {
+                let s = norm::batch_norm_train(c, &x, &gamma, &beta, 1e-3, 0.9, &mut rm, &mut rv, &mut out);
+                norm::batch_norm_backward(c, &x, &gamma, &s, &dy, &mut dx, &mut dg, &mut db);
+                s
+            };
+            [s.mean, s.inv_std, rm, rv, out, dx, dg, db]
+        };
+        let (r, f) = (run(false), on(3, || run(true)));
+        assert!(r == f, "batch norm over {rows}×{c} differs from the reference");
     }
 }
 

@@ -1,5 +1,7 @@
-//! The CPU backend behind the `Backend` trait: runs each op at once, convolutions
-//! on the fast path (im2col + blocked GEMM), everything else with the reference functions.
+//! The CPU backend behind the `Backend` trait: runs each op at once, on the threads of the
+//! current rayon pool: convolutions, dense layers, max pooling and batch norm on the fast
+//! paths (fast.rs, fast_ops.rs), element-wise ops in pieces, the rest with the reference
+//! functions.
 //! GPU twin: crate/src/backend/gpu/backend/ops.rs, which maps each op to its WGSL kernels.
 
 use super::{act, conv, fast, fast_ops, loss, misc, norm, pool, rng};
@@ -210,10 +212,13 @@ impl Backend for Cpu {
     }
 
     fn activation_forward(&self, a: Activation, channels: usize, len: usize, y: &Buf) {
-        act::activation_forward(a, channels, &mut y.borrow_mut()[..len]);
+        fast_ops::each_rows(channels, &mut y.borrow_mut()[..len], |_, y| act::activation_forward(a, channels, y));
     }
     fn activation_backward(&self, a: Activation, channels: usize, len: usize, y: &Buf, dy: &Buf) {
-        act::activation_backward(a, channels, &y.borrow()[..len], &mut dy.borrow_mut()[..len]);
+        let y = &y.borrow()[..len];
+        fast_ops::each_rows(channels, &mut dy.borrow_mut()[..len], |at, d| {
+            act::activation_backward(a, channels, &y[at..at + d.len()], d)
+        });
     }
 
     fn batch_norm_train(
@@ -228,7 +233,7 @@ impl Backend for Cpu {
         out: &Buf,
     ) {
         let len = d.c * d.rows;
-        let s = norm::batch_norm_train(
+        let s = fast_ops::batch_norm_train(
             d.c,
             &x.borrow()[..len],
             &gamma.borrow(),
@@ -273,7 +278,7 @@ impl Backend for Cpu {
         let (mut dg, mut dbt) = (dgamma.borrow_mut(), dbeta.borrow_mut());
         zero(&mut dg);
         zero(&mut dbt);
-        norm::batch_norm_backward(
+        fast_ops::batch_norm_backward(
             d.c,
             &x.borrow()[..len],
             &gamma.borrow(),
@@ -301,10 +306,12 @@ impl Backend for Cpu {
     }
     fn dropout_forward(&self, seed: u32, rate: f32, len: usize, x: &Buf, out: &Buf) {
         let keep = 1.0 / (1.0 - rate);
-        let (x, mut o) = (x.borrow(), out.borrow_mut());
-        for i in 0..len {
-            o[i] = if rng::uniform(seed, i as u32) >= rate { x[i] * keep } else { 0.0 };
-        }
+        let x = &x.borrow()[..len];
+        fast_ops::each_rows(1, &mut out.borrow_mut()[..len], |at, o| {
+            for (i, (o, &x)) in o.iter_mut().zip(&x[at..]).enumerate() {
+                *o = if rng::uniform(seed, (at + i) as u32) >= rate { x * keep } else { 0.0 };
+            }
+        });
     }
     fn dropout_backward(&self, seed: u32, rate: f32, len: usize, dout: &Buf, dx: &Buf) {
         self.dropout_forward(seed, rate, len, dout, dx);
@@ -336,10 +343,20 @@ impl Backend for Cpu {
     }
 
     fn optim_step(&self, step: OptimStep, len: usize, w: &Buf, g: &Buf, m: &Buf, v: &Buf) {
+        use rayon::prelude::*;
         let (mut w, g, mut m, mut v) = (w.borrow_mut(), g.borrow(), m.borrow_mut(), v.borrow_mut());
-        for i in 0..len {
-            super::optim::update(step, &mut w[i], g[i], &mut m[i], &mut v[i]);
-        }
+        let (g, p) = (&g[..len], 1 << 14);
+        w[..len]
+            .par_chunks_mut(p)
+            .zip(m[..len].par_chunks_mut(p))
+            .zip(v[..len].par_chunks_mut(p))
+            .enumerate()
+            .for_each(|(k, ((w, m), v))| {
+                let g = &g[k * p..];
+                for i in 0..w.len() {
+                    super::optim::update(step, &mut w[i], g[i], &mut m[i], &mut v[i]);
+                }
+            });
     }
 
     fn copy(&self, src: &Buf, dst: &Buf, len: usize) {

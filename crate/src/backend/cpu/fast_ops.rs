@@ -1,9 +1,12 @@
-//! The fast path for dense layers and pooling: dense products on the packed GEMM
-//! (gemm.rs), pooling one image per task, both over the threads of the current rayon pool.
-//! Each output is computed by one task in a fixed order, so a threaded call gives the bits
-//! of a single-threaded one. Oracles: dense.rs and pool.rs (the reference loops).
+//! The fast path for dense layers, pooling, batch norm and element-wise work: dense products
+//! on the packed GEMM (gemm.rs), pooling one image per task, batch norm's per-channel sums one
+//! group of channels per task, element-wise ops in pieces, all over the threads of the
+//! current rayon pool. Each output is computed by one task in a fixed order, so a threaded
+//! call gives the bits of a single-threaded one. Oracles: dense.rs, pool.rs and norm.rs
+//! (pooling and batch norm here give exactly the reference's bits).
 
 use super::gemm::{gemm, View};
+use super::norm::BnSaved;
 use super::pool;
 use crate::backend::geom::Window;
 use rayon::prelude::*;
@@ -67,4 +70,129 @@ pub fn max_pool_backward(g: &Window, dout: &[f32], argmax: &[u32], dx: &mut [f32
             d[i as usize - b * img] += v;
         }
     });
+}
+
+/// Element-wise work is split into pieces of this many values (a multiple of every channel
+/// count a row-wise op needs is taken by `rows_of`).
+const PIECE: usize = 1 << 15;
+
+/// A piece length that holds whole rows of `c` values.
+fn rows_of(c: usize) -> usize {
+    (PIECE / c.max(1)).max(1) * c.max(1)
+}
+
+/// Runs `f` on matching pieces of `x` and `y` (whole rows of `c`), in parallel.
+pub fn zip_rows(c: usize, x: &[f32], y: &mut [f32], f: impl Fn(&[f32], &mut [f32]) + Sync) {
+    let p = rows_of(c);
+    y.par_chunks_mut(p).zip(x.par_chunks(p)).for_each(|(y, x)| f(x, y));
+}
+
+/// Runs `f` on pieces of `y` (whole rows of `c`) with the offset of each, in parallel.
+pub fn each_rows(c: usize, y: &mut [f32], f: impl Fn(usize, &mut [f32]) + Sync) {
+    let p = rows_of(c);
+    y.par_chunks_mut(p).enumerate().for_each(|(i, y)| f(i * p, y));
+}
+
+/// Channels per task for the per-channel sums of batch norm.
+const GROUP: usize = 16;
+
+/// Per channel of x [rows, c]: (Σ x, then Σ (x − mean)²) in row order, as `norm::batch_norm_train`
+/// sums them; channel groups are shared among threads, so the sums are the reference's bits.
+fn channel_stats(c: usize, x: &[f32]) -> (Vec<f32>, Vec<f32>) {
+    let m = (x.len() / c) as f32;
+    let groups: Vec<(Vec<f32>, Vec<f32>)> = (0..c.div_ceil(GROUP))
+        .into_par_iter()
+        .map(|gi| {
+            let (j0, j1) = (gi * GROUP, (gi * GROUP + GROUP).min(c));
+            let mut mean = vec![0.0f32; j1 - j0];
+            for row in x.chunks_exact(c) {
+                mean.iter_mut().zip(&row[j0..j1]).for_each(|(s, &v)| *s += v);
+            }
+            mean.iter_mut().for_each(|s| *s /= m);
+            let mut var = vec![0.0f32; j1 - j0];
+            for row in x.chunks_exact(c) {
+                for ((s, &v), &mu) in var.iter_mut().zip(&row[j0..j1]).zip(&mean) {
+                    *s += (v - mu) * (v - mu);
+                }
+            }
+            var.iter_mut().for_each(|s| *s /= m);
+            (mean, var)
+        })
+        .collect();
+    groups.into_iter().fold((vec![], vec![]), |(mut m, mut v), (gm, gv)| {
+        m.extend(gm);
+        v.extend(gv);
+        (m, v)
+    })
+}
+
+/// Same contract (and the same bits) as `norm::batch_norm_train`.
+pub fn batch_norm_train(
+    c: usize,
+    x: &[f32],
+    gamma: &[f32],
+    beta: &[f32],
+    eps: f32,
+    momentum: f32,
+    running_mean: &mut [f32],
+    running_var: &mut [f32],
+    out: &mut [f32],
+) -> BnSaved<f32> {
+    let (mean, var) = channel_stats(c, x);
+    let inv_std: Vec<f32> = var.iter().map(|&v| 1.0 / (v + eps).sqrt()).collect();
+    zip_rows(c, x, &mut out[..x.len()], |x, o| {
+        for (o, row) in o.chunks_exact_mut(c).zip(x.chunks_exact(c)) {
+            for j in 0..c {
+                o[j] = gamma[j] * (row[j] - mean[j]) * inv_std[j] + beta[j];
+            }
+        }
+    });
+    for j in 0..c {
+        running_mean[j] = momentum * running_mean[j] + (1.0 - momentum) * mean[j];
+        running_var[j] = momentum * running_var[j] + (1.0 - momentum) * var[j];
+    }
+    BnSaved { mean, inv_std }
+}
+
+/// Same contract (and the same bits) as `norm::batch_norm_backward`.
+pub fn batch_norm_backward(
+    c: usize,
+    x: &[f32],
+    gamma: &[f32],
+    saved: &BnSaved<f32>,
+    dy: &[f32],
+    dx: &mut [f32],
+    dgamma: &mut [f32],
+    dbeta: &mut [f32],
+) {
+    let m = (x.len() / c) as f32;
+    let (mean, inv_std) = (&saved.mean, &saved.inv_std);
+    let sums: Vec<(f32, f32)> = (0..c.div_ceil(GROUP))
+        .into_par_iter()
+        .flat_map_iter(|gi| {
+            let (j0, j1) = (gi * GROUP, (gi * GROUP + GROUP).min(c));
+            let (mut sd, mut sdx) = (vec![0.0f32; j1 - j0], vec![0.0f32; j1 - j0]);
+            for (row, d) in x.chunks_exact(c).zip(dy.chunks_exact(c)) {
+                for j in j0..j1 {
+                    let xhat = (row[j] - mean[j]) * inv_std[j];
+                    sd[j - j0] += d[j];
+                    sdx[j - j0] += d[j] * xhat;
+                }
+            }
+            sd.into_iter().zip(sdx)
+        })
+        .collect();
+    each_rows(c, &mut dx[..x.len()], |at, o| {
+        for (r, o) in o.chunks_exact_mut(c).enumerate() {
+            let (row, d) = (&x[at + r * c..][..c], &dy[at + r * c..][..c]);
+            for j in 0..c {
+                let xhat = (row[j] - mean[j]) * inv_std[j];
+                o[j] = gamma[j] * inv_std[j] / m * (m * d[j] - sums[j].0 - xhat * sums[j].1);
+            }
+        }
+    });
+    for (j, &(sd, sdx)) in sums.iter().enumerate() {
+        dgamma[j] += sdx;
+        dbeta[j] += sd;
+    }
 }

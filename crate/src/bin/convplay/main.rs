@@ -56,11 +56,11 @@ fn main() -> ExitCode {
         Command::Info(a) => info::run(a),
         Command::Smoke(a) => smoke::run(a),
         Command::Summary(a) => summary::run(a),
-        Command::Train(a) => train::run(a),
+        Command::Train(a) => on_threads(a.threads, || train::run(a)),
         Command::Quantize(a) => quantize::run(a),
         Command::ImportEfficientnet(a) => import_efficientnet::run(a),
         Command::Classify(a) => classify::run(a),
-        Command::TransferExperiment(a) => transfer_experiment::run(a),
+        Command::TransferExperiment(a) => on_threads(a.threads, || transfer_experiment::run(a)),
         Command::Bench(a) => bench::run(a),
         Command::Mnist(a) => mnist::run(a),
     };
@@ -71,6 +71,32 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `--threads N`: how many threads the CPU backend's kernels share their work among.
+#[derive(clap::Args, Clone, Copy)]
+struct Threads {
+    /// Threads for the CPU backend (default: all cores). Results are the same for any count.
+    #[arg(long = "threads", value_name = "N")]
+    n: Option<usize>,
+}
+
+impl Threads {
+    fn count(self) -> usize {
+        self.n.unwrap_or_else(convplay::backend::cpu::threads::available)
+    }
+}
+
+/// Runs `f` with the CPU backend on `threads` threads.
+fn on_threads<T: Send>(threads: Threads, f: impl FnOnce() -> convplay::Result<T> + Send) -> convplay::Result<T> {
+    let n = threads.count();
+    if n == 0 {
+        return Err(convplay::Error::Invalid(format!(
+            "--threads 0: give at least 1 (this machine has {} cores; leave it out to use them all)",
+            convplay::backend::cpu::threads::available()
+        )));
+    }
+    convplay::backend::cpu::threads::pool(n)?.install(f)
 }
 
 /// The engine for a `--backend` name.
