@@ -183,6 +183,7 @@ fn pack_a(a: View, i0: usize, mc: usize, pc: usize, kc: usize, ap: &mut [f32]) {
 }
 
 /// The portable body: t += Σ_p a[p, :] ⊗ b[p, :], one accumulator per element, in order of p.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 #[inline(always)]
 fn body<const FMA: bool>(a: &[f32], b: &[f32], t: &mut Tile) {
     let mut acc = *t;
