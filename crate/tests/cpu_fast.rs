@@ -30,7 +30,7 @@ fn view(data: &[f32], rows: usize, cols: usize, transposed: bool) -> View<'_> {
 
 #[test]
 fn gemm_matches_naive_on_odd_shapes() {
-    // Shapes around the micro-tile (6×16 natively), the row block (96) and the depth block (256).
+    // Shapes around the micro-tile (6×32 natively), the row block (96) and the depth block (256).
     for (t, &(m, n, k)) in
         [(1, 1, 1), (7, 5, 3), (13, 17, 300), (97, 33, 257), (6, 16, 256), (200, 19, 600)].iter().enumerate()
     {

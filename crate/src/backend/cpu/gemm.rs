@@ -3,9 +3,10 @@
 //! A per block into row panels of `MR`; the micro-kernel keeps an MR×NR tile of C in
 //! registers over a depth of up to `KC`.
 //!
-//! Kernels: natively on x86_64 an AVX2 + FMA instantiation chosen at run time (the same Rust
-//! body compiled with those features); in the browser core::arch::wasm32 simd128 (enabled by
-//! `.cargo/config.toml`); elsewhere a portable body the compiler vectorises as it can.
+//! Kernels: natively on x86_64 chosen at run time, AVX-512 (std::arch, a 6×32 tile) or AVX2 +
+//! FMA (the portable Rust body compiled with those features, two 6×16 halves), which give the
+//! same bits (one fused multiply-add chain per element); in the browser core::arch::wasm32
+//! simd128 (enabled by `.cargo/config.toml`, a 4×8 tile); elsewhere the portable body.
 //!
 //! Determinism: every element of C is summed over k in increasing order, in one accumulator,
 //! whatever the blocking and however the rows are shared among threads, so a threaded call
@@ -15,7 +16,7 @@ use rayon::prelude::*;
 
 /// Columns of a micro-tile (the packed width of B).
 #[cfg(not(target_arch = "wasm32"))]
-pub const NR: usize = 16;
+pub const NR: usize = 32;
 #[cfg(target_arch = "wasm32")]
 pub const NR: usize = 8;
 /// Rows of a micro-tile.
@@ -182,34 +183,88 @@ fn pack_a(a: View, i0: usize, mc: usize, pc: usize, kc: usize, ap: &mut [f32]) {
     }
 }
 
-/// The portable body: t += Σ_p a[p, :] ⊗ b[p, :], one accumulator per element, in order of p.
+/// The portable body on columns j0..j0+W of the tile: t += Σ_p a[p, :] ⊗ b[p, j0..j0+W], one
+/// accumulator per element, in order of p (W·MR accumulators, so a register file holds them).
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 #[inline(always)]
-fn body<const FMA: bool>(a: &[f32], b: &[f32], t: &mut Tile) {
-    let mut acc = *t;
+fn body<const FMA: bool, const W: usize>(a: &[f32], b: &[f32], t: &mut Tile, j0: usize) {
+    let mut acc = [[0.0f32; W]; MR];
+    for (r, tr) in acc.iter_mut().zip(t.iter()) {
+        r.copy_from_slice(&tr[j0..j0 + W]);
+    }
     for (ap, bp) in a.chunks_exact(MR).zip(b.chunks_exact(NR)) {
+        let bp = &bp[j0..j0 + W];
         for (row, &av) in acc.iter_mut().zip(ap) {
             for (c, &bv) in row.iter_mut().zip(bp) {
                 *c = if FMA { av.mul_add(bv, *c) } else { *c + av * bv };
             }
         }
     }
-    *t = acc;
+    for (r, tr) in acc.iter().zip(t.iter_mut()) {
+        tr[j0..j0 + W].copy_from_slice(r);
+    }
 }
 
+/// AVX2 + FMA: the tile in two halves of 6×16 (12 ymm accumulators each).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 fn body_avx2(a: &[f32], b: &[f32], t: &mut Tile) {
-    body::<true>(a, b, t)
+    body::<true, 16>(a, b, t, 0);
+    body::<true, 16>(a, b, t, 16);
+}
+
+/// AVX-512: the whole 6×32 tile in 12 zmm accumulators. Each element is the same chain of
+/// fused multiply-adds as in `body_avx2`, so both give the same bits.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn body_avx512(a: &[f32], b: &[f32], t: &mut Tile) {
+    use std::arch::x86_64::*;
+    let mut acc = [[_mm512_setzero_ps(); 2]; MR];
+    for (r, tr) in acc.iter_mut().zip(t.iter()) {
+        // SAFETY: each row of the tile holds 32 floats; loadu needs no alignment.
+        unsafe { *r = [_mm512_loadu_ps(tr.as_ptr()), _mm512_loadu_ps(tr.as_ptr().add(16))] };
+    }
+    for (ap, bp) in a.chunks_exact(MR).zip(b.chunks_exact(NR)) {
+        // SAFETY: bp holds NR = 32 floats (chunks_exact).
+        let bv = unsafe { [_mm512_loadu_ps(bp.as_ptr()), _mm512_loadu_ps(bp.as_ptr().add(16))] };
+        for (r, &av) in acc.iter_mut().zip(ap) {
+            let s = _mm512_set1_ps(av);
+            r[0] = _mm512_fmadd_ps(s, bv[0], r[0]);
+            r[1] = _mm512_fmadd_ps(s, bv[1], r[1]);
+        }
+    }
+    for (r, tr) in acc.iter().zip(t.iter_mut()) {
+        // SAFETY: as for the loads.
+        unsafe {
+            _mm512_storeu_ps(tr.as_mut_ptr(), r[0]);
+            _mm512_storeu_ps(tr.as_mut_ptr().add(16), r[1]);
+        }
+    }
+}
+
+/// Which x86_64 kernel this CPU runs: 2 AVX-512, 1 AVX2 + FMA, 0 portable (detected once).
+#[cfg(target_arch = "x86_64")]
+fn x86_level() -> u8 {
+    use std::sync::OnceLock;
+    static LEVEL: OnceLock<u8> = OnceLock::new();
+    *LEVEL.get_or_init(|| {
+        if std::env::var_os("CONVPLAY_NO_AVX512").is_none() && std::arch::is_x86_feature_detected!("avx512f") {
+            2
+        } else if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+            1
+        } else {
+            0
+        }
+    })
 }
 
 #[cfg(target_arch = "x86_64")]
 fn kernel(a: &[f32], b: &[f32], t: &mut Tile) {
-    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-        // SAFETY: the CPU has both features (checked just above).
-        unsafe { body_avx2(a, b, t) }
-    } else {
-        body::<false>(a, b, t)
+    match x86_level() {
+        // SAFETY: the CPU has the features (x86_level checked them).
+        2 => unsafe { body_avx512(a, b, t) },
+        1 => unsafe { body_avx2(a, b, t) },
+        _ => (0..NR).step_by(8).for_each(|j0| body::<false, 8>(a, b, t, j0)),
     }
 }
 
@@ -248,5 +303,45 @@ fn kernel(a: &[f32], b: &[f32], t: &mut Tile) {
 
 #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
 fn kernel(a: &[f32], b: &[f32], t: &mut Tile) {
-    body::<false>(a, b, t)
+    (0..NR).step_by(8).for_each(|j0| body::<false, 8>(a, b, t, j0));
+}
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests {
+    use super::*;
+
+    /// The AVX-512 and AVX2 kernels give the same bits (where this CPU has both), and both
+    /// agree with the portable unfused body to rounding.
+    #[test]
+    fn x86_kernels_agree() {
+        let (kc, mut s) = (37, 12345u32);
+        let mut next = || {
+            s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (s >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+        };
+        let a: Vec<f32> = (0..kc * MR).map(|_| next()).collect();
+        let b: Vec<f32> = (0..kc * NR).map(|_| next()).collect();
+        let mut t0: Tile = [[0.0; NR]; MR];
+        t0.iter_mut().flatten().for_each(|v| *v = next());
+        let mut plain = t0;
+        (0..NR).step_by(8).for_each(|j0| body::<false, 8>(&a, &b, &mut plain, j0));
+        let mut ran = 0;
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+            let mut t2 = t0;
+            // SAFETY: checked just above.
+            unsafe { body_avx2(&a, &b, &mut t2) };
+            for (p, q) in t2.iter().flatten().zip(plain.iter().flatten()) {
+                assert!((p - q).abs() <= 1e-5 * q.abs().max(1.0), "avx2 {p} vs portable {q}");
+            }
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                let mut t5 = t0;
+                // SAFETY: checked just above.
+                unsafe { body_avx512(&a, &b, &mut t5) };
+                assert_eq!(t5, t2, "AVX-512 and AVX2 kernels differ");
+                ran += 1;
+            }
+            ran += 1;
+        }
+        eprintln!("x86 kernels compared: {ran} (0: this CPU has neither AVX2 + FMA nor AVX-512)");
+    }
 }
