@@ -200,6 +200,14 @@ fn threaded_kernels_equal_one_thread() {
         (o, dx, dw)
     };
     assert!(on(1, run) == on(3, run), "dense on 1 vs 3 threads differs");
+    let g = Window::new("d", 3, (9, 8, 24), 24, (3, 3), (2, 2), Padding::Same).unwrap();
+    let (x, w) = (common::random_vec(g.input_len(), 4), common::random_vec(9 * 24, 5));
+    let depthwise = || {
+        let mut o = vec![0.0f32; g.output_len()];
+        fast::depthwise_forward(&g, &x, &w, None, &mut o);
+        o
+    };
+    assert!(on(1, depthwise) == on(3, depthwise), "depthwise on 1 vs 3 threads differs");
 }
 
 /// A few Adam steps of a preset on the CPU backend; returns every parameter afterwards.

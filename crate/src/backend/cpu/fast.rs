@@ -140,28 +140,29 @@ fn direct_forward(g: &Window, x: &[f32], w: &[f32], bias: Option<&[f32]>, out: &
 /// each output sums in the same order as the reference, so the results are identical.
 pub fn depthwise_forward(g: &Window, x: &[f32], w: &[f32], bias: Option<&[f32]>, out: &mut [f32]) {
     let c = g.c as usize;
-    for n in 0..g.n as usize {
-        for oy in 0..g.oh as usize {
-            for ox in 0..g.ow as usize {
-                let o = &mut out[((n * g.oh as usize + oy) * g.ow as usize + ox) * c..][..c];
-                match bias {
-                    Some(b) => o.copy_from_slice(&b[..c]),
-                    None => o.iter_mut().for_each(|v| *v = 0.0),
-                }
-                for ky in 0..g.kh as usize {
-                    let Some(iy) = g.in_y(oy, ky) else { continue };
-                    for kx in 0..g.kw as usize {
-                        let Some(ix) = g.in_x(ox, kx) else { continue };
-                        let xr = &x[((n * g.h as usize + iy) * g.w as usize + ix) * c..][..c];
-                        let wr = &w[(ky * g.kw as usize + kx) * c..][..c];
-                        for ((ov, &xv), &wv) in o.iter_mut().zip(xr).zip(wr) {
-                            *ov += xv * wv;
-                        }
+    let (img, orow) = ((g.h * g.w) as usize * c, g.ow as usize * c);
+    // One output row per task: every value is summed by one task, in the reference's order.
+    out[..g.output_len()].par_chunks_mut(orow).enumerate().for_each(|(r, orow)| {
+        let (n, oy) = (r / g.oh as usize, r % g.oh as usize);
+        let xb = &x[n * img..][..img];
+        for (ox, o) in orow.chunks_exact_mut(c).enumerate() {
+            match bias {
+                Some(b) => o.copy_from_slice(&b[..c]),
+                None => o.iter_mut().for_each(|v| *v = 0.0),
+            }
+            for ky in 0..g.kh as usize {
+                let Some(iy) = g.in_y(oy, ky) else { continue };
+                for kx in 0..g.kw as usize {
+                    let Some(ix) = g.in_x(ox, kx) else { continue };
+                    let xr = &xb[(iy * g.w as usize + ix) * c..][..c];
+                    let wr = &w[(ky * g.kw as usize + kx) * c..][..c];
+                    for ((ov, &xv), &wv) in o.iter_mut().zip(xr).zip(wr) {
+                        *ov += xv * wv;
                     }
                 }
             }
         }
-    }
+    });
 }
 
 /// Same contract as `conv::conv2d_backward` (dx overwritten; dw, db accumulated).

@@ -7,7 +7,6 @@
 
 use super::gemm::{gemm, View};
 use super::norm::BnSaved;
-use super::pool;
 use crate::backend::geom::Window;
 use rayon::prelude::*;
 
@@ -44,18 +43,33 @@ pub fn dense_backward(
     }
 }
 
-fn one_image(g: &Window) -> Window {
-    Window { n: 1, ..*g }
-}
-
-/// Same contract as `pool::max_pool_forward`.
+/// Same contract as `pool::max_pool_forward` (the same taps in the same order, the first
+/// largest wins), channels innermost, one image per task.
 pub fn max_pool_forward(g: &Window, x: &[f32], out: &mut [f32], argmax: &mut [u32]) {
-    let (g1, img, oimg) = (one_image(g), (g.h * g.w * g.c) as usize, (g.oh * g.ow * g.c) as usize);
+    let (c, img, oimg) = (g.c as usize, (g.h * g.w * g.c) as usize, (g.oh * g.ow * g.c) as usize);
     let n = g.n as usize;
     out[..n * oimg].par_chunks_mut(oimg).zip(argmax[..n * oimg].par_chunks_mut(oimg)).enumerate().for_each(
-        |(b, (o, a))| {
-            pool::max_pool_forward(&g1, &x[b * img..][..img], o, a);
-            a.iter_mut().for_each(|i| *i += (b * img) as u32);
+        |(b, (out, argmax))| {
+            let xb = &x[b * img..][..img];
+            for (p, (o, a)) in out.chunks_exact_mut(c).zip(argmax.chunks_exact_mut(c)).enumerate() {
+                let (oy, ox) = (p / g.ow as usize, p % g.ow as usize);
+                o.fill(f32::NEG_INFINITY);
+                a.fill((b * img) as u32);
+                for ky in 0..g.kh as usize {
+                    let Some(iy) = g.in_y(oy, ky) else { continue };
+                    for kx in 0..g.kw as usize {
+                        let Some(ix) = g.in_x(ox, kx) else { continue };
+                        let at = (iy * g.w as usize + ix) * c;
+                        let base = (b * img + at) as u32;
+                        for (ci, ((o, a), &v)) in o.iter_mut().zip(a.iter_mut()).zip(&xb[at..at + c]).enumerate() {
+                            if v > *o {
+                                *o = v;
+                                *a = base + ci as u32;
+                            }
+                        }
+                    }
+                }
+            }
         },
     );
 }

@@ -142,14 +142,25 @@ fn block_rows(i0: usize, mc: usize, a: View, b: &PackedB, c: &mut [f32], accumul
                 let r0 = ip * MR;
                 let h = MR.min(mc - r0);
                 let mut t: Tile = [[0.0; NR]; MR];
+                let full = h == MR && w == NR;
                 if !first {
                     for (i, row) in t[..h].iter_mut().enumerate() {
-                        row[..w].copy_from_slice(&c[(r0 + i) * n + j0..][..w]);
+                        let src = &c[(r0 + i) * n + j0..];
+                        if full {
+                            *row = src[..NR].try_into().unwrap();
+                        } else {
+                            row[..w].copy_from_slice(&src[..w]);
+                        }
                     }
                 }
                 kernel(apanel, bpanel, &mut t);
                 for (i, row) in t[..h].iter().enumerate() {
-                    c[(r0 + i) * n + j0..][..w].copy_from_slice(&row[..w]);
+                    let dst = &mut c[(r0 + i) * n + j0..];
+                    if full {
+                        <&mut [f32; NR]>::try_from(&mut dst[..NR]).unwrap().copy_from_slice(row);
+                    } else {
+                        dst[..w].copy_from_slice(&row[..w]);
+                    }
                 }
             }
         }
@@ -167,6 +178,11 @@ fn pack_a(a: View, i0: usize, mc: usize, pc: usize, kc: usize, ap: &mut [f32]) {
                 for (p, &v) in src.iter().enumerate() {
                     panel[p * MR + i] = v;
                 }
+            }
+        } else if a.rs == 1 {
+            // A transposed in memory: the MR values of a depth step are contiguous.
+            for (p, col) in panel.chunks_exact_mut(MR).enumerate() {
+                col[..h].copy_from_slice(&a.data[(pc + p) * a.cs + i0 + r0..][..h]);
             }
         } else {
             for (p, col) in panel.chunks_exact_mut(MR).enumerate() {
