@@ -75,8 +75,12 @@ impl PackedB {
                 let w = NR.min(n - j0);
                 for (p, row) in panel.chunks_exact_mut(NR).enumerate() {
                     if b.cs == 1 {
-                        let src = (pc + p) * b.rs + j0;
-                        row[..w].copy_from_slice(&b.data[src..src + w]);
+                        let src = &b.data[(pc + p) * b.rs + j0..];
+                        if w == NR {
+                            *<&mut [f32; NR]>::try_from(row).unwrap() = src[..NR].try_into().unwrap();
+                        } else {
+                            row[..w].copy_from_slice(&src[..w]);
+                        }
                     } else {
                         for (j, v) in row[..w].iter_mut().enumerate() {
                             *v = b.at(pc + p, j0 + j);
@@ -116,14 +120,16 @@ pub fn gemm_packed(m: usize, a: View, b: &PackedB, c: &mut [f32], accumulate: bo
     // Blocks of rows: MC at most; when shared, about four per thread so that none waits long.
     let threads = rayon::current_num_threads();
     let per = if parallel { m.div_ceil(4 * threads).next_multiple_of(MR).clamp(MR, MC) } else { MC };
-    let run = |(blk, cb): (usize, &mut [f32])| {
-        let mut ap = vec![0.0f32; per.next_multiple_of(MR) * KC.min(b.k)];
-        block_rows(blk * per, cb.len() / n, a, b, cb, accumulate, &mut ap);
+    let ap_len = per.next_multiple_of(MR) * KC.min(b.k);
+    let run = |ap: &mut Vec<f32>, (blk, cb): (usize, &mut [f32])| {
+        ap.resize(ap_len, 0.0);
+        block_rows(blk * per, cb.len() / n, a, b, cb, accumulate, ap);
     };
     if parallel && m > per {
-        c.par_chunks_mut(per * n).enumerate().for_each(run);
+        c.par_chunks_mut(per * n).enumerate().for_each_init(Vec::new, run);
     } else {
-        c.chunks_mut(per * n).enumerate().for_each(run);
+        let mut ap = Vec::new();
+        c.chunks_mut(per * n).enumerate().for_each(|job| run(&mut ap, job));
     }
 }
 
@@ -182,7 +188,12 @@ fn pack_a(a: View, i0: usize, mc: usize, pc: usize, kc: usize, ap: &mut [f32]) {
         } else if a.rs == 1 {
             // A transposed in memory: the MR values of a depth step are contiguous.
             for (p, col) in panel.chunks_exact_mut(MR).enumerate() {
-                col[..h].copy_from_slice(&a.data[(pc + p) * a.cs + i0 + r0..][..h]);
+                let src = &a.data[(pc + p) * a.cs + i0 + r0..];
+                if h == MR {
+                    *<&mut [f32; MR]>::try_from(col).unwrap() = src[..MR].try_into().unwrap();
+                } else {
+                    col[..h].copy_from_slice(&src[..h]);
+                }
             }
         } else {
             for (p, col) in panel.chunks_exact_mut(MR).enumerate() {
