@@ -6,10 +6,11 @@ mod common;
 
 use convplay::backend::cpu::backend::Cpu;
 use convplay::backend::cpu::gemm::{gemm, View};
-use convplay::backend::cpu::{conv, dense, fast, fast_ops, norm, pool, threads};
+use convplay::backend::cpu::{act, conv, dense, fast, fast_ops, norm, pool, threads};
 use convplay::backend::geom::Window;
 use convplay::backend::ops::OptimStep;
 use convplay::model::Model;
+use convplay::spec::Activation;
 use convplay::spec::Padding;
 
 fn close(what: &str, got: &[f32], want: &[f32]) {
@@ -175,6 +176,20 @@ fn fast_batch_norm_equals_reference() {
         };
         let (r, f) = (run(false), on(3, || run(true)));
         assert!(r == f, "batch norm over {rows}×{c} differs from the reference");
+    }
+}
+
+/// Activation gradients in pieces over the threads: the reference's bits (ReLU's zeros keep their sign).
+#[test]
+fn fast_activation_backward_equals_reference() {
+    let y: Vec<f32> = common::random_vec(70_001 * 3, 800).iter().map(|v| v.max(0.0)).collect();
+    let dy = common::random_vec(y.len(), 801);
+    for a in [Activation::Relu, Activation::Sigmoid, Activation::Softmax] {
+        let (mut r, mut f) = (dy.clone(), dy.clone());
+        act::activation_backward(a, 3, &y, &mut r);
+        on(3, || fast_ops::activation_backward(a, 3, &y, &mut f));
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert!(bits(&r) == bits(&f), "{a:?} backward differs from the reference");
     }
 }
 

@@ -215,10 +215,7 @@ impl Backend for Cpu {
         fast_ops::each_rows(channels, &mut y.borrow_mut()[..len], |_, y| act::activation_forward(a, channels, y));
     }
     fn activation_backward(&self, a: Activation, channels: usize, len: usize, y: &Buf, dy: &Buf) {
-        let y = &y.borrow()[..len];
-        fast_ops::each_rows(channels, &mut dy.borrow_mut()[..len], |at, d| {
-            act::activation_backward(a, channels, &y[at..at + d.len()], d)
-        });
+        fast_ops::activation_backward(a, channels, &y.borrow()[..len], &mut dy.borrow_mut()[..len]);
     }
 
     fn batch_norm_train(

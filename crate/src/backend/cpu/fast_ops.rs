@@ -5,9 +5,11 @@
 //! call gives the bits of a single-threaded one. Oracles: dense.rs, pool.rs and norm.rs
 //! (pooling and batch norm here give exactly the reference's bits).
 
+use super::act;
 use super::gemm::{gemm, View};
 use super::norm::BnSaved;
 use crate::backend::geom::Window;
+use crate::spec::Activation;
 use rayon::prelude::*;
 
 /// Same contract as `dense::dense_forward`.
@@ -154,10 +156,12 @@ pub fn batch_norm_train(
 ) -> BnSaved<f32> {
     let (mean, var) = channel_stats(c, x);
     let inv_std: Vec<f32> = var.iter().map(|&v| 1.0 / (v + eps).sqrt()).collect();
+    let (gamma, beta) = (&gamma[..c], &beta[..c]);
     zip_rows(c, x, &mut out[..x.len()], |x, o| {
         for (o, row) in o.chunks_exact_mut(c).zip(x.chunks_exact(c)) {
-            for j in 0..c {
-                o[j] = gamma[j] * (row[j] - mean[j]) * inv_std[j] + beta[j];
+            let per = gamma.iter().zip(beta).zip(mean.iter().zip(&inv_std));
+            for ((o, &v), ((&g, &b), (&mu, &is))) in o.iter_mut().zip(row).zip(per) {
+                *o = g * (v - mu) * is + b;
             }
         }
     });
@@ -196,12 +200,16 @@ pub fn batch_norm_backward(
             sd.into_iter().zip(sdx)
         })
         .collect();
+    // γ·inv_std/M per channel: the reference's first three factors, the same float.
+    let scale: Vec<f32> = gamma[..c].iter().zip(inv_std).map(|(&g, &is)| g * is / m).collect();
+    let (sd, sdx): (Vec<f32>, Vec<f32>) = sums.iter().copied().unzip();
     each_rows(c, &mut dx[..x.len()], |at, o| {
         for (r, o) in o.chunks_exact_mut(c).enumerate() {
             let (row, d) = (&x[at + r * c..][..c], &dy[at + r * c..][..c]);
-            for j in 0..c {
-                let xhat = (row[j] - mean[j]) * inv_std[j];
-                o[j] = gamma[j] * inv_std[j] / m * (m * d[j] - sums[j].0 - xhat * sums[j].1);
+            let per = mean.iter().zip(inv_std).zip(scale.iter().zip(sd.iter().zip(&sdx)));
+            for (((o, &v), &d), ((&mu, &is), (&k, (&s1, &s2)))) in o.iter_mut().zip(row).zip(d).zip(per) {
+                let xhat = (v - mu) * is;
+                *o = k * (m * d - s1 - xhat * s2);
             }
         }
     });
@@ -209,4 +217,20 @@ pub fn batch_norm_backward(
         dgamma[j] += sdx;
         dbeta[j] += sd;
     }
+}
+
+/// Same contract (and the same bits) as `act::activation_backward`, in pieces over the threads;
+/// ReLU (the common case) as a plain loop the compiler vectorises.
+pub fn activation_backward(a: Activation, channels: usize, y: &[f32], dy: &mut [f32]) {
+    each_rows(channels, &mut dy[..y.len()], |at, d| {
+        let y = &y[at..at + d.len()];
+        match a {
+            Activation::Relu => {
+                for (d, &y) in d.iter_mut().zip(y) {
+                    *d *= if y > 0.0 { 1.0 } else { 0.0 };
+                }
+            }
+            _ => act::activation_backward(a, channels, y, d),
+        }
+    });
 }
