@@ -253,3 +253,40 @@ fn threaded_training_steps_equal_one_thread() {
         assert!(fresh.iter().zip(&one).any(|((_, a), (_, b))| a != b), "{preset}: the steps changed nothing");
     }
 }
+
+/// `--threads`: 0 is refused with a clear line before any work; 2 trains and says so.
+#[test]
+fn cli_threads_flag() {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_convplay"))
+            .current_dir(common::repo_root())
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    for cmd in [&["train", "--backend", "cpu"][..], &["bench", "--cpu-only"], &["transfer-experiment"]] {
+        let (ok, _, err) = run(&[cmd, &["--threads", "0"]].concat());
+        assert!(!ok && err.starts_with("error: --threads 0: give at least 1"), "{cmd:?}: {err}");
+        assert!(!err.contains("panicked"), "{cmd:?}: {err}");
+    }
+    let (ok, out, err) = run(&[
+        "train",
+        "--backend",
+        "cpu",
+        "--threads",
+        "2",
+        "--train-limit",
+        "64",
+        "--test-limit",
+        "10",
+        "--epochs",
+        "1",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains(", 2 CPU threads,") && out.contains("epoch 1: loss"), "{out}");
+}

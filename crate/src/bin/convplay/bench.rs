@@ -46,7 +46,7 @@ pub fn run(Args { steps, rounds, cpu_only, threads }: Args) -> convplay::Result<
     if steps == 0 || rounds == 0 {
         return Err(convplay::Error::Invalid("--steps and --rounds must be at least 1".into()));
     }
-    let n = threads.count();
+    let n = threads.count()?;
     // Rounds alternate 1 and n threads, so that load from other programs falls on both alike.
     let (mut k1, mut t1) = cpu(1, steps)?;
     let (mut kn, mut tn) = cpu(n, steps)?;

@@ -82,21 +82,21 @@ struct Threads {
 }
 
 impl Threads {
-    fn count(self) -> usize {
-        self.n.unwrap_or_else(convplay::backend::cpu::threads::available)
+    /// The thread count: the flag's, else every core; 0 is refused.
+    fn count(self) -> convplay::Result<usize> {
+        let cores = convplay::backend::cpu::threads::available();
+        match self.n {
+            Some(0) => Err(convplay::Error::Invalid(format!(
+                "--threads 0: give at least 1 (this machine has {cores} cores; leave it out to use them all)"
+            ))),
+            n => Ok(n.unwrap_or(cores)),
+        }
     }
 }
 
 /// Runs `f` with the CPU backend on `threads` threads.
 fn on_threads<T: Send>(threads: Threads, f: impl FnOnce() -> convplay::Result<T> + Send) -> convplay::Result<T> {
-    let n = threads.count();
-    if n == 0 {
-        return Err(convplay::Error::Invalid(format!(
-            "--threads 0: give at least 1 (this machine has {} cores; leave it out to use them all)",
-            convplay::backend::cpu::threads::available()
-        )));
-    }
-    convplay::backend::cpu::threads::pool(n)?.install(f)
+    convplay::backend::cpu::threads::pool(threads.count()?)?.install(f)
 }
 
 /// The engine for a `--backend` name.
