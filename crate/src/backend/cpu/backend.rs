@@ -1,8 +1,10 @@
-//! The CPU backend behind the `Backend` trait: runs each op at once, convolutions
-//! on the fast path (im2col + blocked GEMM), everything else with the reference functions.
+//! The CPU backend behind the `Backend` trait: runs each op at once, on the threads of the
+//! current rayon pool: convolutions, dense layers, max pooling and batch norm on the fast
+//! paths (fast.rs, fast_ops.rs), element-wise ops in pieces, the rest with the reference
+//! functions.
 //! GPU twin: crate/src/backend/gpu/backend/ops.rs, which maps each op to its WGSL kernels.
 
-use super::{act, conv, dense, fast, loss, misc, norm, pool, rng};
+use super::{act, conv, fast, fast_ops, loss, misc, norm, pool, rng};
 use crate::backend::geom::Window;
 use crate::backend::ops::{Backend, BnDims, OptimStep};
 use crate::backend::Limits;
@@ -113,9 +115,21 @@ impl Backend for Cpu {
         );
     }
     fn conv2d_backward(&self, g: &Window, x: &Buf, w: &Buf, dout: &Buf, dx: Option<&Buf>, dw: &Buf, db: Option<&Buf>) {
-        with_grads(dx, g.input_len(), dw, db, |dx, dw, db| {
-            fast::conv2d_backward(g, &x.borrow(), &w.borrow(), &dout.borrow()[..g.output_len()], dx, dw, db)
-        });
+        let mut dxb = dx.map(|d| d.borrow_mut());
+        let (mut dwb, mut dbb) = (dw.borrow_mut(), db.map(|d| d.borrow_mut()));
+        zero(&mut dwb);
+        if let Some(d) = dbb.as_deref_mut() {
+            zero(d);
+        }
+        fast::conv2d_backward_opt(
+            g,
+            &x.borrow(),
+            &w.borrow(),
+            &dout.borrow()[..g.output_len()],
+            dxb.as_deref_mut().map(|v| &mut v[..g.input_len()]),
+            &mut dwb,
+            dbb.as_deref_mut().map(|v| &mut v[..]),
+        );
     }
     fn depthwise_forward(&self, g: &Window, x: &Buf, w: &Buf, b: Option<&Buf>, out: &Buf) {
         let bb = b.map(|b| b.borrow());
@@ -144,11 +158,16 @@ impl Backend for Cpu {
 
     fn max_pool_forward(&self, g: &Window, x: &Buf, out: &Buf, argmax: &Idx) {
         let n = g.output_len();
-        pool::max_pool_forward(g, &x.borrow(), &mut out.borrow_mut()[..n], &mut argmax.borrow_mut()[..n]);
+        fast_ops::max_pool_forward(g, &x.borrow(), &mut out.borrow_mut()[..n], &mut argmax.borrow_mut()[..n]);
     }
     fn max_pool_backward(&self, g: &Window, dout: &Buf, argmax: &Idx, dx: &Buf) {
         let n = g.output_len();
-        pool::max_pool_backward(&dout.borrow()[..n], &argmax.borrow()[..n], &mut dx.borrow_mut()[..g.input_len()]);
+        fast_ops::max_pool_backward(
+            g,
+            &dout.borrow()[..n],
+            &argmax.borrow()[..n],
+            &mut dx.borrow_mut()[..g.input_len()],
+        );
     }
     fn avg_pool_forward(&self, g: &Window, x: &Buf, out: &Buf) {
         pool::avg_pool_forward(g, &x.borrow(), &mut out.borrow_mut()[..g.output_len()]);
@@ -165,7 +184,15 @@ impl Backend for Cpu {
 
     fn dense_forward(&self, n: usize, k: usize, m: usize, x: &Buf, w: &Buf, b: Option<&Buf>, out: &Buf) {
         let bb = b.map(|b| b.borrow());
-        dense::dense_forward(n, k, m, &x.borrow(), &w.borrow(), bb.as_deref().map(|v| &v[..]), &mut out.borrow_mut());
+        fast_ops::dense_forward(
+            n,
+            k,
+            m,
+            &x.borrow(),
+            &w.borrow(),
+            bb.as_deref().map(|v| &v[..]),
+            &mut out.borrow_mut(),
+        );
     }
     fn dense_backward(
         &self,
@@ -180,15 +207,15 @@ impl Backend for Cpu {
         db: Option<&Buf>,
     ) {
         with_grads(dx, n * k, dw, db, |dx, dw, db| {
-            dense::dense_backward(n, k, m, &x.borrow(), &w.borrow(), &dout.borrow()[..n * m], dx, dw, db)
+            fast_ops::dense_backward(n, k, m, &x.borrow(), &w.borrow(), &dout.borrow()[..n * m], dx, dw, db)
         });
     }
 
     fn activation_forward(&self, a: Activation, channels: usize, len: usize, y: &Buf) {
-        act::activation_forward(a, channels, &mut y.borrow_mut()[..len]);
+        fast_ops::each_rows(channels, &mut y.borrow_mut()[..len], |_, y| act::activation_forward(a, channels, y));
     }
     fn activation_backward(&self, a: Activation, channels: usize, len: usize, y: &Buf, dy: &Buf) {
-        act::activation_backward(a, channels, &y.borrow()[..len], &mut dy.borrow_mut()[..len]);
+        fast_ops::activation_backward(a, channels, &y.borrow()[..len], &mut dy.borrow_mut()[..len]);
     }
 
     fn batch_norm_train(
@@ -203,7 +230,7 @@ impl Backend for Cpu {
         out: &Buf,
     ) {
         let len = d.c * d.rows;
-        let s = norm::batch_norm_train(
+        let s = fast_ops::batch_norm_train(
             d.c,
             &x.borrow()[..len],
             &gamma.borrow(),
@@ -248,7 +275,7 @@ impl Backend for Cpu {
         let (mut dg, mut dbt) = (dgamma.borrow_mut(), dbeta.borrow_mut());
         zero(&mut dg);
         zero(&mut dbt);
-        norm::batch_norm_backward(
+        fast_ops::batch_norm_backward(
             d.c,
             &x.borrow()[..len],
             &gamma.borrow(),
@@ -276,10 +303,12 @@ impl Backend for Cpu {
     }
     fn dropout_forward(&self, seed: u32, rate: f32, len: usize, x: &Buf, out: &Buf) {
         let keep = 1.0 / (1.0 - rate);
-        let (x, mut o) = (x.borrow(), out.borrow_mut());
-        for i in 0..len {
-            o[i] = if rng::uniform(seed, i as u32) >= rate { x[i] * keep } else { 0.0 };
-        }
+        let x = &x.borrow()[..len];
+        fast_ops::each_rows(1, &mut out.borrow_mut()[..len], |at, o| {
+            for (i, (o, &x)) in o.iter_mut().zip(&x[at..]).enumerate() {
+                *o = if rng::uniform(seed, (at + i) as u32) >= rate { x * keep } else { 0.0 };
+            }
+        });
     }
     fn dropout_backward(&self, seed: u32, rate: f32, len: usize, dout: &Buf, dx: &Buf) {
         self.dropout_forward(seed, rate, len, dout, dx);
@@ -311,10 +340,20 @@ impl Backend for Cpu {
     }
 
     fn optim_step(&self, step: OptimStep, len: usize, w: &Buf, g: &Buf, m: &Buf, v: &Buf) {
+        use rayon::prelude::*;
         let (mut w, g, mut m, mut v) = (w.borrow_mut(), g.borrow(), m.borrow_mut(), v.borrow_mut());
-        for i in 0..len {
-            super::optim::update(step, &mut w[i], g[i], &mut m[i], &mut v[i]);
-        }
+        let (g, p) = (&g[..len], 1 << 14);
+        w[..len]
+            .par_chunks_mut(p)
+            .zip(m[..len].par_chunks_mut(p))
+            .zip(v[..len].par_chunks_mut(p))
+            .enumerate()
+            .for_each(|(k, ((w, m), v))| {
+                let g = &g[k * p..];
+                for i in 0..w.len() {
+                    super::optim::update(step, &mut w[i], g[i], &mut m[i], &mut v[i]);
+                }
+            });
     }
 
     fn copy(&self, src: &Buf, dst: &Buf, len: usize) {

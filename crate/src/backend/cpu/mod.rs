@@ -9,12 +9,15 @@ pub mod backend;
 pub mod conv;
 pub mod dense;
 pub mod fast;
+pub mod fast_ops;
+pub mod gemm;
 pub mod loss;
 pub mod misc;
 pub mod norm;
 pub mod optim;
 pub mod pool;
 pub mod rng;
+pub mod threads;
 
 /// A number as the float type `T`. For `f32`/`f64` the conversion cannot fail; if a
 /// float type could not hold the value the result is NaN, which the loss reports, rather

@@ -64,11 +64,11 @@ fn main() -> ExitCode {
         Command::Info(a) => info::run(a),
         Command::Smoke(a) => smoke::run(a),
         Command::Summary(a) => summary::run(a),
-        Command::Train(a) => train::run(a),
+        Command::Train(a) => on_threads(a.threads, || train::run(a)),
         Command::Quantize(a) => quantize::run(a),
         Command::ImportEfficientnet(a) => import_efficientnet::run(a),
         Command::Classify(a) => classify::run(a),
-        Command::TransferExperiment(a) => transfer_experiment::run(a),
+        Command::TransferExperiment(a) => on_threads(a.threads, || transfer_experiment::run(a)),
         Command::Bench(a) => bench::run(a),
         Command::Mnist(a) => mnist::run(a),
         Command::ImportKeras(a) => keras::import(a),
@@ -81,6 +81,32 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `--threads N`: how many threads the CPU backend's kernels share their work among.
+#[derive(clap::Args, Clone, Copy)]
+struct Threads {
+    /// Threads for the CPU backend (default: all cores). Results are the same for any count.
+    #[arg(long = "threads", value_name = "N")]
+    n: Option<usize>,
+}
+
+impl Threads {
+    /// The thread count: the flag's, else every core; 0 is refused.
+    fn count(self) -> convplay::Result<usize> {
+        let cores = convplay::backend::cpu::threads::available();
+        match self.n {
+            Some(0) => Err(convplay::Error::Invalid(format!(
+                "--threads 0: give at least 1 (this machine has {cores} cores; leave it out to use them all)"
+            ))),
+            n => Ok(n.unwrap_or(cores)),
+        }
+    }
+}
+
+/// Runs `f` with the CPU backend on `threads` threads.
+fn on_threads<T: Send>(threads: Threads, f: impl FnOnce() -> convplay::Result<T> + Send) -> convplay::Result<T> {
+    convplay::backend::cpu::threads::pool(threads.count()?)?.install(f)
 }
 
 /// The engine for a `--backend` name.

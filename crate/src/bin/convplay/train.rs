@@ -45,6 +45,8 @@ pub struct Args {
     seed: u32,
     #[arg(long, default_value = "www/public/data/mnist")]
     data: PathBuf,
+    #[command(flatten)]
+    pub threads: super::Threads,
     /// Write the trained model to this file (ConvPlay safetensors, f32, with its spec).
     #[arg(long)]
     save: Option<PathBuf>,
@@ -80,11 +82,12 @@ pub fn run(a: Args) -> convplay::Result<()> {
     t.set_eval_data(Data::U8(vx), vy)?;
     t.apply(&settings)?;
     println!(
-        "training {} ({} params) on {} ({}), batch {}, {:?}, {:?}, augment {:?}, {n_train} train / {n_test} test images",
+        "training {} ({} params) on {} ({}), {} CPU threads, batch {}, {:?}, {:?}, augment {:?}, {n_train} train / {n_test} test images",
         spec.name,
         t.param_count(),
         info.api,
         info.adapter,
+        rayon::current_num_threads(),
         settings.batch,
         t.optimizer(),
         t.schedule(),

@@ -20,9 +20,11 @@ pub struct Args {
     test: usize,
     #[arg(long, default_value_t = 1)]
     seed: u32,
+    #[command(flatten)]
+    pub threads: super::Threads,
 }
 
-pub fn run(Args { weights, data, per_class, test, seed }: Args) -> convplay::Result<()> {
+pub fn run(Args { weights, data, per_class, test, seed, .. }: Args) -> convplay::Result<()> {
     transfer_experiment(&weights, &data, per_class, test, seed)
 }
 
