@@ -116,7 +116,8 @@ fn direct_forward(g: &Window, x: &[f32], w: &[f32], bias: Option<&[f32]>, out: &
         let xb = &x[b * img..][..img];
         for ox in 0..g.ow as usize {
             for gi in 0..groups {
-                let mut acc: [f32; L] = bp[gi * L..][..L].try_into().unwrap();
+                let mut acc = [0f32; L];
+                super::gemm::copy_fixed::<L>(&mut acc, &bp[gi * L..]);
                 for ky in 0..g.kh as usize {
                     let Some(iy) = g.in_y(oy, ky) else { continue };
                     for kx in 0..g.kw as usize {

@@ -77,7 +77,7 @@ impl PackedB {
                     if b.cs == 1 {
                         let src = &b.data[(pc + p) * b.rs + j0..];
                         if w == NR {
-                            *<&mut [f32; NR]>::try_from(row).unwrap() = src[..NR].try_into().unwrap();
+                            copy_fixed::<NR>(row, src);
                         } else {
                             row[..w].copy_from_slice(&src[..w]);
                         }
@@ -153,7 +153,7 @@ fn block_rows(i0: usize, mc: usize, a: View, b: &PackedB, c: &mut [f32], accumul
                     for (i, row) in t[..h].iter_mut().enumerate() {
                         let src = &c[(r0 + i) * n + j0..];
                         if full {
-                            *row = src[..NR].try_into().unwrap();
+                            copy_fixed::<NR>(row, src);
                         } else {
                             row[..w].copy_from_slice(&src[..w]);
                         }
@@ -163,7 +163,7 @@ fn block_rows(i0: usize, mc: usize, a: View, b: &PackedB, c: &mut [f32], accumul
                 for (i, row) in t[..h].iter().enumerate() {
                     let dst = &mut c[(r0 + i) * n + j0..];
                     if full {
-                        <&mut [f32; NR]>::try_from(&mut dst[..NR]).unwrap().copy_from_slice(row);
+                        copy_fixed::<NR>(dst, row);
                     } else {
                         dst[..w].copy_from_slice(&row[..w]);
                     }
@@ -190,7 +190,7 @@ fn pack_a(a: View, i0: usize, mc: usize, pc: usize, kc: usize, ap: &mut [f32]) {
             for (p, col) in panel.chunks_exact_mut(MR).enumerate() {
                 let src = &a.data[(pc + p) * a.cs + i0 + r0..];
                 if h == MR {
-                    *<&mut [f32; MR]>::try_from(col).unwrap() = src[..MR].try_into().unwrap();
+                    copy_fixed::<MR>(col, src);
                 } else {
                     col[..h].copy_from_slice(&src[..h]);
                 }
@@ -370,5 +370,23 @@ mod tests {
             ran += 1;
         }
         eprintln!("x86 kernels compared: {ran} (0: this CPU has neither AVX2 + FMA nor AVX-512)");
+    }
+}
+
+/// Copies the first `N` values of `src` into the first `N` of `dst` as one fixed-size move
+/// (both hold at least `N`; the tiles above make sure). A shorter slice copies what both hold
+/// rather than panicking.
+#[inline(always)]
+pub(crate) fn copy_fixed<const N: usize>(dst: &mut [f32], src: &[f32]) {
+    match (dst.get_mut(..N), src.get(..N)) {
+        (Some(d), Some(s)) => {
+            if let (Ok(d), Ok(s)) = (<&mut [f32; N]>::try_from(d), <&[f32; N]>::try_from(s)) {
+                *d = *s;
+            }
+        }
+        _ => {
+            let n = dst.len().min(src.len());
+            dst[..n].copy_from_slice(&src[..n]);
+        }
     }
 }
