@@ -9,9 +9,15 @@ pub struct Args {
     /// Skip the GPU.
     #[arg(long)]
     cpu_only: bool,
+    /// Instead: where a GPU training step's time goes (seed-001 b64, seed-004 b128), per dispatch and layer.
+    #[arg(long)]
+    profile: bool,
 }
 
-pub fn run(Args { steps, cpu_only }: Args) -> convplay::Result<()> {
+pub fn run(Args { steps, cpu_only, profile }: Args) -> convplay::Result<()> {
+    if profile {
+        return crate::profile::run(&[("seed-001", 64), ("seed-004", 128)], steps);
+    }
     use convplay::backend::cpu::backend::Cpu;
     use convplay::backend::gpu::backend::Gpu;
     let spec = convplay::presets::preset("seed-004")?;

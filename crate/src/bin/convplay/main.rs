@@ -6,6 +6,7 @@ mod classify;
 mod import_efficientnet;
 mod info;
 mod mnist;
+mod profile;
 mod quantize;
 mod smoke;
 mod summary;
