@@ -8,6 +8,7 @@ import { loadMnist, type MnistSplit } from './mnist';
 import { registerServiceWorker } from './sw-update';
 import './components/convplay-model-lab';
 import './components/convplay-train';
+import './components/convplay-profile';
 import './components/convplay-draw';
 import './components/convplay-inside';
 import './components/convplay-photo';
@@ -41,6 +42,14 @@ function fmtBytes(n: number): string {
       ? `${(n / (1 << 20)).toFixed(0)} MiB`
       : `${(n / 1024).toFixed(0)} KiB`;
 }
+
+// "auto" chose a backend for a training run by measuring both: the badge says which and why.
+globalThis.addEventListener('convplay-backend-choice', (e) => {
+  const d = (e as CustomEvent<{ backend: 'gpu' | 'cpu'; note: string }>).detail;
+  const badge = $('backend-badge');
+  badge.dataset.kind = d.backend;
+  badge.textContent = d.note;
+});
 
 function renderEngine(info: EngineInfo): void {
   const badge = $('backend-badge');

@@ -8,7 +8,6 @@ import { LitElement, html, nothing } from 'lit';
 import { parseBackendChoice, presetNames, presetSpec } from '../engine';
 import {
   sharedEngine,
-  wantsCpu,
   EngineStoppedError,
   type ConvPlay,
   type FitEpoch,
@@ -21,7 +20,7 @@ import './convplay-curves';
 import { trainStyles } from './train/styles';
 import { readRecipe, recipeAugment, recipeNote } from './train/recipe';
 import type { AugmentSettings, Optimizer, Schedule, TrainState } from './train/recipe';
-import { MnistData, evaluateWeights, trainMnist, type Evaluated, type RunSettings } from './train/run';
+import { MnistData, chooseCpu, evaluateWeights, trainMnist, type Evaluated, type RunSettings } from './train/run';
 import { chartConfigs, checkpointOffer, epochTable, evaluation, keptModel } from './train/results';
 import { CheckpointKeeper, crashNotice, unfinishedNotice } from './train/checkpoint';
 import type { ConvplayCurves } from './convplay-curves';
@@ -290,7 +289,7 @@ export class ConvplayTrain extends LitElement {
       engine = await sharedEngine().catch((e: unknown) => {
         throw new Error(`the engine did not start: ${(e as Error).message}`);
       });
-      cpu = wantsCpu(engine, backend);
+      cpu = await chooseCpu(engine, backend, await this.specText().catch(() => ''), this.batch);
     } catch (e) {
       this.fail((e as Error).message);
       return null;

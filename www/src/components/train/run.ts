@@ -14,6 +14,21 @@ import type {
   Mistake,
 } from '../../api/index';
 import { checkMnistInput, type AugmentSettings, type Optimizer, type Schedule } from './recipe';
+import { wantsCpu } from '../../api/index';
+import type { BackendChoice } from '../../engine';
+
+/** Whether a run trains on the CPU beside the engine: as asked, and for "auto" on a GPU engine
+ * whichever backend trains `spec` at `batch` faster here, measured once (the badge says so). */
+export async function chooseCpu(
+  engine: ConvPlay,
+  backend: BackendChoice,
+  spec: string,
+  batch: number,
+): Promise<boolean> {
+  const cpu = wantsCpu(engine, backend);
+  if (cpu || backend !== 'auto' || engine.info.kind !== 'gpu' || !spec) return cpu;
+  return (await engine.chooseBackend(spec, Math.max(1, Math.floor(batch) || 1))).backend === 'cpu';
+}
 
 /** Misclassified test digits shown per evaluation. */
 const MISTAKES = 30;
