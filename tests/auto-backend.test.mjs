@@ -22,14 +22,16 @@ async function trainWith(speeds) {
   await t.locator('input[aria-label="epochs"]').fill('1');
   await t.locator('input[aria-label="batch"]').fill('16');
   await t.getByRole('button', { name: 'Train' }).click();
-  await page.waitForFunction(
-    () => / on (WebGPU|the CPU): /.test(document.querySelector('convplay-train').status),
-    null,
-    {
-      timeout: 120_000,
+  // Polled every frame: on the CPU a run this small is done within a second.
+  const seen = await page.waitForFunction(
+    () => {
+      const s = document.querySelector('convplay-train').status;
+      return / on (WebGPU|the CPU): /.test(s) ? s : null;
     },
+    null,
+    { timeout: 120_000, polling: 'raf' },
   );
-  const status = await t.evaluate((el) => el.status);
+  const status = await seen.jsonValue();
   const badge = await page.locator('#backend-badge').textContent();
   const kind = await page.locator('#backend-badge').getAttribute('data-kind');
   await t
