@@ -1,15 +1,19 @@
 // npm run bench:browser — training speed in the browser, on both of ConvPlay's backends,
-// against TF.js training the same network in the same headless Chromium.
+// against TF.js training the same network in the same headless Chromium, for seed-001 at
+// batch 64 and seed-004 at batch 128, all in one Chromium run.
 //
-// ConvPlay is measured through the page itself: the <convplay-train> element trains
-// seed-001 (batch 64) on MNIST in its worker and reports img/s per chunk, which is what
-// the page shows; the median of the reports after the first two is taken. TF.js
-// (tf.min.js from node_modules) trains the same Keras network on random 28×28 batches
-// with model.trainOnBatch, on its "cpu" and "webgl" backends. WebGPU and WebGL run on
-// SwiftShader here (a CPU emulation of a GPU), so their figures say nothing about a
-// real GPU; the CPU figures are the comparable ones.
+// ConvPlay is measured through the page itself: the <convplay-train> element trains the
+// preset on MNIST in its worker and reports img/s per chunk, which is what the page shows;
+// the median of the reports after the first two is taken. TF.js (tf.min.js from
+// node_modules) trains the same Keras network on random 28×28 batches with
+// model.trainOnBatch, on its "cpu", "webgl" and "webgpu" (@tensorflow/tfjs-backend-webgpu)
+// backends. A peak micro-benchmark (vec4 FMA chains on the WebGPU adapter) gives the
+// adapter's measured FLOP/s, and each figure is also given as a share of it (a training
+// step counts 3 × the forward FLOPs of ConvPlay's summary). WebGPU and WebGL run on
+// SwiftShader here (a CPU emulation of a GPU), so their figures say nothing about a real GPU.
 //
-// Options: --seconds N (per measurement; WebGPU gets three times as long; default 40), --batch N (default 64).
+// Options: --seconds N (per measurement; ConvPlay's WebGPU gets three times as long;
+// default 40), --only seed-001|seed-004.
 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +26,11 @@ const arg = (name, fallback) => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const seconds = arg('seconds', 40);
-const batch = arg('batch', 64);
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
+const CASES = [
+  { preset: 'seed-001', batch: 64 },
+  { preset: 'seed-004', batch: 128 },
+].filter((c) => !only || c.preset === only);
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.floor(s.length / 2)] : NaN;
@@ -31,13 +39,13 @@ const median = (xs) => {
 /** The steady rate: the median after two warm-up reports, or the last report when there are few. */
 const steady = (rates) => (rates.length > 4 ? median(rates.slice(2)) : rates.length ? rates.at(-1) : NaN);
 
-async function convplay(context, url, backend, seconds) {
+async function convplay(context, url, backend, seconds, preset, batch) {
   const { page } = await openPage(context, `${url}?backend=${backend}`);
   await waitForShell(page);
   const kind = await page.locator('#backend-badge').textContent();
   const t = page.locator('convplay-train');
   await t.locator('select[aria-label="model"] option').first().waitFor({ state: 'attached' });
-  await t.locator('select[aria-label="model"]').selectOption('seed-001');
+  await t.locator('select[aria-label="model"]').selectOption(preset);
   await t.locator('input[aria-label="epochs"]').fill('1');
   await t.locator('input[aria-label="batch"]').fill(String(batch));
   await t.locator('input[aria-label="test images"]').fill('100');
@@ -58,25 +66,50 @@ async function convplay(context, url, backend, seconds) {
   return { kind, rate: steady(rates), reports: rates.length };
 }
 
-async function tfjs(context, url, backend) {
-  const { page } = await openPage(context, 'about:blank');
+/** The TF.js twin of a preset (Keras layers, the same shapes). */
+const TF_LAYERS = {
+  'seed-001': [
+    ['conv2d', { inputShape: [28, 28, 1], filters: 32, kernelSize: 3, activation: 'relu' }],
+    ['maxPooling2d', { poolSize: 2 }],
+    ['conv2d', { filters: 64, kernelSize: 3, activation: 'relu' }],
+    ['maxPooling2d', { poolSize: 2 }],
+    ['flatten', {}],
+    ['dense', { units: 64, activation: 'relu' }],
+    ['dense', { units: 10, activation: 'softmax' }],
+  ],
+  'seed-004': [
+    ['conv2d', { inputShape: [28, 28, 1], filters: 32, kernelSize: 3, activation: 'relu' }],
+    ['batchNormalization', {}],
+    ['conv2d', { filters: 64, kernelSize: 3, activation: 'relu' }],
+    ['batchNormalization', {}],
+    ['maxPooling2d', { poolSize: 2 }],
+    ['dropout', { rate: 0.25 }],
+    ['conv2d', { filters: 128, kernelSize: 3, activation: 'relu' }],
+    ['batchNormalization', {}],
+    ['maxPooling2d', { poolSize: 2 }],
+    ['dropout', { rate: 0.25 }],
+    ['flatten', {}],
+    ['dense', { units: 128, activation: 'relu' }],
+    ['batchNormalization', {}],
+    ['dropout', { rate: 0.5 }],
+    ['dense', { units: 10, activation: 'softmax' }],
+  ],
+};
+
+async function tfjs(context, url, backend, preset, batch) {
+  const { page } = await openPage(context, url);
   await page.addScriptTag({ path: path.join(root, 'node_modules/@tensorflow/tfjs/dist/tf.min.js') });
+  if (backend === 'webgpu')
+    await page.addScriptTag({
+      path: path.join(root, 'node_modules/@tensorflow/tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js'),
+    });
   const result = await page.evaluate(
-    async ({ backend, batch, seconds }) => {
+    async ({ backend, batch, seconds, layers }) => {
       const tf = window.tf;
-      if (!(await tf.setBackend(backend))) return { error: `TF.js backend ${backend} is not available here` };
+      if (!(await tf.setBackend(backend).catch(() => false)))
+        return { error: `TF.js backend ${backend} is not available here` };
       await tf.ready();
-      const model = tf.sequential({
-        layers: [
-          tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, activation: 'relu' }),
-          tf.layers.maxPooling2d({ poolSize: 2 }),
-          tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
-          tf.layers.maxPooling2d({ poolSize: 2 }),
-          tf.layers.flatten(),
-          tf.layers.dense({ units: 64, activation: 'relu' }),
-          tf.layers.dense({ units: 10, activation: 'softmax' }),
-        ],
-      });
+      const model = tf.sequential({ layers: layers.map(([kind, args]) => tf.layers[kind](args)) });
       model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
       const x = tf.randomUniform([batch, 28, 28, 1]);
       const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32'), 10);
@@ -89,11 +122,80 @@ async function tfjs(context, url, backend) {
       }
       return { rates, backend: tf.getBackend() };
     },
-    { backend, batch, seconds },
+    { backend, batch, seconds, layers: TF_LAYERS[preset] },
   );
   await page.close();
   if (result.error) return { error: result.error };
   return { rate: steady(result.rates), reports: result.rates.length };
+}
+
+/** The WebGPU adapter's measured peak: 4,096 invocations, each 4 independent chains of vec4
+ * FMAs (2 FLOPs per lane), timed to the queue's completion; the best of five runs, in FLOP/s. */
+async function gpuPeak(context, url) {
+  const { page } = await openPage(context, url);
+  const r = await page.evaluate(async () => {
+    const adapter = await navigator.gpu?.requestAdapter();
+    if (!adapter) return { error: 'no WebGPU adapter' };
+    const device = await adapter.requestDevice();
+    const iters = 4096;
+    const invocations = 4096;
+    const code = `@group(0) @binding(0) var<storage, read_write> out: array<vec4<f32>>;
+      @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+        var a = vec4<f32>(f32(id.x) * 1e-6, 1.0, 2.0, 3.0);
+        var b = a + 0.5; var c = a + 0.25; var d = a + 0.125;
+        let m = vec4<f32>(0.9999, 0.9998, 0.9997, 0.9996);
+        let k = vec4<f32>(1e-4);
+        for (var i = 0u; i < ${iters}u; i++) { a = fma(a, m, k); b = fma(b, m, k); c = fma(c, m, k); d = fma(d, m, k); }
+        out[id.x] = a + b + c + d;
+      }`;
+    const pipeline = device.createComputePipeline({
+      layout: 'auto',
+      compute: { module: device.createShaderModule({ code }), entryPoint: 'main' },
+    });
+    const out = device.createBuffer({ size: invocations * 16, usage: GPUBufferUsage.STORAGE });
+    const bind = device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [{ binding: 0, resource: { buffer: out } }],
+    });
+    const run = async () => {
+      const enc = device.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bind);
+      pass.dispatchWorkgroups(invocations / 64);
+      pass.end();
+      const t0 = performance.now();
+      device.queue.submit([enc.finish()]);
+      await device.queue.onSubmittedWorkDone();
+      return performance.now() - t0;
+    };
+    await run();
+    let best = Infinity;
+    for (let i = 0; i < 5; i++) best = Math.min(best, await run());
+    const info = adapter.info ?? {};
+    device.destroy();
+    return {
+      flops: (invocations * iters * 4 * 4 * 2) / (best / 1000),
+      adapter: `${info.vendor ?? ''} ${info.architecture ?? ''} ${info.description ?? ''}`.trim(),
+    };
+  });
+  await page.close();
+  return r;
+}
+
+/** FLOPs of one training image of a preset: 3 × the forward FLOPs of ConvPlay's summary. */
+async function trainingFlops(context, url, preset) {
+  const { page } = await openPage(context, `${url}?backend=cpu`);
+  await waitForShell(page);
+  const flops = await page.evaluate(async (preset) => {
+    const { createEngine } = await import('./convplay.js');
+    const engine = await createEngine({ backend: 'cpu' });
+    const s = await engine.summary(await engine.presetSpec(preset), 1);
+    engine.dispose();
+    return s.flops;
+  }, preset);
+  await page.close();
+  return 3 * flops;
 }
 
 /** Draw → prediction on the CPU backend (main thread): preprocessing + one forward pass of
@@ -153,32 +255,50 @@ async function photoLatency(context, url) {
 
 const server = await serveDist();
 const browser = await launchBrowser();
-const rows = [];
 try {
-  const cpu = await convplay(browser.context, server.url, 'cpu', seconds);
-  // SwiftShader takes seconds per batch: give it three times as long.
-  const gpu = await convplay(browser.context, server.url, 'webgpu', 3 * seconds);
-  const tcpu = await tfjs(browser.context, server.url, 'cpu');
-  const tgl = await tfjs(browser.context, server.url, 'webgl');
-  rows.push(
-    ['ConvPlay, CPU backend (wasm)', cpu],
-    ['ConvPlay, WebGPU backend', gpu],
-    ['TF.js 4.22, cpu backend', tcpu],
-    ['TF.js 4.22, webgl backend', tgl],
-  );
+  const peak = await gpuPeak(browser.context, server.url);
   console.log(
-    `\nseed-001 training, batch ${batch}, headless Chromium, ${seconds} s per row (median of per-chunk rates)\n`,
+    peak.error
+      ? `\nWebGPU peak: ${peak.error}`
+      : `\nWebGPU peak (vec4 FMA, ${peak.adapter || 'adapter'}): ${(peak.flops / 1e9).toFixed(2)} GFLOP/s`,
   );
-  for (const [name, r] of rows) {
+  for (const { preset, batch } of CASES) {
+    const flops = await trainingFlops(browser.context, server.url, preset);
+    const cpu = await convplay(browser.context, server.url, 'cpu', seconds, preset, batch);
+    // SwiftShader takes seconds per batch: give it three times as long.
+    const gpu = await convplay(browser.context, server.url, 'webgpu', 3 * seconds, preset, batch);
+    const tcpu = await tfjs(browser.context, server.url, 'cpu', preset, batch);
+    const tgl = await tfjs(browser.context, server.url, 'webgl', preset, batch);
+    const tgpu = await tfjs(browser.context, server.url, 'webgpu', preset, batch);
+    const rows = [
+      ['ConvPlay, CPU backend (wasm)', cpu],
+      ['ConvPlay, WebGPU backend', gpu, true],
+      ['TF.js 4.22, cpu backend', tcpu],
+      ['TF.js 4.22, webgl backend', tgl, true],
+      ['TF.js 4.22, webgpu backend', tgpu, true],
+    ];
     console.log(
-      `${name.padEnd(32)} ${r.error ? r.error : `${r.rate.toFixed(1).padStart(8)} img/s  (${r.reports} reports${r.kind ? `; ${r.kind.trim()}` : ''})`}`,
+      `\n${preset} training, batch ${batch} (${(flops / 1e6).toFixed(1)} MFLOP per image), headless Chromium, ${seconds} s per row (median of per-step rates)\n`,
     );
+    for (const [name, r, onGpu] of rows) {
+      const share =
+        onGpu && peak.flops && r.rate
+          ? `; ${((100 * r.rate * flops) / peak.flops).toFixed(1)}% of the WebGPU peak`
+          : '';
+      console.log(
+        `${name.padEnd(32)} ${r.error ? r.error : `${r.rate.toFixed(1).padStart(8)} img/s  (${r.reports} reports${r.kind ? `; ${r.kind.trim()}` : ''}${share})`}`,
+      );
+    }
+    const ratio = (a, b) => (a.rate && b.rate ? `${(a.rate / b.rate).toFixed(2)}×` : 'n/a');
+    const fasterTf = [tgl, tgpu].filter((r) => r.rate).sort((a, b) => b.rate - a.rate)[0] ?? {};
+    console.log(`\nConvPlay CPU / TF.js cpu:                  ${ratio(cpu, tcpu)}`);
+    console.log(`ConvPlay WebGPU / TF.js webgl:             ${ratio(gpu, tgl)}`);
+    console.log(`ConvPlay WebGPU / TF.js webgpu:            ${ratio(gpu, tgpu)}`);
+    console.log(`ConvPlay WebGPU / faster TF.js GPU backend: ${ratio(gpu, fasterTf)} (goal ≥ 2×)`);
+    console.log(`ConvPlay WebGPU / ConvPlay CPU:            ${ratio(gpu, cpu)}`);
+    // The CPU backend on 1, 2 and all threads, isolated and not (scripts/bench-threads.mjs).
+    await benchThreads({ url: server.url, seconds, batch, tfjsCpu: tcpu, preset });
   }
-  const ratio = (a, b) => (a.rate && b.rate ? `${(a.rate / b.rate).toFixed(2)}×` : 'n/a');
-  console.log(`\nConvPlay CPU / TF.js cpu:      ${ratio(cpu, tcpu)}`);
-  console.log(`ConvPlay WebGPU / TF.js webgl: ${ratio(gpu, tgl)}`);
-  console.log(`ConvPlay WebGPU / ConvPlay CPU: ${ratio(gpu, cpu)}`);
-  await benchThreads({ url: server.url, seconds, batch, tfjsCpu: tcpu });
   const d = await drawLatency(browser.context, server.url);
   const ms = await photoLatency(browser.context, server.url);
   console.log(`\nEfficientNet-Lite0, one 224×224 photo, CPU backend (wasm, worker): median ${ms.toFixed(0)} ms`);

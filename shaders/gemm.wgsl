@@ -20,13 +20,18 @@
 // in a line (tile t is row t / ceil(N / 64), column t % ceil(N / 64)) folded into the
 // grid's x, y and z past the device's maxComputeWorkgroupsPerDimension; each invocation
 // computes a 4×4 block of C; K is walked in tiles of 16 through workgroup memory.
+//
+// Split K (p.splits > 1, no bias): when C has few tiles and K is long (the conv filter
+// gradient, mode 2: K = batch·oh·ow), the line holds p.splits copies of the tiles; copy s
+// sums K from s·p.kchunk to (s + 1)·p.kchunk and writes its partial C to out[s·M·N + …];
+// `splitk_reduce` then adds the p.splits partials into C (binding 1 the partials, 4 C).
 
 struct GemmParams {
     mode: u32, m: u32, n: u32, k: u32,
     nb: u32, h: u32, w: u32, c: u32,
     oh: u32, ow: u32, oc: u32, kh: u32,
     kw: u32, sh: u32, sw: u32, pt: u32,
-    pl: u32, has_bias: u32,
+    pl: u32, has_bias: u32, splits: u32, kchunk: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: GemmParams;
@@ -105,14 +110,26 @@ fn load_b(row: u32, col: u32) -> f32 {
 fn gemm(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     // The tile's place in the line of tiles, unfolded from the grid (uniform per workgroup,
     // so the early return keeps every barrier below in uniform control flow).
-    let tile = (wid.z * nwg.y + wid.y) * nwg.x + wid.x;
+    let line = (wid.z * nwg.y + wid.y) * nwg.x + wid.x;
     let tiles_n = (p.n + TM - 1u) / TM;
-    if (tile >= tiles_n * ((p.m + TM - 1u) / TM)) { return; }
+    let tiles = tiles_n * ((p.m + TM - 1u) / TM);
+    let splits = max(p.splits, 1u);
+    if (line >= tiles * splits) { return; }
+    let split = line / tiles;
+    let tile = line % tiles;
     let row0 = (tile / tiles_n) * TM;
     let col0 = (tile % tiles_n) * TM;
     let tid = lid.y * 16u + lid.x;
+    // This workgroup's part of K (all of it without a split); kchunk is a multiple of TK.
+    var k_begin = 0u;
+    var k_end = p.k;
+    if (splits > 1u) {
+        k_begin = split * p.kchunk;
+        k_end = min(p.k, k_begin + p.kchunk);
+    }
+    let base = split * p.m * p.n;
     var acc: array<f32, 16>;
-    for (var k0 = 0u; k0 < p.k; k0 = k0 + TK) {
+    for (var k0 = k_begin; k0 < k_end; k0 = k0 + TK) {
         for (var i = 0u; i < 4u; i = i + 1u) {
             let e = tid + i * 256u;
             // A: consecutive invocations take consecutive k of one row.
@@ -146,7 +163,21 @@ fn gemm(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
             if (c >= p.n) { continue; }
             var v = acc[i * 4u + j];
             if (p.has_bias != 0u) { v = v + bias[c]; }
-            out[r * p.n + c] = v;
+            out[base + r * p.n + c] = v;
         }
     }
+}
+
+// C[i] = Σ_s partial[s·M·N + i] over the p.splits partials of a split-K product; one
+// invocation per value of C, workgroups of 256 in a line folded into the grid.
+@compute @workgroup_size(256)
+fn splitk_reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid.x;
+    let len = p.m * p.n;
+    if (i >= len) { return; }
+    var sum = 0.0;
+    for (var s = 0u; s < p.splits; s = s + 1u) {
+        sum = sum + a_buf[s * len + i];
+    }
+    out[i] = sum;
 }

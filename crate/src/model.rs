@@ -310,6 +310,7 @@ impl<B: Backend> Model<B> {
         let x = match (self.spec.input, &self.augmented) {
             (Shape::Map { .. }, Some(out)) if !self.augment.is_off() => {
                 let (h, w, c) = hw_c(self.spec.input);
+                self.be.label("input", "augment");
                 self.be.augment(&self.augment, pcg_hash(seed ^ 0x5eed), n, h, w, c, &self.input, out);
                 out
             }
@@ -318,6 +319,7 @@ impl<B: Backend> Model<B> {
         let pass = Pass { be: &self.be, params: &self.params, n, train: true, seed };
         self.body.forward(&pass, x)?;
         let last = self.body.nodes.last().ok_or_else(no_layers)?;
+        self.be.label("loss", "loss");
         self.be.softmax_xent(n, self.classes, &last.out, &self.labels, &self.dlogits, &self.metrics);
         self.body.backward(&pass, x, &self.dlogits, None)?;
         Ok(n)
@@ -344,6 +346,7 @@ impl<B: Backend> Model<B> {
         };
         for p in self.params.iter().filter(|p| !p.frozen) {
             if let Some((g, m, v)) = &p.grad {
+                self.be.label(&p.name, "optimizer");
                 self.be.optim_step(step, p.len, &p.value, g, m, v);
             }
         }

@@ -13,6 +13,7 @@ setAssetBase(new URL(/* @vite-ignore */ './', import.meta.url));
 import './components/convplay-summary';
 import './components/convplay-draw';
 import './components/convplay-train';
+import './components/convplay-profile';
 import './components/convplay-inside';
 import './components/convplay-photo';
 import './components/convplay-transfer';

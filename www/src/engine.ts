@@ -1,6 +1,7 @@
 // The typed TypeScript face of the wasm engine on the main thread. The API's worker uses the
 // wasm objects it owns (Trainer) directly; see docs/design.md, "The path of a call".
 
+import type { StepProfile } from './api/profile';
 import init, {
   Engine as WasmEngine,
   summarize as wasmSummarize,
@@ -95,6 +96,16 @@ export class ConvPlayEngine {
   /** Builds a spec's model for `batch` on this backend, as training would, and returns the bytes allocated. */
   measureAllocation(specJson: string, batch: number): number {
     return this.inner.measureAllocation(specJson, batch);
+  }
+
+  /** Where a GPU training step of a spec at `batch` spends its time, dispatch by dispatch. */
+  async profile(specJson: string, batch: number, steps: number): Promise<StepProfile> {
+    return (await this.inner.profile(specJson, batch, steps)) as StepProfile;
+  }
+
+  /** Training images per second of a spec at `batch` on this backend (synthetic data). */
+  measureTraining(specJson: string, batch: number, steps: number): Promise<number> {
+    return this.inner.measureTraining(specJson, batch, steps);
   }
 
   /** Frees the wasm-side engine (and its GPU device). */

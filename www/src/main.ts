@@ -9,6 +9,7 @@ import { registerServiceWorker } from './sw-update';
 import type { SavedModel } from './storage';
 import './components/convplay-model-lab';
 import './components/convplay-train';
+import './components/convplay-profile';
 import './components/convplay-draw';
 import './components/convplay-inside';
 import './components/convplay-photo';
@@ -42,6 +43,14 @@ function fmtBytes(n: number): string {
       ? `${(n / (1 << 20)).toFixed(0)} MiB`
       : `${(n / 1024).toFixed(0)} KiB`;
 }
+
+// "auto" chose a backend for a training run by measuring both: the badge says which and why.
+globalThis.addEventListener('convplay-backend-choice', (e) => {
+  const d = (e as CustomEvent<{ backend: 'gpu' | 'cpu'; note: string }>).detail;
+  const badge = $('backend-badge');
+  badge.dataset.kind = d.backend;
+  badge.textContent = d.note;
+});
 
 function renderEngine(info: EngineInfo, threads: number): void {
   const badge = $('backend-badge');

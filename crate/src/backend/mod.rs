@@ -192,6 +192,29 @@ impl Engine {
         }
     }
 
+    /// Where a training step of `spec` at `batch` spends its time on this engine's GPU
+    /// (`gpu/profile.rs`); an error on the CPU backend, which has no dispatches to time.
+    pub async fn profile(
+        &self,
+        spec: &crate::spec::ModelSpec,
+        batch: usize,
+        steps: usize,
+    ) -> Result<gpu::profile::StepProfile> {
+        match self {
+            Engine::Gpu(g) => gpu::profile::profile_training(g.clone(), spec, batch, steps).await,
+            Engine::Cpu { .. } => Err(Error::Invalid(
+                "the profile times GPU dispatches, and this engine runs on the CPU; create the engine with backend \"webgpu\" or \"auto\" on a machine with WebGPU".into(),
+            )),
+        }
+    }
+
+    /// Training img/s of `spec` at `batch` on this engine (a fresh model, synthetic data,
+    /// one warm-up step and `steps` timed), for choosing the faster backend.
+    pub async fn measure_training(&self, spec: &crate::spec::ModelSpec, batch: usize, steps: usize) -> Result<f64> {
+        let mut model = crate::model::AnyModel::new(self, spec, batch, 1)?;
+        crate::with_model!(&mut model, m => gpu::profile::time_training(m, batch, steps).await)
+    }
+
     /// The smoke kernel, out[i] = a * x[i] + y[i], on whichever backend runs.
     pub async fn saxpy(&self, a: f32, x: &[f32], y: &[f32]) -> Result<Vec<f32>> {
         if x.len() != y.len() {

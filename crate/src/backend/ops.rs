@@ -43,6 +43,8 @@ pub trait Backend: 'static {
     fn write_idx(&self, buf: &Self::Idx, data: &[u32]);
     /// Runs (submits) everything recorded so far.
     fn flush(&self);
+    /// Names the layer and phase the following ops work for (the GPU profiler's rows).
+    fn label(&self, _layer: &str, _phase: &'static str) {}
     /// The first `len` values, after all recorded work.
     fn read(&self, buf: &Self::Buf, len: usize) -> impl std::future::Future<Output = Result<Vec<f32>>>;
     /// Bytes held in buffers allocated so far (for the memory report).

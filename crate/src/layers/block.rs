@@ -24,6 +24,7 @@ impl<B: Backend> Sequence<B> {
             let (before, rest) = self.nodes.split_at_mut(i);
             let input = before.last().map_or(x, |n| &n.out);
             let node = &mut rest[0];
+            p.be.label(&node.name, "forward");
             node.op.forward(p, input, &node.out)?;
         }
         Ok(())
@@ -44,6 +45,7 @@ impl<B: Backend> Sequence<B> {
                 None => (x, dx),
             };
             let node = &mut rest[0];
+            p.be.label(&node.name, "backward");
             node.op.backward(p, input, &node.out, d, dinput)?;
         }
         Ok(())

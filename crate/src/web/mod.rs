@@ -77,6 +77,20 @@ impl Engine {
         Ok(crate::with_model!(&model, m => m.allocated_bytes()) as f64)
     }
 
+    /// Where a training step of a spec at `batch` spends its time on this engine's GPU: `steps`
+    /// ordinary steps timed, then one dispatch by dispatch (kernel, layer, workgroups, ms).
+    pub async fn profile(&self, spec_json: &str, batch: usize, steps: usize) -> Result<JsValue, JsError> {
+        let spec = crate::spec::parse(spec_json).map_err(js_err)?;
+        to_js(&self.inner.profile(&spec, batch, steps).await.map_err(js_err)?)
+    }
+
+    /// Training images per second of a spec at `batch` on this engine (synthetic data).
+    #[wasm_bindgen(js_name = measureTraining)]
+    pub async fn measure_training(&self, spec_json: &str, batch: usize, steps: usize) -> Result<f64, JsError> {
+        let spec = crate::spec::parse(spec_json).map_err(js_err)?;
+        self.inner.measure_training(&spec, batch, steps).await.map_err(js_err)
+    }
+
     /// The smoke kernel: out[i] = a * x[i] + y[i], computed on the engine's backend.
     pub async fn saxpy(&self, a: f32, x: Vec<f32>, y: Vec<f32>) -> Result<Vec<f32>, JsError> {
         self.inner.saxpy(a, &x, &y).await.map_err(js_err)

@@ -3,6 +3,7 @@
 // freezes. Every failure is a rejected promise with an Error whose message says what went
 // wrong and how to fix it. See docs/api.md.
 
+import type { BackendDecision, Speeds, StepProfile } from './profile';
 import type { BackendChoice, EngineInfo } from '../engine';
 import type { InsideData, Summary } from '../types';
 import { assetBase, assetUrl, WORKER_FILE } from '../assets';
@@ -33,27 +34,10 @@ import type {
   Usage,
 } from './protocol';
 
-export type {
-  BackendChoice,
-  EngineInfo,
-  InsideData,
-  Summary,
-  DataInfo,
-  Evaluation,
-  FitCheckpoint,
-  FitEpoch,
-  FitLook,
-  FitProgress,
-  FitResult,
-  Mistake,
-  ModelInfo,
-  Usage,
-  ImageInput,
-  ImageOptions,
-  PreparedImage,
-};
+export type { BackendChoice, EngineInfo, InsideData, Summary, DataInfo, Evaluation, FitCheckpoint, FitEpoch };
+export type { FitLook, FitProgress, FitResult, Mistake, ModelInfo, Usage, ImageInput, ImageOptions, PreparedImage };
 export { FitRun, HeldData, ENGINE_STOPPED, EngineStoppedError };
-export type { Dataset, FitOptions, Prediction };
+export type { Dataset, FitOptions, Prediction, BackendDecision, Speeds, StepProfile };
 export { keras, type KerasImport, type KerasIgnoredLine } from './keras';
 
 /** What a `restart` event of the engine says (`engine.addEventListener('restart', …)`). */
@@ -267,6 +251,25 @@ export class ConvPlay extends EventTarget {
    * resolves with the bytes it allocated (then frees it). */
   measureAllocation(spec: object | string, batch: number): Promise<number> {
     return this.call('measure', { spec: typeof spec === 'string' ? spec : JSON.stringify(spec), batch });
+  }
+
+  /** Where a training step of `spec` at `batch` spends its time on the engine's GPU: `steps`
+   * ordinary steps timed, then one dispatch by dispatch (kernel, layer, workgroups, ms). */
+  profile(spec: object | string, batch: number, steps = 2): Promise<StepProfile> {
+    return this.call('profile', { spec: typeof spec === 'string' ? spec : JSON.stringify(spec), batch, steps });
+  }
+
+  /** For backend "auto": times a few training steps of `spec` at `batch` on the GPU and on the
+   * CPU (once per spec and batch) and says which is faster; the page's badge shows it (the
+   * `convplay-backend-choice` event on `globalThis`). A test may set
+   * `globalThis.convplayFakeSpeeds` (with `convplayTestHooks`) to force the answer. */
+  async chooseBackend(spec: object | string, batch: number): Promise<BackendDecision> {
+    const hooks = globalThis as { convplayTestHooks?: boolean; convplayFakeSpeeds?: Speeds };
+    const fake = hooks.convplayTestHooks === true ? (hooks.convplayFakeSpeeds ?? null) : null;
+    const text = typeof spec === 'string' ? spec : JSON.stringify(spec);
+    const d = await this.call('chooseBackend', { spec: text, batch, fake });
+    globalThis.dispatchEvent?.(new CustomEvent<BackendDecision>('convplay-backend-choice', { detail: d }));
+    return d;
   }
 
   /** The preset names (seed-001, seed-004, mnist-quick, …). */

@@ -4,6 +4,7 @@
 // worker answers it once with a result or an error message, and a fit also sends events
 // (progress, epoch, look, paused) before its answer. Control messages steer a running fit.
 
+import type { BackendDecision, Speeds, StepProfile } from './profile';
 import type { EngineInfo, BackendChoice } from '../engine';
 import type { InsideData, Summary } from '../types';
 
@@ -178,6 +179,10 @@ export interface Requests {
   usage: { args: Record<string, never>; result: Usage };
   saxpy: { args: { a: number; x: Float32Array; y: Float32Array }; result: Float32Array };
   measure: { args: { spec: string; batch: number }; result: number };
+  /** Where a GPU training step of `spec` at `batch` spends its time (api/profile.ts). */
+  profile: { args: { spec: string; batch: number; steps: number }; result: StepProfile };
+  /** "auto": the faster backend for `spec` at `batch`, measured once (`fake`: a test's speeds). */
+  chooseBackend: { args: { spec: string; batch: number; fake: Speeds | null }; result: BackendDecision };
   presetSpec: { args: { name: string }; result: string };
   summary: { args: { spec: string; batch: number }; result: Summary };
   /** `id`: chosen by the API, so that a model keeps it when a restarted worker builds it again. */

@@ -12,6 +12,7 @@ import { describe, perInstance, type HeldModel } from './held';
 import type { Args, CallOf, FitEvent, FromApiWorker, Method, Result, ToApiWorker } from './protocol';
 import type { BackendChoice } from '../engine';
 import type { InsideData } from '../types';
+import { decideBackend, type BackendDecision, type Speeds } from './profile';
 
 const post = (m: FromApiWorker) => (self as unknown as Worker).postMessage(m);
 
@@ -85,6 +86,29 @@ function concat(parts: Float32Array[]): Float32Array {
   return out;
 }
 
+/** "auto"'s choice per spec and batch, measured once per worker. */
+const decisions = new Map<string, Promise<BackendDecision>>();
+
+/** Times a few training steps of `spec` at `batch` on the GPU and on the CPU (or takes a
+ * test's `fake` speeds) and picks the faster. */
+function chooseBackend(spec: string, batch: number, fake: Speeds | null): Promise<BackendDecision> {
+  const main = needEngine();
+  if (main.info.kind !== 'gpu') return Promise.resolve({ backend: 'cpu', gpu: 0, cpu: 0, note: 'CPU backend' });
+  const key = `${batch} ${spec}`;
+  let d = decisions.get(key);
+  if (!d) {
+    d = (async () => {
+      if (fake) return decideBackend(fake);
+      const cpuSpeed = await (await cpu()).measureTraining(spec, batch, 2);
+      const gpuSpeed = await main.measureTraining(spec, batch, 1);
+      return decideBackend({ gpu: gpuSpeed, cpu: cpuSpeed });
+    })();
+    d.catch(() => decisions.delete(key));
+    decisions.set(key, d);
+  }
+  return d;
+}
+
 type Handlers = { [K in Method]: (args: Args<K>, id: number) => Promise<Result<K>> | Result<K> };
 
 const handlers: Handlers = {
@@ -97,6 +121,8 @@ const handlers: Handlers = {
   usage: () => ({ models: models.size, sessions: fitsRunning, datasets: data.size, cpuBeside: cpuEngine !== null }),
   saxpy: ({ a, x, y }) => needEngine().saxpy(a, x, y),
   measure: ({ spec, batch }) => needEngine().measureAllocation(spec, batch),
+  profile: ({ spec, batch, steps }) => needEngine().profile(spec, batch, steps),
+  chooseBackend: ({ spec, batch, fake }) => chooseBackend(spec, batch, fake),
   presetSpec: ({ name }) => presetSpec(name),
   summary: ({ spec, batch }) => summarize(spec, batch),
   createModel: async ({ id, source, batch, seed, cpu: onCpu }) => {

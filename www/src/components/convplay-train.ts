@@ -290,7 +290,7 @@ export class ConvplayTrain extends LitElement {
   /** The shared engine's MNIST for this element, or null after reporting why there is none. */
   private async mnist(): Promise<{ data: MnistData; cpu: boolean } | null> {
     try {
-      const { engine, cpu } = await engineFor(this.backend);
+      const { engine, cpu } = await engineFor(this.backend, await this.specText().catch(() => ''), this.batch);
       if (this.data?.engine !== engine) this.data?.dispose();
       if (this.data?.engine !== engine) this.data = new MnistData(engine);
       return { data: this.data, cpu };

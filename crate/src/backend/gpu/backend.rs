@@ -6,7 +6,9 @@
 //! one submission). Every dispatch takes its typed parameters (`params.rs`) from a 256-byte
 //! slot of one uniform arena, written once per flush. Pipelines come from the context's
 //! cache, shared by every model on the device; buffers are allocated by the layers once per
-//! model and reused for every step.
+//! model and reused for every step, and so are bind groups (cached by pipeline, slot and
+//! buffers: a step after the first creates none). GEMMs with few tiles and a long K are
+//! split along K (`gemm`). While profiling (`profile.rs`) each dispatch is timed on its own.
 //!
 //! Every dispatch fits the device's grid: its workgroups are counted in one line and folded
 //! into x, y (and z) of at most `maxComputeWorkgroupsPerDimension` each (`grid`); the
@@ -15,6 +17,7 @@
 //! any grid) is kept and returned by the next `read` as `Error::Gpu`, with the device's words.
 
 use super::params::{BatchnormParams, GemmParams, KernelParams};
+use super::profile::{now_ms, DispatchTime, Recording};
 use super::GpuContext;
 use crate::backend::geom::Window;
 use crate::backend::Limits;
@@ -32,9 +35,29 @@ const SLOT: u64 = 256;
 const ARENA_SLOTS: u64 = 2048;
 /// Invocations per workgroup of every kernel but the smoke test's.
 const WORKGROUP: u64 = 256;
+/// A GEMM with fewer 64×64 tiles than this is split along K (if K is long enough).
+const SPLIT_TARGET: usize = 64;
+/// Split-K partials of one product hold at most this many values (16 MiB).
+const MAX_PARTIAL: usize = 4 << 20;
 
 /// What an error scope will report once the device has looked at the work in it.
 type ScopeResult = Pin<Box<dyn Future<Output = Option<wgpu::Error>>>>;
+
+/// A bind group's identity: the pipeline (shader file, entry point), the uniform slot and
+/// the storage buffers by binding. A training step dispatches the same kernels on the same
+/// buffers at the same slots every time, so each step after the first finds all of its
+/// bind groups here instead of creating them again.
+type BindKey = (&'static str, &'static str, u64, Vec<(u32, wgpu::Buffer)>);
+/// Bind groups kept at most; past it the cache starts afresh (a model's steps need far fewer).
+const MAX_BINDS: usize = 8192;
+
+/// Work counted since the backend was made (the profiler reports them per step).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub submissions: u64,
+    pub bind_groups: u64,
+    pub dispatches: u64,
+}
 
 pub struct Gpu {
     pub ctx: Rc<GpuContext>,
@@ -54,6 +77,14 @@ pub struct Gpu {
     failed: RefCell<Option<String>>,
     /// A budget for all of a model's buffers, when set (else the platform's).
     budget: Option<u64>,
+    binds: RefCell<HashMap<BindKey, wgpu::BindGroup>>,
+    counters: Cell<Counters>,
+    /// The layer and phase that following dispatches work for (kept while profiling).
+    label: RefCell<(String, &'static str)>,
+    profile: RefCell<Option<Recording>>,
+    /// Split K below this many workgroups (`gemm`); 1 never splits.
+    split_target: Cell<usize>,
+    partials: RefCell<Option<(usize, wgpu::Buffer)>>,
 }
 
 impl Gpu {
@@ -85,6 +116,12 @@ impl Gpu {
             scopes: RefCell::new(Vec::new()),
             failed: RefCell::new(None),
             budget: None,
+            binds: RefCell::new(HashMap::new()),
+            counters: Cell::new(Counters::default()),
+            label: RefCell::new((String::new(), "")),
+            profile: RefCell::new(None),
+            split_target: Cell::new(SPLIT_TARGET),
+            partials: RefCell::new(None),
         }
     }
 
@@ -201,9 +238,40 @@ impl Gpu {
             }
             if let Some(enc) = enc {
                 self.ctx.queue.submit([enc.finish()]);
+                self.count(|c| c.submissions += 1);
             }
         });
         self.sweep();
+    }
+
+    fn count(&self, f: impl FnOnce(&mut Counters)) {
+        let mut c = self.counters.get();
+        f(&mut c);
+        self.counters.set(c);
+    }
+
+    /// Submissions, bind groups created and dispatches since this backend was made.
+    pub fn counters(&self) -> Counters {
+        self.counters.get()
+    }
+
+    /// From now on every dispatch is timed on its own (see `profile.rs`) until `stop_profile`.
+    pub fn start_profile(&self) {
+        self.submit();
+        *self.profile.borrow_mut() = Some(Recording::new(&self.ctx));
+    }
+
+    /// Submits the profiled work and hands back what was recorded, to be finished (timed).
+    pub(super) fn stop_profile(&self) -> Recording {
+        self.submit();
+        self.profile.borrow_mut().take().unwrap_or_else(|| Recording::new(&self.ctx))
+    }
+
+    /// Names the layer and phase that the following dispatches work for (kept while profiling).
+    pub fn set_label(&self, layer: &str, phase: &'static str) {
+        if self.profile.borrow().is_some() {
+            *self.label.borrow_mut() = (layer.to_string(), phase);
+        }
     }
 
     /// Writes `data` into `buf` inside an error scope, after the work recorded before it.
@@ -237,7 +305,17 @@ impl Gpu {
         if self.arena_data.borrow().len() as u64 >= SLOT * ARENA_SLOTS {
             self.submit();
         }
-        self.scoped(|| self.record(entry, params, bindings, (x, y, z)));
+        self.count(|c| c.dispatches += 1);
+        let kernel = || match P::FILE {
+            "gemm" => format!("gemm/{entry} mode {}", bytemuck::bytes_of(&params)[0]),
+            f => format!("{f}/{entry}"),
+        };
+        let profiled = self.profile.borrow().is_some();
+        let d = profiled.then(|| {
+            let (layer, phase) = self.label.borrow().clone();
+            DispatchTime { layer, phase, kernel: kernel(), workgroups: groups, ms: f64::NAN }
+        });
+        self.scoped(|| self.record(entry, params, bindings, (x, y, z), d));
     }
 
     fn record<P: KernelParams>(
@@ -246,6 +324,7 @@ impl Gpu {
         params: P,
         bindings: &[(u32, &wgpu::Buffer)],
         (x, y, z): (u32, u32, u32),
+        profiled: Option<DispatchTime>,
     ) {
         let offset = {
             let mut data = self.arena_data.borrow_mut();
@@ -255,22 +334,11 @@ impl Gpu {
             offset
         };
         let pipeline = self.ctx.pipeline(P::FILE, entry);
-        let mut entries = vec![wgpu::BindGroupEntry {
-            binding: 0,
-            resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                buffer: &self.arena,
-                offset,
-                size: wgpu::BufferSize::new(std::mem::size_of::<P>() as u64),
-            }),
-        }];
-        entries.extend(
-            bindings.iter().map(|(b, buf)| wgpu::BindGroupEntry { binding: *b, resource: buf.as_entire_binding() }),
-        );
-        let bind = self.ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some(entry),
-            layout: &pipeline.get_bind_group_layout(0),
-            entries: &entries,
-        });
+        let bind = self.bind_group(&pipeline, (P::FILE, entry), offset, std::mem::size_of::<P>() as u64, bindings);
+        if let Some(d) = profiled {
+            self.record_profiled(&pipeline, &bind, (x, y, z), d);
+            return;
+        }
         let mut pass = self.pass.borrow_mut();
         let pass = pass.get_or_insert_with(|| {
             let mut enc = self.encoder.borrow_mut();
@@ -285,6 +353,89 @@ impl Gpu {
         pass.dispatch_workgroups(x, y, z);
     }
 
+    /// The bind group of a dispatch: found in the cache, else created and kept.
+    fn bind_group(
+        &self,
+        pipeline: &wgpu::ComputePipeline,
+        (file, entry): (&'static str, &'static str),
+        offset: u64,
+        size: u64,
+        bindings: &[(u32, &wgpu::Buffer)],
+    ) -> wgpu::BindGroup {
+        let key: BindKey = (file, entry, offset, bindings.iter().map(|&(b, buf)| (b, buf.clone())).collect());
+        if let Some(b) = self.binds.borrow().get(&key) {
+            return b.clone();
+        }
+        let mut entries = vec![wgpu::BindGroupEntry {
+            binding: 0,
+            resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                buffer: &self.arena,
+                offset,
+                size: wgpu::BufferSize::new(size),
+            }),
+        }];
+        entries.extend(
+            bindings.iter().map(|(b, buf)| wgpu::BindGroupEntry { binding: *b, resource: buf.as_entire_binding() }),
+        );
+        let bind = self.ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some(entry),
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &entries,
+        });
+        self.count(|c| c.bind_groups += 1);
+        let mut binds = self.binds.borrow_mut();
+        if binds.len() >= MAX_BINDS {
+            binds.clear();
+        }
+        binds.insert(key, bind.clone());
+        bind
+    }
+
+    /// A profiled dispatch: a pass of its own, with timestamps where the device has them,
+    /// else submitted alone with its completion noted (`profile.rs`).
+    fn record_profiled(
+        &self,
+        pipeline: &wgpu::ComputePipeline,
+        bind: &wgpu::BindGroup,
+        (x, y, z): (u32, u32, u32),
+        d: DispatchTime,
+    ) {
+        drop(self.pass.borrow_mut().take());
+        let timed = {
+            let mut prof = self.profile.borrow_mut();
+            let Some(rec) = prof.as_mut() else { return };
+            let mut enc = self.encoder.borrow_mut();
+            let enc = enc.get_or_insert_with(|| {
+                self.ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("profile") })
+            });
+            {
+                let mut pass = enc.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                    label: Some("profile"),
+                    timestamp_writes: rec.writes(),
+                });
+                pass.set_pipeline(pipeline);
+                pass.set_bind_group(0, bind, &[]);
+                pass.dispatch_workgroups(x, y, z);
+            }
+            rec.entries.push(d);
+            rec.timed()
+        };
+        if timed {
+            return;
+        }
+        let (index, done) = match self.profile.borrow().as_ref() {
+            Some(rec) => (rec.entries.len() - 1, rec.done.clone()),
+            None => return,
+        };
+        self.submit();
+        self.ctx.queue.on_submitted_work_done(move || {
+            done.lock().unwrap_or_else(|e| e.into_inner()).push((index, now_ms()));
+        });
+        // Natively the callback runs when the device is polled; wait here so its moment is true.
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = self.ctx.device.poll(wgpu::PollType::wait_indefinitely());
+    }
+
     /// Workgroups of 256 covering `len` invocations.
     fn groups1d(len: usize) -> u64 {
         (len as u64).div_ceil(WORKGROUP)
@@ -292,6 +443,8 @@ impl Gpu {
 
     /// One product of gemm.wgsl (mode 0–5) with sizes (m, n, k), in 64×64 tiles (one
     /// workgroup each, counted in one line; the kernel finds its tile's row and column).
+    /// A product of few tiles and a long K (a conv's filter gradient) is split along K
+    /// across workgroups into partials that `splitk_reduce` adds up.
     fn gemm(
         &self,
         mode: u32,
@@ -302,9 +455,44 @@ impl Gpu {
         bias: Option<&wgpu::Buffer>,
         out: &wgpu::Buffer,
     ) {
-        let p = GemmParams::new(mode, (m, n, k), g, bias.is_some());
-        let groups = (n as u64).div_ceil(64) * (m as u64).div_ceil(64);
-        self.dispatch("gemm", p, &[(1, a), (2, b), (3, bias.unwrap_or(&self.dummy)), (4, out)], groups);
+        let mut p = GemmParams::new(mode, (m, n, k), g, bias.is_some());
+        let tiles = (n as u64).div_ceil(64) * (m as u64).div_ceil(64);
+        let (splits, chunk) = match (bias, self.split_target.get()) {
+            (None, target) if target > 1 => GemmParams::split_k((m, n, k), target, MAX_PARTIAL),
+            _ => (1, k),
+        };
+        if splits < 2 {
+            self.dispatch("gemm", p, &[(1, a), (2, b), (3, bias.unwrap_or(&self.dummy)), (4, out)], tiles);
+            return;
+        }
+        (p.splits, p.kchunk) = (splits as u32, chunk as u32);
+        let partial = self.partials(splits * m * n);
+        self.dispatch("gemm", p, &[(1, a), (2, b), (3, &self.dummy), (4, &partial)], tiles * splits as u64);
+        self.dispatch("splitk_reduce", p, &[(1, &partial), (4, out)], Self::groups1d(m * n));
+    }
+
+    /// Sets how many workgroups a product should reach before K is split (1: never split);
+    /// tests use it to compare split and unsplit products.
+    pub fn set_split_target(&self, workgroups: usize) {
+        self.split_target.set(workgroups);
+    }
+
+    /// The buffer for split-K partials, at least `len` values: one per model, grown when a
+    /// larger product needs it (the bind groups on the old one are dropped with it).
+    fn partials(&self, len: usize) -> wgpu::Buffer {
+        let mut p = self.partials.borrow_mut();
+        match &*p {
+            Some((have, buf)) if *have >= len => buf.clone(),
+            _ => {
+                if let Some((have, _)) = p.take() {
+                    self.allocated.set(self.allocated.get() - 4 * have as u64);
+                    self.binds.borrow_mut().clear();
+                }
+                let buf = self.buffer(len);
+                *p = Some((len, buf.clone()));
+                buf
+            }
+        }
     }
 
     /// out[c] = Σ_rows x[row, c] (bias gradients), one workgroup per channel.

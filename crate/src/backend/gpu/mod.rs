@@ -15,6 +15,7 @@ use wgpu::util::DeviceExt;
 pub mod backend;
 pub mod params;
 pub mod pipelines;
+pub mod profile;
 
 use params::{KernelParams, SmokeParams};
 
@@ -61,10 +62,13 @@ impl GpuContext {
             })?;
         let adapter_info = adapter.get_info();
         let limits = adapter.limits();
+        // Timestamp queries, where the adapter has them, let the profiler time each dispatch.
+        let features = adapter.features() & wgpu::Features::TIMESTAMP_QUERY;
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor {
                 label: Some("convplay"),
                 required_limits: limits.clone(),
+                required_features: features,
                 ..Default::default()
             })
             .await
@@ -158,7 +162,16 @@ impl GpuContext {
     /// Copies `len` f32 from `src` (which needs COPY_SRC) into a staging buffer and
     /// awaits its mapping. Never blocks on the web.
     pub async fn read_f32(&self, src: &wgpu::Buffer, len: usize) -> Result<Vec<f32>> {
-        let size = (len * 4) as u64;
+        let bytes = self.read_raw(src, (len * 4) as u64, &format!("{len} values")).await?;
+        Ok(bytemuck::cast_slice::<u8, f32>(&bytes).to_vec())
+    }
+
+    /// The first `size` bytes of `src` (which needs COPY_SRC), like `read_f32`.
+    pub async fn read_bytes(&self, src: &wgpu::Buffer, size: u64) -> Result<Vec<u8>> {
+        self.read_raw(src, size, &format!("{size} bytes")).await
+    }
+
+    async fn read_raw(&self, src: &wgpu::Buffer, size: u64, what: &str) -> Result<Vec<u8>> {
         // A copy the device rejects (more than `src` holds) is an error, not zeros.
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
@@ -171,7 +184,7 @@ impl GpuContext {
         enc.copy_buffer_to_buffer(src, 0, &staging, 0, size);
         self.queue.submit([enc.finish()]);
         if let Some(e) = scope.pop().await {
-            return Err(Error::Gpu(format!("reading {len} values back from the GPU failed: {e}")));
+            return Err(Error::Gpu(format!("reading {what} back from the GPU failed: {e}")));
         }
         let (tx, rx) = futures_channel::oneshot::channel();
         staging.map_async(wgpu::MapMode::Read, .., move |r| {
@@ -188,7 +201,7 @@ impl GpuContext {
             let view = staging
                 .get_mapped_range(..)
                 .map_err(|e| Error::Gpu(format!("reading the mapped buffer failed: {e}")))?;
-            bytemuck::cast_slice::<u8, f32>(&view).to_vec()
+            view.to_vec()
         };
         staging.unmap();
         Ok(out)

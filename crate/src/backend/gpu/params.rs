@@ -52,6 +52,9 @@ kernel_params! {
         oh: u32, ow: u32, oc: u32, kh: u32,
         kw: u32, sh: u32, sw: u32, pt: u32,
         pl: u32, has_bias: u32,
+        /// Split K: how many partial products (0 or 1: none), each over `kchunk` values of K
+        /// (a multiple of the kernel's K tile, 16); `splitk_reduce` adds them up.
+        splits: u32, kchunk: u32,
     }
 }
 
@@ -184,7 +187,25 @@ impl GemmParams {
             pt: g.pad_top,
             pl: g.pad_left,
             has_bias: has_bias as u32,
+            splits: 1,
+            kchunk: k as u32,
         }
+    }
+
+    /// How to split K for a product of (m, n, k): (splits, K per split). Split when C's
+    /// 64×64 tiles are fewer than `target` workgroups and K is long, each part at least 256
+    /// of K and the partials together at most `max_partial` values; (1, k) otherwise.
+    pub fn split_k((m, n, k): (usize, usize, usize), target: usize, max_partial: usize) -> (usize, usize) {
+        let tiles = m.div_ceil(64).max(1) * n.div_ceil(64).max(1);
+        let by_k = k / 256;
+        let by_memory = max_partial / (m * n).max(1);
+        let want = target.div_ceil(tiles);
+        let splits = want.min(by_k).min(by_memory).min(256);
+        if splits < 2 {
+            return (1, k);
+        }
+        let chunk = k.div_ceil(splits).next_multiple_of(16);
+        (k.div_ceil(chunk), chunk)
     }
 }
 

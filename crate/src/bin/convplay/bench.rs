@@ -17,6 +17,9 @@ pub struct Args {
     /// Skip the GPU.
     #[arg(long)]
     cpu_only: bool,
+    /// Instead: where a GPU training step's time goes (seed-001 b64, seed-004 b128), per dispatch and layer.
+    #[arg(long)]
+    profile: bool,
     #[command(flatten)]
     threads: super::Threads,
 }
@@ -42,9 +45,12 @@ fn best(a: (Vec<KernelResult>, Vec<f64>), b: (Vec<KernelResult>, Vec<f64>)) -> (
     (k, a.1.iter().zip(&b.1).map(|(x, y)| x.max(*y)).collect())
 }
 
-pub fn run(Args { steps, rounds, cpu_only, threads }: Args) -> convplay::Result<()> {
+pub fn run(Args { steps, rounds, cpu_only, profile, threads }: Args) -> convplay::Result<()> {
     if steps == 0 || rounds == 0 {
         return Err(convplay::Error::Invalid("--steps and --rounds must be at least 1".into()));
+    }
+    if profile {
+        return crate::profile::run(&MODELS, steps);
     }
     let n = threads.count()?;
     // Rounds alternate 1 and n threads, so that load from other programs falls on both alike.

@@ -9,6 +9,7 @@ mod import_efficientnet;
 mod info;
 mod keras;
 mod mnist;
+mod profile;
 mod quantize;
 mod smoke;
 mod summary;

@@ -18,6 +18,20 @@ import { sharedEngine, wantsCpu } from '../../api/index';
 import { assetUrl } from '../../assets';
 import { download, downloadStatus } from '../../download';
 import { checkMnistInput, type AugmentSettings, type Optimizer, type Schedule } from './recipe';
+import type { BackendChoice } from '../../engine';
+
+/** Whether a run trains on the CPU beside the engine: as asked, and for "auto" on a GPU engine
+ * whichever backend trains `spec` at `batch` faster here, measured once (the badge says so). */
+export async function chooseCpu(
+  engine: ConvPlay,
+  backend: BackendChoice,
+  spec: string,
+  batch: number,
+): Promise<boolean> {
+  const cpu = wantsCpu(engine, backend);
+  if (cpu || backend !== 'auto' || engine.info.kind !== 'gpu' || !spec) return cpu;
+  return (await engine.chooseBackend(spec, Math.max(1, Math.floor(batch) || 1))).backend === 'cpu';
+}
 
 /** Misclassified test digits shown per evaluation. */
 const MISTAKES = 30;
@@ -28,13 +42,18 @@ function aborted(): Error {
   return e;
 }
 
-/** The page's shared engine, and whether a run on it goes to its CPU (the element's `backend`). */
-export async function engineFor(backend: string): Promise<{ engine: ConvPlay; cpu: boolean }> {
+/** The page's shared engine, and whether a run of `spec` at `batch` on it goes to its CPU: the
+ * element's `backend`, or for "auto" on a GPU engine the faster by measurement (`chooseCpu`). */
+export async function engineFor(
+  backend: string,
+  spec: string,
+  batch: number,
+): Promise<{ engine: ConvPlay; cpu: boolean }> {
   const choice = parseBackendChoice(backend);
   const engine = await sharedEngine().catch((e: unknown) => {
     throw new Error(`the engine did not start: ${(e as Error).message}`);
   });
-  return { engine, cpu: wantsCpu(engine, choice) };
+  return { engine, cpu: await chooseCpu(engine, choice, spec, batch) };
 }
 
 /** One element's MNIST splits, held in the engine's worker until it is disposed. */

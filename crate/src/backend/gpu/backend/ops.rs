@@ -34,6 +34,9 @@ impl Backend for Gpu {
     fn flush(&self) {
         self.submit();
     }
+    fn label(&self, layer: &str, phase: &'static str) {
+        self.set_label(layer, phase);
+    }
     async fn read(&self, buf: &wgpu::Buffer, len: usize) -> Result<Vec<f32>> {
         self.flush();
         // Anything the device rejected since the last read is an error, not a result.

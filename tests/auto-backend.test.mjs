@@ -1,0 +1,81 @@
+// "auto" trains on the faster backend by measurement: with each answer forced through a fake
+// measurement (globalThis.convplayFakeSpeeds, a test hook), <convplay-train> trains on the
+// backend that won and the badge says by how much. And the profile view shows where a GPU
+// training step's time goes, per layer.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useBrowser, openPage, waitForShell } from './harness.mjs';
+
+const env = useBrowser();
+
+async function trainWith(speeds) {
+  const initScript = `globalThis.convplayTestHooks = true; globalThis.convplayFakeSpeeds = ${JSON.stringify(speeds)};`;
+  const { page, errors } = await openPage(env.browser.context, env.server.url, { initScript });
+  assert.equal(await waitForShell(page), 'ready');
+  assert.equal(await page.locator('#backend-badge').getAttribute('data-kind'), 'gpu', 'the test needs WebGPU');
+  const t = page.locator('convplay-train');
+  await t.locator('select[aria-label="model"] option').first().waitFor({ state: 'attached' });
+  await t.locator('select[aria-label="model"]').selectOption('lenet-5');
+  await t.locator('input[aria-label="training images"]').fill('64');
+  await t.locator('input[aria-label="test images"]').fill('16');
+  await t.locator('input[aria-label="epochs"]').fill('1');
+  await t.locator('input[aria-label="batch"]').fill('16');
+  await t.getByRole('button', { name: 'Train' }).click();
+  // Polled every frame: on the CPU a run this small is done within a second.
+  const seen = await page.waitForFunction(
+    () => {
+      const s = document.querySelector('convplay-train').status;
+      return / on (WebGPU|the CPU): /.test(s) ? s : null;
+    },
+    null,
+    { timeout: 120_000, polling: 'raf' },
+  );
+  const status = await seen.jsonValue();
+  const badge = await page.locator('#backend-badge').textContent();
+  const kind = await page.locator('#backend-badge').getAttribute('data-kind');
+  await t
+    .getByRole('button', { name: 'Stop' })
+    .click()
+    .catch(() => {});
+  return { page, errors, status, badge, kind };
+}
+
+test('auto trains on the CPU when the measurement says it is faster, and the badge says so', async () => {
+  const r = await trainWith({ gpu: 10, cpu: 400 });
+  assert.match(r.status, / on the CPU: /);
+  assert.equal(r.badge, 'CPU: 40× faster than this GPU here');
+  assert.equal(r.kind, 'cpu');
+  assert.deepEqual(r.errors, []);
+  await r.page.close();
+});
+
+test('auto trains on WebGPU when the measurement says it is faster', async () => {
+  const r = await trainWith({ gpu: 900, cpu: 300 });
+  assert.match(r.status, / on WebGPU: /);
+  assert.equal(r.badge, 'WebGPU: 3.0× faster than the CPU here');
+  assert.equal(r.kind, 'gpu');
+  assert.deepEqual(r.errors, []);
+  await r.page.close();
+});
+
+test('the profile view shows where a GPU training step spends its time, per layer', async () => {
+  const { page, errors } = await openPage(env.browser.context, env.server.url);
+  assert.equal(await waitForShell(page), 'ready');
+  await page.evaluate(() => {
+    const p = document.querySelector('convplay-profile');
+    p.for = '';
+    p.preset = 'lenet-5';
+    p.batch = 4;
+  });
+  const p = page.locator('convplay-profile');
+  await p.getByRole('button', { name: 'Where does the time go?' }).click();
+  await p.locator('table[data-layers] tbody tr').first().waitFor({ timeout: 180_000 });
+  const layers = await p.locator('table[data-layers] tbody tr td:first-child').allTextContents();
+  assert.ok(layers.includes('conv2d_1') && layers.includes('loss'), layers.join(', '));
+  assert.match(await p.locator('[data-summary]').textContent(), /img\/s: .* ms a step, of which .* ms on the CPU/);
+  const dispatches = await p.locator('table[data-dispatches] tbody tr').count();
+  assert.ok(dispatches > layers.length, `${dispatches} dispatches for ${layers.length} layers`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
