@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { preview } from 'vite';
-import { launchBrowser, openPage, stroke, ellipse } from './harness.mjs';
+import { launchBrowser, openPage, stroke, ellipse, trainerFinished } from './harness.mjs';
 
 const env = { site: '', url: '', server: null, browser: null };
 
@@ -101,14 +101,7 @@ test('the course page of docs/embedding.md: draw, summary and train work from a 
   await t.locator('input[aria-label="test images"]').fill('64');
   await t.locator('input[aria-label="batch"]').fill('32');
   await t.getByRole('button', { name: 'Train' }).click();
-  await page.waitForFunction(
-    () =>
-      ['done', 'error'].includes(
-        document.querySelector('convplay-train').shadowRoot.querySelector('.status').dataset.phase,
-      ),
-    null,
-    { timeout: 180_000 },
-  );
+  await trainerFinished(page, 180_000);
   assert.match(await t.locator('.status').textContent(), /^done in/);
   // The accent colour set by the page reaches inside the component.
   const accent = await t.evaluate((el) => getComputedStyle(el.shadowRoot.querySelector('button')).color);

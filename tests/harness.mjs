@@ -145,3 +145,15 @@ export async function syntheticPhotos(page, kind, count, seed) {
     return f;
   });
 }
+
+/** Waits until the page's <convplay-train> has finished its run (phase "done" or "error"). */
+export async function trainerFinished(page, timeout = 120_000) {
+  await page.waitForFunction(
+    () =>
+      ['done', 'error'].includes(
+        document.querySelector('convplay-train')?.shadowRoot?.querySelector('.status')?.dataset.phase,
+      ),
+    null,
+    { timeout },
+  );
+}

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, openPage, waitForShell, stroke, ellipse } from './harness.mjs';
+import { useBrowser, openPage, waitForShell, stroke, ellipse, trainerFinished } from './harness.mjs';
 
 const env = useBrowser();
 
@@ -59,14 +59,7 @@ test('feature maps, filters and saliency of a drawn digit, a test digit, and liv
       .addEventListener('inside', () => window.looks.push(document.querySelector('convplay-inside').source));
   });
   await t.getByRole('button', { name: 'Train' }).click();
-  await page.waitForFunction(
-    () =>
-      ['done', 'error'].includes(
-        document.querySelector('convplay-train').shadowRoot.querySelector('.status').dataset.phase,
-      ),
-    null,
-    { timeout: 120_000 },
-  );
+  await trainerFinished(page, 120_000);
   const looks = await page.evaluate(() => window.looks);
   assert.ok(looks.length >= 1, 'at least the look after the epoch');
   assert.ok(
@@ -107,14 +100,7 @@ test('a preset brings its training recipe; augmentation trains on the CPU', asyn
   await t.locator('input[aria-label="rotate ± °"]').fill('10');
   await t.locator('input[aria-label="scale ± %"]').fill('10');
   await t.getByRole('button', { name: 'Train' }).click();
-  await page.waitForFunction(
-    () =>
-      ['done', 'error'].includes(
-        document.querySelector('convplay-train').shadowRoot.querySelector('.status').dataset.phase,
-      ),
-    null,
-    { timeout: 120_000 },
-  );
+  await trainerFinished(page, 120_000);
   assert.match(await t.locator('.status').textContent(), /^done in/);
   const losses = await page.evaluate(() => document.querySelector('convplay-train').losses);
   assert.ok(losses.at(-1) < losses[0], `loss ${losses[0]} → ${losses.at(-1)}`);

@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, openPage, waitForShell } from './harness.mjs';
+import { useBrowser, openPage, waitForShell, trainerFinished } from './harness.mjs';
 
 const env = useBrowser();
 
@@ -61,15 +61,7 @@ async function configure(page, { model, images, test, batch, lr, epochs = 1 }) {
   return t;
 }
 
-const finish = (page, timeout) =>
-  page.waitForFunction(
-    () =>
-      ['done', 'error'].includes(
-        document.querySelector('convplay-train')?.shadowRoot?.querySelector('.status')?.dataset.phase,
-      ),
-    null,
-    { timeout },
-  );
+const finish = trainerFinished;
 const firstProgress = (page) =>
   page.waitForFunction(() => document.querySelector('convplay-train').curvePoints >= 1, null, { timeout: 60_000 });
 

@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser, openPage, waitForShell, stroke, ellipse } from './harness.mjs';
+import { useBrowser, openPage, waitForShell, stroke, ellipse, trainerFinished } from './harness.mjs';
 
 const env = useBrowser();
 
@@ -17,14 +17,7 @@ async function trainLenet(page) {
   await t.locator('input[aria-label="training images"]').fill('128');
   await t.locator('input[aria-label="test images"]').fill('32');
   await t.getByRole('button', { name: 'Train' }).click();
-  await page.waitForFunction(
-    () =>
-      ['done', 'error'].includes(
-        document.querySelector('convplay-train').shadowRoot.querySelector('.status').dataset.phase,
-      ),
-    null,
-    { timeout: 120_000 },
-  );
+  await trainerFinished(page, 120_000);
   assert.match(await t.locator('.status').textContent(), /^done in/);
 }
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { useBrowser, openPage, waitForShell } from './harness.mjs';
+import { useBrowser, openPage, waitForShell, trainerFinished } from './harness.mjs';
 
 const env = useBrowser();
 
@@ -26,16 +26,7 @@ async function configure(page, { model, images, test, batch, lr, epochs = 1 }) {
 const phase = (page) =>
   page.evaluate(() => document.querySelector('convplay-train').shadowRoot.querySelector('.status').dataset.phase);
 
-async function finish(page, timeout) {
-  await page.waitForFunction(
-    () =>
-      ['done', 'error'].includes(
-        document.querySelector('convplay-train')?.shadowRoot?.querySelector('.status')?.dataset.phase,
-      ),
-    null,
-    { timeout },
-  );
-}
+const finish = trainerFinished;
 
 test('CPU backend: seed-001 on 1,024 images learns, with curves and an epoch row', async () => {
   const { page, errors } = await openPage(env.browser.context, `${env.server.url}?backend=cpu`);
@@ -137,7 +128,8 @@ test('CPU backend: seed-001 on 1,024 images learns, with curves and an epoch row
 });
 
 test('WebGPU backend: LeNet-5 on 160 images moves the loss down', async () => {
-  const { page, errors } = await openPage(env.browser.context, env.server.url);
+  // Asked for by name: under "auto" the trainer would measure both backends and pick the faster.
+  const { page, errors } = await openPage(env.browser.context, `${env.server.url}?backend=webgpu`);
   assert.equal(await waitForShell(page), 'ready');
   assert.equal(await page.locator('#backend-badge').getAttribute('data-kind'), 'gpu');
   const t = await configure(page, { model: 'lenet-5', images: 160, test: 32, batch: 16, lr: 0.005 });

@@ -36,7 +36,7 @@ pub fn from_spec(spec: &ModelSpec) -> Result<String> {
     line(&format!(
         "# {}: exported from ConvPlay ({} parameters; model.summary() shows the same).",
         spec.name,
-        count(params)
+        crate::summary::group(params)
     ));
     line("import math");
     line("");
@@ -280,18 +280,6 @@ fn num(x: f32) -> String {
     } else {
         format!("{s}.0")
     }
-}
-
-fn count(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }
 
 /// A Python string literal (JSON's escapes are Python's).

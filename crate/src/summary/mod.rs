@@ -13,6 +13,7 @@
 //!   2^53 − 1 and [`Summary::too_large`] says so; nothing wraps.
 
 mod text;
+pub use text::group;
 mod walk;
 
 use crate::spec::size::{Count, MAX_BUFFER_ELEMENTS, MAX_COUNT, MAX_MEMORY};

@@ -12,7 +12,7 @@ pub(super) fn thousands(n: u64) -> String {
 }
 
 /// Digits in groups of three: 4294967296 → "4,294,967,296".
-pub(super) fn group(n: u64) -> String {
+pub fn group(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {

@@ -328,49 +328,26 @@ function kerasLayer(l: Config, first: number[] | null): KerasLayer {
     fail(`${where}: TF.js layers have no "leaky_relu" activation; put a leaky_relu layer after it instead`);
   switch (l.type) {
     case 'conv2d':
-      return {
-        class_name: 'Conv2D',
-        config: {
-          ...base,
-          filters: l.filters,
-          kernel_size: k(l.kernel_size),
-          strides: k(l.strides ?? 1),
-          padding: l.padding ?? 'valid',
-          data_format: 'channels_last',
-          dilation_rate: [1, 1],
-          activation: l.activation ?? 'linear',
-          use_bias: l.use_bias !== false,
-        },
-      };
     case 'depthwise_conv2d':
-      return {
-        class_name: 'DepthwiseConv2D',
-        config: {
-          ...base,
-          kernel_size: k(l.kernel_size),
-          strides: k(l.strides ?? 1),
-          padding: l.padding ?? 'valid',
-          depth_multiplier: 1,
-          data_format: 'channels_last',
-          activation: l.activation ?? 'linear',
-          use_bias: l.use_bias !== false,
-        },
+    case 'separable_conv2d': {
+      // The three convolutions share their config; depthwise ones have no filters, plain ones no multiplier.
+      const conv: Config = {
+        ...base,
+        kernel_size: k(l.kernel_size),
+        strides: k(l.strides ?? 1),
+        padding: l.padding ?? 'valid',
+        data_format: 'channels_last',
+        activation: l.activation ?? 'linear',
+        use_bias: l.use_bias !== false,
       };
-    case 'separable_conv2d':
-      return {
-        class_name: 'SeparableConv2D',
-        config: {
-          ...base,
-          filters: l.filters,
-          kernel_size: k(l.kernel_size),
-          strides: k(l.strides ?? 1),
-          padding: l.padding ?? 'valid',
-          depth_multiplier: 1,
-          data_format: 'channels_last',
-          activation: l.activation ?? 'linear',
-          use_bias: l.use_bias !== false,
-        },
-      };
+      if (l.type !== 'depthwise_conv2d') conv.filters = l.filters;
+      if (l.type === 'conv2d') conv.dilation_rate = [1, 1];
+      else conv.depth_multiplier = 1;
+      const class_name = { conv2d: 'Conv2D', depthwise_conv2d: 'DepthwiseConv2D', separable_conv2d: 'SeparableConv2D' }[
+        l.type
+      ];
+      return { class_name, config: conv };
+    }
     case 'max_pool2d':
     case 'avg_pool2d':
       return {
