@@ -28,7 +28,7 @@ const out = {};
 try {
   const engine = await createEngine({ backend: 'cpu' });
   out.kind = engine.info.kind;
-  const model = await engine.model({ preset: 'seed-001', batch: 4 });
+  const model = await engine.model({ preset: 'seed-001' }, { batch: 4 });
   out.params = model.info.params;
   document.querySelector('convplay-summary').spec = JSON.stringify(await engine.presetSpec('seed-001'));
   const zeros = new Float32Array(28 * 28);

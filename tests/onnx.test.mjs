@@ -54,6 +54,7 @@ async function exportAndRun(source, shape, count) {
       const { cp, engine } = window;
       const model = await engine.model(
         source.weights ? { weights: new URL(source.weights, location.href).href } : source,
+        { batch: source.batch ?? 4 },
       );
       const len = shape.reduce((a, b) => a * b, 1);
       const inputs = Array.from({ length: count }, (_, k) =>
@@ -160,4 +161,12 @@ test('residual, concat and squeeze-and-excitation blocks export and agree in ONN
     assert.ok(r.ops.includes(op), `${op} in ${r.ops.join(', ')}`);
   assert.deepEqual(r.output, ['batch', 5]);
   assert.ok(r.gap < 1e-5, `largest difference in probability: ${r.gap}`);
+});
+
+test('EfficientNet-Lite0 (the shipped int8 file) exported to ONNX predicts as in ConvPlay', async () => {
+  const r = await exportAndRun({ weights: '/models/efficientnet-lite0-int8.safetensors', batch: 1 }, [224, 224, 3], 1);
+  assert.deepEqual(r.input, ['batch', 3, 224, 224]);
+  assert.deepEqual(r.output, ['batch', 1000]);
+  assert.ok(r.ops.includes('Add') && r.ops.includes('Clip'), r.ops.join(', '));
+  assert.ok(r.gap < 1e-4, `largest difference in probability: ${r.gap}`);
 });

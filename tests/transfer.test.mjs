@@ -133,6 +133,12 @@ test('two new classes: features, head, fine-tuning, export and load back on the 
   await until(t, t.locator('[data-trial]'), 60_000);
   assert.equal(await t.locator('[data-trial] span').first().textContent(), 'stripes');
 
+  // The same model as ONNX (f32: about 4 × 3.4 million parameters).
+  const [onnx] = await Promise.all([page.waitForEvent('download'), t.locator('[data-export-onnx]').click()]);
+  assert.equal(onnx.suggestedFilename(), 'convplay-flat-stripes.onnx');
+  const onnxSize = fs.statSync(await onnx.path()).size;
+  assert.ok(onnxSize > 12_000_000 && onnxSize < 16_000_000, `ONNX export of ${onnxSize} bytes`);
+
   // Export (int8 safetensors with labels), then a reload keeps it, and the file loads back.
   const [download] = await Promise.all([page.waitForEvent('download'), t.locator('[data-export]').click()]);
   assert.equal(download.suggestedFilename(), 'convplay-flat-stripes.safetensors');

@@ -14,7 +14,13 @@ const fail = (msg: string): never => {
 // --- protobuf wire format -------------------------------------------------------------------
 
 class Writer {
+  /** Finished pieces, and the small bytes written since the last one. */
+  private parts: Uint8Array[] = [];
   private bytes: number[] = [];
+  private flush(): void {
+    if (this.bytes.length) this.parts.push(Uint8Array.from(this.bytes));
+    this.bytes = [];
+  }
   varint(v: number | bigint): this {
     let x = BigInt.asUintN(64, BigInt(v));
     do {
@@ -38,9 +44,11 @@ class Writer {
     this.bytes.push(...b);
     return this;
   }
+  /** A length-delimited field; large data is kept as its own piece, not copied byte by byte. */
   raw(field: number, data: Uint8Array): this {
     this.key(field, 2).varint(data.length);
-    for (const b of data) this.bytes.push(b);
+    this.flush();
+    this.parts.push(data);
     return this;
   }
   str(field: number, s: string): this {
@@ -50,7 +58,15 @@ class Writer {
     return this.raw(field, w.done());
   }
   done(): Uint8Array {
-    return Uint8Array.from(this.bytes);
+    this.flush();
+    const out = new Uint8Array(this.parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of this.parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    this.parts = [out];
+    return out;
   }
 }
 

@@ -517,10 +517,10 @@ export class ConvplayTransfer extends LitElement {
     }
   }
 
-  async exportModel(): Promise<void> {
+  async exportModel(format: 'safetensors' | 'onnx' = 'safetensors'): Promise<void> {
     if (!this.taughtModel) return;
     try {
-      await exportModel(this.taughtModel, this.taught?.labels ?? []);
+      await exportModel(this.taughtModel, this.taught?.labels ?? [], format);
     } catch (e) {
       this.problem = (e as Error).message;
     }

@@ -3,6 +3,7 @@
 // (the head, or the fine-tuned top), and given the class names and the base's preprocessing.
 // It is exported as int8 safetensors; any such file of 224×224 RGB inputs loads back.
 
+import { saveOnnx } from '../../api/onnx';
 import type { ConvPlay, Model } from '../../api/index';
 import { download } from '../../storage';
 import { fullSpec, type HeadOptions, type Plan, type SpecJson } from '../../transfer';
@@ -59,8 +60,8 @@ export async function classify(
 }
 
 /** Downloads the model as int8 safetensors, named after its labels. */
-export async function exportModel(model: Model, labels: string[]): Promise<void> {
-  const bytes = await model.save({ format: 'int8' });
+export async function exportModel(model: Model, labels: string[], format: 'safetensors' | 'onnx'): Promise<void> {
   const name = labels.map((l) => l.replace(/[^\w-]+/g, '_')).join('-') || 'taught';
-  download(bytes, `convplay-${name}.safetensors`);
+  if (format === 'onnx') download(await saveOnnx(model), `convplay-${name}.onnx`);
+  else download(await model.save({ format: 'int8' }), `convplay-${name}.safetensors`);
 }

@@ -46,6 +46,7 @@ export function useStep(el: Host) {
                   : nothing
               }
               <button data-export @click=${() => void el.exportModel()}>Download (.safetensors, int8)</button>
+              <button data-export-onnx @click=${() => void el.exportModel('onnx')}>Download (.onnx, f32)</button>
             </div>
             ${
               el.trial
