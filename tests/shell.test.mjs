@@ -37,6 +37,23 @@ test('loads without console errors, runs on WebGPU, smoke kernel right, MNIST de
     return n;
   });
   assert.ok(ink > 50, `first digit has ${ink} bright pixels`);
+
+  // The contents bar leads to every exercise; the engine's diagnostics wait, folded, under "About this engine".
+  const targets = await page.locator('nav.contents a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  assert.deepEqual(targets, [
+    '#draw-card',
+    '#inside-card',
+    '#model-card',
+    '#train-card',
+    '#photo-card',
+    '#teach-card',
+    '#about-card',
+  ]);
+  for (const t of targets) assert.equal(await page.locator(t).count(), 1, `${t} exists`);
+  assert.equal(await smoke.isVisible(), false, 'the kernel check is folded away at first');
+  await page.locator('nav.contents a', { hasText: 'About this engine' }).click();
+  await page.locator('#about-card > summary').click();
+  assert.equal(await smoke.isVisible(), true);
   await page.close();
 });
 
