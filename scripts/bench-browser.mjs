@@ -296,8 +296,8 @@ try {
     console.log(`ConvPlay WebGPU / TF.js webgpu:            ${ratio(gpu, tgpu)}`);
     console.log(`ConvPlay WebGPU / faster TF.js GPU backend: ${ratio(gpu, fasterTf)} (goal ≥ 2×)`);
     console.log(`ConvPlay WebGPU / ConvPlay CPU:            ${ratio(gpu, cpu)}`);
-    // The CPU backend on 1, 2 and all threads, isolated and not (scripts/bench-threads.mjs).
-    await benchThreads({ url: server.url, seconds, batch, tfjsCpu: tcpu, preset });
+    // The CPU backend on 1, 2 and all threads, isolated and not, then seed-004 (scripts/bench-threads.mjs).
+    if (preset === 'seed-001') await benchThreads({ url: server.url, seconds, batch, tfjsCpu: tcpu, preset });
   }
   const d = await drawLatency(browser.context, server.url);
   const ms = await photoLatency(browser.context, server.url);
