@@ -3,7 +3,8 @@
 //! group of channels per task, element-wise ops in pieces, all over the threads of the
 //! current rayon pool. Each output is computed by one task in a fixed order, so a threaded
 //! call gives the bits of a single-threaded one. Oracles: dense.rs, pool.rs and norm.rs
-//! (pooling and batch norm here give exactly the reference's bits).
+//! (pooling and batch norm here give exactly the reference's bits). GPU twins:
+//! shaders/gemm.wgsl (dense), shaders/pool.wgsl, shaders/batchnorm.wgsl and shaders/eltwise.wgsl.
 
 use super::act;
 use super::gemm::{gemm, View};

@@ -1,7 +1,8 @@
 //! The CPU backend's matrix multiply: C (+)= A·B with packed panels and a register-blocked
 //! micro-kernel (GotoBLAS's loop order). B is packed once per call into column panels of `NR`,
 //! A per block into row panels of `MR`; the micro-kernel keeps an MR×NR tile of C in
-//! registers over a depth of up to `KC`.
+//! registers over a depth of up to `KC`. GPU twin: shaders/gemm.wgsl (tiled in workgroup
+//! memory instead of packed panels).
 //!
 //! Kernels: natively on x86_64 chosen at run time, AVX-512 (std::arch, a 6×32 tile) or AVX2 +
 //! FMA (the portable Rust body compiled with those features, two 6×16 halves), which give the

@@ -2,7 +2,7 @@
 //! threads of the current rayon pool, so a caller that wants N threads runs the work inside
 //! `pool(N)?.install(…)` (the CLI's `--threads`); outside any pool, rayon's global pool (one
 //! thread per core) does it. In the browser (wasm32 without threads) rayon runs every task
-//! on the calling thread.
+//! on the calling thread. No GPU twin: this is the pool the CPU kernels run on, not a kernel.
 
 use crate::error::{Error, Result};
 
