@@ -2,17 +2,10 @@
 // number of training and test images, and the seed.
 
 import { html } from 'lit';
-import type { AugmentSettings, Optimizer, Schedule } from './recipe';
+import type { Optimizer, Schedule, TrainState } from './recipe';
 
-/** What the settings read and set on the element. */
-interface Host {
-  optimizer: Optimizer;
-  schedule: Schedule;
-  augment: AugmentSettings;
-  trainImages: number;
-  testImages: number;
-  seed: number;
-}
+/** What the settings read and set on the element: these fields of its state. */
+type Host = Pick<TrainState, 'optimizer' | 'schedule' | 'augment' | 'trainImages' | 'testImages' | 'seed'>;
 
 /** A labelled number input. */
 export function numberInput(label: string, value: number, set: (v: number) => void, busy: boolean, step = '1') {
