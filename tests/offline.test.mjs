@@ -39,7 +39,13 @@ test('after one visit the page works offline: reload, draw, train', async () => 
   );
   // Training fetches the training set once (with its progress) and the worker keeps it.
   await trainLenet(page);
-  cached = await cachedFiles();
+  // The service worker stores a fetched file after answering with it: a 9.7 MB file may land
+  // in the cache a moment after training has used it.
+  for (let i = 0; i < 100; i++) {
+    cached = await cachedFiles();
+    if (cached.includes('/data/mnist/train-images-idx3-ubyte.gz')) break;
+    await page.waitForTimeout(100);
+  }
   assert.ok(cached.includes('/data/mnist/train-images-idx3-ubyte.gz'), cached.join(' '));
 
   await env.browser.context.setOffline(true);
