@@ -408,22 +408,7 @@ use common::pickle::Pickle;
 fn checkpoint(tensors: &[(&str, i64, &[u64], &[u64])], values: &[f32]) -> Vec<u8> {
     let mut p = Pickle::new().ordered_dict().op(b"(");
     for &(name, offset, size, stride) in tensors {
-        p = p
-            .str(name)
-            .global("torch._utils", "_rebuild_tensor_v2")
-            .op(b"((")
-            .str("storage")
-            .global("torch", "FloatStorage")
-            .str("0")
-            .str("cpu")
-            .int(values.len() as i64)
-            .op(b"tQ")
-            .int(offset)
-            .tuple(size)
-            .tuple(stride)
-            .op(&[0x89])
-            .ordered_dict()
-            .op(b"tR");
+        p = p.tensor_entry(name, "0", values.len() as i64, offset, size, stride);
     }
     let object = p.op(b"u").stop();
     let magic = [0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];

@@ -172,22 +172,7 @@ type Entry<'a> = (&'a str, &'a str, i64, &'a [u64], &'a [u64]);
 fn state_dict(entries: &[Entry]) -> Vec<u8> {
     let mut p = Pickle::new().ordered_dict().op(b"(");
     for &(name, key, offset, size, stride) in entries {
-        p = p
-            .str(name)
-            .global("torch._utils", "_rebuild_tensor_v2")
-            .op(b"((") // the call's arguments, then the persistent id's
-            .str("storage")
-            .global("torch", "FloatStorage")
-            .str(key)
-            .str("cpu")
-            .int(1)
-            .op(b"tQ")
-            .int(offset)
-            .tuple(size)
-            .tuple(stride)
-            .op(&[0x89])
-            .ordered_dict()
-            .op(b"tR");
+        p = p.tensor_entry(name, key, 1, offset, size, stride);
     }
     p.op(b"u").stop()
 }

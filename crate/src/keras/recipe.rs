@@ -81,14 +81,7 @@ impl Recipe {
     }
 
     fn optimizer(&mut self, node: &Node, consts: &HashMap<String, Value>) -> Result<(), String> {
-        let (name, call) = match &node.expr {
-            Expr::Call(c) => (c.name().to_string(), Some(c)),
-            Expr::Name(parts) if parts.len() > 1 => (parts.last().cloned().unwrap_or_default(), None),
-            _ => match value(node, consts)? {
-                Value::String(s) => (s, None),
-                other => return Err(format!("optimizer={} must be a name such as \"adam\"", show(&other))),
-            },
-        };
+        let (name, call) = named(node, consts, "optimizer", "adam")?;
         let (kind, default_lr) = match name.to_ascii_lowercase().as_str() {
             "adam" => ("adam", 0.001),
             "adamw" => ("adamw", 0.001),
@@ -219,19 +212,7 @@ impl Recipe {
     }
 
     fn loss(&mut self, node: &Node, consts: &HashMap<String, Value>) -> Result<(), String> {
-        let (name, call) = match &node.expr {
-            Expr::Call(c) => (c.name().to_string(), Some(c)),
-            Expr::Name(parts) if parts.len() > 1 => (parts.last().cloned().unwrap_or_default(), None),
-            _ => match value(node, consts)? {
-                Value::String(s) => (s, None),
-                other => {
-                    return Err(format!(
-                        "loss={} must be a name such as \"sparse_categorical_crossentropy\"",
-                        show(&other)
-                    ))
-                }
-            },
-        };
+        let (name, call) = named(node, consts, "loss", "sparse_categorical_crossentropy")?;
         let squashed: String = name.chars().filter(|c| *c != '_').collect::<String>().to_ascii_lowercase();
         if !matches!(squashed.as_str(), "sparsecategoricalcrossentropy" | "categoricalcrossentropy") {
             return Err(format!(
@@ -282,4 +263,22 @@ impl Recipe {
         }
         Ok(())
     }
+}
+
+/// What `optimizer=` and `loss=` take: a string, a dotted name (`keras.losses.X`) or a call
+/// (`Adam(learning_rate=…)`): the name, and the call when there is one.
+fn named<'a>(
+    node: &'a Node,
+    consts: &HashMap<String, Value>,
+    key: &str,
+    example: &str,
+) -> Result<(String, Option<&'a Call>), String> {
+    Ok(match &node.expr {
+        Expr::Call(c) => (c.name().to_string(), Some(c)),
+        Expr::Name(parts) if parts.len() > 1 => (parts.last().cloned().unwrap_or_default(), None),
+        _ => match value(node, consts)? {
+            Value::String(s) => (s, None),
+            other => return Err(format!("{key}={} must be a name such as \"{example}\"", show(&other))),
+        },
+    })
 }

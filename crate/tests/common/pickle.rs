@@ -39,6 +39,33 @@ impl Pickle {
     pub fn ordered_dict(self) -> Self {
         self.global("collections", "OrderedDict").op(b")R")
     }
+    /// One state-dict entry: `name` → a float tensor rebuilt by `_rebuild_tensor_v2` from the
+    /// storage `key` (claiming `storage_len` values) at `offset` with `size` and `stride`.
+    pub fn tensor_entry(
+        self,
+        name: &str,
+        key: &str,
+        storage_len: i64,
+        offset: i64,
+        size: &[u64],
+        stride: &[u64],
+    ) -> Self {
+        self.str(name)
+            .global("torch._utils", "_rebuild_tensor_v2")
+            .op(b"((") // the call's arguments, then the persistent id's
+            .str("storage")
+            .global("torch", "FloatStorage")
+            .str(key)
+            .str("cpu")
+            .int(storage_len)
+            .op(b"tQ")
+            .int(offset)
+            .tuple(size)
+            .tuple(stride)
+            .op(&[0x89])
+            .ordered_dict()
+            .op(b"tR")
+    }
     pub fn stop(self) -> Vec<u8> {
         self.op(b".").0
     }

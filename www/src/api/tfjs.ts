@@ -121,60 +121,36 @@ export function fromTfjs(artifacts: TfjsArtifacts): { spec: object; weights: Uin
     switch (l.class_name) {
       case 'InputLayer':
         continue;
-      case 'Conv2D': {
-        channelsLast(where, c);
-        if (c.groups !== undefined && c.groups !== 1) fail(`${where}: grouped convolutions are not supported`);
-        const use_bias = c.use_bias !== false;
-        spec.push({
-          type: 'conv2d',
-          name: lname,
-          filters: c.filters,
-          kernel_size: pair(where, 'kernel_size', c.kernel_size),
-          strides: pair(where, 'strides', c.strides ?? 1),
-          padding: padding(where, c.padding ?? 'valid'),
-          activation: activation(where, c.activation),
-          use_bias,
-        });
-        w('kernel');
-        if (use_bias) w('bias');
-        break;
-      }
-      case 'DepthwiseConv2D': {
-        channelsLast(where, c);
-        const use_bias = c.use_bias !== false;
-        const k = pair(where, 'kernel_size', c.kernel_size);
-        spec.push({
-          type: 'depthwise_conv2d',
-          name: lname,
-          kernel_size: k,
-          strides: pair(where, 'strides', c.strides ?? 1),
-          padding: padding(where, c.padding ?? 'valid'),
-          depth_multiplier: c.depth_multiplier ?? 1,
-          activation: activation(where, c.activation),
-          use_bias,
-        });
-        w('depthwise_kernel', 'kernel', []);
-        if (use_bias) w('bias');
-        break;
-      }
+      case 'Conv2D':
+      case 'DepthwiseConv2D':
       case 'SeparableConv2D': {
         channelsLast(where, c);
-        if ((c.depth_multiplier ?? 1) !== 1)
+        if (c.groups !== undefined && c.groups !== 1) fail(`${where}: grouped convolutions are not supported`);
+        const separable = l.class_name === 'SeparableConv2D';
+        if (separable && (c.depth_multiplier ?? 1) !== 1)
           fail(`${where}: depth_multiplier ${str(c.depth_multiplier)} is not supported`);
         const use_bias = c.use_bias !== false;
-        spec.push({
-          type: 'separable_conv2d',
+        const layer: Config = {
+          type: { Conv2D: 'conv2d', DepthwiseConv2D: 'depthwise_conv2d', SeparableConv2D: 'separable_conv2d' }[
+            l.class_name
+          ],
           name: lname,
-          filters: c.filters,
           kernel_size: pair(where, 'kernel_size', c.kernel_size),
           strides: pair(where, 'strides', c.strides ?? 1),
           padding: padding(where, c.padding ?? 'valid'),
           activation: activation(where, c.activation),
           use_bias,
-        });
-        w('depthwise_kernel', 'depthwise/kernel', []);
-        w('pointwise_kernel', 'pointwise/kernel');
-        if (use_bias) w('bias', 'pointwise/bias');
+        };
+        // Depthwise convs have no filters (ConvPlay's parser checks their multiplier).
+        if (l.class_name === 'DepthwiseConv2D') layer.depth_multiplier = c.depth_multiplier ?? 1;
+        else layer.filters = c.filters;
+        spec.push(layer);
+        if (l.class_name === 'Conv2D') w('kernel');
+        else if (separable) {
+          w('depthwise_kernel', 'depthwise/kernel', []);
+          w('pointwise_kernel', 'pointwise/kernel');
+        } else w('depthwise_kernel', 'kernel', []);
+        if (use_bias) w('bias', separable ? 'pointwise/bias' : 'bias');
         break;
       }
       case 'MaxPooling2D':
