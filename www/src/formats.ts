@@ -2,7 +2,7 @@
 // (model.json + model.weights.bin, as TF.js's own `downloads://` writes them) and ONNX.
 
 import { summarize } from './engine';
-import { readSafetensors } from './api/safetensors';
+import { readMetadata } from './api/safetensors';
 import { toTfjs } from './api/tfjs';
 import { toOnnx } from './api/onnx';
 import { download } from './storage';
@@ -10,7 +10,7 @@ import { download } from './storage';
 /** The model's layer names, from its summary (the names the weights are stored under): the
  * top-level ones, or every row's (blocks' inner layers included). */
 async function layerNames(weights: Uint8Array, all = false): Promise<string[]> {
-  const spec = readSafetensors(weights).metadata.spec;
+  const spec = readMetadata(weights).spec;
   if (!spec) throw new Error('this weights file has no model spec: save it with ConvPlay');
   const summary = await summarize(spec, 1);
   return summary.rows.filter((r) => all || r.depth === 0).map((r) => r.name);

@@ -24,22 +24,35 @@ export function f16(h: number): number {
   return sign * 2 ** (exp - 15) * (1 + frac / 1024);
 }
 
-/** The tensors (as f32) and metadata of a weights file. */
-export function readSafetensors(bytes: Uint8Array): { tensors: Tensors; metadata: Record<string, string> } {
+/** A weights file's header (its JSON) and where its data starts, without reading any tensor. */
+function header(bytes: Uint8Array): { head: Record<string, Entry | Record<string, string>>; start: number } {
   if (bytes.byteLength < 8) fail(`the weights file is ${bytes.byteLength} bytes: too short to be safetensors`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
   if (headerLen > bytes.byteLength - 8) fail('the weights file is cut short (its header runs past the end)');
-  let header: Record<string, Entry | Record<string, string>>;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen))) as typeof header;
+    const head = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen))) as Record<
+      string,
+      Entry | Record<string, string>
+    >;
+    return { head, start: 8 + headerLen };
   } catch {
     return fail('the weights file header is not JSON: it is not a safetensors file');
   }
-  const data = bytes.subarray(8 + headerLen);
-  const metadata = (header.__metadata__ ?? {}) as Record<string, string>;
+}
+
+/** A weights file's metadata (its spec, labels, …) alone. */
+export function readMetadata(bytes: Uint8Array): Record<string, string> {
+  return (header(bytes).head.__metadata__ ?? {}) as Record<string, string>;
+}
+
+/** The tensors (as f32) and metadata of a weights file. */
+export function readSafetensors(bytes: Uint8Array): { tensors: Tensors; metadata: Record<string, string> } {
+  const { head, start } = header(bytes);
+  const data = bytes.subarray(start);
+  const metadata = (head.__metadata__ ?? {}) as Record<string, string>;
   const raw = new Map<string, { e: Entry; values: Float32Array | Int8Array }>();
-  for (const [name, value] of Object.entries(header)) {
+  for (const [name, value] of Object.entries(head)) {
     if (name === '__metadata__') continue;
     const e = value as Entry;
     const [a, b] = e.data_offsets;
