@@ -197,10 +197,15 @@ test('the model lab hands its spec to the trainer; a spec MNIST cannot feed is a
   await t.getByRole('button', { name: 'Train' }).click();
   await finish(page, 120_000);
   assert.match(await t.locator('[data-saved]').textContent(), /^Kept in this browser: my-net,/);
-  // The course's 200×300×3 network cannot take MNIST digits: the trainer says so.
+  // The course's 200×300×3 network cannot take MNIST digits: the lab says so before the click
+  // and keeps the button off; the trainer, handed the spec anyway, refuses it with the same reason.
   await lab.locator('select[aria-label="preset"]').selectOption('course-3conv');
   await lab.locator('[data-problems="0"]').waitFor();
-  await lab.getByRole('button', { name: 'Train this model on MNIST' }).click();
+  await lab.locator('[data-train-why]').waitFor();
+  assert.match(await lab.locator('[data-train-why]').textContent(), /this model's input is \[200, 300, 3\]/);
+  assert.equal(await lab.getByRole('button', { name: 'Train this model on MNIST' }).isDisabled(), true);
+  const course = await lab.locator('textarea').inputValue();
+  await page.evaluate((json) => document.querySelector('convplay-train').useSpec(json), course);
   await t
     .locator('select[aria-label="model"] option', { hasText: 'custom: course-3conv' })
     .waitFor({ state: 'attached' });

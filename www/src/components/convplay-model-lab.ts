@@ -284,6 +284,7 @@ export class ConvplayModelLab extends LitElement {
   }
 
   render() {
+    const why = mnistProblem(this.summary);
     return html`
       <div class="controls">
         <label
@@ -346,12 +347,13 @@ export class ConvplayModelLab extends LitElement {
       <p class="status" data-problems=${this.problemCount}>
         ${this.problemCount === 0 ? html`<span class="ok">valid spec</span>` : html`<span class="bad">${this.problemCount} problem${this.problemCount > 1 ? 's' : ''}: see below</span>`}
         <button
-          ?disabled=${this.problemCount !== 0}
+          ?disabled=${this.problemCount !== 0 || why !== ''}
+          aria-describedby=${why ? 'train-why' : nothing}
           @click=${() => this.dispatchEvent(new CustomEvent('train-spec', { detail: this.specText, bubbles: true, composed: true }))}
         >
           Train this model on MNIST
         </button>
-        ${mnistProblem(this.summary) ? html`<span class="bad" data-train-why>${mnistProblem(this.summary)}</span>` : nothing}
+        ${why ? html`<span class="bad" id="train-why" data-train-why>${why}</span>` : nothing}
       </p>
       <convplay-summary .spec=${this.specText} .batch=${Math.max(1, Math.floor(this.batch) || 1)} .computed=${this.computed}></convplay-summary>
       ${this.renderFit()}
