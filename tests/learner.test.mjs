@@ -213,9 +213,31 @@ test('an embedded trainer opens ready to run and says what Train will do', async
   await status.filter({ hasText: 'Ready' }).waitFor();
   assert.match(
     await status.textContent(),
-    /^Ready: Train runs lenet-5 for \d+ epochs? on 60,000 training images \(batch \d+, learning rate [\d.]+\), then tests it on 10,000 images\.$/,
+    /^Ready: Train runs lenet-5 for \d+ epochs? on 6,000 training images \(batch \d+, learning rate [\d.]+\), then tests it on 10,000 images\.$/,
   );
   assert.equal(await page.locator('#embedded').getByRole('button', { name: 'Train' }).isEnabled(), true);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the trainer opens on a quick run with what it should score; the full run is one click away', async () => {
+  const { page, errors } = await openPage(env.browser.context, `${env.server.url}?backend=cpu`);
+  assert.equal(await waitForShell(page), 'ready');
+  const t = page.locator('convplay-train');
+  const size = t.locator('fieldset.run-size');
+  await size.waitFor();
+  assert.equal(await size.getAttribute('data-run-size'), 'quick');
+  assert.equal(await t.locator('input[aria-label="training images"]').inputValue(), '6000');
+  assert.match(await size.textContent(), /Quick: the first 6,000 training images\s+expect about 9\d\.\d% test accuracy/);
+  assert.match(await size.textContent(), /Full: all 60,000\s+expect about 99\.\d%/);
+  await size.getByLabel(/^Full/).check();
+  assert.equal(await size.getAttribute('data-run-size'), 'full');
+  assert.equal(await t.locator('input[aria-label="training images"]').inputValue(), '60000');
+  assert.match(await t.locator('.status').textContent(), /on 60,000 training images/);
+  // Any other count is shown as such, neither choice ticked.
+  await t.locator('input[aria-label="training images"]').fill('5000');
+  assert.equal(await size.getAttribute('data-run-size'), 'custom');
+  assert.match(await size.textContent(), /now 5,000 images, set below/);
   assert.deepEqual(errors, []);
   await page.close();
 });

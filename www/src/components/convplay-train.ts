@@ -13,7 +13,7 @@ import type { AugmentSettings, Optimizer, Schedule, TrainState } from './train/r
 import { MnistData, engineFor, evaluateWeights, trainMnist, type Evaluated, type RunSettings } from './train/run';
 import { chartConfigs, checkpointOffer, epochTable, evaluation, keptModel, stopNotice } from './train/results';
 import { CheckpointKeeper, afterStop, crashNotice, unfinishedNotice } from './train/checkpoint';
-import { moreSettings, numberInput, readyNote } from './train/settings';
+import { QUICK_IMAGES, moreSettings, numberInput, readyNote, runSize } from './train/settings';
 import type { ConvplayCurves } from './convplay-curves';
 
 export type { AugmentSettings, TrainState };
@@ -120,7 +120,7 @@ export class ConvplayTrain extends LitElement {
     this.schedule = 'onecycle';
     this.augment = { shift: 0, rotateDeg: 0, scale: 0 };
     this.recipeNote = '';
-    this.trainImages = 60000;
+    this.trainImages = QUICK_IMAGES;
     this.testImages = 10000;
     this.seed = 1;
     this.backend = 'auto';
@@ -550,6 +550,7 @@ export class ConvplayTrain extends LitElement {
         </button>
         <button @click=${() => this.stop()} ?disabled=${!busy}>Stop</button>
       </div>
+      ${runSize(this, busy)}
       ${
         this.compact
           ? html`<details class="more">

@@ -1,7 +1,7 @@
 // <convplay-train>'s settings below the first row: optimizer, schedule, augmentation, the
 // number of training and test images, and the seed.
 
-import { html } from 'lit';
+import { html, nothing } from 'lit';
 import type { Optimizer, Schedule, TrainState } from './recipe';
 
 /** What the settings read and set on the element: these fields of its state. */
@@ -55,6 +55,38 @@ export function moreSettings(el: Host, busy: boolean) {
       ${num('test images', el.testImages, (v) => (el.testImages = v))}
       ${num('seed', el.seed, (v) => (el.seed = v))}`;
 }
+
+/** The quick first run: the first images of the training set, enough for a model to read most
+ * digits within a minute on a laptop's CPU; the full run takes all 60,000. */
+export const QUICK_IMAGES = 6000;
+export const FULL_IMAGES = 60000;
+
+/** The quick/full choice above the settings, with what each is expected to score. The figures
+ * are the default model's (mnist-quick, its recipe, seed 1), measured with the project's CLI on
+ * the CPU backend (docs/benchmarks.md); other models say only that the full run scores higher. */
+export function runSize(el: Host & { preset: string }, busy: boolean) {
+  const known = el.preset === 'mnist-quick';
+  const choice = (images: number, label: string, expect: string) =>
+    html`<label
+      ><input
+        type="radio"
+        name="run-size"
+        .checked=${el.trainImages === images}
+        ?disabled=${busy}
+        @change=${() => (el.trainImages = images)}
+      />${label}${known ? html` <span class="expect">${expect}</span>` : nothing}</label
+    >`;
+  const other = el.trainImages !== QUICK_IMAGES && el.trainImages !== FULL_IMAGES;
+  return html`<fieldset class="run-size" data-run-size=${other ? 'custom' : el.trainImages === QUICK_IMAGES ? 'quick' : 'full'}>
+    <legend>Run</legend>
+    ${choice(QUICK_IMAGES, 'Quick: the first 6,000 training images', QUICK_EXPECT)}
+    ${choice(FULL_IMAGES, 'Full: all 60,000', FULL_EXPECT)}
+    ${other ? html`<span>(now ${Math.floor(el.trainImages).toLocaleString('en')} images, set below)</span>` : known ? nothing : html`<span>The full run scores higher; how much depends on the model.</span>`}
+  </fieldset>`;
+}
+
+const QUICK_EXPECT = 'expect about 97.1% test accuracy, in well under a minute';
+const FULL_EXPECT = 'expect about 99.2%, taking ten times as long';
 
 /** What a trainer that has not run yet will do when Train is pressed (an embedded card opens
  * ready to run, saying so). */

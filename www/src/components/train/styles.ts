@@ -70,6 +70,19 @@ export const trainStyles = css`
     background: var(--cp-accent, #1565c0);
     transition: width 0.2s;
   }
+  fieldset.run-size {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.3rem 1.2rem;
+    border: 1px solid var(--cp-border, #d0d5df);
+    border-radius: 6px;
+    margin: 0.5rem 0 0;
+    padding: 0.3rem 0.7rem 0.45rem;
+  }
+  fieldset.run-size .expect,
+  fieldset.run-size > span {
+    color: var(--cp-muted, #5b6478);
+  }
   .recipe {
     color: var(--cp-muted, #5b6478);
     font-size: 0.8rem;
