@@ -105,7 +105,6 @@ test('a link opens the experiment ready to run; both curves drawn, both rows fil
       charts: charts.length,
       series: c.config.series.map((s) => s.label),
       counts: c.config.series.map((_, i) => c.values(i).length),
-      lines: c.renderRoot.querySelectorAll('.u-series').length,
       acc: [c.values(1)[0], c.values(3)[0]],
     };
   });
