@@ -182,6 +182,20 @@ test('custom: presets chosen by hand; Stop ends the run and leaves the rest unru
   const link = new URL(await c.locator('a[data-link]').getAttribute('href'));
   assert.deepEqual(link.searchParams.getAll('compare-model'), ['mlp', 'seed-004', 'lenet-5']);
   assert.equal(link.searchParams.get('compare-images'), '6000');
+  // The model lab's spec joins as a fourth model (its JSON in the link), and leaves when unticked.
+  await c.locator('button', { hasText: 'Add the model lab’s spec' }).click();
+  assert.equal(await c.locator('input[data-spec]').isChecked(), true);
+  const withLab = new URL(await c.locator('a[data-link]').getAttribute('href')).searchParams.getAll('compare-model');
+  assert.equal(withLab.length, 4);
+  const labSpec = await page.evaluate(() => document.querySelector('convplay-model-lab').specText);
+  assert.deepEqual(JSON.parse(withLab[3]), JSON.parse(labSpec));
+  await c.locator('input[data-spec]').click();
+  assert.equal(await c.locator('input[data-spec]').count(), 0);
+  assert.deepEqual(new URL(await c.locator('a[data-link]').getAttribute('href')).searchParams.getAll('compare-model'), [
+    'mlp',
+    'seed-004',
+    'lenet-5',
+  ]);
   // Stop during the second model: it stops after its chunk, the third is not started.
   await c.locator('button[data-run]').click();
   await page.waitForFunction(() => document.querySelector('convplay-compare').rows[1]?.status === 'training', null, {

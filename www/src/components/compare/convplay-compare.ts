@@ -258,6 +258,7 @@ export class ConvplayCompare extends LitElement {
           html`<label class="check"
             ><input
               type="checkbox"
+              data-spec
               checked
               ?disabled=${running}
               @change=${() => this.toggleModel(m, false)}
