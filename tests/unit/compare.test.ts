@@ -61,7 +61,7 @@ describe('the built-in experiments', () => {
     expect(b.params).toBeGreaterThan(a.params);
   });
 
-  it('LRN: the two nets differ by the two LRN layers only, with equal parameter counts', async () => {
+  it('LRN: the two nets differ by the two LRN layers only, with equal parameter counts', () => {
     const [on, off] = [alexnetStyle(true), alexnetStyle(false)];
     expect(types(on).filter((t) => t === 'lrn')).toHaveLength(2);
     expect(on.layers.filter((l) => l.type !== 'lrn')).toEqual(off.layers);
