@@ -162,6 +162,30 @@ test('f32 vs f16 vs int8: one model trained, three sizes in order, the accuracie
   });
   assert.equal(loss[0], 2, 'one trained model: its loss and its test accuracy');
   assert.ok(loss[1] >= 1);
+  // On an embedding page the experiment is an attribute; a wrong one is named.
+  const embedded = await page.evaluate(async () => {
+    const made = ['lrn', 'dropout'].map((id) => {
+      const el = document.createElement('convplay-compare');
+      el.setAttribute('experiment', id);
+      document.body.append(el);
+      return el;
+    });
+    await Promise.all(made.map((el) => el.updateComplete));
+    const out = made.map((el) => ({
+      experiment: el.renderRoot.querySelector('select').value,
+      error: el.renderRoot.querySelector('[data-error]')?.textContent ?? '',
+    }));
+    for (const el of made) el.remove();
+    return out;
+  });
+  assert.deepEqual(embedded, [
+    { experiment: 'lrn', error: '' },
+    {
+      experiment: 'cnn-vs-dense',
+      error:
+        'experiment="dropout" is not an experiment: use cnn-vs-dense, pool-vs-strided, lrn, batch-norm, precision, custom',
+    },
+  ]);
   assert.deepEqual(errors, []);
   await page.close();
 });

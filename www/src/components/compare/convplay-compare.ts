@@ -69,6 +69,15 @@ export class ConvplayCompare extends LitElement {
     this.labSpec = null;
   }
 
+  connectedCallback(): void {
+    super.connectedCallback();
+    // An embedding page names the experiment with an attribute: <convplay-compare experiment="lrn">.
+    const id = this.getAttribute('experiment');
+    if (id === null || this.hasUpdated) return;
+    if ((EXPERIMENT_IDS as readonly string[]).includes(id)) this.setState(defaultState(id as ExperimentId));
+    else this.error = `experiment="${id}" is not an experiment: use ${EXPERIMENT_IDS.join(', ')}`;
+  }
+
   disconnectedCallback(): void {
     super.disconnectedCallback();
     this.abort?.abort();
