@@ -111,7 +111,7 @@ test('bad values in the URL are named, and the rest applies', async () => {
   await waitForShell(page);
   assert.equal(
     await page.locator('#error-banner').textContent(),
-    'URL: unknown view "everything": use draw, inside, photo, teach, model, train; epochs=-2 is not a whole number ≥ 1; schedule=fast is not one of constant, step, cosine, onecycle',
+    'URL: unknown view "everything": use draw, inside, photo, teach, model, train, compare; epochs=-2 is not a whole number ≥ 1; schedule=fast is not one of constant, step, cosine, onecycle',
   );
   const s = await trainerState(page);
   assert.equal(s.model, 'seed-004');

@@ -83,7 +83,7 @@ describe('readUrl', () => {
     );
     expect(r.problems).toEqual([
       'unknown backend "metal": use "auto", "webgpu" or "cpu"',
-      'unknown view "nope": use draw, inside, photo, teach, model, train',
+      'unknown view "nope": use draw, inside, photo, teach, model, train, compare',
       'epochs=0 is not a whole number ≥ 1',
       'batch=2.5 is not a whole number ≥ 1',
       'lr=-1 is not a positive number',

@@ -14,10 +14,13 @@ import './components/convplay-draw';
 import './components/convplay-inside';
 import './components/convplay-photo';
 import './components/convplay-transfer';
+import './components/compare/convplay-compare';
+import { readCompare } from './components/compare/state';
 import type { ConvplayInside } from './components/convplay-inside';
 import type { ConvplayDraw } from './components/convplay-draw';
 import type { ConvplayTrain } from './components/convplay-train';
 import type { ConvplayModelLab } from './components/convplay-model-lab';
+import type { ConvplayCompare } from './components/compare/convplay-compare';
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -165,8 +168,12 @@ function setUpSharing(
     if (!lab || !(labLast || shown === 'model')) return trainer.settings;
     return { ...trainer.settings, preset: null, spec: lab.specText, batch: Math.max(1, Math.floor(lab.batch) || 1) };
   };
+  const compare = document.getElementById('compare') as ConvplayCompare | null;
   const refresh = () => {
-    const url = writeUrl(location.href, backend, viewSelect.value || null, settings(), threads);
+    const url =
+      viewSelect.value === 'compare' && compare
+        ? compare.link(location.href, threads)
+        : writeUrl(location.href, backend, viewSelect.value || null, settings(), threads);
     $<HTMLTextAreaElement>('share-url').value = url;
     $<HTMLTextAreaElement>('share-iframe').value = iframeSnippet(url);
     $('share-copied').textContent = '';
@@ -198,6 +205,7 @@ function setUpSharing(
 
 async function main(): Promise<void> {
   const state = readUrl(new URLSearchParams(location.search));
+  const compared = readCompare(new URLSearchParams(location.search), state.problems);
   if (state.problems.length) showError('URL', new Error(state.problems.join('; ')));
   const choice = state.backend;
   // The page's one engine, on the backend the URL asks for; every component shares it.
@@ -212,6 +220,13 @@ async function main(): Promise<void> {
   else if (lab && state.train.preset) lab.preset = state.train.preset;
   const trainer = document.getElementById('trainer') as ConvplayTrain | null;
   if (trainer && Object.keys(state.train).length) trainer.configure(state.train).catch((e) => showError('URL', e));
+  const compare = document.getElementById('compare') as ConvplayCompare | null;
+  if (compare) {
+    compare.backend = choice;
+    compare.threads = state.threads;
+    if (lab) compare.labSpec = () => lab.specText;
+    if (compared) compare.setState(compared);
+  }
   setUpSharing(trainer, lab, choice, state.view, state.threads);
   for (const a of document.querySelectorAll<HTMLAnchorElement>('.switch a')) {
     if (a.dataset.backend === choice) a.setAttribute('aria-current', 'true');

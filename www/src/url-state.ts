@@ -12,6 +12,7 @@ export const VIEWS: Record<string, string[]> = {
   teach: ['teach-card', 'photo-card'],
   model: ['model-card'],
   train: ['train-card', 'inside-card'],
+  compare: ['compare-card'],
 };
 
 export interface PageState {

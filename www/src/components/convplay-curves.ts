@@ -21,6 +21,8 @@ export interface CurveSeries {
   scale?: 'y' | 'unit';
   /** Values only at some rows (a validation accuracy per epoch): drawn as points joined across the gaps. */
   sparse?: boolean;
+  /** Draw one line across rows without a value (series that share the chart's rows with others). */
+  join?: boolean;
 }
 
 export interface CurvesConfig {
@@ -102,6 +104,22 @@ export class ConvplayCurves extends LitElement {
     this.redraw();
   }
 
+  /** Sets series `index` at `x`: at the row of that x, else at a new row inserted in x order (the
+   * other series empty there). For several runs on one chart, each filled in after the other. */
+  put(x: number, index: number, value: number): void {
+    if (!this.columns[index + 1]) return;
+    const xs = this.columns[0] as number[];
+    let at = xs.length;
+    while (at > 0 && xs[at - 1] > x) at--;
+    if (at === 0 || xs[at - 1] !== x) {
+      for (const col of this.columns) col.splice(at, 0, null);
+      xs[at] = x;
+      at++;
+    }
+    this.columns[index + 1][at - 1] = value;
+    this.redraw();
+  }
+
   /** Removes every row. */
   clear(): void {
     this.columns = this.columns.map(() => []);
@@ -173,7 +191,7 @@ export class ConvplayCurves extends LitElement {
             label: s.label,
             stroke: s.color,
             scale: s.scale ?? 'y',
-            ...(s.sparse ? { spanGaps: true, points: { show: true, size: 6 } } : {}),
+            ...(s.sparse ? { spanGaps: true, points: { show: true, size: 6 } } : s.join ? { spanGaps: true } : {}),
           })),
         ],
       },
