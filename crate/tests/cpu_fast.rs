@@ -290,3 +290,28 @@ fn cli_threads_flag() {
     assert!(ok, "{err}");
     assert!(out.contains(", 2 CPU threads,") && out.contains("epoch 1: loss"), "{out}");
 }
+
+/// LRN's fast path (powers once per channel, none through `powf` for β = 0.75, 0.5, 1) equals
+/// the reference to rounding, for odd channel counts, radii wider than the channels, and
+/// any thread count.
+#[test]
+fn fast_lrn_matches_reference() {
+    for (t, &(rows, c, r, beta)) in
+        [(1, 1, 2, 0.75f32), (7, 5, 2, 0.75), (33, 17, 3, 0.5), (50, 3, 5, 1.0), (129, 64, 2, 0.6)].iter().enumerate()
+    {
+        let x = common::random_vec(rows * c, 900 + t as u64);
+        let dy = common::random_vec(rows * c, 910 + t as u64);
+        let (bias, alpha) = (1.0f32, 0.5f32);
+        let (mut o1, mut o2) = (vec![0.0; rows * c], vec![0.0; rows * c]);
+        norm::lrn_forward(c, r, bias, alpha, beta, &x, &mut o1);
+        on(3, || fast_ops::lrn_forward(c, r, bias, alpha, beta, &x, &mut o2));
+        close(&format!("lrn forward {rows}×{c} r{r} β{beta}"), &o2, &o1);
+        let (mut d1, mut d2) = (vec![0.0; rows * c], vec![0.0; rows * c]);
+        norm::lrn_backward(c, r, bias, alpha, beta, &x, &dy, &mut d1);
+        on(3, || fast_ops::lrn_backward(c, r, bias, alpha, beta, &x, &dy, &mut d2));
+        close(&format!("lrn backward {rows}×{c} r{r} β{beta}"), &d2, &d1);
+        let mut single = vec![0.0; rows * c];
+        on(1, || fast_ops::lrn_backward(c, r, bias, alpha, beta, &x, &dy, &mut single));
+        assert!(single == d2, "LRN's fast path gives other bits on 1 thread than on 3");
+    }
+}

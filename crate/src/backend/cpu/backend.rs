@@ -315,10 +315,18 @@ impl Backend for Cpu {
     }
 
     fn lrn_forward(&self, c: usize, len: usize, p: &Lrn, x: &Buf, out: &Buf) {
-        norm::lrn_forward(c, p.depth_radius, p.bias, p.alpha, p.beta, &x.borrow()[..len], &mut out.borrow_mut()[..len]);
+        fast_ops::lrn_forward(
+            c,
+            p.depth_radius,
+            p.bias,
+            p.alpha,
+            p.beta,
+            &x.borrow()[..len],
+            &mut out.borrow_mut()[..len],
+        );
     }
     fn lrn_backward(&self, c: usize, len: usize, p: &Lrn, x: &Buf, dout: &Buf, dx: &Buf) {
-        norm::lrn_backward(
+        fast_ops::lrn_backward(
             c,
             p.depth_radius,
             p.bias,

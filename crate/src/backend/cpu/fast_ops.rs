@@ -1,10 +1,11 @@
-//! The fast path for dense layers, pooling, batch norm and element-wise work: dense products
+//! The fast path for dense layers, pooling, batch norm, LRN and element-wise work: dense products
 //! on the packed GEMM (gemm.rs), pooling one image per task, batch norm's per-channel sums one
 //! group of channels per task, element-wise ops in pieces, all over the threads of the
 //! current rayon pool. Each output is computed by one task in a fixed order, so a threaded
 //! call gives the bits of a single-threaded one. Oracles: dense.rs, pool.rs and norm.rs
-//! (pooling and batch norm here give exactly the reference's bits). GPU twins:
-//! shaders/gemm.wgsl (dense), shaders/pool.wgsl, shaders/batchnorm.wgsl and shaders/eltwise.wgsl.
+//! (pooling and batch norm here give exactly the reference's bits; LRN, with running window
+//! sums, equals it to rounding). GPU twins: shaders/gemm.wgsl (dense), shaders/pool.wgsl,
+//! shaders/batchnorm.wgsl, shaders/lrn.wgsl and shaders/eltwise.wgsl.
 
 use super::act;
 use super::gemm::{gemm, View};
@@ -232,6 +233,65 @@ pub fn activation_backward(a: Activation, channels: usize, y: &[f32], dy: &mut [
                 }
             }
             _ => act::activation_backward(a, channels, y, d),
+        }
+    });
+}
+
+/// d^−β for LRN's denominators, without `powf` for the usual exponents (0.75: AlexNet's and
+/// Keras's default; 0.5; 1).
+fn pow_neg(d: f32, beta: f32) -> f32 {
+    if beta == 0.75 {
+        let s = d.sqrt();
+        1.0 / (s * s.sqrt())
+    } else if beta == 0.5 {
+        1.0 / d.sqrt()
+    } else if beta == 1.0 {
+        1.0 / d
+    } else {
+        d.powf(-beta)
+    }
+}
+
+/// d[j] = bias + α·Σ_{|k−j| ≤ r} x[k]² along one position's channels (summed in the
+/// reference's order), and d^−β into `p`.
+fn lrn_denominators(r: usize, bias: f32, alpha: f32, beta: f32, row: &[f32], d: &mut [f32], p: &mut [f32]) {
+    let c = row.len();
+    for j in 0..c {
+        let s: f32 = row[j.saturating_sub(r)..=(j + r).min(c - 1)].iter().fold(0.0, |s, v| s + v * v);
+        d[j] = bias + alpha * s;
+        p[j] = pow_neg(d[j], beta);
+    }
+}
+
+/// Same contract as `norm::lrn_forward` (equal to rounding: d^−β without `powf`), positions
+/// shared among threads.
+pub fn lrn_forward(c: usize, r: usize, bias: f32, alpha: f32, beta: f32, x: &[f32], out: &mut [f32]) {
+    each_rows(c, &mut out[..x.len()], |at, o| {
+        let (mut d, mut p) = (vec![0.0f32; c], vec![0.0f32; c]);
+        for (o, row) in o.chunks_exact_mut(c).zip(x[at..].chunks_exact(c)) {
+            lrn_denominators(r, bias, alpha, beta, row, &mut d, &mut p);
+            for ((o, &v), &p) in o.iter_mut().zip(row).zip(&p) {
+                *o = v * p;
+            }
+        }
+    });
+}
+
+/// Same contract as `norm::lrn_backward`: dx[i] = dy[i]·d[i]^−β − 2αβ·x[i]·Σ_{|j−i| ≤ r} dy[j]·x[j]·d[j]^−β/d[j],
+/// each power computed once per channel instead of once per window term.
+pub fn lrn_backward(c: usize, r: usize, bias: f32, alpha: f32, beta: f32, x: &[f32], dy: &[f32], dx: &mut [f32]) {
+    let k = 2.0 * alpha * beta;
+    each_rows(c, &mut dx[..x.len()], |at, o| {
+        let (mut d, mut p, mut t) = (vec![0.0f32; c], vec![0.0f32; c], vec![0.0f32; c]);
+        for ((o, row), g) in o.chunks_exact_mut(c).zip(x[at..].chunks_exact(c)).zip(dy[at..].chunks_exact(c)) {
+            lrn_denominators(r, bias, alpha, beta, row, &mut d, &mut p);
+            for j in 0..c {
+                t[j] = g[j] * row[j] * p[j] / d[j];
+            }
+            for i in 0..c {
+                let cross: f32 = t[i.saturating_sub(r)..=(i + r).min(c - 1)].iter().sum();
+                o[i] = g[i] * p[i] - k * row[i] * cross;
+            }
         }
     });
 }
