@@ -423,6 +423,13 @@ impl Trainer {
         self.inner.classes()
     }
 
+    /// Output positions per instance, each with its class distribution and label: h·w for a
+    /// model ending in a map [h, w, classes], 1 for a classifier.
+    #[wasm_bindgen(getter)]
+    pub fn positions(&self) -> usize {
+        self.inner.positions()
+    }
+
     #[wasm_bindgen(getter, js_name = paramCount)]
     pub fn param_count(&self) -> usize {
         self.inner.param_count()
