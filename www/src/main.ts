@@ -14,8 +14,10 @@ import './components/convplay-draw';
 import './components/convplay-inside';
 import './components/convplay-photo';
 import './components/convplay-transfer';
+import './components/convplay-fcn';
 import type { ConvplayInside } from './components/convplay-inside';
 import type { ConvplayDraw } from './components/convplay-draw';
+import type { ConvplayFcn } from './components/convplay-fcn';
 import type { ConvplayTrain } from './components/convplay-train';
 import type { ConvplayModelLab } from './components/convplay-model-lab';
 
@@ -237,6 +239,8 @@ async function main(): Promise<void> {
   trainer?.addEventListener('model-kept', (e: Event) => {
     const saved = (e as CustomEvent<SavedModel>).detail;
     if (draw) draw.setWeights(saved.weights, `trained here: ${saved.name}`).catch((err) => showError('Drawing', err));
+    const fcn = document.getElementById('fcn') as ConvplayFcn | null;
+    fcn?.setWeights(saved.weights, `trained here: ${saved.name}`).catch((err) => showError('Many digits', err));
   });
   lab?.addEventListener('train-spec', (e: Event) => {
     if (!trainer) return;
