@@ -76,6 +76,25 @@ test('two test digits on the wide canvas are read at their windows; the MAC figu
   // One class's probability map: the selector switches the heatmap without another pass.
   await fcn.locator('select').selectOption('7');
   await fcn.locator('.note', { hasText: 'here: the probability of 7' }).waitFor();
+  // The keyboard's pen writes: Escape clears, Space lowers the pen, arrows draw.
+  const pad = fcn.locator('canvas.pad');
+  await pad.focus();
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() =>
+    document
+      .querySelector('convplay-fcn')
+      .ink()
+      .every((v) => v === 0),
+  );
+  for (const key of ['Space', 'ArrowRight', 'ArrowRight', 'ArrowDown']) await page.keyboard.press(key);
+  assert.ok(
+    await page.evaluate(() =>
+      document
+        .querySelector('convplay-fcn')
+        .ink()
+        .some((v) => v > 0.5),
+    ),
+  );
   // Random test digits: the button fills the canvas and the grid follows.
   await fcn.getByRole('button', { name: 'Place random test digits' }).click();
   await page.waitForFunction(() =>

@@ -281,7 +281,7 @@ export class ConvplayFcn extends LitElement {
     const sums = m ? macText(m.fcn, m.original, m.positions, m.stride, m.window) : null;
     const g = this.grid;
     return html`
-      <div class="padbox" style="width:${WIDTH * z}px;height:${HEIGHT * z}px">
+      <div class="padbox" style="width:${WIDTH * z + 2}px;height:${HEIGHT * z + 2}px">
         <canvas
           class="pad"
           width=${WIDTH * z}

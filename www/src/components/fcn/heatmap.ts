@@ -65,7 +65,7 @@ export function paint(ctx: CanvasRenderingContext2D, g: Grid, at: Layout, only: 
       const [r, gr, b] = scale(v);
       const x = off + j * side;
       const y = off + i * side;
-      ctx.fillStyle = `rgba(${r}, ${gr}, ${b}, 0.72)`;
+      ctx.fillStyle = `rgba(${r}, ${gr}, ${b}, 0.55)`;
       ctx.fillRect(x, y, side, side);
       if (only === null && p >= confident) {
         ctx.fillStyle = v > 0.6 ? '#111' : '#fff';
