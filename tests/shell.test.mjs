@@ -48,6 +48,7 @@ test('loads without console errors, runs on WebGPU, smoke kernel right, MNIST de
     '#photo-card',
     '#teach-card',
     '#compare-card',
+    '#fcn-card',
     '#about-card',
   ]);
   for (const t of targets) assert.equal(await page.locator(t).count(), 1, `${t} exists`);

@@ -27,6 +27,7 @@ pub mod backend;
 pub mod bench;
 pub mod data;
 pub mod error;
+pub mod fcn;
 pub mod fit;
 pub mod import;
 pub mod keras;

@@ -19,6 +19,7 @@ import './components/convplay-photo';
 import './components/convplay-transfer';
 import './components/convplay-model-lab';
 import './components/compare/convplay-compare';
+import './components/convplay-fcn';
 
 export {
   createEngine,

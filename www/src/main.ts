@@ -16,8 +16,10 @@ import './components/convplay-photo';
 import './components/convplay-transfer';
 import './components/compare/convplay-compare';
 import { readCompare } from './components/compare/state';
+import './components/convplay-fcn';
 import type { ConvplayInside } from './components/convplay-inside';
 import type { ConvplayDraw } from './components/convplay-draw';
+import type { ConvplayFcn } from './components/convplay-fcn';
 import type { ConvplayTrain } from './components/convplay-train';
 import type { ConvplayModelLab } from './components/convplay-model-lab';
 import type { ConvplayCompare } from './components/compare/convplay-compare';
@@ -252,6 +254,8 @@ async function main(): Promise<void> {
   trainer?.addEventListener('model-kept', (e: Event) => {
     const saved = (e as CustomEvent<SavedModel>).detail;
     if (draw) draw.setWeights(saved.weights, `trained here: ${saved.name}`).catch((err) => showError('Drawing', err));
+    const fcn = document.getElementById('fcn') as ConvplayFcn | null;
+    fcn?.setWeights(saved.weights, `trained here: ${saved.name}`).catch((err) => showError('Many digits', err));
   });
   lab?.addEventListener('train-spec', (e: Event) => {
     if (!trainer) return;

@@ -108,6 +108,12 @@ impl Trainer {
         with_model!(&self.model, m => m.classes)
     }
 
+    /// Output positions per instance, each with its own label: h·w for a model ending in a
+    /// map, 1 for a classifier of whole instances.
+    pub fn positions(&self) -> usize {
+        with_model!(&self.model, m => m.positions)
+    }
+
     pub fn param_count(&self) -> usize {
         with_model!(&self.model, m => m.param_count())
     }
@@ -218,7 +224,8 @@ impl Trainer {
 
     /// Training instances and labels; the next epoch must be started anew.
     pub fn set_train_data(&mut self, data: Data, labels: Vec<u8>) -> Result<()> {
-        self.train = Labelled::new(data, labels, self.input_size(), self.classes(), "training")?;
+        self.train =
+            Labelled::per_position(data, labels, self.input_size(), self.positions(), self.classes(), "training")?;
         self.order.clear();
         self.cursor = 0;
         Ok(())
@@ -226,7 +233,8 @@ impl Trainer {
 
     /// Held-out instances and labels for `evaluate` (validation or test).
     pub fn set_eval_data(&mut self, data: Data, labels: Vec<u8>) -> Result<()> {
-        self.eval = Labelled::new(data, labels, self.input_size(), self.classes(), "evaluation")?;
+        self.eval =
+            Labelled::per_position(data, labels, self.input_size(), self.positions(), self.classes(), "evaluation")?;
         Ok(())
     }
 

@@ -152,6 +152,13 @@ pub fn summarize(spec_json: &str, batch: usize) -> Result<JsValue, JsError> {
     to_js(&crate::summary::summarize(&spec, batch))
 }
 
+/// A ConvPlay weights file made fully convolutional for `height`×`width` inputs (its dense
+/// layers as convolutions, `crate::fcn`): a new weights file, f32.
+#[wasm_bindgen(js_name = fullyConvolutional)]
+pub fn fully_convolutional(weights: &[u8], height: usize, width: usize) -> Result<Vec<u8>, JsError> {
+    crate::fcn::convert_weights(weights, height, width).map_err(js_err)
+}
+
 /// The JSON text of a preset spec ("seed-001", "seed-004", "lenet-5", "mlp", "course-3conv").
 #[wasm_bindgen(js_name = presetSpec)]
 pub fn preset_spec(name: &str) -> Result<String, JsError> {
@@ -421,6 +428,13 @@ impl Trainer {
     #[wasm_bindgen(getter)]
     pub fn classes(&self) -> usize {
         self.inner.classes()
+    }
+
+    /// Output positions per instance, each with its class distribution and label: h·w for a
+    /// model ending in a map [h, w, classes], 1 for a classifier.
+    #[wasm_bindgen(getter)]
+    pub fn positions(&self) -> usize {
+        self.inner.positions()
     }
 
     #[wasm_bindgen(getter, js_name = paramCount)]

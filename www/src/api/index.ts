@@ -502,6 +502,16 @@ export class Model {
     return this.engine.call('save', { model: this.info.id, format });
   }
 
+  /** The fully convolutional equivalent for `height`×`width` inputs (docs/api.md): dense layers as
+   * convolutions with the same weights; a new model whose `predictBatch` gives n × positions × classes. */
+  async toFullyConvolutional(size: { height: number; width: number }, options: { batch?: number } = {}) {
+    const { height, width } = size;
+    for (const [k, v] of Object.entries({ height, width }))
+      if (!Number.isInteger(v) || v < 1) throw new Error(`toFullyConvolutional: ${k} ${v} must be a whole number ≥ 1`);
+    const weights = await this.engine.call('fullyConvolutional', { model: this.info.id, height, width });
+    return this.engine.model({ weights }, { batch: options.batch ?? 1, cpu: this.info.backend === 'cpu' });
+  }
+
   /** The outputs of named top-level layers (see `info.layerNames`) for n inputs given as
    * values (n × input values), from one inference pass per batch: one array per name,
    * n × that layer's output values. Feature extraction for transfer learning. */

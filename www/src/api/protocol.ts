@@ -203,6 +203,8 @@ export interface Requests {
   predict: { args: ModelArg & { x: Float32Array }; result: Float32Array };
   inspect: { args: ModelArg & { x: Float32Array }; result: InsideData };
   save: { args: ModelArg & { format: 'f32' | 'f16' | 'int8' }; result: Uint8Array };
+  /** The model's weights made fully convolutional for `height`×`width` inputs (a weights file). */
+  fullyConvolutional: { args: ModelArg & { height: number; width: number }; result: Uint8Array };
   disposeModel: { args: ModelArg; result: null };
   toDigit: { args: { ink: Uint8Array; width: number; height: number }; result: Uint8Array };
 }

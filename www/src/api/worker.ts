@@ -5,7 +5,7 @@
 // other calls get in between.
 
 import { ConvPlayEngine, summarize, presetNames, presetSpec } from '../engine';
-import { Trainer, preprocessDigit } from '../../pkg/convplay.js';
+import { Trainer, fullyConvolutional, preprocessDigit } from '../../pkg/convplay.js';
 import { Control, evaluateOn, fit } from './fit';
 import { DataStore } from './data';
 import { describe, perInstance, type HeldModel } from './held';
@@ -176,6 +176,8 @@ const handlers: Handlers = {
     }),
   inspect: ({ model, x }) => using(model, async (m) => (await m.trainer.inspect(x)) as InsideData),
   save: ({ model, format }) => using(model, (m) => m.trainer.saveAs(format)),
+  fullyConvolutional: ({ model, height, width }) =>
+    using(model, async (m) => fullyConvolutional(await m.trainer.saveAs('f32'), height, width)),
   copyWeights: ({ model, from }) =>
     using(model, (to) => using(from, (source) => to.trainer.copyWeightsFrom(source.trainer))),
   configure: ({ model, labels, preprocessing }) =>
