@@ -143,6 +143,12 @@ fn layer_code(layer: &Layer, name: Option<String>) -> std::result::Result<String
             init(&mut a, c.init, &["kernel_initializer"]);
             "Conv2D"
         }
+        LayerKind::Conv2dTranspose(c) => {
+            a.push(c.filters.to_string());
+            conv_args(&mut a, c.kernel, c.strides, c.padding, c.activation, c.use_bias);
+            init(&mut a, c.init, &["kernel_initializer"]);
+            "Conv2DTranspose"
+        }
         LayerKind::SeparableConv2d(c) => {
             a.push(c.filters.to_string());
             conv_args(&mut a, c.kernel, c.strides, c.padding, c.activation, c.use_bias);

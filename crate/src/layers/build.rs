@@ -238,6 +238,21 @@ impl<B: Backend> Builder<'_, B> {
                 self.dropouts += 1;
                 (Box::new(simple::Dropout { rate: *rate, len: shape.buffer_len(), salt: pcg_hash(self.dropouts) }), out)
             }
+            LayerKind::Conv2dTranspose(k) => {
+                let a = act(k.activation);
+                let (oh, ow, _) = hw_c(out);
+                let op = conv::ConvTranspose::new(
+                    be,
+                    self.params,
+                    &mut self.stream,
+                    name,
+                    (h, w, c),
+                    ((oh, ow), k.filters),
+                    k,
+                    a,
+                );
+                (Box::new(op), out)
+            }
             LayerKind::UpSampling2d(u) => {
                 let bilinear = u.interpolation == Interpolation::Bilinear;
                 (Box::new(pool::UpSample { hwc: (h, w, c), size: u.size, bilinear }), out)

@@ -18,7 +18,7 @@ impl Cx {
     ) -> (Option<LayerKind>, Option<Shape>) {
         let place = o.place.clone();
         match ty {
-            "conv2d" | "separable_conv2d" => {
+            "conv2d" | "separable_conv2d" | "conv2d_transpose" => {
                 let filters = o.count(self, "filters", None, 1);
                 let kernel = o.pair(self, "kernel_size", None);
                 let strides = o.pair(self, "strides", Some((1, 1)));
@@ -40,6 +40,16 @@ impl Cx {
                 };
                 let kind = if ty == "conv2d" {
                     LayerKind::Conv2d(Conv2d { filters, kernel, strides, padding, activation, use_bias, init })
+                } else if ty == "conv2d_transpose" {
+                    LayerKind::Conv2dTranspose(Conv2dTranspose {
+                        filters,
+                        kernel,
+                        strides,
+                        padding,
+                        activation,
+                        use_bias,
+                        init,
+                    })
                 } else {
                     LayerKind::SeparableConv2d(SeparableConv2d {
                         filters,

@@ -23,8 +23,8 @@ mod words;
 
 pub use parse::{check_length, parse, parse_value, MAX_LAYERS, MAX_SPEC_BYTES};
 pub use shape::{
-    concat_output, conv_out, padding_before, projection_strides, residual_output, sequence_output, trace, Shape,
-    ShapeError, Traced,
+    concat_output, conv_out, deconv_out, padding_before, projection_strides, residual_output, sequence_output, trace,
+    Shape, ShapeError, Traced,
 };
 
 use serde::Serialize;
@@ -169,6 +169,20 @@ pub struct UpSampling2d {
     pub interpolation: Interpolation,
 }
 
+/// Keras Conv2DTranspose: the adjoint of a conv2d whose input is this layer's output.
+/// Output per side: "valid" in·s + max(k − s, 0), "same" in·s (Keras without
+/// `output_padding`). Kernel [kh, kw, filters, in_channels], as Keras stores it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Conv2dTranspose {
+    pub filters: usize,
+    pub kernel: (usize, usize),
+    pub strides: (usize, usize),
+    pub padding: Padding,
+    pub activation: Activation,
+    pub use_bias: bool,
+    pub init: Init,
+}
+
 /// out = activation(layers(x) + shortcut(x)). The shortcut is the identity when the shapes
 /// match, else (with `projection`) a 1×1 conv with the stride and filters that make them match.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -205,6 +219,7 @@ pub enum LayerKind {
     },
     Lrn(Lrn),
     UpSampling2d(UpSampling2d),
+    Conv2dTranspose(Conv2dTranspose),
     Residual(Residual),
     /// Parallel branches on the same input, concatenated on channels (inception).
     Concat {
@@ -229,6 +244,7 @@ impl LayerKind {
             LayerKind::Dropout { .. } => "dropout",
             LayerKind::Lrn(_) => "lrn",
             LayerKind::UpSampling2d(_) => "up_sampling2d",
+            LayerKind::Conv2dTranspose(_) => "conv2d_transpose",
             LayerKind::Residual(_) => "residual",
             LayerKind::Concat { .. } => "concat",
             LayerKind::SqueezeExcite(_) => "squeeze_excite",

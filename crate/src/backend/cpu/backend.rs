@@ -131,6 +131,46 @@ impl Backend for Cpu {
             dbb.as_deref_mut().map(|v| &mut v[..]),
         );
     }
+    fn conv2d_transpose_forward(&self, g: &Window, x: &Buf, w: &Buf, b: Option<&Buf>, out: &Buf) {
+        let mut o = out.borrow_mut();
+        let o = &mut o[..g.input_len()];
+        fast::conv2d_backward_data(g, &w.borrow(), &x.borrow()[..g.output_len()], o);
+        if let Some(b) = b {
+            let b: &[f32] = &b.borrow();
+            fast_ops::each_rows(g.c as usize, o, |_, row| {
+                for px in row.chunks_exact_mut(g.c as usize) {
+                    px.iter_mut().zip(b.iter()).for_each(|(v, b)| *v += b);
+                }
+            });
+        }
+    }
+    fn conv2d_transpose_backward(
+        &self,
+        g: &Window,
+        x: &Buf,
+        w: &Buf,
+        dout: &Buf,
+        dx: Option<&Buf>,
+        dw: &Buf,
+        db: Option<&Buf>,
+    ) {
+        let dout = dout.borrow();
+        let d = &dout[..g.input_len()];
+        if let Some(dx) = dx {
+            fast::conv2d_forward(g, d, &w.borrow(), None, &mut dx.borrow_mut()[..g.output_len()]);
+        }
+        let mut dwb = dw.borrow_mut();
+        zero(&mut dwb);
+        // conv2d's filter gradient with the roles swapped: its input is dout, its output gradient x.
+        fast::conv2d_backward_opt(g, d, &w.borrow(), &x.borrow()[..g.output_len()], None, &mut dwb, None);
+        if let Some(db) = db {
+            let mut dbb = db.borrow_mut();
+            zero(&mut dbb);
+            for row in d.chunks_exact(g.c as usize) {
+                dbb.iter_mut().zip(row).for_each(|(s, v)| *s += v);
+            }
+        }
+    }
     fn depthwise_forward(&self, g: &Window, x: &Buf, w: &Buf, b: Option<&Buf>, out: &Buf) {
         let bb = b.map(|b| b.borrow());
         fast::depthwise_forward(
