@@ -273,3 +273,43 @@ fn keras_code_round_trip() {
         "model = keras.Sequential([keras.Input(shape=(4, 4, 1)), layers.Conv2DTranspose(2, 3, output_padding=None)])";
     assert!(convplay::keras::to_spec(text).is_ok());
 }
+
+/// The CPU backend's up-sampling and transposed convolution give the same bits on 1 and 3
+/// threads (images are shared among threads; every value is computed by one task).
+#[test]
+fn threaded_kernels_equal_one_thread() {
+    use convplay::backend::geom::Upsample;
+    let run = || {
+        let be = Cpu::new();
+        let up = |v: &[f32]| {
+            let buf = be.alloc(v.len());
+            be.write(&buf, v);
+            buf
+        };
+        let read = |b: &<Cpu as Backend>::Buf, n: usize| b.borrow()[..n].to_vec();
+        let mut outs = vec![];
+        let g = window(5, (6, 7, 9), 11, (3, 3), (2, 2), Padding::Same);
+        let klen = (g.kh * g.kw * g.c * g.oc) as usize;
+        let (x, w, b, d) = (
+            up(&common::random_vec(g.output_len(), 1)),
+            up(&common::random_vec(klen, 2)),
+            up(&common::random_vec(g.c as usize, 3)),
+            up(&common::random_vec(g.input_len(), 4)),
+        );
+        let (out, dx, dw, db) = (be.alloc(g.input_len()), be.alloc(g.output_len()), be.alloc(klen), be.alloc(11));
+        be.conv2d_transpose_forward(&g, &x, &w, Some(&b), &out);
+        be.conv2d_transpose_backward(&g, &x, &w, &d, Some(&dx), &dw, Some(&db));
+        outs.extend([read(&out, g.input_len()), read(&dx, g.output_len()), read(&dw, klen), read(&db, 11)]);
+        for bilinear in [false, true] {
+            let u = Upsample::new(5, (6, 7, 3), (2, 3), bilinear).unwrap();
+            let (ux, ud) = (up(&common::random_vec(u.input_len(), 5)), up(&common::random_vec(u.output_len(), 6)));
+            let (uo, udx) = (be.alloc(u.output_len()), be.alloc(u.input_len()));
+            be.upsample_forward(&u, &ux, &uo);
+            be.upsample_backward(&u, &ud, &udx);
+            outs.extend([read(&uo, u.output_len()), read(&udx, u.input_len())]);
+        }
+        outs.into_iter().map(|v| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>()).collect::<Vec<_>>()
+    };
+    let on = |n: usize| convplay::backend::cpu::threads::pool(n).unwrap().install(run);
+    assert!(on(1) == on(3), "1 vs 3 threads differ");
+}
