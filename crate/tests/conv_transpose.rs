@@ -313,3 +313,51 @@ fn threaded_kernels_equal_one_thread() {
     let on = |n: usize| convplay::backend::cpu::threads::pool(n).unwrap().install(run);
     assert!(on(1) == on(3), "1 vs 3 threads differ");
 }
+
+/// A whole model through the new layers: every parameter's gradient (those below the layers
+/// too, reached through their input gradients) against finite differences of the loss, in f32.
+#[test]
+fn model_gradients_through_the_new_layers_match_finite_differences() {
+    use convplay::model::Model;
+    let spec = parse(
+        r#"{"input": [5, 4, 2], "layers": [
+        {"type": "conv2d", "filters": 3, "kernel_size": 3, "strides": 2, "padding": "same", "activation": "tanh"},
+        {"type": "up_sampling2d", "size": [2, 3], "interpolation": "bilinear"},
+        {"type": "conv2d_transpose", "filters": 2, "kernel_size": 3, "strides": 2, "padding": "same", "activation": "tanh"},
+        {"type": "up_sampling2d"},
+        {"type": "conv2d_transpose", "filters": 2, "kernel_size": [1, 2], "strides": [3, 2], "use_bias": false, "activation": "sigmoid"},
+        {"type": "conv2d", "filters": 2, "kernel_size": 4, "strides": 4, "activation": "tanh"},
+        {"type": "flatten"},
+        {"type": "dense", "units": 3, "activation": "softmax"}]}"#,
+    )
+    .unwrap();
+    let mut m = Model::new(Cpu::new(), &spec, 3, 9).unwrap();
+    let x: Vec<f32> = common::random_vec(3 * 40, 12);
+    let y = [0u8, 2, 1];
+    let loss = |m: &mut Model<Cpu>| {
+        m.compute_gradients(&x, &y).unwrap();
+        pollster::block_on(m.take_metrics(3)).unwrap().0
+    };
+    loss(&mut m);
+    let grads: Vec<Vec<f32>> = m.params.iter().map(|p| p.grad.as_ref().unwrap().0.borrow()[..p.len].to_vec()).collect();
+    let mut checked = 0;
+    for (pi, grad) in grads.iter().enumerate() {
+        let (name, len) = (m.params[pi].name.clone(), m.params[pi].len);
+        for j in [0, len / 3, len / 2, len - 1] {
+            let h = 1e-2f32;
+            let orig = m.params[pi].value.borrow()[j];
+            m.params[pi].value.borrow_mut()[j] = orig + h;
+            let lp = loss(&mut m);
+            m.params[pi].value.borrow_mut()[j] = orig - h;
+            let lm = loss(&mut m);
+            m.params[pi].value.borrow_mut()[j] = orig;
+            let (numeric, analytic) = ((lp - lm) / (2.0 * h), grad[j]);
+            assert!(
+                (numeric - analytic).abs() <= 0.05 * numeric.abs().max(analytic.abs()) + 2e-4,
+                "{name}[{j}]: numeric {numeric} vs analytic {analytic}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 36, "checked {checked} values");
+}
