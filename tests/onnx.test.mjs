@@ -2,7 +2,7 @@
 // (Python; `npm test` installs them: scripts/lib.sh, ensure_onnx_python). The outputs must equal
 // ConvPlay's predictions on the same inputs: the shipped MNIST model, and a model of the other
 // layers the export writes (separable and depthwise convs, batch norm, same-padded pooling,
-// LRN, leaky ReLU, global pooling, dropout).
+// LRN, leaky ReLU, global pooling, dropout; up-sampling and transposed convs), and the blocks.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
