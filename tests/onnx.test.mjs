@@ -2,7 +2,7 @@
 // (Python; `npm test` installs them: scripts/lib.sh, ensure_onnx_python). The outputs must equal
 // ConvPlay's predictions on the same inputs: the shipped MNIST model, and a model of the other
 // layers the export writes (separable and depthwise convs, batch norm, same-padded pooling,
-// LRN, leaky ReLU, global pooling, dropout).
+// LRN, leaky ReLU, global pooling, dropout; up-sampling and transposed convs), and the blocks.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -121,6 +121,28 @@ test('every layer the export writes agrees with ConvPlay in ONNX Runtime', async
   for (const op of ['AveragePool', 'BatchNormalization', 'Clip', 'GlobalAveragePool', 'LRN', 'LeakyRelu', 'Sigmoid'])
     assert.ok(r.ops.includes(op), `${op} in ${r.ops.join(', ')}`);
   assert.deepEqual(r.output, ['batch', 4]);
+  assert.ok(r.gap < 1e-5, `largest difference in probability: ${r.gap}`);
+});
+
+test('up-sampling (nearest, bilinear) and transposed convolutions export as Resize and ConvTranspose', async () => {
+  const spec = {
+    input: [5, 4, 2],
+    layers: [
+      { type: 'conv2d_transpose', filters: 3, kernel_size: 3, strides: 2, padding: 'same', activation: 'tanh' },
+      { type: 'up_sampling2d', size: [1, 2], interpolation: 'bilinear' },
+      { type: 'conv2d_transpose', filters: 2, kernel_size: [3, 1], strides: [1, 3], activation: 'relu' },
+      { type: 'conv2d', filters: 3, kernel_size: 3, strides: 2, padding: 'same', activation: 'tanh' },
+      { type: 'up_sampling2d', size: 2 },
+      { type: 'conv2d_transpose', filters: 2, kernel_size: 2, strides: 3, use_bias: false },
+      { type: 'up_sampling2d', size: [2, 3], interpolation: 'bilinear' },
+      { type: 'conv2d', filters: 2, kernel_size: 4, strides: 4, activation: 'tanh' },
+      { type: 'flatten' },
+      { type: 'dense', units: 5, activation: 'softmax' },
+    ],
+  };
+  const r = await exportAndRun({ spec }, [5, 4, 2], 3);
+  for (const op of ['ConvTranspose', 'Resize']) assert.ok(r.ops.includes(op), `${op} in ${r.ops.join(', ')}`);
+  assert.deepEqual(r.output, ['batch', 5]);
   assert.ok(r.gap < 1e-5, `largest difference in probability: ${r.gap}`);
 });
 

@@ -164,6 +164,84 @@ test('a ConvPlay model saved as TF.js loads with tf.loadLayersModel and predicts
   );
 });
 
+test('transposed convolutions and nearest up-sampling cross to and from TF.js with the same predictions', async () => {
+  const result = await page.evaluate(async () => {
+    const { tf, cp, engine } = window;
+    const m = tf.sequential();
+    m.add(tf.layers.conv2dTranspose({ inputShape: [4, 5, 2], filters: 3, kernelSize: 3, strides: 2, padding: 'same' }));
+    m.add(tf.layers.upSampling2d({ size: [1, 2] }));
+    m.add(tf.layers.conv2dTranspose({ filters: 2, kernelSize: [2, 3], strides: [3, 1], activation: 'tanh' }));
+    m.add(tf.layers.conv2d({ filters: 2, kernelSize: 3, strides: 2, activation: 'relu' }));
+    m.add(tf.layers.conv2dTranspose({ filters: 2, kernelSize: 1, strides: 2, useBias: false }));
+    m.add(tf.layers.flatten());
+    m.add(tf.layers.dense({ units: 4, activation: 'softmax' }));
+    m.setWeights(m.getWeights().map((w, i) => tf.randomUniform(w.shape, -0.5, 0.5, 'float32', i + 7)));
+    let artifacts;
+    await m.save(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    const xs = window.inputs([4, 5, 2], 3);
+    const gapOf = async (ours, theirs) => {
+      let gap = 0;
+      for (const x of xs) {
+        const a = (await ours.predict(x)).probabilities;
+        const b = theirs.predict(tf.tensor(x, [1, 4, 5, 2])).dataSync();
+        gap = Math.max(gap, window.largestGap(Array.from(a), Array.from(b)));
+      }
+      return gap;
+    };
+    const { weights, ignored } = cp.fromTfjs(artifacts);
+    const model = await engine.model({ weights });
+    const imported = await gapOf(model, m);
+    // And back: ConvPlay's export loads in TF.js and predicts the same.
+    const back = await tf.loadLayersModel(tf.io.fromMemory((await cp.saveTfjs(model)).artifacts));
+    const exported = await gapOf(model, back);
+    // Bilinear: TF.js's UpSampling2D has no half-pixel centres, so both ways refuse it.
+    const bilinear = await engine.model({
+      spec: {
+        input: [4, 4, 1],
+        layers: [
+          { type: 'up_sampling2d', interpolation: 'bilinear' },
+          { type: 'flatten' },
+          { type: 'dense', units: 2, activation: 'softmax' },
+        ],
+      },
+    });
+    const refusedOut = await cp.saveTfjs(bilinear).then(
+      () => 'exported',
+      (e) => e.message,
+    );
+    const t = tf.sequential();
+    t.add(tf.layers.upSampling2d({ inputShape: [3, 3, 1], interpolation: 'bilinear' }));
+    let art2;
+    await t.save(
+      tf.io.withSaveHandler(async (a) => {
+        art2 = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    let refusedIn = 'accepted';
+    try {
+      cp.fromTfjs(art2);
+    } catch (e) {
+      refusedIn = e.message;
+    }
+    return { imported, exported, ignored, params: model.info.params, tfParams: m.countParams(), refusedOut, refusedIn };
+  });
+  assert.equal(result.params, result.tfParams);
+  assert.deepEqual(result.ignored, []);
+  assert.ok(result.imported < 1e-5, `TF.js → ConvPlay: largest difference in probability ${result.imported}`);
+  assert.ok(result.exported < 1e-5, `ConvPlay → TF.js: largest difference in probability ${result.exported}`);
+  assert.match(
+    result.refusedOut,
+    /layer "up_sampling2d_1" \(up_sampling2d\): TF\.js's UpSampling2D samples bilinear without half-pixel centres/,
+  );
+  assert.match(result.refusedIn, /UpSampling2D .*: interpolation "bilinear": TF\.js's UpSampling2D samples bilinear/);
+});
+
 test('TF.js models ConvPlay cannot read are named errors', async () => {
   const messages = await page.evaluate(() => {
     const { cp } = window;

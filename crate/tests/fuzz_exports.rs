@@ -103,7 +103,7 @@ fn activation(rng: &mut Rng) -> &'static str {
 fn spatial(rng: &mut Rng, depth: usize) -> Value {
     let act = activation(rng);
     let padding = rng.text(&["same", "valid"], "wrong");
-    match rng.below(if depth > 1 { 11 } else { 13 }) {
+    match rng.below(if depth > 1 { 13 } else { 15 }) {
         0 | 1 => json!({"type": "conv2d", "filters": rng.size(6), "kernel_size": rng.size(3), "strides": rng.size(2),
             "padding": padding, "activation": act}),
         2 => json!({"type": "separable_conv2d", "filters": rng.size(5), "kernel_size": rng.size(3), "padding": padding,
@@ -119,7 +119,11 @@ fn spatial(rng: &mut Rng, depth: usize) -> Value {
         8 => json!({"type": "leaky_relu", "alpha": rng.fraction(0.2)}),
         9 => json!({"type": "lrn", "depth_radius": rng.size(3)}),
         10 => json!({"type": "squeeze_excite", "ratio": if rng.odd() { json!(64) } else { json!(1) }}),
-        11 => json!({"type": "residual", "projection": rng.chance(50), "activation": act,
+        11 => json!({"type": "up_sampling2d", "size": rng.size(2),
+            "interpolation": rng.text(&["nearest", "bilinear"], "bicubic")}),
+        12 => json!({"type": "conv2d_transpose", "filters": rng.size(4), "kernel_size": rng.size(3),
+            "strides": rng.size(2), "padding": padding, "activation": act, "use_bias": rng.chance(70)}),
+        13 => json!({"type": "residual", "projection": rng.chance(50), "activation": act,
             "layers": (0..1 + rng.below(2)).map(|_| spatial(rng, depth + 1)).collect::<Vec<_>>()}),
         _ => json!({"type": "concat", "branches": (0..2 + rng.below(2))
             .map(|_| (0..rng.below(3)).map(|_| spatial(rng, depth + 1)).collect::<Vec<_>>()).collect::<Vec<_>>()}),
@@ -151,7 +155,7 @@ fn spec(rng: &mut Rng) -> String {
     layers.push(json!({"type": "dense", "units": 2 + rng.below(9), "activation": "softmax"}));
     if rng.odd() {
         let at = rng.below(layers.len());
-        layers.insert(at, json!({"type": *rng.pick(&["conv3d", "upsampling2d", ""]), "filters": 2}));
+        layers.insert(at, json!({"type": *rng.pick(&["conv3d", "upsampling3d", ""]), "filters": 2}));
     }
     if rng.odd() {
         let (a, b) = (rng.below(layers.len()), rng.below(layers.len()));

@@ -9,7 +9,7 @@
 //! Parameter gradients are overwritten, not accumulated: each parameter is used
 //! once per step.
 
-use crate::backend::geom::Window;
+use crate::backend::geom::{Upsample, Window};
 use crate::error::Result;
 use crate::spec::Activation;
 
@@ -66,6 +66,29 @@ pub trait Backend: 'static {
         dw: &Self::Buf,
         db: Option<&Self::Buf>,
     );
+    /// Transposed conv2d (Keras Conv2DTranspose), `g` the window of its adjoint conv2d: g's
+    /// input [n, h, w, c] is this op's output (c = filters), g's output [n, oh, ow, oc] its input
+    /// x; w [kh, kw, c, oc] as Keras stores it. out = conv2d's data gradient of x, plus b [c].
+    fn conv2d_transpose_forward(
+        &self,
+        g: &Window,
+        x: &Self::Buf,
+        w: &Self::Buf,
+        b: Option<&Self::Buf>,
+        out: &Self::Buf,
+    );
+    /// dx (if wanted) = conv2d forward of dout; dw = conv2d's filter gradient with dout as its
+    /// input and x as its output gradient; db = Σ dout per channel.
+    fn conv2d_transpose_backward(
+        &self,
+        g: &Window,
+        x: &Self::Buf,
+        w: &Self::Buf,
+        dout: &Self::Buf,
+        dx: Option<&Self::Buf>,
+        dw: &Self::Buf,
+        db: Option<&Self::Buf>,
+    );
     fn depthwise_forward(&self, g: &Window, x: &Self::Buf, w: &Self::Buf, b: Option<&Self::Buf>, out: &Self::Buf);
     fn depthwise_backward(
         &self,
@@ -77,6 +100,11 @@ pub trait Backend: 'static {
         dw: &Self::Buf,
         db: Option<&Self::Buf>,
     );
+
+    /// Up-sampling, nearest or bilinear: x [n, h, w, c] → out [n, h·sh, w·sw, c].
+    fn upsample_forward(&self, g: &Upsample, x: &Self::Buf, out: &Self::Buf);
+    /// dx [n, h, w, c] (overwritten) from dout.
+    fn upsample_backward(&self, g: &Upsample, dout: &Self::Buf, dx: &Self::Buf);
 
     fn max_pool_forward(&self, g: &Window, x: &Self::Buf, out: &Self::Buf, argmax: &Self::Idx);
     fn max_pool_backward(&self, g: &Window, dout: &Self::Buf, argmax: &Self::Idx, dx: &Self::Buf);

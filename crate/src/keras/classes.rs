@@ -101,6 +101,18 @@ const CLASSES: &[Class] = &[
         fields: &["negative_slope", "alpha"],
     },
     Class { names: &["Softmax"], ty: "softmax", positional: &["axis"], fields: &[] },
+    Class {
+        names: &["Conv2DTranspose", "Convolution2DTranspose"],
+        ty: "conv2d_transpose",
+        positional: &["filters", "kernel_size", "strides", "padding"],
+        fields: CONV,
+    },
+    Class {
+        names: &["UpSampling2D"],
+        ty: "up_sampling2d",
+        positional: &["size", "data_format", "interpolation"],
+        fields: &["size", "interpolation"],
+    },
 ];
 
 /// The layer classes read, for messages.
@@ -135,6 +147,7 @@ fn default_only(kw: &str, v: &Value, ty: &str) -> Option<(bool, &'static str)> {
     Some(match kw {
         "data_format" => (v.is_null() || v == "channels_last", "\"channels_last\""),
         "dilation_rate" => (one(v), "1"),
+        "output_padding" => (v.is_null(), "None"),
         "groups" => (v.as_i64() == Some(1), "1"),
         "bias_initializer" | "beta_initializer" | "moving_mean_initializer" => {
             (v.is_null() || v == "zeros", "\"zeros\"")

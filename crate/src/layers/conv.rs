@@ -1,10 +1,10 @@
-//! conv2d, depthwise conv2d and separable conv2d (depthwise then a 1×1 conv).
+//! conv2d, depthwise conv2d, separable conv2d (depthwise then a 1×1 conv) and transposed conv2d.
 
 use super::{init_kernel, param, Op, Param, Pass};
 use crate::backend::cpu::rng::Stream;
 use crate::backend::geom::Window;
 use crate::backend::ops::Backend;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::spec::{Activation, Init, Padding};
 
 /// A conv2d (or depthwise) with optional bias and a fused activation.
@@ -109,5 +109,75 @@ impl<B: Backend> Op<B> for Separable<B> {
     }
     fn workspace_bytes(&self) -> u64 {
         8 * self.mid_len as u64
+    }
+}
+
+/// Keras Conv2DTranspose with optional bias and a fused activation: the adjoint of the conv2d
+/// that maps its output (`out_hw` × filters) back onto its input (`hwc`). Kernel
+/// [kh, kw, filters, in_channels], bias [filters], as Keras stores them.
+pub struct ConvTranspose {
+    pub hwc: (usize, usize, usize),
+    pub out_hw: (usize, usize),
+    pub filters: usize,
+    pub kernel: (usize, usize),
+    pub strides: (usize, usize),
+    pub padding: Padding,
+    pub activation: Activation,
+    pub w: usize,
+    pub b: Option<usize>,
+    pub out_len: usize,
+}
+
+impl ConvTranspose {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new<B: Backend>(
+        be: &B,
+        params: &mut Vec<Param<B>>,
+        stream: &mut Stream,
+        name: &str,
+        hwc: (usize, usize, usize),
+        (out_hw, filters): ((usize, usize), usize),
+        spec: &crate::spec::Conv2dTranspose,
+        activation: Activation,
+    ) -> ConvTranspose {
+        let ((kh, kw), c) = (spec.kernel, hwc.2);
+        // Keras's fans for the kernel shape [kh, kw, filters, in]: in = kh·kw·filters, out = kh·kw·in.
+        let init = init_kernel(stream, spec.init, kh * kw * filters * c, kh * kw * filters, kh * kw * c);
+        let w = param(be, params, format!("{name}/kernel"), vec![kh, kw, filters, c], &init, true);
+        let b =
+            spec.use_bias.then(|| param(be, params, format!("{name}/bias"), vec![filters], &vec![0.0; filters], true));
+        let out_len = out_hw.0 * out_hw.1 * filters;
+        let (kernel, strides, padding) = (spec.kernel, spec.strides, spec.padding);
+        ConvTranspose { hwc, out_hw, filters, kernel, strides, padding, activation, w, b, out_len }
+    }
+
+    /// The adjoint conv2d's window: its input is this layer's output, its output this layer's input.
+    fn window(&self, n: usize) -> Result<Window> {
+        let (h, w, c) = self.hwc;
+        let (oh, ow) = self.out_hw;
+        let g = Window::new("conv2d_transpose", n, (oh, ow, self.filters), c, self.kernel, self.strides, self.padding)?;
+        if (g.oh as usize, g.ow as usize) != (h, w) {
+            return Err(Error::Invalid(format!(
+                "conv2d_transpose: output {oh}×{ow} does not map back onto the input {h}×{w}; this is a ConvPlay bug, please report it"
+            )));
+        }
+        Ok(g)
+    }
+}
+
+impl<B: Backend> Op<B> for ConvTranspose {
+    fn forward(&mut self, p: &Pass<B>, x: &B::Buf, out: &B::Buf) -> Result<()> {
+        let g = self.window(p.n)?;
+        p.be.conv2d_transpose_forward(&g, x, p.value(self.w), self.b.map(|i| p.value(i)), out);
+        p.be.activation_forward(self.activation, self.filters, p.n * self.out_len, out);
+        Ok(())
+    }
+
+    fn backward(&mut self, p: &Pass<B>, x: &B::Buf, out: &B::Buf, dout: &B::Buf, dx: Option<&B::Buf>) -> Result<()> {
+        let g = self.window(p.n)?;
+        p.be.activation_backward(self.activation, self.filters, p.n * self.out_len, out, dout);
+        let db = self.b.map(|i| p.grad(i)).transpose()?;
+        p.be.conv2d_transpose_backward(&g, x, p.value(self.w), dout, dx, p.grad(self.w)?, db);
+        Ok(())
     }
 }

@@ -240,6 +240,23 @@ impl Walk {
                 self.buf(format!("{name}'s depthwise output"), 0, mid);
                 self.buf(format!("{name}'s depthwise gradient"), 0, mid);
             }
+            LayerKind::Conv2dTranspose(k) => {
+                let (kh, kw) = k.kernel;
+                self.param(format!("{name}/kernel"), vec![kh, kw, oc, c], true)?;
+                if k.use_bias {
+                    self.param(format!("{name}/bias"), vec![oc], true)?;
+                }
+                // The CPU's forward holds one image's columns (the adjoint conv's data gradient);
+                // backward its im2col columns and transposed kernel, and an input gradient.
+                let kl = product(&[kh as u64, kw as u64, oc as u64], &what)?;
+                let cols = product(&[h as u64, w as u64, kl], &what)?;
+                let wt = product(&[kl, c as u64], &what)?;
+                self.plan.cpu_work.push(vec![
+                    Buffer { what: format!("{name}'s input gradient (unused)"), fixed: 0, per: n_in },
+                    Buffer { what: format!("{name}'s transposed kernel"), fixed: wt, per: 0 },
+                    Buffer { what: format!("{name}'s im2col columns"), fixed: cols, per: 0 },
+                ]);
+            }
             LayerKind::MaxPool2d(_) => self.buf(format!("{name}'s argmax"), 0, n_out),
             LayerKind::BatchNorm(b) => {
                 self.param(format!("{name}/gamma"), vec![c], b.scale)?;

@@ -18,7 +18,7 @@ impl Cx {
     ) -> (Option<LayerKind>, Option<Shape>) {
         let place = o.place.clone();
         match ty {
-            "conv2d" | "separable_conv2d" => {
+            "conv2d" | "separable_conv2d" | "conv2d_transpose" => {
                 let filters = o.count(self, "filters", None, 1);
                 let kernel = o.pair(self, "kernel_size", None);
                 let strides = o.pair(self, "strides", Some((1, 1)));
@@ -40,6 +40,16 @@ impl Cx {
                 };
                 let kind = if ty == "conv2d" {
                     LayerKind::Conv2d(Conv2d { filters, kernel, strides, padding, activation, use_bias, init })
+                } else if ty == "conv2d_transpose" {
+                    LayerKind::Conv2dTranspose(Conv2dTranspose {
+                        filters,
+                        kernel,
+                        strides,
+                        padding,
+                        activation,
+                        use_bias,
+                        init,
+                    })
                 } else {
                     LayerKind::SeparableConv2d(SeparableConv2d {
                         filters,
@@ -182,6 +192,14 @@ impl Cx {
                     return (None, None);
                 };
                 self.shaped(&place, LayerKind::Lrn(Lrn { depth_radius, bias, alpha, beta }), input)
+            }
+            "up_sampling2d" => {
+                let size = o.pair(self, "size", Some((2, 2)));
+                let interpolation = o.interpolation(self);
+                let (Some(size), Some(interpolation)) = (size, interpolation) else {
+                    return (None, None);
+                };
+                self.shaped(&place, LayerKind::UpSampling2d(UpSampling2d { size, interpolation }), input)
             }
             "squeeze_excite" => {
                 match o.count(self, "ratio", Some(16), 1) {

@@ -23,8 +23,8 @@ mod words;
 
 pub use parse::{check_length, parse, parse_value, MAX_LAYERS, MAX_SPEC_BYTES};
 pub use shape::{
-    concat_output, conv_out, padding_before, projection_strides, residual_output, sequence_output, trace, Shape,
-    ShapeError, Traced,
+    concat_output, conv_out, deconv_out, padding_before, projection_strides, residual_output, sequence_output, trace,
+    Shape, ShapeError, Traced,
 };
 
 use serde::Serialize;
@@ -151,6 +151,38 @@ pub struct Lrn {
     pub beta: f32,
 }
 
+/// How UpSampling2D fills the new pixels (Keras's `interpolation`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Interpolation {
+    /// Each input pixel repeated into a size.0 × size.1 block.
+    Nearest,
+    /// TensorFlow 2's `resize(..., method="bilinear")`: half-pixel centres, the source
+    /// coordinate (o + ½) / s − ½ clamped to the input, no antialiasing.
+    Bilinear,
+}
+
+/// Keras UpSampling2D: height and width multiplied by `size` (rows, columns); no parameters.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UpSampling2d {
+    pub size: (usize, usize),
+    pub interpolation: Interpolation,
+}
+
+/// Keras Conv2DTranspose: the adjoint of a conv2d whose input is this layer's output.
+/// Output per side: "valid" in·s + max(k − s, 0), "same" in·s (Keras without
+/// `output_padding`). Kernel [kh, kw, filters, in_channels], as Keras stores it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Conv2dTranspose {
+    pub filters: usize,
+    pub kernel: (usize, usize),
+    pub strides: (usize, usize),
+    pub padding: Padding,
+    pub activation: Activation,
+    pub use_bias: bool,
+    pub init: Init,
+}
+
 /// out = activation(layers(x) + shortcut(x)). The shortcut is the identity when the shapes
 /// match, else (with `projection`) a 1×1 conv with the stride and filters that make them match.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -186,6 +218,8 @@ pub enum LayerKind {
         rate: f32,
     },
     Lrn(Lrn),
+    UpSampling2d(UpSampling2d),
+    Conv2dTranspose(Conv2dTranspose),
     Residual(Residual),
     /// Parallel branches on the same input, concatenated on channels (inception).
     Concat {
@@ -209,6 +243,8 @@ impl LayerKind {
             LayerKind::Activation { .. } => "activation",
             LayerKind::Dropout { .. } => "dropout",
             LayerKind::Lrn(_) => "lrn",
+            LayerKind::UpSampling2d(_) => "up_sampling2d",
+            LayerKind::Conv2dTranspose(_) => "conv2d_transpose",
             LayerKind::Residual(_) => "residual",
             LayerKind::Concat { .. } => "concat",
             LayerKind::SqueezeExcite(_) => "squeeze_excite",

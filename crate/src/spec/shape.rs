@@ -84,6 +84,17 @@ fn out_len(input: u64, k: usize, stride: usize, padding: Padding) -> Option<u64>
     }
 }
 
+/// A transposed convolution's output length along one axis, as Keras computes it without
+/// `output_padding`: "valid" in·s + max(k − s, 0), "same" in·s; the conv2d with this input,
+/// kernel, stride and padding gives `input` back. None past u64.
+pub fn deconv_out(input: u64, k: usize, stride: usize, padding: Padding) -> Option<u64> {
+    let grown = input.checked_mul(stride as u64)?;
+    match padding {
+        Padding::Valid => grown.checked_add(k.saturating_sub(stride) as u64),
+        Padding::Same => Some(grown),
+    }
+}
+
 /// Rows (or columns) of zero padding before the input for "same": TensorFlow puts
 /// the smaller half first, so for stride 2 the extra row/column is at the bottom/right.
 pub fn padding_before(input: usize, k: usize, stride: usize, padding: Padding) -> usize {
@@ -239,6 +250,20 @@ impl LayerKind {
             LayerKind::Flatten => Ok(Shape::Flat(input.checked_elements().unwrap_or(u64::MAX))),
             LayerKind::BatchNorm(_) | LayerKind::Activation { .. } | LayerKind::Dropout { .. } => Ok(input),
             LayerKind::Lrn(_) => need_map(input, "local response normalisation").map(|_| input),
+            // Saturated when too large: `output` refuses it with the map's own dimensions.
+            LayerKind::UpSampling2d(u) => need_map(input, "up-sampling").map(|(h, w, c)| Shape::Map {
+                h: h.saturating_mul(u.size.0 as u64),
+                w: w.saturating_mul(u.size.1 as u64),
+                c,
+            }),
+            LayerKind::Conv2dTranspose(k) => {
+                let (h, w, _) = need_map(input, "transposed convolution")?;
+                Ok(Shape::Map {
+                    h: deconv_out(h, k.kernel.0, k.strides.0, k.padding).unwrap_or(u64::MAX),
+                    w: deconv_out(w, k.kernel.1, k.strides.1, k.padding).unwrap_or(u64::MAX),
+                    c: k.filters as u64,
+                })
+            }
             LayerKind::SqueezeExcite(se) => {
                 let (_, _, c) = need_map(input, "squeeze-and-excitation")?;
                 if se.ratio as u64 > c {

@@ -4,7 +4,9 @@
 
 use super::Row;
 use crate::spec::size::Count;
-use crate::spec::{concat_output, residual_output, Activation, Layer, LayerKind, Padding, Residual, Shape};
+use crate::spec::{
+    concat_output, residual_output, Activation, Interpolation, Layer, LayerKind, Padding, Residual, Shape,
+};
 
 /// A leaf layer's figures: (shape formula, (trainable, non-trainable, params formula), MACs, FLOPs).
 /// Every count is checked ([`Count`]): exact, or too large — never wrapped.
@@ -335,6 +337,43 @@ fn figures(kind: &LayerKind, input: Shape, out: Shape) -> Figures {
         LayerKind::Lrn(l) => {
             let per = (Count::from(l.depth_radius) * 2u64 + 1u64) * 2u64 + 3u64;
             ("same as input".into(), none(), zero, per * n_in)
+        }
+        LayerKind::Conv2dTranspose(c) => {
+            let (kh, kw) = c.kernel;
+            let filters = Count::from(c.filters);
+            let per_input = Count::from(kh) * kw * c.filters;
+            let formula = if c.use_bias {
+                format!("{kh}·{kw}·{}·{cin} + {}", c.filters, c.filters)
+            } else {
+                format!("{kh}·{kw}·{}·{cin}", c.filters)
+            };
+            // Every input value meets every tap of every filter once (the taps past the border
+            // of a "same" output are counted too: an upper bound, as Keras's own estimate).
+            let macs = n_in * per_input;
+            let flops = macs * 2u64 + bias(c.use_bias, n) + act_flops(c.activation, n);
+            let shape = match (input, out) {
+                (Shape::Map { h, w, .. }, Shape::Map { h: oh, w: ow, .. }) => {
+                    let side = |i: u64, k: usize, s: usize, o: u64| match c.padding {
+                        Padding::Valid => format!("{i}·{s} + max({k} − {s}, 0) = {o}"),
+                        Padding::Same => format!("{i}·{s} = {o}"),
+                    };
+                    format!("h: {}; w: {}", side(h, kh, c.strides.0, oh), side(w, kw, c.strides.1, ow))
+                }
+                _ => String::new(),
+            };
+            (shape, (per_input * cin + bias(c.use_bias, filters), zero, formula), macs, flops)
+        }
+        LayerKind::UpSampling2d(u) => {
+            let (h, w) = hw(input);
+            let (sh, sw) = u.size;
+            let (oh, ow) = hw(out);
+            let shape = format!("{h}·{sh} × {w}·{sw} = {oh}×{ow}");
+            // Bilinear: 4 products and 3 sums per output value; nearest only copies.
+            let flops = match u.interpolation {
+                Interpolation::Nearest => zero,
+                Interpolation::Bilinear => n * 7u64,
+            };
+            (shape, none(), zero, flops)
         }
         LayerKind::SqueezeExcite(se) => {
             let hid = (cin / se.ratio as u64).max(1);

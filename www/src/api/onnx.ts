@@ -1,7 +1,8 @@
 // ONNX export of a trained model: opset 17, NCHW as ONNX expects, weights included, so the file
 // opens in Netron and runs in ONNX Runtime. The protobuf is written here field by field (the
 // handful of ONNX messages a feed-forward CNN needs); the layouts are converted on the way:
-// conv kernels HWIO → OIHW, depthwise [kh, kw, c] → [c, 1, kh, kw], and a flatten of an NCHW map
+// conv kernels HWIO → OIHW, depthwise [kh, kw, c] → [c, 1, kh, kw], transposed-conv kernels
+// [kh, kw, filters, in] → [in, filters, kh, kw] (ConvTranspose's), and a flatten of an NCHW map
 // transposes to NHWC first so dense kernels keep ConvPlay's (Keras's) row order.
 
 import { readSafetensors, type Tensors } from './safetensors';
@@ -146,6 +147,17 @@ class Graph {
       for (let x = 0; x < kw; x++)
         for (let i = 0; i < c; i++) out[(i * kh + y) * kw + x] = values[(y * kw + x) * c + i];
     return this.init(name, [c, 1, kh, kw], out);
+  }
+  /** Keras's transposed-conv kernel [kh, kw, filters, in] → ConvTranspose's [in, filters, kh, kw]. */
+  transposedKernel(name: string): string {
+    const { shape, values } = this.weight(name);
+    const [kh, kw, f, c] = shape;
+    const out = new Float32Array(values.length);
+    for (let y = 0; y < kh; y++)
+      for (let x = 0; x < kw; x++)
+        for (let o = 0; o < f; o++)
+          for (let i = 0; i < c; i++) out[((i * f + o) * kh + y) * kw + x] = values[((y * kw + x) * f + o) * c + i];
+    return this.init(name, [c, f, kh, kw], out);
   }
   vector(name: string): string {
     const { shape, values } = this.weight(name);
@@ -300,6 +312,41 @@ function emit(
           shape = [Number(l.filters), shape[1], shape[2]];
         }
         x = activation(g, x, l.activation, l.alpha, where, true);
+        break;
+      }
+      case 'conv2d_transpose': {
+        // Keras's sizes: "valid" in·s + max(k − s, 0), "same" in·s. ConvTranspose gives
+        // s·(in − 1) + k − pads + output_padding: "same" crops max(k − s, 0) (the smaller half
+        // first, as TensorFlow), and k < s needs s − k more rows at the end (they hold the bias).
+        const k = pair(l.kernel_size, [1, 1]);
+        const s = pair(l.strides, [1, 1]);
+        const same = l.padding === 'same';
+        const crop = [0, 1].map((i) => (same ? Math.max(k[i] - s[i], 0) : 0));
+        const before = crop.map((t) => Math.floor(t / 2));
+        const attrs = {
+          kernel_shape: k,
+          strides: s,
+          pads: [before[0], before[1], crop[0] - before[0], crop[1] - before[1]],
+          output_padding: [0, 1].map((i) => Math.max(s[i] - k[i], 0)),
+        };
+        const kernel = g.transposedKernel(`${l.name}/kernel`);
+        x = g.node('ConvTranspose', [x, kernel, ...(bias ? [g.vector(`${l.name}/bias`)] : [])], attrs);
+        const side = (i: number) => hw[i] * s[i] + (same ? 0 : Math.max(k[i] - s[i], 0));
+        shape = [Number(l.filters), side(0), side(1)];
+        x = activation(g, x, l.activation, l.alpha, where, true);
+        break;
+      }
+      case 'up_sampling2d': {
+        // ONNX Resize: nearest is "asymmetric" + "floor" (x[⌊o / s⌋]); bilinear is "linear" with
+        // "half_pixel" coordinates, clamped at the border: TensorFlow 2's resize.
+        const s = pair(l.size, [2, 2]);
+        const scales = g.init(`${l.name}/scales`, [4], Float32Array.from([1, 1, s[0], s[1]]));
+        const attrs: Record<string, Attr> =
+          l.interpolation === 'bilinear'
+            ? { mode: 'linear', coordinate_transformation_mode: 'half_pixel' }
+            : { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' };
+        x = g.node('Resize', [x, '', scales], attrs);
+        shape = [shape[0], hw[0] * s[0], hw[1] * s[1]];
         break;
       }
       case 'max_pool2d':

@@ -153,6 +153,37 @@ export function fromTfjs(artifacts: TfjsArtifacts): { spec: object; weights: Uin
         if (use_bias) w('bias', separable ? 'pointwise/bias' : 'bias');
         break;
       }
+      case 'Conv2DTranspose': {
+        channelsLast(where, c);
+        if (c.output_padding !== undefined && c.output_padding !== null)
+          fail(
+            `${where}: output_padding ${str(c.output_padding)} is not supported; ConvPlay uses Keras's sizes without it`,
+          );
+        const use_bias = c.use_bias !== false;
+        spec.push({
+          type: 'conv2d_transpose',
+          name: lname,
+          filters: c.filters,
+          kernel_size: pair(where, 'kernel_size', c.kernel_size),
+          strides: pair(where, 'strides', c.strides ?? 1),
+          padding: padding(where, c.padding ?? 'valid'),
+          activation: activation(where, c.activation),
+          use_bias,
+        });
+        // Keras's layout on both sides: [kh, kw, filters, in_channels].
+        w('kernel');
+        if (use_bias) w('bias');
+        break;
+      }
+      case 'UpSampling2D': {
+        channelsLast(where, c);
+        if ((c.interpolation ?? 'nearest') !== 'nearest')
+          fail(
+            `${where}: interpolation "${str(c.interpolation)}": TF.js's UpSampling2D samples bilinear without half-pixel centres (resizeBilinear's default), unlike Keras and ConvPlay, so the predictions would differ; use interpolation "nearest"`,
+          );
+        spec.push({ type: 'up_sampling2d', name: lname, size: pair(where, 'size', c.size ?? 2) });
+        break;
+      }
       case 'MaxPooling2D':
       case 'MaxPool2D':
       case 'AveragePooling2D':
@@ -230,7 +261,7 @@ export function fromTfjs(artifacts: TfjsArtifacts): { spec: object; weights: Uin
         break;
       default:
         fail(
-          `${where}: ${l.class_name} is not supported; ConvPlay reads Conv2D, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, Dense, Flatten, Dropout, Activation, ReLU, LeakyReLU, Softmax and InputLayer`,
+          `${where}: ${l.class_name} is not supported; ConvPlay reads Conv2D, DepthwiseConv2D, SeparableConv2D, Conv2DTranspose, UpSampling2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, BatchNormalization, Dense, Flatten, Dropout, Activation, ReLU, LeakyReLU, Softmax and InputLayer`,
         );
     }
   }
@@ -324,6 +355,30 @@ function kerasLayer(l: Config, first: number[] | null): KerasLayer {
       ];
       return { class_name, config: conv };
     }
+    case 'conv2d_transpose':
+      return {
+        class_name: 'Conv2DTranspose',
+        config: {
+          ...base,
+          filters: l.filters,
+          kernel_size: k(l.kernel_size),
+          strides: k(l.strides ?? 1),
+          padding: l.padding ?? 'valid',
+          data_format: 'channels_last',
+          dilation_rate: [1, 1],
+          activation: l.activation ?? 'linear',
+          use_bias: l.use_bias !== false,
+        },
+      };
+    case 'up_sampling2d':
+      if (l.interpolation === 'bilinear')
+        fail(
+          `${where}: TF.js's UpSampling2D samples bilinear without half-pixel centres (resizeBilinear's default), unlike Keras and ConvPlay, so the predictions would differ; use interpolation "nearest" (or export to ONNX)`,
+        );
+      return {
+        class_name: 'UpSampling2D',
+        config: { ...base, size: k(l.size ?? 2), data_format: 'channels_last', interpolation: 'nearest' },
+      };
     case 'max_pool2d':
     case 'avg_pool2d':
       return {
@@ -383,6 +438,7 @@ function kerasWeights(l: Config): [string, string, boolean][] {
   const bias = l.use_bias !== false;
   switch (l.type) {
     case 'conv2d':
+    case 'conv2d_transpose':
     case 'dense':
       return bias
         ? [

@@ -4,8 +4,8 @@
 //! functions.
 //! GPU twin: crate/src/backend/gpu/backend/ops.rs, which maps each op to its WGSL kernels.
 
-use super::{act, conv, fast, fast_ops, loss, misc, norm, pool, rng};
-use crate::backend::geom::Window;
+use super::{act, conv, fast, fast_ops, loss, misc, norm, pool, rng, upsample};
+use crate::backend::geom::{Upsample, Window};
 use crate::backend::ops::{Backend, BnDims, OptimStep};
 use crate::backend::Limits;
 use crate::error::Result;
@@ -131,6 +131,46 @@ impl Backend for Cpu {
             dbb.as_deref_mut().map(|v| &mut v[..]),
         );
     }
+    fn conv2d_transpose_forward(&self, g: &Window, x: &Buf, w: &Buf, b: Option<&Buf>, out: &Buf) {
+        let mut o = out.borrow_mut();
+        let o = &mut o[..g.input_len()];
+        fast::conv2d_backward_data(g, &w.borrow(), &x.borrow()[..g.output_len()], o);
+        if let Some(b) = b {
+            let b: &[f32] = &b.borrow();
+            fast_ops::each_rows(g.c as usize, o, |_, row| {
+                for px in row.chunks_exact_mut(g.c as usize) {
+                    px.iter_mut().zip(b.iter()).for_each(|(v, b)| *v += b);
+                }
+            });
+        }
+    }
+    fn conv2d_transpose_backward(
+        &self,
+        g: &Window,
+        x: &Buf,
+        w: &Buf,
+        dout: &Buf,
+        dx: Option<&Buf>,
+        dw: &Buf,
+        db: Option<&Buf>,
+    ) {
+        let dout = dout.borrow();
+        let d = &dout[..g.input_len()];
+        if let Some(dx) = dx {
+            fast::conv2d_forward(g, d, &w.borrow(), None, &mut dx.borrow_mut()[..g.output_len()]);
+        }
+        let mut dwb = dw.borrow_mut();
+        zero(&mut dwb);
+        // conv2d's filter gradient with the roles swapped: its input is dout, its output gradient x.
+        fast::conv2d_backward_opt(g, d, &w.borrow(), &x.borrow()[..g.output_len()], None, &mut dwb, None);
+        if let Some(db) = db {
+            let mut dbb = db.borrow_mut();
+            zero(&mut dbb);
+            for row in d.chunks_exact(g.c as usize) {
+                dbb.iter_mut().zip(row).for_each(|(s, v)| *s += v);
+            }
+        }
+    }
     fn depthwise_forward(&self, g: &Window, x: &Buf, w: &Buf, b: Option<&Buf>, out: &Buf) {
         let bb = b.map(|b| b.borrow());
         fast::depthwise_forward(
@@ -154,6 +194,25 @@ impl Backend for Cpu {
         with_grads(dx, g.input_len(), dw, db, |dx, dw, db| {
             conv::depthwise_backward(g, &x.borrow(), &w.borrow(), &dout.borrow()[..g.output_len()], dx, dw, db)
         });
+    }
+
+    fn upsample_forward(&self, g: &Upsample, x: &Buf, out: &Buf) {
+        use rayon::prelude::*;
+        let (img, oimg) = (g.input_len() / g.n as usize, g.output_len() / g.n as usize);
+        let x = &x.borrow()[..g.input_len()];
+        out.borrow_mut()[..g.output_len()]
+            .par_chunks_mut(oimg)
+            .zip(x.par_chunks(img))
+            .for_each(|(o, x)| upsample::forward_image(g, x, o));
+    }
+    fn upsample_backward(&self, g: &Upsample, dout: &Buf, dx: &Buf) {
+        use rayon::prelude::*;
+        let (img, oimg) = (g.input_len() / g.n as usize, g.output_len() / g.n as usize);
+        let dout = &dout.borrow()[..g.output_len()];
+        dx.borrow_mut()[..g.input_len()]
+            .par_chunks_mut(img)
+            .zip(dout.par_chunks(oimg))
+            .for_each(|(d, o)| upsample::backward_image(g, o, d));
     }
 
     fn max_pool_forward(&self, g: &Window, x: &Buf, out: &Buf, argmax: &Idx) {

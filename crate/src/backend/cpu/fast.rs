@@ -245,3 +245,27 @@ pub fn conv2d_backward_opt(
         }
     }
 }
+
+/// conv2d's data gradient alone, dx (overwritten) = col2im(dout · wᵀ) per image, images shared
+/// among the threads: the forward pass of a transposed convolution (conv.rs's
+/// `conv2d_transpose_forward` without its bias).
+pub fn conv2d_backward_data(g: &Window, w: &[f32], dout: &[f32], dx: &mut [f32]) {
+    let (n, oc, rows) = (g.n as usize, g.oc as usize, (g.oh * g.ow) as usize);
+    let (kl, img) = ((g.kh * g.kw * g.c) as usize, (g.h * g.w * g.c) as usize);
+    let direct = pointwise(g);
+    let wt = PackedB::new(oc, kl, View::transposed(w, oc));
+    let inner = inner_parallel(n);
+    dx[..n * img].par_chunks_mut(img).zip(dout[..g.output_len()].par_chunks(rows * oc)).for_each_init(
+        Vec::new,
+        |cols: &mut Vec<f32>, (dxb, db)| {
+            if direct {
+                gemm_packed(rows, View::rows(db, oc), &wt, dxb, false, inner);
+            } else {
+                cols.resize(rows * kl, 0.0);
+                gemm_packed(rows, View::rows(db, oc), &wt, cols, false, inner);
+                dxb.fill(0.0);
+                col2im(g, cols, dxb);
+            }
+        },
+    );
+}

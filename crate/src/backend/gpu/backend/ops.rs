@@ -2,10 +2,10 @@
 //! parameters. The kernels' CPU twins are the reference functions of `backend/cpu/`.
 
 use super::Gpu;
-use crate::backend::geom::Window;
+use crate::backend::geom::{Upsample, Window};
 use crate::backend::gpu::params::{
     act_code, AugmentParams, BatchnormParams, DepthwiseParams, EltwiseParams, LossParams, LrnParams, OptimParams,
-    PoolParams,
+    PoolParams, UpsampleParams,
 };
 use crate::backend::ops::{Backend, BnDims, OptimStep};
 use crate::error::Result;
@@ -99,6 +99,39 @@ impl Backend for Gpu {
             self.channel_sum((g.n * g.oh * g.ow) as usize, g.oc as usize, dout, db);
         }
     }
+    fn conv2d_transpose_forward(
+        &self,
+        g: &Window,
+        x: &wgpu::Buffer,
+        w: &wgpu::Buffer,
+        b: Option<&wgpu::Buffer>,
+        out: &wgpu::Buffer,
+    ) {
+        // conv2d's data gradient (mode 1) of x, with the bias in the GEMM's epilogue.
+        let m = (g.n * g.h * g.w) as usize;
+        self.gemm(1, (m, g.c as usize, (g.kh * g.kw * g.oc) as usize), Some(g), x, w, b, out);
+    }
+    fn conv2d_transpose_backward(
+        &self,
+        g: &Window,
+        x: &wgpu::Buffer,
+        w: &wgpu::Buffer,
+        dout: &wgpu::Buffer,
+        dx: Option<&wgpu::Buffer>,
+        dw: &wgpu::Buffer,
+        db: Option<&wgpu::Buffer>,
+    ) {
+        // The roles swapped: dout is the adjoint conv's input, x its output gradient.
+        if let Some(dx) = dx {
+            let m = (g.n * g.oh * g.ow) as usize;
+            self.gemm(0, (m, g.oc as usize, (g.kh * g.kw * g.c) as usize), Some(g), dout, w, None, dx);
+        }
+        let k = (g.n * g.oh * g.ow) as usize;
+        self.gemm(2, ((g.kh * g.kw * g.c) as usize, g.oc as usize, k), Some(g), dout, x, None, dw);
+        if let Some(db) = db {
+            self.channel_sum((g.n * g.h * g.w) as usize, g.c as usize, dout, db);
+        }
+    }
     fn depthwise_forward(
         &self,
         g: &Window,
@@ -144,6 +177,15 @@ impl Backend for Gpu {
         if let Some(db) = db {
             self.channel_sum((g.n * g.oh * g.ow) as usize, g.c as usize, dout, db);
         }
+    }
+
+    fn upsample_forward(&self, g: &Upsample, x: &wgpu::Buffer, out: &wgpu::Buffer) {
+        let len = g.output_len();
+        self.dispatch("forward", UpsampleParams::of(len, g), &[(1, x), (2, out)], Self::groups1d(len));
+    }
+    fn upsample_backward(&self, g: &Upsample, dout: &wgpu::Buffer, dx: &wgpu::Buffer) {
+        let len = g.input_len();
+        self.dispatch("backward", UpsampleParams::of(len, g), &[(1, dout), (2, dx)], Self::groups1d(len));
     }
 
     fn max_pool_forward(&self, g: &Window, x: &wgpu::Buffer, out: &wgpu::Buffer, argmax: &wgpu::Buffer) {
