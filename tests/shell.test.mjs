@@ -47,6 +47,7 @@ test('loads without console errors, runs on WebGPU, smoke kernel right, MNIST de
     '#train-card',
     '#photo-card',
     '#teach-card',
+    '#zoo-card',
     '#about-card',
   ]);
   for (const t of targets) assert.equal(await page.locator(t).count(), 1, `${t} exists`);

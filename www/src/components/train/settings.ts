@@ -3,6 +3,7 @@
 
 import { html } from 'lit';
 import type { Optimizer, Schedule, TrainState } from './recipe';
+import { DATA_SETS, DATA_SET_NAMES } from '../../datasets';
 
 /** What the settings read and set on the element: these fields of its state. */
 type Host = Pick<TrainState, 'optimizer' | 'schedule' | 'augment' | 'trainImages' | 'testImages' | 'seed'>;
@@ -61,4 +62,26 @@ export function moreSettings(el: Host, busy: boolean) {
 export function readyNote(el: Host & { modelName: string; epochs: number; batch: number; lr: number }): string {
   const n = (v: number) => Math.floor(v).toLocaleString('en');
   return `Ready: Train runs ${el.modelName} for ${n(el.epochs)} epoch${el.epochs === 1 ? '' : 's'} on ${n(el.trainImages)} training images (batch ${n(el.batch)}, learning rate ${el.lr}), then tests it on ${n(el.testImages)} images.`;
+}
+
+/** The data set choice: MNIST or Fashion-MNIST (its files are fetched when first trained on). */
+export function dataSetSelect(el: { dataSet: string }, busy: boolean) {
+  return html`<label
+    >Data
+    <select
+      aria-label="data set"
+      ?disabled=${busy}
+      @change=${(e: Event) => (el.dataSet = (e.target as HTMLSelectElement).value)}
+    >
+      ${DATA_SET_NAMES.map((d) => html`<option value=${d} ?selected=${d === el.dataSet}>${DATA_SETS[d].title}</option>`)}
+    </select>
+  </label>`;
+}
+
+/** Reads the file an `<input type="file">` was given (then clears it, so the same file can be given again). */
+export function readFile(e: Event, then: (bytes: Uint8Array) => void): void {
+  const input = e.target as HTMLInputElement;
+  const file = input.files?.[0];
+  input.value = '';
+  if (file) void file.arrayBuffer().then((buf) => then(new Uint8Array(buf)));
 }
