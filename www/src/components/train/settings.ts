@@ -3,7 +3,7 @@
 
 import { html } from 'lit';
 import type { Optimizer, Schedule, TrainState } from './recipe';
-import { DATA_SETS, DATA_SET_NAMES } from '../../datasets';
+import { DATA_SETS, DATA_SET_NAMES, type DataSetName } from '../../datasets';
 
 /** What the settings read and set on the element: these fields of its state. */
 type Host = Pick<TrainState, 'optimizer' | 'schedule' | 'augment' | 'trainImages' | 'testImages' | 'seed'>;
@@ -59,9 +59,12 @@ export function moreSettings(el: Host, busy: boolean) {
 
 /** What a trainer that has not run yet will do when Train is pressed (an embedded card opens
  * ready to run, saying so). */
-export function readyNote(el: Host & { modelName: string; epochs: number; batch: number; lr: number }): string {
+export function readyNote(
+  el: Host & { modelName: string; epochs: number; batch: number; lr: number; dataSet: string },
+): string {
   const n = (v: number) => Math.floor(v).toLocaleString('en');
-  return `Ready: Train runs ${el.modelName} for ${n(el.epochs)} epoch${el.epochs === 1 ? '' : 's'} on ${n(el.trainImages)} training images (batch ${n(el.batch)}, learning rate ${el.lr}), then tests it on ${n(el.testImages)} images.`;
+  const set = el.dataSet === 'mnist' ? '' : `${DATA_SETS[el.dataSet as DataSetName]?.title ?? el.dataSet} `;
+  return `Ready: Train runs ${el.modelName} for ${n(el.epochs)} epoch${el.epochs === 1 ? '' : 's'} on ${n(el.trainImages)} ${set}training images (batch ${n(el.batch)}, learning rate ${el.lr}), then tests it on ${n(el.testImages)} images.`;
 }
 
 /** The data set choice: MNIST or Fashion-MNIST (its files are fetched when first trained on). */
