@@ -104,7 +104,13 @@ export class ConvplayZoo extends LitElement {
     }
     td.idea {
       font-size: 0.85rem;
-      max-width: 32rem;
+      min-width: 20rem;
+      max-width: 36rem;
+    }
+    .actions button {
+      display: block;
+      width: 100%;
+      margin-bottom: 0.25rem;
     }
     .actions {
       white-space: nowrap;
