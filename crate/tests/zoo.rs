@@ -138,3 +138,28 @@ fn fashion_mnist_is_shipped_with_its_class_names() {
     t.set_labels(set.labels()).unwrap();
     assert_eq!(t.labels()[9], "Ankle boot");
 }
+
+#[test]
+fn every_zoo_preset_stores_its_results_by_data_set_and_epochs() {
+    for name in ZOO {
+        let spec = preset(name).unwrap();
+        assert!(spec.results.contains_key("mnist"), "{name}: no stored MNIST result");
+        let recipe_epochs = spec.training.as_ref().and_then(|t| t.epochs).unwrap_or(1);
+        for (set, r) in &spec.results {
+            let data = convplay::data::data_set(set).unwrap();
+            // seed-001's recipe is the course's ten epochs; the zoo measures one, and says so.
+            if name == "seed-001" {
+                assert!(r.epochs >= 1 && r.epochs <= recipe_epochs, "{name} on {set}: {} epochs", r.epochs);
+            } else {
+                assert_eq!(r.epochs, recipe_epochs, "{name} on {set}: the recipe's epochs");
+            }
+            assert!(r.train_images.is_some_and(|n| (1..=60_000).contains(&n)), "{name} on {set}");
+            assert!(r.test_images.is_some_and(|n| (1..=10_000).contains(&n)), "{name} on {set}");
+            // Better than guessing among the ten classes, and a fraction, not a percentage.
+            assert!(r.test_accuracy > 0.2 && r.test_accuracy <= 1.0, "{name} on {}: {}", data.title, r.test_accuracy);
+            assert!(r.img_per_s.is_some_and(|v| v > 0.0) && r.threads.is_some() && r.machine.is_some(), "{name}");
+            // The JSON that travels with trained weights keeps them as written.
+            assert_eq!(spec.source["results"][set.as_str()]["epochs"], r.epochs, "{name} on {set}");
+        }
+    }
+}
