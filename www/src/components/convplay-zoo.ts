@@ -85,6 +85,10 @@ export class ConvplayZoo extends LitElement {
     :host {
       display: block;
     }
+    .scroll {
+      overflow-x: auto;
+      max-width: 100%;
+    }
     table {
       border-collapse: collapse;
       width: 100%;
@@ -196,6 +200,7 @@ export class ConvplayZoo extends LitElement {
         </label>
         ${this.error ? html`<span class="error" role="alert">${this.error}</span>` : nothing}
       </div>
+      <div class="scroll">
       <table data-zoo>
         <thead>
           <tr>
@@ -234,6 +239,7 @@ export class ConvplayZoo extends LitElement {
           The speeds were taken on a shared, busy machine: read them as rough ratios, not as this computer's figures.
         </caption>
       </table>
+      </div>
     `;
   }
 }
