@@ -228,7 +228,10 @@ test('the trainer opens on a quick run with what it should score; the full run i
   await size.waitFor();
   assert.equal(await size.getAttribute('data-run-size'), 'quick');
   assert.equal(await t.locator('input[aria-label="training images"]').inputValue(), '6000');
-  assert.match(await size.textContent(), /Quick: the first 6,000 training images\s+expect about 9\d\.\d% test accuracy/);
+  assert.match(
+    await size.textContent(),
+    /Quick: the first 6,000 training images\s+expect about 9\d\.\d% test accuracy/,
+  );
   assert.match(await size.textContent(), /Full: all 60,000\s+expect about 99\.\d%/);
   await size.getByLabel(/^Full/).check();
   assert.equal(await size.getAttribute('data-run-size'), 'full');

@@ -49,6 +49,7 @@ test('loads without console errors, runs on WebGPU, smoke kernel right, MNIST de
     '#teach-card',
     '#compare-card',
     '#fcn-card',
+    '#zoo-card',
     '#about-card',
   ]);
   for (const t of targets) assert.equal(await page.locator(t).count(), 1, `${t} exists`);

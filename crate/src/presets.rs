@@ -8,6 +8,12 @@ const PRESETS: &[(&str, &str)] = &[
     ("mlp", include_str!("../../www/public/presets/mlp.json")),
     ("course-3conv", include_str!("../../www/public/presets/course-3conv.json")),
     ("seed-001-strided", include_str!("../../www/public/presets/seed-001-strided.json")),
+    ("alexnet-mini", include_str!("../../www/public/presets/alexnet-mini.json")),
+    ("alexnet-mini-nolrn", include_str!("../../www/public/presets/alexnet-mini-nolrn.json")),
+    ("googlenet-mini", include_str!("../../www/public/presets/googlenet-mini.json")),
+    ("resnet-mini", include_str!("../../www/public/presets/resnet-mini.json")),
+    ("se-resnet-mini", include_str!("../../www/public/presets/se-resnet-mini.json")),
+    ("xception-mini", include_str!("../../www/public/presets/xception-mini.json")),
 ];
 
 /// The JSON text of a preset.
@@ -16,6 +22,19 @@ pub fn preset_json(name: &str) -> crate::Result<&'static str> {
         crate::Error::Invalid(format!("unknown preset {name:?}: the presets are {}", names().join(", ")))
     })
 }
+
+/// The architecture zoo (docs/course.md): the classic architectures shrunk for 28×28 inputs, in
+/// historical order, with seed-001 (the course's first CNN) for reference.
+pub const ZOO: [&str; 8] = [
+    "lenet-5",
+    "alexnet-mini",
+    "alexnet-mini-nolrn",
+    "googlenet-mini",
+    "resnet-mini",
+    "se-resnet-mini",
+    "xception-mini",
+    "seed-001",
+];
 
 pub fn names() -> Vec<&'static str> {
     PRESETS.iter().map(|(n, _)| *n).collect()

@@ -160,3 +160,15 @@ fn photos_too_large_or_not_images_are_clear_errors_in_classify() {
     );
     assert!(t.elapsed().as_secs() < 60, "took {:?}", t.elapsed());
 }
+
+#[test]
+fn train_takes_a_data_set_by_name() {
+    fails_with(&["train", "--dataset", "cifar"], "unknown data set \"cifar\": the data sets are mnist, fashion-mnist");
+    let fashion = concat!(env!("CARGO_MANIFEST_DIR"), "/../www/public/data/fashion-mnist");
+    let args = ["train", "--spec", "lenet-5", "--dataset", "fashion-mnist", "--data", fashion, "--backend", "cpu"];
+    let limits = ["--train-limit", "128", "--test-limit", "64", "--threads", "1"];
+    let (ok, out, err) = convplay(&[&args[..], &limits[..]].concat());
+    assert!(ok, "{err}");
+    assert!(out.contains("fashion-mnist: 128 train / 64 test images"), "{out}");
+    assert!(out.contains("epoch 1: loss "), "{out}");
+}

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { iframeSnippet, readUrl, writeUrl, PRESETS, VIEWS } from '../../www/src/url-state';
 import type { TrainState } from '../../www/src/components/convplay-train';
+import { ZOO } from '../../www/src/components/convplay-zoo';
 
 const BASE = 'https://course.example/convplay/?old=1#section';
 
@@ -83,7 +84,7 @@ describe('readUrl', () => {
     );
     expect(r.problems).toEqual([
       'unknown backend "metal": use "auto", "webgpu" or "cpu"',
-      'unknown view "nope": use draw, inside, photo, teach, model, train, compare',
+      'unknown view "nope": use draw, inside, photo, teach, model, train, compare, zoo',
       'epochs=0 is not a whole number ≥ 1',
       'batch=2.5 is not a whole number ≥ 1',
       'lr=-1 is not a positive number',
@@ -131,7 +132,7 @@ describe('preset=', () => {
   it('names an unknown preset with the known ones and leaves the model to the page (before: an uncaught error, an empty lab)', () => {
     const r = query('preset=resnet-9000&epochs=2');
     expect(r.problems).toEqual([
-      'preset=resnet-9000 is not one of mnist-quick, seed-001, seed-004, lenet-5, mlp, course-3conv, seed-001-strided',
+      'preset=resnet-9000 is not one of mnist-quick, seed-001, seed-004, lenet-5, mlp, course-3conv, seed-001-strided, alexnet-mini, alexnet-mini-nolrn, googlenet-mini, resnet-mini, se-resnet-mini, xception-mini',
     ]);
     expect(r.train).toEqual({ epochs: 2 });
     expect(query('preset=').problems).toHaveLength(1);
@@ -147,6 +148,29 @@ describe('preset=', () => {
     const rust = readFileSync(new URL('crate/src/presets.rs', root), 'utf8');
     const names = [...rust.matchAll(/\("([a-z0-9-]+)", include_str!/g)].map((m) => m[1]);
     expect(names).toEqual([...PRESETS]);
+  });
+});
+
+describe('the data set', () => {
+  it('travels in the URL when it is not MNIST, and a bad one is named', () => {
+    const url = writeUrl(BASE, 'auto', 'zoo', { ...state, dataset: 'fashion-mnist' });
+    expect(new URL(url).searchParams.get('dataset')).toBe('fashion-mnist');
+    expect(read(url).train.dataset).toBe('fashion-mnist');
+    expect(read(url).view).toBe('zoo');
+    expect(new URL(writeUrl(BASE, 'auto', null, { ...state, dataset: 'mnist' })).searchParams.has('dataset')).toBe(
+      false,
+    );
+    const bad = query('dataset=cifar&epochs=2');
+    expect(bad.problems).toEqual(['dataset=cifar is not one of mnist, fashion-mnist']);
+    expect(bad.train).toEqual({ epochs: 2 });
+  });
+
+  it('lists the zoo as the crate does (crate/src/presets.rs ZOO), every one a preset', () => {
+    const rust = readFileSync(new URL('../../crate/src/presets.rs', import.meta.url), 'utf8');
+    const zoo = rust.slice(rust.indexOf('pub const ZOO'));
+    const names = [...zoo.slice(0, zoo.indexOf('];')).matchAll(/"([a-z0-9-]+)"/g)].map((m) => m[1]);
+    expect(names).toEqual([...ZOO]);
+    for (const name of ZOO) expect(PRESETS).toContain(name);
   });
 });
 

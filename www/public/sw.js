@@ -6,9 +6,9 @@
 // presets, the sample thumbnails) into BUILD below, so every build's worker differs in its
 // bytes and the browser installs it on the next visit or update check. On install it caches
 // those files; it answers from that cache first and falls back to the network. The large
-// files (BUILD.lazy: EfficientNet-Lite0, the MNIST training set, the full sample photos) are
-// not fetched on the first visit: the first time a view asks for one, the answer from the
-// network is kept in the same cache, so it works offline from then on. A new build keeps the
+// files (BUILD.lazy: EfficientNet-Lite0, the MNIST training set, all of Fashion-MNIST, the full
+// sample photos) are not fetched on the first visit: the first time a view asks for one, the
+// answer from the network is kept in the same cache, so it works offline from then on. A new build keeps the
 // ones whose bytes did not change (each has a hash; a cache records its own in LAZY_INDEX).
 //
 // The first worker takes over at once. A later one installs in the background and waits: the

@@ -20,6 +20,7 @@ import './components/convplay-transfer';
 import './components/convplay-model-lab';
 import './components/compare/convplay-compare';
 import './components/convplay-fcn';
+import './components/convplay-zoo';
 
 export {
   createEngine,

@@ -17,6 +17,7 @@ import './components/convplay-transfer';
 import './components/compare/convplay-compare';
 import { readCompare } from './components/compare/state';
 import './components/convplay-fcn';
+import './components/convplay-zoo';
 import type { ConvplayInside } from './components/convplay-inside';
 import type { ConvplayDraw } from './components/convplay-draw';
 import type { ConvplayFcn } from './components/convplay-fcn';
@@ -256,6 +257,20 @@ async function main(): Promise<void> {
     if (draw) draw.setWeights(saved.weights, `trained here: ${saved.name}`).catch((err) => showError('Drawing', err));
     const fcn = document.getElementById('fcn') as ConvplayFcn | null;
     fcn?.setWeights(saved.weights, `trained here: ${saved.name}`).catch((err) => showError('Many digits', err));
+  });
+  // The zoo's actions: open an architecture in the model lab, or train it on the chosen data set.
+  const zoo = document.getElementById('zoo');
+  zoo?.addEventListener('zoo-open', (e: Event) => {
+    lab?.setSpec((e as CustomEvent<{ spec: string }>).detail.spec).catch((err) => showError('Model lab', err));
+    document.getElementById('model-card')?.scrollIntoView({ behavior: 'smooth' });
+  });
+  zoo?.addEventListener('zoo-train', (e: Event) => {
+    const { preset, dataset } = (e as CustomEvent<{ preset: string; dataset: 'mnist' | 'fashion-mnist' }>).detail;
+    trainer?.configure({ preset, dataset }).then(
+      () => trainer.start(),
+      (err) => showError('Training', err),
+    );
+    document.getElementById('train-card')?.scrollIntoView({ behavior: 'smooth' });
   });
   lab?.addEventListener('train-spec', (e: Event) => {
     if (!trainer) return;

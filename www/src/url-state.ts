@@ -3,6 +3,7 @@
 
 import { parseBackendChoice, type BackendChoice } from './engine';
 import type { TrainState } from './components/convplay-train';
+import { DATA_SET_NAMES } from './datasets';
 
 /** Which cards a `view` shows (no view: all of them). */
 export const VIEWS: Record<string, string[]> = {
@@ -13,6 +14,7 @@ export const VIEWS: Record<string, string[]> = {
   model: ['model-card'],
   train: ['train-card', 'inside-card'],
   compare: ['compare-card'],
+  zoo: ['zoo-card', 'train-card'],
 };
 
 export interface PageState {
@@ -39,6 +41,12 @@ export const PRESETS = [
   'mlp',
   'course-3conv',
   'seed-001-strided',
+  'alexnet-mini',
+  'alexnet-mini-nolrn',
+  'googlenet-mini',
+  'resnet-mini',
+  'se-resnet-mini',
+  'xception-mini',
 ] as const;
 const OPTIMIZERS = ['adam', 'adamw', 'sgd'] as const;
 const SCHEDULES = ['constant', 'step', 'cosine', 'onecycle'] as const;
@@ -113,6 +121,8 @@ export function readUrl(params: URLSearchParams): PageState {
       problems.push(`spec is not JSON (${(e as Error).message}); encode the spec with encodeURIComponent`);
     }
   }
+  const dataset = pick('dataset', DATA_SET_NAMES);
+  if (dataset) train.dataset = dataset;
   const preset = pick('preset', PRESETS);
   if (preset && !train.spec) train.preset = preset;
   return { backend, threads, view, train, problems };
@@ -145,6 +155,7 @@ export function writeUrl(
   p.set('train-images', String(s.trainImages));
   p.set('test-images', String(s.testImages));
   p.set('seed', String(s.seed));
+  if (s.dataset && s.dataset !== 'mnist') p.set('dataset', s.dataset);
   return url.href;
 }
 

@@ -17,6 +17,7 @@ mod fields;
 mod kinds;
 mod parse;
 mod recipe;
+mod results;
 mod shape;
 pub mod size;
 mod words;
@@ -279,6 +280,28 @@ pub struct ModelSpec {
     pub layers: Vec<Layer>,
     /// The spec's recommended training settings ("training"), if it gives any.
     pub training: Option<Recipe>,
+    /// What the spec scored trained by its recipe ("results"), keyed by data set name.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub results: std::collections::BTreeMap<String, StoredResult>,
+}
+
+/// One stored result of a spec (its `"results"` object, one per data set): measured by
+/// `convplay train --spec NAME --dataset SET` with the recipe.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct StoredResult {
+    /// Epochs trained.
+    pub epochs: usize,
+    /// The training images each epoch saw (unset: the whole training set) and the test images
+    /// the accuracy is over (unset: the whole test set).
+    pub train_images: Option<usize>,
+    pub test_images: Option<usize>,
+    /// The fraction of the data set's test images classified right after those epochs.
+    pub test_accuracy: f64,
+    /// Training images per second, and the CPU threads and machine that reached it.
+    pub img_per_s: Option<f64>,
+    pub threads: Option<usize>,
+    pub machine: Option<String>,
+    pub seed: Option<u32>,
 }
 
 /// Training settings a spec recommends (its `"training"` object): what the page and the

@@ -142,9 +142,11 @@ impl Cx {
             }
         };
         let training = o.get("training").and_then(|t| self.recipe(t));
+        let results = o.get("results").and_then(|r| self.results(r)).unwrap_or_default();
         for key in map.keys() {
-            if !["name", "description", "input", "input_shape", "layers", "training"].contains(&key.as_str()) {
-                let hint = closest(key, &["name", "description", "input", "layers", "training"])
+            if !["name", "description", "input", "input_shape", "layers", "training", "results"].contains(&key.as_str())
+            {
+                let hint = closest(key, &["name", "description", "input", "layers", "training", "results"])
                     .map(|c| format!("did you mean \"{c}\"? "))
                     .unwrap_or_default();
                 self.errors.push(format!(
@@ -153,7 +155,7 @@ impl Cx {
             }
         }
         let (layers, _) = self.sequence(layers?, "layers", input);
-        Some(ModelSpec { source: v.clone(), name, input: input?, layers: layers?, training })
+        Some(ModelSpec { source: v.clone(), name, input: input?, layers: layers?, training, results })
     }
 
     fn input(&mut self, v: &Value) -> Option<Shape> {

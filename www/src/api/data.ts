@@ -1,5 +1,5 @@
 // Data sets held in the engine worker, so that a training run names its data instead of
-// posting it: MNIST read once per split (the decoded files are shared by every data set cut
+// posting it: MNIST (or Fashion-MNIST: the same IDX files) read once per split (the decoded files are shared by every data set cut
 // from them, and dropped when the last is disposed), or arrays the caller handed over once.
 
 import { readIdxImages, readIdxLabels } from '../../pkg/convplay.js';
@@ -17,10 +17,10 @@ interface Held extends Data {
   release: () => void;
 }
 
-/** The IDX files of one MNIST split. */
+/** The IDX files of one split (MNIST's names, which Fashion-MNIST shares). */
 const FILES = { train: 'train', test: 't10k' } as const;
 
-async function readSplit(url: string, split: 'train' | 'test'): Promise<Arrays> {
+async function readSplit(url: string, split: 'train' | 'test', title: string): Promise<Arrays> {
   const base = url.endsWith('/') ? url : `${url}/`;
   const [imageBytes, labelBytes] = await Promise.all([
     fetchBytes(`${base}${FILES[split]}-images-idx3-ubyte.gz`),
@@ -31,9 +31,9 @@ async function readSplit(url: string, split: 'train' | 'test'): Promise<Arrays> 
   const [count, rows, cols] = [images.count, images.rows, images.cols];
   images.free();
   const labels = readIdxLabels(labelBytes);
-  if (rows !== 28 || cols !== 28) throw new Error(`MNIST ${split}: ${rows}×${cols} images, expected 28×28`);
+  if (rows !== 28 || cols !== 28) throw new Error(`${title} ${split}: ${rows}×${cols} images, expected 28×28`);
   if (labels.length !== count) {
-    throw new Error(`MNIST ${split}: ${count} images but ${labels.length} labels; the files do not belong together`);
+    throw new Error(`${title} ${split}: ${count} images but ${labels.length} labels; the files do not belong together`);
   }
   // After the 16-byte header, an IDX image file is the pixels, row by row, image by image.
   return { images: imageBytes.subarray(16, 16 + count * 784), labels };
@@ -54,12 +54,12 @@ export class DataStore {
     return { id, count: d.labels.length, per: d.per, shape: d.shape ?? [d.per], name: d.name };
   }
 
-  /** The first `count` digits of an MNIST split from the folder at `url`. */
-  async mnist(id: number, url: string, split: 'train' | 'test', count: number): Promise<DataInfo> {
+  /** The first `count` images of an MNIST-format split from the folder at `url`, named `title`. */
+  async mnist(id: number, url: string, split: 'train' | 'test', count: number, title = 'MNIST'): Promise<DataInfo> {
     const key = `${url} ${split}`;
     let entry = this.splits.get(key);
     if (!entry) {
-      entry = { loading: readSplit(url, split), users: 0 };
+      entry = { loading: readSplit(url, split, title), users: 0 };
       this.splits.set(key, entry);
     }
     const e = entry;
@@ -82,7 +82,7 @@ export class DataStore {
         labels: all.labels.subarray(0, n),
         per: 784,
         shape: [28, 28, 1],
-        name: `MNIST ${split}`,
+        name: `${title} ${split}`,
       },
       release,
     );

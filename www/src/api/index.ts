@@ -7,6 +7,7 @@ import type { BackendDecision, Speeds, StepProfile } from './profile';
 import type { BackendChoice, EngineInfo } from '../engine';
 import type { InsideData, Summary } from '../types';
 import { assetBase, assetUrl, WORKER_FILE } from '../assets';
+import { dataSet, type DataSetName } from '../datasets';
 import { FitRun, HeldData } from './handles';
 import type { Dataset, FitOptions, Prediction } from './options';
 import { ENGINE_STOPPED, EngineStoppedError, Replay } from './restart';
@@ -37,6 +38,7 @@ import type {
 export type { BackendChoice, EngineInfo, InsideData, Summary, DataInfo, Evaluation, FitCheckpoint, FitEpoch };
 export type { FitLook, FitProgress, FitResult, Mistake, ModelInfo, Usage, ImageInput, ImageOptions, PreparedImage };
 export { FitRun, HeldData, ENGINE_STOPPED, EngineStoppedError };
+export { DATA_SETS as dataSets, DATA_SET_NAMES, type DataSetName, type DataSetInfo } from '../datasets';
 export type { Dataset, FitOptions, Prediction, BackendDecision, Speeds, StepProfile };
 export { keras, type KerasImport, type KerasIgnoredLine } from './keras';
 
@@ -318,15 +320,25 @@ export class ConvPlay extends EventTarget {
    * The files are fetched and decoded once per split while any data set cut from them lives.
    * `url`: the folder with the IDX files (default: ConvPlay's own `data/mnist/`). */
   async mnist(split: 'train' | 'test', options: { count?: number; url?: string } = {}): Promise<HeldData> {
+    return this.dataset('mnist', split, options);
+  }
+
+  /** A shipped data set's training or test split, as `mnist` does it: `name` is "mnist" or
+   * "fashion-mnist" (the default `url` is then ConvPlay's own `data/fashion-mnist/`, fetched only
+   * now). Its class names are `dataSets[name].classes`; give them to a model with `configure`. */
+  async dataset(
+    name: DataSetName,
+    split: 'train' | 'test',
+    options: { count?: number; url?: string } = {},
+  ): Promise<HeldData> {
+    const set = dataSet(name);
     if (split !== 'train' && split !== 'test')
-      throw new Error(`unknown MNIST split "${String(split)}": use "train" or "test"`);
+      throw new Error(`unknown ${set.title} split "${String(split)}": use "train" or "test"`);
     const count = options.count ?? Infinity;
     if (!(count >= 1)) throw new Error(`count ${count} must be at least 1`);
-    const url = new URL(options.url ?? assetUrl('data/mnist/'), document.baseURI).href;
-    return new HeldData(
-      this,
-      await this.call('mnist', { id: this.nextId++, url, split, count: Math.floor(Math.min(count, 1e9)) }),
-    );
+    const url = new URL(options.url ?? assetUrl(set.folder), document.baseURI).href;
+    const args = { id: this.nextId++, url, split, count: Math.floor(Math.min(count, 1e9)) };
+    return new HeldData(this, await this.call('mnist', name === 'mnist' ? args : { ...args, title: set.title }));
   }
 
   /** Hands a data set to the worker once, to train and evaluate on by name afterwards.

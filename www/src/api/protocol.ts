@@ -191,7 +191,11 @@ export interface Requests {
     result: ModelInfo;
   };
   /** MNIST's training (60,000) or test (10,000) digits from `url`, the first `count`. */
-  mnist: { args: { id: number; url: string; split: 'train' | 'test'; count: number }; result: DataInfo };
+  /** A split of an IDX data set (MNIST, Fashion-MNIST) from the folder at `url`; `title` names it. */
+  mnist: {
+    args: { id: number; url: string; split: 'train' | 'test'; count: number; title?: string };
+    result: DataInfo;
+  };
   holdData: { args: Arrays & { id: number; shape: number[] | null; name: string }; result: DataInfo };
   example: { args: { data: number; index: number }; result: { input: Uint8Array | Float32Array; label: number } };
   disposeData: { args: { data: number }; result: null };

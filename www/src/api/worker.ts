@@ -136,7 +136,7 @@ const handlers: Handlers = {
     models.set(id, { trainer, info, engine: e, busy: 0, disposed: false, fitting: null });
     return info;
   },
-  mnist: (args) => data.mnist(args.id, args.url, args.split, args.count),
+  mnist: (args) => data.mnist(args.id, args.url, args.split, args.count, args.title),
   holdData: ({ id, images, labels, shape, name }) => data.hold(id, { images, labels }, shape, name),
   example: ({ data: id, index }) => data.example(id, index),
   disposeData: ({ data: id }) => {

@@ -1,6 +1,6 @@
-// <convplay-train>: train a preset (or any spec) on MNIST with the API's `model.fit` on the shared engine:
-// live curves (<convplay-curves>), progress, each epoch's accuracy, the confusion matrix and mistakes, a look
-// inside while it trains, the kept model (safetensors, TF.js, ONNX). Work: train/run.ts; settings: recipe.ts.
+// <convplay-train>: train a preset (or any spec) on MNIST or Fashion-MNIST with the API's `model.fit`: live curves,
+// progress, each epoch's accuracy, the confusion matrix and mistakes (with class names), a look inside while it
+// trains, the kept model (safetensors, TF.js, ONNX). Work: train/run.ts; settings: recipe.ts, settings.ts.
 
 import { LitElement, html, nothing } from 'lit';
 import { presetNames, presetSpec } from '../engine';
@@ -8,12 +8,13 @@ import { EngineStoppedError, type FitEpoch, type FitLook, type FitProgress, type
 import { loadLastModel, saveLastModel, type Checkpoint, type SavedModel } from '../storage';
 import './convplay-curves';
 import { trainStyles } from './train/styles';
-import { readRecipe, recipeAugment, recipeNote } from './train/recipe';
+import { readRecipe, recipeAugment, recipeNote, stateOf } from './train/recipe';
 import type { AugmentSettings, Optimizer, Schedule, TrainState } from './train/recipe';
 import { MnistData, engineFor, evaluateWeights, trainMnist, type Evaluated, type RunSettings } from './train/run';
 import { chartConfigs, checkpointOffer, epochTable, evaluation, keptModel, stopNotice } from './train/results';
 import { CheckpointKeeper, afterStop, crashNotice, unfinishedNotice } from './train/checkpoint';
-import { QUICK_IMAGES, moreSettings, numberInput, readyNote, runSize } from './train/settings';
+import { QUICK_IMAGES, dataSetSelect, moreSettings, numberInput, readFile, readyNote, runSize } from './train/settings';
+import { DATA_SETS, isDataSet } from '../datasets';
 import type { ConvplayCurves } from './convplay-curves';
 
 export type { AugmentSettings, TrainState };
@@ -26,6 +27,8 @@ type Phase = 'idle' | 'loading' | 'training' | 'paused' | 'done' | 'error';
 export class ConvplayTrain extends LitElement {
   static properties = {
     preset: { type: String },
+    /** The data set: "mnist" (the default) or "fashion-mnist" (fetched when first trained on). */
+    dataSet: { type: String, attribute: 'dataset' },
     epochs: { type: Number },
     batch: { type: Number },
     lr: { type: Number },
@@ -52,6 +55,7 @@ export class ConvplayTrain extends LitElement {
   };
 
   declare preset: string;
+  declare dataSet: string;
   declare epochs: number;
   declare batch: number;
   declare lr: number;
@@ -113,6 +117,7 @@ export class ConvplayTrain extends LitElement {
   constructor() {
     super();
     this.preset = 'mnist-quick';
+    this.dataSet = 'mnist';
     this.epochs = 1;
     this.batch = 32;
     this.lr = 0.003;
@@ -170,19 +175,8 @@ export class ConvplayTrain extends LitElement {
 
   /** The settings as they stand, for a shareable URL. */
   get settings(): TrainState {
-    return {
-      preset: this.preset === CUSTOM ? null : this.preset,
-      spec: this.preset === CUSTOM ? (this.custom?.json ?? null) : null,
-      epochs: this.epochs,
-      batch: this.batch,
-      lr: this.lr,
-      optimizer: this.optimizer,
-      schedule: this.schedule,
-      augment: { ...this.augment },
-      trainImages: this.trainImages,
-      testImages: this.testImages,
-      seed: this.seed,
-    };
+    const custom = this.preset === CUSTOM;
+    return { ...stateOf(this), preset: custom ? null : this.preset, spec: custom ? (this.custom?.json ?? null) : null };
   }
 
   /** Takes settings (from a URL): the model first (with its recipe), then the rest given. */
@@ -202,6 +196,7 @@ export class ConvplayTrain extends LitElement {
     if (s.trainImages !== undefined) this.trainImages = s.trainImages;
     if (s.testImages !== undefined) this.testImages = s.testImages;
     if (s.seed !== undefined) this.seed = s.seed;
+    if (s.dataset !== undefined) this.dataSet = s.dataset;
   }
 
   disconnectedCallback(): void {
@@ -287,12 +282,14 @@ export class ConvplayTrain extends LitElement {
     return { token, signal: this.abort.signal };
   }
 
-  /** The shared engine's MNIST for this element, or null after reporting why there is none. */
+  /** The shared engine's data set (MNIST unless chosen) for this element, or null after reporting why there is none. */
   private async mnist(): Promise<{ data: MnistData; cpu: boolean } | null> {
     try {
+      if (!isDataSet(this.dataSet)) throw new Error(`unknown data set "${this.dataSet}": use mnist or fashion-mnist`);
       const { engine, cpu } = await engineFor(this.backend, await this.specText().catch(() => ''), this.batch);
-      if (this.data?.engine !== engine) this.data?.dispose();
-      if (this.data?.engine !== engine) this.data = new MnistData(engine);
+      const same = this.data?.engine === engine && this.data.dataset === this.dataSet;
+      if (!same) this.data?.dispose();
+      if (!same || !this.data) this.data = new MnistData(engine, this.dataSet);
       return { data: this.data, cpu };
     } catch (e) {
       this.fail((e as Error).message);
@@ -300,8 +297,10 @@ export class ConvplayTrain extends LitElement {
     }
   }
 
-  private async start(): Promise<void> {
-    const { token, signal } = this.begin('loading MNIST and building the model…');
+  /** Trains with the settings as they stand (what the Train button does). */
+  async start(): Promise<void> {
+    const title = isDataSet(this.dataSet) ? DATA_SETS[this.dataSet].title : this.dataSet;
+    const { token, signal } = this.begin(`loading ${title} and building the model…`);
     this.curves('loss')?.clear();
     this.curves('acc')?.clear();
     this.epochsDone = [];
@@ -487,14 +486,6 @@ export class ConvplayTrain extends LitElement {
     this.run?.stop();
   }
 
-  private loadFile(e: Event): void {
-    const input = e.target as HTMLInputElement;
-    const file = input.files?.[0];
-    input.value = '';
-    if (!file) return;
-    void file.arrayBuffer().then((buf) => this.evaluateWeights(new Uint8Array(buf)));
-  }
-
   /** Loads a weights file on the shared engine and evaluates it on the (first `count`) test images. */
   async evaluateWeights(bytes: Uint8Array, count = this.testImages): Promise<void> {
     const { token } = this.begin('loading the weights and evaluating them on the test images…');
@@ -510,6 +501,11 @@ export class ConvplayTrain extends LitElement {
     } catch (e) {
       if (token === this.token) this.fail((e as Error).message);
     }
+  }
+
+  /** The class names of what the results show: the loaded model's, else the last run's data set's. */
+  private get classes(): string[] {
+    return this.loaded?.labels ?? DATA_SETS[this.data?.dataset ?? 'mnist'].classes;
   }
 
   private fail(message: string): void {
@@ -539,7 +535,7 @@ export class ConvplayTrain extends LitElement {
             ${this.custom ? html`<option value=${CUSTOM} ?selected=${this.preset === CUSTOM}>custom: ${this.custom.name}</option>` : nothing}
           </select>
         </label>
-        ${num('epochs', this.epochs, (v) => (this.epochs = v))} ${num('batch', this.batch, (v) => (this.batch = v))}
+        ${dataSetSelect(this, busy)} ${num('epochs', this.epochs, (v) => (this.epochs = v))} ${num('batch', this.batch, (v) => (this.batch = v))}
         ${num('learning rate', this.lr, (v) => (this.lr = v), 'any')} ${this.compact ? nothing : more}
         <button @click=${() => void this.start()} ?disabled=${busy}>Train</button>
         <button
@@ -582,16 +578,16 @@ export class ConvplayTrain extends LitElement {
       ${epochTable(this.epochsDone)}
       ${keptModel(this.saved, busy, {
         evaluate: (bytes) => void this.evaluateWeights(bytes),
-        load: (e) => this.loadFile(e),
+        load: (e) => readFile(e, (bytes) => void this.evaluateWeights(bytes)),
         exported: (done) => void done.catch((e: Error) => (this.status = `export failed: ${e.message}`)),
       })}
       ${
         this.compact
           ? html`<details class="more">
               <summary>Confusion matrix and misclassified digits</summary>
-              ${evaluation(this.loaded ?? this.epochsDone.at(-1)?.test)}
+              ${evaluation(this.loaded ?? this.epochsDone.at(-1)?.test, this.classes)}
             </details>`
-          : evaluation(this.loaded ?? this.epochsDone.at(-1)?.test)
+          : evaluation(this.loaded ?? this.epochsDone.at(-1)?.test, this.classes)
       }
     `;
   }

@@ -36,7 +36,7 @@ enum Command {
     Smoke(smoke::Args),
     /// Shapes, parameters, FLOPs and memory of a model spec (a JSON file or a preset name).
     Summary(summary::Args),
-    /// Train a preset or spec on MNIST and report loss, accuracy and speed per epoch.
+    /// Train a preset or spec on MNIST or Fashion-MNIST and report loss, accuracy and speed per epoch.
     Train(train::Args),
     /// Re-store a ConvPlay weights file as int8 (per-output-channel kernels), f16 or f32;
     /// report each tensor's largest error and the MNIST test accuracy before and after.

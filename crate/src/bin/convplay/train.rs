@@ -1,4 +1,4 @@
-//! `convplay train`: a preset or spec trained on MNIST by the core trainer (`train::Trainer`, the
+//! `convplay train`: a preset or spec trained on MNIST or Fashion-MNIST by the core trainer (`train::Trainer`, the
 //! one the page uses), with the settings the flags give, else the spec's recipe, else defaults.
 
 use convplay::backend::cpu::augment::Augment;
@@ -43,8 +43,13 @@ pub struct Args {
     test_limit: usize,
     #[arg(long, default_value_t = 1)]
     seed: u32,
-    #[arg(long, default_value = "www/public/data/mnist")]
-    data: PathBuf,
+    /// The data set: mnist or fashion-mnist (its IDX files in www/public/data/NAME, unless --data
+    /// says where; the trained model keeps its class names).
+    #[arg(long, default_value = "mnist")]
+    dataset: String,
+    /// The folder with the data set's four IDX files (default: www/public/data/DATASET).
+    #[arg(long)]
+    data: Option<PathBuf>,
     #[command(flatten)]
     pub threads: super::Threads,
     /// Write the trained model to this file (ConvPlay safetensors, f32, with its spec).
@@ -72,17 +77,22 @@ pub fn run(a: Args) -> convplay::Result<()> {
         return Err(convplay::Error::Invalid(format!("--lr {lr}: give a positive learning rate, e.g. 0.001")));
     }
     settings.validate()?;
+    let set = convplay::data::data_set(&a.dataset)?;
+    let folder = a.data.clone().unwrap_or_else(|| set.folder());
     let engine = super::engine(&a.backend)?;
     let info = engine.info();
-    let (tx, ty) = load(&a.data, "train", a.train_limit)?;
-    let (vx, vy) = load(&a.data, "t10k", a.test_limit)?;
+    let (tx, ty) = load(&folder, "train", a.train_limit)?;
+    let (vx, vy) = load(&folder, "t10k", a.test_limit)?;
     let (n_train, n_test) = (ty.len(), vy.len());
     let mut t = Trainer::new(&engine, &spec, settings.batch, a.seed)?;
     t.set_train_data(Data::U8(tx), ty)?;
     t.set_eval_data(Data::U8(vx), vy)?;
     t.apply(&settings)?;
+    if t.classes() == set.classes.len() {
+        t.set_labels(set.labels())?;
+    }
     println!(
-        "training {} ({} params) on {} ({}), {} CPU threads, batch {}, {:?}, {:?}, augment {:?}, {n_train} train / {n_test} test images",
+        "training {} ({} params) on {} ({}), {} CPU threads, batch {}, {:?}, {:?}, augment {:?}, {}: {n_train} train / {n_test} test images",
         spec.name,
         t.param_count(),
         info.api,
@@ -92,6 +102,7 @@ pub fn run(a: Args) -> convplay::Result<()> {
         t.optimizer(),
         t.schedule(),
         t.augment(),
+        set.name,
     );
     for epoch in 1..=settings.epochs {
         let t0 = std::time::Instant::now();
@@ -114,7 +125,7 @@ pub fn run(a: Args) -> convplay::Result<()> {
     Ok(())
 }
 
-/// The first `limit` images (0: all) of an MNIST split ("train" or "t10k") and their labels.
+/// The first `limit` images (0: all) of an IDX split ("train" or "t10k") and their labels.
 fn load(data: &Path, split: &str, limit: usize) -> convplay::Result<(Vec<u8>, Vec<u8>)> {
     let (im, lb) = convplay::data::idx::read_split(data, split)?;
     let n = if limit == 0 { im.count } else { limit.min(im.count) };

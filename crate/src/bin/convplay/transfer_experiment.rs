@@ -11,8 +11,8 @@ pub struct Args {
     /// The EfficientNet-Lite0 weights (ConvPlay file).
     #[arg(long, default_value = "www/public/models/efficientnet-lite0-int8.safetensors")]
     weights: PathBuf,
-    /// Folder with the Fashion-MNIST IDX files.
-    #[arg(long, default_value = "../shared/data/fashion-mnist")]
+    /// Folder with the Fashion-MNIST IDX files (shipped in www/public/data/fashion-mnist).
+    #[arg(long, default_value = "www/public/data/fashion-mnist")]
     data: PathBuf,
     #[arg(long, default_value_t = 100)]
     per_class: usize,

@@ -1,6 +1,8 @@
 // What <convplay-train> trains with: its settings as a URL carries them, and a spec's recipe
 // (its "training" object: what the preset recommends).
 
+import { isDataSet, type DataSetName } from '../../datasets';
+
 export type Optimizer = 'adam' | 'adamw' | 'sgd';
 export type Schedule = 'constant' | 'step' | 'cosine' | 'onecycle';
 
@@ -28,6 +30,8 @@ export interface TrainState {
   trainImages: number;
   testImages: number;
   seed: number;
+  /** The data set (absent: MNIST). */
+  dataset?: DataSetName;
 }
 
 /** A spec's "training" object (docs/spec.md). */
@@ -82,4 +86,13 @@ export function checkMnistInput(specText: string): void {
       `MNIST digits are 28×28×1 (784 values), but this model's input is [${input.join(', ')}]; set "input": [28, 28, 1] in its spec`,
     );
   }
+}
+
+/** The settings of a trainer, the model aside (a copy: later changes to the trainer do not reach it). */
+export function stateOf(
+  el: Omit<TrainState, 'preset' | 'spec' | 'dataset'> & { dataSet: string },
+): Omit<TrainState, 'preset' | 'spec'> {
+  const { epochs, batch, lr, optimizer, schedule, augment, trainImages, testImages, seed } = el;
+  const dataset = isDataSet(el.dataSet) ? el.dataSet : 'mnist';
+  return { epochs, batch, lr, optimizer, schedule, augment: { ...augment }, trainImages, testImages, seed, dataset };
 }

@@ -55,25 +55,33 @@ export function epochTable(rows: FitEpoch[]) {
   </table>`;
 }
 
-/** The confusion matrix and the misclassified digits of a test evaluation. */
-export function evaluation(last: { confusion: number[][]; mistakes: Mistake[] } | null | undefined) {
+/** The confusion matrix and the misclassified digits of a test evaluation; `classes` names the
+ * classes (Fashion-MNIST's clothes) where they are not the digits. */
+export function evaluation(
+  last: { confusion: number[][]; mistakes: Mistake[] } | null | undefined,
+  classes?: string[],
+) {
   if (!last) return nothing;
+  const named = classes && classes.some((c, i) => c !== String(i)) ? classes : null;
+  const name = (i: number) => named?.[i] ?? String(i);
+  const what = named ? 'class' : 'digit';
   return html`<h3 class="results">The test set, after training</h3>
     <div class="after">
     <convplay-confusion
       .matrix=${last.confusion}
-      caption="Confusion matrix (test images; rows: true digit, columns: predicted)"
+      .labels=${named}
+      caption="Confusion matrix (test images; rows: true ${what}, columns: predicted)"
     ></convplay-confusion>
     <div>
-      <h4>Misclassified test digits (true → predicted)</h4>
+      <h4>Misclassified test ${named ? 'images' : 'digits'} (true → predicted)</h4>
       <div class="gallery" data-mistakes>
         ${
           last.mistakes.length
             ? last.mistakes.map(
                 (m) =>
                   html`<figure title="test image ${m.index}">
-                    <img alt="a ${m.label} taken for a ${m.predicted}" src=${digitUrl(m.input)} />
-                    <figcaption>${m.label} → ${m.predicted}</figcaption>
+                    <img alt="a ${name(m.label)} taken for a ${name(m.predicted)}" src=${digitUrl(m.input)} />
+                    <figcaption>${name(m.label)} → ${name(m.predicted)}</figcaption>
                   </figure>`,
               )
             : html`<p>none: every test image was classified correctly</p>`

@@ -1,4 +1,5 @@
-// <convplay-train>'s work, through the public API on the page's shared engine: MNIST held in
+// <convplay-train>'s work, through the public API on the page's shared engine: MNIST (or
+// Fashion-MNIST, fetched only when chosen) held in
 // the engine's worker (loaded once, reused by every run that asks for the same counts), a model
 // built from the spec, `model.fit` with the test set evaluated after each epoch and looks inside
 // the model while it trains; and the evaluation of a weights file on the test digits.
@@ -18,6 +19,7 @@ import { sharedEngine, wantsCpu } from '../../api/index';
 import { assetUrl } from '../../assets';
 import { download, downloadStatus } from '../../download';
 import { checkMnistInput, type AugmentSettings, type Optimizer, type Schedule } from './recipe';
+import { DATA_SETS, type DataSetName } from '../../datasets';
 import type { BackendChoice } from '../../engine';
 
 /** Whether a run trains on the CPU beside the engine: as asked, and for "auto" on a GPU engine
@@ -56,12 +58,15 @@ export async function engineFor(
   return { engine, cpu: await chooseCpu(engine, choice, spec, batch) };
 }
 
-/** One element's MNIST splits, held in the engine's worker until it is disposed. */
+/** One element's splits of a data set (MNIST unless told), held in the engine's worker until it is disposed. */
 export class MnistData {
   private held: Partial<Record<'train' | 'test', { count: number; loading: Promise<HeldData> }>> = {};
   private disposed = false;
 
-  constructor(readonly engine: ConvPlay) {}
+  constructor(
+    readonly engine: ConvPlay,
+    readonly dataset: DataSetName = 'mnist',
+  ) {}
 
   /** The first `count` digits of a split (the same data set again when the count is unchanged). */
   async get(split: 'train' | 'test', count: number): Promise<HeldData> {
@@ -69,7 +74,7 @@ export class MnistData {
     const had = this.held[split];
     if (had?.count === count) return had.loading;
     void had?.loading.then((d) => d.dispose()).catch(() => {});
-    const loading = this.engine.mnist(split, { count });
+    const loading = this.engine.dataset(this.dataset, split, { count });
     this.held[split] = { count, loading };
     loading.catch(() => {
       if (this.held[split]?.loading === loading) delete this.held[split];
@@ -107,21 +112,28 @@ export interface RunSettings {
   lookAt: Uint8Array | null;
 }
 
-/** The MNIST training set's files, fetched once per page with their progress before the
- * engine's worker reads them (then from the service worker's cache or the HTTP cache). */
-let trainFetched: Promise<unknown> | null = null;
-function fetchTrainingSet(progress: (p: [status: string, fraction: number]) => void): Promise<unknown> {
+/** A data set's training files (and Fashion-MNIST's test files, which the first visit does not
+ * precache), fetched once per page with their progress before the engine's worker reads them
+ * (then from the service worker's cache or the HTTP cache). */
+const fetched = new Map<DataSetName, Promise<unknown>>();
+function fetchTrainingSet(set: DataSetName, progress: (p: [status: string, fraction: number]) => void) {
   const parts = ['train-labels-idx1-ubyte.gz', 'train-images-idx3-ubyte.gz'];
-  trainFetched ??= (async () => {
-    for (const f of parts)
-      await download(assetUrl(`data/mnist/${f}`), (got, total) =>
-        progress([downloadStatus(`the MNIST training set, ${f}`, got, total), total ? got / total : 0]),
-      );
-  })().catch((e: unknown) => {
-    trainFetched = null;
-    throw e;
-  });
-  return trainFetched;
+  if (set !== 'mnist') parts.push('t10k-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz');
+  const { title, folder } = DATA_SETS[set];
+  const what = (f: string) => `the ${title} ${f.startsWith('train') ? 'training' : 'test'} set, ${f}`;
+  const loading =
+    fetched.get(set) ??
+    (async () => {
+      for (const f of parts)
+        await download(assetUrl(`${folder}${f}`), (got, total) =>
+          progress([downloadStatus(what(f), got, total), total ? got / total : 0]),
+        );
+    })().catch((e: unknown) => {
+      fetched.delete(set);
+      throw e;
+    });
+  fetched.set(set, loading);
+  return loading;
 }
 
 export interface RunHooks {
@@ -137,7 +149,7 @@ export interface RunHooks {
   checkpoint: (c: FitCheckpoint) => void;
 }
 
-/** Trains a model of `s.spec` on MNIST; resolves with its epochs, whether it was stopped, and
+/** Trains a model of `s.spec` on the data set of `data` (its class names go with the model); resolves with its epochs, whether it was stopped, and
  * the trained model as a ConvPlay weights file. The model is freed at the end. */
 export async function trainMnist(
   data: MnistData,
@@ -146,16 +158,18 @@ export async function trainMnist(
   signal: AbortSignal,
 ): Promise<{ epochs: FitEpoch[]; stopped: boolean; weights: Uint8Array }> {
   checkMnistInput(s.spec);
-  await fetchTrainingSet(hooks.fetching);
+  await fetchTrainingSet(data.dataset, hooks.fetching);
   const [train, test] = await Promise.all([data.get('train', s.trainImages), data.get('test', s.testImages)]);
   const model = await data.engine.model({ spec: s.spec }, { batch: s.batch, seed: s.seed, cpu: s.cpu });
   try {
     if (signal.aborted) throw aborted();
+    const { title, classes } = DATA_SETS[data.dataset];
     if (model.info.classes !== 10) {
       throw new Error(
-        `MNIST has 10 classes, but this model ends in ${model.info.classes}; end it with {"type": "dense", "units": 10, "activation": "softmax"}`,
+        `${title} has 10 classes, but this model ends in ${model.info.classes}; end it with {"type": "dense", "units": 10, "activation": "softmax"}`,
       );
     }
+    if (data.dataset !== 'mnist') await model.configure({ labels: classes });
     const val = Math.floor(train.count * s.validationSplit);
     hooks.ready({
       params: model.info.params,
@@ -195,6 +209,8 @@ export interface Evaluated {
   params: number;
   testAccuracy: number;
   testImages: number;
+  /** The model's class names. */
+  labels: string[];
   /** The predicted class of each test digit. */
   predictions: Uint8Array;
   confusion: number[][];
@@ -217,6 +233,7 @@ export async function evaluateWeights(
       params: model.info.params,
       testAccuracy: r.accuracy,
       testImages: test.count,
+      labels: model.info.labels,
       predictions: r.predictions,
       confusion: r.confusion,
       mistakes: r.mistakes,

@@ -3,6 +3,7 @@
 
 import { html, nothing } from 'lit';
 import type { Optimizer, Schedule, TrainState } from './recipe';
+import { DATA_SETS, DATA_SET_NAMES, type DataSetName } from '../../datasets';
 
 /** What the settings read and set on the element: these fields of its state. */
 type Host = Pick<TrainState, 'optimizer' | 'schedule' | 'augment' | 'trainImages' | 'testImages' | 'seed'>;
@@ -62,10 +63,11 @@ export const QUICK_IMAGES = 6000;
 export const FULL_IMAGES = 60000;
 
 /** The quick/full choice above the settings, with what each is expected to score. The figures
- * are the default model's (mnist-quick, its recipe, seed 1), measured with the project's CLI on
- * the CPU backend (docs/benchmarks.md); other models say only that the full run scores higher. */
-export function runSize(el: Host & { preset: string }, busy: boolean) {
-  const known = el.preset === 'mnist-quick';
+ * are the default model's on MNIST (mnist-quick, its recipe, seed 1), measured with the project's CLI on
+ * the CPU backend (docs/benchmarks.md); other models and data sets say only that the full run
+ * scores higher. */
+export function runSize(el: Host & { preset: string; dataSet: string }, busy: boolean) {
+  const known = el.preset === 'mnist-quick' && el.dataSet === 'mnist';
   const choice = (images: number, label: string, expect: string) =>
     html`<label
       ><input
@@ -90,7 +92,32 @@ const FULL_EXPECT = 'expect about 99.2%, taking ten times as long';
 
 /** What a trainer that has not run yet will do when Train is pressed (an embedded card opens
  * ready to run, saying so). */
-export function readyNote(el: Host & { modelName: string; epochs: number; batch: number; lr: number }): string {
+export function readyNote(
+  el: Host & { modelName: string; epochs: number; batch: number; lr: number; dataSet: string },
+): string {
   const n = (v: number) => Math.floor(v).toLocaleString('en');
-  return `Ready: Train runs ${el.modelName} for ${n(el.epochs)} epoch${el.epochs === 1 ? '' : 's'} on ${n(el.trainImages)} training images (batch ${n(el.batch)}, learning rate ${el.lr}), then tests it on ${n(el.testImages)} images.`;
+  const set = el.dataSet === 'mnist' ? '' : `${DATA_SETS[el.dataSet as DataSetName]?.title ?? el.dataSet} `;
+  return `Ready: Train runs ${el.modelName} for ${n(el.epochs)} epoch${el.epochs === 1 ? '' : 's'} on ${n(el.trainImages)} ${set}training images (batch ${n(el.batch)}, learning rate ${el.lr}), then tests it on ${n(el.testImages)} images.`;
+}
+
+/** The data set choice: MNIST or Fashion-MNIST (its files are fetched when first trained on). */
+export function dataSetSelect(el: { dataSet: string }, busy: boolean) {
+  return html`<label
+    >Data
+    <select
+      aria-label="data set"
+      ?disabled=${busy}
+      @change=${(e: Event) => (el.dataSet = (e.target as HTMLSelectElement).value)}
+    >
+      ${DATA_SET_NAMES.map((d) => html`<option value=${d} ?selected=${d === el.dataSet}>${DATA_SETS[d].title}</option>`)}
+    </select>
+  </label>`;
+}
+
+/** Reads the file an `<input type="file">` was given (then clears it, so the same file can be given again). */
+export function readFile(e: Event, then: (bytes: Uint8Array) => void): void {
+  const input = e.target as HTMLInputElement;
+  const file = input.files?.[0];
+  input.value = '';
+  if (file) void file.arrayBuffer().then((buf) => then(new Uint8Array(buf)));
 }
