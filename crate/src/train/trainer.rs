@@ -104,6 +104,20 @@ impl Trainer {
         self.spec().input.buffer_len()
     }
 
+    /// Labels per instance: 1, or one per output position (h·w) for a model that ends in a map.
+    pub fn label_per(&self) -> usize {
+        let spec = self.spec();
+        match crate::spec::sequence_output(&spec.layers, spec.input) {
+            Ok(crate::spec::Shape::Map { h, w, .. }) => usize::try_from(h.saturating_mul(w)).unwrap_or(usize::MAX),
+            _ => 1,
+        }
+    }
+
+    /// The evaluation labels held (`label_per` per instance), what `last_predictions` lines up with.
+    pub fn eval_labels(&self) -> &[u8] {
+        self.eval.all_labels()
+    }
+
     pub fn classes(&self) -> usize {
         with_model!(&self.model, m => m.classes)
     }
@@ -218,7 +232,8 @@ impl Trainer {
 
     /// Training instances and labels; the next epoch must be started anew.
     pub fn set_train_data(&mut self, data: Data, labels: Vec<u8>) -> Result<()> {
-        self.train = Labelled::new(data, labels, self.input_size(), self.classes(), "training")?;
+        let (per, label_per, classes) = (self.input_size(), self.label_per(), self.classes());
+        self.train = Labelled::with_label_maps(data, labels, per, label_per, classes, "training")?;
         self.order.clear();
         self.cursor = 0;
         Ok(())
@@ -226,7 +241,8 @@ impl Trainer {
 
     /// Held-out instances and labels for `evaluate` (validation or test).
     pub fn set_eval_data(&mut self, data: Data, labels: Vec<u8>) -> Result<()> {
-        self.eval = Labelled::new(data, labels, self.input_size(), self.classes(), "evaluation")?;
+        let (per, label_per, classes) = (self.input_size(), self.label_per(), self.classes());
+        self.eval = Labelled::with_label_maps(data, labels, per, label_per, classes, "evaluation")?;
         Ok(())
     }
 
@@ -294,6 +310,15 @@ impl Trainer {
     /// The predicted class of every evaluation instance, from the last `evaluate`.
     pub fn last_predictions(&self) -> &[u8] {
         &self.predictions
+    }
+
+    /// Mean IoU, per-class IoU and pixel accuracy of the last `evaluate` (its predictions
+    /// against the evaluation labels: label maps for a segmentation model).
+    pub fn last_iou(&self) -> Result<super::Iou> {
+        if self.predictions.is_empty() {
+            return Err(Error::Invalid("no predictions yet: call evaluate first".into()));
+        }
+        super::iou::iou(&self.predictions, self.eval.all_labels(), self.classes())
     }
 
     /// Class probabilities for n inputs (n × input values, at most the batch).
