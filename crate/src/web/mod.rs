@@ -22,6 +22,8 @@ use crate::model::AnyModel;
 use crate::train::{Data, Trainer as CoreTrainer};
 use wasm_bindgen::prelude::*;
 
+mod segment;
+
 #[wasm_bindgen(start)]
 pub fn start() {
     console_error_panic_hook::set_once();
@@ -416,6 +418,12 @@ impl Trainer {
     /// The class names: from the weights file, else "0", "1", ….
     pub fn labels(&self) -> Vec<String> {
         self.inner.labels()
+    }
+
+    /// Labels per instance: 1, or h·w for a model that ends in an h × w map of classes.
+    #[wasm_bindgen(getter, js_name = labelPer)]
+    pub fn label_per(&self) -> usize {
+        self.inner.label_per()
     }
 
     #[wasm_bindgen(getter)]
