@@ -11,6 +11,7 @@ import { FitRun, HeldData } from './handles';
 import type { Dataset, FitOptions, Prediction } from './options';
 import { ENGINE_STOPPED, EngineStoppedError, Replay } from './restart';
 import { threadsOf } from './replicas';
+import { sceneArgs, type SceneOptions } from './scenes';
 import { bytesOf, imageDataOf, prepareImage, type ImageInput, type ImageOptions, type PreparedImage } from './images';
 import type {
   Args,
@@ -38,6 +39,7 @@ export type { BackendChoice, EngineInfo, InsideData, Summary, DataInfo, Evaluati
 export type { FitLook, FitProgress, FitResult, Mistake, ModelInfo, Usage, ImageInput, ImageOptions, PreparedImage };
 export { FitRun, HeldData, ENGINE_STOPPED, EngineStoppedError };
 export type { Dataset, FitOptions, Prediction, BackendDecision, Speeds, StepProfile };
+export { classMaps, EVAL_SEED, SCENE_CLASSES, type SceneOptions, type SegmentIou } from './scenes';
 export { keras, type KerasImport, type KerasIgnoredLine } from './keras';
 
 /** What a `restart` event of the engine says (`engine.addEventListener('restart', …)`). */
@@ -326,6 +328,16 @@ export class ConvPlay extends EventTarget {
     return new HeldData(
       this,
       await this.call('mnist', { id: this.nextId++, url, split, count: Math.floor(Math.min(count, 1e9)) }),
+    );
+  }
+
+  /** `count` (500) synthetic scenes for segmentation, made in the worker from MNIST's `split`
+   * digits with `seed` (held-out default: `EVAL_SEED`) and held there; docs/api.md, "Segmentation". */
+  async scenes(split: 'train' | 'test', options: SceneOptions & { count?: number; seed?: number; url?: string } = {}) {
+    const url = new URL(options.url ?? assetUrl('data/mnist/'), document.baseURI).href;
+    return new HeldData(
+      this,
+      await this.call('scenes', { id: this.nextId++, url, split, ...sceneArgs(split, options) }),
     );
   }
 
