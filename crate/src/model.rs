@@ -3,7 +3,10 @@
 //!
 //! Classification: the last layer must end in a softmax. While training, that
 //! softmax is fused into the cross-entropy loss (the layer emits logits); at
-//! inference it is applied to the logits.
+//! inference it is applied to the logits. The last layer may output a vector (one
+//! class distribution per instance) or a map [h, w, k] (a distribution over the k
+//! channels at each of the h·w positions, one label per position: a fully
+//! convolutional classifier or a segmentation network).
 
 use crate::backend::cpu::augment::Augment;
 use crate::backend::cpu::rng::{pcg_hash, Stream};
@@ -23,6 +26,9 @@ pub struct Model<B: Backend> {
     pub params: Vec<Param<B>>,
     pub max_batch: usize,
     pub classes: usize,
+    /// Positions of the output per instance, each with its own class distribution and
+    /// label: h·w for a map output [h, w, classes], 1 for a vector.
+    pub positions: usize,
     input: B::Buf,
     labels: B::Idx,
     /// Gradient of the loss with respect to the logits.
@@ -82,8 +88,11 @@ impl<B: Backend> Model<B> {
             };
             b.sequence(&spec.layers, spec.input, true)?
         };
-        let classes = match shape {
-            Shape::Flat(_) if softmax_end => hw_c(shape).2,
+        let (classes, positions) = match shape {
+            Shape::Flat(_) | Shape::Map { .. } if softmax_end => {
+                let (h, w, k) = hw_c(shape);
+                (k, h.saturating_mul(w))
+            }
             _ => {
                 return Err(Error::Invalid(format!(
                     "the model ends in {shape} without a softmax, so it cannot be trained as a classifier; \
@@ -92,8 +101,8 @@ impl<B: Backend> Model<B> {
             }
         };
         let input = be.alloc(max_batch * spec.input.buffer_len());
-        let labels = be.alloc_idx(max_batch);
-        let dlogits = be.alloc(max_batch * classes);
+        let labels = be.alloc_idx(max_batch * positions);
+        let dlogits = be.alloc(max_batch * positions * classes);
         let metrics = be.alloc(2);
         Ok(Model {
             be,
@@ -102,6 +111,7 @@ impl<B: Backend> Model<B> {
             params,
             max_batch,
             classes,
+            positions,
             input,
             labels,
             dlogits,
@@ -165,14 +175,16 @@ impl<B: Backend> Model<B> {
         self.body.forward(&pass, &self.input)
     }
 
-    /// Logits of the last batch set with `set_input`, after an inference forward pass.
+    /// Class probabilities of the last batch set with `set_input`, after an inference forward
+    /// pass: n × positions × classes values (instance, then position row by row, then class).
     pub async fn predict(&mut self, n: usize) -> Result<Vec<f32>> {
         self.check_batch(n, "predict")?;
         self.forward(n, false, 0)?;
         let last = self.body.nodes.last().ok_or_else(no_layers)?;
-        self.be.activation_forward(Activation::Softmax, self.classes, n * self.classes, &last.out);
+        let len = n * self.positions * self.classes;
+        self.be.activation_forward(Activation::Softmax, self.classes, len, &last.out);
         self.be.flush();
-        self.be.read(&last.out, n * self.classes).await
+        self.be.read(&last.out, len).await
     }
 
     /// Turns random affine augmentation of training batches on (or off with all ranges 0).
@@ -242,6 +254,12 @@ impl<B: Backend> Model<B> {
     /// statistics). Parameter gradient buffers are overwritten, so call this between
     /// training steps, not between `compute_gradients` and the optimiser.
     pub async fn inspect(&mut self, x: &[f32]) -> Result<Inside> {
+        if self.positions != 1 {
+            return Err(Error::Invalid(format!(
+                "inspect explains one class decision, but this model outputs a map of {} positions, each with its own classes; use predict (or features) instead",
+                self.positions
+            )));
+        }
         let n = self.set_input(x)?;
         if n != 1 {
             return Err(Error::Invalid(format!(
@@ -295,8 +313,17 @@ impl<B: Backend> Model<B> {
     /// computing its shard of another model's step: `crate::train::shard`).
     pub fn compute_gradients_seeded(&mut self, x: &[f32], labels: &[u8], seed: u32) -> Result<usize> {
         let n = self.set_input(x)?;
-        if labels.len() != n {
+        if self.positions == 1 && labels.len() != n {
             return Err(Error::Invalid(format!("{n} inputs but {} labels; pass one label per input", labels.len())));
+        }
+        if labels.len() != n * self.positions {
+            return Err(Error::Invalid(format!(
+                "{n} inputs but {} labels; this model outputs a map of {} positions ({}), so pass one label per position: {} labels, instance by instance, row by row",
+                labels.len(),
+                self.positions,
+                self.body.nodes.last().map(|d| d.output.to_string()).unwrap_or_default(),
+                n * self.positions
+            )));
         }
         if let Some(&bad) = labels.iter().find(|&&l| l as usize >= self.classes) {
             return Err(Error::Invalid(format!(
@@ -320,7 +347,7 @@ impl<B: Backend> Model<B> {
         self.body.forward(&pass, x)?;
         let last = self.body.nodes.last().ok_or_else(no_layers)?;
         self.be.label("loss", "loss");
-        self.be.softmax_xent(n, self.classes, &last.out, &self.labels, &self.dlogits, &self.metrics);
+        self.be.softmax_xent(n * self.positions, self.classes, &last.out, &self.labels, &self.dlogits, &self.metrics);
         self.body.backward(&pass, x, &self.dlogits, None)?;
         Ok(n)
     }
@@ -353,12 +380,14 @@ impl<B: Backend> Model<B> {
         self.be.flush();
     }
 
-    /// Mean loss and accuracy over the steps since the last call (reads back 2 numbers).
+    /// Mean loss and accuracy over the steps since the last call, which trained `instances`
+    /// instances (reads back 2 numbers). Both are per position for a map output: the loss
+    /// averaged over every labelled position, the accuracy the fraction of positions right.
     pub async fn take_metrics(&mut self, instances: usize) -> Result<(f32, f32)> {
         self.be.flush();
         let m = self.be.read(&self.metrics, 2).await?;
         self.be.fill(&self.metrics, 2, 0.0);
-        let n = instances.max(1) as f32;
+        let n = instances.saturating_mul(self.positions).max(1) as f32;
         Ok((m[0] / n, m[1] / n))
     }
 

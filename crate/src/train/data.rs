@@ -25,65 +25,60 @@ impl Data {
     }
 }
 
-/// Data with its labels, `per` values and `label_per` labels per instance (one for a
-/// classifier, one per output position, h·w, for a model that ends in a map).
+/// Data with its labels, `per` values and `positions` labels per instance (one label per
+/// output position of a model that ends in a map; 1 for a classifier of whole instances).
 pub struct Labelled {
     data: Data,
     labels: Vec<u8>,
     per: usize,
-    label_per: usize,
+    positions: usize,
 }
 
 impl Labelled {
     /// No instances.
     pub fn empty() -> Labelled {
-        Labelled { data: Data::U8(vec![]), labels: vec![], per: 0, label_per: 1 }
+        Labelled { data: Data::U8(vec![]), labels: vec![], per: 0, positions: 1 }
     }
 
     /// Checks that `data` holds `per` values for each of `labels` and that every label is a
     /// class of the model; `what` names the set in the errors ("training", "evaluation").
     pub fn new(data: Data, labels: Vec<u8>, per: usize, classes: usize, what: &str) -> Result<Labelled> {
-        Labelled::with_label_maps(data, labels, per, 1, classes, what)
+        Labelled::per_position(data, labels, per, 1, classes, what)
     }
 
-    /// As [`Labelled::new`] with `label_per` labels per instance (a label map of the model's
-    /// output positions, row-major).
-    pub fn with_label_maps(
+    /// [`Labelled::new`] for a model whose output has `positions` positions, each labelled:
+    /// `labels` holds `positions` labels per instance (instance by instance, row by row).
+    pub fn per_position(
         data: Data,
         labels: Vec<u8>,
         per: usize,
-        label_per: usize,
+        positions: usize,
         classes: usize,
         what: &str,
     ) -> Result<Labelled> {
         let values = data.len();
-        let label_per = label_per.max(1);
-        let instances = labels.len() / label_per;
-        if labels.is_empty() || !labels.len().is_multiple_of(label_per) || values != instances * per {
-            return Err(Error::Invalid(if label_per == 1 {
-                format!(
-                    "{what} data: {values} values for {} labels, but the model takes {per} values per instance; pass inputs and labels that belong together",
-                    labels.len()
-                )
-            } else {
-                format!(
-                    "{what} data: {values} values and {} labels, but the model takes {per} values and a map of {label_per} labels (one per output position) per instance; pass inputs and label maps that belong together",
-                    labels.len()
-                )
-            }));
+        if positions > 1 {
+            let instances = values / per.max(1);
+            if labels.is_empty() || !values.is_multiple_of(per.max(1)) || labels.len() != instances * positions {
+                return Err(Error::Invalid(format!(
+                    "{what} data: {values} values ({instances} instances of {per}) and {} labels, but the model outputs a map of {positions} positions and takes one label per position: {} labels; pass inputs and per-position labels that belong together",
+                    labels.len(),
+                    instances * positions
+                )));
+            }
+        } else if labels.is_empty() || values != labels.len() * per {
+            return Err(Error::Invalid(format!(
+                "{what} data: {values} values for {} labels, but the model takes {per} values per instance; pass inputs and labels that belong together",
+                labels.len()
+            )));
         }
         if let Some(&bad) = labels.iter().find(|&&l| l as usize >= classes) {
             return Err(Error::Invalid(format!("{what} data: label {bad} is out of range for {classes} classes")));
         }
-        Ok(Labelled { data, labels, per, label_per })
+        Ok(Labelled { data, labels, per, positions: positions.max(1) })
     }
 
-    /// Labels per instance.
-    pub fn label_per(&self) -> usize {
-        self.label_per
-    }
-
-    /// Every label, `label_per` per instance.
+    /// Every label, `positions` per instance.
     pub fn all_labels(&self) -> &[u8] {
         &self.labels
     }
@@ -100,42 +95,27 @@ impl Instances for Labelled {
         self.data.len()
     }
     fn len(&self) -> usize {
-        self.labels.len() / self.label_per
-    }
-    fn is_empty(&self) -> bool {
-        self.labels.is_empty()
-    }
-    fn check(&self, per: usize) -> Result<()> {
-        if self.per != per || self.values_len() != self.len() * per {
-            return Err(Error::Invalid(format!(
-                "data set holds {} values for {} instances at {} values each, but the model takes {per} values per instance",
-                self.values_len(),
-                self.len(),
-                self.per
-            )));
-        }
-        Ok(())
+        self.labels.len() / self.positions
     }
     fn batch(&self, idx: &[usize]) -> Result<(Vec<f32>, Vec<u8>)> {
-        let (per, lp) = (self.per, self.label_per);
-        if lp == 1 {
-            let labels = &self.labels[..];
+        let (labels, per, k) = (&self.labels[..], self.per, self.positions);
+        if k == 1 {
             return match &self.data {
                 Data::U8(pixels) => Dataset { pixels, labels, per }.batch(idx),
                 Data::F32(values) => FloatDataset { values, labels, per }.batch(idx),
             };
         }
-        // Label maps: batch the inputs against instance indices, then gather each instance's map.
-        let index: Vec<u8> = vec![0; self.len()];
+        // The inputs as a classifier's (every instance's index is checked there), then each
+        // instance's `k` labels.
         let (x, _) = match &self.data {
-            Data::U8(pixels) => Dataset { pixels, labels: &index, per }.batch(idx)?,
-            Data::F32(values) => FloatDataset { values, labels: &index, per }.batch(idx)?,
+            Data::U8(pixels) => Dataset { pixels, labels, per }.batch(idx)?,
+            Data::F32(values) => FloatDataset { values, labels, per }.batch(idx)?,
         };
-        let mut y = Vec::with_capacity(idx.len().saturating_mul(lp));
+        let mut y = Vec::with_capacity(idx.len().saturating_mul(k));
         for &i in idx {
-            let start = i.saturating_mul(lp);
-            let map = self.labels.get(start..start.saturating_add(lp)).ok_or_else(|| super::out_of_range(i))?;
-            y.extend_from_slice(map);
+            let start = i.saturating_mul(k);
+            let own = labels.get(start..start.saturating_add(k));
+            y.extend_from_slice(own.ok_or_else(|| Error::Invalid(format!("instance {i} is out of range")))?);
         }
         Ok((x, y))
     }
@@ -165,22 +145,20 @@ mod tests {
     }
 
     #[test]
-    fn label_maps() {
-        // Two instances of 2 values, each with a map of 3 labels.
-        let d = Labelled::with_label_maps(Data::U8(vec![0, 255, 51, 102]), vec![1, 2, 3, 4, 5, 6], 2, 3, 7, "training")
+    fn labels_per_position() {
+        // Two instances of 2 values, a map output of 3 positions: 3 labels each.
+        let d = Labelled::per_position(Data::U8(vec![0, 255, 51, 102]), vec![1, 0, 1, 0, 0, 1], 2, 3, 2, "training")
             .unwrap();
-        assert_eq!((d.len(), d.label_per()), (2, 3));
+        assert_eq!(d.len(), 2);
         let s = 1.0 / 255.0;
-        assert_eq!(d.batch(&[1, 0]).unwrap(), (vec![51.0 * s, 102.0 * s, 0.0, 1.0], vec![4, 5, 6, 1, 2, 3]));
+        assert_eq!(d.batch(&[1, 0]).unwrap(), (vec![51.0 * s, 102.0 * s, 0.0, 1.0], vec![0, 0, 1, 1, 0, 1]));
         assert!(d.batch(&[2]).is_err());
-        d.check(2).unwrap();
-        assert!(d.check(3).is_err());
-        let e = Labelled::with_label_maps(Data::U8(vec![0; 4]), vec![0; 5], 2, 3, 7, "evaluation").err().unwrap();
+        let e = Labelled::per_position(Data::U8(vec![0; 4]), vec![0; 4], 2, 3, 2, "training").err().unwrap();
         assert_eq!(
             e.message(),
-            "evaluation data: 4 values and 5 labels, but the model takes 2 values and a map of 3 labels (one per output position) per instance; pass inputs and label maps that belong together"
+            "training data: 4 values (2 instances of 2) and 4 labels, but the model outputs a map of 3 positions and takes one label per position: 6 labels; pass inputs and per-position labels that belong together"
         );
-        let e = Labelled::with_label_maps(Data::U8(vec![0; 2]), vec![0, 0, 9], 2, 3, 7, "training").err().unwrap();
-        assert_eq!(e.message(), "training data: label 9 is out of range for 7 classes");
+        let e = Labelled::per_position(Data::U8(vec![0; 2]), vec![0, 5, 0], 2, 3, 2, "evaluation").err().unwrap();
+        assert_eq!(e.message(), "evaluation data: label 5 is out of range for 2 classes");
     }
 }

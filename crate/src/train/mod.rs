@@ -157,8 +157,8 @@ pub async fn train_epoch<B: Backend>(
     Ok(EpochStats { loss, accuracy, images_per_sec: data.len() as f64 / (now() - t0).max(1e-9) })
 }
 
-/// Accuracy and the predicted class of every instance (of every output position, for a model
-/// that ends in a map: `predicted` then lines up with the label maps).
+/// Accuracy and the predicted class of every instance (of every position of every instance,
+/// for a model ending in a map: the accuracy is then the fraction of positions right).
 pub async fn evaluate<B: Backend>(model: &mut Model<B>, data: &impl Instances) -> Result<(f32, Vec<u8>)> {
     data.check(model.spec.input.buffer_len())?;
     let idx: Vec<usize> = (0..data.len()).collect();
@@ -174,8 +174,7 @@ pub async fn evaluate<B: Backend>(model: &mut Model<B>, data: &impl Instances) -
             predicted.push(arg as u8);
         }
     }
-    // One label per instance, or per output position for a model that ends in a map.
-    Ok((correct as f32 / data.labels().len().max(1) as f32, predicted))
+    Ok((correct as f32 / data.len().saturating_mul(model.positions).max(1) as f32, predicted))
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -104,22 +104,19 @@ impl Trainer {
         self.spec().input.buffer_len()
     }
 
-    /// Labels per instance: 1, or one per output position (h·w) for a model that ends in a map.
-    pub fn label_per(&self) -> usize {
-        let spec = self.spec();
-        match crate::spec::sequence_output(&spec.layers, spec.input) {
-            Ok(crate::spec::Shape::Map { h, w, .. }) => usize::try_from(h.saturating_mul(w)).unwrap_or(usize::MAX),
-            _ => 1,
-        }
-    }
-
-    /// The evaluation labels held (`label_per` per instance), what `last_predictions` lines up with.
+    /// The evaluation labels held (`positions` per instance), what `last_predictions` lines up with.
     pub fn eval_labels(&self) -> &[u8] {
         self.eval.all_labels()
     }
 
     pub fn classes(&self) -> usize {
         with_model!(&self.model, m => m.classes)
+    }
+
+    /// Output positions per instance, each with its own label: h·w for a model ending in a
+    /// map, 1 for a classifier of whole instances.
+    pub fn positions(&self) -> usize {
+        with_model!(&self.model, m => m.positions)
     }
 
     pub fn param_count(&self) -> usize {
@@ -232,8 +229,8 @@ impl Trainer {
 
     /// Training instances and labels; the next epoch must be started anew.
     pub fn set_train_data(&mut self, data: Data, labels: Vec<u8>) -> Result<()> {
-        let (per, label_per, classes) = (self.input_size(), self.label_per(), self.classes());
-        self.train = Labelled::with_label_maps(data, labels, per, label_per, classes, "training")?;
+        self.train =
+            Labelled::per_position(data, labels, self.input_size(), self.positions(), self.classes(), "training")?;
         self.order.clear();
         self.cursor = 0;
         Ok(())
@@ -241,8 +238,8 @@ impl Trainer {
 
     /// Held-out instances and labels for `evaluate` (validation or test).
     pub fn set_eval_data(&mut self, data: Data, labels: Vec<u8>) -> Result<()> {
-        let (per, label_per, classes) = (self.input_size(), self.label_per(), self.classes());
-        self.eval = Labelled::with_label_maps(data, labels, per, label_per, classes, "evaluation")?;
+        self.eval =
+            Labelled::per_position(data, labels, self.input_size(), self.positions(), self.classes(), "evaluation")?;
         Ok(())
     }
 

@@ -420,15 +420,16 @@ impl Trainer {
         self.inner.labels()
     }
 
-    /// Labels per instance: 1, or h·w for a model that ends in an h × w map of classes.
-    #[wasm_bindgen(getter, js_name = labelPer)]
-    pub fn label_per(&self) -> usize {
-        self.inner.label_per()
-    }
-
     #[wasm_bindgen(getter)]
     pub fn classes(&self) -> usize {
         self.inner.classes()
+    }
+
+    /// Output positions per instance, each with its class distribution and label: h·w for a
+    /// model ending in a map [h, w, classes], 1 for a classifier.
+    #[wasm_bindgen(getter)]
+    pub fn positions(&self) -> usize {
+        self.inner.positions()
     }
 
     #[wasm_bindgen(getter, js_name = paramCount)]

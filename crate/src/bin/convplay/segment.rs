@@ -89,12 +89,12 @@ pub fn run(a: Args) -> convplay::Result<()> {
     let (test_im, test_lb) = convplay::data::idx::read_split(&a.data, "t10k")?;
     let eval = scenes::generate(&test_im.pixels, &test_lb.labels, a.eval_scenes, scenes::EVAL_SEED, &config)?;
     let mut t = Trainer::new(&engine, &spec, settings.batch, a.seed)?;
-    if t.classes() != scenes::CLASSES || t.label_per() != size * size {
+    if t.classes() != scenes::CLASSES || t.positions() != size * size {
         return Err(convplay::Error::Invalid(format!(
             "{}: the model predicts {} classes at {} positions, but a scene needs {} classes (digits 0–9 and the background) at each of its {size}×{size} pixels; end the model in a {size}×{size}×11 map with a softmax (see the preset segment-mini)",
             spec.name,
             t.classes(),
-            t.label_per(),
+            t.positions(),
             scenes::CLASSES
         )));
     }
