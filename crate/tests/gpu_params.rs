@@ -47,6 +47,7 @@ fn all_params() -> Vec<RustSide> {
         rust::<OptimParams>(),
         rust::<LrnParams>(),
         rust::<AugmentParams>(),
+        rust::<UpsampleParams>(),
         rust::<SmokeParams>(),
     ]
 }

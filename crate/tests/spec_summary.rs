@@ -143,7 +143,7 @@ fn malformed_specs_give_placed_messages() {
         (r#"{"input": [8], "layers": [{"type": "dense", "units": 2}], "training": {"optimizer": "adamw", "weight_decay": 2}}"#, "spec.training.weight_decay must be a number from 0 up to (not including) 1, e.g. 0.004, got 2"),
         (r#"{"input": [8], "layers": [{"type": "dense", "units": 2}], "training": {"augment": {"shift": 2, "rotate": 10}}}"#, "spec.training.augment must be {\"shift\": pixels, \"rotate_deg\": degrees, \"scale\": fraction}: unknown field `rotate`, expected one of `shift`, `rotate_deg`, `scale`"),
         (r#"{"input": [3, 3, 1], "layers": [{"type": "conv2d", "filters": 4, "kernel_size": 5}]}"#, "layers[0] (conv2d): kernel 5×5 does not fit input 3×3 with padding \"valid\"; use padding \"same\", a smaller kernel, or fewer downsampling layers before it"),
-        (r#"{"input": [8, 8, 1], "layers": [{"type": "conv3d"}]}"#, "layers[0]: unknown layer type \"conv3d\" (did you mean \"conv2d\"?); known types: conv2d, depthwise_conv2d, separable_conv2d, max_pool2d, avg_pool2d, global_avg_pool2d, batch_norm, dense, flatten, activation, relu, leaky_relu, softmax, dropout, lrn, residual, concat, squeeze_excite"),
+        (r#"{"input": [8, 8, 1], "layers": [{"type": "conv3d"}]}"#, "layers[0]: unknown layer type \"conv3d\" (did you mean \"conv2d\"?); known types: conv2d, depthwise_conv2d, separable_conv2d, max_pool2d, avg_pool2d, global_avg_pool2d, batch_norm, dense, flatten, activation, relu, leaky_relu, softmax, dropout, lrn, up_sampling2d, residual, concat, squeeze_excite"),
         (r#"{"input": [8, 8, 1], "layers": [{"filters": 3}]}"#, "layers[0]: missing \"type\": say which layer this is, e.g. \"type\": \"conv2d\""),
         (r#"{"input": [8, 8, 1], "layers": [{"type": "conv2d", "kernel_size": 3}]}"#, "layers[0] (conv2d): missing \"filters\": add it, e.g. \"filters\": 32"),
         (r#"{"input": [8, 8, 1], "layers": [{"type": "conv2d", "filters": 0, "kernel_size": 3}]}"#, "layers[0] (conv2d): \"filters\" is 0 but must be at least 1"),
@@ -245,6 +245,7 @@ const EVERY_KIND: &str = r#"{"input": [12, 12, 3], "layers": [
     {"type": "conv2d", "filters": 8, "kernel_size": 3, "padding": "same", "activation": "relu"},
     {"type": "batch_norm"},
     {"type": "lrn", "depth_radius": 2},
+    {"type": "UpSampling2D", "size": [1, 2], "interpolation": "bilinear"},
     {"type": "depthwise_conv2d", "kernel_size": 3, "strides": 2},
     {"type": "separable_conv2d", "filters": 6, "kernel_size": [3, 1], "padding": "same"},
     {"type": "max_pool2d", "pool_size": 2, "strides": 1},
@@ -308,7 +309,7 @@ fn parser_builder_and_summary_agree_layer_by_layer() {
         let s = summarize(&specs[specs.len() - 2].1, 1);
         s.rows.iter().map(|r| r.type_name).collect()
     };
-    assert_eq!(kinds.len(), 15, "every layer kind is in the spec: {kinds:?}");
+    assert_eq!(kinds.len(), 16, "every layer kind is in the spec: {kinds:?}");
     for (name, spec) in &specs {
         let traced = convplay::spec::trace(&spec.layers, spec.input).unwrap();
         let parsed: Vec<(usize, String, Shape, Shape)> =

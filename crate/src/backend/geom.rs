@@ -87,3 +87,54 @@ impl Window {
         (ox * self.sw as usize + kx).checked_sub(self.pad_left as usize).filter(|&x| x < self.w as usize)
     }
 }
+
+/// Sizes of one up-sampling: x [n, h, w, c] → out [n, h·sh, w·sw, c], nearest or bilinear
+/// (TensorFlow 2's half-pixel centres).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Upsample {
+    pub n: u32,
+    pub h: u32,
+    pub w: u32,
+    pub c: u32,
+    pub sh: u32,
+    pub sw: u32,
+    pub bilinear: bool,
+}
+
+impl Upsample {
+    /// Checks the sizes: each at least 1, and the output at most 2^32 elements (the GPU's u32 indices).
+    pub fn new(
+        n: usize,
+        (h, w, c): (usize, usize, usize),
+        (sh, sw): (usize, usize),
+        bilinear: bool,
+    ) -> Result<Upsample> {
+        if [n, h, w, c, sh, sw].contains(&0) {
+            return Err(Error::Invalid(format!(
+                "up-sampling: zero-sized dimension in input {n}×{h}×{w}×{c} or size {sh}×{sw}; every size must be at least 1"
+            )));
+        }
+        let out = [n, h, w, c, sh, sw].iter().try_fold(1u64, |a, &d| a.checked_mul(d as u64));
+        if out.is_none_or(|o| o > u32::MAX as u64) {
+            return Err(Error::Invalid(format!(
+                "up-sampling: output {n}×{}×{}×{c} is too large (over 2^32 elements); use a smaller batch or size",
+                h as u64 * sh as u64,
+                w as u64 * sw as u64
+            )));
+        }
+        let u = |d: usize| d as u32;
+        Ok(Upsample { n: u(n), h: u(h), w: u(w), c: u(c), sh: u(sh), sw: u(sw), bilinear })
+    }
+    pub fn oh(&self) -> usize {
+        (self.h * self.sh) as usize
+    }
+    pub fn ow(&self) -> usize {
+        (self.w * self.sw) as usize
+    }
+    pub fn input_len(&self) -> usize {
+        (self.n * self.h * self.w * self.c) as usize
+    }
+    pub fn output_len(&self) -> usize {
+        self.n as usize * self.oh() * self.ow() * self.c as usize
+    }
+}

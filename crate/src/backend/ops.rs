@@ -9,7 +9,7 @@
 //! Parameter gradients are overwritten, not accumulated: each parameter is used
 //! once per step.
 
-use crate::backend::geom::Window;
+use crate::backend::geom::{Upsample, Window};
 use crate::error::Result;
 use crate::spec::Activation;
 
@@ -77,6 +77,11 @@ pub trait Backend: 'static {
         dw: &Self::Buf,
         db: Option<&Self::Buf>,
     );
+
+    /// Up-sampling, nearest or bilinear: x [n, h, w, c] → out [n, h·sh, w·sw, c].
+    fn upsample_forward(&self, g: &Upsample, x: &Self::Buf, out: &Self::Buf);
+    /// dx [n, h, w, c] (overwritten) from dout.
+    fn upsample_backward(&self, g: &Upsample, dout: &Self::Buf, dx: &Self::Buf);
 
     fn max_pool_forward(&self, g: &Window, x: &Self::Buf, out: &Self::Buf, argmax: &Self::Idx);
     fn max_pool_backward(&self, g: &Window, dout: &Self::Buf, argmax: &Self::Idx, dx: &Self::Buf);

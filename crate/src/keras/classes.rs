@@ -101,6 +101,12 @@ const CLASSES: &[Class] = &[
         fields: &["negative_slope", "alpha"],
     },
     Class { names: &["Softmax"], ty: "softmax", positional: &["axis"], fields: &[] },
+    Class {
+        names: &["UpSampling2D"],
+        ty: "up_sampling2d",
+        positional: &["size", "data_format", "interpolation"],
+        fields: &["size", "interpolation"],
+    },
 ];
 
 /// The layer classes read, for messages.

@@ -3,7 +3,7 @@
 //! input the code loads MNIST, so it runs as it is in a notebook.
 
 use crate::error::{Error, Result};
-use crate::spec::{Activation, Init, Layer, LayerKind, ModelSpec, Padding, Shape};
+use crate::spec::{Activation, Init, Interpolation, Layer, LayerKind, ModelSpec, Padding, Shape};
 use serde_json::Value;
 
 /// Keras code that builds `spec`'s model; an error for the layers Keras's `Sequential`
@@ -207,6 +207,15 @@ fn layer_code(layer: &Layer, name: Option<String>) -> std::result::Result<String
         LayerKind::Dropout { rate } => {
             a.push(num(*rate));
             "Dropout"
+        }
+        LayerKind::UpSampling2d(u) => {
+            if u.size != (2, 2) {
+                a.push(format!("size={}", size(u.size)));
+            }
+            if u.interpolation == Interpolation::Bilinear {
+                a.push("interpolation=\"bilinear\"".into());
+            }
+            "UpSampling2D"
         }
         LayerKind::Lrn(_) => {
             return Err("Keras has no local response normalisation layer, so the model cannot be written as Keras \

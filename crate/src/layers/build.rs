@@ -5,7 +5,9 @@ use super::{conv, dense, norm, pool, simple, Node, Op, Param};
 use crate::backend::cpu::rng::{pcg_hash, Stream};
 use crate::backend::ops::Backend;
 use crate::error::{Error, Result};
-use crate::spec::{concat_output, projection_strides, residual_output, Activation, Init, Layer, LayerKind, Padding};
+use crate::spec::{
+    concat_output, projection_strides, residual_output, Activation, Init, Interpolation, Layer, LayerKind, Padding,
+};
 use crate::spec::{Shape, ShapeError};
 
 pub struct Builder<'a, B: Backend> {
@@ -235,6 +237,10 @@ impl<B: Backend> Builder<'_, B> {
             LayerKind::Dropout { rate } => {
                 self.dropouts += 1;
                 (Box::new(simple::Dropout { rate: *rate, len: shape.buffer_len(), salt: pcg_hash(self.dropouts) }), out)
+            }
+            LayerKind::UpSampling2d(u) => {
+                let bilinear = u.interpolation == Interpolation::Bilinear;
+                (Box::new(pool::UpSample { hwc: (h, w, c), size: u.size, bilinear }), out)
             }
             LayerKind::Lrn(l) => {
                 (Box::new(norm::LocalResponseNorm { c, spec: l.clone(), len: shape.buffer_len() }), out)

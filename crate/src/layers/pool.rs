@@ -1,7 +1,8 @@
-//! Max pooling (argmax saved for backward), average pooling, global average pooling.
+//! Max pooling (argmax saved for backward), average pooling, global average pooling, and
+//! their opposite, up-sampling (nearest or bilinear).
 
 use super::{Op, Pass};
-use crate::backend::geom::Window;
+use crate::backend::geom::{Upsample, Window};
 use crate::backend::ops::Backend;
 use crate::error::Result;
 use crate::spec::Pool2d;
@@ -69,6 +70,26 @@ impl<B: Backend> Op<B> for GlobalAvgPool {
     fn backward(&mut self, p: &Pass<B>, _x: &B::Buf, _out: &B::Buf, dout: &B::Buf, dx: Option<&B::Buf>) -> Result<()> {
         if let Some(dx) = dx {
             p.be.global_avg_pool_backward(p.n, self.hw, self.c, dout, dx);
+        }
+        Ok(())
+    }
+}
+
+/// Keras UpSampling2D: height and width multiplied by `size`; no parameters.
+pub struct UpSample {
+    pub hwc: (usize, usize, usize),
+    pub size: (usize, usize),
+    pub bilinear: bool,
+}
+
+impl<B: Backend> Op<B> for UpSample {
+    fn forward(&mut self, p: &Pass<B>, x: &B::Buf, out: &B::Buf) -> Result<()> {
+        p.be.upsample_forward(&Upsample::new(p.n, self.hwc, self.size, self.bilinear)?, x, out);
+        Ok(())
+    }
+    fn backward(&mut self, p: &Pass<B>, _x: &B::Buf, _out: &B::Buf, dout: &B::Buf, dx: Option<&B::Buf>) -> Result<()> {
+        if let Some(dx) = dx {
+            p.be.upsample_backward(&Upsample::new(p.n, self.hwc, self.size, self.bilinear)?, dout, dx);
         }
         Ok(())
     }

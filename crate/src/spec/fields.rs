@@ -3,7 +3,7 @@
 
 use super::parse::{Cx, Obj};
 use super::words::{closest, describe};
-use super::{Activation, Init, Padding};
+use super::{Activation, Init, Interpolation, Padding};
 use serde_json::Value;
 
 impl<'a> Obj<'a> {
@@ -138,6 +138,29 @@ impl<'a> Obj<'a> {
             Some(Value::String(s)) if s.eq_ignore_ascii_case("same") => Some(Padding::Same),
             Some(v) => {
                 cx.errors.push(format!("{place}: \"padding\" must be \"valid\" or \"same\", got {}", describe(v)));
+                None
+            }
+        }
+    }
+
+    /// UpSampling2D's `interpolation`: "nearest" (Keras's default) or "bilinear".
+    pub(super) fn interpolation(&mut self, cx: &mut Cx) -> Option<Interpolation> {
+        let place = self.place.clone();
+        match self.get("interpolation") {
+            None => Some(Interpolation::Nearest),
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("nearest") => Some(Interpolation::Nearest),
+            Some(Value::String(s)) if s.eq_ignore_ascii_case("bilinear") => Some(Interpolation::Bilinear),
+            Some(Value::String(s)) => {
+                cx.errors.push(format!(
+                    "{place}: \"interpolation\" {s:?} is not supported; use \"nearest\" (the default) or \"bilinear\""
+                ));
+                None
+            }
+            Some(v) => {
+                cx.errors.push(format!(
+                    "{place}: \"interpolation\" must be \"nearest\" or \"bilinear\", got {}",
+                    describe(v)
+                ));
                 None
             }
         }

@@ -183,6 +183,14 @@ impl Cx {
                 };
                 self.shaped(&place, LayerKind::Lrn(Lrn { depth_radius, bias, alpha, beta }), input)
             }
+            "up_sampling2d" => {
+                let size = o.pair(self, "size", Some((2, 2)));
+                let interpolation = o.interpolation(self);
+                let (Some(size), Some(interpolation)) = (size, interpolation) else {
+                    return (None, None);
+                };
+                self.shaped(&place, LayerKind::UpSampling2d(UpSampling2d { size, interpolation }), input)
+            }
             "squeeze_excite" => {
                 match o.count(self, "ratio", Some(16), 1) {
                     Some(ratio) => self.shaped(&place, LayerKind::SqueezeExcite(SqueezeExcite { ratio }), input),

@@ -151,6 +151,24 @@ pub struct Lrn {
     pub beta: f32,
 }
 
+/// How UpSampling2D fills the new pixels (Keras's `interpolation`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Interpolation {
+    /// Each input pixel repeated into a size.0 × size.1 block.
+    Nearest,
+    /// TensorFlow 2's `resize(..., method="bilinear")`: half-pixel centres, the source
+    /// coordinate (o + ½) / s − ½ clamped to the input, no antialiasing.
+    Bilinear,
+}
+
+/// Keras UpSampling2D: height and width multiplied by `size` (rows, columns); no parameters.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UpSampling2d {
+    pub size: (usize, usize),
+    pub interpolation: Interpolation,
+}
+
 /// out = activation(layers(x) + shortcut(x)). The shortcut is the identity when the shapes
 /// match, else (with `projection`) a 1×1 conv with the stride and filters that make them match.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -186,6 +204,7 @@ pub enum LayerKind {
         rate: f32,
     },
     Lrn(Lrn),
+    UpSampling2d(UpSampling2d),
     Residual(Residual),
     /// Parallel branches on the same input, concatenated on channels (inception).
     Concat {
@@ -209,6 +228,7 @@ impl LayerKind {
             LayerKind::Activation { .. } => "activation",
             LayerKind::Dropout { .. } => "dropout",
             LayerKind::Lrn(_) => "lrn",
+            LayerKind::UpSampling2d(_) => "up_sampling2d",
             LayerKind::Residual(_) => "residual",
             LayerKind::Concat { .. } => "concat",
             LayerKind::SqueezeExcite(_) => "squeeze_excite",

@@ -239,6 +239,12 @@ impl LayerKind {
             LayerKind::Flatten => Ok(Shape::Flat(input.checked_elements().unwrap_or(u64::MAX))),
             LayerKind::BatchNorm(_) | LayerKind::Activation { .. } | LayerKind::Dropout { .. } => Ok(input),
             LayerKind::Lrn(_) => need_map(input, "local response normalisation").map(|_| input),
+            // Saturated when too large: `output` refuses it with the map's own dimensions.
+            LayerKind::UpSampling2d(u) => need_map(input, "up-sampling").map(|(h, w, c)| Shape::Map {
+                h: h.saturating_mul(u.size.0 as u64),
+                w: w.saturating_mul(u.size.1 as u64),
+                c,
+            }),
             LayerKind::SqueezeExcite(se) => {
                 let (_, _, c) = need_map(input, "squeeze-and-excitation")?;
                 if se.ratio as u64 > c {

@@ -4,7 +4,9 @@
 
 use super::Row;
 use crate::spec::size::Count;
-use crate::spec::{concat_output, residual_output, Activation, Layer, LayerKind, Padding, Residual, Shape};
+use crate::spec::{
+    concat_output, residual_output, Activation, Interpolation, Layer, LayerKind, Padding, Residual, Shape,
+};
 
 /// A leaf layer's figures: (shape formula, (trainable, non-trainable, params formula), MACs, FLOPs).
 /// Every count is checked ([`Count`]): exact, or too large — never wrapped.
@@ -335,6 +337,18 @@ fn figures(kind: &LayerKind, input: Shape, out: Shape) -> Figures {
         LayerKind::Lrn(l) => {
             let per = (Count::from(l.depth_radius) * 2u64 + 1u64) * 2u64 + 3u64;
             ("same as input".into(), none(), zero, per * n_in)
+        }
+        LayerKind::UpSampling2d(u) => {
+            let (h, w) = hw(input);
+            let (sh, sw) = u.size;
+            let (oh, ow) = hw(out);
+            let shape = format!("{h}·{sh} × {w}·{sw} = {oh}×{ow}");
+            // Bilinear: 4 products and 3 sums per output value; nearest only copies.
+            let flops = match u.interpolation {
+                Interpolation::Nearest => zero,
+                Interpolation::Bilinear => n * 7u64,
+            };
+            (shape, none(), zero, flops)
         }
         LayerKind::SqueezeExcite(se) => {
             let hid = (cin / se.ratio as u64).max(1);

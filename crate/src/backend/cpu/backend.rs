@@ -4,8 +4,8 @@
 //! functions.
 //! GPU twin: crate/src/backend/gpu/backend/ops.rs, which maps each op to its WGSL kernels.
 
-use super::{act, conv, fast, fast_ops, loss, misc, norm, pool, rng};
-use crate::backend::geom::Window;
+use super::{act, conv, fast, fast_ops, loss, misc, norm, pool, rng, upsample};
+use crate::backend::geom::{Upsample, Window};
 use crate::backend::ops::{Backend, BnDims, OptimStep};
 use crate::backend::Limits;
 use crate::error::Result;
@@ -154,6 +154,25 @@ impl Backend for Cpu {
         with_grads(dx, g.input_len(), dw, db, |dx, dw, db| {
             conv::depthwise_backward(g, &x.borrow(), &w.borrow(), &dout.borrow()[..g.output_len()], dx, dw, db)
         });
+    }
+
+    fn upsample_forward(&self, g: &Upsample, x: &Buf, out: &Buf) {
+        use rayon::prelude::*;
+        let (img, oimg) = (g.input_len() / g.n as usize, g.output_len() / g.n as usize);
+        let x = &x.borrow()[..g.input_len()];
+        out.borrow_mut()[..g.output_len()]
+            .par_chunks_mut(oimg)
+            .zip(x.par_chunks(img))
+            .for_each(|(o, x)| upsample::forward_image(g, x, o));
+    }
+    fn upsample_backward(&self, g: &Upsample, dout: &Buf, dx: &Buf) {
+        use rayon::prelude::*;
+        let (img, oimg) = (g.input_len() / g.n as usize, g.output_len() / g.n as usize);
+        let dout = &dout.borrow()[..g.output_len()];
+        dx.borrow_mut()[..g.input_len()]
+            .par_chunks_mut(img)
+            .zip(dout.par_chunks(oimg))
+            .for_each(|(d, o)| upsample::backward_image(g, o, d));
     }
 
     fn max_pool_forward(&self, g: &Window, x: &Buf, out: &Buf, argmax: &Idx) {

@@ -18,6 +18,7 @@ pub mod optim;
 pub mod pool;
 pub mod rng;
 pub mod threads;
+pub mod upsample;
 
 /// A number as the float type `T`. For `f32`/`f64` the conversion cannot fail; if a
 /// float type could not hold the value the result is NaN, which the loss reports, rather

@@ -137,6 +137,16 @@ kernel_params! {
 }
 
 kernel_params! {
+    /// shaders/upsample.wgsl: up-sampling [n, h, w, c] → [n, oh, ow, c] by (sh, sw);
+    /// `bilinear` 0 nearest, 1 bilinear.
+    UpsampleParams in "upsample" {
+        len: u32, n: u32, h: u32, w: u32,
+        c: u32, oh: u32, ow: u32, sh: u32,
+        sw: u32, bilinear: u32,
+    }
+}
+
+kernel_params! {
     /// shaders/augment.wgsl: random affine augmentation of [n, h, w, c] (rotate in radians).
     AugmentParams in "augment" {
         len: u32, h: u32, w: u32, c: u32,
@@ -232,6 +242,24 @@ impl PoolParams {
     /// Global average pooling of [n, hw, c] over `len` invocations.
     pub fn global(len: usize, n: usize, hw: usize, c: usize) -> PoolParams {
         PoolParams { len: len as u32, n: n as u32, h: hw as u32, w: 1, c: c as u32, ..Default::default() }
+    }
+}
+
+impl UpsampleParams {
+    /// The up-sampling over `len` invocations (outputs forward, inputs backward).
+    pub fn of(len: usize, g: &crate::backend::geom::Upsample) -> UpsampleParams {
+        UpsampleParams {
+            len: len as u32,
+            n: g.n,
+            h: g.h,
+            w: g.w,
+            c: g.c,
+            oh: g.oh() as u32,
+            ow: g.ow() as u32,
+            sh: g.sh,
+            sw: g.sw,
+            bilinear: g.bilinear as u32,
+        }
     }
 }
 

@@ -19,6 +19,7 @@ pub const SHADERS: &[(&str, &str)] = &[
     ("depthwise", include_str!("../../../../shaders/depthwise.wgsl")),
     ("lrn", include_str!("../../../../shaders/lrn.wgsl")),
     ("augment", include_str!("../../../../shaders/augment.wgsl")),
+    ("upsample", include_str!("../../../../shaders/upsample.wgsl")),
     ("smoke", include_str!("../../../../shaders/smoke.wgsl")),
 ];
 

@@ -2,10 +2,10 @@
 //! parameters. The kernels' CPU twins are the reference functions of `backend/cpu/`.
 
 use super::Gpu;
-use crate::backend::geom::Window;
+use crate::backend::geom::{Upsample, Window};
 use crate::backend::gpu::params::{
     act_code, AugmentParams, BatchnormParams, DepthwiseParams, EltwiseParams, LossParams, LrnParams, OptimParams,
-    PoolParams,
+    PoolParams, UpsampleParams,
 };
 use crate::backend::ops::{Backend, BnDims, OptimStep};
 use crate::error::Result;
@@ -144,6 +144,15 @@ impl Backend for Gpu {
         if let Some(db) = db {
             self.channel_sum((g.n * g.oh * g.ow) as usize, g.c as usize, dout, db);
         }
+    }
+
+    fn upsample_forward(&self, g: &Upsample, x: &wgpu::Buffer, out: &wgpu::Buffer) {
+        let len = g.output_len();
+        self.dispatch("forward", UpsampleParams::of(len, g), &[(1, x), (2, out)], Self::groups1d(len));
+    }
+    fn upsample_backward(&self, g: &Upsample, dout: &wgpu::Buffer, dx: &wgpu::Buffer) {
+        let len = g.input_len();
+        self.dispatch("backward", UpsampleParams::of(len, g), &[(1, dout), (2, dx)], Self::groups1d(len));
     }
 
     fn max_pool_forward(&self, g: &Window, x: &wgpu::Buffer, out: &wgpu::Buffer, argmax: &wgpu::Buffer) {
