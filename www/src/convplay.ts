@@ -18,6 +18,7 @@ import './components/convplay-inside';
 import './components/convplay-photo';
 import './components/convplay-transfer';
 import './components/convplay-model-lab';
+import './components/convplay-segment';
 
 export {
   createEngine,

@@ -107,7 +107,7 @@ export class DataStore {
   ): Promise<DataInfo> {
     const { all, release } = await this.split(url, split);
     try {
-      const set = generateScenes(all.images, all.labels, count, seed >>> 0, JSON.stringify(options));
+      const set = generateScenes(all.images as Uint8Array, all.labels, count, seed >>> 0, JSON.stringify(options));
       const size = set.size;
       const [images, labels] = [set.takePixels(), set.takeLabels()];
       set.free();

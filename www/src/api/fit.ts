@@ -58,7 +58,7 @@ export class Control {
 /** Checks that `d` holds whole instances for the model; returns how many. */
 function checkFits(info: ModelInfo, d: Data, what: string): number {
   const per = perInstance(info);
-  const lp = info.labelPer;
+  const lp = info.positions;
   const n = d.labels.length / lp;
   if (d.labels.length === 0 || !Number.isInteger(n) || d.images.length !== n * per) {
     const shape = d.shape ? ` (${d.shape.join('×')} each)` : '';
@@ -82,7 +82,7 @@ export async function evaluateOn(
   checkFits(info, d, what);
   let accuracy: number;
   let predictions: Uint8Array;
-  const maps = info.labelPer > 1;
+  const maps = info.positions > 1;
   if (split && !maps && d.labels.length >= split.threads) {
     // Each worker predicts a slice; accuracy as the Rust side computes it (f32).
     predictions = await split.predictions(trainer, d);
@@ -136,7 +136,7 @@ export async function fit(
   trainer.setOptimizer(o.optimizer, o.weightDecay);
   trainer.setAugment(o.augment.shift, o.augment.rotateDeg, o.augment.scale);
   // Labels per instance: one, or a label map for a model that ends in a map.
-  const lp = info.labelPer;
+  const lp = info.positions;
   const nVal = Math.floor(count * o.validationSplit);
   const nTrain = count - nVal;
   if (nTrain < 1)

@@ -27,8 +27,9 @@ export interface ModelInfo {
   spec: string;
   /** The top-level layers' names, in order (what `features` takes). */
   layerNames: string[];
-  /** Labels per instance: 1, or h·w for a model that ends in an h × w map (segmentation). */
-  labelPer: number;
+  /** Output positions per instance, each with its class distribution and label: 1, or h·w for a
+   * model that ends in an h × w map (segmentation). */
+  positions: number;
   /** How inputs are prepared, from the weights file: `{ mean, std, size, … }` or MNIST's `{ scale }`. */
   preprocessing: {
     mean?: number[];
