@@ -30,8 +30,13 @@ export {
   ENGINE_STOPPED,
   EngineStoppedError,
   keras,
+  classMaps,
+  EVAL_SEED,
+  SCENE_CLASSES,
 } from './api/index';
 export type {
+  SceneOptions,
+  SegmentIou,
   BackendChoice,
   EngineInfo,
   InsideData,

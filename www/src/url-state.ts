@@ -38,6 +38,7 @@ export const PRESETS = [
   'mlp',
   'course-3conv',
   'seed-001-strided',
+  'segment-mini',
 ] as const;
 const OPTIMIZERS = ['adam', 'adamw', 'sgd'] as const;
 const SCHEDULES = ['constant', 'step', 'cosine', 'onecycle'] as const;
