@@ -72,8 +72,6 @@ pub fn run(a: Args) -> convplay::Result<()> {
         Some((Ok(l), Ok(h))) => (l, h),
         _ => return Err(convplay::Error::Invalid(format!("--digits {:?}: give MIN,MAX, e.g. 2,4", a.digits))),
     };
-    let config = SceneConfig { size, min_digits, max_digits, ..SceneConfig::default() };
-    config.validate()?;
     let mut given = convplay::spec::Recipe::default();
     (given.epochs, given.batch, given.lr) = (a.epochs, a.batch, a.lr);
     (given.optimizer, given.schedule) = (a.optimizer, a.schedule);
@@ -85,9 +83,6 @@ pub fn run(a: Args) -> convplay::Result<()> {
     let storage = convplay::weights::Storage::named(&a.storage)?;
     let engine = super::engine(&a.backend)?;
     let info = engine.info();
-    let (train_im, train_lb) = convplay::data::idx::read_split(&a.data, "train")?;
-    let (test_im, test_lb) = convplay::data::idx::read_split(&a.data, "t10k")?;
-    let eval = scenes::generate(&test_im.pixels, &test_lb.labels, a.eval_scenes, scenes::EVAL_SEED, &config)?;
     let mut t = Trainer::new(&engine, &spec, settings.batch, a.seed)?;
     if t.classes() != scenes::CLASSES || t.positions() != size * size {
         return Err(convplay::Error::Invalid(format!(
@@ -98,6 +93,11 @@ pub fn run(a: Args) -> convplay::Result<()> {
             scenes::CLASSES
         )));
     }
+    let config = SceneConfig { size, min_digits, max_digits, ..SceneConfig::default() };
+    config.validate()?;
+    let (train_im, train_lb) = convplay::data::idx::read_split(&a.data, "train")?;
+    let (test_im, test_lb) = convplay::data::idx::read_split(&a.data, "t10k")?;
+    let eval = scenes::generate(&test_im.pixels, &test_lb.labels, a.eval_scenes, scenes::EVAL_SEED, &config)?;
     let train_scenes = |epoch: usize| -> convplay::Result<Scenes> {
         let seed = a.seed.wrapping_mul(1_000_003).wrapping_add(epoch as u32);
         scenes::generate(&train_im.pixels, &train_lb.labels, a.scenes, seed, &config)
