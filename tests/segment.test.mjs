@@ -29,9 +29,9 @@ test('the shipped segmenter scores on held-out scenes and segments a drawing; se
   await seg.locator('#segment-load').click();
   const iou = seg.locator('[data-iou]');
   await iou.waitFor({ timeout: 120_000 });
-  // The CLI measured 0.349 on 500 held-out scenes; background alone would give about 0.08.
+  // The CLI measured 0.455 on 500 held-out scenes; background alone would give about 0.08.
   const mean = Number(await iou.getAttribute('data-iou'));
-  assert.ok(mean > 0.25 && mean <= 1, `held-out mean IoU ${mean}`);
+  assert.ok(mean > 0.3 && mean <= 1, `held-out mean IoU ${mean}`);
   assert.equal(await seg.locator('table[aria-label="IoU per class"] td').count(), 11);
   assert.equal(await seg.locator('figure.scene').count(), 4);
   // A held-out scene's true map has digits in it, and so does the prediction.
