@@ -8,6 +8,7 @@ import path from 'node:path';
  * the full-size sample photos (their thumbnails are precached). */
 const LAZY = [
   /^models\/efficientnet-/,
+  /^models\/segment-/,
   /^data\/mnist\/train-/,
   /^data\/fashion-mnist\//,
   /^samples\/[^/]+\.(png|jpg)$/,

@@ -45,11 +45,12 @@ test('loads without console errors, runs on WebGPU, smoke kernel right, MNIST de
     '#inside-card',
     '#model-card',
     '#train-card',
-    '#photo-card',
-    '#teach-card',
+    '#zoo-card',
     '#compare-card',
     '#fcn-card',
-    '#zoo-card',
+    '#segment-card',
+    '#photo-card',
+    '#teach-card',
     '#about-card',
   ]);
   for (const t of targets) assert.equal(await page.locator(t).count(), 1, `${t} exists`);

@@ -127,7 +127,7 @@ test('an unknown preset in the URL is named, and the model lab still shows a mod
   await waitForShell(page);
   assert.equal(
     await page.locator('#error-banner').textContent(),
-    'URL: preset=resnet-9000 is not one of mnist-quick, seed-001, seed-004, lenet-5, mlp, course-3conv, seed-001-strided, alexnet-mini, alexnet-mini-nolrn, googlenet-mini, resnet-mini, se-resnet-mini, xception-mini',
+    'URL: preset=resnet-9000 is not one of mnist-quick, seed-001, seed-004, lenet-5, mlp, course-3conv, seed-001-strided, alexnet-mini, alexnet-mini-nolrn, googlenet-mini, resnet-mini, se-resnet-mini, xception-mini, segment-mini',
   );
   const lab = page.locator('convplay-model-lab');
   const editor = lab.locator('textarea');

@@ -14,6 +14,7 @@ const PRESETS: &[(&str, &str)] = &[
     ("resnet-mini", include_str!("../../www/public/presets/resnet-mini.json")),
     ("se-resnet-mini", include_str!("../../www/public/presets/se-resnet-mini.json")),
     ("xception-mini", include_str!("../../www/public/presets/xception-mini.json")),
+    ("segment-mini", include_str!("../../www/public/presets/segment-mini.json")),
 ];
 
 /// The JSON text of a preset.

@@ -172,3 +172,19 @@ fn train_takes_a_data_set_by_name() {
     assert!(out.contains("fashion-mnist: 128 train / 64 test images"), "{out}");
     assert!(out.contains("epoch 1: loss "), "{out}");
 }
+
+#[test]
+fn segment_refuses_a_classifier_and_bad_flags() {
+    let mnist = common::repo_root().join("www/public/data/mnist");
+    let data = mnist.to_str().unwrap();
+    // seed-001 ends in 10 classes per image, not 11 per pixel of a scene.
+    fails_with(
+        &["segment", "--spec", "seed-001", "--backend", "cpu", "--data", data, "--eval-scenes", "4"],
+        "seed-001: the model predicts 10 classes at 1 positions, but a scene needs 11 classes (digits 0–9 and the background) at each of its 28×28 pixels; end the model in a 28×28×11 map with a softmax (see the preset segment-mini)",
+    );
+    fails_with(&["segment", "--digits", "3", "--data", data], "--digits \"3\": give MIN,MAX, e.g. 2,4");
+    fails_with(
+        &["segment", "--digits", "0,2", "--data", data],
+        "scene settings: digits 0 to 2: use 1 ≤ minDigits ≤ maxDigits ≤ 8",
+    );
+}

@@ -317,11 +317,16 @@ fn every_preset_exports_as_valid_python_and_reads_back_the_same() {
         assert_eq!(params(&back), params(&spec), "{name}");
         if let Some(r) = &spec.training {
             let b = back.training.clone().unwrap();
+            // A model MNIST cannot feed (segment-mini's 56×56 scenes) gets its fit line as a
+            // comment, so its epochs and batch stay in the code as text and are not read back.
+            let live_fit = !code.contains("\n# model.fit(");
+            let (epochs, batch) = if live_fit { (r.epochs, r.batch) } else { (None, None) };
             assert_eq!(
                 (b.epochs, b.batch, &b.optimizer, b.lr, &b.schedule),
-                (r.epochs, r.batch, &r.optimizer, r.lr, &r.schedule),
+                (epochs, batch, &r.optimizer, r.lr, &r.schedule),
                 "{name}\n{code}"
             );
+            assert!(live_fit || name == "segment-mini", "{name}: only a model MNIST cannot feed comments its fit out");
         }
     }
     // The check can fail: Python refuses what is not Python.

@@ -18,6 +18,7 @@ const info: ModelInfo = {
   backend: 'cpu',
   spec: '{}',
   layerNames: ['dense'],
+  positions: 1,
   preprocessing: {},
 };
 

@@ -132,7 +132,7 @@ describe('preset=', () => {
   it('names an unknown preset with the known ones and leaves the model to the page (before: an uncaught error, an empty lab)', () => {
     const r = query('preset=resnet-9000&epochs=2');
     expect(r.problems).toEqual([
-      'preset=resnet-9000 is not one of mnist-quick, seed-001, seed-004, lenet-5, mlp, course-3conv, seed-001-strided, alexnet-mini, alexnet-mini-nolrn, googlenet-mini, resnet-mini, se-resnet-mini, xception-mini',
+      'preset=resnet-9000 is not one of mnist-quick, seed-001, seed-004, lenet-5, mlp, course-3conv, seed-001-strided, alexnet-mini, alexnet-mini-nolrn, googlenet-mini, resnet-mini, se-resnet-mini, xception-mini, segment-mini',
     ]);
     expect(r.train).toEqual({ epochs: 2 });
     expect(query('preset=').problems).toHaveLength(1);

@@ -21,6 +21,7 @@ import './components/convplay-model-lab';
 import './components/compare/convplay-compare';
 import './components/convplay-fcn';
 import './components/convplay-zoo';
+import './components/convplay-segment';
 
 export {
   createEngine,
@@ -32,8 +33,13 @@ export {
   ENGINE_STOPPED,
   EngineStoppedError,
   keras,
+  classMaps,
+  EVAL_SEED,
+  SCENE_CLASSES,
 } from './api/index';
 export type {
+  SceneOptions,
+  SegmentIou,
   BackendChoice,
   EngineInfo,
   InsideData,

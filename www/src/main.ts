@@ -18,6 +18,7 @@ import './components/compare/convplay-compare';
 import { readCompare } from './components/compare/state';
 import './components/convplay-fcn';
 import './components/convplay-zoo';
+import './components/convplay-segment';
 import type { ConvplayInside } from './components/convplay-inside';
 import type { ConvplayDraw } from './components/convplay-draw';
 import type { ConvplayFcn } from './components/convplay-fcn';

@@ -47,6 +47,7 @@ export const PRESETS = [
   'resnet-mini',
   'se-resnet-mini',
   'xception-mini',
+  'segment-mini',
 ] as const;
 const OPTIMIZERS = ['adam', 'adamw', 'sgd'] as const;
 const SCHEDULES = ['constant', 'step', 'cosine', 'onecycle'] as const;

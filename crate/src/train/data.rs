@@ -77,6 +77,11 @@ impl Labelled {
         }
         Ok(Labelled { data, labels, per, positions: positions.max(1) })
     }
+
+    /// Every label, `positions` per instance.
+    pub fn all_labels(&self) -> &[u8] {
+        &self.labels
+    }
 }
 
 impl Instances for Labelled {

@@ -10,11 +10,13 @@
 )]
 
 mod data;
+pub mod iou;
 mod settings;
 mod shard;
 mod trainer;
 
 pub use data::{Data, Labelled};
+pub use iou::{Confusion, Iou};
 pub use settings::Settings;
 pub use shard::{shard_range, shard_seed, ShardGradients};
 pub use trainer::{mnist_preprocessing, Tensor, Trainer};

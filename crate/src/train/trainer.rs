@@ -104,6 +104,11 @@ impl Trainer {
         self.spec().input.buffer_len()
     }
 
+    /// The evaluation labels held (`positions` per instance), what `last_predictions` lines up with.
+    pub fn eval_labels(&self) -> &[u8] {
+        self.eval.all_labels()
+    }
+
     pub fn classes(&self) -> usize {
         with_model!(&self.model, m => m.classes)
     }
@@ -302,6 +307,15 @@ impl Trainer {
     /// The predicted class of every evaluation instance, from the last `evaluate`.
     pub fn last_predictions(&self) -> &[u8] {
         &self.predictions
+    }
+
+    /// Mean IoU, per-class IoU and pixel accuracy of the last `evaluate` (its predictions
+    /// against the evaluation labels: label maps for a segmentation model).
+    pub fn last_iou(&self) -> Result<super::Iou> {
+        if self.predictions.is_empty() {
+            return Err(Error::Invalid("no predictions yet: call evaluate first".into()));
+        }
+        super::iou::iou(&self.predictions, self.eval.all_labels(), self.classes())
     }
 
     /// Class probabilities for n inputs (n × input values, at most the batch).

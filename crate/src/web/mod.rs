@@ -22,6 +22,8 @@ use crate::model::AnyModel;
 use crate::train::{Data, Trainer as CoreTrainer};
 use wasm_bindgen::prelude::*;
 
+mod segment;
+
 #[wasm_bindgen(start)]
 pub fn start() {
     console_error_panic_hook::set_once();

@@ -2,9 +2,9 @@
 // posting it: MNIST (or Fashion-MNIST: the same IDX files) read once per split (the decoded files are shared by every data set cut
 // from them, and dropped when the last is disposed), or arrays the caller handed over once.
 
-import { readIdxImages, readIdxLabels } from '../../pkg/convplay.js';
+import { generateScenes, readIdxImages, readIdxLabels } from '../../pkg/convplay.js';
 import { fetchBytes } from '../mnist';
-import type { Arrays, DataInfo, DataWire } from './protocol';
+import type { Arrays, DataInfo, DataWire, SceneOptions } from './protocol';
 
 /** A data set the worker can train on: its arrays, the values per instance, its shape. */
 export interface Data extends Arrays {
@@ -15,6 +15,7 @@ export interface Data extends Arrays {
 
 interface Held extends Data {
   release: () => void;
+  labelPer: number;
 }
 
 /** The IDX files of one split (MNIST's names, which Fashion-MNIST shares). */
@@ -47,15 +48,22 @@ export class DataStore {
     return this.held.size;
   }
 
-  /** Holds `d` under `id` (chosen by the API, so that a restarted worker uses it again). */
-  private add(id: number, d: Data, release: () => void = () => {}): DataInfo {
+  /** Holds `d` under `id` (chosen by the API, so that a restarted worker uses it again);
+   * `labelPer` labels per instance (a label map for scenes). */
+  private add(id: number, d: Data, release: () => void = () => {}, labelPer = 1): DataInfo {
     this.held.get(id)?.release();
-    this.held.set(id, { ...d, release });
-    return { id, count: d.labels.length, per: d.per, shape: d.shape ?? [d.per], name: d.name };
+    this.held.set(id, { ...d, release, labelPer });
+    const count = d.labels.length / labelPer;
+    return { id, count, per: d.per, shape: d.shape ?? [d.per], name: d.name, labelPer };
   }
 
-  /** The first `count` images of an MNIST-format split from the folder at `url`, named `title`. */
-  async mnist(id: number, url: string, split: 'train' | 'test', count: number, title = 'MNIST'): Promise<DataInfo> {
+  /** An MNIST-format split (MNIST, Fashion-MNIST) from the folder at `url`, named `title`, read
+   * once while any data set cut from it lives. */
+  private async split(
+    url: string,
+    split: 'train' | 'test',
+    title = 'MNIST',
+  ): Promise<{ all: Arrays; release: () => void }> {
     const key = `${url} ${split}`;
     let entry = this.splits.get(key);
     if (!entry) {
@@ -67,13 +75,17 @@ export class DataStore {
     const release = () => {
       if (--e.users === 0 && this.splits.get(key) === e) this.splits.delete(key);
     };
-    let all: Arrays;
     try {
-      all = await e.loading;
+      return { all: await e.loading, release };
     } catch (err) {
       release();
       throw err;
     }
+  }
+
+  /** The first `count` images of an MNIST-format split from the folder at `url`, named `title`. */
+  async mnist(id: number, url: string, split: 'train' | 'test', count: number, title = 'MNIST'): Promise<DataInfo> {
+    const { all, release } = await this.split(url, split, title);
     const n = Math.min(count, all.labels.length);
     return this.add(
       id,
@@ -86,6 +98,30 @@ export class DataStore {
       },
       release,
     );
+  }
+
+  /** `count` synthetic scenes (data/scenes.rs) made from the digits of an MNIST split, drawn with
+   * `seed`: size × size pixels each, with a label map of the same size (0–9 ink, 10 background). */
+  async scenes(
+    id: number,
+    url: string,
+    split: 'train' | 'test',
+    count: number,
+    seed: number,
+    options: SceneOptions,
+  ): Promise<DataInfo> {
+    const { all, release } = await this.split(url, split);
+    try {
+      const set = generateScenes(all.images as Uint8Array, all.labels, count, seed >>> 0, JSON.stringify(options));
+      const size = set.size;
+      const [images, labels] = [set.takePixels(), set.takeLabels()];
+      set.free();
+      const name = `MNIST scenes (${split})`;
+      return this.add(id, { images, labels, per: size * size, shape: [size, size, 1], name }, () => {}, size * size);
+    } finally {
+      // The scenes are copies: the split's files are not needed any more.
+      release();
+    }
   }
 
   /** Arrays handed over by the caller; `shape`, when given, must account for every value. */
@@ -115,13 +151,20 @@ export class DataStore {
     return { ...w, per: n ? w.images.length / n : 0, shape: null, name: 'the data' };
   }
 
-  /** One instance's input and label. */
-  example(id: number, index: number): { input: Uint8Array | Float32Array; label: number } {
-    const d = this.resolve({ held: id });
-    if (!Number.isInteger(index) || index < 0 || index >= d.labels.length) {
-      throw new Error(`${d.name} has instances 0 to ${d.labels.length - 1}; ${index} is not one of them`);
+  /** One instance's input and label (its label map too, for scenes; `label` is then its first). */
+  example(id: number, index: number): { input: Uint8Array | Float32Array; label: number; labelMap: Uint8Array | null } {
+    const d = this.held.get(id);
+    if (!d) throw new Error('this data set was disposed; load or hold it again');
+    const count = d.labels.length / d.labelPer;
+    if (!Number.isInteger(index) || index < 0 || index >= count) {
+      throw new Error(`${d.name} has instances 0 to ${count - 1}; ${index} is not one of them`);
     }
-    return { input: d.images.slice(index * d.per, (index + 1) * d.per), label: d.labels[index] };
+    const map = d.labelPer > 1 ? d.labels.slice(index * d.labelPer, (index + 1) * d.labelPer) : null;
+    return {
+      input: d.images.slice(index * d.per, (index + 1) * d.per),
+      label: d.labels[index * d.labelPer],
+      labelMap: map,
+    };
   }
 
   dispose(id: number): void {

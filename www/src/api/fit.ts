@@ -3,13 +3,22 @@
 // resume, stop and abort acting between chunks. `model.fit` of the API runs it, and so does
 // every training element of the page.
 
-import { Trainer } from '../../pkg/convplay.js';
+import { Trainer, segmentIou } from '../../pkg/convplay.js';
 import { EpochChunks } from '../chunks';
 import { summarize } from '../engine';
 import { Replicas, ShardedChunks, pays } from './replicas';
 import { describe, load, perInstance, type HeldModel } from './held';
 import type { Data } from './data';
-import type { Evaluation, FitControl, FitEvent, FitOptionsWire, FitResult, Mistake, ModelInfo } from './protocol';
+import type {
+  Evaluation,
+  FitControl,
+  FitEvent,
+  FitOptionsWire,
+  FitResult,
+  Mistake,
+  ModelInfo,
+  SegmentIou,
+} from './protocol';
 import type { InsideData } from '../types';
 
 export class AbortError extends Error {
@@ -46,14 +55,19 @@ export class Control {
   }
 }
 
-function checkFits(info: ModelInfo, d: Data, what: string): void {
+/** Checks that `d` holds whole instances for the model; returns how many. */
+function checkFits(info: ModelInfo, d: Data, what: string): number {
   const per = perInstance(info);
-  if (d.labels.length === 0 || d.images.length !== d.labels.length * per) {
+  const lp = info.positions;
+  const n = d.labels.length / lp;
+  if (d.labels.length === 0 || !Number.isInteger(n) || d.images.length !== n * per) {
     const shape = d.shape ? ` (${d.shape.join('×')} each)` : '';
+    const labels = lp > 1 ? `a map of ${lp} labels (one per output position) and ${per} values` : `${per} values`;
     throw new Error(
-      `${what}: ${d.images.length} values for ${d.labels.length} labels${shape}, but ${info.name} takes ${per} values per instance ([${info.input.join(', ')}]); pass data that belongs to this model`,
+      `${what}: ${d.images.length} values for ${d.labels.length} labels${shape}, but ${info.name} takes ${labels} per instance ([${info.input.join(', ')}]); pass data that belongs to this model`,
     );
   }
+  return n;
 }
 
 /** Accuracy, predictions, confusion matrix and the first `mistakes` misclassified instances. */
@@ -68,7 +82,8 @@ export async function evaluateOn(
   checkFits(info, d, what);
   let accuracy: number;
   let predictions: Uint8Array;
-  if (split && d.labels.length >= split.threads) {
+  const maps = info.positions > 1;
+  if (split && !maps && d.labels.length >= split.threads) {
     // Each worker predicts a slice; accuracy as the Rust side computes it (f32).
     predictions = await split.predictions(trainer, d);
     accuracy = Math.fround(predictions.filter((p, i) => p === d.labels[i]).length / d.labels.length);
@@ -80,13 +95,16 @@ export async function evaluateOn(
   const classes = trainer.classes;
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   const wrong: Mistake[] = [];
+  const per = perInstance(info);
   predictions.forEach((p, i) => {
     const label = d.labels[i];
     confusion[label][p] += 1;
-    if (p !== label && wrong.length < mistakes)
-      wrong.push({ index: i, label, predicted: p, input: d.images.slice(i * d.per, (i + 1) * d.per) });
+    if (!maps && p !== label && wrong.length < mistakes)
+      wrong.push({ index: i, label, predicted: p, input: d.images.slice(i * per, (i + 1) * per) });
   });
-  return { accuracy, predictions, confusion, mistakes: wrong };
+  // A segmentation model: the confusion counts positions, and IoU per class (crate/src/train/iou.rs).
+  const iou = maps ? (segmentIou(predictions, d.labels, classes) as SegmentIou) : null;
+  return { accuracy, predictions, confusion, mistakes: wrong, iou };
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
@@ -101,7 +119,7 @@ export async function fit(
   test: Data | null,
   threads = 1,
 ): Promise<FitResult> {
-  checkFits(m.info, d, 'fit');
+  const count = checkFits(m.info, d, 'fit');
   if (test) checkFits(m.info, test, 'fit: the test data');
   const per = perInstance(m.info);
   if (o.look?.input && o.look.input.length !== per)
@@ -117,15 +135,17 @@ export async function fit(
   const { trainer, info } = m;
   trainer.setOptimizer(o.optimizer, o.weightDecay);
   trainer.setAugment(o.augment.shift, o.augment.rotateDeg, o.augment.scale);
-  const nVal = Math.floor(d.labels.length * o.validationSplit);
-  const nTrain = d.labels.length - nVal;
+  // Labels per instance: one, or a label map for a model that ends in a map.
+  const lp = info.positions;
+  const nVal = Math.floor(count * o.validationSplit);
+  const nTrain = count - nVal;
   if (nTrain < 1)
     throw new Error(
       `no training images left after a validation split of ${o.validationSplit}; use more images or a smaller split`,
     );
-  const train = { images: d.images.subarray(0, nTrain * per), labels: d.labels.subarray(0, nTrain) };
+  const train = { images: d.images.subarray(0, nTrain * per), labels: d.labels.subarray(0, nTrain * lp) };
   load(trainer, 'train', train.images, train.labels);
-  const val: Data = { ...d, images: d.images.subarray(nTrain * per), labels: d.labels.subarray(nTrain) };
+  const val: Data = { ...d, images: d.images.subarray(nTrain * per), labels: d.labels.subarray(nTrain * lp) };
   const perEpoch = Math.ceil(nTrain / info.batch);
   const total = perEpoch * o.epochs;
   trainer.setSchedule(o.schedule, o.lr, total, perEpoch);
@@ -150,7 +170,7 @@ export async function fit(
 
   // On the CPU, each batch split across `threads` workers when the model's work pays for it.
   const split =
-    info.backend === 'cpu' && pays(threads, (await summarize(info.spec, info.batch)).flops, info.batch)
+    info.backend === 'cpu' && lp === 1 && pays(threads, (await summarize(info.spec, info.batch)).flops, info.batch)
       ? await Replicas.start(threads - 1, {
           spec: info.spec,
           batch: Math.ceil(info.batch / threads),

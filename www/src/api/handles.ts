@@ -22,8 +22,9 @@ export class HeldData {
     return engine === this.engine;
   }
 
-  /** One instance's input values and label (an MNIST digit: 784 u8, white on black). */
-  example(index: number): Promise<{ input: Uint8Array | Float32Array; label: number }> {
+  /** One instance's input values and label (an MNIST digit: 784 u8, white on black); for a
+   * scene, also its label map (`labelMap`, size² labels), else null. */
+  example(index: number): Promise<{ input: Uint8Array | Float32Array; label: number; labelMap: Uint8Array | null }> {
     return this.engine.call('example', { data: this.info.id, index });
   }
 

@@ -29,6 +29,7 @@ export function describe(trainer: Trainer, id: number, batch: number, on: ConvPl
     input: spec.input ?? spec.input_shape ?? [],
     labels: trainer.labels(),
     layerNames: trainer.layerNames(),
+    positions: trainer.positions,
     batch,
     backend: on.info.kind,
     spec: text,

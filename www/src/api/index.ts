@@ -12,6 +12,7 @@ import { FitRun, HeldData } from './handles';
 import type { Dataset, FitOptions, Prediction } from './options';
 import { ENGINE_STOPPED, EngineStoppedError, Replay } from './restart';
 import { threadsOf } from './replicas';
+import { sceneArgs, type SceneOptions } from './scenes';
 import { bytesOf, imageDataOf, prepareImage, type ImageInput, type ImageOptions, type PreparedImage } from './images';
 import type {
   Args,
@@ -40,6 +41,7 @@ export type { FitLook, FitProgress, FitResult, Mistake, ModelInfo, Usage, ImageI
 export { FitRun, HeldData, ENGINE_STOPPED, EngineStoppedError };
 export { DATA_SETS as dataSets, DATA_SET_NAMES, type DataSetName, type DataSetInfo } from '../datasets';
 export type { Dataset, FitOptions, Prediction, BackendDecision, Speeds, StepProfile };
+export { classMaps, EVAL_SEED, SCENE_CLASSES, type SceneOptions, type SegmentIou } from './scenes';
 export { keras, type KerasImport, type KerasIgnoredLine } from './keras';
 
 /** What a `restart` event of the engine says (`engine.addEventListener('restart', …)`). */
@@ -339,6 +341,16 @@ export class ConvPlay extends EventTarget {
     const url = new URL(options.url ?? assetUrl(set.folder), document.baseURI).href;
     const args = { id: this.nextId++, url, split, count: Math.floor(Math.min(count, 1e9)) };
     return new HeldData(this, await this.call('mnist', name === 'mnist' ? args : { ...args, title: set.title }));
+  }
+
+  /** `count` (500) synthetic scenes for segmentation, made in the worker from MNIST's `split`
+   * digits with `seed` (held-out default: `EVAL_SEED`) and held there; docs/api.md, "Segmentation". */
+  async scenes(split: 'train' | 'test', options: SceneOptions & { count?: number; seed?: number; url?: string } = {}) {
+    const url = new URL(options.url ?? assetUrl('data/mnist/'), document.baseURI).href;
+    return new HeldData(
+      this,
+      await this.call('scenes', { id: this.nextId++, url, split, ...sceneArgs(split, options) }),
+    );
   }
 
   /** Hands a data set to the worker once, to train and evaluate on by name afterwards.

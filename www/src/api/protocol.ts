@@ -27,6 +27,9 @@ export interface ModelInfo {
   spec: string;
   /** The top-level layers' names, in order (what `features` takes). */
   layerNames: string[];
+  /** Output positions per instance, each with its class distribution and label: 1, or h·w for a
+   * model that ends in an h × w map (segmentation). */
+  positions: number;
   /** How inputs are prepared, from the weights file: `{ mean, std, size, … }` or MNIST's `{ scale }`. */
   preprocessing: {
     mean?: number[];
@@ -58,6 +61,32 @@ export interface DataInfo {
   shape: number[];
   /** Where it came from, e.g. "MNIST train" (used in messages). */
   name: string;
+  /** Labels per instance: 1, or a label map (size² for `engine.scenes`). */
+  labelPer: number;
+}
+
+/** How `engine.scenes` makes scenes (docs/api.md); every field optional. */
+export interface SceneOptions {
+  /** The canvas's side, 28 to 256 (56). */
+  size?: number;
+  /** Digits per scene, 1 to 8 (2 to 4). */
+  minDigits?: number;
+  maxDigits?: number;
+  /** Each digit's scale (0.8 to 1.2, within 0.5 to 2). */
+  minScale?: number;
+  maxScale?: number;
+  /** How much two digits may overlap, a fraction of the smaller (0.15). */
+  maxOverlap?: number;
+}
+
+/** Segmentation metrics of an evaluation (a model that ends in a map). */
+export interface SegmentIou {
+  /** IoU of each class, null where the class is neither true nor predicted. */
+  perClass: (number | null)[];
+  /** Mean IoU over the classes present. */
+  mean: number;
+  pixelAccuracy: number;
+  pixels: number;
 }
 
 export interface FitOptionsWire {
@@ -115,13 +144,16 @@ export interface Mistake {
 }
 
 export interface Evaluation {
+  /** Of instances, or of positions for a model that ends in a map (pixel accuracy). */
   accuracy: number;
-  /** The predicted class of each instance. */
+  /** The predicted class of each instance (of each position, map after map, for a segmentation model). */
   predictions: Uint8Array;
   /** confusion[true][predicted] counts. */
   confusion: number[][];
-  /** The first misclassified instances (as many as asked for). */
+  /** The first misclassified instances (as many as asked for; none for a segmentation model). */
   mistakes: Mistake[];
+  /** IoU per class and its mean, for a model that ends in a map; else null. */
+  iou: SegmentIou | null;
 }
 
 export interface FitEpoch {
@@ -190,14 +222,21 @@ export interface Requests {
     args: { id: number; source: ModelSource; batch: number; seed: number; cpu: boolean };
     result: ModelInfo;
   };
-  /** MNIST's training (60,000) or test (10,000) digits from `url`, the first `count`. */
-  /** A split of an IDX data set (MNIST, Fashion-MNIST) from the folder at `url`; `title` names it. */
+  /** A split of an IDX data set (MNIST, Fashion-MNIST) from the folder at `url`, the first `count`; `title` names it. */
   mnist: {
     args: { id: number; url: string; split: 'train' | 'test'; count: number; title?: string };
     result: DataInfo;
   };
+  /** `count` synthetic scenes made from MNIST's `split` at `url`, drawn with `seed`, held. */
+  scenes: {
+    args: { id: number; url: string; split: 'train' | 'test'; count: number; seed: number; options: SceneOptions };
+    result: DataInfo;
+  };
   holdData: { args: Arrays & { id: number; shape: number[] | null; name: string }; result: DataInfo };
-  example: { args: { data: number; index: number }; result: { input: Uint8Array | Float32Array; label: number } };
+  example: {
+    args: { data: number; index: number };
+    result: { input: Uint8Array | Float32Array; label: number; labelMap: Uint8Array | null };
+  };
   disposeData: { args: { data: number }; result: null };
   fit: { args: ModelArg & { data: DataWire; options: FitOptionsWire }; result: FitResult };
   evaluate: { args: ModelArg & { data: DataWire; mistakes: number }; result: Evaluation };

@@ -22,7 +22,8 @@ export class EngineStoppedError extends Error {
 }
 
 /** What the worker may be asked again after a restart. */
-type Rebuild = CallOf<'createModel'> | CallOf<'configure'> | CallOf<'mnist'> | CallOf<'holdData'>;
+type HeldCall = CallOf<'mnist'> | CallOf<'scenes'> | CallOf<'holdData'>;
+type Rebuild = CallOf<'createModel'> | CallOf<'configure'> | HeldCall;
 
 interface ModelEntry {
   create: CallOf<'createModel'>;
@@ -34,7 +35,7 @@ interface ModelEntry {
 
 export class Replay {
   private models = new Map<number, ModelEntry>();
-  private data = new Map<number, CallOf<'mnist'> | CallOf<'holdData'>>();
+  private data = new Map<number, HeldCall>();
   /** Model or data ids that could not come back, with the message their next use gets. */
   private lostModels = new Map<number, string>();
   private lostData = new Map<number, string>();
@@ -62,8 +63,8 @@ export class Replay {
     } else if (method === 'configure') {
       const c = { method: 'configure', args } as CallOf<'configure'>;
       this.models.get(c.args.model)?.configure.push(c);
-    } else if (method === 'mnist' || method === 'holdData') {
-      const d = { method, args } as CallOf<'mnist'> | CallOf<'holdData'>;
+    } else if (method === 'mnist' || method === 'scenes' || method === 'holdData') {
+      const d = { method, args } as HeldCall;
       this.data.set(d.args.id, d);
     }
   }

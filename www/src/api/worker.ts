@@ -137,6 +137,7 @@ const handlers: Handlers = {
     return info;
   },
   mnist: (args) => data.mnist(args.id, args.url, args.split, args.count, args.title),
+  scenes: (args) => data.scenes(args.id, args.url, args.split, args.count, args.seed, args.options),
   holdData: ({ id, images, labels, shape, name }) => data.hold(id, { images, labels }, shape, name),
   example: ({ data: id, index }) => data.example(id, index),
   disposeData: ({ data: id }) => {

@@ -11,6 +11,7 @@ mod keras;
 mod mnist;
 mod profile;
 mod quantize;
+mod segment;
 mod smoke;
 mod summary;
 mod train;
@@ -38,6 +39,9 @@ enum Command {
     Summary(summary::Args),
     /// Train a preset or spec on MNIST or Fashion-MNIST and report loss, accuracy and speed per epoch.
     Train(train::Args),
+    /// Semantic segmentation: train a spec (default segment-mini) on synthetic MNIST scenes and
+    /// report pixel accuracy and mean IoU on held-out scenes.
+    Segment(segment::Args),
     /// Re-store a ConvPlay weights file as int8 (per-output-channel kernels), f16 or f32;
     /// report each tensor's largest error and the MNIST test accuracy before and after.
     Quantize(quantize::Args),
@@ -66,6 +70,7 @@ fn main() -> ExitCode {
         Command::Smoke(a) => smoke::run(a),
         Command::Summary(a) => summary::run(a),
         Command::Train(a) => on_threads(a.threads, || train::run(a)),
+        Command::Segment(a) => on_threads(a.threads, || segment::run(a)),
         Command::Quantize(a) => quantize::run(a),
         Command::ImportEfficientnet(a) => import_efficientnet::run(a),
         Command::Classify(a) => classify::run(a),
