@@ -9,7 +9,7 @@ import type { InsideData, Summary } from '../types';
 import { assetBase, assetUrl, WORKER_FILE } from '../assets';
 import { dataSet, type DataSetName } from '../datasets';
 import { FitRun, HeldData } from './handles';
-import type { Dataset, FitOptions, Prediction } from './options';
+import { fitOptions, type Dataset, type FitOptions, type Prediction } from './options';
 import { ENGINE_STOPPED, EngineStoppedError, Replay } from './restart';
 import { threadsOf } from './replicas';
 import { sceneArgs, type SceneOptions } from './scenes';
@@ -422,40 +422,10 @@ export class Model {
   /** Trains on `data` (arrays, or a data set held in the worker). Await the returned run for
    * the per-epoch history; `pause()`, `resume()`, `stop()` and `look(input)` steer it meanwhile. */
   fit(data: Dataset | HeldData, options: FitOptions = {}): FitRun {
-    const o = {
-      epochs: options.epochs ?? 1,
-      batch: options.batch,
-      lr: options.lr ?? 1e-3,
-      optimizer: options.optimizer ?? 'adam',
-      weightDecay: options.weightDecay,
-      schedule: options.schedule ?? 'constant',
-      augment: {
-        shift: options.augment?.shift ?? 0,
-        rotateDeg: options.augment?.rotateDeg ?? 0,
-        scale: options.augment?.scale ?? 0,
-      },
-      validationSplit: options.validationSplit ?? 0,
-      seed: options.seed ?? 1,
-      test: null as DataWire | null,
-      mistakes: options.mistakes ?? 0,
-      checkpoint: options.onCheckpoint !== undefined,
-      look:
-        options.lookAt || options.onLook
-          ? { input: options.lookAt ?? null, everyMs: options.lookEveryMs ?? 2000 }
-          : null,
-    };
     const checkLook = (x: Float32Array | Uint8Array) => this.checkInput(x, 'look');
     let started: { id: number; result: Promise<FitResult> };
     try {
-      if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new Error(`epochs ${o.epochs} must be a whole number ≥ 1`);
-      if (o.batch !== undefined && !(Number.isInteger(o.batch) && o.batch >= 1))
-        throw new Error(`batch ${o.batch} must be a whole number ≥ 1`);
-      if (!(o.validationSplit >= 0 && o.validationSplit < 1))
-        throw new Error(`validationSplit ${o.validationSplit} must be in [0, 1)`);
-      if (o.weightDecay !== undefined && !(o.weightDecay >= 0 && o.weightDecay < 1))
-        throw new Error(`weightDecay ${o.weightDecay} must be a number from 0 up to (not including) 1, e.g. 0.004`);
-      if (!(Number.isInteger(o.mistakes) && o.mistakes >= 0))
-        throw new Error(`mistakes ${o.mistakes} must be a whole number ≥ 0`);
+      const o = fitOptions(options);
       if (options.lookAt) checkLook(options.lookAt);
       o.test = options.test ? this.wire(options.test) : null;
       const args = { model: this.info.id, data: this.wire(data), options: o };

@@ -2,7 +2,7 @@
 // caller passes to `model.fit` and what `model.predict` resolves with.
 
 import type { HeldData } from './handles';
-import type { FitCheckpoint, FitEpoch, FitLook, FitProgress } from './protocol';
+import type { DataWire, FitCheckpoint, FitEpoch, FitLook, FitProgress, FitOptionsWire } from './protocol';
 
 export interface Dataset {
   /** n × input values: u8 0–255 (scaled by 1/255 per batch), or f32 values used as they
@@ -51,4 +51,39 @@ export interface Prediction {
   /** The most likely class's index and label. */
   top: number;
   label: string;
+}
+
+/** `model.fit`'s options as the worker takes them: defaults filled in, each checked (a clear
+ * Error names a bad one); `test` is set by the caller, which holds the data's wiring. */
+export function fitOptions(options: FitOptions): FitOptionsWire {
+  const o = {
+    epochs: options.epochs ?? 1,
+    batch: options.batch,
+    lr: options.lr ?? 1e-3,
+    optimizer: options.optimizer ?? 'adam',
+    weightDecay: options.weightDecay,
+    schedule: options.schedule ?? 'constant',
+    augment: {
+      shift: options.augment?.shift ?? 0,
+      rotateDeg: options.augment?.rotateDeg ?? 0,
+      scale: options.augment?.scale ?? 0,
+    },
+    validationSplit: options.validationSplit ?? 0,
+    seed: options.seed ?? 1,
+    test: null as DataWire | null,
+    mistakes: options.mistakes ?? 0,
+    checkpoint: options.onCheckpoint !== undefined,
+    look:
+      options.lookAt || options.onLook ? { input: options.lookAt ?? null, everyMs: options.lookEveryMs ?? 2000 } : null,
+  };
+  if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new Error(`epochs ${o.epochs} must be a whole number ≥ 1`);
+  if (o.batch !== undefined && !(Number.isInteger(o.batch) && o.batch >= 1))
+    throw new Error(`batch ${o.batch} must be a whole number ≥ 1`);
+  if (!(o.validationSplit >= 0 && o.validationSplit < 1))
+    throw new Error(`validationSplit ${o.validationSplit} must be in [0, 1)`);
+  if (o.weightDecay !== undefined && !(o.weightDecay >= 0 && o.weightDecay < 1))
+    throw new Error(`weightDecay ${o.weightDecay} must be a number from 0 up to (not including) 1, e.g. 0.004`);
+  if (!(Number.isInteger(o.mistakes) && o.mistakes >= 0))
+    throw new Error(`mistakes ${o.mistakes} must be a whole number ≥ 0`);
+  return o;
 }
