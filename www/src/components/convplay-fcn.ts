@@ -281,7 +281,7 @@ export class ConvplayFcn extends LitElement {
     const sums = m ? macText(m.fcn, m.original, m.positions, m.stride, m.window) : null;
     const g = this.grid;
     return html`
-      <div class="padbox" style="width:${WIDTH * z + 2}px;height:${HEIGHT * z + 2}px">
+      <div class="padbox">
         <canvas
           class="pad"
           width=${WIDTH * z}
@@ -308,7 +308,7 @@ export class ConvplayFcn extends LitElement {
         <canvas class="heat" width=${WIDTH * z} height=${HEIGHT * z} aria-hidden="true"></canvas>
         ${
           this.pen.shown
-            ? html`<span class="pen ${this.pen.down ? 'down' : ''}" style="left:${this.pen.x}px;top:${this.pen.y}px" aria-hidden="true"></span>`
+            ? html`<span class="pen ${this.pen.down ? 'down' : ''}" style="left:${(100 * this.pen.x) / (WIDTH * z)}%;top:${(100 * this.pen.y) / (HEIGHT * z)}%" aria-hidden="true"></span>`
             : nothing
         }
       </div>

@@ -99,6 +99,10 @@ export const compareStyles = css`
     font-size: 0.85rem;
     color: var(--cp-muted, #5b6478);
     gap: 0.2rem;
+    max-width: 100%;
+  }
+  select {
+    max-width: 100%;
   }
   label.check {
     flex-direction: row;

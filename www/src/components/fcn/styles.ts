@@ -9,10 +9,15 @@ export const fcnStyles = css`
   .padbox {
     position: relative;
     line-height: 0;
+    width: fit-content;
     max-width: 100%;
-    overflow-x: auto;
   }
+  /* On a narrow screen the canvas shrinks to fit (pointer positions are scaled back). */
   canvas.pad {
+    display: block;
+    max-width: 100%;
+    height: auto;
+    box-sizing: border-box;
     touch-action: none;
     background: #fff;
     border: 1px solid var(--cp-border, #dde1ea);
@@ -27,6 +32,8 @@ export const fcnStyles = css`
     position: absolute;
     left: 1px;
     top: 1px;
+    width: calc(100% - 2px);
+    height: calc(100% - 2px);
     pointer-events: none;
   }
   .pen {
