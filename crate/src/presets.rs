@@ -8,6 +8,7 @@ const PRESETS: &[(&str, &str)] = &[
     ("mlp", include_str!("../../www/public/presets/mlp.json")),
     ("course-3conv", include_str!("../../www/public/presets/course-3conv.json")),
     ("seed-001-strided", include_str!("../../www/public/presets/seed-001-strided.json")),
+    ("mnist-best", include_str!("../../www/public/presets/mnist-best.json")),
 ];
 
 /// The JSON text of a preset.

@@ -195,7 +195,7 @@ fn presets_parse_and_unknown_preset_lists_them() {
     }
     assert_eq!(
         preset("resnet").unwrap_err().message(),
-        "unknown preset \"resnet\": the presets are mnist-quick, seed-001, seed-004, lenet-5, mlp, course-3conv, seed-001-strided"
+        "unknown preset \"resnet\": the presets are mnist-quick, seed-001, seed-004, lenet-5, mlp, course-3conv, seed-001-strided, mnist-best"
     );
 }
 

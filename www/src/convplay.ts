@@ -18,6 +18,7 @@ import './components/convplay-inside';
 import './components/convplay-photo';
 import './components/convplay-transfer';
 import './components/convplay-model-lab';
+import './components/convplay-best';
 
 export {
   createEngine,
@@ -29,7 +30,9 @@ export {
   ENGINE_STOPPED,
   EngineStoppedError,
   keras,
+  evaluateEnsemble,
 } from './api/index';
+export type { EnsembleEvaluation, EnsembleMember } from './api/ensemble';
 export type {
   BackendChoice,
   EngineInfo,

@@ -14,6 +14,7 @@ import './components/convplay-draw';
 import './components/convplay-inside';
 import './components/convplay-photo';
 import './components/convplay-transfer';
+import './components/convplay-best';
 import type { ConvplayInside } from './components/convplay-inside';
 import type { ConvplayDraw } from './components/convplay-draw';
 import type { ConvplayTrain } from './components/convplay-train';

@@ -12,6 +12,7 @@ export const VIEWS: Record<string, string[]> = {
   teach: ['teach-card', 'photo-card'],
   model: ['model-card'],
   train: ['train-card', 'inside-card'],
+  best: ['best-card'],
 };
 
 export interface PageState {
@@ -38,6 +39,7 @@ export const PRESETS = [
   'mlp',
   'course-3conv',
   'seed-001-strided',
+  'mnist-best',
 ] as const;
 const OPTIMIZERS = ['adam', 'adamw', 'sgd'] as const;
 const SCHEDULES = ['constant', 'step', 'cosine', 'onecycle'] as const;

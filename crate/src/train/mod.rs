@@ -10,6 +10,7 @@
 )]
 
 mod data;
+pub mod ensemble;
 mod settings;
 mod shard;
 mod trainer;

@@ -39,6 +39,7 @@ export type { FitLook, FitProgress, FitResult, Mistake, ModelInfo, Usage, ImageI
 export { FitRun, HeldData, ENGINE_STOPPED, EngineStoppedError };
 export type { Dataset, FitOptions, Prediction, BackendDecision, Speeds, StepProfile };
 export { keras, type KerasImport, type KerasIgnoredLine } from './keras';
+export { evaluateEnsemble, meanProbabilities, argmaxAccuracy } from './ensemble';
 
 /** What a `restart` event of the engine says (`engine.addEventListener('restart', …)`). */
 export interface RestartDetail {
