@@ -4,8 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /** The files fetched on demand rather than on the first visit: EfficientNet-Lite0 (5 MB), the
- * MNIST training set (9.7 MB) and the full-size sample photos (their thumbnails are precached). */
-const LAZY = [/^models\/efficientnet-/, /^data\/mnist\/train-/, /^samples\/[^/]+\.(png|jpg)$/];
+ * mnist-best models and their list, the MNIST training set (9.7 MB) and the full-size sample
+ * photos (their thumbnails are precached). */
+const LAZY = [/^models\/efficientnet-/, /^models\/mnist-best/, /^data\/mnist\/train-/, /^samples\/[^/]+\.(png|jpg)$/];
 
 /** Writes the service worker, dist/sw.js: www/public/sw.js with this build's version (a hash of
  * every file, the worker's own code included) and its file list (bundle and public folder) in

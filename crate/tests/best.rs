@@ -75,3 +75,28 @@ fn an_ensemble_averages_its_members_probabilities() {
     members.push(pollster::block_on(ensemble::probabilities(&mut m, &short)).unwrap());
     assert!(ensemble::mean(&members).unwrap_err().to_string().contains("member 3 gave 3"));
 }
+
+#[test]
+fn the_shipped_ensemble_names_mnist_models_that_score_together() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../www/public");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join("models/mnist-best.json")).unwrap()).unwrap();
+    let members: Vec<&str> = manifest["members"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+    assert!(members.len() >= 2, "an ensemble: {members:?}");
+    let measured = manifest["measured"]["members"].as_array().unwrap();
+    assert_eq!(measured.len(), members.len(), "a measured accuracy per member");
+    // The first 200 test digits, each model and the ensemble (debug builds are slow).
+    let (im, lb) = convplay::data::idx::read_split(&root.join("data/mnist"), "t10k").unwrap();
+    let test = Dataset { pixels: &im.pixels[..200 * 784], labels: &lb.labels[..200], per: 784 };
+    let mut probs = Vec::new();
+    for m in &members {
+        let file = convplay::weights::read(&std::fs::read(root.join("models").join(m)).unwrap()).unwrap();
+        assert_eq!(file.spec.input, convplay::spec::Shape::Map { h: 28, w: 28, c: 1 }, "{m}");
+        let mut model = Model::new(Cpu::new(), &file.spec, 100, 1).unwrap();
+        assert_eq!(model.classes, 10, "{m}");
+        convplay::weights::load_into(&model, &file).unwrap();
+        probs.push(pollster::block_on(ensemble::probabilities(&mut model, &test)).unwrap());
+    }
+    let (acc, _) = ensemble::accuracy(&ensemble::mean(&probs).unwrap(), 10, test.labels).unwrap();
+    assert!(acc >= 0.99, "the ensemble on 200 test digits: {acc}");
+}

@@ -32,8 +32,9 @@ export {
   keras,
   evaluateEnsemble,
 } from './api/index';
-export type { EnsembleEvaluation, EnsembleMember } from './api/ensemble';
 export type {
+  EnsembleEvaluation,
+  EnsembleMember,
   BackendChoice,
   EngineInfo,
   InsideData,

@@ -40,6 +40,7 @@ export { FitRun, HeldData, ENGINE_STOPPED, EngineStoppedError };
 export type { Dataset, FitOptions, Prediction, BackendDecision, Speeds, StepProfile };
 export { keras, type KerasImport, type KerasIgnoredLine } from './keras';
 export { evaluateEnsemble, meanProbabilities, argmaxAccuracy } from './ensemble';
+export type { EnsembleEvaluation, EnsembleMember } from './ensemble';
 
 /** What a `restart` event of the engine says (`engine.addEventListener('restart', …)`). */
 export interface RestartDetail {
