@@ -4,11 +4,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /** The files fetched on demand rather than on the first visit: EfficientNet-Lite0 (5 MB), the
- * MNIST training set (9.7 MB), all of Fashion-MNIST (31 MB, fetched when a trainer chooses it) and
+ * mnist-best models and their list, the MNIST training set (9.7 MB), all of Fashion-MNIST (31 MB, fetched when a trainer chooses it) and
  * the full-size sample photos (their thumbnails are precached). */
 const LAZY = [
   /^models\/efficientnet-/,
   /^models\/segment-/,
+  /^models\/mnist-best/,
   /^data\/mnist\/train-/,
   /^data\/fashion-mnist\//,
   /^samples\/[^/]+\.(png|jpg)$/,

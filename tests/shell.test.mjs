@@ -45,6 +45,7 @@ test('loads without console errors, runs on WebGPU, smoke kernel right, MNIST de
     '#inside-card',
     '#model-card',
     '#train-card',
+    '#best-card',
     '#zoo-card',
     '#compare-card',
     '#fcn-card',

@@ -111,7 +111,7 @@ test('bad values in the URL are named, and the rest applies', async () => {
   await waitForShell(page);
   assert.equal(
     await page.locator('#error-banner').textContent(),
-    'URL: unknown view "everything": use draw, inside, photo, teach, model, train, compare, zoo; epochs=-2 is not a whole number ≥ 1; schedule=fast is not one of constant, step, cosine, onecycle',
+    'URL: unknown view "everything": use draw, inside, photo, teach, model, train, compare, zoo, best; epochs=-2 is not a whole number ≥ 1; schedule=fast is not one of constant, step, cosine, onecycle',
   );
   const s = await trainerState(page);
   assert.equal(s.model, 'seed-004');
@@ -127,7 +127,7 @@ test('an unknown preset in the URL is named, and the model lab still shows a mod
   await waitForShell(page);
   assert.equal(
     await page.locator('#error-banner').textContent(),
-    'URL: preset=resnet-9000 is not one of mnist-quick, seed-001, seed-004, lenet-5, mlp, course-3conv, seed-001-strided, alexnet-mini, alexnet-mini-nolrn, googlenet-mini, resnet-mini, se-resnet-mini, xception-mini, segment-mini',
+    'URL: preset=resnet-9000 is not one of mnist-quick, seed-001, seed-004, lenet-5, mlp, course-3conv, seed-001-strided, alexnet-mini, alexnet-mini-nolrn, googlenet-mini, resnet-mini, se-resnet-mini, xception-mini, segment-mini, mnist-best',
   );
   const lab = page.locator('convplay-model-lab');
   const editor = lab.locator('textarea');

@@ -15,6 +15,7 @@ const PRESETS: &[(&str, &str)] = &[
     ("se-resnet-mini", include_str!("../../www/public/presets/se-resnet-mini.json")),
     ("xception-mini", include_str!("../../www/public/presets/xception-mini.json")),
     ("segment-mini", include_str!("../../www/public/presets/segment-mini.json")),
+    ("mnist-best", include_str!("../../www/public/presets/mnist-best.json")),
 ];
 
 /// The JSON text of a preset.

@@ -196,7 +196,7 @@ fn presets_parse_and_unknown_preset_lists_them() {
     assert_eq!(
         preset("resnet").unwrap_err().message(),
         "unknown preset \"resnet\": the presets are mnist-quick, seed-001, seed-004, lenet-5, mlp, course-3conv, seed-001-strided, \
-         alexnet-mini, alexnet-mini-nolrn, googlenet-mini, resnet-mini, se-resnet-mini, xception-mini"
+         alexnet-mini, alexnet-mini-nolrn, googlenet-mini, resnet-mini, se-resnet-mini, xception-mini, segment-mini, mnist-best"
     );
 }
 

@@ -84,7 +84,7 @@ describe('readUrl', () => {
     );
     expect(r.problems).toEqual([
       'unknown backend "metal": use "auto", "webgpu" or "cpu"',
-      'unknown view "nope": use draw, inside, photo, teach, model, train, compare, zoo',
+      'unknown view "nope": use draw, inside, photo, teach, model, train, compare, zoo, best',
       'epochs=0 is not a whole number ≥ 1',
       'batch=2.5 is not a whole number ≥ 1',
       'lr=-1 is not a positive number',
@@ -132,7 +132,7 @@ describe('preset=', () => {
   it('names an unknown preset with the known ones and leaves the model to the page (before: an uncaught error, an empty lab)', () => {
     const r = query('preset=resnet-9000&epochs=2');
     expect(r.problems).toEqual([
-      'preset=resnet-9000 is not one of mnist-quick, seed-001, seed-004, lenet-5, mlp, course-3conv, seed-001-strided, alexnet-mini, alexnet-mini-nolrn, googlenet-mini, resnet-mini, se-resnet-mini, xception-mini, segment-mini',
+      'preset=resnet-9000 is not one of mnist-quick, seed-001, seed-004, lenet-5, mlp, course-3conv, seed-001-strided, alexnet-mini, alexnet-mini-nolrn, googlenet-mini, resnet-mini, se-resnet-mini, xception-mini, segment-mini, mnist-best',
     ]);
     expect(r.train).toEqual({ epochs: 2 });
     expect(query('preset=').problems).toHaveLength(1);

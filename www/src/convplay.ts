@@ -22,6 +22,7 @@ import './components/compare/convplay-compare';
 import './components/convplay-fcn';
 import './components/convplay-zoo';
 import './components/convplay-segment';
+import './components/convplay-best';
 
 export {
   createEngine,
@@ -36,10 +37,13 @@ export {
   classMaps,
   EVAL_SEED,
   SCENE_CLASSES,
+  evaluateEnsemble,
 } from './api/index';
 export type {
   SceneOptions,
   SegmentIou,
+  EnsembleEvaluation,
+  EnsembleMember,
   BackendChoice,
   EngineInfo,
   InsideData,

@@ -19,6 +19,7 @@ import { readCompare } from './components/compare/state';
 import './components/convplay-fcn';
 import './components/convplay-zoo';
 import './components/convplay-segment';
+import './components/convplay-best';
 import type { ConvplayInside } from './components/convplay-inside';
 import type { ConvplayDraw } from './components/convplay-draw';
 import type { ConvplayFcn } from './components/convplay-fcn';

@@ -15,6 +15,7 @@ export const VIEWS: Record<string, string[]> = {
   train: ['train-card', 'inside-card'],
   compare: ['compare-card'],
   zoo: ['zoo-card', 'train-card'],
+  best: ['best-card'],
 };
 
 export interface PageState {
@@ -48,6 +49,7 @@ export const PRESETS = [
   'se-resnet-mini',
   'xception-mini',
   'segment-mini',
+  'mnist-best',
 ] as const;
 const OPTIMIZERS = ['adam', 'adamw', 'sgd'] as const;
 const SCHEDULES = ['constant', 'step', 'cosine', 'onecycle'] as const;

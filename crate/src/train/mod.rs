@@ -10,6 +10,7 @@
 )]
 
 mod data;
+pub mod ensemble;
 pub mod iou;
 mod settings;
 mod shard;

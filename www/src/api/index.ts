@@ -43,6 +43,8 @@ export { DATA_SETS as dataSets, DATA_SET_NAMES, type DataSetName, type DataSetIn
 export type { Dataset, FitOptions, Prediction, BackendDecision, Speeds, StepProfile };
 export { classMaps, EVAL_SEED, SCENE_CLASSES, type SceneOptions, type SegmentIou } from './scenes';
 export { keras, type KerasImport, type KerasIgnoredLine } from './keras';
+export { evaluateEnsemble, meanProbabilities, argmaxAccuracy } from './ensemble';
+export type { EnsembleEvaluation, EnsembleMember } from './ensemble';
 
 /** What a `restart` event of the engine says (`engine.addEventListener('restart', …)`). */
 export interface RestartDetail {

@@ -5,6 +5,7 @@
 
 mod bench;
 mod classify;
+mod ensemble;
 mod import_efficientnet;
 mod info;
 mod keras;
@@ -45,6 +46,9 @@ enum Command {
     /// Re-store a ConvPlay weights file as int8 (per-output-channel kernels), f16 or f32;
     /// report each tensor's largest error and the MNIST test accuracy before and after.
     Quantize(quantize::Args),
+    /// Evaluate trained MNIST models on the test set, alone and as an ensemble (the mean of
+    /// their softmax outputs).
+    Ensemble(ensemble::Args),
     /// Import EfficientNet-Lite0 from its PyTorch checkpoint into a ConvPlay weights file.
     ImportEfficientnet(import_efficientnet::Args),
     /// Classify photos with a ConvPlay weights file (an ImageNet model such as EfficientNet-Lite0).
@@ -72,6 +76,7 @@ fn main() -> ExitCode {
         Command::Train(a) => on_threads(a.threads, || train::run(a)),
         Command::Segment(a) => on_threads(a.threads, || segment::run(a)),
         Command::Quantize(a) => quantize::run(a),
+        Command::Ensemble(a) => on_threads(a.threads, || ensemble::run(a)),
         Command::ImportEfficientnet(a) => import_efficientnet::run(a),
         Command::Classify(a) => classify::run(a),
         Command::TransferExperiment(a) => on_threads(a.threads, || transfer_experiment::run(a)),
