@@ -79,6 +79,16 @@ export const trainStyles = css`
     margin: 0.5rem 0 0;
     padding: 0.3rem 0.7rem 0.45rem;
   }
+  fieldset.run-size label {
+    display: grid;
+    grid-template-columns: auto 1fr;
+    column-gap: 0.4rem;
+    align-items: baseline;
+    color: inherit;
+  }
+  fieldset.run-size .expect {
+    grid-column: 2;
+  }
   fieldset.run-size .expect,
   fieldset.run-size > span {
     color: var(--cp-muted, #5b6478);
