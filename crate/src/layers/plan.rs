@@ -71,7 +71,12 @@ impl Plan {
         let out = w.sequence(&spec.layers, spec.input, true)?;
         let classes = elements(out, &|| format!("the output {out}"))?;
         w.buf("the input batch".into(), 0, input);
-        w.buf("the labels".into(), 0, 1);
+        // One label per instance, or per position when the model ends in a map (Model::positions).
+        let positions = match out {
+            Shape::Map { h, w, .. } => h.saturating_mul(w),
+            Shape::Flat(_) => 1,
+        };
+        w.buf("the labels".into(), 0, positions);
         w.buf("the loss gradient".into(), 0, classes);
         w.buf("the metrics".into(), 2, 0);
         // The batch's values on the host, alive through the step.
