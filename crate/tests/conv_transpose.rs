@@ -4,16 +4,14 @@
 
 mod common;
 
+use common::gradcheck::{check, rand64};
+
 use convplay::backend::cpu::backend::Cpu;
 use convplay::backend::cpu::conv;
 use convplay::backend::geom::Window;
 use convplay::backend::ops::Backend;
 use convplay::spec::{deconv_out, parse, Padding, Shape};
 use convplay::summary::summarize;
-
-fn rand64(n: usize, seed: u64) -> Vec<f64> {
-    common::random_vec(n, seed).into_iter().map(f64::from).collect()
-}
 
 /// The adjoint window of a transposed conv from input (h, w, c) to `filters` channels.
 fn window(
@@ -141,22 +139,6 @@ fn reference_matches_an_independent_scatter() {
         let want = scatter(g, &x, &w, &b);
         assert!(out.iter().zip(&want).all(|(a, b)| (a - b).abs() < 1e-12), "{g:?}");
     }
-}
-
-/// Checks d(Σ f(v)·r)/dv against `analytic` by central differences.
-fn check(name: &str, v: &[f64], analytic: &[f64], f: &dyn Fn(&[f64]) -> Vec<f64>, r: &[f64]) {
-    let h = 1e-6;
-    let mut worst = 0.0f64;
-    for i in 0..v.len() {
-        let (mut vp, mut vm) = (v.to_vec(), v.to_vec());
-        vp[i] += h;
-        vm[i] -= h;
-        let lp: f64 = f(&vp).iter().zip(r).map(|(a, b)| a * b).sum();
-        let lm: f64 = f(&vm).iter().zip(r).map(|(a, b)| a * b).sum();
-        let numeric = (lp - lm) / (2.0 * h);
-        worst = worst.max((numeric - analytic[i]).abs() / numeric.abs().max(analytic[i].abs()).max(1.0));
-    }
-    assert!(worst < 1e-6, "{name}: worst relative gradient error {worst:e}");
 }
 
 #[test]

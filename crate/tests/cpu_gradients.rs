@@ -3,33 +3,11 @@
 
 mod common;
 
+use common::gradcheck::{check, rand64};
+
 use convplay::backend::cpu::{act, conv, dense, loss, misc, norm, pool};
 use convplay::backend::geom::Window;
 use convplay::spec::{Activation, Padding};
-
-fn rand64(n: usize, seed: u64) -> Vec<f64> {
-    common::random_vec(n, seed).into_iter().map(f64::from).collect()
-}
-
-/// Checks d(Σ f(x)·r)/dx against `analytic` by central differences.
-fn check(name: &str, x: &[f64], analytic: &[f64], f: &dyn Fn(&[f64]) -> Vec<f64>, r: &[f64]) {
-    let h = 1e-6;
-    let mut worst = 0.0f64;
-    for i in 0..x.len() {
-        let mut xp = x.to_vec();
-        xp[i] += h;
-        let mut xm = x.to_vec();
-        xm[i] -= h;
-        let (fp, fm) = (f(&xp), f(&xm));
-        assert_eq!((fp.len(), fm.len()), (r.len(), r.len()), "output and projection lengths");
-        let lp: f64 = fp.iter().zip(r).map(|(a, b)| a * b).sum();
-        let lm: f64 = fm.iter().zip(r).map(|(a, b)| a * b).sum();
-        let numeric = (lp - lm) / (2.0 * h);
-        let err = (numeric - analytic[i]).abs() / numeric.abs().max(analytic[i].abs()).max(1.0);
-        worst = worst.max(err);
-    }
-    assert!(worst < 1e-6, "{name}: worst relative gradient error {worst:e}");
-}
 
 fn geometries() -> Vec<Window> {
     let mut v = vec![];

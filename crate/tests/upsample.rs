@@ -4,14 +4,12 @@
 
 mod common;
 
+use common::gradcheck::{check, rand64};
+
 use convplay::backend::cpu::upsample;
 use convplay::backend::geom::Upsample;
 use convplay::spec::{parse, Shape};
 use convplay::summary::summarize;
-
-fn rand64(n: usize, seed: u64) -> Vec<f64> {
-    common::random_vec(n, seed).into_iter().map(f64::from).collect()
-}
 
 fn spec_error(json: &str) -> String {
     parse(json).unwrap_err().message().to_string()
@@ -97,22 +95,6 @@ fn bilinear_uses_half_pixel_centres_as_tensorflow_2() {
     // Two channels are interpolated independently; a one-pixel input stays constant.
     let g = Upsample::new(1, (1, 1, 2), (2, 2), true).unwrap();
     assert_eq!(forward(&g, &[5.0, -1.0]), [5.0, -1.0, 5.0, -1.0, 5.0, -1.0, 5.0, -1.0]);
-}
-
-/// Checks d(Σ f(x)·r)/dx against `analytic` by central differences.
-fn check(name: &str, x: &[f64], analytic: &[f64], f: &dyn Fn(&[f64]) -> Vec<f64>, r: &[f64]) {
-    let h = 1e-6;
-    let mut worst = 0.0f64;
-    for i in 0..x.len() {
-        let (mut xp, mut xm) = (x.to_vec(), x.to_vec());
-        xp[i] += h;
-        xm[i] -= h;
-        let lp: f64 = f(&xp).iter().zip(r).map(|(a, b)| a * b).sum();
-        let lm: f64 = f(&xm).iter().zip(r).map(|(a, b)| a * b).sum();
-        let numeric = (lp - lm) / (2.0 * h);
-        worst = worst.max((numeric - analytic[i]).abs() / numeric.abs().max(analytic[i].abs()).max(1.0));
-    }
-    assert!(worst < 1e-6, "{name}: worst relative gradient error {worst:e}");
 }
 
 #[test]

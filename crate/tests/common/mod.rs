@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod crafted;
+pub mod gradcheck;
 pub mod ops;
 pub mod peak;
 pub mod pickle;
