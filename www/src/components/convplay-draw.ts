@@ -18,6 +18,7 @@ import {
 import { fetchBytes } from '../mnist';
 import { assetUrl } from '../assets';
 import { digitInput, inkOf, paintDigit } from '../digit';
+import { hiddenPen, inkLine, penKey, penMarker, penStyles } from './keyboard-pen';
 import type { InsideData } from '../types';
 
 export class ConvplayDraw extends LitElement {
@@ -77,7 +78,9 @@ export class ConvplayDraw extends LitElement {
     this.backend = 'cpu';
   }
 
-  static styles = css`
+  static styles = [
+    penStyles,
+    css`
     :host {
       display: block;
     }
@@ -95,18 +98,6 @@ export class ConvplayDraw extends LitElement {
       position: relative;
       line-height: 0;
       max-width: 100%;
-    }
-    .pen {
-      position: absolute;
-      width: 12px;
-      height: 12px;
-      margin: -6px 0 0 -6px;
-      border: 2px solid var(--cp-accent, #1565c0);
-      border-radius: 50%;
-      pointer-events: none;
-    }
-    .pen.down {
-      background: var(--cp-accent, #1565c0);
     }
     .vh {
       position: absolute;
@@ -184,7 +175,8 @@ export class ConvplayDraw extends LitElement {
       font-size: 0.85rem;
       margin: 0;
     }
-  `;
+  `,
+  ];
 
   private get pad(): HTMLCanvasElement {
     return this.renderRoot.querySelector('canvas.pad') as HTMLCanvasElement;
@@ -275,46 +267,26 @@ export class ConvplayDraw extends LitElement {
   }
 
   /** The keyboard's pen, in pad pixels, and whether it is down (Space toggles it). */
-  private pen = { x: 0, y: 0, down: false, shown: false };
+  private pen = hiddenPen();
 
-  /** Drawing from the keyboard: arrows move the pen (drawing while it is down), Space lifts or
-   * lowers it, Escape or Delete clears. */
+  /** Drawing from the keyboard (keyboard-pen.ts): the pen starts in the middle and stays one
+   * step inside the edges. */
   private key(e: KeyboardEvent): void {
     const step = this.size / 14;
-    const moves: Record<string, [number, number]> = {
-      ArrowUp: [0, -step],
-      ArrowDown: [0, step],
-      ArrowLeft: [-step, 0],
-      ArrowRight: [step, 0],
+    const area = {
+      width: this.size,
+      height: this.size,
+      step,
+      margin: step,
+      start: [this.size / 2, this.size / 2] as [number, number],
     };
-    if (!this.pen.shown) this.pen = { x: this.size / 2, y: this.size / 2, down: false, shown: true };
-    const clamp = (v: number) => Math.max(step, Math.min(this.size - step, v));
-    const pen = this.pen;
-    if (e.key in moves) {
-      const [dx, dy] = moves[e.key];
-      const next: [number, number] = [clamp(pen.x + dx), clamp(pen.y + dy)];
-      if (pen.down) this.stroke([pen.x, pen.y], next);
-      [pen.x, pen.y] = next;
-    } else if (e.key === ' ') {
-      pen.down = !pen.down;
-      if (pen.down) this.stroke([pen.x, pen.y], [pen.x, pen.y]);
-    } else if (e.key === 'Escape' || e.key === 'Delete' || e.key === 'Backspace') this.clear();
-    else return;
-    e.preventDefault();
-    this.requestUpdate();
+    if (penKey(this.pen, e, { ...area, stroke: (a, b) => this.stroke(a, b), clear: () => this.clear() })) {
+      this.requestUpdate();
+    }
   }
 
   private stroke(a: [number, number], b: [number, number]): void {
-    const ctx = this.pad.getContext('2d', { willReadFrequently: true });
-    if (!ctx) return;
-    ctx.strokeStyle = '#111';
-    ctx.lineWidth = this.pad.width / 14;
-    ctx.lineCap = 'round';
-    ctx.lineJoin = 'round';
-    ctx.beginPath();
-    ctx.moveTo(a[0], a[1]);
-    ctx.lineTo(b[0], b[1]);
-    ctx.stroke();
+    inkLine(this.pad, a, b, this.pad.width / 14);
     if (!this.pending) {
       this.pending = true;
       requestAnimationFrame(() => {
@@ -416,17 +388,13 @@ export class ConvplayDraw extends LitElement {
           tabindex="0"
           aria-label="drawing pad: draw with the mouse, a finger or a pen; or with the keyboard: arrow keys move the pen, Space puts it down or lifts it, Escape clears"
           @keydown=${(e: KeyboardEvent) => this.key(e)}
-          @blur=${() => (this.pen = { ...this.pen, down: false, shown: false })}
+          @blur=${() => (this.pen = hiddenPen())}
           @pointerdown=${(e: PointerEvent) => this.down(e)}
           @pointermove=${(e: PointerEvent) => this.move(e)}
           @pointerup=${() => this.up()}
           @pointercancel=${() => this.up()}
         ></canvas>
-        ${
-          this.pen.shown
-            ? html`<span class="pen ${this.pen.down ? 'down' : ''}" style="left:${(100 * this.pen.x) / this.size}%;top:${(100 * this.pen.y) / this.size}%" aria-hidden="true"></span>`
-            : nothing
-        }
+        ${penMarker(this.pen, this.size, this.size)}
         </div>
         <div class="side">
           <p class="vh" aria-live="polite" data-announce>${best === null ? '' : `read as ${best}, ${(100 * (this.probs?.[best] ?? 0)).toFixed(0)}% sure`}</p>

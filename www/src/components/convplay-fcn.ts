@@ -11,6 +11,7 @@ import { fetchBytes, loadMnist, type MnistSplit } from '../mnist';
 import { assetUrl } from '../assets';
 import { macText, paint, topAt, type Grid, type Layout } from './fcn/heatmap';
 import { fcnStyles } from './fcn/styles';
+import { hiddenPen, inkLine, penKey, penMarker, penStyles } from './keyboard-pen';
 
 /** Model pixels of the canvas: two digits tall, six wide. */
 const HEIGHT = 56;
@@ -51,9 +52,9 @@ export class ConvplayFcn extends LitElement {
   private pending = false;
   private drawing = false;
   private last: [number, number] | null = null;
-  private pen = { x: 0, y: 0, down: false, shown: false };
+  private pen = hiddenPen();
 
-  static styles = fcnStyles;
+  static styles = [fcnStyles, penStyles];
 
   constructor() {
     super();
@@ -130,16 +131,7 @@ export class ConvplayFcn extends LitElement {
   }
 
   private stroke(a: [number, number], b: [number, number]): void {
-    const ctx = this.pad.getContext('2d', { willReadFrequently: true });
-    if (!ctx) return;
-    ctx.strokeStyle = '#111';
-    ctx.lineWidth = 2.6 * this.zoom;
-    ctx.lineCap = 'round';
-    ctx.lineJoin = 'round';
-    ctx.beginPath();
-    ctx.moveTo(a[0], a[1]);
-    ctx.lineTo(b[0], b[1]);
-    ctx.stroke();
+    inkLine(this.pad, a, b, 2.6 * this.zoom);
     this.schedule();
   }
 
@@ -152,34 +144,13 @@ export class ConvplayFcn extends LitElement {
     });
   }
 
-  /** Arrows move the keyboard's pen (drawing while it is down), Space lowers or lifts it,
-   * Escape or Delete clears. */
+  /** The keyboard's pen (keyboard-pen.ts): it starts at the left third of the canvas. */
   private key(e: KeyboardEvent): void {
-    const step = 2 * this.zoom;
-    const moves: Record<string, [number, number]> = {
-      ArrowUp: [0, -step],
-      ArrowDown: [0, step],
-      ArrowLeft: [-step, 0],
-      ArrowRight: [step, 0],
-    };
     const { width, height } = this.pad;
-    if (!this.pen.shown) this.pen = { x: width / 6, y: height / 2, down: false, shown: true };
-    const pen = this.pen;
-    if (e.key in moves) {
-      const [dx, dy] = moves[e.key];
-      const next: [number, number] = [
-        Math.max(0, Math.min(width, pen.x + dx)),
-        Math.max(0, Math.min(height, pen.y + dy)),
-      ];
-      if (pen.down) this.stroke([pen.x, pen.y], next);
-      [pen.x, pen.y] = next;
-    } else if (e.key === ' ') {
-      pen.down = !pen.down;
-      if (pen.down) this.stroke([pen.x, pen.y], [pen.x, pen.y]);
-    } else if (e.key === 'Escape' || e.key === 'Delete' || e.key === 'Backspace') this.clear();
-    else return;
-    e.preventDefault();
-    this.requestUpdate();
+    const area = { width, height, step: 2 * this.zoom, margin: 0, start: [width / 6, height / 2] as [number, number] };
+    if (penKey(this.pen, e, { ...area, stroke: (a, b) => this.stroke(a, b), clear: () => this.clear() })) {
+      this.requestUpdate();
+    }
   }
 
   clear(): void {
@@ -289,7 +260,7 @@ export class ConvplayFcn extends LitElement {
           tabindex="0"
           aria-label="wide canvas: write several digits with the mouse, a finger or a pen; or with the keyboard: arrow keys move the pen, Space puts it down or lifts it, Escape clears"
           @keydown=${(e: KeyboardEvent) => this.key(e)}
-          @blur=${() => (this.pen = { ...this.pen, down: false, shown: false })}
+          @blur=${() => (this.pen = hiddenPen())}
           @pointerdown=${(e: PointerEvent) => {
             this.drawing = true;
             this.pad.setPointerCapture(e.pointerId);
@@ -306,11 +277,7 @@ export class ConvplayFcn extends LitElement {
           @pointercancel=${() => (this.drawing = false)}
         ></canvas>
         <canvas class="heat" width=${WIDTH * z} height=${HEIGHT * z} aria-hidden="true"></canvas>
-        ${
-          this.pen.shown
-            ? html`<span class="pen ${this.pen.down ? 'down' : ''}" style="left:${(100 * this.pen.x) / (WIDTH * z)}%;top:${(100 * this.pen.y) / (HEIGHT * z)}%" aria-hidden="true"></span>`
-            : nothing
-        }
+        ${penMarker(this.pen, WIDTH * z, HEIGHT * z)}
       </div>
       <div class="controls">
         <button @click=${() => this.placeTestDigits().catch((e: Error) => (this.problem = e.message))}>Place random test digits</button>

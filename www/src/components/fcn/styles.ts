@@ -36,18 +36,6 @@ export const fcnStyles = css`
     height: calc(100% - 2px);
     pointer-events: none;
   }
-  .pen {
-    position: absolute;
-    width: 12px;
-    height: 12px;
-    margin: -6px 0 0 -6px;
-    border: 2px solid var(--cp-accent, #1565c0);
-    border-radius: 50%;
-    pointer-events: none;
-  }
-  .pen.down {
-    background: var(--cp-accent, #1565c0);
-  }
   .controls {
     display: flex;
     flex-wrap: wrap;
