@@ -187,4 +187,11 @@ fn segment_refuses_a_classifier_and_bad_flags() {
         &["segment", "--digits", "0,2", "--data", data],
         "scene settings: digits 0 to 2: use 1 ≤ minDigits ≤ maxDigits ≤ 8",
     );
+    // The recipe flags are train's, checked the same way.
+    fails_with(&["segment", "--lr=-1", "--data", data], "--lr -1: give a positive learning rate, e.g. 0.001");
+    fails_with(&["segment", "--epochs", "0", "--data", data], "--epochs and --batch must be at least 1");
+    fails_with(
+        &["segment", "--optimizer", "rmsprop", "--data", data],
+        "unknown optimizer \"rmsprop\": use \"adam\", \"adamw\" or \"sgd\"",
+    );
 }

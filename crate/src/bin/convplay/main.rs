@@ -12,6 +12,7 @@ mod keras;
 mod mnist;
 mod profile;
 mod quantize;
+mod recipe;
 mod segment;
 mod smoke;
 mod summary;

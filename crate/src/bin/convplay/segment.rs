@@ -6,7 +6,7 @@
 
 use convplay::data::scenes::{self, SceneConfig, Scenes};
 use convplay::spec::{ModelSpec, Shape};
-use convplay::train::{Data, Settings, Trainer};
+use convplay::train::{Data, Trainer};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -16,21 +16,8 @@ pub struct Args {
     spec: String,
     #[arg(long, default_value = "auto")]
     backend: String,
-    /// Epochs (default: the spec's "training" recipe, else 1).
-    #[arg(long)]
-    epochs: Option<usize>,
-    /// Batch size (default: the recipe's, else 64).
-    #[arg(long)]
-    batch: Option<usize>,
-    /// Learning rate (default: the recipe's, else 0.001).
-    #[arg(long)]
-    lr: Option<f32>,
-    /// adam, adamw or sgd (default: the recipe's, else adam).
-    #[arg(long)]
-    optimizer: Option<String>,
-    /// constant, step, cosine or onecycle (default: the recipe's, else constant).
-    #[arg(long)]
-    schedule: Option<String>,
+    #[command(flatten)]
+    recipe: super::recipe::RecipeFlags,
     /// Training scenes per epoch, made anew each epoch from the MNIST training set.
     #[arg(long, default_value_t = 4000)]
     scenes: usize,
@@ -72,14 +59,7 @@ pub fn run(a: Args) -> convplay::Result<()> {
         Some((Ok(l), Ok(h))) => (l, h),
         _ => return Err(convplay::Error::Invalid(format!("--digits {:?}: give MIN,MAX, e.g. 2,4", a.digits))),
     };
-    let mut given = convplay::spec::Recipe::default();
-    (given.epochs, given.batch, given.lr) = (a.epochs, a.batch, a.lr);
-    (given.optimizer, given.schedule) = (a.optimizer, a.schedule);
-    let settings = Settings::resolve(&given, spec.training.as_ref());
-    if settings.epochs == 0 || settings.batch == 0 {
-        return Err(convplay::Error::Invalid("--epochs and --batch must be at least 1".into()));
-    }
-    settings.validate()?;
+    let settings = a.recipe.settings(&spec, None)?;
     let storage = convplay::weights::Storage::named(&a.storage)?;
     let engine = super::engine(&a.backend)?;
     let info = engine.info();

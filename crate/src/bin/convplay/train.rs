@@ -2,7 +2,7 @@
 //! one the page uses), with the settings the flags give, else the spec's recipe, else defaults.
 
 use convplay::backend::cpu::augment::Augment;
-use convplay::train::{Data, Settings, Trainer};
+use convplay::train::{Data, Trainer};
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
@@ -12,25 +12,8 @@ pub struct Args {
     spec: String,
     #[arg(long, default_value = "auto")]
     backend: String,
-    /// Epochs (default: the spec's "training" recipe, else 1).
-    #[arg(long)]
-    epochs: Option<usize>,
-    /// Batch size (default: the recipe's, else 64).
-    #[arg(long)]
-    batch: Option<usize>,
-    /// Learning rate, the peak rate for one-cycle (default: the recipe's, else 0.001).
-    #[arg(long)]
-    lr: Option<f32>,
-    /// adam, adamw or sgd (momentum 0.9, Nesterov) (default: the recipe's, else adam).
-    #[arg(long)]
-    optimizer: Option<String>,
-    /// Weight decay: decoupled for adamw, L2 for adam and sgd (default: the recipe's, else
-    /// 0.004 for adamw and none for adam and sgd).
-    #[arg(long)]
-    weight_decay: Option<f32>,
-    /// constant, step (×0.5 every epoch), cosine or onecycle (default: the recipe's, else constant).
-    #[arg(long)]
-    schedule: Option<String>,
+    #[command(flatten)]
+    recipe: super::recipe::RecipeFlags,
     /// Random affine augmentation as SHIFT,ROTATE,SCALE (pixels, degrees, fraction),
     /// e.g. 2,10,0.1; "off" for none (default: the recipe's, else off).
     #[arg(long)]
@@ -64,19 +47,7 @@ pub fn run(a: Args) -> convplay::Result<()> {
         Some("off") => Some(Augment::default()),
         Some(text) => Some(parse_augment(text)?),
     };
-    let mut given = convplay::spec::Recipe::default();
-    (given.epochs, given.batch, given.lr) = (a.epochs, a.batch, a.lr);
-    (given.optimizer, given.weight_decay, given.schedule, given.augment) =
-        (a.optimizer, a.weight_decay, a.schedule, augment);
-    let settings = Settings::resolve(&given, spec.training.as_ref());
-    if settings.epochs == 0 || settings.batch == 0 {
-        return Err(convplay::Error::Invalid("--epochs and --batch must be at least 1".into()));
-    }
-    let lr = settings.lr;
-    if !(lr > 0.0 && lr.is_finite()) {
-        return Err(convplay::Error::Invalid(format!("--lr {lr}: give a positive learning rate, e.g. 0.001")));
-    }
-    settings.validate()?;
+    let settings = a.recipe.settings(&spec, augment)?;
     let set = convplay::data::data_set(&a.dataset)?;
     let folder = a.data.clone().unwrap_or_else(|| set.folder());
     let engine = super::engine(&a.backend)?;
