@@ -5,6 +5,7 @@
 // (<convplay-keras>, model-lab/keras.ts).
 
 import { LitElement, css, html, nothing } from 'lit';
+import { formStyles } from './form-styles';
 import { fitCheck, presetNames, presetSpec, summarize, type EngineInfo } from '../engine';
 
 /** What the lab needs of an engine: its limits, and a measurement of a model's allocation. */
@@ -72,7 +73,9 @@ export class ConvplayModelLab extends LitElement {
     this.computed = { problems: [] };
   }
 
-  static styles = css`
+  static styles = [
+    formStyles,
+    css`
     :host {
       display: block;
     }
@@ -83,31 +86,8 @@ export class ConvplayModelLab extends LitElement {
       align-items: end;
       margin-bottom: 0.75rem;
     }
-    label {
-      display: flex;
-      flex-direction: column;
-      font-size: 0.85rem;
-      color: var(--cp-muted, #5b6478);
-      gap: 0.2rem;
-    }
-    input,
-    select,
-    textarea,
-    button {
-      font: inherit;
-      color: var(--cp-fg, inherit);
-      background: var(--cp-card, #fff);
-      border: 1px solid var(--cp-border, #dde1ea);
-      border-radius: 4px;
-      padding: 0.3rem 0.45rem;
-    }
     input[type='number'] {
       width: 7rem;
-    }
-    button {
-      cursor: pointer;
-      border-color: var(--cp-accent, #1565c0);
-      color: var(--cp-accent, #1565c0);
     }
     textarea {
       width: 100%;
@@ -154,7 +134,8 @@ export class ConvplayModelLab extends LitElement {
     .verdict {
       font-weight: 600;
     }
-  `;
+  `,
+  ];
 
   connectedCallback(): void {
     super.connectedCallback();

@@ -8,6 +8,7 @@ import { EngineStoppedError, type FitEpoch, type FitLook, type FitProgress, type
 import { loadLastModel, saveLastModel, type Checkpoint, type SavedModel } from '../storage';
 import './convplay-curves';
 import { trainStyles } from './train/styles';
+import { formStyles } from './form-styles';
 import { readRecipe, recipeAugment, recipeNote, stateOf } from './train/recipe';
 import type { AugmentSettings, Optimizer, Schedule, TrainState } from './train/recipe';
 import { MnistData, engineFor, evaluateWeights, trainMnist, type Evaluated, type RunSettings } from './train/run';
@@ -143,7 +144,7 @@ export class ConvplayTrain extends LitElement {
     this.halfTrained = null;
   }
 
-  static styles = trainStyles;
+  static styles = [formStyles, trainStyles];
 
   private markReady: () => void = () => {};
   /** Resolves once the presets are listed and the recipe applied (then `configure` may follow). */

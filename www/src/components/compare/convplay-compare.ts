@@ -15,6 +15,7 @@ import { EXPERIMENTS, EXPERIMENT_IDS, STORAGES, armsOf, type Arm, type Budget, t
 import { emptyRow, runComparison, type ArmResult } from './run';
 import { MAX_MODELS, defaultState, writeCompare, type CompareState } from './state';
 import { chartConfig, compareStyles, resultsTable } from './view';
+import { formStyles } from '../form-styles';
 
 type Phase = 'idle' | 'running' | 'done' | 'error';
 
@@ -56,7 +57,7 @@ export class ConvplayCompare extends LitElement {
   /** The chart of the run's arms. */
   private chart = chartConfig([]);
 
-  static styles = compareStyles;
+  static styles = [formStyles, compareStyles];
 
   constructor() {
     super();

@@ -109,28 +109,6 @@ export const compareStyles = css`
     align-items: center;
     color: var(--cp-fg, inherit);
   }
-  input,
-  select,
-  button {
-    font: inherit;
-    color: var(--cp-fg, inherit);
-    background: var(--cp-card, #fff);
-    border: 1px solid var(--cp-border, #dde1ea);
-    border-radius: 4px;
-    padding: 0.3rem 0.45rem;
-  }
-  input[type='number'] {
-    width: 6.5rem;
-  }
-  button {
-    cursor: pointer;
-    border-color: var(--cp-accent, #1565c0);
-    color: var(--cp-accent, #1565c0);
-  }
-  button:disabled {
-    opacity: 0.5;
-    cursor: default;
-  }
   .question {
     font-weight: 600;
     margin: 0.4rem 0 0.2rem;
