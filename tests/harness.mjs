@@ -157,3 +157,20 @@ export async function trainerFinished(page, timeout = 120_000) {
     { timeout },
   );
 }
+
+/** Drags `files` ([name, type, url or null for a one-byte body]) over `target` and drops them
+ * there; returns whether `target` was marked `over` while dragged over and after the drop. */
+export async function dropOn(page, target, files) {
+  const data = await page.evaluateHandle(async (files) => {
+    const dt = new DataTransfer();
+    for (const [name, type, url] of files) {
+      const blob = url ? await (await fetch(url)).blob() : new Blob(['x'], { type });
+      dt.items.add(new File([blob], name, { type }));
+    }
+    return dt;
+  }, files);
+  await target.dispatchEvent('dragover', { dataTransfer: data });
+  const over = await target.evaluate((el) => el.classList.contains('over'));
+  await target.dispatchEvent('drop', { dataTransfer: data });
+  return { over, after: await target.evaluate((el) => el.classList.contains('over')) };
+}

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { useBrowser, openPage, waitForShell } from './harness.mjs';
+import { useBrowser, openPage, waitForShell, dropOn } from './harness.mjs';
 
 const env = useBrowser();
 
@@ -79,23 +79,6 @@ test('the WebGPU backend reads a sample photo the same (SwiftShader: slow, corre
   assert.deepEqual(errors, []);
   await page.close();
 });
-
-/** Drags `files` ([name, type, url or null for a one-byte body]) over `target` and drops them
- * there; returns whether `target` was marked `over` while dragged over and after the drop. */
-async function dropOn(page, target, files) {
-  const data = await page.evaluateHandle(async (files) => {
-    const dt = new DataTransfer();
-    for (const [name, type, url] of files) {
-      const blob = url ? await (await fetch(url)).blob() : new Blob(['x'], { type });
-      dt.items.add(new File([blob], name, { type }));
-    }
-    return dt;
-  }, files);
-  await target.dispatchEvent('dragover', { dataTransfer: data });
-  const over = await target.evaluate((el) => el.classList.contains('over'));
-  await target.dispatchEvent('drop', { dataTransfer: data });
-  return { over, after: await target.evaluate((el) => el.classList.contains('over')) };
-}
 
 test('a photo dropped on the drop area is classified; a dropped text file is named', async () => {
   const { page, errors } = await openPage(env.browser.context, `${env.server.url}?backend=cpu&view=photo`);
