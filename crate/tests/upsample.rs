@@ -127,7 +127,6 @@ fn geometry_errors_are_values() {
 #[test]
 fn a_model_with_upsampling_trains() {
     use convplay::backend::cpu::backend::Cpu;
-    use convplay::backend::ops::OptimStep;
     use convplay::model::Model;
     let spec = parse(
         r#"{"input": [6, 6, 2], "layers": [
@@ -142,13 +141,7 @@ fn a_model_with_upsampling_trains() {
     let mut m = Model::new(Cpu::new(), &spec, 8, 7).unwrap();
     let x = common::random_vec(8 * 72, 3);
     let labels: Vec<u8> = (0..8).map(|i| (i % 3) as u8).collect();
-    let step =
-        OptimStep::Adam { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-7, t: 1, weight_decay: 0.0, decoupled: false };
-    let mut losses = vec![];
-    for _ in 0..40 {
-        m.train_step(&x, &labels, step).unwrap();
-        losses.push(pollster::block_on(m.take_metrics(8)).unwrap().0);
-    }
+    let losses = common::gradcheck::adam_losses(&mut m, &x, &labels, 40);
     assert!(losses[39] < 0.5 * losses[0], "loss {} → {}", losses[0], losses[39]);
 }
 

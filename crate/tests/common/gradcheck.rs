@@ -1,4 +1,5 @@
-//! Finite-difference gradient checks in f64, shared by the CPU op tests.
+//! Gradient checks shared by the CPU op tests: finite differences in f64, and a model that
+//! learns one batch.
 
 /// `n` random values in f64 (the f32 test generator's, widened), seeded.
 pub fn rand64(n: usize, seed: u64) -> Vec<f64> {
@@ -24,4 +25,29 @@ pub fn check(name: &str, x: &[f64], analytic: &[f64], f: &dyn Fn(&[f64]) -> Vec<
         worst = worst.max(err);
     }
     assert!(worst < 1e-6, "{name}: worst relative gradient error {worst:e}");
+}
+
+/// Trains `m` for `steps` Adam steps (lr 0.01) on one batch and returns the loss after each:
+/// a model whose gradients flow learns that batch, so the last loss is far below the first.
+pub fn adam_losses<B: convplay::backend::ops::Backend>(
+    m: &mut convplay::model::Model<B>,
+    x: &[f32],
+    labels: &[u8],
+    steps: usize,
+) -> Vec<f32> {
+    let step = convplay::backend::ops::OptimStep::Adam {
+        lr: 0.01,
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-7,
+        t: 1,
+        weight_decay: 0.0,
+        decoupled: false,
+    };
+    (0..steps)
+        .map(|_| {
+            m.train_step(x, labels, step).unwrap();
+            pollster::block_on(m.take_metrics(labels.len())).unwrap().0
+        })
+        .collect()
 }
