@@ -4,11 +4,16 @@
 //
 // Bindings (group 0): 0 uniform p: LossParams (its Rust twin in
 // crate/src/backend/gpu/params.rs); 1 logits [n, k] (read); 2 labels [n] (read, u32);
-// 3 dlogits [n, k] (read_write); 4 metrics [2] (read_write).
-// Dispatch: (1, 1, 1): one workgroup of 256 walks the rows and reduces.
+// 3 dlogits [n, k] (read_write); 4 metrics [2 + 2·LOSS_GROUPS] (read_write; the Rust
+// constants in crate/src/backend/ops.rs).
+// Dispatch: softmax_xent on p.groups workgroups of 256 (1 ≤ groups ≤ LOSS_GROUPS, about one
+// per 256 rows: a segmentation batch has a row per pixel), each walking every
+// (256·groups)-th row from its own and reducing in workgroup memory. One workgroup adds its
+// sums to metrics[0..2] itself; several write theirs to metrics[2 + 2·g ..] and
+// `loss_total` (one invocation) adds those up.
 
 struct LossParams {
-    n: u32, k: u32,
+    n: u32, k: u32, groups: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: LossParams;
@@ -21,11 +26,11 @@ var<workgroup> red_loss: array<f32, 256>;
 var<workgroup> red_hit: array<f32, 256>;
 
 @compute @workgroup_size(256)
-fn softmax_xent(@builtin(local_invocation_id) lid: vec3<u32>) {
+fn softmax_xent(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
     var loss = 0.0;
     var hits = 0.0;
     let inv_n = 1.0 / f32(p.n);
-    for (var r = lid.x; r < p.n; r = r + 256u) {
+    for (var r = wid.x * 256u + lid.x; r < p.n; r = r + 256u * p.groups) {
         let o = r * p.k;
         let label = labels[r];
         var best = logits[o];
@@ -53,7 +58,25 @@ fn softmax_xent(@builtin(local_invocation_id) lid: vec3<u32>) {
         workgroupBarrier();
     }
     if (lid.x == 0u) {
-        metrics[0] = metrics[0] + red_loss[0];
-        metrics[1] = metrics[1] + red_hit[0];
+        if (p.groups == 1u) {
+            metrics[0] = metrics[0] + red_loss[0];
+            metrics[1] = metrics[1] + red_hit[0];
+        } else {
+            metrics[2u + 2u * wid.x] = red_loss[0];
+            metrics[3u + 2u * wid.x] = red_hit[0];
+        }
     }
+}
+
+// Adds the p.groups partial pairs softmax_xent wrote to metrics[0] and metrics[1].
+@compute @workgroup_size(1)
+fn loss_total() {
+    var loss = 0.0;
+    var hits = 0.0;
+    for (var g = 0u; g < p.groups; g = g + 1u) {
+        loss = loss + metrics[2u + 2u * g];
+        hits = hits + metrics[3u + 2u * g];
+    }
+    metrics[0] = metrics[0] + loss;
+    metrics[1] = metrics[1] + hits;
 }

@@ -103,7 +103,7 @@ impl<B: Backend> Model<B> {
         let input = be.alloc(max_batch * spec.input.buffer_len());
         let labels = be.alloc_idx(max_batch * positions);
         let dlogits = be.alloc(max_batch * positions * classes);
-        let metrics = be.alloc(2);
+        let metrics = be.alloc(crate::backend::ops::METRICS_LEN);
         Ok(Model {
             be,
             spec: spec.clone(),

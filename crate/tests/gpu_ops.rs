@@ -187,6 +187,33 @@ fn batch_norm_gpu_matches_cpu() {
     }
 }
 
+/// The loss over `n` rows of `k` classes, run twice so the metrics accumulate: dlogits and the
+/// first two metrics.
+fn loss_case<B: Backend>(be: &B, n: usize, k: usize, seed: u64) -> Vec<Vec<f32>> {
+    let logits = upload(be, &common::random_vec(n * k, seed).iter().map(|v| v * 5.0).collect::<Vec<_>>());
+    let labels = be.alloc_idx(n);
+    be.write_idx(&labels, &(0..n as u32).map(|i| (i * 7 + i / 3) % k as u32).collect::<Vec<_>>());
+    let (dl, metrics) = (be.alloc(n * k), be.alloc(convplay::backend::ops::METRICS_LEN));
+    be.softmax_xent(n, k, &logits, &labels, &dl, &metrics);
+    be.softmax_xent(n, k, &logits, &labels, &dl, &metrics);
+    vec![read(be, &dl, n * k), read(be, &metrics, 2)]
+}
+
+/// The GPU spreads the rows over up to LOSS_GROUPS workgroups (a segmentation batch has a row
+/// per pixel) and adds their partial sums: one group, several, and the most with rows to spare.
+#[test]
+fn loss_over_many_rows_gpu_matches_cpu() {
+    let Some(gpu) = gpu() else { return };
+    for (i, &(n, k)) in [(255, 10), (257, 11), (3000, 11), (40_000, 3)].iter().enumerate() {
+        let (g, c) = (loss_case(&gpu, n, k, 900 + i as u64), loss_case(&Cpu::new(), n, k, 900 + i as u64));
+        assert_eq!(g[1].len(), 2);
+        // The sums over many rows differ in the order they are added: compare them relatively.
+        assert!((g[1][0] - c[1][0]).abs() <= 1e-5 * c[1][0].abs(), "{n} rows: loss {} vs {}", g[1][0], c[1][0]);
+        assert_eq!(g[1][1], c[1][1], "{n} rows: correct counts");
+        close(&format!("{n} rows: dlogits"), &g[0], &c[0]);
+    }
+}
+
 fn misc_case<B: Backend>(be: &B, seed: u64) -> Vec<Vec<f32>> {
     let (n, k) = (37, 10);
     let logits = upload(be, &common::random_vec(n * k, seed).iter().map(|v| v * 5.0).collect::<Vec<_>>());

@@ -31,6 +31,11 @@ pub enum OptimStep {
     Adam { lr: f32, beta1: f32, beta2: f32, eps: f32, t: u32, weight_decay: f32, decoupled: bool },
 }
 
+/// Workgroups the GPU's loss kernel spreads a batch's rows over, at most (shaders/loss.wgsl).
+pub const LOSS_GROUPS: usize = 64;
+/// A model's metrics buffer: (Σ loss, correct count), then a partial pair per loss workgroup.
+pub const METRICS_LEN: usize = 2 + 2 * LOSS_GROUPS;
+
 pub trait Backend: 'static {
     type Buf: Clone;
     type Idx: Clone;
@@ -197,7 +202,9 @@ pub trait Backend: 'static {
     fn lrn_backward(&self, c: usize, len: usize, p: &crate::spec::Lrn, x: &Self::Buf, dout: &Self::Buf, dx: &Self::Buf);
 
     /// Softmax cross-entropy over logits [n, k] with labels [n]; writes dlogits and adds
-    /// (Σ loss, correct count) to metrics[0], metrics[1].
+    /// (Σ loss, correct count) to metrics[0], metrics[1]. `metrics` holds [`METRICS_LEN`]
+    /// values: past the first two, room for a partial sum per workgroup (the GPU's rows
+    /// are spread over up to [`LOSS_GROUPS`] workgroups).
     fn softmax_xent(
         &self,
         n: usize,

@@ -78,7 +78,7 @@ impl Plan {
         };
         w.buf("the labels".into(), 0, positions);
         w.buf("the loss gradient".into(), 0, classes);
-        w.buf("the metrics".into(), 2, 0);
+        w.buf("the metrics".into(), crate::backend::ops::METRICS_LEN as u64, 0);
         // The batch's values on the host, alive through the step.
         w.plan.cpu_work.iter_mut().for_each(|set| set.push(Buffer { what: "the batch".into(), fixed: 0, per: input }));
         Ok(w.plan)

@@ -112,9 +112,10 @@ kernel_params! {
 }
 
 kernel_params! {
-    /// shaders/loss.wgsl: softmax cross-entropy over logits [n, k].
+    /// shaders/loss.wgsl: softmax cross-entropy over logits [n, k], its rows spread over
+    /// `groups` workgroups.
     LossParams in "loss" {
-        n: u32, k: u32,
+        n: u32, k: u32, groups: u32,
     }
 }
 

@@ -400,8 +400,15 @@ impl Backend for Gpu {
         dlogits: &wgpu::Buffer,
         metrics: &wgpu::Buffer,
     ) {
-        let p = LossParams { n: n as u32, k: k as u32 };
-        self.dispatch("softmax_xent", p, &[(1, logits), (2, labels), (3, dlogits), (4, metrics)], 1);
+        // 256 rows per workgroup, up to LOSS_GROUPS of them; with more than one, each writes its
+        // partial sums after metrics[0..2] and `loss_total` adds them up.
+        let groups = n.div_ceil(256).clamp(1, crate::backend::ops::LOSS_GROUPS);
+        let p = LossParams { n: n as u32, k: k as u32, groups: groups as u32 };
+        let bindings = [(1, logits), (2, labels), (3, dlogits), (4, metrics)];
+        self.dispatch("softmax_xent", p, &bindings, groups as u64);
+        if groups > 1 {
+            self.dispatch("loss_total", p, &[(4, metrics)], 1);
+        }
     }
 
     fn optim_step(
