@@ -11,6 +11,7 @@ use std::sync::Mutex;
 /// Every shader file by name (`shaders/<name>.wgsl`), compiled into the binary.
 pub const SHADERS: &[(&str, &str)] = &[
     ("gemm", include_str!("../../../../shaders/gemm.wgsl")),
+    ("gemm_reg", include_str!("../../../../shaders/gemm_reg.wgsl")),
     ("eltwise", include_str!("../../../../shaders/eltwise.wgsl")),
     ("pool", include_str!("../../../../shaders/pool.wgsl")),
     ("batchnorm", include_str!("../../../../shaders/batchnorm.wgsl")),
