@@ -1,9 +1,9 @@
 // gemm_reg.wgsl — the register-tiled twin of gemm.wgsl: the same products (modes 0–5, the
-// same implicit A and B, the same GemmParams and the same line of 64×64 tiles, split K
-// included), computed without workgroup memory and without barriers. Each invocation of a
-// 16×16 workgroup keeps a 4×4 block of C in registers — rows row0 + ly + 16·i, columns
-// col0 + lx + 16·j, so neighbouring invocations read neighbouring columns of B — and reads
-// A and B straight from the buffers. There is one entry point per mode (no `switch` per
+// same implicit A and B, the same GemmParams, split K included), computed without workgroup
+// memory and without barriers. A workgroup of 8×8 invocations covers a 32×32 tile of C (so a
+// product with 32 columns, common in small CNNs, wastes none); each invocation keeps a 4×4
+// block of C in registers — rows row0 + ly + 8·i, columns col0 + lx + 8·j, so neighbouring
+// invocations read neighbouring columns of B — and reads A and B straight from the buffers. There is one entry point per mode (no `switch` per
 // value), and K is walked as nested loops whose indices are decoded once per invocation
 // and then counted, so the inner loops hold no integer division: convolutions walk the
 // kernel taps (ky, kx) and then the contiguous run of channels (forward, data gradient),
@@ -17,8 +17,9 @@
 // added by gemm.wgsl's `splitk_reduce`.
 // CPU twins: crate/src/backend/cpu/conv.rs (modes 0–2) and crate/src/backend/cpu/dense.rs
 // (modes 3–5).
-// Dispatch: one workgroup per 64×64 tile of C (times p.splits), in a line folded into the
-// grid exactly as gemm.wgsl's.
+// Dispatch: one workgroup per 32×32 tile of C, ceil(N / 32)·ceil(M / 32) of them (times
+// p.splits), in a line folded into the grid as gemm.wgsl's (GemmKernel::tile in
+// crate/src/backend/gpu/gemm_choice.rs).
 
 struct GemmParams {
     mode: u32, m: u32, n: u32, k: u32,
@@ -34,8 +35,8 @@ struct GemmParams {
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 
-const TM: u32 = 64u;
-const STEP: vec4<u32> = vec4<u32>(0u, 16u, 32u, 48u);
+const TM: u32 = 32u;
+const STEP: vec4<u32> = vec4<u32>(0u, 8u, 16u, 24u);
 
 // One invocation's share: its rows and columns (past the end clamped to the last, so
 // loads stay in bounds; those results are never stored), its first column unclamped, its
@@ -116,21 +117,21 @@ fn dense(t: Part, ars: u32, aks: u32, bks: u32, bcs: u32) {
     store(t, acc0, acc1, acc2, acc3);
 }
 
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(8, 8)
 fn gemm_dense_forward(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let t = part_of(wid, nwg, lid);
     if (!t.ok) { return; }
     dense(t, p.k, 1u, p.n, 1u); // x [n, in] · w [in, out]
 }
 
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(8, 8)
 fn gemm_dense_data(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let t = part_of(wid, nwg, lid);
     if (!t.ok) { return; }
     dense(t, p.k, 1u, 1u, p.k); // dout [n, out] · wᵀ (w is [in, out])
 }
 
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(8, 8)
 fn gemm_dense_weight(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let t = part_of(wid, nwg, lid);
     if (!t.ok) { return; }
@@ -143,7 +144,7 @@ fn a_at(i: u32, ok: bool) -> f32 {
 }
 
 // Mode 0: rows are output pixels (b, oy, ox), K runs over taps (ky, kx) and then channels.
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(8, 8)
 fn gemm_conv_forward(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let t = part_of(wid, nwg, lid);
     if (!t.ok) { return; }
@@ -191,7 +192,7 @@ fn gemm_conv_forward(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(work
 // Mode 1: rows are input pixels (b, iy, ix), K runs over taps (ky, kx) and then the output
 // channels f; the columns are input channels. dx[b, iy, ix, ci] gathers dout[b, oy, ox, f]
 // where oy·sh + ky − pt = iy (a tap that no output reaches adds nothing).
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(8, 8)
 fn gemm_conv_data(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let t = part_of(wid, nwg, lid);
     if (!t.ok) { return; }
@@ -244,7 +245,7 @@ fn gemm_conv_data(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgro
 // Mode 2: rows are kernel values (ky, kx, ci), K runs over output rows (b, oy) and then
 // the run of ox; the columns are output channels. dw[ky, kx, ci, f] = Σ x[b, iy, ix, ci] ·
 // dout[b, oy, ox, f] with iy = oy·sh + ky − pt, ix = ox·sw + kx − pl.
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(8, 8)
 fn gemm_conv_filter(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let t = part_of(wid, nwg, lid);
     if (!t.ok) { return; }

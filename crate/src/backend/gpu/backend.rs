@@ -453,8 +453,9 @@ impl Gpu {
         (len as u64).div_ceil(WORKGROUP)
     }
 
-    /// One product of gemm.wgsl (mode 0–5) with sizes (m, n, k), in 64×64 tiles (one
-    /// workgroup each, counted in one line; the kernel finds its tile's row and column).
+    /// One product of gemm.wgsl or gemm_reg.wgsl (mode 0–5, the context's kernel) with sizes
+    /// (m, n, k), in the kernel's tiles (64×64 or 32×32, one workgroup each, counted in one
+    /// line; the kernel finds its tile's row and column).
     /// A product of few tiles and a long K (a conv's filter gradient) is split along K
     /// across workgroups into partials that `splitk_reduce` adds up.
     fn gemm(
@@ -468,10 +469,11 @@ impl Gpu {
         out: &wgpu::Buffer,
     ) {
         let mut p = GemmParams::new(mode, (m, n, k), g, bias.is_some());
-        // Both kernels cover C with the same line of 64×64 tiles (times the splits).
+        // Each kernel covers C with a line of its tiles (times the splits).
         let kernel = self.ctx.gemm_kernel();
         let (file, entry) = (kernel.file(), kernel.entry(mode));
-        let tiles = (n as u64).div_ceil(64) * (m as u64).div_ceil(64);
+        let (tm, tn) = kernel.tile();
+        let tiles = n.div_ceil(tn) as u64 * m.div_ceil(tm) as u64;
         let (splits, chunk) = match (bias, self.split_target.get()) {
             (None, target) if target > 1 => GemmParams::split_k((m, n, k), target, MAX_PARTIAL),
             _ => (1, k),

@@ -56,6 +56,15 @@ impl GemmKernel {
         }
     }
 
+    /// The rows and columns of C one workgroup computes (the kernel's dispatch counts these
+    /// tiles in a line, times the split-K parts).
+    pub fn tile(self) -> (usize, usize) {
+        match self {
+            GemmKernel::Tiled => (64, 64),
+            GemmKernel::Reg => (32, 32),
+        }
+    }
+
     /// The name used by `CONVPLAY_GEMM` and in reports.
     pub fn name(self) -> &'static str {
         match self {
