@@ -1,9 +1,11 @@
 // gemm_reg.wgsl — the register-tiled twin of gemm.wgsl: the same products (modes 0–5, the
 // same implicit A and B, the same GemmParams, split K included), computed without workgroup
-// memory and without barriers. A workgroup of 8×8 invocations covers a 32×32 tile of C (so a
-// product with 32 columns, common in small CNNs, wastes none); each invocation keeps a 4×4
-// block of C in registers — rows row0 + ly + 8·i, columns col0 + lx + 8·j, so neighbouring
-// invocations read neighbouring columns of B — and reads A and B straight from the buffers. There is one entry point per mode (no `switch` per
+// memory and without barriers. A workgroup of 8×8 invocations covers a tile of C 32 columns
+// wide (so a product with 32 columns, common in small CNNs, wastes none) and 64 rows (conv
+// forward and data gradient: 8×4 per invocation) or 32 (the others: 4×4); each invocation
+// keeps its block of C in registers — rows row0 + ly + 8·i, columns col0 + lx + 8·j, so
+// neighbouring invocations read neighbouring columns of B — and reads A and B straight from
+// the buffers. There is one entry point per mode (no `switch` per
 // value), and K is walked as nested loops whose indices are decoded once per invocation
 // and then counted, so the inner loops hold no integer division: convolutions walk the
 // kernel taps (ky, kx) and then the contiguous run of channels (forward, data gradient),
@@ -17,9 +19,9 @@
 // added by gemm.wgsl's `splitk_reduce`.
 // CPU twins: crate/src/backend/cpu/conv.rs (modes 0–2) and crate/src/backend/cpu/dense.rs
 // (modes 3–5).
-// Dispatch: one workgroup per 32×32 tile of C, ceil(N / 32)·ceil(M / 32) of them (times
-// p.splits), in a line folded into the grid as gemm.wgsl's (GemmKernel::tile in
-// crate/src/backend/gpu/gemm_choice.rs).
+// Dispatch: one workgroup per tile of C (64 or 32 rows × 32 columns), ceil(N / 32)·ceil(M /
+// rows) of them (times p.splits), in a line folded into the grid as gemm.wgsl's
+// (GemmKernel::tile in crate/src/backend/gpu/gemm_choice.rs).
 
 struct GemmParams {
     mode: u32, m: u32, n: u32, k: u32,
@@ -53,16 +55,21 @@ struct Part {
 }
 
 fn part_of(wid: vec3<u32>, nwg: vec3<u32>, lid: vec3<u32>) -> Part {
+    return part_rows(wid, nwg, lid, TM);
+}
+
+// As part_of, for a tile of `tm` rows (32 or 64) and 32 columns; `rows` are its first four.
+fn part_rows(wid: vec3<u32>, nwg: vec3<u32>, lid: vec3<u32>, tm: u32) -> Part {
     var t: Part;
     let line = (wid.z * nwg.y + wid.y) * nwg.x + wid.x;
     let tiles_n = (p.n + TM - 1u) / TM;
-    let tiles = tiles_n * ((p.m + TM - 1u) / TM);
+    let tiles = tiles_n * ((p.m + tm - 1u) / tm);
     let splits = max(p.splits, 1u);
     t.ok = line < tiles * splits;
     if (!t.ok) { return t; }
     let split = line / tiles;
     let tile = line % tiles;
-    let r = (tile / tiles_n) * TM + lid.y + STEP;
+    let r = (tile / tiles_n) * tm + lid.y + STEP;
     t.col = (tile % tiles_n) * TM + lid.x;
     let c = t.col + STEP;
     t.row_ok = r < vec4<u32>(p.m);
@@ -88,6 +95,15 @@ fn store_row(t: Part, i: u32, v: vec4<f32>) {
         if (p.has_bias != 0u) { x = x + bias[c]; }
         out[t.base + r * p.n + c] = x;
     }
+}
+
+// Rows 4–7 of an 8-row block: the Part of rows + 32.
+fn upper(t: Part) -> Part {
+    var u = t;
+    let r = t.rows + 32u;
+    u.row_ok = t.row_ok & (r < vec4<u32>(p.m));
+    u.rows = min(r, vec4<u32>(p.m - 1u));
+    return u;
 }
 
 fn store(t: Part, acc0: vec4<f32>, acc1: vec4<f32>, acc2: vec4<f32>, acc3: vec4<f32>) {
@@ -144,21 +160,32 @@ fn a_at(i: u32, ok: bool) -> f32 {
 }
 
 // Mode 0: rows are output pixels (b, oy, ox), K runs over taps (ky, kx) and then channels.
+// Each invocation keeps 8 rows × 4 columns (a 64×32 tile per workgroup).
 @compute @workgroup_size(8, 8)
 fn gemm_conv_forward(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let t = part_of(wid, nwg, lid);
+    let t = part_rows(wid, nwg, lid, 64u);
     if (!t.ok) { return; }
+    let u = upper(t);
     let ox = t.rows % p.ow;
     let oy = (t.rows / p.ow) % p.oh;
     let img = t.rows / (p.ow * p.oh);
+    let uox = u.rows % p.ow;
+    let uoy = (u.rows / p.ow) % p.oh;
+    let uimg = u.rows / (p.ow * p.oh);
     let iy0 = vec4<i32>(oy * p.sh) - i32(p.pt);
     let ix0 = vec4<i32>(ox * p.sw) - i32(p.pl);
+    let uiy0 = vec4<i32>(uoy * p.sh) - i32(p.pt);
+    let uix0 = vec4<i32>(uox * p.sw) - i32(p.pl);
     let h = i32(p.h);
     let w = i32(p.w);
     var acc0 = vec4<f32>(0.0);
     var acc1 = vec4<f32>(0.0);
     var acc2 = vec4<f32>(0.0);
     var acc3 = vec4<f32>(0.0);
+    var acc4 = vec4<f32>(0.0);
+    var acc5 = vec4<f32>(0.0);
+    var acc6 = vec4<f32>(0.0);
+    var acc7 = vec4<f32>(0.0);
     var k = t.kb;
     var ci = k % p.c;
     let tap = k / p.c;
@@ -170,8 +197,11 @@ fn gemm_conv_forward(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(work
         let iy = iy0 + i32(ky);
         let ix = ix0 + i32(kx);
         let ok = t.row_ok & (iy >= vec4<i32>(0)) & (iy < vec4<i32>(h)) & (ix >= vec4<i32>(0)) & (ix < vec4<i32>(w));
-        let pix = (vec4<i32>(img) * h + iy) * w + ix;
-        let off = vec4<u32>(select(vec4<i32>(0), pix * i32(p.c) + i32(ci), ok));
+        let off = vec4<u32>(select(vec4<i32>(0), ((vec4<i32>(img) * h + iy) * w + ix) * i32(p.c) + i32(ci), ok));
+        let uiy = uiy0 + i32(ky);
+        let uix = uix0 + i32(kx);
+        let uok = u.row_ok & (uiy >= vec4<i32>(0)) & (uiy < vec4<i32>(h)) & (uix >= vec4<i32>(0)) & (uix < vec4<i32>(w));
+        let uoff = vec4<u32>(select(vec4<i32>(0), ((vec4<i32>(uimg) * h + uiy) * w + uix) * i32(p.c) + i32(ci), uok));
         var bi = t.cols + k * p.n;
         for (var e = 0u; e < run; e = e + 1u) {
             let b = vec4<f32>(b_buf[bi.x], b_buf[bi.y], b_buf[bi.z], b_buf[bi.w]);
@@ -179,6 +209,10 @@ fn gemm_conv_forward(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(work
             acc1 = fma(vec4<f32>(a_at(off.y + e, ok.y)), b, acc1);
             acc2 = fma(vec4<f32>(a_at(off.z + e, ok.z)), b, acc2);
             acc3 = fma(vec4<f32>(a_at(off.w + e, ok.w)), b, acc3);
+            acc4 = fma(vec4<f32>(a_at(uoff.x + e, uok.x)), b, acc4);
+            acc5 = fma(vec4<f32>(a_at(uoff.y + e, uok.y)), b, acc5);
+            acc6 = fma(vec4<f32>(a_at(uoff.z + e, uok.z)), b, acc6);
+            acc7 = fma(vec4<f32>(a_at(uoff.w + e, uok.w)), b, acc7);
             bi = bi + p.n;
         }
         k = k + run;
@@ -187,27 +221,48 @@ fn gemm_conv_forward(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(work
         if (kx == p.kw) { kx = 0u; ky = ky + 1u; }
     }
     store(t, acc0, acc1, acc2, acc3);
+    store(u, acc4, acc5, acc6, acc7);
 }
 
 // Mode 1: rows are input pixels (b, iy, ix), K runs over taps (ky, kx) and then the output
 // channels f; the columns are input channels. dx[b, iy, ix, ci] gathers dout[b, oy, ox, f]
-// where oy·sh + ky − pt = iy (a tap that no output reaches adds nothing).
-@compute @workgroup_size(8, 8)
-fn gemm_conv_data(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let t = part_of(wid, nwg, lid);
-    if (!t.ok) { return; }
-    let ix = t.rows % p.w;
-    let iy = (t.rows / p.w) % p.h;
-    let img = t.rows / (p.w * p.h);
-    let ty0 = vec4<i32>(iy + p.pt);
-    let tx0 = vec4<i32>(ix + p.pl);
+// where oy·sh + ky − pt = iy (a tap that no output reaches adds nothing). 8 rows × 4 columns
+// per invocation (a 64×32 tile).
+// The offset in dout of rows (b, iy, ix) for tap (ky, kx) at channel f, and which rows it reaches.
+struct Taps { off: vec4<u32>, ok: vec4<bool> }
+
+fn data_taps(rows: vec4<u32>, row_ok: vec4<bool>, ky: u32, kx: u32, f: u32) -> Taps {
+    let ix = rows % p.w;
+    let iy = (rows / p.w) % p.h;
+    let img = rows / (p.w * p.h);
     let sh = vec4<i32>(i32(p.sh));
     let sw = vec4<i32>(i32(p.sw));
+    let ty = vec4<i32>(iy + p.pt) - i32(ky);
+    let tx = vec4<i32>(ix + p.pl) - i32(kx);
+    let oy = ty / sh;
+    let ox = tx / sw;
+    var t: Taps;
+    t.ok = row_ok & (ty >= vec4<i32>(0)) & (tx >= vec4<i32>(0)) & (oy * sh == ty) & (ox * sw == tx)
+        & (oy < vec4<i32>(i32(p.oh))) & (ox < vec4<i32>(i32(p.ow)));
+    let pix = (vec4<i32>(img) * i32(p.oh) + oy) * i32(p.ow) + ox;
+    t.off = vec4<u32>(select(vec4<i32>(0), pix * i32(p.oc) + i32(f), t.ok));
+    return t;
+}
+
+@compute @workgroup_size(8, 8)
+fn gemm_conv_data(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let t = part_rows(wid, nwg, lid, 64u);
+    if (!t.ok) { return; }
+    let u = upper(t);
     let boc = t.cols * p.oc;
     var acc0 = vec4<f32>(0.0);
     var acc1 = vec4<f32>(0.0);
     var acc2 = vec4<f32>(0.0);
     var acc3 = vec4<f32>(0.0);
+    var acc4 = vec4<f32>(0.0);
+    var acc5 = vec4<f32>(0.0);
+    var acc6 = vec4<f32>(0.0);
+    var acc7 = vec4<f32>(0.0);
     var k = t.kb;
     var f = k % p.oc;
     var tap = k / p.oc;
@@ -216,21 +271,19 @@ fn gemm_conv_data(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgro
     loop {
         if (k >= t.ke) { break; }
         let run = min(p.oc - f, t.ke - k);
-        let ty = ty0 - i32(ky);
-        let tx = tx0 - i32(kx);
-        let oy = ty / sh;
-        let ox = tx / sw;
-        let ok = t.row_ok & (ty >= vec4<i32>(0)) & (tx >= vec4<i32>(0)) & (oy * sh == ty) & (ox * sw == tx)
-            & (oy < vec4<i32>(i32(p.oh))) & (ox < vec4<i32>(i32(p.ow)));
-        let pix = (vec4<i32>(img) * i32(p.oh) + oy) * i32(p.ow) + ox;
-        let off = vec4<u32>(select(vec4<i32>(0), pix * i32(p.oc) + i32(f), ok));
+        let lo = data_taps(t.rows, t.row_ok, ky, kx, f);
+        let hi = data_taps(u.rows, u.row_ok, ky, kx, f);
         var bi = boc + tap * p.c * p.oc + f;
         for (var e = 0u; e < run; e = e + 1u) {
             let b = vec4<f32>(b_buf[bi.x], b_buf[bi.y], b_buf[bi.z], b_buf[bi.w]);
-            acc0 = fma(vec4<f32>(a_at(off.x + e, ok.x)), b, acc0);
-            acc1 = fma(vec4<f32>(a_at(off.y + e, ok.y)), b, acc1);
-            acc2 = fma(vec4<f32>(a_at(off.z + e, ok.z)), b, acc2);
-            acc3 = fma(vec4<f32>(a_at(off.w + e, ok.w)), b, acc3);
+            acc0 = fma(vec4<f32>(a_at(lo.off.x + e, lo.ok.x)), b, acc0);
+            acc1 = fma(vec4<f32>(a_at(lo.off.y + e, lo.ok.y)), b, acc1);
+            acc2 = fma(vec4<f32>(a_at(lo.off.z + e, lo.ok.z)), b, acc2);
+            acc3 = fma(vec4<f32>(a_at(lo.off.w + e, lo.ok.w)), b, acc3);
+            acc4 = fma(vec4<f32>(a_at(hi.off.x + e, hi.ok.x)), b, acc4);
+            acc5 = fma(vec4<f32>(a_at(hi.off.y + e, hi.ok.y)), b, acc5);
+            acc6 = fma(vec4<f32>(a_at(hi.off.z + e, hi.ok.z)), b, acc6);
+            acc7 = fma(vec4<f32>(a_at(hi.off.w + e, hi.ok.w)), b, acc7);
             bi = bi + 1u;
         }
         k = k + run;
@@ -240,6 +293,7 @@ fn gemm_conv_data(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgro
         if (kx == p.kw) { kx = 0u; ky = ky + 1u; }
     }
     store(t, acc0, acc1, acc2, acc3);
+    store(u, acc4, acc5, acc6, acc7);
 }
 
 // Mode 2: rows are kernel values (ky, kx, ci), K runs over output rows (b, oy) and then

@@ -454,8 +454,8 @@ impl Gpu {
     }
 
     /// One product of gemm.wgsl or gemm_reg.wgsl (mode 0–5, the context's kernel) with sizes
-    /// (m, n, k), in the kernel's tiles (64×64 or 32×32, one workgroup each, counted in one
-    /// line; the kernel finds its tile's row and column).
+    /// (m, n, k), in the kernel's tiles (64×64; or 64 or 32 rows × 32), one workgroup each,
+    /// counted in one line (the kernel finds its tile's row and column).
     /// A product of few tiles and a long K (a conv's filter gradient) is split along K
     /// across workgroups into partials that `splitk_reduce` adds up.
     fn gemm(
@@ -472,7 +472,7 @@ impl Gpu {
         // Each kernel covers C with a line of its tiles (times the splits).
         let kernel = self.ctx.gemm_kernel();
         let (file, entry) = (kernel.file(), kernel.entry(mode));
-        let (tm, tn) = kernel.tile();
+        let (tm, tn) = kernel.tile(mode);
         let tiles = n.div_ceil(tn) as u64 * m.div_ceil(tm) as u64;
         let (splits, chunk) = match (bias, self.split_target.get()) {
             (None, target) if target > 1 => GemmParams::split_k((m, n, k), target, MAX_PARTIAL),

@@ -58,10 +58,11 @@ impl GemmKernel {
 
     /// The rows and columns of C one workgroup computes (the kernel's dispatch counts these
     /// tiles in a line, times the split-K parts).
-    pub fn tile(self) -> (usize, usize) {
-        match self {
-            GemmKernel::Tiled => (64, 64),
-            GemmKernel::Reg => (32, 32),
+    pub fn tile(self, mode: u32) -> (usize, usize) {
+        match (self, mode) {
+            (GemmKernel::Tiled, _) => (64, 64),
+            (GemmKernel::Reg, 0 | 1) => (64, 32),
+            (GemmKernel::Reg, _) => (32, 32),
         }
     }
 
