@@ -18,8 +18,9 @@
 // training steps with each, alternating, on synthetic batches.
 //
 // Options: --seconds N (per measurement; ConvPlay's WebGPU gets three times as long;
-// default 40), --only seed-001|seed-004, --gpu-only (skip the CPU-thread, drawing and photo
-// benchmarks).
+// default 40), --only seed-001|seed-004, --gpu-only (skip TF.js's cpu backend and the
+// CPU-thread, drawing and photo benchmarks), --no-kernels (skip the GEMM kernel comparison,
+// whose tiled steps take minutes on SwiftShader for seed-004).
 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +35,7 @@ const arg = (name, fallback) => {
 const seconds = arg('seconds', 40);
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
 const gpuOnly = process.argv.includes('--gpu-only');
+const noKernels = process.argv.includes('--no-kernels');
 const CASES = [
   { preset: 'seed-001', batch: 64 },
   { preset: 'seed-004', batch: 128 },
@@ -306,10 +308,14 @@ try {
     const cpu = await convplay(browser.context, server.url, 'cpu', seconds, preset, batch);
     // SwiftShader takes seconds per batch: give it three times as long.
     const gpu = await convplay(browser.context, server.url, 'webgpu', 3 * seconds, preset, batch);
-    const tcpu = await tfjs(browser.context, server.url, 'cpu', preset, batch);
+    const tcpu = gpuOnly
+      ? { error: 'skipped (--gpu-only)' }
+      : await tfjs(browser.context, server.url, 'cpu', preset, batch);
     const tgl = await tfjs(browser.context, server.url, 'webgl', preset, batch);
     const tgpu = await tfjs(browser.context, server.url, 'webgpu', preset, batch);
-    const kernels = await gemmKernels(browser.context, server.url, preset, batch);
+    const kernels = noKernels
+      ? { error: 'skipped (--no-kernels)' }
+      : await gemmKernels(browser.context, server.url, preset, batch);
     const rows = [
       ['ConvPlay, CPU backend (wasm)', cpu],
       ['ConvPlay, WebGPU backend', gpu, true],
