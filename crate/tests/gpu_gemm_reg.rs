@@ -190,3 +190,18 @@ fn the_kernel_names_parse_and_bad_ones_say_how_to_fix_them() {
         assert!(src.contains(&format!("fn {entry}(")), "mode {mode}: {entry} is in gemm_reg.wgsl");
     }
 }
+
+#[test]
+fn a_bad_convplay_gemm_is_an_error_that_names_the_choices() {
+    if common::gpu().is_none() {
+        return;
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_convplay"))
+        .args(["bench", "--profile", "--steps", "1"])
+        .env("CONVPLAY_GEMM", "fast")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "CONVPLAY_GEMM=fast must fail: {stderr}");
+    assert!(stderr.contains("CONVPLAY_GEMM: unknown GEMM kernel \"fast\": use \"tiled\""), "{stderr}");
+}

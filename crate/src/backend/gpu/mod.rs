@@ -104,8 +104,12 @@ impl GpuContext {
         let ctx = std::rc::Rc::new(ctx);
         let decision = gemm_choice::probe(&ctx).await?;
         ctx.set_gemm(gemm_choice::pick(decision), decision);
-        std::rc::Rc::try_unwrap(ctx)
-            .map_err(|_| Error::Gpu("the GEMM probe kept the GPU context (a bug in ConvPlay; please report it)".into()))
+        let mut ctx = std::rc::Rc::try_unwrap(ctx).map_err(|_| {
+            Error::Gpu("the GEMM probe kept the GPU context (a bug in ConvPlay; please report it)".into())
+        })?;
+        // The probe's pipelines go: models build (once) what they use.
+        ctx.pipelines.retain_file(SmokeParams::FILE);
+        Ok(ctx)
     }
 
     /// The GEMM kernel this device's products use.

@@ -72,6 +72,15 @@ impl PipelineCache {
         p
     }
 
+    /// Forgets every module and pipeline but those of shader `file`, and counts only those as
+    /// built: the start-up GEMM probe's are not kept, so the cache holds what models use.
+    pub(super) fn retain_file(&mut self, file: &str) {
+        let pipelines = self.pipelines.get_mut().unwrap_or_else(|e| e.into_inner());
+        pipelines.retain(|(f, _), _| *f == file);
+        self.built.store(pipelines.len(), Ordering::Relaxed);
+        self.modules.get_mut().unwrap_or_else(|e| e.into_inner()).retain(|f, _| *f == file);
+    }
+
     /// How many pipelines have been built on this device so far.
     pub(super) fn built(&self) -> usize {
         self.built.load(Ordering::Relaxed)
