@@ -3,8 +3,8 @@
 //! gradients, dense forward and gradients) on odd shapes — batch 1 and > 1, stride 1 and 2,
 //! "same" and "valid", 1, 3 and other odd channel counts, M, N and K that are not multiples of
 //! the 4×4 block or the 64×64 tile — with and without bias, split K with several splits, and
-//! a whole training step of seed-001 and seed-004. The tiled kernel runs the same cases, so a
-//! mismatch names the kernel. Tolerance as gpu_ops.rs: |gpu − cpu| ≤ 1e-4 · max(1, |cpu|).
+//! a whole training step of seed-001 and seed-004, and a conv past the grid's 65,535 workgroups
+//! per dimension. The tiled kernel runs the same cases, so a mismatch names the kernel. Tolerance as gpu_ops.rs: |gpu − cpu| ≤ 1e-4 · max(1, |cpu|).
 
 mod common;
 
@@ -204,4 +204,34 @@ fn a_bad_convplay_gemm_is_an_error_that_names_the_choices() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "CONVPLAY_GEMM=fast must fail: {stderr}");
     assert!(stderr.contains("CONVPLAY_GEMM: unknown GEMM kernel \"fast\": use \"tiled\""), "{stderr}");
+}
+
+/// Both kernels past the grid's 65,535 workgroups per dimension (gpu_limits.rs runs the kernel
+/// the start-up timing chose; this runs each): a conv over batch 17 of 512×512×1.
+#[test]
+fn both_kernels_fold_past_the_grid_limit() {
+    let g = Window::new("big", 17, (512, 512, 1), 1, (3, 3), (1, 1), Padding::Same).unwrap();
+    let cpu = conv_forward(&Cpu::new(), &g);
+    for kernel in KERNELS {
+        let Some(ctx) = forced(kernel) else { return };
+        let (tm, _) = kernel.tile(0);
+        assert!(cpu.len().div_ceil(tm) > 65_535, "{} fits one grid dimension", kernel.name());
+        let got = conv_forward(&Gpu::new(ctx), &g);
+        assert_eq!(got.len(), cpu.len());
+        // Every 997th value, and the tail (where a clipped grid never reaches) in full.
+        let tail = got.len() - 64 * 1024;
+        for (i, (a, b)) in got.iter().zip(&cpu).enumerate() {
+            if i % 997 == 0 || i >= tail {
+                assert!((a - b).abs() <= 1e-4 * b.abs().max(1.0), "{} [{i}]: gpu {a} vs cpu {b}", kernel.name());
+            }
+        }
+    }
+}
+
+fn conv_forward<B: Backend>(be: &B, g: &Window) -> Vec<f32> {
+    let x = upload(be, &common::random_vec(g.input_len(), 21));
+    let w = upload(be, &common::random_vec(9, 22));
+    let out = be.alloc(g.output_len());
+    be.conv2d_forward(g, &x, &w, None, &out);
+    read(be, &out, g.output_len())
 }
