@@ -2,7 +2,8 @@
 // same implicit A and B, the same GemmParams, split K included), computed without workgroup
 // memory and without barriers. A workgroup of 8×8 invocations covers a tile of C 32 columns
 // wide (so a product with 32 columns, common in small CNNs, wastes none) and 64 rows (conv
-// forward and data gradient: 8×4 per invocation) or 32 (the others: 4×4); each invocation
+// forward, data gradient, and the filter gradient of at least 64 rows: 8×4 per invocation) or
+// 32 (the first conv's filter gradient, the dense products: 4×4); each invocation
 // keeps its block of C in registers — rows row0 + ly + 8·i, columns col0 + lx + 8·j, so
 // neighbouring invocations read neighbouring columns of B — and reads A and B straight from
 // the buffers. There is one entry point per mode (no `switch` per
@@ -343,4 +344,77 @@ fn gemm_conv_filter(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workg
         if (oy == p.oh) { oy = 0u; img = img + 1u; }
     }
     store(t, acc0, acc1, acc2, acc3);
+}
+
+// Mode 2 for products of at least 64 rows (C = kh·kw·c × oc): 8 rows × 4 columns per
+// invocation (a 64×32 tile), so each value of dout read serves twice as many rows.
+// The rows' place in the kernel and their window's top-left offsets, fixed per invocation.
+struct Filt { ci: vec4<i32>, kx: vec4<i32>, ky: vec4<i32> }
+
+fn filt_of(rows: vec4<u32>) -> Filt {
+    return Filt(vec4<i32>(rows % p.c), vec4<i32>((rows / p.c) % p.kw), vec4<i32>(rows / (p.c * p.kw)));
+}
+
+@compute @workgroup_size(8, 8)
+fn gemm_conv_filter_wide(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let t = part_rows(wid, nwg, lid, 64u);
+    if (!t.ok) { return; }
+    let u = upper(t);
+    let lo = filt_of(t.rows);
+    let hi = filt_of(u.rows);
+    let h = i32(p.h);
+    let w = vec4<i32>(i32(p.w));
+    let c = i32(p.c);
+    let sw = i32(p.sw);
+    var acc0 = vec4<f32>(0.0);
+    var acc1 = vec4<f32>(0.0);
+    var acc2 = vec4<f32>(0.0);
+    var acc3 = vec4<f32>(0.0);
+    var acc4 = vec4<f32>(0.0);
+    var acc5 = vec4<f32>(0.0);
+    var acc6 = vec4<f32>(0.0);
+    var acc7 = vec4<f32>(0.0);
+    var k = t.kb;
+    var ox = k % p.ow;
+    var oy = (k / p.ow) % p.oh;
+    var img = k / (p.ow * p.oh);
+    loop {
+        if (k >= t.ke) { break; }
+        let run = min(p.ow - ox, t.ke - k);
+        let y0 = vec4<i32>(i32(oy * p.sh) - i32(p.pt));
+        let x0 = vec4<i32>(i32(ox * p.sw) - i32(p.pl));
+        let iy = y0 + lo.ky;
+        let uiy = y0 + hi.ky;
+        let oky = t.row_ok & (iy >= vec4<i32>(0)) & (iy < vec4<i32>(h));
+        let uoky = u.row_ok & (uiy >= vec4<i32>(0)) & (uiy < vec4<i32>(h));
+        let rowbase = ((i32(img) * h + iy) * w) * c + lo.ci;
+        let urowbase = ((i32(img) * h + uiy) * w) * c + hi.ci;
+        var ix = x0 + lo.kx;
+        var uix = x0 + hi.kx;
+        var bi = t.cols + k * p.n;
+        for (var e = 0u; e < run; e = e + 1u) {
+            let ok = oky & (ix >= vec4<i32>(0)) & (ix < w);
+            let off = vec4<u32>(select(vec4<i32>(0), rowbase + ix * c, ok));
+            let uok = uoky & (uix >= vec4<i32>(0)) & (uix < w);
+            let uoff = vec4<u32>(select(vec4<i32>(0), urowbase + uix * c, uok));
+            let b = vec4<f32>(b_buf[bi.x], b_buf[bi.y], b_buf[bi.z], b_buf[bi.w]);
+            acc0 = fma(vec4<f32>(a_at(off.x, ok.x)), b, acc0);
+            acc1 = fma(vec4<f32>(a_at(off.y, ok.y)), b, acc1);
+            acc2 = fma(vec4<f32>(a_at(off.z, ok.z)), b, acc2);
+            acc3 = fma(vec4<f32>(a_at(off.w, ok.w)), b, acc3);
+            acc4 = fma(vec4<f32>(a_at(uoff.x, uok.x)), b, acc4);
+            acc5 = fma(vec4<f32>(a_at(uoff.y, uok.y)), b, acc5);
+            acc6 = fma(vec4<f32>(a_at(uoff.z, uok.z)), b, acc6);
+            acc7 = fma(vec4<f32>(a_at(uoff.w, uok.w)), b, acc7);
+            ix = ix + sw;
+            uix = uix + sw;
+            bi = bi + p.n;
+        }
+        k = k + run;
+        ox = 0u;
+        oy = oy + 1u;
+        if (oy == p.oh) { oy = 0u; img = img + 1u; }
+    }
+    store(t, acc0, acc1, acc2, acc3);
+    store(u, acc4, acc5, acc6, acc7);
 }

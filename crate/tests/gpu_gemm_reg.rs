@@ -183,12 +183,18 @@ fn the_kernel_names_parse_and_bad_ones_say_how_to_fix_them() {
     assert_eq!(GemmKernel::parse(" REG ").unwrap(), GemmKernel::Reg);
     let e = GemmKernel::parse("fast").unwrap_err().message();
     assert!(e.contains("\"fast\"") && e.contains("tiled") && e.contains("reg"), "{e}");
-    for mode in 0..6 {
-        assert_eq!(GemmKernel::Tiled.entry(mode), "gemm");
-        let entry = GemmKernel::Reg.entry(mode);
+    for (mode, m) in (0..6).flat_map(|mode| [(mode, 9), (mode, 288)]) {
+        assert_eq!(GemmKernel::Tiled.entry(mode, m), "gemm");
+        let entry = GemmKernel::Reg.entry(mode, m);
         let src = convplay::backend::gpu::pipelines::shader_source(GemmKernel::Reg.file()).unwrap();
         assert!(src.contains(&format!("fn {entry}(")), "mode {mode}: {entry} is in gemm_reg.wgsl");
+        // The entry's workgroup tile is 8 invocations × 4 rows or 8 × 8 rows tall, 32 wide.
+        let (tm, tn) = GemmKernel::Reg.tile(mode, m);
+        let rows8 = src.split(&format!("fn {entry}(")).nth(1).unwrap().split("\n}").next().unwrap().contains("acc7");
+        assert_eq!((tm, tn), (if rows8 { 64 } else { 32 }, 32), "mode {mode}, {m} rows: {entry}");
     }
+    assert_eq!(GemmKernel::Reg.entry(2, 288), "gemm_conv_filter_wide");
+    assert_eq!(GemmKernel::Reg.entry(2, 9), "gemm_conv_filter");
 }
 
 #[test]
@@ -214,7 +220,7 @@ fn both_kernels_fold_past_the_grid_limit() {
     let cpu = conv_forward(&Cpu::new(), &g);
     for kernel in KERNELS {
         let Some(ctx) = forced(kernel) else { return };
-        let (tm, _) = kernel.tile(0);
+        let (tm, _) = kernel.tile(0, cpu.len());
         assert!(cpu.len().div_ceil(tm) > 65_535, "{} fits one grid dimension", kernel.name());
         let got = conv_forward(&Gpu::new(ctx), &g);
         assert_eq!(got.len(), cpu.len());

@@ -471,8 +471,8 @@ impl Gpu {
         let mut p = GemmParams::new(mode, (m, n, k), g, bias.is_some());
         // Each kernel covers C with a line of its tiles (times the splits).
         let kernel = self.ctx.gemm_kernel();
-        let (file, entry) = (kernel.file(), kernel.entry(mode));
-        let (tm, tn) = kernel.tile(mode);
+        let (file, entry) = (kernel.file(), kernel.entry(mode, m));
+        let (tm, tn) = kernel.tile(mode, m);
         let tiles = n.div_ceil(tn) as u64 * m.div_ceil(tm) as u64;
         let (splits, chunk) = match (bias, self.split_target.get()) {
             (None, target) if target > 1 => GemmParams::split_k((m, n, k), target, MAX_PARTIAL),

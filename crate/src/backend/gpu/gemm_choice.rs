@@ -23,6 +23,10 @@ pub enum GemmKernel {
     Reg,
 }
 
+/// A conv filter gradient of at least this many rows (kh·kw·c) runs the register kernel's
+/// 64-row tiles; fewer (the first conv's 9) run 32-row ones and waste less.
+const WIDE_FILTER: usize = 64;
+
 /// How the device's kernel was decided, for reports.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum GemmDecision {
@@ -43,12 +47,13 @@ impl GemmKernel {
         }
     }
 
-    /// The entry point that runs GEMM `mode` (0–5).
-    pub fn entry(self, mode: u32) -> &'static str {
+    /// The entry point that runs GEMM `mode` (0–5) on a product of `m` rows.
+    pub fn entry(self, mode: u32, m: usize) -> &'static str {
         match (self, mode) {
             (GemmKernel::Tiled, _) => "gemm",
             (GemmKernel::Reg, 0) => "gemm_conv_forward",
             (GemmKernel::Reg, 1) => "gemm_conv_data",
+            (GemmKernel::Reg, 2) if m >= WIDE_FILTER => "gemm_conv_filter_wide",
             (GemmKernel::Reg, 2) => "gemm_conv_filter",
             (GemmKernel::Reg, 3) => "gemm_dense_forward",
             (GemmKernel::Reg, 4) => "gemm_dense_data",
@@ -56,12 +61,13 @@ impl GemmKernel {
         }
     }
 
-    /// The rows and columns of C one workgroup computes (the kernel's dispatch counts these
-    /// tiles in a line, times the split-K parts).
-    pub fn tile(self, mode: u32) -> (usize, usize) {
+    /// The rows and columns of C one workgroup of `entry(mode, m)` computes (the dispatch
+    /// counts these tiles in a line, times the split-K parts).
+    pub fn tile(self, mode: u32, m: usize) -> (usize, usize) {
         match (self, mode) {
             (GemmKernel::Tiled, _) => (64, 64),
             (GemmKernel::Reg, 0 | 1) => (64, 32),
+            (GemmKernel::Reg, 2) if m >= WIDE_FILTER => (64, 32),
             (GemmKernel::Reg, _) => (32, 32),
         }
     }
