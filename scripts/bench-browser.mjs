@@ -12,8 +12,15 @@
 // step counts 3 × the forward FLOPs of ConvPlay's summary). WebGPU and WebGL run on
 // SwiftShader here (a CPU emulation of a GPU), so their figures say nothing about a real GPU.
 //
+// ConvPlay's two GEMM kernels (the tiled one and the register-tiled one, which the engine
+// chooses between by timing both at start-up) are also compared on the same WebGPU device:
+// the engine is told which to use (`engine.gemm(kernel)`) and `engine.profile` times a few
+// training steps with each, alternating, on synthetic batches.
+//
 // Options: --seconds N (per measurement; ConvPlay's WebGPU gets three times as long;
-// default 40), --only seed-001|seed-004.
+// default 40), --only seed-001|seed-004, --gpu-only (skip TF.js's cpu backend and the
+// CPU-thread, drawing and photo benchmarks), --no-kernels (skip the GEMM kernel comparison,
+// whose tiled steps take minutes on SwiftShader for seed-004).
 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +34,8 @@ const arg = (name, fallback) => {
 };
 const seconds = arg('seconds', 40);
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
+const gpuOnly = process.argv.includes('--gpu-only');
+const noKernels = process.argv.includes('--no-kernels');
 const CASES = [
   { preset: 'seed-001', batch: 64 },
   { preset: 'seed-004', batch: 128 },
@@ -183,6 +192,38 @@ async function gpuPeak(context, url) {
   return r;
 }
 
+/** ConvPlay WebGPU with each GEMM kernel forced in turn (two rounds, alternating, so that load
+ * from other programs falls on both alike): img/s of ordinary steps, best of the rounds. */
+async function gemmKernels(context, url, preset, batch) {
+  const { page } = await openPage(context, `${url}?backend=cpu`);
+  await waitForShell(page);
+  const r = await page.evaluate(
+    async ({ preset, batch }) => {
+      const { createEngine } = await import('./convplay.js');
+      const engine = await createEngine({ backend: 'webgpu' });
+      try {
+        const chosen = await engine.gemm();
+        const spec = await engine.presetSpec(preset);
+        const rates = { tiled: 0, reg: 0 };
+        for (let round = 0; round < 2; round++)
+          for (const kernel of ['tiled', 'reg']) {
+            await engine.gemm(kernel);
+            const p = await engine.profile(spec, batch, 2);
+            rates[kernel] = Math.max(rates[kernel], p.imagesPerSecond);
+          }
+        return { chosen, rates };
+      } catch (e) {
+        return { error: String(e) };
+      } finally {
+        engine.dispose();
+      }
+    },
+    { preset, batch },
+  );
+  await page.close();
+  return r;
+}
+
 /** FLOPs of one training image of a preset: 3 × the forward FLOPs of ConvPlay's summary. */
 async function trainingFlops(context, url, preset) {
   const { page } = await openPage(context, `${url}?backend=cpu`);
@@ -267,9 +308,14 @@ try {
     const cpu = await convplay(browser.context, server.url, 'cpu', seconds, preset, batch);
     // SwiftShader takes seconds per batch: give it three times as long.
     const gpu = await convplay(browser.context, server.url, 'webgpu', 3 * seconds, preset, batch);
-    const tcpu = await tfjs(browser.context, server.url, 'cpu', preset, batch);
+    const tcpu = gpuOnly
+      ? { error: 'skipped (--gpu-only)' }
+      : await tfjs(browser.context, server.url, 'cpu', preset, batch);
     const tgl = await tfjs(browser.context, server.url, 'webgl', preset, batch);
     const tgpu = await tfjs(browser.context, server.url, 'webgpu', preset, batch);
+    const kernels = noKernels
+      ? { error: 'skipped (--no-kernels)' }
+      : await gemmKernels(browser.context, server.url, preset, batch);
     const rows = [
       ['ConvPlay, CPU backend (wasm)', cpu],
       ['ConvPlay, WebGPU backend', gpu, true],
@@ -296,15 +342,35 @@ try {
     console.log(`ConvPlay WebGPU / TF.js webgpu:            ${ratio(gpu, tgpu)}`);
     console.log(`ConvPlay WebGPU / faster TF.js GPU backend: ${ratio(gpu, fasterTf)} (goal ≥ 2×)`);
     console.log(`ConvPlay WebGPU / ConvPlay CPU:            ${ratio(gpu, cpu)}`);
+    if (kernels.error) console.log(`\nConvPlay WebGPU GEMM kernels: ${kernels.error}`);
+    else {
+      const { tiled, reg } = kernels.rates;
+      const pct = (rate) => (peak.flops ? `, ${((100 * rate * flops) / peak.flops).toFixed(1)}% of the peak` : '');
+      console.log(
+        `\nConvPlay WebGPU GEMM kernels (synthetic batches, best of 2 alternating rounds; the engine chose ${kernels.chosen}):`,
+      );
+      console.log(`  tiled (workgroup memory): ${tiled.toFixed(1)} img/s${pct(tiled)}`);
+      console.log(
+        `  reg (register-tiled):     ${reg.toFixed(1)} img/s${pct(reg)}  (${(reg / tiled).toFixed(2)}× tiled)`,
+      );
+      const bestTf = Math.max(tgl.rate || 0, tgpu.rate || 0);
+      if (bestTf)
+        console.log(
+          `  faster kernel / faster TF.js GPU backend: ${(Math.max(tiled, reg) / bestTf).toFixed(2)}× (goal ≥ 2×)`,
+        );
+    }
     // The CPU backend on 1, 2 and all threads, isolated and not, then seed-004 (scripts/bench-threads.mjs).
-    if (preset === 'seed-001') await benchThreads({ url: server.url, seconds, batch, tfjsCpu: tcpu, preset });
+    if (preset === 'seed-001' && !gpuOnly)
+      await benchThreads({ url: server.url, seconds, batch, tfjsCpu: tcpu, preset });
   }
-  const d = await drawLatency(browser.context, server.url);
-  const ms = await photoLatency(browser.context, server.url);
-  console.log(`\nEfficientNet-Lite0, one 224×224 photo, CPU backend (wasm, worker): median ${ms.toFixed(0)} ms`);
-  console.log(
-    `draw → prediction (${d.model}, CPU backend in the shared engine worker): median ${d.median.toFixed(2)} ms, 95th percentile ${d.p95.toFixed(2)} ms; inspect (all layers + saliency) median ${d.inspect.toFixed(2)} ms`,
-  );
+  if (!gpuOnly) {
+    const d = await drawLatency(browser.context, server.url);
+    const ms = await photoLatency(browser.context, server.url);
+    console.log(`\nEfficientNet-Lite0, one 224×224 photo, CPU backend (wasm, worker): median ${ms.toFixed(0)} ms`);
+    console.log(
+      `draw → prediction (${d.model}, CPU backend in the shared engine worker): median ${d.median.toFixed(2)} ms, 95th percentile ${d.p95.toFixed(2)} ms; inspect (all layers + saliency) median ${d.inspect.toFixed(2)} ms`,
+    );
+  }
 } finally {
   await browser.close();
   await server.close();

@@ -74,8 +74,24 @@ test('the profile view shows where a GPU training step spends its time, per laye
   const layers = await p.locator('table[data-layers] tbody tr td:first-child').allTextContents();
   assert.ok(layers.includes('conv2d_1') && layers.includes('loss'), layers.join(', '));
   assert.match(await p.locator('[data-summary]').textContent(), /img\/s: .* ms a step, of which .* ms on the CPU/);
+  // The GEMM kernel the engine timed at start-up, and how: both kernels' times.
+  assert.match(
+    await p.locator('[data-summary]').textContent(),
+    /GEMM kernel (tiled|reg) \(timed at start-up: tiled [\d.]+ ms, reg [\d.]+ ms\)/,
+  );
   const dispatches = await p.locator('table[data-dispatches] tbody tr').count();
   assert.ok(dispatches > layers.length, `${dispatches} dispatches for ${layers.length} layers`);
+  // The API forces either kernel (as bench:browser does) and refuses an unknown one with the fix.
+  const forced = await page.evaluate(async () => {
+    const engine = await (await import('./convplay.js')).sharedEngine();
+    const reg = await engine.gemm('reg');
+    const bad = await engine.gemm('fast').catch((e) => String(e.message));
+    return { reg, bad, tiled: await engine.gemm('tiled'), now: await engine.gemm() };
+  });
+  assert.equal(forced.reg, 'reg (forced)');
+  assert.match(forced.bad, /unknown GEMM kernel "fast": use "tiled" .* or "reg"/);
+  assert.equal(forced.tiled, 'tiled (forced)');
+  assert.equal(forced.now, 'tiled (forced)');
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -4,6 +4,7 @@
 
 mod common;
 
+use convplay::backend::gpu::gemm_choice::GemmKernel;
 use convplay::backend::gpu::profile::{by_layer, profile_training, table};
 use convplay::backend::{BackendChoice, Engine};
 use std::rc::Rc;
@@ -17,6 +18,8 @@ const SPEC: &str = r#"{"name": "tiny", "input": [9, 9, 1], "layers": [
 #[test]
 fn a_profiled_step_names_and_times_every_dispatch() {
     let Some(ctx) = common::gpu() else { return };
+    // The kernel names below are the tiled GEMM's; the register kernel's are checked after.
+    ctx.set_gemm_kernel(GemmKernel::Tiled);
     let spec = convplay::spec::parse(SPEC).unwrap();
     let p = pollster::block_on(profile_training(Rc::new(ctx), &spec, 5, 2)).unwrap();
     assert_eq!(p.batch, 5);
@@ -42,6 +45,27 @@ fn a_profiled_step_names_and_times_every_dispatch() {
     assert!((layers.iter().map(|(_, ms)| ms).sum::<f64>() - p.gpu_ms).abs() <= 1e-9 * p.gpu_ms.max(1.0));
     let text = table(&p);
     assert!(text.contains("| conv2d_1 | backward | gemm/gemm mode 2 |"), "{text}");
+}
+
+#[test]
+fn the_profile_names_the_gemm_kernel_and_its_entry_points() {
+    let Some(ctx) = common::gpu() else { return };
+    let report = ctx.gemm_report();
+    assert!(
+        report.starts_with("tiled (timed at start-up: tiled ")
+            || report.starts_with("reg (timed at start-up: tiled ")
+            || report.ends_with("(forced)"),
+        "{report}"
+    );
+    ctx.set_gemm_kernel(GemmKernel::Reg);
+    let spec = convplay::spec::parse(SPEC).unwrap();
+    let p = pollster::block_on(profile_training(Rc::new(ctx), &spec, 5, 1)).unwrap();
+    assert_eq!(p.gemm, "reg (forced)");
+    let has = |kernel: &str| p.kernels.iter().any(|k| k.kernel == kernel);
+    assert!(has("gemm_reg/gemm_conv_forward mode 0") && has("gemm_reg/gemm_conv_filter mode 2"), "{:#?}", p.kernels);
+    assert!(has("gemm_reg/gemm_dense_forward mode 3") && has("gemm_reg/gemm_dense_weight mode 5"), "{:#?}", p.kernels);
+    assert!(!p.kernels.iter().any(|k| k.kernel.starts_with("gemm/gemm ")), "{:#?}", p.kernels);
+    assert!(table(&p).contains("GEMM kernel: reg (forced)"));
 }
 
 #[test]

@@ -103,6 +103,11 @@ export class ConvPlayEngine {
     return (await this.inner.profile(specJson, batch, steps)) as StepProfile;
   }
 
+  /** The GPU's GEMM kernel and how it was chosen; `kernel` ("tiled" or "reg") forces it first. */
+  gemm(kernel?: 'tiled' | 'reg'): string {
+    return this.inner.gemm(kernel);
+  }
+
   /** Training images per second of a spec at `batch` on this backend (synthetic data). */
   measureTraining(specJson: string, batch: number, steps: number): Promise<number> {
     return this.inner.measureTraining(specJson, batch, steps);

@@ -86,6 +86,21 @@ impl Engine {
         to_js(&self.inner.profile(&spec, batch, steps).await.map_err(js_err)?)
     }
 
+    /// The GEMM kernel of this engine's GPU products and how it was chosen ("reg (timed at
+    /// start-up: …)"); with `kernel` ("tiled" or "reg") it forces that one first, so that a
+    /// benchmark can compare the two on one device.
+    pub fn gemm(&self, kernel: Option<String>) -> Result<String, JsError> {
+        let CoreEngine::Gpu(ctx) = &self.inner else {
+            return Err(JsError::new(
+                "this engine runs on the CPU, which has no GPU GEMM kernel to choose; create it with backend \"webgpu\"",
+            ));
+        };
+        if let Some(k) = kernel {
+            ctx.set_gemm_kernel(crate::backend::gpu::gemm_choice::GemmKernel::parse(&k).map_err(js_err)?);
+        }
+        Ok(ctx.gemm_report())
+    }
+
     /// Training images per second of a spec at `batch` on this engine (synthetic data).
     #[wasm_bindgen(js_name = measureTraining)]
     pub async fn measure_training(&self, spec_json: &str, batch: usize, steps: usize) -> Result<f64, JsError> {

@@ -265,6 +265,13 @@ export class ConvPlay extends EventTarget {
     return this.call('profile', { spec: typeof spec === 'string' ? spec : JSON.stringify(spec), batch, steps });
   }
 
+  /** The GPU's GEMM kernel and how it was chosen ("reg (timed at start-up: tiled … ms, reg …
+   * ms)"); `kernel` forces "tiled" (workgroup-memory tiles) or "reg" (register-tiled, no
+   * barriers) for every later product, as benchmarks do to compare them. A CPU engine fails. */
+  gemm(kernel?: 'tiled' | 'reg'): Promise<string> {
+    return this.call('gemm', { kernel: kernel ?? null });
+  }
+
   /** For backend "auto": times a few training steps of `spec` at `batch` on the GPU and on the
    * CPU (once per spec and batch) and says which is faster; the page's badge shows it (the
    * `convplay-backend-choice` event on `globalThis`). A test may set

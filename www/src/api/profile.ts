@@ -17,6 +17,8 @@ export interface DispatchTime {
 /** A training step on the GPU, where its time goes. */
 export interface StepProfile {
   adapter: string;
+  /** The GEMM kernel the products ran with and how it was chosen ("reg (timed at start-up: …)"). */
+  gemm: string;
   /** "timestamp queries" or "completion times (one submission per dispatch)". */
   method: string;
   batch: number;

@@ -122,6 +122,7 @@ const handlers: Handlers = {
   saxpy: ({ a, x, y }) => needEngine().saxpy(a, x, y),
   measure: ({ spec, batch }) => needEngine().measureAllocation(spec, batch),
   profile: ({ spec, batch, steps }) => needEngine().profile(spec, batch, steps),
+  gemm: ({ kernel }) => needEngine().gemm(kernel ?? undefined),
   chooseBackend: ({ spec, batch, fake }) => chooseBackend(spec, batch, fake),
   presetSpec: ({ name }) => presetSpec(name),
   summary: ({ spec, batch }) => summarize(spec, batch),

@@ -72,7 +72,7 @@ export class ConvplayProfile extends LitElement {
           ? html`<p data-summary>
               ${p.imagesPerSecond.toFixed(1)} img/s: ${ms(p.stepMs)} ms a step, of which ${ms(p.recordMs)} ms on the CPU
               recording and submitting it; per step ${p.submissions.toFixed(0)} submissions, ${p.bindGroupsCreated.toFixed(0)}
-              bind groups created, ${p.dispatches} dispatches. GPU time by ${p.method} on ${p.adapter}.
+              bind groups created, ${p.dispatches} dispatches. GPU time by ${p.method} on ${p.adapter}; GEMM kernel ${p.gemm}.
             </p>
             <table data-layers>
               <thead><tr><th>layer</th><th>GPU ms</th><th>share</th></tr></thead>

@@ -290,15 +290,27 @@ impl Gpu {
         bindings: &[(u32, &wgpu::Buffer)],
         groups: u64,
     ) {
+        self.dispatch_in(P::FILE, entry, params, bindings, groups);
+    }
+
+    /// `dispatch` of an entry point in shader `file`, which declares `P` too (gemm_reg.wgsl
+    /// reads GemmParams, whose own file is gemm.wgsl).
+    fn dispatch_in<P: KernelParams>(
+        &self,
+        file: &'static str,
+        entry: &'static str,
+        params: P,
+        bindings: &[(u32, &wgpu::Buffer)],
+        groups: u64,
+    ) {
         if groups == 0 {
             return;
         }
         let limit = self.ctx.limits.max_compute_workgroups_per_dimension;
         let Some((x, y, z)) = Self::grid(groups, limit) else {
             self.fail(format!(
-                "{}/{entry}: {groups} workgroups of {WORKGROUP} are more than one dispatch can hold \
-                 (2^32 invocations, {limit} workgroups per dimension); use a smaller batch or smaller images",
-                P::FILE
+                "{file}/{entry}: {groups} workgroups of {WORKGROUP} are more than one dispatch can hold \
+                 (2^32 invocations, {limit} workgroups per dimension); use a smaller batch or smaller images"
             ));
             return;
         };
@@ -306,8 +318,8 @@ impl Gpu {
             self.submit();
         }
         self.count(|c| c.dispatches += 1);
-        let kernel = || match P::FILE {
-            "gemm" => format!("gemm/{entry} mode {}", bytemuck::bytes_of(&params)[0]),
+        let kernel = || match file {
+            "gemm" | "gemm_reg" => format!("{file}/{entry} mode {}", bytemuck::bytes_of(&params)[0]),
             f => format!("{f}/{entry}"),
         };
         let profiled = self.profile.borrow().is_some();
@@ -315,12 +327,12 @@ impl Gpu {
             let (layer, phase) = self.label.borrow().clone();
             DispatchTime { layer, phase, kernel: kernel(), workgroups: groups, ms: f64::NAN }
         });
-        self.scoped(|| self.record(entry, params, bindings, (x, y, z), d));
+        self.scoped(|| self.record((file, entry), params, bindings, (x, y, z), d));
     }
 
     fn record<P: KernelParams>(
         &self,
-        entry: &'static str,
+        (file, entry): (&'static str, &'static str),
         params: P,
         bindings: &[(u32, &wgpu::Buffer)],
         (x, y, z): (u32, u32, u32),
@@ -333,8 +345,8 @@ impl Gpu {
             data.resize((offset + SLOT) as usize, 0);
             offset
         };
-        let pipeline = self.ctx.pipeline(P::FILE, entry);
-        let bind = self.bind_group(&pipeline, (P::FILE, entry), offset, std::mem::size_of::<P>() as u64, bindings);
+        let pipeline = self.ctx.pipeline(file, entry);
+        let bind = self.bind_group(&pipeline, (file, entry), offset, std::mem::size_of::<P>() as u64, bindings);
         if let Some(d) = profiled {
             self.record_profiled(&pipeline, &bind, (x, y, z), d);
             return;
@@ -441,8 +453,9 @@ impl Gpu {
         (len as u64).div_ceil(WORKGROUP)
     }
 
-    /// One product of gemm.wgsl (mode 0–5) with sizes (m, n, k), in 64×64 tiles (one
-    /// workgroup each, counted in one line; the kernel finds its tile's row and column).
+    /// One product of gemm.wgsl or gemm_reg.wgsl (mode 0–5, the context's kernel) with sizes
+    /// (m, n, k), in the kernel's tiles (64×64; or 64 or 32 rows × 32), one workgroup each,
+    /// counted in one line (the kernel finds its tile's row and column).
     /// A product of few tiles and a long K (a conv's filter gradient) is split along K
     /// across workgroups into partials that `splitk_reduce` adds up.
     fn gemm(
@@ -456,18 +469,22 @@ impl Gpu {
         out: &wgpu::Buffer,
     ) {
         let mut p = GemmParams::new(mode, (m, n, k), g, bias.is_some());
-        let tiles = (n as u64).div_ceil(64) * (m as u64).div_ceil(64);
+        // Each kernel covers C with a line of its tiles (times the splits).
+        let kernel = self.ctx.gemm_kernel();
+        let (file, entry) = (kernel.file(), kernel.entry(mode, m));
+        let (tm, tn) = kernel.tile(mode, m);
+        let tiles = n.div_ceil(tn) as u64 * m.div_ceil(tm) as u64;
         let (splits, chunk) = match (bias, self.split_target.get()) {
             (None, target) if target > 1 => GemmParams::split_k((m, n, k), target, MAX_PARTIAL),
             _ => (1, k),
         };
         if splits < 2 {
-            self.dispatch("gemm", p, &[(1, a), (2, b), (3, bias.unwrap_or(&self.dummy)), (4, out)], tiles);
+            self.dispatch_in(file, entry, p, &[(1, a), (2, b), (3, bias.unwrap_or(&self.dummy)), (4, out)], tiles);
             return;
         }
         (p.splits, p.kchunk) = (splits as u32, chunk as u32);
         let partial = self.partials(splits * m * n);
-        self.dispatch("gemm", p, &[(1, a), (2, b), (3, &self.dummy), (4, &partial)], tiles * splits as u64);
+        self.dispatch_in(file, entry, p, &[(1, a), (2, b), (3, &self.dummy), (4, &partial)], tiles * splits as u64);
         self.dispatch("splitk_reduce", p, &[(1, &partial), (4, out)], Self::groups1d(m * n));
     }
 

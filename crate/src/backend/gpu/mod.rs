@@ -4,7 +4,8 @@
 //! modules and pipelines (`pipelines.rs`): each pipeline is built once per device, the
 //! first time any model on the engine dispatches it, and shared by every model there.
 //! `backend.rs` records a model's ops (`backend/ops.rs` maps each op to its kernels) and
-//! `params.rs` holds each kernel family's uniform struct. Readback is asynchronous everywhere: `map_async` resolves a
+//! `params.rs` holds each kernel family's uniform struct; `gemm_choice.rs` decides, once per
+//! context, which GEMM kernel (tiled or register-tiled) runs its products. Readback is asynchronous everywhere: `map_async` resolves a
 //! oneshot channel; natively we drive it with `Device::poll`, while on the web
 //! the browser's event loop does (there `poll` does nothing, so we never rely on it).
 
@@ -13,11 +14,14 @@ use std::sync::Arc;
 use wgpu::util::DeviceExt;
 
 pub mod backend;
+pub mod gemm_choice;
 pub mod params;
 pub mod pipelines;
 pub mod profile;
 
+use gemm_choice::{GemmDecision, GemmKernel};
 use params::{KernelParams, SmokeParams};
+use std::sync::Mutex;
 
 const SMOKE_WORKGROUP: u32 = 64;
 
@@ -27,6 +31,8 @@ pub struct GpuContext {
     pub adapter_info: wgpu::AdapterInfo,
     pub limits: wgpu::Limits,
     pipelines: pipelines::PipelineCache,
+    /// The GEMM kernel every product on this device uses, and how it was decided.
+    gemm: Mutex<(GemmKernel, GemmDecision)>,
 }
 
 impl GpuContext {
@@ -77,13 +83,53 @@ impl GpuContext {
         // else is logged rather than aborting the process (wgpu's default).
         device.on_uncaptured_error(Arc::new(|e| report_gpu_error(&e.to_string())));
 
-        let ctx = GpuContext { device, queue, adapter_info, limits, pipelines: Default::default() };
+        let ctx = GpuContext {
+            device,
+            queue,
+            adapter_info,
+            limits,
+            pipelines: Default::default(),
+            gemm: Mutex::new((GemmKernel::Tiled, GemmDecision::Undecided)),
+        };
         let scope = ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
         ctx.pipeline(SmokeParams::FILE, "saxpy");
         if let Some(e) = scope.pop().await {
             return Err(Error::Gpu(format!("building the smoke pipeline failed: {e}")));
         }
+        if let Some(kernel) = GemmKernel::from_env()? {
+            ctx.set_gemm(kernel, GemmDecision::Forced);
+            return Ok(ctx);
+        }
+        // Time both GEMM kernels once (a few milliseconds) and keep the faster.
+        let ctx = std::rc::Rc::new(ctx);
+        let decision = gemm_choice::probe(&ctx).await?;
+        ctx.set_gemm(gemm_choice::pick(decision), decision);
+        let mut ctx = std::rc::Rc::try_unwrap(ctx).map_err(|_| {
+            Error::Gpu("the GEMM probe kept the GPU context (a bug in ConvPlay; please report it)".into())
+        })?;
+        // The probe's pipelines go: models build (once) what they use.
+        ctx.pipelines.retain_file(SmokeParams::FILE);
         Ok(ctx)
+    }
+
+    /// The GEMM kernel this device's products use.
+    pub fn gemm_kernel(&self) -> GemmKernel {
+        self.gemm.lock().unwrap_or_else(|e| e.into_inner()).0
+    }
+
+    /// The GEMM kernel and how it was chosen, in words ("reg (timed at start-up: …)").
+    pub fn gemm_report(&self) -> String {
+        let (kernel, decision) = *self.gemm.lock().unwrap_or_else(|e| e.into_inner());
+        gemm_choice::describe(kernel, decision)
+    }
+
+    /// Forces the GEMM kernel of every product recorded from now on (tests, benchmarks).
+    pub fn set_gemm_kernel(&self, kernel: GemmKernel) {
+        self.set_gemm(kernel, GemmDecision::Forced);
+    }
+
+    fn set_gemm(&self, kernel: GemmKernel, decision: GemmDecision) {
+        *self.gemm.lock().unwrap_or_else(|e| e.into_inner()) = (kernel, decision);
     }
 
     /// The compute pipeline for `entry` of `shaders/<file>.wgsl`, built on this device the

@@ -11,6 +11,7 @@ use std::sync::Mutex;
 /// Every shader file by name (`shaders/<name>.wgsl`), compiled into the binary.
 pub const SHADERS: &[(&str, &str)] = &[
     ("gemm", include_str!("../../../../shaders/gemm.wgsl")),
+    ("gemm_reg", include_str!("../../../../shaders/gemm_reg.wgsl")),
     ("eltwise", include_str!("../../../../shaders/eltwise.wgsl")),
     ("pool", include_str!("../../../../shaders/pool.wgsl")),
     ("batchnorm", include_str!("../../../../shaders/batchnorm.wgsl")),
@@ -69,6 +70,15 @@ impl PipelineCache {
         self.built.fetch_add(1, Ordering::Relaxed);
         pipelines.insert((file, entry), p.clone());
         p
+    }
+
+    /// Forgets every module and pipeline but those of shader `file`, and counts only those as
+    /// built: the start-up GEMM probe's are not kept, so the cache holds what models use.
+    pub(super) fn retain_file(&mut self, file: &str) {
+        let pipelines = self.pipelines.get_mut().unwrap_or_else(|e| e.into_inner());
+        pipelines.retain(|(f, _), _| *f == file);
+        self.built.store(pipelines.len(), Ordering::Relaxed);
+        self.modules.get_mut().unwrap_or_else(|e| e.into_inner()).retain(|f, _| *f == file);
     }
 
     /// How many pipelines have been built on this device so far.

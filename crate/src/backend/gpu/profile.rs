@@ -65,6 +65,9 @@ pub struct DispatchTime {
 #[serde(rename_all = "camelCase")]
 pub struct StepProfile {
     pub adapter: String,
+    /// The GEMM kernel the device's products ran with and how it was chosen
+    /// (`GpuContext::gemm_report`: "reg (timed at start-up: tiled … ms, reg … ms)").
+    pub gemm: String,
     /// "timestamp queries" or "completion times (one submission per dispatch)".
     pub method: &'static str,
     pub batch: usize,
@@ -183,6 +186,7 @@ pub async fn profile_training(
         )));
     }
     let adapter = format!("{} ({:?})", ctx.adapter_info.name, ctx.adapter_info.backend);
+    let gemm = ctx.gemm_report();
     let mut model = Model::new(Gpu::new(ctx), spec, batch, 1)?;
     let (x, y) = synthetic(&model, batch);
     let step = adam();
@@ -210,6 +214,7 @@ pub async fn profile_training(
     model.take_metrics(1).await?;
     Ok(StepProfile {
         adapter,
+        gemm,
         method,
         batch,
         steps_timed: steps,
@@ -261,6 +266,7 @@ pub fn table(p: &StepProfile) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     let _ = writeln!(s, "Profile of one training step, batch {}, on {} ({}):", p.batch, p.adapter, p.method);
+    let _ = writeln!(s, "GEMM kernel: {}", p.gemm);
     let _ = writeln!(
         s,
         "ordinary steps: {:.2} ms each ({:.1} img/s), of which {:.2} ms on the CPU recording and submitting; \

@@ -64,7 +64,8 @@ pub fn run(Args { steps, rounds, cpu_only, profile, threads }: Args) -> convplay
         None
     } else {
         let ctx = block_on(convplay::backend::gpu::GpuContext::new())?;
-        let name = format!("{} ({:?})", ctx.adapter_info.name, ctx.adapter_info.backend);
+        let name =
+            format!("{} ({:?}), GEMM kernel {}", ctx.adapter_info.name, ctx.adapter_info.backend, ctx.gemm_report());
         let ctx = std::rc::Rc::new(ctx);
         let k = block_on(kernels(&Gpu::new(ctx.clone()), 10))?;
         let t = block_on(train_steps(Gpu::new(ctx), &convplay::presets::preset("seed-004")?, 128, steps))?;

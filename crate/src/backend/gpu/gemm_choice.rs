@@ -1,0 +1,163 @@
+//! Which GEMM kernel runs the products of a device: the tiled one of shaders/gemm.wgsl
+//! (64×64 tiles through workgroup memory, two barriers per 16 of K) or the register-tiled one
+//! of shaders/gemm_reg.wgsl (no workgroup memory, no barriers, one entry point per mode).
+//! Real GPUs usually favour the first; emulated ones (SwiftShader, lavapipe) and some mobile
+//! GPUs the second. The context decides once, when it is made: it times a small convolution
+//! with each (`probe`) and keeps the faster for every product on the device. The environment
+//! variable `CONVPLAY_GEMM=tiled|reg` (natively) or `GpuContext::set_gemm_kernel` forces one.
+
+use super::backend::Gpu;
+use super::GpuContext;
+use crate::backend::geom::Window;
+use crate::backend::ops::Backend;
+use crate::error::{Error, Result};
+use crate::spec::Padding;
+use std::rc::Rc;
+
+/// A GEMM kernel family.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GemmKernel {
+    /// shaders/gemm.wgsl: workgroup-memory tiles and barriers.
+    Tiled,
+    /// shaders/gemm_reg.wgsl: register blocks read straight from the buffers.
+    Reg,
+}
+
+/// A conv filter gradient of at least this many rows (kh·kw·c) runs the register kernel's
+/// 64-row tiles; fewer (the first conv's 9) run 32-row ones and waste less.
+const WIDE_FILTER: usize = 64;
+
+/// How the device's kernel was decided, for reports.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum GemmDecision {
+    /// Not decided yet (the tiled kernel runs).
+    Undecided,
+    /// Forced by `CONVPLAY_GEMM` or `set_gemm_kernel`.
+    Forced,
+    /// Timed at start-up: milliseconds of the probe with the tiled and the register kernel.
+    Timed { tiled_ms: f64, reg_ms: f64 },
+}
+
+impl GemmKernel {
+    /// The shader file (`shaders/<file>.wgsl`).
+    pub fn file(self) -> &'static str {
+        match self {
+            GemmKernel::Tiled => "gemm",
+            GemmKernel::Reg => "gemm_reg",
+        }
+    }
+
+    /// The entry point that runs GEMM `mode` (0–5) on a product of `m` rows.
+    pub fn entry(self, mode: u32, m: usize) -> &'static str {
+        match (self, mode) {
+            (GemmKernel::Tiled, _) => "gemm",
+            (GemmKernel::Reg, 0) => "gemm_conv_forward",
+            (GemmKernel::Reg, 1) => "gemm_conv_data",
+            (GemmKernel::Reg, 2) if m >= WIDE_FILTER => "gemm_conv_filter_wide",
+            (GemmKernel::Reg, 2) => "gemm_conv_filter",
+            (GemmKernel::Reg, 3) => "gemm_dense_forward",
+            (GemmKernel::Reg, 4) => "gemm_dense_data",
+            (GemmKernel::Reg, _) => "gemm_dense_weight",
+        }
+    }
+
+    /// The rows and columns of C one workgroup of `entry(mode, m)` computes (the dispatch
+    /// counts these tiles in a line, times the split-K parts).
+    pub fn tile(self, mode: u32, m: usize) -> (usize, usize) {
+        match (self, mode) {
+            (GemmKernel::Tiled, _) => (64, 64),
+            (GemmKernel::Reg, 0 | 1) => (64, 32),
+            (GemmKernel::Reg, 2) if m >= WIDE_FILTER => (64, 32),
+            (GemmKernel::Reg, _) => (32, 32),
+        }
+    }
+
+    /// The name used by `CONVPLAY_GEMM` and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            GemmKernel::Tiled => "tiled",
+            GemmKernel::Reg => "reg",
+        }
+    }
+
+    /// Parses `tiled` or `reg` (as `CONVPLAY_GEMM` holds them).
+    pub fn parse(s: &str) -> Result<GemmKernel> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "tiled" => Ok(GemmKernel::Tiled),
+            "reg" | "register" => Ok(GemmKernel::Reg),
+            other => Err(Error::Invalid(format!(
+                "unknown GEMM kernel {other:?}: use \"tiled\" (workgroup-memory tiles) or \"reg\" (register-tiled, no barriers)"
+            ))),
+        }
+    }
+
+    /// The kernel `CONVPLAY_GEMM` forces, if it is set (natively; never in the browser).
+    pub fn from_env() -> Result<Option<GemmKernel>> {
+        if cfg!(target_arch = "wasm32") {
+            return Ok(None);
+        }
+        match std::env::var("CONVPLAY_GEMM") {
+            Ok(s) if !s.trim().is_empty() && s.trim() != "auto" => {
+                GemmKernel::parse(&s).map(Some).map_err(|e| Error::Invalid(format!("CONVPLAY_GEMM: {}", e.message())))
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
+/// A line for reports: "reg (timed: tiled 12.3 ms, reg 4.5 ms)", "tiled (forced)".
+pub fn describe(kernel: GemmKernel, decision: GemmDecision) -> String {
+    match decision {
+        GemmDecision::Undecided => format!("{} (not timed)", kernel.name()),
+        GemmDecision::Forced => format!("{} (forced)", kernel.name()),
+        GemmDecision::Timed { tiled_ms, reg_ms } => {
+            format!("{} (timed at start-up: tiled {tiled_ms:.2} ms, reg {reg_ms:.2} ms)", kernel.name())
+        }
+    }
+}
+
+/// The register kernel must beat the tiled one by this factor to be chosen (a tie, which a
+/// real GPU's launch overhead makes of so small a probe, keeps the tiled kernel).
+const MARGIN: f64 = 0.9;
+
+/// Times one small convolution (forward, data and filter gradients: modes 0, 1 and 2) with
+/// each kernel, after a warm-up that builds the pipelines, and returns the decision. The
+/// shape is a mid-network layer of a small CNN at batch 2 (14×14×16 → 32, 3×3, "same"):
+/// about 7 MFLOP, so a few milliseconds on an emulator and far less on a GPU.
+pub(super) async fn probe(ctx: &Rc<GpuContext>) -> Result<GemmDecision> {
+    let g = Window::new("GEMM probe", 2, (14, 14, 16), 32, (3, 3), (1, 1), Padding::Same)?;
+    let klen = (g.kh * g.kw * g.c * g.oc) as usize;
+    let mut ms = [f64::INFINITY; 2];
+    for (slot, kernel) in [GemmKernel::Tiled, GemmKernel::Reg].into_iter().enumerate() {
+        ctx.set_gemm(kernel, GemmDecision::Undecided);
+        let be = Gpu::new(ctx.clone());
+        let fill = |len: usize| {
+            let b = be.alloc(len);
+            be.write(&b, &(0..len).map(|i| ((i % 7) as f32 - 3.0) * 0.1).collect::<Vec<_>>());
+            b
+        };
+        let (x, w, dout) = (fill(g.input_len()), fill(klen), fill(g.output_len()));
+        let (y, dx, dw) = (be.alloc(g.output_len()), be.alloc(g.input_len()), be.alloc(klen));
+        let step = || {
+            be.conv2d_forward(&g, &x, &w, None, &y);
+            be.conv2d_backward(&g, &x, &w, &dout, Some(&dx), &dw, None);
+        };
+        step();
+        be.read(&dw, 1).await?;
+        for _ in 0..2 {
+            let t0 = super::profile::now_ms();
+            step();
+            be.read(&dw, 1).await?;
+            ms[slot] = ms[slot].min(super::profile::now_ms() - t0);
+        }
+    }
+    Ok(GemmDecision::Timed { tiled_ms: ms[0], reg_ms: ms[1] })
+}
+
+/// The kernel a decision picks.
+pub(super) fn pick(decision: GemmDecision) -> GemmKernel {
+    match decision {
+        GemmDecision::Timed { tiled_ms, reg_ms } if reg_ms < MARGIN * tiled_ms => GemmKernel::Reg,
+        _ => GemmKernel::Tiled,
+    }
+}

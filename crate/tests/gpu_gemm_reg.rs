@@ -1,0 +1,243 @@
+//! The register-tiled GEMM kernel (shaders/gemm_reg.wgsl) against the CPU reference, forced on
+//! the context whatever the start-up timing chose: every mode (conv forward, data and filter
+//! gradients, dense forward and gradients) on odd shapes — batch 1 and > 1, stride 1 and 2,
+//! "same" and "valid", 1, 3 and other odd channel counts, M, N and K that are not multiples of
+//! the 4×4 block or the 64×64 tile — with and without bias, split K with several splits, and
+//! a whole training step of seed-001 and seed-004, and a conv past the grid's 65,535 workgroups
+//! per dimension. The tiled kernel runs the same cases, so a mismatch names the kernel. Tolerance as gpu_ops.rs: |gpu − cpu| ≤ 1e-4 · max(1, |cpu|).
+
+mod common;
+
+use common::ops::{read, upload};
+use convplay::backend::cpu::backend::Cpu;
+use convplay::backend::geom::Window;
+use convplay::backend::gpu::backend::Gpu;
+use convplay::backend::gpu::gemm_choice::GemmKernel;
+use convplay::backend::gpu::params::GemmParams;
+use convplay::backend::gpu::GpuContext;
+use convplay::backend::ops::{Backend, OptimStep};
+use convplay::model::Model;
+use convplay::spec::Padding;
+use std::rc::Rc;
+
+const KERNELS: [GemmKernel; 2] = [GemmKernel::Reg, GemmKernel::Tiled];
+
+fn close(what: &str, gpu: &[f32], cpu: &[f32]) {
+    assert_eq!(gpu.len(), cpu.len(), "{what}: lengths");
+    for (i, (g, c)) in gpu.iter().zip(cpu).enumerate() {
+        assert!((g - c).abs() <= 1e-4 * c.abs().max(1.0), "{what}[{i}]: gpu {g} vs cpu {c}");
+    }
+}
+
+fn compare(what: &str, gpu: &[Vec<f32>], cpu: &[Vec<f32>]) {
+    assert_eq!(gpu.len(), cpu.len(), "{what}: output counts");
+    for (k, (g, c)) in gpu.iter().zip(cpu).enumerate() {
+        close(&format!("{what} output {k}"), g, c);
+    }
+}
+
+/// Forward (with or without bias) and all gradients of a conv.
+fn conv_case<B: Backend>(be: &B, g: &Window, bias: bool, seed: u64) -> Vec<Vec<f32>> {
+    let klen = (g.kh * g.kw * g.c * g.oc) as usize;
+    let x = upload(be, &common::random_vec(g.input_len(), seed));
+    let w = upload(be, &common::random_vec(klen, seed + 1));
+    let b = upload(be, &common::random_vec(g.oc as usize, seed + 2));
+    let dout = upload(be, &common::random_vec(g.output_len(), seed + 3));
+    let out = be.alloc(g.output_len());
+    let (dx, dw, db) = (be.alloc(g.input_len()), be.alloc(klen), be.alloc(g.oc as usize));
+    be.conv2d_forward(g, &x, &w, bias.then_some(&b), &out);
+    be.conv2d_backward(g, &x, &w, &dout, Some(&dx), &dw, Some(&db));
+    vec![read(be, &out, g.output_len()), read(be, &dx, g.input_len()), read(be, &dw, klen)]
+}
+
+fn dense_case<B: Backend>(be: &B, (n, k, m): (usize, usize, usize), bias: bool, seed: u64) -> Vec<Vec<f32>> {
+    let x = upload(be, &common::random_vec(n * k, seed));
+    let w = upload(be, &common::random_vec(k * m, seed + 1));
+    let b = upload(be, &common::random_vec(m, seed + 2));
+    let dout = upload(be, &common::random_vec(n * m, seed + 3));
+    let (out, dx, dw) = (be.alloc(n * m), be.alloc(n * k), be.alloc(k * m));
+    be.dense_forward(n, k, m, &x, &w, bias.then_some(&b), &out);
+    be.dense_backward(n, k, m, &x, &w, &dout, Some(&dx), &dw, None);
+    vec![read(be, &out, n * m), read(be, &dx, n * k), read(be, &dw, k * m)]
+}
+
+/// A context with `kernel` forced, or None where no GPU is required and none is here.
+fn forced(kernel: GemmKernel) -> Option<Rc<GpuContext>> {
+    let ctx = common::gpu()?;
+    ctx.set_gemm_kernel(kernel);
+    assert_eq!(ctx.gemm_kernel(), kernel);
+    assert!(ctx.gemm_report().starts_with(kernel.name()), "{}", ctx.gemm_report());
+    Some(Rc::new(ctx))
+}
+
+#[test]
+fn every_conv_mode_matches_the_cpu_on_odd_shapes() {
+    let windows = [
+        // (n, h, w, c, oc, k, stride, padding)
+        (1, 5, 5, 1, 1, 3, 2, Padding::Same),
+        (2, 7, 6, 3, 5, 3, 1, Padding::Valid),
+        (3, 9, 7, 5, 6, 3, 2, Padding::Same),
+        (2, 8, 8, 7, 9, 5, 1, Padding::Same),
+        (1, 13, 11, 6, 70, 1, 1, Padding::Valid),
+        (4, 12, 12, 3, 33, 2, 2, Padding::Valid),
+        (2, 14, 14, 17, 66, 3, 1, Padding::Same),
+        (1, 28, 28, 1, 32, 3, 1, Padding::Valid),
+        (3, 10, 9, 3, 7, 4, 2, Padding::Same),
+        (2, 11, 13, 65, 3, 3, 1, Padding::Same),
+    ];
+    for kernel in KERNELS {
+        let Some(ctx) = forced(kernel) else { return };
+        for (i, &(n, h, w, c, oc, k, s, p)) in windows.iter().enumerate() {
+            let g = Window::new("gemm_reg", n, (h, w, c), oc, (k, k), (s, s), p).unwrap();
+            let bias = i % 2 == 0;
+            let seed = 1200 + i as u64;
+            let cpu = conv_case(&Cpu::new(), &g, bias, seed);
+            // Unsplit, and split wherever a product allows it.
+            for target in [1, 64] {
+                let gpu = Gpu::new(ctx.clone());
+                gpu.set_split_target(target);
+                let what = format!("{} conv {g:?} bias {bias} split target {target}", kernel.name());
+                compare(&what, &conv_case(&gpu, &g, bias, seed), &cpu);
+            }
+        }
+    }
+}
+
+#[test]
+fn every_dense_mode_matches_the_cpu_on_odd_shapes() {
+    let dims = [(1, 1, 1), (3, 7, 5), (64, 1600, 64), (129, 65, 10), (2, 300, 131), (1, 17, 3), (67, 3, 70)];
+    for kernel in KERNELS {
+        let Some(ctx) = forced(kernel) else { return };
+        for (i, &d) in dims.iter().enumerate() {
+            let bias = i % 2 == 1;
+            let seed = 1300 + i as u64;
+            let cpu = dense_case(&Cpu::new(), d, bias, seed);
+            let gpu = Gpu::new(ctx.clone());
+            compare(&format!("{} dense {d:?} bias {bias}", kernel.name()), &dense_case(&gpu, d, bias, seed), &cpu);
+        }
+    }
+}
+
+#[test]
+fn split_k_with_many_splits_matches_the_cpu() {
+    let Some(ctx) = forced(GemmKernel::Reg) else { return };
+    let windows = [
+        // MNIST's first conv: C is 9 × 32, K = 8·26·26 in about 21 parts, the last short.
+        (8, 28, 28, 1, 32, 3, 1, Padding::Valid),
+        // Odd sizes, stride 2, "same": a split part starts in the middle of an output row.
+        (32, 13, 11, 5, 70, 3, 2, Padding::Same),
+        // C is 288 × 64 (5 tiles), K = 5·22·22.
+        (5, 24, 24, 32, 64, 3, 1, Padding::Valid),
+    ];
+    for (i, &(n, h, w, c, oc, k, s, p)) in windows.iter().enumerate() {
+        let g = Window::new("gemm_reg split", n, (h, w, c), oc, (k, k), (s, s), p).unwrap();
+        let m = (g.kh * g.kw * g.c) as usize;
+        let kk = (g.n * g.oh * g.ow) as usize;
+        let (splits, chunk) = GemmParams::split_k((m, g.oc as usize, kk), 64, 4 << 20);
+        assert!(splits >= 3, "case {i} must reach several splits: {splits}");
+        assert_ne!(chunk % g.ow as usize, 0, "case {i}: a part should begin inside an output row");
+        let seed = 1400 + i as u64;
+        let cpu = conv_case(&Cpu::new(), &g, false, seed);
+        let gpu = Gpu::new(ctx.clone());
+        let before = gpu.counters().dispatches;
+        let out = conv_case(&gpu, &g, false, seed);
+        // forward, data gradient, filter gradient and its reduction, bias gradient.
+        assert!(gpu.counters().dispatches - before >= 5, "case {i}: the filter gradient was split");
+        compare(&format!("reg split conv {g:?}"), &out, &cpu);
+    }
+    for (i, d) in [(2000, 37, 10), (1031, 70, 3)].into_iter().enumerate() {
+        let cpu = dense_case(&Cpu::new(), d, false, 1450 + i as u64);
+        let out = dense_case(&Gpu::new(ctx.clone()), d, false, 1450 + i as u64);
+        compare(&format!("reg split dense {d:?}"), &out, &cpu);
+    }
+}
+
+/// One SGD step of a preset at batch `n` on `be`; its parameters afterwards.
+fn trained<B: Backend>(be: B, preset: &str, n: usize) -> Vec<(String, Vec<f32>)> {
+    let spec = convplay::presets::preset(preset).unwrap();
+    let mut model = Model::new(be, &spec, n, 7).unwrap();
+    let per = spec.input.buffer_len();
+    let x: Vec<f32> = common::random_vec(n * per, 77).iter().map(|v| 0.5 + 0.5 * v).collect();
+    let y: Vec<u8> = (0..n).map(|i| (i * 7 % 10) as u8).collect();
+    let step = OptimStep::Sgd { lr: 0.05, momentum: 0.0, nesterov: false, weight_decay: 0.0 };
+    model.train_step(&x, &y, step).unwrap();
+    pollster::block_on(model.read_params()).unwrap()
+}
+
+#[test]
+fn a_training_step_with_the_register_kernel_equals_the_cpu() {
+    let Some(ctx) = forced(GemmKernel::Reg) else { return };
+    for (preset, n) in [("seed-001", 5), ("seed-004", 3)] {
+        let cpu = trained(Cpu::new(), preset, n);
+        let gpu = trained(Gpu::new(ctx.clone()), preset, n);
+        assert_eq!(gpu.len(), cpu.len(), "{preset}: parameter counts");
+        for ((name, g), (_, c)) in gpu.iter().zip(&cpu) {
+            close(&format!("{preset} {name} after one step"), g, c);
+        }
+    }
+}
+
+#[test]
+fn the_kernel_names_parse_and_bad_ones_say_how_to_fix_them() {
+    assert_eq!(GemmKernel::parse("tiled").unwrap(), GemmKernel::Tiled);
+    assert_eq!(GemmKernel::parse(" REG ").unwrap(), GemmKernel::Reg);
+    let e = GemmKernel::parse("fast").unwrap_err().message();
+    assert!(e.contains("\"fast\"") && e.contains("tiled") && e.contains("reg"), "{e}");
+    for (mode, m) in (0..6).flat_map(|mode| [(mode, 9), (mode, 288)]) {
+        assert_eq!(GemmKernel::Tiled.entry(mode, m), "gemm");
+        let entry = GemmKernel::Reg.entry(mode, m);
+        let src = convplay::backend::gpu::pipelines::shader_source(GemmKernel::Reg.file()).unwrap();
+        assert!(src.contains(&format!("fn {entry}(")), "mode {mode}: {entry} is in gemm_reg.wgsl");
+        // The entry's workgroup tile is 8 invocations × 4 rows or 8 × 8 rows tall, 32 wide.
+        let (tm, tn) = GemmKernel::Reg.tile(mode, m);
+        let rows8 = src.split(&format!("fn {entry}(")).nth(1).unwrap().split("\n}").next().unwrap().contains("acc7");
+        assert_eq!((tm, tn), (if rows8 { 64 } else { 32 }, 32), "mode {mode}, {m} rows: {entry}");
+    }
+    assert_eq!(GemmKernel::Reg.entry(2, 288), "gemm_conv_filter_wide");
+    assert_eq!(GemmKernel::Reg.entry(2, 9), "gemm_conv_filter");
+}
+
+#[test]
+fn a_bad_convplay_gemm_is_an_error_that_names_the_choices() {
+    if common::gpu().is_none() {
+        return;
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_convplay"))
+        .args(["bench", "--profile", "--steps", "1"])
+        .env("CONVPLAY_GEMM", "fast")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "CONVPLAY_GEMM=fast must fail: {stderr}");
+    assert!(stderr.contains("CONVPLAY_GEMM: unknown GEMM kernel \"fast\": use \"tiled\""), "{stderr}");
+}
+
+/// Both kernels past the grid's 65,535 workgroups per dimension (gpu_limits.rs runs the kernel
+/// the start-up timing chose; this runs each): a conv over batch 17 of 512×512×1.
+#[test]
+fn both_kernels_fold_past_the_grid_limit() {
+    let g = Window::new("big", 17, (512, 512, 1), 1, (3, 3), (1, 1), Padding::Same).unwrap();
+    let cpu = conv_forward(&Cpu::new(), &g);
+    for kernel in KERNELS {
+        let Some(ctx) = forced(kernel) else { return };
+        let (tm, _) = kernel.tile(0, cpu.len());
+        assert!(cpu.len().div_ceil(tm) > 65_535, "{} fits one grid dimension", kernel.name());
+        let got = conv_forward(&Gpu::new(ctx), &g);
+        assert_eq!(got.len(), cpu.len());
+        // Every 997th value, and the tail (where a clipped grid never reaches) in full.
+        let tail = got.len() - 64 * 1024;
+        for (i, (a, b)) in got.iter().zip(&cpu).enumerate() {
+            if i % 997 == 0 || i >= tail {
+                assert!((a - b).abs() <= 1e-4 * b.abs().max(1.0), "{} [{i}]: gpu {a} vs cpu {b}", kernel.name());
+            }
+        }
+    }
+}
+
+fn conv_forward<B: Backend>(be: &B, g: &Window) -> Vec<f32> {
+    let x = upload(be, &common::random_vec(g.input_len(), 21));
+    let w = upload(be, &common::random_vec(9, 22));
+    let out = be.alloc(g.output_len());
+    be.conv2d_forward(g, &x, &w, None, &out);
+    read(be, &out, g.output_len())
+}
