@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::ops::{read, upload};
+use common::ops::{conv_case, read, upload};
 use convplay::backend::cpu::backend::Cpu;
 use convplay::backend::geom::Window;
 use convplay::backend::gpu::backend::Gpu;
@@ -34,20 +34,6 @@ fn compare(what: &str, gpu: &[Vec<f32>], cpu: &[Vec<f32>]) {
     for (k, (g, c)) in gpu.iter().zip(cpu).enumerate() {
         close(&format!("{what} output {k}"), g, c);
     }
-}
-
-/// Forward (with or without bias) and all gradients of a conv.
-fn conv_case<B: Backend>(be: &B, g: &Window, bias: bool, seed: u64) -> Vec<Vec<f32>> {
-    let klen = (g.kh * g.kw * g.c * g.oc) as usize;
-    let x = upload(be, &common::random_vec(g.input_len(), seed));
-    let w = upload(be, &common::random_vec(klen, seed + 1));
-    let b = upload(be, &common::random_vec(g.oc as usize, seed + 2));
-    let dout = upload(be, &common::random_vec(g.output_len(), seed + 3));
-    let out = be.alloc(g.output_len());
-    let (dx, dw, db) = (be.alloc(g.input_len()), be.alloc(klen), be.alloc(g.oc as usize));
-    be.conv2d_forward(g, &x, &w, bias.then_some(&b), &out);
-    be.conv2d_backward(g, &x, &w, &dout, Some(&dx), &dw, Some(&db));
-    vec![read(be, &out, g.output_len()), read(be, &dx, g.input_len()), read(be, &dw, klen)]
 }
 
 fn dense_case<B: Backend>(be: &B, (n, k, m): (usize, usize, usize), bias: bool, seed: u64) -> Vec<Vec<f32>> {

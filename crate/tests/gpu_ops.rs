@@ -15,7 +15,7 @@ fn gpu() -> Option<Gpu> {
     common::gpu().map(|ctx| Gpu::new(Rc::new(ctx)))
 }
 
-use common::ops::{bn_case, read, upload};
+use common::ops::{bn_case, conv_case, read, upload};
 
 fn close(what: &str, gpu: &[f32], cpu: &[f32]) {
     assert_eq!(gpu.len(), cpu.len(), "{what}: lengths");
@@ -46,32 +46,14 @@ fn windows() -> Vec<Window> {
     .collect()
 }
 
-fn conv_case<B: Backend>(be: &B, g: &Window, seed: u64) -> Vec<Vec<f32>> {
-    let klen = (g.kh * g.kw * g.c * g.oc) as usize;
-    let x = upload(be, &common::random_vec(g.input_len(), seed));
-    let w = upload(be, &common::random_vec(klen, seed + 1));
-    let b = upload(be, &common::random_vec(g.oc as usize, seed + 2));
-    let dout = upload(be, &common::random_vec(g.output_len(), seed + 3));
-    let out = be.alloc(g.output_len());
-    let (dx, dw, db) = (be.alloc(g.input_len()), be.alloc(klen), be.alloc(g.oc as usize));
-    be.conv2d_forward(g, &x, &w, Some(&b), &out);
-    be.conv2d_backward(g, &x, &w, &dout, Some(&dx), &dw, Some(&db));
-    vec![
-        read(be, &out, g.output_len()),
-        read(be, &dx, g.input_len()),
-        read(be, &dw, klen),
-        read(be, &db, g.oc as usize),
-    ]
-}
-
 #[test]
 fn conv2d_gpu_matches_cpu() {
     let Some(gpu) = gpu() else { return };
     for (i, g) in windows().iter().enumerate() {
         compare(
             &format!("conv2d {g:?}"),
-            conv_case(&gpu, g, 100 + i as u64),
-            conv_case(&Cpu::new(), g, 100 + i as u64),
+            conv_case(&gpu, g, true, 100 + i as u64),
+            conv_case(&Cpu::new(), g, true, 100 + i as u64),
         );
     }
 }

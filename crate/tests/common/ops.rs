@@ -40,3 +40,23 @@ pub fn bn_case<B: Backend>(be: &B, rows: usize, c: usize, seed: u64) -> Vec<Vec<
         read(be, &inf, rows * c),
     ]
 }
+
+/// A conv's forward (with or without its bias) and all its gradients on `be`, from seeded
+/// random values: [out, dx, dw, db].
+pub fn conv_case<B: Backend>(be: &B, g: &convplay::backend::geom::Window, bias: bool, seed: u64) -> Vec<Vec<f32>> {
+    let klen = (g.kh * g.kw * g.c * g.oc) as usize;
+    let x = upload(be, &super::random_vec(g.input_len(), seed));
+    let w = upload(be, &super::random_vec(klen, seed + 1));
+    let b = upload(be, &super::random_vec(g.oc as usize, seed + 2));
+    let dout = upload(be, &super::random_vec(g.output_len(), seed + 3));
+    let out = be.alloc(g.output_len());
+    let (dx, dw, db) = (be.alloc(g.input_len()), be.alloc(klen), be.alloc(g.oc as usize));
+    be.conv2d_forward(g, &x, &w, bias.then_some(&b), &out);
+    be.conv2d_backward(g, &x, &w, &dout, Some(&dx), &dw, Some(&db));
+    vec![
+        read(be, &out, g.output_len()),
+        read(be, &dx, g.input_len()),
+        read(be, &dw, klen),
+        read(be, &db, g.oc as usize),
+    ]
+}

@@ -94,11 +94,6 @@ export const compareStyles = css`
     margin: 0.5rem 0;
   }
   label {
-    display: flex;
-    flex-direction: column;
-    font-size: 0.85rem;
-    color: var(--cp-muted, #5b6478);
-    gap: 0.2rem;
     max-width: 100%;
   }
   select {
