@@ -58,23 +58,17 @@ fn forced(kernel: GemmKernel) -> Option<Rc<GpuContext>> {
 
 #[test]
 fn every_conv_mode_matches_the_cpu_on_odd_shapes() {
-    let windows = [
-        // (n, h, w, c, oc, k, stride, padding)
-        (1, 5, 5, 1, 1, 3, 2, Padding::Same),
-        (2, 7, 6, 3, 5, 3, 1, Padding::Valid),
-        (3, 9, 7, 5, 6, 3, 2, Padding::Same),
-        (2, 8, 8, 7, 9, 5, 1, Padding::Same),
-        (1, 13, 11, 6, 70, 1, 1, Padding::Valid),
-        (4, 12, 12, 3, 33, 2, 2, Padding::Valid),
-        (2, 14, 14, 17, 66, 3, 1, Padding::Same),
+    // The odd shapes of the GPU op tests, plus MNIST's first conv, a 4×4 kernel and 65 channels.
+    let mut windows = common::ops::ODD_SHAPES.to_vec();
+    windows.extend([
         (1, 28, 28, 1, 32, 3, 1, Padding::Valid),
         (3, 10, 9, 3, 7, 4, 2, Padding::Same),
         (2, 11, 13, 65, 3, 3, 1, Padding::Same),
-    ];
+    ]);
     for kernel in KERNELS {
         let Some(ctx) = forced(kernel) else { return };
-        for (i, &(n, h, w, c, oc, k, s, p)) in windows.iter().enumerate() {
-            let g = Window::new("gemm_reg", n, (h, w, c), oc, (k, k), (s, s), p).unwrap();
+        for (i, &shape) in windows.iter().enumerate() {
+            let g = common::ops::window("gemm_reg", shape);
             let bias = i % 2 == 0;
             let seed = 1200 + i as u64;
             let cpu = conv_case(&Cpu::new(), &g, bias, seed);

@@ -15,7 +15,7 @@ fn gpu() -> Option<Gpu> {
     common::gpu().map(|ctx| Gpu::new(Rc::new(ctx)))
 }
 
-use common::ops::{bn_case, conv_case, read, upload};
+use common::ops::{bn_case, conv_case, odd_windows, read, upload};
 
 fn close(what: &str, gpu: &[f32], cpu: &[f32]) {
     assert_eq!(gpu.len(), cpu.len(), "{what}: lengths");
@@ -31,25 +31,10 @@ fn compare(what: &str, gpu_out: Vec<Vec<f32>>, cpu_out: Vec<Vec<f32>>) {
     }
 }
 
-fn windows() -> Vec<Window> {
-    [
-        (1, 5, 5, 1, 1, 3, 2, Padding::Same),
-        (2, 7, 6, 3, 5, 3, 1, Padding::Valid),
-        (3, 9, 7, 5, 6, 3, 2, Padding::Same),
-        (2, 8, 8, 7, 9, 5, 1, Padding::Same),
-        (1, 13, 11, 6, 70, 1, 1, Padding::Valid),
-        (4, 12, 12, 3, 33, 2, 2, Padding::Valid),
-        (2, 14, 14, 17, 66, 3, 1, Padding::Same),
-    ]
-    .iter()
-    .map(|&(n, h, w, c, oc, k, s, p)| Window::new("test", n, (h, w, c), oc, (k, k), (s, s), p).unwrap())
-    .collect()
-}
-
 #[test]
 fn conv2d_gpu_matches_cpu() {
     let Some(gpu) = gpu() else { return };
-    for (i, g) in windows().iter().enumerate() {
+    for (i, g) in odd_windows("test").iter().enumerate() {
         compare(
             &format!("conv2d {g:?}"),
             conv_case(&gpu, g, true, 100 + i as u64),
@@ -74,7 +59,7 @@ fn depthwise_case<B: Backend>(be: &B, g: &Window, seed: u64) -> Vec<Vec<f32>> {
 #[test]
 fn depthwise_gpu_matches_cpu() {
     let Some(gpu) = gpu() else { return };
-    for (i, g0) in windows().iter().enumerate() {
+    for (i, g0) in odd_windows("test").iter().enumerate() {
         let mut g = *g0;
         g.oc = g.c;
         compare("depthwise", depthwise_case(&gpu, &g, 200 + i as u64), depthwise_case(&Cpu::new(), &g, 200 + i as u64));
@@ -107,7 +92,7 @@ fn pool_case<B: Backend>(be: &B, g: &Window, seed: u64) -> Vec<Vec<f32>> {
 #[test]
 fn pooling_gpu_matches_cpu() {
     let Some(gpu) = gpu() else { return };
-    let mut ws = windows();
+    let mut ws = odd_windows("test");
     ws.push(Window::new("t", 2, (9, 9, 3), 3, (3, 3), (2, 2), Padding::Valid).unwrap()); // overlapping windows
     ws.push(Window::new("t", 1, (7, 8, 5), 5, (3, 3), (1, 1), Padding::Same).unwrap());
     for (i, g0) in ws.iter().enumerate() {
