@@ -168,9 +168,10 @@ fn the_kernel_names_parse_and_bad_ones_say_how_to_fix_them() {
         let entry = GemmKernel::Reg.entry(mode, m);
         let src = convplay::backend::gpu::pipelines::shader_source(GemmKernel::Reg.file()).unwrap();
         assert!(src.contains(&format!("fn {entry}(")), "mode {mode}: {entry} is in gemm_reg.wgsl");
-        // The entry's workgroup tile is 8 invocations × 4 rows or 8 × 8 rows tall, 32 wide.
+        // The entry's workgroup tile is 64 rows tall where it keeps rows 4–7 too (`upper`), else 32; 32 wide.
         let (tm, tn) = GemmKernel::Reg.tile(mode, m);
-        let rows8 = src.split(&format!("fn {entry}(")).nth(1).unwrap().split("\n}").next().unwrap().contains("acc7");
+        let rows8 =
+            src.split(&format!("fn {entry}(")).nth(1).unwrap().split("\n}").next().unwrap().contains("upper(t)");
         assert_eq!((tm, tn), (if rows8 { 64 } else { 32 }, 32), "mode {mode}, {m} rows: {entry}");
     }
     assert_eq!(GemmKernel::Reg.entry(2, 288), "gemm_conv_filter_wide");
