@@ -1,12 +1,15 @@
 // pool.wgsl — max pooling (argmax saved), average pooling and global average pooling,
 // forward and backward. Padding never takes part (TensorFlow's "same" behaviour).
-// Backward kernels gather (one invocation per input element), so no atomics are needed.
+// Backward kernels gather (one invocation per input element), so no atomics are needed;
+// max pooling whose windows tile the input scatters instead (`max_backward_tiles`), each
+// input belonging to one window at most.
 // CPU twin: crate/src/backend/cpu/pool.rs.
 //
 // Bindings (group 0): 0 uniform p: PoolParams (its Rust twin in
 // crate/src/backend/gpu/params.rs); 1 x: input or dout (read); 2 y: output or dx
 // (read_write); 3 idx: argmax (read_write forward, read backward).
-// Dispatch: 1-D in workgroups of 256 over outputs (forward) or inputs (backward), a
+// Dispatch: 1-D in workgroups of 256 over outputs (forward, max_backward_tiles) or inputs
+// (backward), a
 // line of workgroups folded into the grid's y and z past the device's
 // maxComputeWorkgroupsPerDimension (see `group`).
 
@@ -84,6 +87,31 @@ fn max_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation
         }
     }
     y[i] = g;
+}
+
+// Windows that tile the input (stride = window, no padding above or left; the host picks
+// this entry then): each input lies in at most one window, so one invocation per output
+// writes its window's gradients — dout where the input was the maximum, 0 elsewhere — and
+// the last row and column of outputs also zero the inputs that no window reaches. A
+// quarter of max_backward's invocations for 2×2 pooling.
+@compute @workgroup_size(256)
+fn max_backward_tiles(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let o = index(wid, lid, nwg);
+    if (o >= p.len) { return; }
+    let q = out_coords(o);
+    let at = idx[o];
+    let g = x[o];
+    let y0 = q.y * p.sh;
+    let x0 = q.z * p.sw;
+    let y1 = select(min(y0 + p.kh, p.h), p.h, q.y + 1u == p.oh);
+    let x1 = select(min(x0 + p.kw, p.w), p.w, q.z + 1u == p.ow);
+    for (var iy = y0; iy < y1; iy = iy + 1u) {
+        let row = (q.x * p.h + iy) * p.w;
+        for (var ix = x0; ix < x1; ix = ix + 1u) {
+            let i = (row + ix) * p.c + q.w;
+            y[i] = select(0.0, g, i == at);
+        }
+    }
 }
 
 fn window_count(oy: u32, ox: u32) -> f32 {

@@ -71,6 +71,8 @@ fn pool_case<B: Backend>(be: &B, g: &Window, seed: u64) -> Vec<Vec<f32>> {
     let dout = upload(be, &common::random_vec(g.output_len(), seed + 1));
     let (out, arg, dx) = (be.alloc(g.output_len()), be.alloc_idx(g.output_len()), be.alloc(g.input_len()));
     let (aout, adx) = (be.alloc(g.output_len()), be.alloc(g.input_len()));
+    // Stale values where the gradients go: every input's gradient must be written.
+    be.fill(&dx, g.input_len(), 7.0);
     be.max_pool_forward(g, &x, &out, &arg);
     be.max_pool_backward(g, &dout, &arg, &dx);
     be.avg_pool_forward(g, &x, &aout);
@@ -95,6 +97,11 @@ fn pooling_gpu_matches_cpu() {
     let mut ws = odd_windows("test");
     ws.push(Window::new("t", 2, (9, 9, 3), 3, (3, 3), (2, 2), Padding::Valid).unwrap()); // overlapping windows
     ws.push(Window::new("t", 1, (7, 8, 5), 5, (3, 3), (1, 1), Padding::Same).unwrap());
+    // Windows that tile the input (one scatter per output): inputs left over at the bottom and
+    // right, a last window cut by the edge ("same", padding below only), 3×3 tiles.
+    ws.push(Window::new("t", 3, (13, 11, 6), 6, (2, 2), (2, 2), Padding::Valid).unwrap());
+    ws.push(Window::new("t", 2, (13, 13, 4), 4, (2, 2), (2, 2), Padding::Same).unwrap());
+    ws.push(Window::new("t", 2, (10, 8, 3), 3, (3, 3), (3, 3), Padding::Valid).unwrap());
     for (i, g0) in ws.iter().enumerate() {
         let mut g = *g0;
         g.oc = g.c;

@@ -193,6 +193,13 @@ impl Backend for Gpu {
         self.dispatch("max_forward", PoolParams::window(len, g), &[(1, x), (2, out), (3, argmax)], Self::groups1d(len));
     }
     fn max_pool_backward(&self, g: &Window, dout: &wgpu::Buffer, argmax: &wgpu::Buffer, dx: &wgpu::Buffer) {
+        if g.sh == g.kh && g.sw == g.kw && g.pad_top == 0 && g.pad_left == 0 {
+            // The windows tile the input: one invocation per output scatters its window.
+            let len = g.output_len();
+            let p = PoolParams::window(len, g);
+            self.dispatch("max_backward_tiles", p, &[(1, dout), (2, dx), (3, argmax)], Self::groups1d(len));
+            return;
+        }
         let len = g.input_len();
         self.dispatch(
             "max_backward",
