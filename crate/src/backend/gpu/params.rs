@@ -168,7 +168,8 @@ kernel_params! {
     }
 }
 
-/// The activation code eltwise.wgsl switches on, and the leaky-ReLU slope.
+/// The activation code eltwise.wgsl switches on (and the GEMM epilogue, `GemmParams::act`),
+/// and the leaky-ReLU slope.
 pub fn act_code(a: Activation) -> (u32, f32) {
     match a {
         Activation::Linear => (0, 0.0),
