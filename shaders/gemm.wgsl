@@ -1,6 +1,8 @@
-// gemm.wgsl — one tiled matrix multiply, C[M, N] = A[M, K] · B[K, N] (+ bias[N]),
+// gemm.wgsl — one tiled matrix multiply, C[M, N] = act(A[M, K] · B[K, N] (+ bias[N])),
 // where A and B are *implicit*: each mode reads them straight from the layer's
-// tensors, so convolutions need no im2col buffer.
+// tensors, so convolutions need no im2col buffer. The epilogue adds the bias and applies
+// the activation p.act (`act_fwd`), so a conv or dense layer's forward pass (modes 0, 3)
+// is one dispatch; the other modes run with p.act = 0 (none).
 //
 // Modes (p.mode):
 //   0 conv2d forward        M = n·oh·ow, K = kh·kw·c,  N = oc   A = x patches,   B = w [kh,kw,c,oc]
@@ -23,8 +25,9 @@
 //
 // Split K (p.splits > 1, no bias): when C has few tiles and K is long (the conv filter
 // gradient, mode 2: K = batch·oh·ow), the line holds p.splits copies of the tiles; copy s
-// sums K from s·p.kchunk to (s + 1)·p.kchunk and writes its partial C to out[s·M·N + …];
-// `splitk_reduce` then adds the p.splits partials into C (binding 1 the partials, 4 C).
+// sums K from s·p.kchunk to (s + 1)·p.kchunk and writes its partial C to out[s·M·N + …]
+// (with p.act = 0: bare sums); `splitk_reduce` then adds the p.splits partials into C and
+// applies the activation (binding 1 the partials, 4 C).
 
 struct GemmParams {
     mode: u32, m: u32, n: u32, k: u32,
@@ -32,6 +35,7 @@ struct GemmParams {
     oh: u32, ow: u32, oc: u32, kh: u32,
     kw: u32, sh: u32, sw: u32, pt: u32,
     pl: u32, has_bias: u32, splits: u32, kchunk: u32,
+    act: u32, alpha: f32, pad0: u32, pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: GemmParams;
@@ -39,6 +43,21 @@ struct GemmParams {
 @group(0) @binding(2) var<storage, read> b_buf: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
+
+// The activation fused into the epilogue, after the bias: p.act and p.alpha hold the codes and
+// the leaky slope of eltwise.wgsl's act_fwd, whose formulas these are, word for word
+// (crate/tests/gpu_fused.rs holds the three copies equal): 0 linear, 1 relu, 2 relu6,
+// 3 leaky relu, 4 sigmoid, 5 tanh (softmax, 6, needs whole rows: it is never fused).
+fn act_fwd(v: f32) -> f32 {
+    switch p.act {
+        case 1u: { return max(v, 0.0); }
+        case 2u: { return clamp(v, 0.0, 6.0); }
+        case 3u: { return select(v, v * p.alpha, v < 0.0); }
+        case 4u: { return 1.0 / (1.0 + exp(-v)); }
+        case 5u: { return tanh(v); }
+        default: { return v; }
+    }
+}
 
 const TM: u32 = 64u;
 const TK: u32 = 16u;
@@ -163,13 +182,14 @@ fn gemm(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
             if (c >= p.n) { continue; }
             var v = acc[i * 4u + j];
             if (p.has_bias != 0u) { v = v + bias[c]; }
-            out[base + r * p.n + c] = v;
+            out[base + r * p.n + c] = act_fwd(v);
         }
     }
 }
 
-// C[i] = Σ_s partial[s·M·N + i] over the p.splits partials of a split-K product; one
-// invocation per value of C, workgroups of 256 in a line folded into the grid.
+// C[i] = act(Σ_s partial[s·M·N + i]) over the p.splits partials of a split-K product (which
+// the host splits only without a bias); one invocation per value of C, workgroups of 256 in
+// a line folded into the grid.
 @compute @workgroup_size(256)
 fn splitk_reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 256u + lid.x;
@@ -179,5 +199,5 @@ fn splitk_reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocatio
     for (var s = 0u; s < p.splits; s = s + 1u) {
         sum = sum + a_buf[s * len + i];
     }
-    out[i] = sum;
+    out[i] = act_fwd(sum);
 }

@@ -19,8 +19,9 @@
 // (crate/src/backend/gpu/gemm_choice.rs; CONVPLAY_GEMM=tiled|reg forces one).
 //
 // Modes, layouts and bindings: as gemm.wgsl (0 conv forward, 1 conv data gradient, 2 conv
-// filter gradient, 3–5 dense forward, data and weight gradients). The split-K partials are
-// added by gemm.wgsl's `splitk_reduce`.
+// filter gradient, 3–5 dense forward, data and weight gradients), and so is the epilogue
+// (`store_row`: the bias, then the activation p.act, fused into a layer's forward product).
+// The split-K partials are added, and their activation applied, by gemm.wgsl's `splitk_reduce`.
 // CPU twins: crate/src/backend/cpu/conv.rs (modes 0–2) and crate/src/backend/cpu/dense.rs
 // (modes 3–5).
 // Dispatch: one workgroup per tile of C (64 or 32 rows × 32 columns), ceil(N / 32)·ceil(M /
@@ -33,6 +34,7 @@ struct GemmParams {
     oh: u32, ow: u32, oc: u32, kh: u32,
     kw: u32, sh: u32, sw: u32, pt: u32,
     pl: u32, has_bias: u32, splits: u32, kchunk: u32,
+    act: u32, alpha: f32, pad0: u32, pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: GemmParams;
@@ -91,6 +93,22 @@ fn part_rows(wid: vec3<u32>, nwg: vec3<u32>, lid: vec3<u32>, tm: u32) -> Part {
     return t;
 }
 
+// The activation fused into the epilogue, after the bias: p.act and p.alpha hold the codes and
+// the leaky slope of eltwise.wgsl's act_fwd, whose formulas these are, word for word
+// (crate/tests/gpu_fused.rs holds the three copies equal): 0 linear, 1 relu, 2 relu6,
+// 3 leaky relu, 4 sigmoid, 5 tanh (softmax, 6, needs whole rows: it is never fused).
+fn act_fwd(v: f32) -> f32 {
+    switch p.act {
+        case 1u: { return max(v, 0.0); }
+        case 2u: { return clamp(v, 0.0, 6.0); }
+        case 3u: { return select(v, v * p.alpha, v < 0.0); }
+        case 4u: { return 1.0 / (1.0 + exp(-v)); }
+        case 5u: { return tanh(v); }
+        default: { return v; }
+    }
+}
+
+// The epilogue: row i of an invocation's block, plus the bias, through the activation.
 fn store_row(t: Part, i: u32, v: vec4<f32>) {
     if (!t.row_ok[i]) { return; }
     let r = t.rows[i];
@@ -99,7 +117,7 @@ fn store_row(t: Part, i: u32, v: vec4<f32>) {
         if (c >= p.n) { continue; }
         var x = v[j];
         if (p.has_bias != 0u) { x = x + bias[c]; }
-        out[t.base + r * p.n + c] = x;
+        out[t.base + r * p.n + c] = act_fwd(x);
     }
 }
 

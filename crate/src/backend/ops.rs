@@ -60,6 +60,22 @@ pub trait Backend: 'static {
     fn fill(&self, buf: &Self::Buf, len: usize, value: f32);
 
     fn conv2d_forward(&self, g: &Window, x: &Self::Buf, w: &Self::Buf, b: Option<&Self::Buf>, out: &Self::Buf);
+    /// `conv2d_forward` and then the activation `a` over its output (channels `g.oc`): a conv
+    /// layer's whole forward pass as one op, so a backend may apply `a` as it writes the output
+    /// (the GPU does, in the GEMM's epilogue: one dispatch instead of two). The default runs
+    /// the two ops one after the other; any activation is allowed, softmax included.
+    fn conv2d_forward_act(
+        &self,
+        g: &Window,
+        x: &Self::Buf,
+        w: &Self::Buf,
+        b: Option<&Self::Buf>,
+        out: &Self::Buf,
+        a: Activation,
+    ) {
+        self.conv2d_forward(g, x, w, b, out);
+        self.activation_forward(a, g.oc as usize, g.output_len(), out);
+    }
     /// dx (if wanted), dw and db (if any) from dout.
     fn conv2d_backward(
         &self,
@@ -129,6 +145,22 @@ pub trait Backend: 'static {
         b: Option<&Self::Buf>,
         out: &Self::Buf,
     );
+    /// `dense_forward` and then the activation `a` over its output [n, m], as one op (see
+    /// `conv2d_forward_act`).
+    fn dense_forward_act(
+        &self,
+        n: usize,
+        k: usize,
+        m: usize,
+        x: &Self::Buf,
+        w: &Self::Buf,
+        b: Option<&Self::Buf>,
+        out: &Self::Buf,
+        a: Activation,
+    ) {
+        self.dense_forward(n, k, m, x, w, b, out);
+        self.activation_forward(a, m, n * m, out);
+    }
     fn dense_backward(
         &self,
         n: usize,

@@ -68,10 +68,11 @@ impl<B: Backend> Op<B> for Conv {
         let b = self.b.map(|i| p.value(i));
         if self.depthwise {
             p.be.depthwise_forward(&g, x, p.value(self.w), b, out);
+            p.be.activation_forward(self.activation, self.oc, p.n * self.out_len, out);
         } else {
-            p.be.conv2d_forward(&g, x, p.value(self.w), b, out);
+            // One op: the GPU applies the activation in the product's epilogue.
+            p.be.conv2d_forward_act(&g, x, p.value(self.w), b, out, self.activation);
         }
-        p.be.activation_forward(self.activation, self.oc, p.n * self.out_len, out);
         Ok(())
     }
 

@@ -34,8 +34,9 @@ impl Dense {
 
 impl<B: Backend> Op<B> for Dense {
     fn forward(&mut self, p: &Pass<B>, x: &B::Buf, out: &B::Buf) -> Result<()> {
-        p.be.dense_forward(p.n, self.k, self.m, x, p.value(self.w), self.b.map(|i| p.value(i)), out);
-        p.be.activation_forward(self.activation, self.m, p.n * self.m, out);
+        // One op: the GPU applies the activation in the product's epilogue.
+        let b = self.b.map(|i| p.value(i));
+        p.be.dense_forward_act(p.n, self.k, self.m, x, p.value(self.w), b, out, self.activation);
         Ok(())
     }
     fn backward(&mut self, p: &Pass<B>, x: &B::Buf, out: &B::Buf, dout: &B::Buf, dx: Option<&B::Buf>) -> Result<()> {

@@ -8,7 +8,9 @@
 //! cache, shared by every model on the device; buffers are allocated by the layers once per
 //! model and reused for every step, and so are bind groups (cached by pipeline, slot and
 //! buffers: a step after the first creates none). GEMMs with few tiles and a long K are
-//! split along K (`gemm`). While profiling (`profile.rs`) each dispatch is timed on its own.
+//! split along K (`gemm`); a conv's or dense layer's forward product applies its bias and
+//! activation in the same dispatch (`gemm_act`). While profiling (`profile.rs`) each
+//! dispatch is timed on its own.
 //!
 //! Every dispatch fits the device's grid: its workgroups are counted in one line and folded
 //! into x, y (and z) of at most `maxComputeWorkgroupsPerDimension` each (`grid`); the
@@ -16,12 +18,14 @@
 //! each submission run inside GPU error scopes: a validation error (or work too large for
 //! any grid) is kept and returned by the next `read` as `Error::Gpu`, with the device's words.
 
-use super::params::{BatchnormParams, GemmParams, KernelParams};
+use super::params::{act_code, BatchnormParams, GemmParams, KernelParams};
 use super::profile::{now_ms, DispatchTime, Recording};
 use super::GpuContext;
 use crate::backend::geom::Window;
+use crate::backend::ops::Backend;
 use crate::backend::Limits;
 use crate::error::{Error, Result};
+use crate::spec::Activation;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::future::Future;
@@ -456,18 +460,38 @@ impl Gpu {
     /// One product of gemm.wgsl or gemm_reg.wgsl (mode 0–5, the context's kernel) with sizes
     /// (m, n, k), in the kernel's tiles (64×64; or 64 or 32 rows × 32), one workgroup each,
     /// counted in one line (the kernel finds its tile's row and column).
-    /// A product of few tiles and a long K (a conv's filter gradient) is split along K
+    /// A product of few tiles, a long K and no bias (a conv's filter gradient) is split along K
     /// across workgroups into partials that `splitk_reduce` adds up.
     fn gemm(
         &self,
         mode: u32,
-        (m, n, k): (usize, usize, usize),
+        dims: (usize, usize, usize),
         g: Option<&Window>,
         a: &wgpu::Buffer,
         b: &wgpu::Buffer,
         bias: Option<&wgpu::Buffer>,
         out: &wgpu::Buffer,
     ) {
+        self.gemm_act(mode, dims, g, (a, b, bias, out), Activation::Linear);
+    }
+
+    /// `gemm` with the activation `act` applied to C after the bias, in the same dispatch: the
+    /// kernel's epilogue applies it as it writes C, or, when the product is split along K,
+    /// `splitk_reduce` does once the partials are added. Softmax, which needs a whole row of
+    /// C, runs as its own dispatch after the product.
+    fn gemm_act(
+        &self,
+        mode: u32,
+        (m, n, k): (usize, usize, usize),
+        g: Option<&Window>,
+        (a, b, bias, out): (&wgpu::Buffer, &wgpu::Buffer, Option<&wgpu::Buffer>, &wgpu::Buffer),
+        act: Activation,
+    ) {
+        if act == Activation::Softmax {
+            self.gemm(mode, (m, n, k), g, a, b, bias, out);
+            self.activation_forward(act, n, m * n, out);
+            return;
+        }
         let mut p = GemmParams::new(mode, (m, n, k), g, bias.is_some());
         // Each kernel covers C with a line of its tiles (times the splits).
         let kernel = self.ctx.gemm_kernel();
@@ -478,13 +502,17 @@ impl Gpu {
             (None, target) if target > 1 => GemmParams::split_k((m, n, k), target, MAX_PARTIAL),
             _ => (1, k),
         };
+        let (code, alpha) = act_code(act);
         if splits < 2 {
+            (p.act, p.alpha) = (code, alpha);
             self.dispatch_in(file, entry, p, &[(1, a), (2, b), (3, bias.unwrap_or(&self.dummy)), (4, out)], tiles);
             return;
         }
+        // The partials are the bare sums; the reduction applies the activation.
         (p.splits, p.kchunk) = (splits as u32, chunk as u32);
         let partial = self.partials(splits * m * n);
         self.dispatch_in(file, entry, p, &[(1, a), (2, b), (3, &self.dummy), (4, &partial)], tiles * splits as u64);
+        (p.act, p.alpha) = (code, alpha);
         self.dispatch("splitk_reduce", p, &[(1, &partial), (4, out)], Self::groups1d(m * n));
     }
 

@@ -41,7 +41,7 @@ macro_rules! kernel_params {
 }
 
 kernel_params! {
-    /// shaders/gemm.wgsl: C[m, n] = A[m, k] · B[k, n] (+ bias); the window sizes are read
+    /// shaders/gemm.wgsl: C[m, n] = act(A[m, k] · B[k, n] (+ bias)); the window sizes are read
     /// by the convolution modes (0–2) and zero for the dense ones (3–5).
     GemmParams in "gemm" {
         /// 0 conv forward, 1 conv backward data, 2 conv backward filter,
@@ -55,6 +55,12 @@ kernel_params! {
         /// Split K: how many partial products (0 or 1: none), each over `kchunk` values of K
         /// (a multiple of the kernel's K tile, 16); `splitk_reduce` adds them up.
         splits: u32, kchunk: u32,
+        /// The activation fused into the epilogue, after the bias (`act_code`: 0 none, 1 relu,
+        /// 2 relu6, 3 leaky relu with slope `alpha`, 4 sigmoid, 5 tanh; never softmax); a
+        /// split product applies it in `splitk_reduce`, once the partials are added.
+        act: u32, alpha: f32,
+        /// Unused: keep the struct a multiple of 16 bytes.
+        pad0: u32, pad1: u32,
     }
 }
 
@@ -162,7 +168,8 @@ kernel_params! {
     }
 }
 
-/// The activation code eltwise.wgsl switches on, and the leaky-ReLU slope.
+/// The activation code eltwise.wgsl switches on (and the GEMM epilogue, `GemmParams::act`),
+/// and the leaky-ReLU slope.
 pub fn act_code(a: Activation) -> (u32, f32) {
     match a {
         Activation::Linear => (0, 0.0),
@@ -200,6 +207,7 @@ impl GemmParams {
             has_bias: has_bias as u32,
             splits: 1,
             kchunk: k as u32,
+            ..Default::default()
         }
     }
 

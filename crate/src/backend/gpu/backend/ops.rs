@@ -62,8 +62,20 @@ impl Backend for Gpu {
         b: Option<&wgpu::Buffer>,
         out: &wgpu::Buffer,
     ) {
+        self.conv2d_forward_act(g, x, w, b, out, Activation::Linear);
+    }
+    fn conv2d_forward_act(
+        &self,
+        g: &Window,
+        x: &wgpu::Buffer,
+        w: &wgpu::Buffer,
+        b: Option<&wgpu::Buffer>,
+        out: &wgpu::Buffer,
+        a: Activation,
+    ) {
+        // The bias and the activation in the GEMM's epilogue: one dispatch (softmax: two).
         let m = (g.n * g.oh * g.ow) as usize;
-        self.gemm(0, (m, g.oc as usize, (g.kh * g.kw * g.c) as usize), Some(g), x, w, b, out);
+        self.gemm_act(0, (m, g.oc as usize, (g.kh * g.kw * g.c) as usize), Some(g), (x, w, b, out), a);
     }
     fn conv2d_backward(
         &self,
@@ -237,6 +249,19 @@ impl Backend for Gpu {
         out: &wgpu::Buffer,
     ) {
         self.gemm(3, (n, m, k), None, x, w, b, out);
+    }
+    fn dense_forward_act(
+        &self,
+        n: usize,
+        k: usize,
+        m: usize,
+        x: &wgpu::Buffer,
+        w: &wgpu::Buffer,
+        b: Option<&wgpu::Buffer>,
+        out: &wgpu::Buffer,
+        a: Activation,
+    ) {
+        self.gemm_act(3, (n, m, k), None, (x, w, b, out), a);
     }
     fn dense_backward(
         &self,
