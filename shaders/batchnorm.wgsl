@@ -12,7 +12,8 @@
 // crate/src/backend/gpu/params.rs); 1 x (read); 2 gamma; 3 beta; 4 dy (read); 5 y:
 // output or dx (read_write); 6 saved [mean(c), inv_std(c)]; 7 running mean; 8 running
 // var; 9 dgamma; 10 dbeta (read_write).
-// Dispatch: per-channel kernels one workgroup of 256 per channel (p.c of them);
+// Dispatch: per-channel kernels one workgroup of 256 per channel (p.c of them; channel_sum
+// one per 64 channels);
 // per-element kernels 1-D over p.rows·p.c in workgroups of 256. Either way a line of
 // workgroups folded into the grid's y and z past the device's
 // maxComputeWorkgroupsPerDimension (see `group`).
@@ -58,17 +59,30 @@ fn reduce2(t: u32) {
     }
 }
 
-// y[c] = Σ_rows x[row, c]  (bias gradient). One workgroup per channel.
+// y[c] = Σ_rows x[row, c]  (bias gradient). A workgroup of 256 sums w = min(c, 64)
+// neighbouring channels, so neighbouring invocations read neighbouring values: invocation l
+// takes channel l mod w and every (256 / w)-th row from row l / w; one barrier, then the
+// first w invocations add the partial sums. ceil(c / 64) workgroups.
 @compute @workgroup_size(256)
 fn channel_sum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let ch = group(wid, nwg);
-    if (ch >= p.c) { return; }
+    let w = min(p.c, 64u);
+    let phases = 256u / w;
+    let lane = lid.x % w;
+    let phase = lid.x / w;
+    let ch = group(wid, nwg) * 64u + lane;
+    let live = ch < p.c && phase < phases;
+    let col = min(ch, p.c - 1u);
     var s = 0.0;
-    for (var r = lid.x; r < p.rows; r = r + 256u) { s = s + x[r * p.c + ch]; }
+    if (live) {
+        for (var r = phase; r < p.rows; r = r + phases) { s = s + x[r * p.c + col]; }
+    }
     red_a[lid.x] = s;
-    red_b[lid.x] = 0.0;
-    reduce2(lid.x);
-    if (lid.x == 0u) { y[ch] = red_a[0]; }
+    workgroupBarrier();
+    if (live && phase == 0u) {
+        var t = 0.0;
+        for (var q = 0u; q < phases; q = q + 1u) { t = t + red_a[q * w + lane]; }
+        y[ch] = t;
+    }
 }
 
 @compute @workgroup_size(256)

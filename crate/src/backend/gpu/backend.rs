@@ -540,10 +540,10 @@ impl Gpu {
         }
     }
 
-    /// out[c] = Σ_rows x[row, c] (bias gradients), one workgroup per channel.
+    /// out[c] = Σ_rows x[row, c] (bias gradients), one workgroup per 64 channels.
     fn channel_sum(&self, rows: usize, c: usize, x: &wgpu::Buffer, out: &wgpu::Buffer) {
         let p = BatchnormParams { rows: rows as u32, c: c as u32, ..Default::default() };
-        self.dispatch("channel_sum", p, &[(1, x), (5, out)], c as u64);
+        self.dispatch("channel_sum", p, &[(1, x), (5, out)], c.div_ceil(64) as u64);
     }
 
     /// A scratch buffer of `len` values, allocated once per length and reused.
