@@ -93,31 +93,31 @@ fn part_rows(wid: vec3<u32>, nwg: vec3<u32>, lid: vec3<u32>, tm: u32) -> Part {
     return t;
 }
 
-// The activation fused into the epilogue, after the bias: p.act and p.alpha hold the codes and
-// the leaky slope of eltwise.wgsl's act_fwd, whose formulas these are, word for word
-// (crate/tests/gpu_fused.rs holds the three copies equal): 0 linear, 1 relu, 2 relu6,
-// 3 leaky relu, 4 sigmoid, 5 tanh (softmax, 6, needs whole rows: it is never fused).
-fn act_fwd(v: f32) -> f32 {
+// The activation fused into the epilogue, after the bias, on four values at once (one
+// `switch` per row of the block, not per value): p.act and p.alpha hold the codes and the
+// leaky slope of eltwise.wgsl's act_fwd, whose formulas these are on vec4s
+// (crate/tests/gpu_fused.rs holds them equal): 0 linear, 1 relu, 2 relu6, 3 leaky relu,
+// 4 sigmoid, 5 tanh (softmax, 6, needs whole rows: it is never fused).
+fn act_fwd4(v: vec4<f32>) -> vec4<f32> {
     switch p.act {
-        case 1u: { return max(v, 0.0); }
-        case 2u: { return clamp(v, 0.0, 6.0); }
-        case 3u: { return select(v, v * p.alpha, v < 0.0); }
+        case 1u: { return max(v, vec4<f32>(0.0)); }
+        case 2u: { return clamp(v, vec4<f32>(0.0), vec4<f32>(6.0)); }
+        case 3u: { return select(v, v * p.alpha, v < vec4<f32>(0.0)); }
         case 4u: { return 1.0 / (1.0 + exp(-v)); }
         case 5u: { return tanh(v); }
         default: { return v; }
     }
 }
 
-// The epilogue: row i of an invocation's block, plus the bias, through the activation.
-fn store_row(t: Part, i: u32, v: vec4<f32>) {
+// The epilogue: row i of an invocation's block, plus the bias (`bv`, the block's columns'),
+// through the activation.
+fn store_row(t: Part, i: u32, v: vec4<f32>, bv: vec4<f32>) {
     if (!t.row_ok[i]) { return; }
-    let r = t.rows[i];
+    let y = act_fwd4(v + bv);
+    let base = t.base + t.rows[i] * p.n;
     for (var j = 0u; j < 4u; j = j + 1u) {
         let c = t.col + t.cstep * j;
-        if (c >= p.n) { continue; }
-        var x = v[j];
-        if (p.has_bias != 0u) { x = x + bias[c]; }
-        out[t.base + r * p.n + c] = act_fwd(x);
+        if (c < p.n) { out[base + c] = y[j]; }
     }
 }
 
@@ -150,10 +150,12 @@ fn right(t: Part) -> Part {
 }
 
 fn store(t: Part, acc0: vec4<f32>, acc1: vec4<f32>, acc2: vec4<f32>, acc3: vec4<f32>) {
-    store_row(t, 0u, acc0);
-    store_row(t, 1u, acc1);
-    store_row(t, 2u, acc2);
-    store_row(t, 3u, acc3);
+    var bv = vec4<f32>(0.0);
+    if (p.has_bias != 0u) { bv = vec4<f32>(bias[t.cols.x], bias[t.cols.y], bias[t.cols.z], bias[t.cols.w]); }
+    store_row(t, 0u, acc0, bv);
+    store_row(t, 1u, acc1, bv);
+    store_row(t, 2u, acc2, bv);
+    store_row(t, 3u, acc3, bv);
 }
 
 // The dense products: A[r, k] = a[r·ars + k·aks], B[k, c] = b[k·bks + c·bcs].

@@ -179,20 +179,38 @@ fn the_fused_dense_forward_equals_the_cpu_for_every_activation() {
     }
 }
 
+/// The text of the function that starts with `head` in a shader file.
+fn function(file: &str, head: &str) -> &'static str {
+    let src = shader_source(file).unwrap();
+    let start = src.find(head).unwrap_or_else(|| panic!("{file}.wgsl has no {head}"));
+    let len = src[start..].find("\n}\n").unwrap_or_else(|| panic!("{file}.wgsl: {head} never ends"));
+    &src[start..start + len + 2]
+}
+
 /// The body of `fn act_fwd` in a shader file.
 fn act_fwd(file: &str) -> &'static str {
-    let src = shader_source(file).unwrap();
-    let start = src.find("fn act_fwd(v: f32) -> f32 {").unwrap_or_else(|| panic!("{file}.wgsl has no act_fwd"));
-    let len = src[start..].find("\n}\n").unwrap_or_else(|| panic!("{file}.wgsl: act_fwd never ends"));
-    &src[start..start + len + 2]
+    function(file, "fn act_fwd(v: f32) -> f32 {")
 }
 
 #[test]
 fn the_fused_activation_is_the_eltwise_one_word_for_word() {
     let eltwise = act_fwd("eltwise");
-    for file in ["gemm", "gemm_reg"] {
-        assert_eq!(act_fwd(file), eltwise, "{file}.wgsl's act_fwd differs from eltwise.wgsl's");
+    assert_eq!(act_fwd("gemm"), eltwise, "gemm.wgsl's act_fwd differs from eltwise.wgsl's");
+    // The register kernel's is the same on four values at once: its scalars become vec4s.
+    let mut four = eltwise.replace("fn act_fwd(v: f32) -> f32", "fn act_fwd4(v: vec4<f32>) -> vec4<f32>");
+    for (scalar, vector) in [
+        ("max(v, 0.0)", "max(v, vec4<f32>(0.0))"),
+        ("clamp(v, 0.0, 6.0)", "clamp(v, vec4<f32>(0.0), vec4<f32>(6.0))"),
+        ("v < 0.0", "v < vec4<f32>(0.0)"),
+    ] {
+        assert!(four.contains(scalar), "{scalar}: {eltwise}");
+        four = four.replace(scalar, vector);
     }
+    assert_eq!(
+        function("gemm_reg", "fn act_fwd4("),
+        four,
+        "gemm_reg.wgsl's act_fwd4 differs from eltwise.wgsl's act_fwd"
+    );
     for code in ["case 1u", "case 2u", "case 3u", "case 4u", "case 5u", "p.alpha"] {
         assert!(eltwise.contains(code), "{code}: {eltwise}");
     }
@@ -200,7 +218,7 @@ fn the_fused_activation_is_the_eltwise_one_word_for_word() {
     let gemm = shader_source("gemm").unwrap();
     assert!(gemm.contains("out[base + r * p.n + c] = act_fwd(v);"));
     assert!(gemm.contains("out[i] = act_fwd(sum);"));
-    assert!(shader_source("gemm_reg").unwrap().contains("out[t.base + r * p.n + c] = act_fwd(x);"));
+    assert!(shader_source("gemm_reg").unwrap().contains("let y = act_fwd4(v + bv);"));
 }
 
 const SPEC: &str = r#"{"name": "fused", "input": [9, 9, 2], "layers": [
