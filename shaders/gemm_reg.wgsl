@@ -8,7 +8,8 @@
 // 64 multiply-adds, and the four invocations an emulator runs side by side read four
 // neighbouring columns of B and the same value of A. The first conv's filter gradient and
 // the dense products run 8×8 workgroups on 32-row tiles, 4×4 per invocation (columns col0
-// + lx + 8·j). Each invocation reads A and B straight from the buffers and keeps its block
+// + lx + 8·j), and a filter gradient of at most 16 rows (an MNIST net's first conv has 9)
+// a 8×4 workgroup on a 16-row tile. Each invocation reads A and B straight from the buffers and keeps its block
 // of C in registers. There is one entry point per mode (no `switch` per
 // value), and K is walked as nested loops whose indices are decoded once per invocation
 // and then counted, so the inner loops hold no integer division: convolutions walk the
@@ -65,7 +66,8 @@ fn part_of(wid: vec3<u32>, nwg: vec3<u32>, lid: vec3<u32>) -> Part {
     return part_rows(wid, nwg, lid, TM);
 }
 
-// As part_of, for a tile of `tm` rows (32 or 64) and 32 columns; `rows` are its first four.
+// As part_of, for a tile of `tm` rows (16, 32 or 64) and 32 columns; `rows` are its first
+// four (8 apart; 4 apart in a 16-row tile).
 fn part_rows(wid: vec3<u32>, nwg: vec3<u32>, lid: vec3<u32>, tm: u32) -> Part {
     var t: Part;
     let line = (wid.z * nwg.y + wid.y) * nwg.x + wid.x;
@@ -76,7 +78,7 @@ fn part_rows(wid: vec3<u32>, nwg: vec3<u32>, lid: vec3<u32>, tm: u32) -> Part {
     if (!t.ok) { return t; }
     let split = line / tiles;
     let tile = line % tiles;
-    let r = (tile / tiles_n) * tm + lid.y + STEP;
+    let r = (tile / tiles_n) * tm + lid.y + select(STEP, STEP / 2u, tm == 16u);
     t.col = (tile % tiles_n) * TM + lid.x;
     t.cstep = 8u;
     let c = t.col + STEP;
@@ -409,6 +411,21 @@ fn gemm_conv_data(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgro
 fn gemm_conv_filter(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
     let t = part_of(wid, nwg, lid);
     if (!t.ok) { return; }
+    filter4(t);
+}
+
+// Mode 2 for at most 16 rows (the first conv of an MNIST net has 9: 3×3 taps of one
+// channel): a 4×8 workgroup on a 16×32 tile (rows row0 + ly + 4·i), so a 9-row product
+// computes 16 rows, not 32.
+@compute @workgroup_size(8, 4)
+fn gemm_conv_filter_narrow(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let t = part_rows(wid, nwg, lid, 16u);
+    if (!t.ok) { return; }
+    filter4(t);
+}
+
+// One invocation's 4×4 block of a filter gradient.
+fn filter4(t: Part) {
     let ci = vec4<i32>(t.rows % p.c);
     let kx = vec4<i32>((t.rows / p.c) % p.kw);
     let ky = vec4<i32>(t.rows / (p.c * p.kw));

@@ -163,19 +163,25 @@ fn the_kernel_names_parse_and_bad_ones_say_how_to_fix_them() {
     assert_eq!(GemmKernel::parse(" REG ").unwrap(), GemmKernel::Reg);
     let e = GemmKernel::parse("fast").unwrap_err().message();
     assert!(e.contains("\"fast\"") && e.contains("tiled") && e.contains("reg"), "{e}");
-    for (mode, m) in (0..6).flat_map(|mode| [(mode, 9), (mode, 288)]) {
+    for (mode, m) in (0..6).flat_map(|mode| [(mode, 9), (mode, 17), (mode, 288)]) {
         assert_eq!(GemmKernel::Tiled.entry(mode, m), "gemm");
         let entry = GemmKernel::Reg.entry(mode, m);
         let src = convplay::backend::gpu::pipelines::shader_source(GemmKernel::Reg.file()).unwrap();
         assert!(src.contains(&format!("fn {entry}(")), "mode {mode}: {entry} is in gemm_reg.wgsl");
-        // The entry's workgroup tile is 64 rows tall where it keeps rows 4–7 too (`upper`), else 32; 32 wide.
+        // The entry's workgroup tile is 64 rows tall where it keeps rows 4–7 too (`upper`), 16 where
+        // it asks for 16-row parts, else 32; 32 wide.
         let (tm, tn) = GemmKernel::Reg.tile(mode, m);
-        let rows8 =
-            src.split(&format!("fn {entry}(")).nth(1).unwrap().split("\n}").next().unwrap().contains("upper(t)");
-        assert_eq!((tm, tn), (if rows8 { 64 } else { 32 }, 32), "mode {mode}, {m} rows: {entry}");
+        let body = src.split(&format!("fn {entry}(")).nth(1).unwrap().split("\n}").next().unwrap();
+        let rows = match (body.contains("upper(t)"), body.contains("lid, 16u)")) {
+            (true, _) => 64,
+            (_, true) => 16,
+            _ => 32,
+        };
+        assert_eq!((tm, tn), (rows, 32), "mode {mode}, {m} rows: {entry}");
     }
     assert_eq!(GemmKernel::Reg.entry(2, 288), "gemm_conv_filter_wide");
-    assert_eq!(GemmKernel::Reg.entry(2, 9), "gemm_conv_filter");
+    assert_eq!(GemmKernel::Reg.entry(2, 17), "gemm_conv_filter");
+    assert_eq!(GemmKernel::Reg.entry(2, 9), "gemm_conv_filter_narrow");
 }
 
 #[test]

@@ -24,8 +24,11 @@ pub enum GemmKernel {
 }
 
 /// A conv filter gradient of at least this many rows (kh·kw·c) runs the register kernel's
-/// 64-row tiles; fewer (the first conv's 9) run 32-row ones and waste less.
+/// 64-row tiles; fewer run 32-row ones and waste less.
 const WIDE_FILTER: usize = 64;
+/// A conv filter gradient of at most this many rows (an MNIST net's first conv: 9) runs
+/// 16-row tiles.
+const NARROW_FILTER: usize = 16;
 
 /// How the device's kernel was decided, for reports.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -54,6 +57,7 @@ impl GemmKernel {
             (GemmKernel::Reg, 0) => "gemm_conv_forward",
             (GemmKernel::Reg, 1) => "gemm_conv_data",
             (GemmKernel::Reg, 2) if m >= WIDE_FILTER => "gemm_conv_filter_wide",
+            (GemmKernel::Reg, 2) if m <= NARROW_FILTER => "gemm_conv_filter_narrow",
             (GemmKernel::Reg, 2) => "gemm_conv_filter",
             (GemmKernel::Reg, 3) => "gemm_dense_forward",
             (GemmKernel::Reg, 4) => "gemm_dense_data",
@@ -68,6 +72,7 @@ impl GemmKernel {
             (GemmKernel::Tiled, _) => (64, 64),
             (GemmKernel::Reg, 0 | 1) => (64, 32),
             (GemmKernel::Reg, 2) if m >= WIDE_FILTER => (64, 32),
+            (GemmKernel::Reg, 2) if m <= NARROW_FILTER => (16, 32),
             (GemmKernel::Reg, _) => (32, 32),
         }
     }
