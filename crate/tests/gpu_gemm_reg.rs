@@ -168,13 +168,14 @@ fn the_kernel_names_parse_and_bad_ones_say_how_to_fix_them() {
         let entry = GemmKernel::Reg.entry(mode, m);
         let src = convplay::backend::gpu::pipelines::shader_source(GemmKernel::Reg.file()).unwrap();
         assert!(src.contains(&format!("fn {entry}(")), "mode {mode}: {entry} is in gemm_reg.wgsl");
-        // The entry's workgroup tile is 64 rows tall where it keeps rows 4–7 too (`upper`), 16 where
-        // it asks for 16-row parts, else 32; 32 wide.
+        // The entry's workgroup tile is as tall as the parts it asks for (128 or 16 rows), or 64
+        // where it keeps rows 4–7 too (`upper`), else 32; 32 wide.
         let (tm, tn) = GemmKernel::Reg.tile(mode, m);
         let body = src.split(&format!("fn {entry}(")).nth(1).unwrap().split("\n}").next().unwrap();
-        let rows = match (body.contains("upper(t)"), body.contains("lid, 16u)")) {
-            (true, _) => 64,
-            (_, true) => 16,
+        let rows = match (body.contains("lid, 128u)"), body.contains("upper(t)"), body.contains("lid, 16u)")) {
+            (true, _, _) => 128,
+            (_, true, _) => 64,
+            (_, _, true) => 16,
             _ => 32,
         };
         assert_eq!((tm, tn), (rows, 32), "mode {mode}, {m} rows: {entry}");
@@ -200,10 +201,10 @@ fn a_bad_convplay_gemm_is_an_error_that_names_the_choices() {
 }
 
 /// Both kernels past the grid's 65,535 workgroups per dimension (gpu_limits.rs runs the kernel
-/// the start-up timing chose; this runs each): a conv over batch 17 of 512×512×1.
+/// the start-up timing chose; this runs each): a conv over batch 33 of 512×512×1.
 #[test]
 fn both_kernels_fold_past_the_grid_limit() {
-    let g = Window::new("big", 17, (512, 512, 1), 1, (3, 3), (1, 1), Padding::Same).unwrap();
+    let g = Window::new("big", 33, (512, 512, 1), 1, (3, 3), (1, 1), Padding::Same).unwrap();
     let cpu = conv_forward(&Cpu::new(), &g);
     for kernel in KERNELS {
         let Some(ctx) = forced(kernel) else { return };

@@ -8,10 +8,18 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-/// Every shader file by name (`shaders/<name>.wgsl`), compiled into the binary.
+/// Every shader file by name (`shaders/<name>.wgsl`; "gemm_reg" is gemm_reg.wgsl followed by
+/// gemm_reg_conv.wgsl), compiled into the binary.
 pub const SHADERS: &[(&str, &str)] = &[
     ("gemm", include_str!("../../../../shaders/gemm.wgsl")),
-    ("gemm_reg", include_str!("../../../../shaders/gemm_reg.wgsl")),
+    // One module from two files (the convolutions' entry points in the second).
+    (
+        "gemm_reg",
+        concat!(
+            include_str!("../../../../shaders/gemm_reg.wgsl"),
+            include_str!("../../../../shaders/gemm_reg_conv.wgsl")
+        ),
+    ),
     ("eltwise", include_str!("../../../../shaders/eltwise.wgsl")),
     ("pool", include_str!("../../../../shaders/pool.wgsl")),
     ("batchnorm", include_str!("../../../../shaders/batchnorm.wgsl")),
