@@ -3,8 +3,9 @@
 // memory and without barriers. Every workgroup covers a tile of C 32 columns wide (so a
 // product with 32 columns, common in small CNNs, wastes none). The convolutions' big
 // products run 4×8 workgroups, 8 columns per invocation (col0 + lx + 4·j): the forward
-// product 16 rows each (a 128-row tile), the data gradient and the filter gradient of at
-// least 64 rows 8 rows each (a 64-row tile; rows row0 + ly + 8·i). Per step of K an
+// product and the data gradient 16 rows each (a 128-row tile), the filter gradient of at
+// least 64 rows 8 rows each (a 64-row tile, which wastes less of its few hundred rows;
+// rows row0 + ly + 8·i). Per step of K an
 // invocation loads one value of A per row and one of B per column for rows × columns
 // multiply-adds, and the four invocations an emulator runs side by side read four
 // neighbouring columns of B and the same value of A. The dense products and a filter

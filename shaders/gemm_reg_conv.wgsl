@@ -163,8 +163,8 @@ fn gemm_conv_forward(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(work
 
 // Mode 1: rows are input pixels (b, iy, ix), K runs over taps (ky, kx) and then the output
 // channels f; the columns are input channels. dx[b, iy, ix, ci] gathers dout[b, oy, ox, f]
-// where oy·sh + ky − pt = iy (a tap that no output reaches adds nothing). 8 rows × 8 columns
-// per invocation of a 4×8 workgroup (a 64×32 tile).
+// where oy·sh + ky − pt = iy (a tap that no output reaches adds nothing). 16 rows × 8
+// columns per invocation of a 4×8 workgroup (a 128×32 tile).
 // The offset in dout of rows (b, iy, ix) for tap (ky, kx) at channel f, and which rows it reaches.
 struct Taps { off: vec4<u32>, ok: vec4<bool> }
 
@@ -188,11 +188,13 @@ fn data_taps(rows: vec4<u32>, row_ok: vec4<bool>, ky: u32, kx: u32, f: u32) -> T
 
 @compute @workgroup_size(4, 8)
 fn gemm_conv_data(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let t = part8(wid, nwg, lid, 64u);
-    if (!t.ok) { return; }
-    let u = upper(t);
-    let r = right(t);
-    let bl0 = t.cols * p.oc;
+    let t0 = part8(wid, nwg, lid, 128u);
+    if (!t0.ok) { return; }
+    let r = right(t0);
+    let t1 = shifted(t0, 32u);
+    let t2 = shifted(t0, 64u);
+    let t3 = shifted(t0, 96u);
+    let bl0 = t0.cols * p.oc;
     let br0 = r.cols * p.oc;
     var l0 = vec4<f32>(0.0);
     var l1 = vec4<f32>(0.0);
@@ -202,6 +204,14 @@ fn gemm_conv_data(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgro
     var l5 = vec4<f32>(0.0);
     var l6 = vec4<f32>(0.0);
     var l7 = vec4<f32>(0.0);
+    var l8 = vec4<f32>(0.0);
+    var l9 = vec4<f32>(0.0);
+    var l10 = vec4<f32>(0.0);
+    var l11 = vec4<f32>(0.0);
+    var l12 = vec4<f32>(0.0);
+    var l13 = vec4<f32>(0.0);
+    var l14 = vec4<f32>(0.0);
+    var l15 = vec4<f32>(0.0);
     var r0 = vec4<f32>(0.0);
     var r1 = vec4<f32>(0.0);
     var r2 = vec4<f32>(0.0);
@@ -210,45 +220,79 @@ fn gemm_conv_data(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgro
     var r5 = vec4<f32>(0.0);
     var r6 = vec4<f32>(0.0);
     var r7 = vec4<f32>(0.0);
-    var k = t.kb;
+    var r8 = vec4<f32>(0.0);
+    var r9 = vec4<f32>(0.0);
+    var r10 = vec4<f32>(0.0);
+    var r11 = vec4<f32>(0.0);
+    var r12 = vec4<f32>(0.0);
+    var r13 = vec4<f32>(0.0);
+    var r14 = vec4<f32>(0.0);
+    var r15 = vec4<f32>(0.0);
+    var k = t0.kb;
     var f = k % p.oc;
     var tap = k / p.oc;
     var ky = tap / p.kw;
     var kx = tap % p.kw;
     loop {
-        if (k >= t.ke) { break; }
-        let run = min(p.oc - f, t.ke - k);
-        let lo = data_taps(t.rows, t.row_ok, ky, kx, f);
-        let hi = data_taps(u.rows, u.row_ok, ky, kx, f);
+        if (k >= t0.ke) { break; }
+        let run = min(p.oc - f, t0.ke - k);
+        let d0 = data_taps(t0.rows, t0.row_ok, ky, kx, f);
+        let d1 = data_taps(t1.rows, t1.row_ok, ky, kx, f);
+        let d2 = data_taps(t2.rows, t2.row_ok, ky, kx, f);
+        let d3 = data_taps(t3.rows, t3.row_ok, ky, kx, f);
         var bl = bl0 + tap * p.c * p.oc + f;
         var br = br0 + tap * p.c * p.oc + f;
         for (var e = 0u; e < run; e = e + 1u) {
             let x = vec4<f32>(b_buf[bl.x], b_buf[bl.y], b_buf[bl.z], b_buf[bl.w]);
             let y = vec4<f32>(b_buf[br.x], b_buf[br.y], b_buf[br.z], b_buf[br.w]);
-            let v0 = vec4<f32>(a_at(lo.off.x + e, lo.ok.x));
-            let v1 = vec4<f32>(a_at(lo.off.y + e, lo.ok.y));
-            let v2 = vec4<f32>(a_at(lo.off.z + e, lo.ok.z));
-            let v3 = vec4<f32>(a_at(lo.off.w + e, lo.ok.w));
-            let v4 = vec4<f32>(a_at(hi.off.x + e, hi.ok.x));
-            let v5 = vec4<f32>(a_at(hi.off.y + e, hi.ok.y));
-            let v6 = vec4<f32>(a_at(hi.off.z + e, hi.ok.z));
-            let v7 = vec4<f32>(a_at(hi.off.w + e, hi.ok.w));
+            let v0 = vec4<f32>(a_at(d0.off.x + e, d0.ok.x));
             l0 = fma(v0, x, l0);
             r0 = fma(v0, y, r0);
+            let v1 = vec4<f32>(a_at(d0.off.y + e, d0.ok.y));
             l1 = fma(v1, x, l1);
             r1 = fma(v1, y, r1);
+            let v2 = vec4<f32>(a_at(d0.off.z + e, d0.ok.z));
             l2 = fma(v2, x, l2);
             r2 = fma(v2, y, r2);
+            let v3 = vec4<f32>(a_at(d0.off.w + e, d0.ok.w));
             l3 = fma(v3, x, l3);
             r3 = fma(v3, y, r3);
+            let v4 = vec4<f32>(a_at(d1.off.x + e, d1.ok.x));
             l4 = fma(v4, x, l4);
             r4 = fma(v4, y, r4);
+            let v5 = vec4<f32>(a_at(d1.off.y + e, d1.ok.y));
             l5 = fma(v5, x, l5);
             r5 = fma(v5, y, r5);
+            let v6 = vec4<f32>(a_at(d1.off.z + e, d1.ok.z));
             l6 = fma(v6, x, l6);
             r6 = fma(v6, y, r6);
+            let v7 = vec4<f32>(a_at(d1.off.w + e, d1.ok.w));
             l7 = fma(v7, x, l7);
             r7 = fma(v7, y, r7);
+            let v8 = vec4<f32>(a_at(d2.off.x + e, d2.ok.x));
+            l8 = fma(v8, x, l8);
+            r8 = fma(v8, y, r8);
+            let v9 = vec4<f32>(a_at(d2.off.y + e, d2.ok.y));
+            l9 = fma(v9, x, l9);
+            r9 = fma(v9, y, r9);
+            let v10 = vec4<f32>(a_at(d2.off.z + e, d2.ok.z));
+            l10 = fma(v10, x, l10);
+            r10 = fma(v10, y, r10);
+            let v11 = vec4<f32>(a_at(d2.off.w + e, d2.ok.w));
+            l11 = fma(v11, x, l11);
+            r11 = fma(v11, y, r11);
+            let v12 = vec4<f32>(a_at(d3.off.x + e, d3.ok.x));
+            l12 = fma(v12, x, l12);
+            r12 = fma(v12, y, r12);
+            let v13 = vec4<f32>(a_at(d3.off.y + e, d3.ok.y));
+            l13 = fma(v13, x, l13);
+            r13 = fma(v13, y, r13);
+            let v14 = vec4<f32>(a_at(d3.off.z + e, d3.ok.z));
+            l14 = fma(v14, x, l14);
+            r14 = fma(v14, y, r14);
+            let v15 = vec4<f32>(a_at(d3.off.w + e, d3.ok.w));
+            l15 = fma(v15, x, l15);
+            r15 = fma(v15, y, r15);
             bl = bl + 1u;
             br = br + 1u;
         }
@@ -258,10 +302,14 @@ fn gemm_conv_data(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgro
         kx = kx + 1u;
         if (kx == p.kw) { kx = 0u; ky = ky + 1u; }
     }
-    store(t, l0, l1, l2, l3);
-    store(u, l4, l5, l6, l7);
-    store(r, r0, r1, r2, r3);
-    store(right(u), r4, r5, r6, r7);
+    store(t0, l0, l1, l2, l3);
+    store(right(t0), r0, r1, r2, r3);
+    store(t1, l4, l5, l6, l7);
+    store(right(t1), r4, r5, r6, r7);
+    store(t2, l8, l9, l10, l11);
+    store(right(t2), r8, r9, r10, r11);
+    store(t3, l12, l13, l14, l15);
+    store(right(t3), r12, r13, r14, r15);
 }
 
 // Mode 2: rows are kernel values (ky, kx, ci), K runs over output rows (b, oy) and then

@@ -70,8 +70,7 @@ impl GemmKernel {
     pub fn tile(self, mode: u32, m: usize) -> (usize, usize) {
         match (self, mode) {
             (GemmKernel::Tiled, _) => (64, 64),
-            (GemmKernel::Reg, 0) => (128, 32),
-            (GemmKernel::Reg, 1) => (64, 32),
+            (GemmKernel::Reg, 0 | 1) => (128, 32),
             (GemmKernel::Reg, 2) if m >= WIDE_FILTER => (64, 32),
             (GemmKernel::Reg, 2) if m <= NARROW_FILTER => (16, 32),
             (GemmKernel::Reg, _) => (32, 32),
