@@ -1,6 +1,9 @@
 // Training in chunks of batches, for the engine worker's training loop (api/fit.ts):
-// each chunk is sized to take about 200 ms (growing at most twofold at a time, so a curve
-// starts with detail), and its metrics are read back once.
+// each chunk is sized to take about `targetMs` (growing at most twofold at a time, so a
+// curve starts with detail), and its metrics are read back once. On a GPU that readback
+// waits for the device to finish, which then idles until the next chunk is recorded and
+// submitted (tens of milliseconds on an emulated GPU in the page): there chunks of about a
+// second keep the gap to a few percent of the time; on the CPU 200 ms gives a finer curve.
 
 import type { Trainer } from '../pkg/convplay.js';
 
@@ -22,7 +25,10 @@ export class EpochChunks {
   private seen = 0;
   done = 0;
 
-  constructor(private readonly trainer: Trainer) {}
+  constructor(
+    private readonly trainer: Trainer,
+    private readonly targetMs = 200,
+  ) {}
 
   /** Runs the next chunk, each batch at its rate from the trainer's schedule (`setSchedule`). */
   async next(): Promise<ChunkReport> {
@@ -31,7 +37,7 @@ export class EpochChunks {
     this.done = this.trainer.trainBatches(this.chunk);
     const [loss, accuracy, n] = await this.trainer.takeMetrics();
     const ms = performance.now() - c0;
-    this.chunk = Math.max(1, Math.min(64, 2 * this.chunk, Math.round((this.chunk * 200) / Math.max(1, ms))));
+    this.chunk = Math.max(1, Math.min(64, 2 * this.chunk, Math.round((this.chunk * this.targetMs) / Math.max(1, ms))));
     this.lossSum += loss * n;
     this.correct += accuracy * n;
     this.seen += n;
