@@ -7,7 +7,8 @@
 // Bindings (group 0): 0 uniform p: EltwiseParams (its Rust twin in
 // crate/src/backend/gpu/params.rs); 1 x (read); 2 y (read_write); 3 s (read, channel
 // scales); 4 dy (read, scale_grad only).
-// Dispatch: 1-D over p.len (softmax: over p.len / p.c rows) in workgroups of 256,
+// Dispatch: 1-D over p.len (softmax: over p.len / p.c rows; act_backward: 1,024 values per
+// workgroup) in workgroups of 256,
 // a line of workgroups folded into the grid's y and z past the device's maxComputeWorkgroupsPerDimension (see `group`).
 
 struct EltwiseParams {
@@ -43,14 +44,17 @@ fn act_fwd(v: f32) -> f32 {
     }
 }
 
-fn act_grad(out: f32) -> f32 {
+// f′ from the forward output, on four values at once (one `switch` for four).
+fn act_grad4(out: vec4<f32>) -> vec4<f32> {
+    let zero = vec4<f32>(0.0);
+    let one = vec4<f32>(1.0);
     switch p.act {
-        case 1u: { return select(0.0, 1.0, out > 0.0); }
-        case 2u: { return select(0.0, 1.0, out > 0.0 && out < 6.0); }
-        case 3u: { return select(p.alpha, 1.0, out > 0.0); }
-        case 4u: { return out * (1.0 - out); }
-        case 5u: { return 1.0 - out * out; }
-        default: { return 1.0; }
+        case 1u: { return select(zero, one, out > zero); }
+        case 2u: { return select(zero, one, out > zero & out < vec4<f32>(6.0)); }
+        case 3u: { return select(vec4<f32>(p.alpha), one, out > zero); }
+        case 4u: { return out * (one - out); }
+        case 5u: { return one - out * out; }
+        default: { return one; }
     }
 }
 
@@ -62,12 +66,18 @@ fn act_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_
     y[i] = act_fwd(y[i]);
 }
 
-// y (the gradient) ← y · f′, with f′ from the forward output x.
+// y (the gradient) ← y · f′, with f′ from the forward output x. 1,024 values per workgroup:
+// invocation lid takes base + lid + 256·j (j < 4), so neighbouring invocations still read
+// neighbouring values, and emulators pay their per-invocation cost once for four.
 @compute @workgroup_size(256)
 fn act_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let i = index(wid, lid, nwg);
-    if (i >= p.len) { return; }
-    y[i] = y[i] * act_grad(x[i]);
+    let i = group(wid, nwg) * 1024u + lid.x + vec4<u32>(0u, 256u, 512u, 768u);
+    let ok = i < vec4<u32>(p.len);
+    let at = min(i, vec4<u32>(max(p.len, 1u) - 1u));
+    let g = act_grad4(vec4<f32>(x[at.x], x[at.y], x[at.z], x[at.w]));
+    for (var j = 0u; j < 4u; j = j + 1u) {
+        if (ok[j]) { y[at[j]] = y[at[j]] * g[j]; }
+    }
 }
 
 // Softmax over each row of p.c values of y, in place; one invocation per row.

@@ -303,7 +303,8 @@ impl Backend for Gpu {
             Activation::Softmax => {
                 self.dispatch("softmax_backward", p, &[(1, y), (2, dy)], Self::groups1d(len / channels.max(1)));
             }
-            _ => self.dispatch("act_backward", p, &[(1, y), (2, dy)], Self::groups1d(len)),
+            // 1,024 values per workgroup (eltwise.wgsl).
+            _ => self.dispatch("act_backward", p, &[(1, y), (2, dy)], (len as u64).div_ceil(1024)),
         }
     }
 
