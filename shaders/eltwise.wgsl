@@ -50,7 +50,7 @@ fn act_grad4(out: vec4<f32>) -> vec4<f32> {
     let one = vec4<f32>(1.0);
     switch p.act {
         case 1u: { return select(zero, one, out > zero); }
-        case 2u: { return select(zero, one, out > zero & out < vec4<f32>(6.0)); }
+        case 2u: { return select(zero, one, (out > zero) & (out < vec4<f32>(6.0))); }
         case 3u: { return select(vec4<f32>(p.alpha), one, out > zero); }
         case 4u: { return out * (one - out); }
         case 5u: { return one - out * out; }
