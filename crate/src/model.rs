@@ -391,6 +391,22 @@ impl<B: Backend> Model<B> {
         Ok((m[0] / n, m[1] / n))
     }
 
+    /// `take_metrics` in two halves, so that a report need not leave the device idle: this
+    /// sets the sums aside as they will be after the steps recorded so far and starts them
+    /// afresh; `read_metrics` reads them while the steps recorded after this call run.
+    pub fn set_metrics_aside(&mut self) -> B::Snapshot {
+        let s = self.be.snapshot(&self.metrics, 2);
+        self.be.fill(&self.metrics, 2, 0.0);
+        s
+    }
+
+    /// Mean loss and accuracy of sums from `set_metrics_aside` over `instances` instances.
+    pub async fn read_metrics(&self, s: B::Snapshot, instances: usize) -> Result<(f32, f32)> {
+        let m = self.be.read_snapshot(s, 2).await?;
+        let n = instances.saturating_mul(self.positions).max(1) as f32;
+        Ok((m[0] / n, m[1] / n))
+    }
+
     pub fn param_count(&self) -> usize {
         self.params.iter().map(|p| p.len).sum()
     }

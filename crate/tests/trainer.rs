@@ -3,6 +3,8 @@
 //! files, and the optimizer by name — AdamW decays (by the recipe's weight decay, else Keras's
 //! 0.004), which the CLI's hard-coded 1e-4 and the page's Adam-for-AdamW both got wrong.
 
+mod common;
+
 use convplay::backend::cpu::backend::Cpu;
 use convplay::model::Model;
 use convplay::optim::Optimizer;
@@ -180,4 +182,42 @@ fn weights_files_carry_labels_and_preprocessing_and_evaluation_matches() {
     let mut fresh = Trainer::new(&engine, &parse(TINY).unwrap(), 8, 99).unwrap();
     assert_eq!(pollster::block_on(fresh.copy_weights_from(&t)).unwrap(), 4);
     assert_eq!(params(&fresh), params(&t));
+}
+
+/// `train_and_report` reports the batches before it and trains the ones it is given, on each
+/// backend: the same figures and weights as `train_batches` then `take_metrics`, one chunk later.
+#[test]
+fn a_report_that_trains_ahead_gives_the_same_figures_and_weights() {
+    let mut engines = vec![cpu()];
+    if let Some(ctx) = common::gpu() {
+        engines.push(Engine::Gpu(std::rc::Rc::new(ctx)));
+    }
+    let spec = parse(TINY).unwrap();
+    let (x, y) = data();
+    let fresh = |engine: &Engine| {
+        let mut t = Trainer::new(engine, &spec, 8, 4).unwrap();
+        t.set_train_data(Data::F32(x.clone()), y.clone()).unwrap();
+        t.set_schedule("constant", 0.05, 3, 3).unwrap();
+        assert_eq!(t.start_epoch(2).unwrap(), 3);
+        t
+    };
+    for engine in &engines {
+        let name = if matches!(engine, Engine::Gpu(_)) { "gpu" } else { "cpu" };
+        // One chunk of 1 batch, then 2: reported after each, the device drained each time.
+        let mut plain = fresh(engine);
+        plain.train_batches(1).unwrap();
+        let first = pollster::block_on(plain.take_metrics()).unwrap();
+        plain.train_batches(2).unwrap();
+        let second = pollster::block_on(plain.take_metrics()).unwrap();
+        // The same chunks, each report taken after the next chunk is recorded.
+        let mut ahead = fresh(engine);
+        assert_eq!(ahead.train_batches(1).unwrap(), 1);
+        let (loss, acc, n, done) = pollster::block_on(ahead.train_and_report(2)).unwrap();
+        assert_eq!((loss, acc, n, done), (first.0, first.1, 8, 3), "{name}: the first chunk's report");
+        let (loss, acc, n, done) = pollster::block_on(ahead.train_and_report(2)).unwrap();
+        assert_eq!((n, done), (16, 3), "{name}: the epoch had no batch left to train");
+        assert!((loss - second.0).abs() < 1e-6 && (acc - second.1).abs() < 1e-6, "{name}: {loss} {acc} vs {second:?}");
+        assert_eq!(params(&ahead), params(&plain), "{name}: the same weights");
+        assert!(first.0 > 0.0 && second.2 == 16, "{first:?} {second:?}");
+    }
 }

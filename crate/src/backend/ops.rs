@@ -39,6 +39,9 @@ pub const METRICS_LEN: usize = 2 + 2 * LOSS_GROUPS;
 pub trait Backend: 'static {
     type Buf: Clone;
     type Idx: Clone;
+    /// Values set aside by [`Backend::snapshot`]: the values themselves on the CPU, a copy the
+    /// CPU can map on the GPU.
+    type Snapshot;
 
     fn name(&self) -> &'static str;
     /// A zeroed f32 buffer of `len` values (len ≥ 1).
@@ -52,6 +55,17 @@ pub trait Backend: 'static {
     fn label(&self, _layer: &str, _phase: &'static str) {}
     /// The first `len` values, after all recorded work.
     fn read(&self, buf: &Self::Buf, len: usize) -> impl std::future::Future<Output = Result<Vec<f32>>>;
+    /// A read in two halves: sets the first `len` values aside as they will be after the work
+    /// recorded so far (submitting it), without waiting for it. [`Backend::read_snapshot`]
+    /// then waits for that work only, not for any recorded after this call, so a device need
+    /// not run dry while a result comes back.
+    fn snapshot(&self, buf: &Self::Buf, len: usize) -> Self::Snapshot;
+    /// The values `snapshot` set aside (`len` of them).
+    fn read_snapshot(
+        &self,
+        snapshot: Self::Snapshot,
+        len: usize,
+    ) -> impl std::future::Future<Output = Result<Vec<f32>>>;
     /// Bytes held in buffers allocated so far (for the memory report).
     fn allocated_bytes(&self) -> u64;
     /// What a model on this backend may allocate (checked before building it).

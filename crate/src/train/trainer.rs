@@ -293,6 +293,25 @@ impl Trainer {
         Ok((loss, acc, n))
     }
 
+    /// Reports the batches trained since the last report and trains `count` more before
+    /// waiting for it: (mean loss, accuracy, instances) of the earlier batches, and the batches
+    /// of the epoch now done. On a GPU the new batches run while the report comes back, so
+    /// the device does not run dry at each report as it does with `take_metrics`.
+    pub async fn train_and_report(&mut self, count: usize) -> Result<(f32, f32, usize, usize)> {
+        let n = std::mem::take(&mut self.trained_instances);
+        let aside = match &mut self.model {
+            AnyModel::Gpu(m) => Aside::Gpu(m.set_metrics_aside()),
+            AnyModel::Cpu(m) => Aside::Cpu(m.set_metrics_aside()),
+        };
+        let done = self.train_batches(count)?;
+        let (loss, acc) = match (&self.model, aside) {
+            (AnyModel::Gpu(m), Aside::Gpu(s)) => m.read_metrics(s, n).await?,
+            (AnyModel::Cpu(m), Aside::Cpu(s)) => m.read_metrics(s, n).await?,
+            _ => return Err(Error::Invalid("the model changed backend between two reports".into())),
+        };
+        Ok((loss, acc, n, done))
+    }
+
     /// Accuracy on the evaluation data (inference mode: BN running statistics, no dropout);
     /// keeps every instance's predicted class for `last_predictions`.
     pub async fn evaluate(&mut self) -> Result<f32> {
@@ -355,4 +374,10 @@ impl Trainer {
             None => Ok(None),
         })
     }
+}
+
+/// Metrics set aside on a model's backend (`Trainer::train_and_report`).
+enum Aside {
+    Gpu(<crate::backend::gpu::backend::Gpu as crate::backend::ops::Backend>::Snapshot),
+    Cpu(<crate::backend::cpu::backend::Cpu as crate::backend::ops::Backend>::Snapshot),
 }

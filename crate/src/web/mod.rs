@@ -359,6 +359,15 @@ impl Trainer {
         Ok(vec![loss, acc, n as f32])
     }
 
+    /// [mean loss, accuracy, instances, batches of the epoch done]: the report of the batches
+    /// trained since the last one, after recording `count` more. On a GPU those run while the
+    /// report comes back (`takeMetrics` waits for the device to finish instead).
+    #[wasm_bindgen(js_name = trainAndReport)]
+    pub async fn train_and_report(&mut self, count: usize) -> Result<Vec<f32>, JsError> {
+        let (loss, acc, n, done) = self.inner.train_and_report(count).await.map_err(js_err)?;
+        Ok(vec![loss, acc, n as f32, done as f32])
+    }
+
     /// Accuracy on the evaluation data (inference mode: BN running statistics, no dropout).
     pub async fn evaluate(&mut self) -> Result<f32, JsError> {
         self.inner.evaluate().await.map_err(js_err)

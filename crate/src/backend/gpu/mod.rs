@@ -220,6 +220,16 @@ impl GpuContext {
     async fn read_raw(&self, src: &wgpu::Buffer, size: u64, what: &str) -> Result<Vec<u8>> {
         // A copy the device rejects (more than `src` holds) is an error, not zeros.
         let scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let staging = self.stage(src, size);
+        if let Some(e) = scope.pop().await {
+            return Err(Error::Gpu(format!("reading {what} back from the GPU failed: {e}")));
+        }
+        self.read_staged(&staging, what).await
+    }
+
+    /// The first `size` bytes of `src` as they will be after the work submitted so far:
+    /// copied, in a submission of their own, into a buffer the CPU can map (`read_staged`).
+    pub fn stage(&self, src: &wgpu::Buffer, size: u64) -> wgpu::Buffer {
         let staging = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("readback"),
             size,
@@ -229,9 +239,12 @@ impl GpuContext {
         let mut enc = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("readback") });
         enc.copy_buffer_to_buffer(src, 0, &staging, 0, size);
         self.queue.submit([enc.finish()]);
-        if let Some(e) = scope.pop().await {
-            return Err(Error::Gpu(format!("reading {what} back from the GPU failed: {e}")));
-        }
+        staging
+    }
+
+    /// The bytes of a buffer from `stage`, once the submission that filled it has run (in the
+    /// browser; natively the device is waited for whole).
+    pub async fn read_staged(&self, staging: &wgpu::Buffer, what: &str) -> Result<Vec<u8>> {
         let (tx, rx) = futures_channel::oneshot::channel();
         staging.map_async(wgpu::MapMode::Read, .., move |r| {
             let _ = tx.send(r);
@@ -242,11 +255,11 @@ impl GpuContext {
             .map_err(|e| Error::Gpu(format!("waiting for the GPU failed: {e}")))?;
         rx.await
             .map_err(|_| Error::Gpu("the GPU device was lost before the readback finished; reload the page".into()))?
-            .map_err(|e| Error::Gpu(format!("mapping the readback buffer failed: {e}")))?;
+            .map_err(|e| Error::Gpu(format!("mapping the readback buffer of {what} failed: {e}")))?;
         let out = {
             let view = staging
                 .get_mapped_range(..)
-                .map_err(|e| Error::Gpu(format!("reading the mapped buffer failed: {e}")))?;
+                .map_err(|e| Error::Gpu(format!("reading the mapped buffer of {what} failed: {e}")))?;
             view.to_vec()
         };
         staging.unmap();

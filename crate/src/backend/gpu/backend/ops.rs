@@ -14,6 +14,7 @@ use crate::spec::{Activation, Lrn};
 impl Backend for Gpu {
     type Buf = wgpu::Buffer;
     type Idx = wgpu::Buffer;
+    type Snapshot = wgpu::Buffer;
 
     fn name(&self) -> &'static str {
         "gpu"
@@ -42,6 +43,17 @@ impl Backend for Gpu {
         // Anything the device rejected since the last read is an error, not a result.
         self.check().await?;
         self.ctx.read_f32(buf, len).await
+    }
+    fn snapshot(&self, buf: &wgpu::Buffer, len: usize) -> wgpu::Buffer {
+        self.flush();
+        self.ctx.stage(buf, (len * 4) as u64)
+    }
+    async fn read_snapshot(&self, snapshot: wgpu::Buffer, len: usize) -> Result<Vec<f32>> {
+        // Whatever was recorded since runs on while this waits.
+        self.flush();
+        self.check().await?;
+        let bytes = self.ctx.read_staged(&snapshot, &format!("{len} values")).await?;
+        Ok(bytemuck::cast_slice::<u8, f32>(&bytes).to_vec())
     }
     fn allocated_bytes(&self) -> u64 {
         self.allocated.get()
