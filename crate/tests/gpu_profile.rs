@@ -62,7 +62,11 @@ fn the_profile_names_the_gemm_kernel_and_its_entry_points() {
     let p = pollster::block_on(profile_training(Rc::new(ctx), &spec, 5, 1)).unwrap();
     assert_eq!(p.gemm, "reg (forced)");
     let has = |kernel: &str| p.kernels.iter().any(|k| k.kernel == kernel);
-    assert!(has("gemm_reg/gemm_conv_forward mode 0") && has("gemm_reg/gemm_conv_filter mode 2"), "{:#?}", p.kernels);
+    assert!(
+        has("gemm_reg/gemm_conv_forward mode 0") && has("gemm_reg/gemm_conv_filter_narrow mode 2"),
+        "{:#?}",
+        p.kernels
+    );
     assert!(has("gemm_reg/gemm_dense_forward mode 3") && has("gemm_reg/gemm_dense_weight mode 5"), "{:#?}", p.kernels);
     assert!(!p.kernels.iter().any(|k| k.kernel.starts_with("gemm/gemm ")), "{:#?}", p.kernels);
     assert!(table(&p).contains("GEMM kernel: reg (forced)"));
