@@ -192,10 +192,10 @@ export async function fit(
     for (let epoch = 1; epoch <= o.epochs && !control.stopped; epoch++) {
       const t0 = performance.now();
       trainer.startEpoch(o.seed + epoch);
-      // Chunks of about a second on a GPU, whose readback at each chunk's end drains it (chunks.ts).
-      const chunks = split
-        ? new ShardedChunks(trainer, split)
-        : new EpochChunks(trainer, info.backend === 'cpu' ? 200 : 1000);
+      // On a GPU each report is read while the next chunk runs, and chunks last about half a
+      // second (chunks.ts).
+      const gpu = info.backend !== 'cpu';
+      const chunks = split ? new ShardedChunks(trainer, split) : new EpochChunks(trainer, gpu ? 500 : 200, gpu);
       while (chunks.done < perEpoch && !control.stopped) {
         // Let control messages in: an await on a settled promise would not.
         await tick();
