@@ -77,7 +77,7 @@ test('the profile view shows where a GPU training step spends its time, per laye
   // The GEMM kernel the engine timed at start-up, and how: both kernels' times.
   assert.match(
     await p.locator('[data-summary]').textContent(),
-    /GEMM kernel (tiled|reg) \(timed at start-up: tiled [\d.]+ ms, reg [\d.]+ ms\)/,
+    /GEMM kernel (tiled|reg|lane) \(timed at start-up: tiled [\d.]+ ms, reg [\d.]+ ms, lane [\d.]+ ms\)/,
   );
   const dispatches = await p.locator('table[data-dispatches] tbody tr').count();
   assert.ok(dispatches > layers.length, `${dispatches} dispatches for ${layers.length} layers`);
@@ -89,7 +89,7 @@ test('the profile view shows where a GPU training step spends its time, per laye
     return { reg, bad, tiled: await engine.gemm('tiled'), now: await engine.gemm() };
   });
   assert.equal(forced.reg, 'reg (forced)');
-  assert.match(forced.bad, /unknown GEMM kernel "fast": use "tiled" .* or "reg"/);
+  assert.match(forced.bad, /unknown GEMM kernel "fast": use "tiled" .*"reg" .* or "lane"/);
   assert.equal(forced.tiled, 'tiled (forced)');
   assert.equal(forced.now, 'tiled (forced)');
   assert.deepEqual(errors, []);

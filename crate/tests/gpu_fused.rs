@@ -22,7 +22,7 @@ use convplay::backend::ops::Backend;
 use convplay::spec::{Activation, Padding};
 use std::rc::Rc;
 
-const KERNELS: [GemmKernel; 2] = [GemmKernel::Reg, GemmKernel::Tiled];
+const KERNELS: [GemmKernel; 3] = [GemmKernel::Reg, GemmKernel::Lane, GemmKernel::Tiled];
 
 const ACTIVATIONS: [Activation; 7] = [
     Activation::Linear,
@@ -241,6 +241,8 @@ fn a_profiled_step_runs_no_activation_dispatch_for_convs_and_dense_layers() {
         let product = match kernel {
             GemmKernel::Tiled => ["gemm/gemm mode 0", "gemm/gemm mode 3"],
             GemmKernel::Reg => ["gemm_reg/gemm_conv_forward mode 0", "gemm_reg/gemm_dense_forward mode 3"],
+            // Every product here has at most 32 columns: the lane kernel's narrow tiles.
+            GemmKernel::Lane => ["gemm_lane/lane_conv_forward_n mode 0", "gemm_lane/lane_dense_forward_n mode 3"],
         };
         for layer in ["conv2d_1", "conv2d_2"] {
             assert_eq!(forward(layer), [product[0]], "{} {layer}: {:#?}", kernel.name(), p.kernels);

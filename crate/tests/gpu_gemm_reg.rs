@@ -1,5 +1,6 @@
-//! The register-tiled GEMM kernel (shaders/gemm_reg.wgsl) against the CPU reference, forced on
-//! the context whatever the start-up timing chose: every mode (conv forward, data and filter
+//! The register-tiled GEMM kernels (shaders/gemm_reg.wgsl and its lane-shaped twin
+//! shaders/gemm_lane.wgsl) against the CPU reference, each forced on the context whatever the
+//! start-up timing chose: every mode (conv forward, data and filter
 //! gradients, dense forward and gradients) on odd shapes — batch 1 and > 1, stride 1 and 2,
 //! "same" and "valid", 1, 3 and other odd channel counts, M, N and K that are not multiples of
 //! the 4×4 block or the 64×64 tile — with and without bias, split K with several splits, and
@@ -20,7 +21,9 @@ use convplay::model::Model;
 use convplay::spec::Padding;
 use std::rc::Rc;
 
-const KERNELS: [GemmKernel; 2] = [GemmKernel::Reg, GemmKernel::Tiled];
+const KERNELS: [GemmKernel; 3] = [GemmKernel::Reg, GemmKernel::Lane, GemmKernel::Tiled];
+/// The kernels without workgroup memory.
+const REGISTER: [GemmKernel; 2] = [GemmKernel::Reg, GemmKernel::Lane];
 
 fn close(what: &str, gpu: &[f32], cpu: &[f32]) {
     assert_eq!(gpu.len(), cpu.len(), "{what}: lengths");
@@ -58,12 +61,15 @@ fn forced(kernel: GemmKernel) -> Option<Rc<GpuContext>> {
 
 #[test]
 fn every_conv_mode_matches_the_cpu_on_odd_shapes() {
-    // The odd shapes of the GPU op tests, plus MNIST's first conv, a 4×4 kernel and 65 channels.
+    // The odd shapes of the GPU op tests, plus MNIST's first conv, a 4×4 kernel, 65 input
+    // channels and 70 output channels (products wider than 32 columns: the lane kernel's
+    // 64-column tiles, one of them cut at 70).
     let mut windows = common::ops::ODD_SHAPES.to_vec();
     windows.extend([
         (1, 28, 28, 1, 32, 3, 1, Padding::Valid),
         (3, 10, 9, 3, 7, 4, 2, Padding::Same),
         (2, 11, 13, 65, 3, 3, 1, Padding::Same),
+        (2, 9, 7, 5, 70, 3, 2, Padding::Same),
     ]);
     for kernel in KERNELS {
         let Some(ctx) = forced(kernel) else { return };
@@ -100,7 +106,13 @@ fn every_dense_mode_matches_the_cpu_on_odd_shapes() {
 
 #[test]
 fn split_k_with_many_splits_matches_the_cpu() {
-    let Some(ctx) = forced(GemmKernel::Reg) else { return };
+    for kernel in REGISTER {
+        split_k_case(kernel);
+    }
+}
+
+fn split_k_case(kernel: GemmKernel) {
+    let Some(ctx) = forced(kernel) else { return };
     let windows = [
         // MNIST's first conv: C is 9 × 32, K = 8·26·26 in about 21 parts, the last short.
         (8, 28, 28, 1, 32, 3, 1, Padding::Valid),
@@ -123,12 +135,12 @@ fn split_k_with_many_splits_matches_the_cpu() {
         let out = conv_case(&gpu, &g, false, seed);
         // forward, data gradient, filter gradient and its reduction, bias gradient.
         assert!(gpu.counters().dispatches - before >= 5, "case {i}: the filter gradient was split");
-        compare(&format!("reg split conv {g:?}"), &out, &cpu);
+        compare(&format!("{} split conv {g:?}", kernel.name()), &out, &cpu);
     }
     for (i, d) in [(2000, 37, 10), (1031, 70, 3)].into_iter().enumerate() {
         let cpu = dense_case(&Cpu::new(), d, false, 1450 + i as u64);
         let out = dense_case(&Gpu::new(ctx.clone()), d, false, 1450 + i as u64);
-        compare(&format!("reg split dense {d:?}"), &out, &cpu);
+        compare(&format!("{} split dense {d:?}", kernel.name()), &out, &cpu);
     }
 }
 
@@ -145,14 +157,14 @@ fn trained<B: Backend>(be: B, preset: &str, n: usize) -> Vec<(String, Vec<f32>)>
 }
 
 #[test]
-fn a_training_step_with_the_register_kernel_equals_the_cpu() {
-    let Some(ctx) = forced(GemmKernel::Reg) else { return };
-    for (preset, n) in [("seed-001", 5), ("seed-004", 3)] {
+fn a_training_step_with_the_register_kernels_equals_the_cpu() {
+    for (kernel, preset, n) in REGISTER.into_iter().flat_map(|k| [(k, "seed-001", 5), (k, "seed-004", 3)]) {
+        let Some(ctx) = forced(kernel) else { return };
         let cpu = trained(Cpu::new(), preset, n);
         let gpu = trained(Gpu::new(ctx.clone()), preset, n);
         assert_eq!(gpu.len(), cpu.len(), "{preset}: parameter counts");
         for ((name, g), (_, c)) in gpu.iter().zip(&cpu) {
-            close(&format!("{preset} {name} after one step"), g, c);
+            close(&format!("{} {preset} {name} after one step", kernel.name()), g, c);
         }
     }
 }
@@ -161,16 +173,27 @@ fn a_training_step_with_the_register_kernel_equals_the_cpu() {
 fn the_kernel_names_parse_and_bad_ones_say_how_to_fix_them() {
     assert_eq!(GemmKernel::parse("tiled").unwrap(), GemmKernel::Tiled);
     assert_eq!(GemmKernel::parse(" REG ").unwrap(), GemmKernel::Reg);
+    assert_eq!(GemmKernel::parse("lane").unwrap(), GemmKernel::Lane);
     let e = GemmKernel::parse("fast").unwrap_err().message();
-    assert!(e.contains("\"fast\"") && e.contains("tiled") && e.contains("reg"), "{e}");
+    assert!(e.contains("\"fast\"") && e.contains("tiled") && e.contains("reg") && e.contains("lane"), "{e}");
     for (mode, m) in (0..6).flat_map(|mode| [(mode, 9), (mode, 17), (mode, 288)]) {
-        assert_eq!(GemmKernel::Tiled.entry(mode, m), "gemm");
-        let entry = GemmKernel::Reg.entry(mode, m);
+        assert_eq!(GemmKernel::Tiled.entry(mode, m, 64), "gemm");
+        // The lane kernel: 8 rows, and 4 columns per invocation up to 32 columns, else 8.
+        for (n, tn, suffix) in [(10, 32, "_n"), (32, 32, "_n"), (33, 64, ""), (128, 64, "")] {
+            let entry = GemmKernel::Lane.entry(mode, m, n);
+            assert!(entry.starts_with("lane_"), "{entry}");
+            assert_eq!(entry.ends_with("_n"), !suffix.is_empty(), "{entry}");
+            let src = convplay::backend::gpu::pipelines::shader_source(GemmKernel::Lane.file()).unwrap();
+            let body = src.split(&format!("fn {entry}(")).nth(1).unwrap().split("\n}").next().unwrap();
+            assert!(body.contains(&format!("lid, {tn}u)")), "mode {mode}, {n} columns: {entry} covers {tn}");
+            assert_eq!(GemmKernel::Lane.tile(mode, m, n), (8, tn), "mode {mode}, {n} columns: {entry}");
+        }
+        let entry = GemmKernel::Reg.entry(mode, m, 64);
         let src = convplay::backend::gpu::pipelines::shader_source(GemmKernel::Reg.file()).unwrap();
         assert!(src.contains(&format!("fn {entry}(")), "mode {mode}: {entry} is in gemm_reg.wgsl");
         // The entry's workgroup tile is as tall as the parts it asks for (128 or 16 rows), or 64
         // where it keeps rows 4–7 too (`upper`), else 32; 32 wide.
-        let (tm, tn) = GemmKernel::Reg.tile(mode, m);
+        let (tm, tn) = GemmKernel::Reg.tile(mode, m, 64);
         let body = src.split(&format!("fn {entry}(")).nth(1).unwrap().split("\n}").next().unwrap();
         let rows = match (body.contains("lid, 128u)"), body.contains("upper(t)"), body.contains("lid, 16u)")) {
             (true, _, _) => 128,
@@ -180,9 +203,9 @@ fn the_kernel_names_parse_and_bad_ones_say_how_to_fix_them() {
         };
         assert_eq!((tm, tn), (rows, 32), "mode {mode}, {m} rows: {entry}");
     }
-    assert_eq!(GemmKernel::Reg.entry(2, 288), "gemm_conv_filter_wide");
-    assert_eq!(GemmKernel::Reg.entry(2, 17), "gemm_conv_filter");
-    assert_eq!(GemmKernel::Reg.entry(2, 9), "gemm_conv_filter_narrow");
+    assert_eq!(GemmKernel::Reg.entry(2, 288, 64), "gemm_conv_filter_wide");
+    assert_eq!(GemmKernel::Reg.entry(2, 17, 64), "gemm_conv_filter");
+    assert_eq!(GemmKernel::Reg.entry(2, 9, 64), "gemm_conv_filter_narrow");
 }
 
 #[test]
@@ -200,15 +223,15 @@ fn a_bad_convplay_gemm_is_an_error_that_names_the_choices() {
     assert!(stderr.contains("CONVPLAY_GEMM: unknown GEMM kernel \"fast\": use \"tiled\""), "{stderr}");
 }
 
-/// Both kernels past the grid's 65,535 workgroups per dimension (gpu_limits.rs runs the kernel
+/// Every kernel past the grid's 65,535 workgroups per dimension (gpu_limits.rs runs the kernel
 /// the start-up timing chose; this runs each): a conv over batch 33 of 512×512×1.
 #[test]
-fn both_kernels_fold_past_the_grid_limit() {
+fn every_kernel_folds_past_the_grid_limit() {
     let g = Window::new("big", 33, (512, 512, 1), 1, (3, 3), (1, 1), Padding::Same).unwrap();
     let cpu = conv_forward(&Cpu::new(), &g);
     for kernel in KERNELS {
         let Some(ctx) = forced(kernel) else { return };
-        let (tm, _) = kernel.tile(0, cpu.len());
+        let (tm, _) = kernel.tile(0, cpu.len(), 1);
         assert!(cpu.len().div_ceil(tm) > 65_535, "{} fits one grid dimension", kernel.name());
         let got = conv_forward(&Gpu::new(ctx), &g);
         assert_eq!(got.len(), cpu.len());

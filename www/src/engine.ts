@@ -103,8 +103,8 @@ export class ConvPlayEngine {
     return (await this.inner.profile(specJson, batch, steps)) as StepProfile;
   }
 
-  /** The GPU's GEMM kernel and how it was chosen; `kernel` ("tiled" or "reg") forces it first. */
-  gemm(kernel?: 'tiled' | 'reg'): string {
+  /** The GPU's GEMM kernel and how it was chosen; `kernel` ("tiled", "reg" or "lane") forces it first. */
+  gemm(kernel?: 'tiled' | 'reg' | 'lane'): string {
     return this.inner.gemm(kernel);
   }
 

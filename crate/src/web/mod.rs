@@ -87,8 +87,8 @@ impl Engine {
     }
 
     /// The GEMM kernel of this engine's GPU products and how it was chosen ("reg (timed at
-    /// start-up: …)"); with `kernel` ("tiled" or "reg") it forces that one first, so that a
-    /// benchmark can compare the two on one device.
+    /// start-up: …)"); with `kernel` ("tiled", "reg" or "lane") it forces that one first, so
+    /// that a benchmark can compare them on one device.
     pub fn gemm(&self, kernel: Option<String>) -> Result<String, JsError> {
         let CoreEngine::Gpu(ctx) = &self.inner else {
             return Err(JsError::new(

@@ -266,9 +266,10 @@ export class ConvPlay extends EventTarget {
   }
 
   /** The GPU's GEMM kernel and how it was chosen ("reg (timed at start-up: tiled … ms, reg …
-   * ms)"); `kernel` forces "tiled" (workgroup-memory tiles) or "reg" (register-tiled, no
-   * barriers) for every later product, as benchmarks do to compare them. A CPU engine fails. */
-  gemm(kernel?: 'tiled' | 'reg'): Promise<string> {
+   * ms, lane … ms)"); `kernel` forces "tiled" (workgroup-memory tiles), "reg" (register-tiled,
+   * no barriers) or "lane" (register-tiled, rows shared by 8-invocation workgroups) for every
+   * later product, as benchmarks do to compare them. A CPU engine fails. */
+  gemm(kernel?: 'tiled' | 'reg' | 'lane'): Promise<string> {
     return this.call('gemm', { kernel: kernel ?? null });
   }
 

@@ -213,7 +213,7 @@ export interface Requests {
   measure: { args: { spec: string; batch: number }; result: number };
   /** Where a GPU training step of `spec` at `batch` spends its time (api/profile.ts). */
   profile: { args: { spec: string; batch: number; steps: number }; result: StepProfile };
-  gemm: { args: { kernel: 'tiled' | 'reg' | null }; result: string };
+  gemm: { args: { kernel: 'tiled' | 'reg' | 'lane' | null }; result: string };
   /** "auto": the faster backend for `spec` at `batch`, measured once (`fake`: a test's speeds). */
   chooseBackend: { args: { spec: string; batch: number; fake: Speeds | null }; result: BackendDecision };
   presetSpec: { args: { name: string }; result: string };

@@ -323,7 +323,7 @@ impl Gpu {
         }
         self.count(|c| c.dispatches += 1);
         let kernel = || match file {
-            "gemm" | "gemm_reg" => format!("{file}/{entry} mode {}", bytemuck::bytes_of(&params)[0]),
+            "gemm" | "gemm_reg" | "gemm_lane" => format!("{file}/{entry} mode {}", bytemuck::bytes_of(&params)[0]),
             f => format!("{f}/{entry}"),
         };
         let profiled = self.profile.borrow().is_some();
@@ -495,8 +495,8 @@ impl Gpu {
         let mut p = GemmParams::new(mode, (m, n, k), g, bias.is_some());
         // Each kernel covers C with a line of its tiles (times the splits).
         let kernel = self.ctx.gemm_kernel();
-        let (file, entry) = (kernel.file(), kernel.entry(mode, m));
-        let (tm, tn) = kernel.tile(mode, m);
+        let (file, entry) = (kernel.file(), kernel.entry(mode, m, n));
+        let (tm, tn) = kernel.tile(mode, m, n);
         let tiles = n.div_ceil(tn) as u64 * m.div_ceil(tm) as u64;
         let (splits, chunk) = match (bias, self.split_target.get()) {
             (None, target) if target > 1 => GemmParams::split_k((m, n, k), target, MAX_PARTIAL),

@@ -1,10 +1,12 @@
 //! Which GEMM kernel runs the products of a device: the tiled one of shaders/gemm.wgsl
-//! (64×64 tiles through workgroup memory, two barriers per 16 of K) or the register-tiled one
-//! of shaders/gemm_reg.wgsl (no workgroup memory, no barriers, one entry point per mode).
-//! Real GPUs usually favour the first; emulated ones (SwiftShader, lavapipe) and some mobile
-//! GPUs the second. The context decides once, when it is made: it times a small convolution
-//! with each (`probe`) and keeps the faster for every product on the device. The environment
-//! variable `CONVPLAY_GEMM=tiled|reg` (natively) or `GpuContext::set_gemm_kernel` forces one.
+//! (64×64 tiles through workgroup memory, two barriers per 16 of K), the register-tiled one
+//! of shaders/gemm_reg.wgsl (no workgroup memory, no barriers, one entry point per mode), or
+//! its lane-shaped twin of shaders/gemm_lane.wgsl (8-invocation workgroups that share their
+//! rows of A). Real GPUs usually favour the first; SwiftShader and some mobile GPUs the
+//! second; lavapipe, whose invocations are the lanes of a CPU vector, the third. The context
+//! decides once, when it is made: it times a small convolution with each (`probe`) and keeps
+//! the fastest for every product on the device. The environment variable
+//! `CONVPLAY_GEMM=tiled|reg|lane` (natively) or `GpuContext::set_gemm_kernel` forces one.
 
 use super::backend::Gpu;
 use super::GpuContext;
@@ -21,6 +23,8 @@ pub enum GemmKernel {
     Tiled,
     /// shaders/gemm_reg.wgsl: register blocks read straight from the buffers.
     Reg,
+    /// shaders/gemm_lane.wgsl: register blocks whose rows the whole workgroup shares.
+    Lane,
 }
 
 /// A conv filter gradient of at least this many rows (kh·kw·c) runs the register kernel's
@@ -30,6 +34,11 @@ const WIDE_FILTER: usize = 64;
 /// 16-row tiles.
 const NARROW_FILTER: usize = 16;
 
+/// A product of at most this many columns runs the lane kernel's 32-column tiles (4 columns
+/// per invocation); wider ones its 64-column tiles (8 per invocation, more products per value
+/// read), which would leave half of their lanes idle on 32 columns.
+const LANE_NARROW: usize = 32;
+
 /// How the device's kernel was decided, for reports.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum GemmDecision {
@@ -37,8 +46,9 @@ pub enum GemmDecision {
     Undecided,
     /// Forced by `CONVPLAY_GEMM` or `set_gemm_kernel`.
     Forced,
-    /// Timed at start-up: milliseconds of the probe with the tiled and the register kernel.
-    Timed { tiled_ms: f64, reg_ms: f64 },
+    /// Timed at start-up: milliseconds of the probe with the tiled, the register and the
+    /// lane-shaped kernel.
+    Timed { tiled_ms: f64, reg_ms: f64, lane_ms: f64 },
 }
 
 impl GemmKernel {
@@ -47,11 +57,16 @@ impl GemmKernel {
         match self {
             GemmKernel::Tiled => "gemm",
             GemmKernel::Reg => "gemm_reg",
+            GemmKernel::Lane => "gemm_lane",
         }
     }
 
-    /// The entry point that runs GEMM `mode` (0–5) on a product of `m` rows.
-    pub fn entry(self, mode: u32, m: usize) -> &'static str {
+    /// Every kernel, in the order the probe times them.
+    pub const ALL: [GemmKernel; 3] = [GemmKernel::Tiled, GemmKernel::Reg, GemmKernel::Lane];
+
+    /// The entry point that runs GEMM `mode` (0–5) on a product of `m` rows and `n` columns.
+    pub fn entry(self, mode: u32, m: usize, n: usize) -> &'static str {
+        let narrow = n <= LANE_NARROW;
         match (self, mode) {
             (GemmKernel::Tiled, _) => "gemm",
             (GemmKernel::Reg, 0) => "gemm_conv_forward",
@@ -62,18 +77,62 @@ impl GemmKernel {
             (GemmKernel::Reg, 3) => "gemm_dense_forward",
             (GemmKernel::Reg, 4) => "gemm_dense_data",
             (GemmKernel::Reg, _) => "gemm_dense_weight",
+            (GemmKernel::Lane, 0) => {
+                if narrow {
+                    "lane_conv_forward_n"
+                } else {
+                    "lane_conv_forward"
+                }
+            }
+            (GemmKernel::Lane, 1) => {
+                if narrow {
+                    "lane_conv_data_n"
+                } else {
+                    "lane_conv_data"
+                }
+            }
+            (GemmKernel::Lane, 2) => {
+                if narrow {
+                    "lane_conv_filter_n"
+                } else {
+                    "lane_conv_filter"
+                }
+            }
+            (GemmKernel::Lane, 3) => {
+                if narrow {
+                    "lane_dense_forward_n"
+                } else {
+                    "lane_dense_forward"
+                }
+            }
+            (GemmKernel::Lane, 4) => {
+                if narrow {
+                    "lane_dense_data_n"
+                } else {
+                    "lane_dense_data"
+                }
+            }
+            (GemmKernel::Lane, _) => {
+                if narrow {
+                    "lane_dense_weight_n"
+                } else {
+                    "lane_dense_weight"
+                }
+            }
         }
     }
 
-    /// The rows and columns of C one workgroup of `entry(mode, m)` computes (the dispatch
+    /// The rows and columns of C one workgroup of `entry(mode, m, n)` computes (the dispatch
     /// counts these tiles in a line, times the split-K parts).
-    pub fn tile(self, mode: u32, m: usize) -> (usize, usize) {
+    pub fn tile(self, mode: u32, m: usize, n: usize) -> (usize, usize) {
         match (self, mode) {
             (GemmKernel::Tiled, _) => (64, 64),
             (GemmKernel::Reg, 0 | 1) => (128, 32),
             (GemmKernel::Reg, 2) if m >= WIDE_FILTER => (64, 32),
             (GemmKernel::Reg, 2) if m <= NARROW_FILTER => (16, 32),
             (GemmKernel::Reg, _) => (32, 32),
+            (GemmKernel::Lane, _) if n <= LANE_NARROW => (8, 32),
+            (GemmKernel::Lane, _) => (8, 64),
         }
     }
 
@@ -82,16 +141,19 @@ impl GemmKernel {
         match self {
             GemmKernel::Tiled => "tiled",
             GemmKernel::Reg => "reg",
+            GemmKernel::Lane => "lane",
         }
     }
 
-    /// Parses `tiled` or `reg` (as `CONVPLAY_GEMM` holds them).
+    /// Parses `tiled`, `reg` or `lane` (as `CONVPLAY_GEMM` holds them).
     pub fn parse(s: &str) -> Result<GemmKernel> {
         match s.trim().to_ascii_lowercase().as_str() {
             "tiled" => Ok(GemmKernel::Tiled),
             "reg" | "register" => Ok(GemmKernel::Reg),
+            "lane" => Ok(GemmKernel::Lane),
             other => Err(Error::Invalid(format!(
-                "unknown GEMM kernel {other:?}: use \"tiled\" (workgroup-memory tiles) or \"reg\" (register-tiled, no barriers)"
+                "unknown GEMM kernel {other:?}: use \"tiled\" (workgroup-memory tiles), \"reg\" (register-tiled, no barriers) \
+                 or \"lane\" (register-tiled, rows shared by the workgroup)"
             ))),
         }
     }
@@ -110,19 +172,21 @@ impl GemmKernel {
     }
 }
 
-/// A line for reports: "reg (timed: tiled 12.3 ms, reg 4.5 ms)", "tiled (forced)".
+/// A line for reports: "reg (timed at start-up: tiled 12.3 ms, reg 4.5 ms, lane 6.7 ms)",
+/// "tiled (forced)".
 pub fn describe(kernel: GemmKernel, decision: GemmDecision) -> String {
     match decision {
         GemmDecision::Undecided => format!("{} (not timed)", kernel.name()),
         GemmDecision::Forced => format!("{} (forced)", kernel.name()),
-        GemmDecision::Timed { tiled_ms, reg_ms } => {
-            format!("{} (timed at start-up: tiled {tiled_ms:.2} ms, reg {reg_ms:.2} ms)", kernel.name())
-        }
+        GemmDecision::Timed { tiled_ms, reg_ms, lane_ms } => format!(
+            "{} (timed at start-up: tiled {tiled_ms:.2} ms, reg {reg_ms:.2} ms, lane {lane_ms:.2} ms)",
+            kernel.name()
+        ),
     }
 }
 
-/// The register kernel must beat the tiled one by this factor to be chosen (a tie, which a
-/// real GPU's launch overhead makes of so small a probe, keeps the tiled kernel).
+/// Another kernel must beat the tiled one by this factor to be chosen (a tie, which a real
+/// GPU's launch overhead makes of so small a probe, keeps the tiled kernel).
 const MARGIN: f64 = 0.9;
 
 /// Times one small convolution (forward, data and filter gradients: modes 0, 1 and 2) with
@@ -132,8 +196,8 @@ const MARGIN: f64 = 0.9;
 pub(super) async fn probe(ctx: &Rc<GpuContext>) -> Result<GemmDecision> {
     let g = Window::new("GEMM probe", 2, (14, 14, 16), 32, (3, 3), (1, 1), Padding::Same)?;
     let klen = (g.kh * g.kw * g.c * g.oc) as usize;
-    let mut ms = [f64::INFINITY; 2];
-    for (slot, kernel) in [GemmKernel::Tiled, GemmKernel::Reg].into_iter().enumerate() {
+    let mut ms = [f64::INFINITY; 3];
+    for (slot, kernel) in GemmKernel::ALL.into_iter().enumerate() {
         ctx.set_gemm(kernel, GemmDecision::Undecided);
         let be = Gpu::new(ctx.clone());
         let fill = |len: usize| {
@@ -156,13 +220,21 @@ pub(super) async fn probe(ctx: &Rc<GpuContext>) -> Result<GemmDecision> {
             ms[slot] = ms[slot].min(super::profile::now_ms() - t0);
         }
     }
-    Ok(GemmDecision::Timed { tiled_ms: ms[0], reg_ms: ms[1] })
+    Ok(GemmDecision::Timed { tiled_ms: ms[0], reg_ms: ms[1], lane_ms: ms[2] })
 }
 
-/// The kernel a decision picks.
-pub(super) fn pick(decision: GemmDecision) -> GemmKernel {
+/// The kernel a decision picks: the faster of the register and lane kernels if it beats the
+/// tiled one by the margin, else the tiled one.
+pub fn pick(decision: GemmDecision) -> GemmKernel {
     match decision {
-        GemmDecision::Timed { tiled_ms, reg_ms } if reg_ms < MARGIN * tiled_ms => GemmKernel::Reg,
+        GemmDecision::Timed { tiled_ms, reg_ms, lane_ms } => {
+            let (kernel, ms) = if lane_ms < reg_ms { (GemmKernel::Lane, lane_ms) } else { (GemmKernel::Reg, reg_ms) };
+            if ms < MARGIN * tiled_ms {
+                kernel
+            } else {
+                GemmKernel::Tiled
+            }
+        }
         _ => GemmKernel::Tiled,
     }
 }

@@ -20,6 +20,7 @@ pub const SHADERS: &[(&str, &str)] = &[
             include_str!("../../../../shaders/gemm_reg_conv.wgsl")
         ),
     ),
+    ("gemm_lane", include_str!("../../../../shaders/gemm_lane.wgsl")),
     ("eltwise", include_str!("../../../../shaders/eltwise.wgsl")),
     ("pool", include_str!("../../../../shaders/pool.wgsl")),
     ("batchnorm", include_str!("../../../../shaders/batchnorm.wgsl")),
