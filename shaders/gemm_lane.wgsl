@@ -16,6 +16,10 @@
 // this one runs only where it wins (CONVPLAY_GEMM=lane forces it).
 // Modes, layouts and bindings: as gemm.wgsl. The split-K partials are added, and their
 // activation applied, by gemm.wgsl's `splitk_reduce`.
+// Products whose rows of B are contiguous in their columns and 16-byte aligned (n a multiple
+// of 4: the conv forward product and filter gradient, the dense forward and weight products)
+// run the module "gemm_lane4": this file with `b_buf` an array of vec4s and `b4` one load
+// (crate/src/backend/gpu/pipelines.rs swaps the two lines; GemmKernel::module picks it).
 // CPU twins: crate/src/backend/cpu/conv.rs (modes 0–2), crate/src/backend/cpu/dense.rs (3–5).
 // Dispatch: one workgroup per 8×32 tile of C, ceil(N / 32)·ceil(M / 8) of them (times
 // p.splits), in a line folded into the grid as gemm.wgsl's.

@@ -206,11 +206,9 @@ fn the_fused_activation_is_the_eltwise_one_word_for_word() {
         assert!(four.contains(scalar), "{scalar}: {eltwise}");
         four = four.replace(scalar, vector);
     }
-    assert_eq!(
-        function("gemm_reg", "fn act_fwd4("),
-        four,
-        "gemm_reg.wgsl's act_fwd4 differs from eltwise.wgsl's act_fwd"
-    );
+    for file in ["gemm_reg", "gemm_lane"] {
+        assert_eq!(function(file, "fn act_fwd4("), four, "{file}.wgsl's act_fwd4 differs from eltwise.wgsl's act_fwd");
+    }
     for code in ["case 1u", "case 2u", "case 3u", "case 4u", "case 5u", "p.alpha"] {
         assert!(eltwise.contains(code), "{code}: {eltwise}");
     }
@@ -219,6 +217,7 @@ fn the_fused_activation_is_the_eltwise_one_word_for_word() {
     assert!(gemm.contains("out[base + r * p.n + c] = act_fwd(v);"));
     assert!(gemm.contains("out[i] = act_fwd(sum);"));
     assert!(shader_source("gemm_reg").unwrap().contains("let y = act_fwd4(v + bv);"));
+    assert!(shader_source("gemm_lane").unwrap().contains("let y = act_fwd4(v + bv);"));
 }
 
 const SPEC: &str = r#"{"name": "fused", "input": [9, 9, 2], "layers": [
@@ -238,23 +237,30 @@ fn a_profiled_step_runs_no_activation_dispatch_for_convs_and_dense_layers() {
         let forward = |layer: &str| -> Vec<&str> {
             p.kernels.iter().filter(|k| k.layer == layer && k.phase == "forward").map(|k| k.kernel.as_str()).collect()
         };
-        let product = match kernel {
-            GemmKernel::Tiled => ["gemm/gemm mode 0", "gemm/gemm mode 3"],
-            GemmKernel::Reg => ["gemm_reg/gemm_conv_forward mode 0", "gemm_reg/gemm_dense_forward mode 3"],
-            // Every product here has at most 32 columns: the lane kernel's narrow tiles.
-            GemmKernel::Lane => ["gemm_lane/lane_conv_forward_n mode 0", "gemm_lane/lane_dense_forward_n mode 3"],
+        // The forward product of `n` columns (mode 0 conv, 3 dense), as the profile names it.
+        let product = |mode: u32, n: usize| match kernel {
+            GemmKernel::Tiled => format!("gemm/gemm mode {mode}"),
+            GemmKernel::Reg if mode == 0 => "gemm_reg/gemm_conv_forward mode 0".to_string(),
+            GemmKernel::Reg => "gemm_reg/gemm_dense_forward mode 3".to_string(),
+            // Every product here has at most 32 columns: the lane kernel's narrow tiles, B read
+            // as vec4s where n is a multiple of 4.
+            GemmKernel::Lane => {
+                let module = if n % 4 == 0 { "gemm_lane4" } else { "gemm_lane" };
+                let op = if mode == 0 { "conv" } else { "dense" };
+                format!("{module}/lane_{op}_forward_n mode {mode}")
+            }
         };
-        for layer in ["conv2d_1", "conv2d_2"] {
-            assert_eq!(forward(layer), [product[0]], "{} {layer}: {:#?}", kernel.name(), p.kernels);
+        for (layer, filters) in [("conv2d_1", 4), ("conv2d_2", 5)] {
+            assert_eq!(forward(layer), [product(0, filters)], "{} {layer}: {:#?}", kernel.name(), p.kernels);
         }
-        assert_eq!(forward("dense_1"), [product[1]], "{}: {:#?}", kernel.name(), p.kernels);
+        assert_eq!(forward("dense_1"), [product(3, 6)], "{}: {:#?}", kernel.name(), p.kernels);
         // Softmax needs the whole row: its own dispatch after the product (the last layer's
         // is left to the loss).
         let softmax = forward("dense_2");
         assert_eq!(softmax.len(), 2, "{softmax:?}");
-        assert_eq!(softmax[0], product[1]);
+        assert_eq!(softmax[0], product(3, 4));
         assert!(softmax[1].starts_with("eltwise/softmax_forward"), "{softmax:?}");
-        assert_eq!(forward("dense_3"), [product[1]]);
+        assert_eq!(forward("dense_3"), [product(3, 3)]);
         // The backward pass still takes the activation's derivative from the stored output.
         let backward = |layer: &str| p.kernels.iter().any(|k| k.layer == layer && k.kernel.contains("act_backward"));
         assert!(backward("conv2d_1") && backward("conv2d_2") && backward("dense_1"), "{:#?}", p.kernels);

@@ -62,14 +62,16 @@ fn forced(kernel: GemmKernel) -> Option<Rc<GpuContext>> {
 #[test]
 fn every_conv_mode_matches_the_cpu_on_odd_shapes() {
     // The odd shapes of the GPU op tests, plus MNIST's first conv, a 4×4 kernel, 65 input
-    // channels and 70 output channels (products wider than 32 columns: the lane kernel's
-    // 64-column tiles, one of them cut at 70).
+    // channels and 70 and 68 output channels (products wider than 32 columns: the lane
+    // kernel's 64-column tiles, one of them cut at 70; with 32 and 68 columns, multiples of 4,
+    // its forward product and filter gradient read B as vec4s).
     let mut windows = common::ops::ODD_SHAPES.to_vec();
     windows.extend([
         (1, 28, 28, 1, 32, 3, 1, Padding::Valid),
         (3, 10, 9, 3, 7, 4, 2, Padding::Same),
         (2, 11, 13, 65, 3, 3, 1, Padding::Same),
         (2, 9, 7, 5, 70, 3, 2, Padding::Same),
+        (1, 6, 5, 3, 68, 3, 1, Padding::Valid),
     ]);
     for kernel in KERNELS {
         let Some(ctx) = forced(kernel) else { return };

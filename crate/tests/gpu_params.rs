@@ -51,6 +51,7 @@ fn all_params() -> Vec<RustSide> {
         rust::<SmokeParams>(),
         // The register-tiled GEMM kernel reads the same parameters as gemm.wgsl.
         RustSide { file: "gemm_reg", ..rust::<GemmParams>() },
+        RustSide { file: "gemm_lane", ..rust::<GemmParams>() },
     ]
 }
 
@@ -139,7 +140,11 @@ fn every_shader_has_exactly_one_params_struct() {
     let files: Vec<&str> = all_params().iter().map(|p| p.file).collect();
     let unique: BTreeSet<&str> = files.iter().copied().collect();
     assert_eq!(unique.len(), files.len(), "two params structs name the same shader: {files:?}");
-    assert_eq!(GemmParams::FILE, "gemm", "gemm_reg.wgsl borrows GemmParams, whose own file is gemm.wgsl");
+    assert_eq!(
+        GemmParams::FILE,
+        "gemm",
+        "gemm_reg.wgsl and gemm_lane.wgsl borrow GemmParams, whose own file is gemm.wgsl"
+    );
     let shaders: BTreeSet<&str> = SHADERS.iter().map(|(n, _)| *n).collect();
     assert_eq!(unique, shaders);
 }

@@ -1,6 +1,7 @@
 //! Reference conv2d, depthwise conv2d and transposed conv2d, forward and backward. Generic
 //! over the float type so gradient checks can run in f64.
-//! GPU twins: shaders/gemm.wgsl and its register-tiled twin shaders/gemm_reg.wgsl (conv2d:
+//! GPU twins: shaders/gemm.wgsl and its register-tiled twins shaders/gemm_reg.wgsl and
+//! shaders/gemm_lane.wgsl (conv2d:
 //! modes 0–2; the transposed conv runs the same modes with the roles swapped: forward mode 1,
 //! backward modes 0 and 2), shaders/depthwise.wgsl,
 //! and `channel_sum` of shaders/batchnorm.wgsl for the bias gradient.

@@ -1,5 +1,5 @@
 //! Reference dense layer: x [n, k] · w [k, m] + b [m] → out [n, m] (Keras layout).
-//! GPU twins: shaders/gemm.wgsl and shaders/gemm_reg.wgsl (modes 3–5) and `channel_sum` of shaders/batchnorm.wgsl
+//! GPU twins: shaders/gemm.wgsl, shaders/gemm_reg.wgsl and shaders/gemm_lane.wgsl (modes 3–5) and `channel_sum` of shaders/batchnorm.wgsl
 //! for the bias gradient.
 
 use num_traits::Float;

@@ -323,7 +323,9 @@ impl Gpu {
         }
         self.count(|c| c.dispatches += 1);
         let kernel = || match file {
-            "gemm" | "gemm_reg" | "gemm_lane" => format!("{file}/{entry} mode {}", bytemuck::bytes_of(&params)[0]),
+            "gemm" | "gemm_reg" | "gemm_lane" | "gemm_lane4" => {
+                format!("{file}/{entry} mode {}", bytemuck::bytes_of(&params)[0])
+            }
             f => format!("{f}/{entry}"),
         };
         let profiled = self.profile.borrow().is_some();
@@ -495,7 +497,7 @@ impl Gpu {
         let mut p = GemmParams::new(mode, (m, n, k), g, bias.is_some());
         // Each kernel covers C with a line of its tiles (times the splits).
         let kernel = self.ctx.gemm_kernel();
-        let (file, entry) = (kernel.file(), kernel.entry(mode, m, n));
+        let (file, entry) = (kernel.module(mode, n), kernel.entry(mode, m, n));
         let (tm, tn) = kernel.tile(mode, m, n);
         let tiles = n.div_ceil(tn) as u64 * m.div_ceil(tm) as u64;
         let (splits, chunk) = match (bias, self.split_target.get()) {

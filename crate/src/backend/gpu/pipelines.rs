@@ -33,8 +33,27 @@ pub const SHADERS: &[(&str, &str)] = &[
     ("smoke", include_str!("../../../../shaders/smoke.wgsl")),
 ];
 
-/// The WGSL source of shader file `name`, if there is one.
+/// The lines of gemm_lane.wgsl that read B one value at a time, and what "gemm_lane4" reads
+/// instead: four at once, for products whose rows of B are contiguous and 16-byte aligned.
+const LANE_B: [(&str, &str); 2] = [
+    (
+        "@group(0) @binding(2) var<storage, read> b_buf: array<f32>;",
+        "@group(0) @binding(2) var<storage, read> b_buf: array<vec4<f32>>;",
+    ),
+    ("return vec4<f32>(b_buf[i.x], b_buf[i.y], b_buf[i.z], b_buf[i.w]);", "return b_buf[i.x / 4u];"),
+];
+
+/// The WGSL source of shader file `name`, if there is one; "gemm_lane4" is gemm_lane.wgsl with
+/// B read as vec4s (`LANE_B`).
 pub fn shader_source(name: &str) -> Option<&'static str> {
+    if name == "gemm_lane4" {
+        static LANE4: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let text = LANE4.get_or_init(|| {
+            let lane = shader_source("gemm_lane").unwrap_or("");
+            LANE_B.iter().fold(lane.to_string(), |s, (one, four)| s.replace(one, four))
+        });
+        return Some(text.as_str());
+    }
     SHADERS.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
 }
 
