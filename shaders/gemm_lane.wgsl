@@ -17,8 +17,8 @@
 // Modes, layouts and bindings: as gemm.wgsl. The split-K partials are added, and their
 // activation applied, by gemm.wgsl's `splitk_reduce`.
 // Products whose rows of B are contiguous in their columns and 16-byte aligned (n a multiple
-// of 4: the conv forward product and filter gradient, the dense forward and weight products)
-// run the module "gemm_lane4": this file with `b_buf` an array of vec4s and `b4` one load
+// of 4: the conv products, the data gradient's B transposed first, and the dense forward and
+// weight products) run the module "gemm_lane4": this file with `b_buf` an array of vec4s and `b4` one load
 // (crate/src/backend/gpu/pipelines.rs swaps the two lines; GemmKernel::module picks it).
 // CPU twins: crate/src/backend/cpu/conv.rs (modes 0–2), crate/src/backend/cpu/dense.rs (3–5).
 // Dispatch: one workgroup per 8×32 tile of C, ceil(N / 32)·ceil(M / 8) of them (times
@@ -227,7 +227,9 @@ fn conv_forward(t: Lane, wide: bool) {
 
 // Mode 1: rows are input pixels (b, iy, ix), K runs over taps (ky, kx) and then the output
 // channels f; the columns are input channels. dx[b, iy, ix, ci] gathers dout[b, oy, ox, f]
-// where oy·sh + ky − pt = iy (a tap that no output reaches adds nothing).
+// where oy·sh + ky − pt = iy (a tap that no output reaches adds nothing). B here is the
+// kernel with its channel axes swapped, wt [kh, kw, oc, c] (`lane_transpose` writes it just
+// before), so that a row of B runs along the columns as in the other modes.
 struct Taps { off: vec4<u32>, ok: vec4<bool> }
 
 fn data_taps(rows: vec4<u32>, row_ok: vec4<bool>, ky: u32, kx: u32, f: u32) -> Taps {
@@ -249,7 +251,6 @@ fn data_taps(rows: vec4<u32>, row_ok: vec4<bool>, ky: u32, kx: u32, f: u32) -> T
 }
 
 fn conv_data(t: Lane, wide: bool) {
-    let b0 = t.cols * p.oc;
     var c = zero();
     var k = t.kb;
     var f = k % p.oc;
@@ -263,14 +264,14 @@ fn conv_data(t: Lane, wide: bool) {
         let db = data_taps(t.hi, t.hi_ok, ky, kx, f);
         var oa = da.off;
         var ob = db.off;
-        var bi = b0 + tap * p.c * p.oc + f;
-        var bi2 = t.cols2 * p.oc + tap * p.c * p.oc + f;
+        var bi = t.cols + k * p.c;
+        var bi2 = t.cols2 + k * p.c;
         for (var e = 0u; e < run; e = e + 1u) {
             step8(&c, oa, da.ok, ob, db.ok, b4(bi), bi2, wide);
             oa = oa + 1u;
             ob = ob + 1u;
-            bi = bi + 1u;
-            bi2 = bi2 + 1u;
+            bi = bi + p.c;
+            bi2 = bi2 + p.c;
         }
         k = k + run;
         f = 0u;
@@ -332,6 +333,18 @@ fn conv_filter(t: Lane, wide: bool) {
         if (oy == p.oh) { oy = 0u; img = img + 1u; }
     }
     store(t, c, wide);
+}
+
+// wt [kh, kw, oc, c] (out) from the kernel w [kh, kw, c, oc] (a_buf): B of the data
+// gradient. One invocation per value, in workgroups of 64.
+@compute @workgroup_size(64)
+fn lane_transpose(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let i = ((wid.z * nwg.y + wid.y) * nwg.x + wid.x) * 64u + lid.x;
+    if (i >= p.kh * p.kw * p.c * p.oc) { return; }
+    let ci = i % p.c;
+    let f = (i / p.c) % p.oc;
+    let tap = i / (p.c * p.oc);
+    out[i] = a_buf[(tap * p.c + ci) * p.oc + f];
 }
 
 // The dense products: A[r, k] = a[r·ars + k·aks], B[k, c] = b[k·bks + c·bcs].

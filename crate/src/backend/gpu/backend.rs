@@ -18,6 +18,7 @@
 //! each submission run inside GPU error scopes: a validation error (or work too large for
 //! any grid) is kept and returned by the next `read` as `Error::Gpu`, with the device's words.
 
+use super::gemm_choice::GemmKernel;
 use super::params::{act_code, BatchnormParams, GemmParams, KernelParams};
 use super::profile::{now_ms, DispatchTime, Recording};
 use super::GpuContext;
@@ -89,6 +90,8 @@ pub struct Gpu {
     /// Split K below this many workgroups (`gemm`); 1 never splits.
     split_target: Cell<usize>,
     partials: RefCell<Option<(usize, wgpu::Buffer)>>,
+    /// The lane kernel's transposed conv kernel (`transposed`).
+    transposed: RefCell<Option<(usize, wgpu::Buffer)>>,
 }
 
 impl Gpu {
@@ -126,6 +129,7 @@ impl Gpu {
             profile: RefCell::new(None),
             split_target: Cell::new(SPLIT_TARGET),
             partials: RefCell::new(None),
+            transposed: RefCell::new(None),
         }
     }
 
@@ -505,6 +509,15 @@ impl Gpu {
             _ => (1, k),
         };
         let (code, alpha) = act_code(act);
+        // The lane kernel's data gradient reads the kernel with its channel axes swapped.
+        let transposed;
+        let b = if kernel == GemmKernel::Lane && mode == 1 {
+            transposed = self.transposed(k * n);
+            self.dispatch_in(file, "lane_transpose", p, &[(1, b), (4, &transposed)], (k * n).div_ceil(64) as u64);
+            &transposed
+        } else {
+            b
+        };
         if splits < 2 {
             (p.act, p.alpha) = (code, alpha);
             self.dispatch_in(file, entry, p, &[(1, a), (2, b), (3, bias.unwrap_or(&self.dummy)), (4, out)], tiles);
@@ -518,6 +531,13 @@ impl Gpu {
         self.dispatch("splitk_reduce", p, &[(1, &partial), (4, out)], Self::groups1d(m * n));
     }
 
+    /// The buffer for the lane kernel's transposed conv kernels, at least `len` values: one per
+    /// model, grown when a larger kernel needs it. Each data gradient writes it just before it
+    /// reads it, so the layers share it.
+    fn transposed(&self, len: usize) -> wgpu::Buffer {
+        self.grown(&self.transposed, len)
+    }
+
     /// Sets how many workgroups a product should reach before K is split (1: never split);
     /// tests use it to compare split and unsplit products.
     pub fn set_split_target(&self, workgroups: usize) {
@@ -527,7 +547,13 @@ impl Gpu {
     /// The buffer for split-K partials, at least `len` values: one per model, grown when a
     /// larger product needs it (the bind groups on the old one are dropped with it).
     fn partials(&self, len: usize) -> wgpu::Buffer {
-        let mut p = self.partials.borrow_mut();
+        self.grown(&self.partials, len)
+    }
+
+    /// The buffer kept in `slot` if it holds at least `len` values, else a new one in its place
+    /// (the bind groups on the old one are dropped with it).
+    fn grown(&self, slot: &RefCell<Option<(usize, wgpu::Buffer)>>, len: usize) -> wgpu::Buffer {
+        let mut p = slot.borrow_mut();
         match &*p {
             Some((have, buf)) if *have >= len => buf.clone(),
             _ => {

@@ -63,12 +63,12 @@ impl GemmKernel {
 
     /// The module that runs GEMM `mode` on a product of `n` columns: `file()`, except that the
     /// lane kernel reads B four values at a time ("gemm_lane4", see pipelines.rs) where each
-    /// row of B is contiguous in its columns and starts 16-byte aligned: the conv forward
-    /// product and filter gradient (B is the kernel [k, oc], or dout [rows, oc]) and the dense
-    /// forward and weight products, with n a multiple of 4.
+    /// row of B is contiguous in its columns and starts 16-byte aligned: the conv products (B
+    /// is the kernel [k, oc], the kernel transposed to [taps, oc, c] for the data gradient, or
+    /// dout [rows, oc]) and the dense forward and weight products, with n a multiple of 4.
     pub fn module(self, mode: u32, n: usize) -> &'static str {
         match self {
-            GemmKernel::Lane if matches!(mode, 0 | 2 | 3 | 5) && n.is_multiple_of(4) => "gemm_lane4",
+            GemmKernel::Lane if mode != 4 && n.is_multiple_of(4) => "gemm_lane4",
             k => k.file(),
         }
     }
