@@ -180,15 +180,18 @@ fn the_kernel_names_parse_and_bad_ones_say_how_to_fix_them() {
     assert!(e.contains("\"fast\"") && e.contains("tiled") && e.contains("reg") && e.contains("lane"), "{e}");
     for (mode, m) in (0..6).flat_map(|mode| [(mode, 9), (mode, 17), (mode, 288)]) {
         assert_eq!(GemmKernel::Tiled.entry(mode, m, 64), "gemm");
-        // The lane kernel: 8 rows, and 4 columns per invocation up to 32 columns, else 8.
-        for (n, tn, suffix) in [(10, 32, "_n"), (32, 32, "_n"), (33, 64, ""), (128, 64, "")] {
+        // The lane kernel: 16 rows × 4 columns per invocation up to 32 columns, else 8 × 8.
+        for (n, tm, tn, suffix) in [(10, 16, 32, "_n"), (32, 16, 32, "_n"), (33, 8, 64, ""), (128, 8, 64, "")] {
             let entry = GemmKernel::Lane.entry(mode, m, n);
             assert!(entry.starts_with("lane_"), "{entry}");
             assert_eq!(entry.ends_with("_n"), !suffix.is_empty(), "{entry}");
             let src = convplay::backend::gpu::pipelines::shader_source(GemmKernel::Lane.file()).unwrap();
             let body = src.split(&format!("fn {entry}(")).nth(1).unwrap().split("\n}").next().unwrap();
-            assert!(body.contains(&format!("lid, {tn}u)")), "mode {mode}, {n} columns: {entry} covers {tn}");
-            assert_eq!(GemmKernel::Lane.tile(mode, m, n), (8, tn), "mode {mode}, {n} columns: {entry}");
+            assert!(
+                body.contains(&format!("lid, {tn}u, {tm}u)")),
+                "mode {mode}, {n} columns: {entry} covers {tm}×{tn}"
+            );
+            assert_eq!(GemmKernel::Lane.tile(mode, m, n), (tm, tn), "mode {mode}, {n} columns: {entry}");
         }
         let entry = GemmKernel::Reg.entry(mode, m, 64);
         let src = convplay::backend::gpu::pipelines::shader_source(GemmKernel::Reg.file()).unwrap();

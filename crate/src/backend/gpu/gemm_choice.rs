@@ -34,9 +34,9 @@ const WIDE_FILTER: usize = 64;
 /// 16-row tiles.
 const NARROW_FILTER: usize = 16;
 
-/// A product of at most this many columns runs the lane kernel's 32-column tiles (4 columns
-/// per invocation); wider ones its 64-column tiles (8 per invocation, more products per value
-/// read), which would leave half of their lanes idle on 32 columns.
+/// A product of at most this many columns runs the lane kernel's tall tiles (16 rows × 32
+/// columns, 16×4 per invocation); wider ones its wide tiles (8 × 64, 8×8 per invocation),
+/// which would leave half of their lanes idle on 32 columns.
 const LANE_NARROW: usize = 32;
 
 /// How the device's kernel was decided, for reports.
@@ -143,7 +143,7 @@ impl GemmKernel {
             (GemmKernel::Reg, 2) if m >= WIDE_FILTER => (64, 32),
             (GemmKernel::Reg, 2) if m <= NARROW_FILTER => (16, 32),
             (GemmKernel::Reg, _) => (32, 32),
-            (GemmKernel::Lane, _) if n <= LANE_NARROW => (8, 32),
+            (GemmKernel::Lane, _) if n <= LANE_NARROW => (16, 32),
             (GemmKernel::Lane, _) => (8, 64),
         }
     }
