@@ -213,6 +213,22 @@ fn the_kernel_names_parse_and_bad_ones_say_how_to_fix_them() {
     assert_eq!(GemmKernel::Reg.entry(2, 9, 64), "gemm_conv_filter_narrow");
 }
 
+/// The start-up choice from the probe's times (milliseconds as measured: lavapipe, SwiftShader
+/// in Chromium, a GPU where the kernels tie).
+#[test]
+fn the_probe_picks_the_lane_kernel_only_by_a_clear_margin() {
+    use convplay::backend::gpu::gemm_choice::{pick, GemmDecision};
+    let timed = |tiled_ms, reg_ms, lane_ms| pick(GemmDecision::Timed { tiled_ms, reg_ms, lane_ms });
+    assert_eq!(timed(48.0, 3.2, 2.0), GemmKernel::Lane);
+    assert_eq!(timed(111.0, 6.75, 6.33), GemmKernel::Reg);
+    assert_eq!(timed(142.0, 4.58, 4.91), GemmKernel::Reg);
+    assert_eq!(timed(1.0, 0.95, 0.93), GemmKernel::Tiled);
+    assert_eq!(timed(1.0, 0.95, 0.7), GemmKernel::Lane);
+    assert_eq!(timed(1.0, 0.8, 0.95), GemmKernel::Reg);
+    assert_eq!(pick(GemmDecision::Undecided), GemmKernel::Tiled);
+    assert_eq!(pick(GemmDecision::Forced), GemmKernel::Tiled);
+}
+
 #[test]
 fn a_bad_convplay_gemm_is_an_error_that_names_the_choices() {
     if common::gpu().is_none() {
