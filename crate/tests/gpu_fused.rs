@@ -245,7 +245,7 @@ fn a_profiled_step_runs_no_activation_dispatch_for_convs_and_dense_layers() {
             // Every product here has at most 32 columns: the lane kernel's narrow tiles, B read
             // as vec4s where n is a multiple of 4.
             GemmKernel::Lane => {
-                let module = if n % 4 == 0 { "gemm_lane4" } else { "gemm_lane" };
+                let module = if n.is_multiple_of(4) { "gemm_lane4" } else { "gemm_lane" };
                 let op = if mode == 0 { "conv" } else { "dense" };
                 format!("{module}/lane_{op}_forward_n mode {mode}")
             }

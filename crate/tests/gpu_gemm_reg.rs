@@ -222,6 +222,7 @@ fn the_probe_picks_the_lane_kernel_only_by_a_clear_margin() {
     assert_eq!(timed(48.0, 3.2, 2.0), GemmKernel::Lane);
     assert_eq!(timed(111.0, 6.75, 6.33), GemmKernel::Reg);
     assert_eq!(timed(142.0, 4.58, 4.91), GemmKernel::Reg);
+    assert_eq!(timed(109.5, 6.42, 5.42), GemmKernel::Reg);
     assert_eq!(timed(1.0, 0.95, 0.93), GemmKernel::Tiled);
     assert_eq!(timed(1.0, 0.95, 0.7), GemmKernel::Lane);
     assert_eq!(timed(1.0, 0.8, 0.95), GemmKernel::Reg);
