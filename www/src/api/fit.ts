@@ -195,7 +195,7 @@ export async function fit(
       // On a GPU each report is read while the next chunk runs, and chunks last about half a
       // second (chunks.ts).
       const gpu = info.backend !== 'cpu';
-      const chunks = split ? new ShardedChunks(trainer, split) : new EpochChunks(trainer, gpu ? 500 : 200, gpu);
+      const chunks = split ? new ShardedChunks(trainer, split) : new EpochChunks(trainer, gpu ? 1000 : 200, gpu);
       while (chunks.done < perEpoch && !control.stopped) {
         // Let control messages in: an await on a settled promise would not.
         await tick();
