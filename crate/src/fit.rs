@@ -116,13 +116,14 @@ fn suggest(spec: &ModelSpec, s: &Summary, batch: usize, fits: &dyn Fn(u64, u64) 
         estimate: sb.training.engine_adam.clone(),
         fits: fits(sb.training.engine_adam.bytes, largest(&sb, b.max(1)).0),
     });
-    // 2. f16 activations (parameters, gradients and optimiser state stay f32).
-    let t = &s.training;
-    let f16 = t.total_adam_f16.bytes + t.activation_gradients.bytes / 2 + t.workspace.bytes;
+    // 2. f16 activations (what the engine does on a GPU with shader-f16: parameters, gradients,
+    // activation gradients and optimiser state stay f32, so the largest buffer, an activation
+    // gradient as large as the largest output, keeps its size).
+    let f16 = s.training.engine_adam_f16.bytes;
     fixes.push(Fix {
         change: "f16 activations".into(),
         estimate: Bytes::new(f16),
-        fits: fits(f16, largest(s, batch).0 / 2),
+        fits: fits(f16, largest(s, batch).0),
     });
     // The structural fixes edit a copy of the parsed spec (its top-level layers), check it by
     // the shape rule and summarise it: each once.

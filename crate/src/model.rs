@@ -100,7 +100,7 @@ impl<B: Backend> Model<B> {
                 )))
             }
         };
-        let input = be.alloc(max_batch * spec.input.buffer_len());
+        let input = be.alloc_act(max_batch * spec.input.buffer_len());
         let labels = be.alloc_idx(max_batch * positions);
         let dlogits = be.alloc(max_batch * positions * classes);
         let metrics = be.alloc(crate::backend::ops::METRICS_LEN);
@@ -204,7 +204,7 @@ impl<B: Backend> Model<B> {
         a.validate(h, w)?;
         if !a.is_off() && self.augmented.is_none() {
             self.room(self.max_batch * self.spec.input.buffer_len(), "augmentation's batch")?;
-            self.augmented = Some(self.be.alloc(self.max_batch * self.spec.input.buffer_len()));
+            self.augmented = Some(self.be.alloc_act(self.max_batch * self.spec.input.buffer_len()));
         }
         self.augment = a;
         Ok(())

@@ -62,6 +62,8 @@ fn render() -> String {
             max_compute_invocations_per_workgroup: 256,
             max_compute_workgroups_per_dimension: 65_535,
         }),
+        shader_f16: true,
+        f16_activations: false,
     };
     add("engineInfoGpu", "A GPU engine's info with device limits (engine.ts: EngineInfo).", json(&gpu));
     out

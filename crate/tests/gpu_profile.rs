@@ -54,6 +54,7 @@ fn the_profile_names_the_gemm_kernel_and_its_entry_points() {
     assert!(
         report.starts_with("tiled (timed at start-up: tiled ")
             || report.starts_with("reg (timed at start-up: tiled ")
+            || report.starts_with("lane (timed at start-up: tiled ")
             || report.ends_with("(forced)"),
         "{report}"
     );

@@ -16,6 +16,7 @@ const info: ModelInfo = {
   labels: ['0', '1', '2'],
   batch: 6,
   backend: 'cpu',
+  activations: 'f32',
   spec: '{}',
   layerNames: ['dense'],
   positions: 1,

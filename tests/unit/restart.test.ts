@@ -11,6 +11,7 @@ const create = (id: number): Args<'createModel'> => ({
   batch: 4,
   seed: 1,
   cpu: false,
+  activations: null,
 });
 
 describe('Replay', () => {

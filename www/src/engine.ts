@@ -34,6 +34,10 @@ export interface EngineInfo {
   /** Set when "auto" was asked for and the engine fell back to the CPU. */
   fallbackReason: string | null;
   limits: DeviceLimits | null;
+  /** Whether the GPU runs WGSL with f16 (WebGPU's `shader-f16`): models may keep f16 activations. */
+  shaderF16: boolean;
+  /** Whether models built now keep f16 activations (a model asks for them with `activations`). */
+  f16Activations: boolean;
 }
 
 let wasmReady: Promise<void> | null = null;
@@ -106,6 +110,25 @@ export class ConvPlayEngine {
   /** The GPU's GEMM kernel and how it was chosen; `kernel` ("tiled", "reg" or "lane") forces it first. */
   gemm(kernel?: 'tiled' | 'reg' | 'lane'): string {
     return this.inner.gemm(kernel);
+  }
+
+  /** How models built from now on keep their activations, "f32" or "f16"; `precision` sets it
+   * first ("f16" needs a GPU with shader-f16, and throws elsewhere saying so). */
+  activations(precision?: 'f32' | 'f16'): 'f32' | 'f16' {
+    return this.inner.activations(precision) as 'f32' | 'f16';
+  }
+
+  /** Builds a model with `precision` activations (undefined: the engine's), the engine's own
+   * setting unchanged afterwards. */
+  withActivations<T>(precision: 'f32' | 'f16' | null | undefined, build: () => T): T {
+    if (!precision) return build();
+    const before = this.activations();
+    this.activations(precision);
+    try {
+      return build();
+    } finally {
+      this.activations(before);
+    }
   }
 
   /** Training images per second of a spec at `batch` on this backend (synthetic data). */

@@ -54,6 +54,8 @@ export interface Summary {
     activationGradients: Bytes;
     workspace: Bytes;
     engineAdam: Bytes;
+    /** engineAdam with f16 activations (a GPU with shader-f16; activation gradients stay f32). */
+    engineAdamF16: Bytes;
   };
   /** Why this engine cannot hold the model (a count past 2^53 − 1, a buffer past 2^32 − 1 elements, or over 4 GiB), with the limit; null when it can. Counts past 2^53 − 1 are held at 2^53 − 1. */
   tooLarge: string | null;

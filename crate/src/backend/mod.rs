@@ -121,6 +121,10 @@ pub struct EngineInfo {
     /// Why the engine runs on the CPU although "auto" was asked for.
     pub fallback_reason: Option<String>,
     pub limits: Option<LimitsReport>,
+    /// Whether the device runs WGSL with f16 (`shader-f16`): models may then keep f16 activations.
+    pub shader_f16: bool,
+    /// Whether models built now keep f16 activations (see `GpuContext::set_f16_activations`).
+    pub f16_activations: bool,
 }
 
 pub enum Engine {
@@ -150,6 +154,8 @@ impl Engine {
                 driver: String::new(),
                 fallback_reason: fallback_reason.clone(),
                 limits: None,
+                shader_f16: false,
+                f16_activations: false,
             },
             Engine::Gpu(g) => {
                 let i = &g.adapter_info;
@@ -187,6 +193,8 @@ impl Engine {
                         max_compute_invocations_per_workgroup: l.max_compute_invocations_per_workgroup,
                         max_compute_workgroups_per_dimension: l.max_compute_workgroups_per_dimension,
                     }),
+                    shader_f16: g.has_shader_f16(),
+                    f16_activations: g.f16_activations(),
                 }
             }
         }

@@ -46,6 +46,12 @@ pub trait Backend: 'static {
     fn name(&self) -> &'static str;
     /// A zeroed f32 buffer of `len` values (len ≥ 1).
     fn alloc(&self, len: usize) -> Self::Buf;
+    /// A zeroed buffer for `len` activations: the input batch or a layer's output, kept for the
+    /// backward pass. A GPU model with f16 activations stores these as f16 (its kernels read
+    /// them as f32); elsewhere this is `alloc`. Reads and writes take f32 either way.
+    fn alloc_act(&self, len: usize) -> Self::Buf {
+        self.alloc(len)
+    }
     fn alloc_idx(&self, len: usize) -> Self::Idx;
     fn write(&self, buf: &Self::Buf, data: &[f32]);
     fn write_idx(&self, buf: &Self::Idx, data: &[u32]);

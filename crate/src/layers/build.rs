@@ -71,7 +71,7 @@ impl<B: Backend> Builder<'_, B> {
                 input: shape,
                 output: out,
                 op,
-                out: self.be.alloc(self.max_batch * out.buffer_len()),
+                out: self.be.alloc_act(self.max_batch * out.buffer_len()),
                 learns,
             });
             shape = out;

@@ -100,6 +100,9 @@ pub struct Training {
     pub workspace: Bytes,
     /// total_adam + activation_gradients + workspace: what the engine allocates with Adam.
     pub engine_adam: Bytes,
+    /// engine_adam with f16 activations (a GPU with `shader-f16`): the activations at 2 bytes
+    /// a value, activation gradients and everything else still f32.
+    pub engine_adam_f16: Bytes,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -193,6 +196,11 @@ pub fn summarize(spec: &ModelSpec, batch: usize) -> Summary {
             workspace: b(workspace),
             // Frozen layers keep their gradient and Adam buffers in the engine.
             engine_adam: b(fb + (grad_bytes + walk.frozen_params * 4u64) * 3u64 + act_grads + workspace),
+            engine_adam_f16: b(acts * 2u64
+                + param_bytes
+                + (grad_bytes + walk.frozen_params * 4u64) * 3u64
+                + act_grads
+                + workspace),
         },
         rows: walk.rows,
         too_large,

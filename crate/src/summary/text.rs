@@ -94,6 +94,7 @@ impl Summary {
             fmt_bytes(&t.workspace),
             fmt_bytes(&t.engine_adam)
         );
+        s += &format!("  with f16 activations (a GPU with shader-f16): {}\n", fmt_bytes(&t.engine_adam_f16));
         s
     }
 }

@@ -101,6 +101,24 @@ impl Engine {
         Ok(ctx.gemm_report())
     }
 
+    /// How models built on this engine from now on keep their activations: "f32", or "f16" on a
+    /// GPU with `shader-f16` (half the memory for activations; arithmetic stays f32). With
+    /// `precision` it sets that first; a CPU engine, or a GPU without shader-f16, refuses "f16".
+    pub fn activations(&self, precision: Option<String>) -> Result<String, JsError> {
+        let f16 = precision.as_deref().map(crate::backend::gpu::parse_activations).transpose().map_err(js_err)?;
+        match (&self.inner, f16) {
+            (CoreEngine::Gpu(ctx), Some(f16)) => ctx.set_f16_activations(f16).map_err(js_err)?,
+            (CoreEngine::Cpu { .. }, Some(true)) => {
+                return Err(JsError::new(
+                    "f16 activations are a GPU option (WebGPU's shader-f16), and this engine runs on the CPU, which keeps f32; create the engine with backend \"webgpu\" on an adapter with shader-f16, or keep f32",
+                ))
+            }
+            _ => {}
+        }
+        let on = matches!(&self.inner, CoreEngine::Gpu(ctx) if ctx.f16_activations());
+        Ok(if on { "f16" } else { "f32" }.into())
+    }
+
     /// Training images per second of a spec at `batch` on this engine (synthetic data).
     #[wasm_bindgen(js_name = measureTraining)]
     pub async fn measure_training(&self, spec_json: &str, batch: usize, steps: usize) -> Result<f64, JsError> {
@@ -225,6 +243,13 @@ impl Trainer {
     pub fn from_weights(engine: &Engine, bytes: &[u8], batch: usize) -> Result<Trainer, JsError> {
         let inner = CoreTrainer::from_weights(&engine.inner, bytes, batch).map_err(js_err)?;
         Ok(Trainer { inner })
+    }
+
+    /// How the model keeps its activations: "f16" (a GPU model built with f16 activations) or "f32".
+    #[wasm_bindgen(getter)]
+    pub fn activations(&self) -> String {
+        let f16 = matches!(self.inner.model(), AnyModel::Gpu(m) if m.be.f16_activations());
+        if f16 { "f16" } else { "f32" }.into()
     }
 
     /// The model's parameters and spec as a ConvPlay weights file (safetensors, f32).

@@ -124,13 +124,15 @@ export async function fit(
   const per = perInstance(m.info);
   if (o.look?.input && o.look.input.length !== per)
     throw new Error(`fit: the look input has ${o.look.input.length} values; ${m.info.name} takes ${per}`);
-  if (o.batch && o.batch !== m.info.batch) {
-    // Rebuilt for the new batch size with the weights it has, on the engine it was created on.
+  const batch = o.batch;
+  if (batch && batch !== m.info.batch) {
+    // Rebuilt for the new batch size with the weights it has, on the engine it was created on,
+    // keeping its activations' precision.
     const bytes = await m.trainer.save();
-    const trainer = Trainer.fromWeights(m.engine.raw, bytes, o.batch);
+    const trainer = m.engine.withActivations(m.info.activations, () => Trainer.fromWeights(m.engine.raw, bytes, batch));
     m.trainer.free();
     m.trainer = trainer;
-    m.info = describe(trainer, m.info.id, o.batch, m.engine);
+    m.info = describe(trainer, m.info.id, batch, m.engine);
   }
   const { trainer, info } = m;
   trainer.setOptimizer(o.optimizer, o.weightDecay);

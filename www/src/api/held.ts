@@ -32,6 +32,7 @@ export function describe(trainer: Trainer, id: number, batch: number, on: ConvPl
     positions: trainer.positions,
     batch,
     backend: on.info.kind,
+    activations: trainer.activations as 'f32' | 'f16',
     spec: text,
     preprocessing: JSON.parse(trainer.preprocessingJson) as ModelInfo['preprocessing'],
   };

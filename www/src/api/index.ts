@@ -304,11 +304,14 @@ export class ConvPlay extends EventTarget {
   /** A model from a preset name, a spec (object or JSON text), or a ConvPlay weights file
    * (bytes, a Blob, or a URL to fetch). `batch` is the largest batch it runs at once; `cpu`
    * runs it on the CPU backend in the same worker even when the engine has a GPU (a small
-   * model answers sooner there). The model stays on the backend it was created on. */
+   * model answers sooner there). `activations: 'f16'` keeps the input batch and every layer's
+   * output as f16 on a GPU with shader-f16 (`info.shaderF16`): half the memory the summary
+   * counts as activations, arithmetic still f32; elsewhere it is refused with the reason.
+   * The model stays on the backend it was created on. */
   async model(
     source:
       { preset: string } | { spec: object | string } | { weights: Uint8Array | ArrayBuffer | Blob | string | URL },
-    options: { batch?: number; seed?: number; cpu?: boolean } = {},
+    options: { batch?: number; seed?: number; cpu?: boolean; activations?: 'f32' | 'f16' } = {},
   ): Promise<Model> {
     const batch = options.batch ?? 64;
     if (!Number.isInteger(batch) || batch < 1) throw new Error(`batch ${batch} must be a whole number ≥ 1`);
@@ -323,6 +326,7 @@ export class ConvPlay extends EventTarget {
       batch,
       seed: options.seed ?? 1,
       cpu: options.cpu ?? false,
+      activations: options.activations ?? null,
     });
     return new Model(this, info);
   }

@@ -23,6 +23,8 @@ export interface ModelInfo {
   batch: number;
   /** The backend the model runs on: the engine's, or the CPU beside it (`{ cpu: true }`). */
   backend: 'gpu' | 'cpu';
+  /** How the model keeps its activations: "f16" (on a GPU with shader-f16, asked for) or "f32". */
+  activations: 'f32' | 'f16';
   /** The model's spec (JSON text). */
   spec: string;
   /** The top-level layers' names, in order (what `features` takes). */
@@ -220,7 +222,14 @@ export interface Requests {
   summary: { args: { spec: string; batch: number }; result: Summary };
   /** `id`: chosen by the API, so that a model keeps it when a restarted worker builds it again. */
   createModel: {
-    args: { id: number; source: ModelSource; batch: number; seed: number; cpu: boolean };
+    args: {
+      id: number;
+      source: ModelSource;
+      batch: number;
+      seed: number;
+      cpu: boolean;
+      activations: 'f32' | 'f16' | null;
+    };
     result: ModelInfo;
   };
   /** A split of an IDX data set (MNIST, Fashion-MNIST) from the folder at `url`, the first `count`; `title` names it. */

@@ -126,12 +126,14 @@ const handlers: Handlers = {
   chooseBackend: ({ spec, batch, fake }) => chooseBackend(spec, batch, fake),
   presetSpec: ({ name }) => presetSpec(name),
   summary: ({ spec, batch }) => summarize(spec, batch),
-  createModel: async ({ id, source, batch, seed, cpu: onCpu }) => {
+  createModel: async ({ id, source, batch, seed, cpu: onCpu, activations }) => {
     const e = onCpu ? await cpu() : needEngine();
-    let trainer: Trainer;
-    if ('preset' in source) trainer = new Trainer(e.raw, await presetSpec(source.preset), batch, seed);
-    else if ('spec' in source) trainer = new Trainer(e.raw, source.spec, batch, seed);
-    else trainer = Trainer.fromWeights(e.raw, source.weights, batch);
+    const spec = 'preset' in source ? await presetSpec(source.preset) : 'spec' in source ? source.spec : null;
+    const trainer = e.withActivations(activations, () =>
+      'weights' in source
+        ? Trainer.fromWeights(e.raw, source.weights, batch)
+        : new Trainer(e.raw, spec ?? '', batch, seed),
+    );
     models.get(id)?.trainer.free();
     const info = describe(trainer, id, batch, e);
     models.set(id, { trainer, info, engine: e, busy: 0, disposed: false, fitting: null });

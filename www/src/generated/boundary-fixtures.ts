@@ -238,6 +238,11 @@ export const summary = {
       "bytes": 3380520,
       "mb": 3.38052,
       "mib": 3.2239151000976562
+    },
+    "engineAdamF16": {
+      "bytes": 2786728,
+      "mb": 2.786728,
+      "mib": 2.6576309204101562
     }
   },
   "tooLarge": null
@@ -279,9 +284,9 @@ export const fitCheck = {
     {
       "change": "f16 activations",
       "estimate": {
-        "bytes": 671454608,
-        "mb": 671.454608,
-        "mib": 640.3490142822266
+        "bytes": 971454608,
+        "mb": 971.454608,
+        "mib": 926.4513092041016
       },
       "fits": false
     },
@@ -323,7 +328,9 @@ export const engineInfoCpu = {
   "deviceType": "cpu",
   "driver": "",
   "fallbackReason": "no WebGPU adapter",
-  "limits": null
+  "limits": null,
+  "shaderF16": false,
+  "f16Activations": false
 } as const;
 
 /** A GPU engine's info with device limits (engine.ts: EngineInfo). */
@@ -340,5 +347,7 @@ export const engineInfoGpu = {
     "maxComputeWorkgroupStorageSize": 16384,
     "maxComputeInvocationsPerWorkgroup": 256,
     "maxComputeWorkgroupsPerDimension": 65535
-  }
+  },
+  "shaderF16": true,
+  "f16Activations": false
 } as const;

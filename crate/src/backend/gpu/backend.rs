@@ -28,7 +28,7 @@ use crate::backend::Limits;
 use crate::error::{Error, Result};
 use crate::spec::Activation;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -92,6 +92,11 @@ pub struct Gpu {
     partials: RefCell<Option<(usize, wgpu::Buffer)>>,
     /// The lane kernel's transposed conv kernel (`transposed`).
     transposed: RefCell<Option<(usize, wgpu::Buffer)>>,
+    /// Whether `alloc_act` gives f16 buffers (the context's setting when this backend was made).
+    f16: bool,
+    /// The buffers that hold f16 (activations, and snapshots of them until read): a dispatch
+    /// binding any of them runs its kernel's f16 rewrite for those bindings (`halves.rs`).
+    halves: RefCell<HashSet<wgpu::Buffer>>,
 }
 
 impl Gpu {
@@ -99,6 +104,7 @@ impl Gpu {
     /// the context's, so any number of models on one context build each only once.
     pub fn new(ctx: Rc<GpuContext>) -> Gpu {
         let dev = &ctx.device;
+        let ctx_f16 = ctx.f16_activations();
         let arena = dev.create_buffer(&wgpu::BufferDescriptor {
             label: Some("uniform arena"),
             size: SLOT * ARENA_SLOTS,
@@ -130,6 +136,8 @@ impl Gpu {
             split_target: Cell::new(SPLIT_TARGET),
             partials: RefCell::new(None),
             transposed: RefCell::new(None),
+            f16: ctx_f16,
+            halves: RefCell::new(HashSet::new()),
         }
     }
 
@@ -222,7 +230,54 @@ impl Gpu {
 
     /// A zeroed storage buffer of `len` f32 (at least one), counted in `allocated`.
     fn buffer(&self, len: usize) -> wgpu::Buffer {
-        let size = 4 * len.max(1) as u64;
+        self.sized(4 * len.max(1) as u64)
+    }
+
+    /// A buffer for `len` activations: f16 when this model keeps f16 activations (2 bytes a
+    /// value, rounded up to WebGPU's 4), else f32.
+    pub(super) fn activation_buffer(&self, len: usize) -> wgpu::Buffer {
+        if !self.f16 {
+            return self.buffer(len);
+        }
+        let buf = self.sized(half_bytes(len.max(1)));
+        self.halves.borrow_mut().insert(buf.clone());
+        buf
+    }
+
+    /// Whether this model keeps its activations as f16.
+    pub fn f16_activations(&self) -> bool {
+        self.f16
+    }
+
+    /// Whether `buf` holds f16.
+    pub(super) fn is_half(&self, buf: &wgpu::Buffer) -> bool {
+        self.f16 && self.halves.borrow().contains(buf)
+    }
+
+    /// A snapshot of `buf` just staged: remembered as f16 when `buf` is (`read_snapshot`).
+    pub(super) fn staged_from(&self, buf: &wgpu::Buffer, staging: wgpu::Buffer) -> wgpu::Buffer {
+        if self.is_half(buf) {
+            self.halves.borrow_mut().insert(staging.clone());
+        }
+        staging
+    }
+
+    /// Whether the snapshot `staging` holds f16 (it is forgotten: a snapshot is read once).
+    pub(super) fn take_staged(&self, staging: &wgpu::Buffer) -> bool {
+        self.f16 && self.halves.borrow_mut().remove(staging)
+    }
+
+    /// The mask of the bindings whose buffers hold f16 (0 for a model of f32 activations).
+    fn halves_mask(&self, bindings: &[(u32, &wgpu::Buffer)]) -> u32 {
+        if !self.f16 {
+            return 0;
+        }
+        let halves = self.halves.borrow();
+        bindings.iter().filter(|(_, b)| halves.contains(*b)).fold(0, |m, (n, _)| m | 1 << n)
+    }
+
+    /// A zeroed storage buffer of `size` bytes, counted in `allocated`.
+    fn sized(&self, size: u64) -> wgpu::Buffer {
         self.allocated.set(self.allocated.get() + size);
         self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
             label: None,
@@ -326,11 +381,20 @@ impl Gpu {
             self.submit();
         }
         self.count(|c| c.dispatches += 1);
-        let kernel = || match file {
-            "gemm" | "gemm_reg" | "gemm_lane" | "gemm_lane4" => {
-                format!("{file}/{entry} mode {}", bytemuck::bytes_of(&params)[0])
+        let kernel = || {
+            let name = match file {
+                "gemm" | "gemm_reg" | "gemm_lane" | "gemm_lane4" => {
+                    format!("{file}/{entry} mode {}", bytemuck::bytes_of(&params)[0])
+                }
+                f => format!("{f}/{entry}"),
+            };
+            // Which of its buffers hold f16, in the profile: "f16 @1,4".
+            let mask = self.halves_mask(bindings);
+            if mask == 0 {
+                return name;
             }
-            f => format!("{f}/{entry}"),
+            let at: Vec<String> = (0..32).filter(|b| mask & (1 << b) != 0).map(|b| b.to_string()).collect();
+            format!("{name} f16 @{}", at.join(","))
         };
         let profiled = self.profile.borrow().is_some();
         let d = profiled.then(|| {
@@ -355,7 +419,7 @@ impl Gpu {
             data.resize((offset + SLOT) as usize, 0);
             offset
         };
-        let pipeline = self.ctx.pipeline(file, entry);
+        let pipeline = self.ctx.pipeline_halved(file, entry, self.halves_mask(bindings));
         let bind = self.bind_group(&pipeline, (file, entry), offset, std::mem::size_of::<P>() as u64, bindings);
         if let Some(d) = profiled {
             self.record_profiled(&pipeline, &bind, (x, y, z), d);
@@ -590,4 +654,22 @@ impl Drop for Gpu {
         // End an open pass before its encoder goes.
         self.pass.get_mut().take();
     }
+}
+
+/// Bytes of `len` f16 values in a buffer: 2 each, rounded up to a multiple of 4 (WebGPU's
+/// storage bindings and copies come in whole words).
+pub fn half_bytes(len: usize) -> u64 {
+    (2 * len as u64).div_ceil(4) * 4
+}
+
+/// f32 values as the bytes of f16s (round to nearest even), padded to whole words.
+pub fn to_half_bytes(data: &[f32]) -> Vec<u8> {
+    let mut bytes: Vec<u8> = data.iter().flat_map(|v| half::f16::from_f32(*v).to_le_bytes()).collect();
+    bytes.resize(half_bytes(data.len()) as usize, 0);
+    bytes
+}
+
+/// The first `len` f16s of `bytes`, as f32.
+pub fn from_half_bytes(bytes: &[u8], len: usize) -> Vec<f32> {
+    bytes.chunks_exact(2).take(len).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect()
 }

@@ -15,12 +15,14 @@ use wgpu::util::DeviceExt;
 
 pub mod backend;
 pub mod gemm_choice;
+pub mod halves;
 pub mod params;
 pub mod pipelines;
 pub mod profile;
 
 use gemm_choice::{GemmDecision, GemmKernel};
 use params::{KernelParams, SmokeParams};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 const SMOKE_WORKGROUP: u32 = 64;
@@ -33,6 +35,8 @@ pub struct GpuContext {
     pipelines: pipelines::PipelineCache,
     /// The GEMM kernel every product on this device uses, and how it was decided.
     gemm: Mutex<(GemmKernel, GemmDecision)>,
+    /// Whether models built from now on keep their activations as f16 (`set_f16_activations`).
+    f16_activations: AtomicBool,
 }
 
 impl GpuContext {
@@ -68,8 +72,9 @@ impl GpuContext {
             })?;
         let adapter_info = adapter.get_info();
         let limits = adapter.limits();
-        // Timestamp queries, where the adapter has them, let the profiler time each dispatch.
-        let features = adapter.features() & wgpu::Features::TIMESTAMP_QUERY;
+        // Timestamp queries, where the adapter has them, let the profiler time each dispatch;
+        // `shader-f16` lets models keep f16 activations.
+        let features = adapter.features() & (wgpu::Features::TIMESTAMP_QUERY | wgpu::Features::SHADER_F16);
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor {
                 label: Some("convplay"),
@@ -90,7 +95,11 @@ impl GpuContext {
             limits,
             pipelines: Default::default(),
             gemm: Mutex::new((GemmKernel::Tiled, GemmDecision::Undecided)),
+            f16_activations: AtomicBool::new(false),
         };
+        if let Some(f16) = activations_from_env()? {
+            ctx.set_f16_activations(f16)?;
+        }
         let scope = ctx.device.push_error_scope(wgpu::ErrorFilter::Validation);
         ctx.pipeline(SmokeParams::FILE, "saxpy");
         if let Some(e) = scope.pop().await {
@@ -135,7 +144,34 @@ impl GpuContext {
     /// The compute pipeline for `entry` of `shaders/<file>.wgsl`, built on this device the
     /// first time any model asks for it and cached for all of them.
     pub fn pipeline(&self, file: &'static str, entry: &'static str) -> wgpu::ComputePipeline {
-        self.pipelines.get(&self.device, file, entry)
+        self.pipelines.get(&self.device, file, entry, 0)
+    }
+
+    /// `pipeline` with f16 storage arrays at the bindings of the mask `halves` (`halves.rs`);
+    /// a mask other than 0 needs `shader-f16` on the device.
+    pub fn pipeline_halved(&self, file: &'static str, entry: &'static str, halves: u32) -> wgpu::ComputePipeline {
+        self.pipelines.get(&self.device, file, entry, halves)
+    }
+
+    /// Whether this device runs WGSL with f16 (WebGPU's `shader-f16`, wgpu's `SHADER_F16`).
+    pub fn has_shader_f16(&self) -> bool {
+        self.device.features().contains(wgpu::Features::SHADER_F16)
+    }
+
+    /// Models built on this context from now on keep their activations (the input batch and
+    /// every layer's output) as f16, or as f32 again; arithmetic and everything else stay f32.
+    /// A device without `shader-f16` refuses f16, saying so.
+    pub fn set_f16_activations(&self, on: bool) -> Result<()> {
+        if on && !self.has_shader_f16() {
+            return Err(no_shader_f16(&self.adapter_info.name));
+        }
+        self.f16_activations.store(on, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Whether models built from now on keep f16 activations.
+    pub fn f16_activations(&self) -> bool {
+        self.f16_activations.load(Ordering::Relaxed)
     }
 
     /// How many compute pipelines this device has built so far (each once).
@@ -264,6 +300,37 @@ impl GpuContext {
         };
         staging.unmap();
         Ok(out)
+    }
+}
+
+/// The refusal of f16 activations on adapter `name`, which lacks `shader-f16`.
+pub fn no_shader_f16(name: &str) -> Error {
+    Error::Invalid(format!(
+        "f16 activations need WebGPU's shader-f16 feature, and this GPU adapter ({name:?}) does not have it; \
+         keep f32 activations (they need twice the memory for activations: see the summary)"
+    ))
+}
+
+/// The activations `CONVPLAY_ACTIVATIONS` asks for (`f16` → true, `f32` → false), if it is set
+/// (natively; never in the browser).
+pub fn activations_from_env() -> Result<Option<bool>> {
+    #[cfg(target_arch = "wasm32")]
+    return Ok(None);
+    #[cfg(not(target_arch = "wasm32"))]
+    match std::env::var("CONVPLAY_ACTIVATIONS") {
+        Err(_) => Ok(None),
+        Ok(s) => parse_activations(&s)
+            .map(Some)
+            .map_err(|e| Error::Invalid(format!("CONVPLAY_ACTIVATIONS: {}", e.message()))),
+    }
+}
+
+/// `f16` → true, `f32` → false; anything else is an error that lists the two.
+pub fn parse_activations(s: &str) -> Result<bool> {
+    match s.trim() {
+        "f16" => Ok(true),
+        "f32" => Ok(false),
+        other => Err(Error::Invalid(format!("activations can be \"f32\" or \"f16\", not {other:?}"))),
     }
 }
 

@@ -57,33 +57,52 @@ pub fn shader_source(name: &str) -> Option<&'static str> {
     SHADERS.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
 }
 
-/// Shader modules by file and pipelines by (file, entry point), built on first use.
+/// Shader modules by (file, f16 mask) and pipelines by (file, f16 mask, entry point), built
+/// on first use. The mask names the bindings whose buffers hold f16 (`halves.rs`); 0 is the
+/// f32 source as written.
 /// (A mutex rather than a `RefCell` keeps the context `Sync` natively; nothing contends.)
 #[derive(Default)]
 pub(super) struct PipelineCache {
-    modules: Mutex<HashMap<&'static str, wgpu::ShaderModule>>,
-    pipelines: Mutex<HashMap<(&'static str, &'static str), wgpu::ComputePipeline>>,
+    modules: Mutex<HashMap<(&'static str, u32), wgpu::ShaderModule>>,
+    pipelines: Mutex<HashMap<(&'static str, u32, &'static str), wgpu::ComputePipeline>>,
     built: AtomicUsize,
 }
 
 impl PipelineCache {
-    /// The pipeline for `entry` of shader `file`, built (with its module) when first asked for.
-    pub(super) fn get(&self, device: &wgpu::Device, file: &'static str, entry: &'static str) -> wgpu::ComputePipeline {
+    /// The pipeline for `entry` of shader `file` with the bindings of `halves` holding f16,
+    /// built (with its module) when first asked for.
+    pub(super) fn get(
+        &self,
+        device: &wgpu::Device,
+        file: &'static str,
+        entry: &'static str,
+        halves: u32,
+    ) -> wgpu::ComputePipeline {
         let mut pipelines = self.pipelines.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(p) = pipelines.get(&(file, entry)) {
+        if let Some(p) = pipelines.get(&(file, halves, entry)) {
             return p.clone();
         }
         let module = self
             .modules
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .entry(file)
+            .entry((file, halves))
             .or_insert_with(|| {
                 // Every `KernelParams::FILE` is in `SHADERS` (crate/tests/gpu_params.rs checks);
                 // an unknown name would give an empty module and a validation error, not a panic.
+                let f32_source = shader_source(file).unwrap_or("");
+                let source = if halves == 0 {
+                    f32_source.into()
+                } else {
+                    // A rewrite that fails leaves a module that does not compile: the device's
+                    // validation error names it (the tests compile every rewrite).
+                    super::halves::halve(f32_source, halves)
+                        .unwrap_or_else(|e| format!("// {file} with f16 at {halves:#x}: {e}\nfn broken("))
+                        .into()
+                };
                 device.create_shader_module(wgpu::ShaderModuleDescriptor {
                     label: Some(file),
-                    source: wgpu::ShaderSource::Wgsl(shader_source(file).unwrap_or("").into()),
+                    source: wgpu::ShaderSource::Wgsl(source),
                 })
             })
             .clone();
@@ -96,7 +115,7 @@ impl PipelineCache {
             cache: None,
         });
         self.built.fetch_add(1, Ordering::Relaxed);
-        pipelines.insert((file, entry), p.clone());
+        pipelines.insert((file, halves, entry), p.clone());
         p
     }
 
@@ -104,9 +123,9 @@ impl PipelineCache {
     /// built: the start-up GEMM probe's are not kept, so the cache holds what models use.
     pub(super) fn retain_file(&mut self, file: &str) {
         let pipelines = self.pipelines.get_mut().unwrap_or_else(|e| e.into_inner());
-        pipelines.retain(|(f, _), _| *f == file);
+        pipelines.retain(|(f, _, _), _| *f == file);
         self.built.store(pipelines.len(), Ordering::Relaxed);
-        self.modules.get_mut().unwrap_or_else(|e| e.into_inner()).retain(|f, _| *f == file);
+        self.modules.get_mut().unwrap_or_else(|e| e.into_inner()).retain(|(f, _), _| *f == file);
     }
 
     /// How many pipelines have been built on this device so far.

@@ -1,7 +1,7 @@
 //! The `Backend` trait on the GPU: each op as the kernels it dispatches, with their typed
 //! parameters. The kernels' CPU twins are the reference functions of `backend/cpu/`.
 
-use super::Gpu;
+use super::{from_half_bytes, half_bytes, to_half_bytes, Gpu};
 use crate::backend::geom::{Upsample, Window};
 use crate::backend::gpu::params::{
     act_code, AugmentParams, BatchnormParams, DepthwiseParams, EltwiseParams, LossParams, LrnParams, OptimParams,
@@ -22,12 +22,19 @@ impl Backend for Gpu {
     fn alloc(&self, len: usize) -> wgpu::Buffer {
         self.buffer(len)
     }
+    fn alloc_act(&self, len: usize) -> wgpu::Buffer {
+        self.activation_buffer(len)
+    }
     fn alloc_idx(&self, len: usize) -> wgpu::Buffer {
         self.alloc(len)
     }
     fn write(&self, buf: &wgpu::Buffer, data: &[f32]) {
         // Work recorded before this write must see the old contents: it is submitted first.
-        self.write_bytes(buf, bytemuck::cast_slice(data));
+        if self.is_half(buf) {
+            self.write_bytes(buf, &to_half_bytes(data));
+        } else {
+            self.write_bytes(buf, bytemuck::cast_slice(data));
+        }
     }
     fn write_idx(&self, buf: &wgpu::Buffer, data: &[u32]) {
         self.write_bytes(buf, bytemuck::cast_slice(data));
@@ -42,17 +49,26 @@ impl Backend for Gpu {
         self.flush();
         // Anything the device rejected since the last read is an error, not a result.
         self.check().await?;
+        if self.is_half(buf) {
+            let bytes = self.ctx.read_bytes(buf, half_bytes(len)).await?;
+            return Ok(from_half_bytes(&bytes, len));
+        }
         self.ctx.read_f32(buf, len).await
     }
     fn snapshot(&self, buf: &wgpu::Buffer, len: usize) -> wgpu::Buffer {
         self.flush();
-        self.ctx.stage(buf, (len * 4) as u64)
+        let size = if self.is_half(buf) { half_bytes(len) } else { (len * 4) as u64 };
+        self.staged_from(buf, self.ctx.stage(buf, size))
     }
     async fn read_snapshot(&self, snapshot: wgpu::Buffer, len: usize) -> Result<Vec<f32>> {
         // Whatever was recorded since runs on while this waits.
         self.flush();
         self.check().await?;
+        let half = self.take_staged(&snapshot);
         let bytes = self.ctx.read_staged(&snapshot, &format!("{len} values")).await?;
+        if half {
+            return Ok(from_half_bytes(&bytes, len));
+        }
         Ok(bytemuck::cast_slice::<u8, f32>(&bytes).to_vec())
     }
     fn allocated_bytes(&self) -> u64 {
