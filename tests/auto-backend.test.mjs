@@ -95,3 +95,66 @@ test('the profile view shows where a GPU training step spends its time, per laye
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('f16 activations: offered in the trainer and the API, refused with the reason where the GPU has no shader-f16', async () => {
+  const initScript = `globalThis.convplayTestHooks = true; globalThis.convplayFakeSpeeds = ${JSON.stringify({ gpu: 900, cpu: 300 })};`;
+  const { page, errors } = await openPage(env.browser.context, env.server.url, { initScript });
+  assert.equal(await waitForShell(page), 'ready');
+  const t = page.locator('convplay-train');
+  await t.locator('select[aria-label="model"] option').first().waitFor({ state: 'attached' });
+  await t.locator('select[aria-label="model"]').selectOption('lenet-5');
+  await t.locator('input[aria-label="training images"]').fill('64');
+  await t.locator('input[aria-label="test images"]').fill('16');
+  await t.locator('input[aria-label="batch"]').fill('16');
+  await t.locator('select[aria-label="activations"]').selectOption('f16');
+  await t.getByRole('button', { name: 'Train' }).click();
+  const seen = await page.waitForFunction(
+    () => {
+      const el = document.querySelector('convplay-train');
+      return el.phase === 'error' || / with f16 activations: /.test(el.status)
+        ? [el.phase, el.status, el.shaderF16]
+        : null;
+    },
+    null,
+    { timeout: 120_000, polling: 'raf' },
+  );
+  const [phase, status, shaderF16] = await seen.jsonValue();
+  // What the API says of the same engine: its info, and a model asked for with f16 activations.
+  const api = await page.evaluate(async () => {
+    const engine = await (await import('./convplay.js')).sharedEngine();
+    const f16 = await engine
+      .model({ preset: 'lenet-5' }, { batch: 2, activations: 'f16' })
+      .then((m) => m.info.activations)
+      .catch((e) => String(e.message));
+    const onCpu = await engine
+      .model({ preset: 'lenet-5' }, { batch: 2, cpu: true, activations: 'f16' })
+      .then(() => 'built')
+      .catch((e) => String(e.message));
+    const f32 = (await engine.model({ preset: 'lenet-5' }, { batch: 2 })).info.activations;
+    return { shaderF16: engine.info.shaderF16, f16, onCpu, f32 };
+  });
+  assert.equal(api.shaderF16, shaderF16);
+  assert.equal(api.f32, 'f32');
+  assert.match(api.onCpu, /f16 activations are a GPU option .* the CPU, which keeps f32/);
+  if (shaderF16) {
+    assert.match(status, / on WebGPU with f16 activations: /);
+    assert.equal(api.f16, 'f16');
+    await t
+      .getByRole('button', { name: 'Stop' })
+      .click()
+      .catch(() => {});
+  } else {
+    // SwiftShader here: the run stops before it starts, saying what is missing and what to do.
+    assert.equal(phase, 'error');
+    assert.match(
+      status,
+      /f16 activations need WebGPU's shader-f16 feature, and this GPU adapter .* does not have it; use f32/,
+    );
+    assert.match(api.f16, /shader-f16/);
+    const option = t.locator('select[aria-label="activations"] option[value="f16"]');
+    assert.equal(await option.isDisabled(), true, 'f16 is no longer offered');
+    assert.match(await option.textContent(), /no WebGPU shader-f16/);
+  }
+  assert.deepEqual(errors, []);
+  await page.close();
+});

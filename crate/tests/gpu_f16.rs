@@ -6,9 +6,9 @@ mod common;
 
 use common::ops::read;
 use convplay::backend::cpu::backend::Cpu;
-use convplay::backend::gpu::backend::{from_half_bytes, half_bytes, to_half_bytes, Gpu};
+use convplay::backend::gpu::backend::Gpu;
 use convplay::backend::gpu::gemm_choice::GemmKernel;
-use convplay::backend::gpu::halves::{halve, halved_names};
+use convplay::backend::gpu::halves::{from_half_bytes, half_bytes, halve, halved_names, to_half_bytes};
 use convplay::backend::gpu::pipelines::{shader_source, SHADERS};
 use convplay::backend::gpu::{no_shader_f16, parse_activations, GpuContext};
 use convplay::backend::ops::{Backend, OptimStep};

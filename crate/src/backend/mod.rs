@@ -200,6 +200,25 @@ impl Engine {
         }
     }
 
+    /// Models built from now on keep f16 activations (`f16`) or f32 ones: a GPU option
+    /// (`GpuContext::set_f16_activations`); the CPU keeps f32 and refuses f16, saying so.
+    pub fn set_f16_activations(&self, f16: bool) -> Result<()> {
+        match self {
+            Engine::Gpu(ctx) => ctx.set_f16_activations(f16),
+            Engine::Cpu { .. } if f16 => Err(Error::Invalid(
+                "f16 activations are a GPU option (WebGPU's shader-f16), and this engine runs on the CPU, which keeps f32; \
+                 use the GPU backend on an adapter with shader-f16, or keep f32"
+                    .into(),
+            )),
+            Engine::Cpu { .. } => Ok(()),
+        }
+    }
+
+    /// Whether models built now keep f16 activations.
+    pub fn f16_activations(&self) -> bool {
+        matches!(self, Engine::Gpu(ctx) if ctx.f16_activations())
+    }
+
     /// Where a training step of `spec` at `batch` spends its time on this engine's GPU
     /// (`gpu/profile.rs`); an error on the CPU backend, which has no dispatches to time.
     pub async fn profile(

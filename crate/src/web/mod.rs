@@ -105,18 +105,11 @@ impl Engine {
     /// GPU with `shader-f16` (half the memory for activations; arithmetic stays f32). With
     /// `precision` it sets that first; a CPU engine, or a GPU without shader-f16, refuses "f16".
     pub fn activations(&self, precision: Option<String>) -> Result<String, JsError> {
-        let f16 = precision.as_deref().map(crate::backend::gpu::parse_activations).transpose().map_err(js_err)?;
-        match (&self.inner, f16) {
-            (CoreEngine::Gpu(ctx), Some(f16)) => ctx.set_f16_activations(f16).map_err(js_err)?,
-            (CoreEngine::Cpu { .. }, Some(true)) => {
-                return Err(JsError::new(
-                    "f16 activations are a GPU option (WebGPU's shader-f16), and this engine runs on the CPU, which keeps f32; create the engine with backend \"webgpu\" on an adapter with shader-f16, or keep f32",
-                ))
-            }
-            _ => {}
+        if let Some(p) = precision {
+            let f16 = crate::backend::gpu::parse_activations(&p).map_err(js_err)?;
+            self.inner.set_f16_activations(f16).map_err(js_err)?;
         }
-        let on = matches!(&self.inner, CoreEngine::Gpu(ctx) if ctx.f16_activations());
-        Ok(if on { "f16" } else { "f32" }.into())
+        Ok(if self.inner.f16_activations() { "f16" } else { "f32" }.into())
     }
 
     /// Training images per second of a spec at `batch` on this engine (synthetic data).

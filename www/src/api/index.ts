@@ -301,13 +301,9 @@ export class ConvPlay extends EventTarget {
     return this.call('summary', { spec: typeof spec === 'string' ? spec : JSON.stringify(spec), batch });
   }
 
-  /** A model from a preset name, a spec (object or JSON text), or a ConvPlay weights file
-   * (bytes, a Blob, or a URL to fetch). `batch` is the largest batch it runs at once; `cpu`
-   * runs it on the CPU backend in the same worker even when the engine has a GPU (a small
-   * model answers sooner there). `activations: 'f16'` keeps the input batch and every layer's
-   * output as f16 on a GPU with shader-f16 (`info.shaderF16`): half the memory the summary
-   * counts as activations, arithmetic still f32; elsewhere it is refused with the reason.
-   * The model stays on the backend it was created on. */
+  /** A model from a preset, a spec (object or JSON), or a ConvPlay weights file (bytes, Blob, URL).
+   * `batch`: the largest batch it runs at once; `cpu`: on the CPU beside the engine's GPU, for good;
+   * `activations: 'f16'`: f16 activations on a GPU with shader-f16 (`info.shaderF16`), else refused. */
   async model(
     source:
       { preset: string } | { spec: object | string } | { weights: Uint8Array | ArrayBuffer | Blob | string | URL },

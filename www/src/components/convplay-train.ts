@@ -11,7 +11,7 @@ import { trainStyles } from './train/styles';
 import { formStyles } from './form-styles';
 import { readRecipe, recipeAugment, recipeNote, stateOf } from './train/recipe';
 import type { AugmentSettings, Optimizer, Schedule, TrainState } from './train/recipe';
-import { MnistData, engineFor, evaluateWeights, trainMnist, type Evaluated, type RunSettings } from './train/run';
+import { MnistData, engineFor, evaluateWeights, runSettings, trainMnist, type Evaluated } from './train/run';
 import { chartConfigs, checkpointOffer, epochTable, evaluation, keptModel, stopNotice } from './train/results';
 import { CheckpointKeeper, afterStop, crashNotice, unfinishedNotice } from './train/checkpoint';
 import { QUICK_IMAGES, dataSetSelect, moreSettings, numberInput, readFile, readyNote, runSize } from './train/settings';
@@ -37,7 +37,9 @@ export class ConvplayTrain extends LitElement {
     testImages: { type: Number, attribute: 'test-images' },
     seed: { type: Number },
     backend: { type: String },
+    activations: { type: String },
     compact: { type: Boolean, reflect: true },
+    shaderF16: { state: true },
     optimizer: { state: true },
     schedule: { state: true },
     augment: { state: true },
@@ -65,6 +67,10 @@ export class ConvplayTrain extends LitElement {
   /** Seeds the initial weights, the shuffles, dropout and augmentation: the same seed, the same run. */
   declare seed: number;
   declare backend: string;
+  /** "f32" (the default) or "f16" activations (a GPU with shader-f16: half their memory). */
+  declare activations: 'f32' | 'f16';
+  /** Whether the engine's GPU has shader-f16, once the engine is known (null before). */
+  declare shaderF16: boolean | null;
   /** A smaller layout for a course page: model, epochs, batch, learning rate and the buttons in
    * view; the other settings and the confusion matrix and mistakes folded away; small charts. */
   declare compact: boolean;
@@ -130,6 +136,8 @@ export class ConvplayTrain extends LitElement {
     this.testImages = 10000;
     this.seed = 1;
     this.backend = 'auto';
+    this.activations = 'f32';
+    this.shaderF16 = null;
     this.compact = false;
     this.phase = 'idle';
     this.status = '';
@@ -288,6 +296,7 @@ export class ConvplayTrain extends LitElement {
     try {
       if (!isDataSet(this.dataSet)) throw new Error(`unknown data set "${this.dataSet}": use mnist or fashion-mnist`);
       const { engine, cpu } = await engineFor(this.backend, await this.specText().catch(() => ''), this.batch);
+      this.shaderF16 = engine.info.kind === 'gpu' && engine.info.shaderF16;
       const same = this.data?.engine === engine && this.data.dataset === this.dataSet;
       if (!same) this.data?.dispose();
       if (!same || !this.data) this.data = new MnistData(engine, this.dataSet);
@@ -320,22 +329,7 @@ export class ConvplayTrain extends LitElement {
     }
     const mnist = await this.mnist();
     if (!mnist || token !== this.token) return;
-    const settings: RunSettings = {
-      spec,
-      epochs: Math.max(1, Math.floor(this.epochs)),
-      batch: Math.max(1, Math.floor(this.batch)),
-      lr: this.lr,
-      optimizer: this.optimizer,
-      weightDecay: this.weightDecay,
-      schedule: this.schedule,
-      augment: { ...this.augment },
-      trainImages: Math.max(1, Math.floor(this.trainImages)),
-      validationSplit: this.validationSplit,
-      testImages: Math.max(1, Math.floor(this.testImages)),
-      seed: Math.max(0, Math.floor(this.seed)) >>> 0,
-      cpu: mnist.cpu,
-      lookAt: this.lookInput,
-    };
+    const settings = runSettings(this, spec, mnist.cpu, this.lookInput);
     const mine =
       <T>(f: (x: T) => void) =>
       (x: T) => {
@@ -350,7 +344,7 @@ export class ConvplayTrain extends LitElement {
           ready: mine((r) => {
             this.phase = 'training';
             const n = (k: number) => k.toLocaleString('en');
-            this.status = `training ${this.modelName} (${n(r.params)} parameters) on ${r.backend === 'gpu' ? 'WebGPU' : 'the CPU'}: ${n(r.train)} training, ${n(r.val)} validation, ${n(r.test)} test images`;
+            this.status = `training ${this.modelName} (${n(r.params)} parameters) on ${r.backend === 'gpu' ? 'WebGPU' : 'the CPU'}${settings.activations === 'f16' ? ' with f16 activations' : ''}: ${n(r.train)} training, ${n(r.val)} validation, ${n(r.test)} test images`;
             this.started = performance.now();
           }),
           started: mine((run: FitRun) => {

@@ -33,6 +33,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
+mod f16;
 mod ops;
 
 /// Bytes per dispatch in the uniform arena: WebGPU's minimum uniform offset alignment.
@@ -94,8 +95,7 @@ pub struct Gpu {
     transposed: RefCell<Option<(usize, wgpu::Buffer)>>,
     /// Whether `alloc_act` gives f16 buffers (the context's setting when this backend was made).
     f16: bool,
-    /// The buffers that hold f16 (activations, and snapshots of them until read): a dispatch
-    /// binding any of them runs its kernel's f16 rewrite for those bindings (`halves.rs`).
+    /// The buffers that hold f16 (activations; snapshots of them until read): `backend/f16.rs`.
     halves: RefCell<HashSet<wgpu::Buffer>>,
 }
 
@@ -229,55 +229,12 @@ impl Gpu {
     }
 
     /// A zeroed storage buffer of `len` f32 (at least one), counted in `allocated`.
-    fn buffer(&self, len: usize) -> wgpu::Buffer {
+    pub(super) fn buffer(&self, len: usize) -> wgpu::Buffer {
         self.sized(4 * len.max(1) as u64)
     }
 
-    /// A buffer for `len` activations: f16 when this model keeps f16 activations (2 bytes a
-    /// value, rounded up to WebGPU's 4), else f32.
-    pub(super) fn activation_buffer(&self, len: usize) -> wgpu::Buffer {
-        if !self.f16 {
-            return self.buffer(len);
-        }
-        let buf = self.sized(half_bytes(len.max(1)));
-        self.halves.borrow_mut().insert(buf.clone());
-        buf
-    }
-
-    /// Whether this model keeps its activations as f16.
-    pub fn f16_activations(&self) -> bool {
-        self.f16
-    }
-
-    /// Whether `buf` holds f16.
-    pub(super) fn is_half(&self, buf: &wgpu::Buffer) -> bool {
-        self.f16 && self.halves.borrow().contains(buf)
-    }
-
-    /// A snapshot of `buf` just staged: remembered as f16 when `buf` is (`read_snapshot`).
-    pub(super) fn staged_from(&self, buf: &wgpu::Buffer, staging: wgpu::Buffer) -> wgpu::Buffer {
-        if self.is_half(buf) {
-            self.halves.borrow_mut().insert(staging.clone());
-        }
-        staging
-    }
-
-    /// Whether the snapshot `staging` holds f16 (it is forgotten: a snapshot is read once).
-    pub(super) fn take_staged(&self, staging: &wgpu::Buffer) -> bool {
-        self.f16 && self.halves.borrow_mut().remove(staging)
-    }
-
-    /// The mask of the bindings whose buffers hold f16 (0 for a model of f32 activations).
-    fn halves_mask(&self, bindings: &[(u32, &wgpu::Buffer)]) -> u32 {
-        if !self.f16 {
-            return 0;
-        }
-        let halves = self.halves.borrow();
-        bindings.iter().filter(|(_, b)| halves.contains(*b)).fold(0, |m, (n, _)| m | 1 << n)
-    }
-
     /// A zeroed storage buffer of `size` bytes, counted in `allocated`.
-    fn sized(&self, size: u64) -> wgpu::Buffer {
+    pub(super) fn sized(&self, size: u64) -> wgpu::Buffer {
         self.allocated.set(self.allocated.get() + size);
         self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
             label: None,
@@ -381,21 +338,7 @@ impl Gpu {
             self.submit();
         }
         self.count(|c| c.dispatches += 1);
-        let kernel = || {
-            let name = match file {
-                "gemm" | "gemm_reg" | "gemm_lane" | "gemm_lane4" => {
-                    format!("{file}/{entry} mode {}", bytemuck::bytes_of(&params)[0])
-                }
-                f => format!("{f}/{entry}"),
-            };
-            // Which of its buffers hold f16, in the profile: "f16 @1,4".
-            let mask = self.halves_mask(bindings);
-            if mask == 0 {
-                return name;
-            }
-            let at: Vec<String> = (0..32).filter(|b| mask & (1 << b) != 0).map(|b| b.to_string()).collect();
-            format!("{name} f16 @{}", at.join(","))
-        };
+        let kernel = || self.kernel_name(file, entry, bytemuck::bytes_of(&params)[0], bindings);
         let profiled = self.profile.borrow().is_some();
         let d = profiled.then(|| {
             let (layer, phase) = self.label.borrow().clone();
@@ -654,22 +597,4 @@ impl Drop for Gpu {
         // End an open pass before its encoder goes.
         self.pass.get_mut().take();
     }
-}
-
-/// Bytes of `len` f16 values in a buffer: 2 each, rounded up to a multiple of 4 (WebGPU's
-/// storage bindings and copies come in whole words).
-pub fn half_bytes(len: usize) -> u64 {
-    (2 * len as u64).div_ceil(4) * 4
-}
-
-/// f32 values as the bytes of f16s (round to nearest even), padded to whole words.
-pub fn to_half_bytes(data: &[f32]) -> Vec<u8> {
-    let mut bytes: Vec<u8> = data.iter().flat_map(|v| half::f16::from_f32(*v).to_le_bytes()).collect();
-    bytes.resize(half_bytes(data.len()) as usize, 0);
-    bytes
-}
-
-/// The first `len` f16s of `bytes`, as f32.
-pub fn from_half_bytes(bytes: &[u8], len: usize) -> Vec<f32> {
-    bytes.chunks_exact(2).take(len).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect()
 }

@@ -147,3 +147,21 @@ fn rewrite(s: &[u8], names: &[(String, bool)], start: usize, stop: Option<u8>) -
         Some(c) => Err(format!("no `{}` closes the text from byte {start}", c as char)),
     }
 }
+
+/// Bytes of `len` f16 values in a buffer: 2 each, rounded up to a multiple of 4 (WebGPU's
+/// storage bindings and copies come in whole words).
+pub fn half_bytes(len: usize) -> u64 {
+    (2 * len as u64).div_ceil(4) * 4
+}
+
+/// f32 values as the bytes of f16s (round to nearest even), padded to whole words.
+pub fn to_half_bytes(data: &[f32]) -> Vec<u8> {
+    let mut bytes: Vec<u8> = data.iter().flat_map(|v| half::f16::from_f32(*v).to_le_bytes()).collect();
+    bytes.resize(half_bytes(data.len()) as usize, 0);
+    bytes
+}
+
+/// The first `len` f16s of `bytes`, as f32.
+pub fn from_half_bytes(bytes: &[u8], len: usize) -> Vec<f32> {
+    bytes.chunks_exact(2).take(len).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect()
+}

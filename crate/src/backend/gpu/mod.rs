@@ -307,7 +307,7 @@ impl GpuContext {
 pub fn no_shader_f16(name: &str) -> Error {
     Error::Invalid(format!(
         "f16 activations need WebGPU's shader-f16 feature, and this GPU adapter ({name:?}) does not have it; \
-         keep f32 activations (they need twice the memory for activations: see the summary)"
+         use f32 activations (the default), or a GPU with shader-f16"
     ))
 }
 

@@ -68,14 +68,25 @@ pub fn run(Args { steps, rounds, cpu_only, profile, threads }: Args) -> convplay
             format!("{} ({:?}), GEMM kernel {}", ctx.adapter_info.name, ctx.adapter_info.backend, ctx.gemm_report());
         let ctx = std::rc::Rc::new(ctx);
         let k = block_on(kernels(&Gpu::new(ctx.clone()), 10))?;
-        let t = block_on(train_steps(Gpu::new(ctx), &convplay::presets::preset("seed-004")?, 128, steps))?;
-        Some((name, k, t))
+        let seed_004 = convplay::presets::preset("seed-004")?;
+        let t = block_on(train_steps(Gpu::new(ctx.clone()), &seed_004, 128, steps))?;
+        // With f16 activations too, where the device has shader-f16 (then back to as it was).
+        let t16 = if ctx.has_shader_f16() {
+            let before = ctx.f16_activations();
+            ctx.set_f16_activations(!before)?;
+            let other = block_on(train_steps(Gpu::new(ctx.clone()), &seed_004, 128, steps));
+            ctx.set_f16_activations(before)?;
+            Some((!before, other?))
+        } else {
+            None
+        };
+        Some((name, k, t, ctx.f16_activations(), t16))
     };
     println!("| kernel (CPU: best of {rounds}) | CPU 1 thread GFLOP/s | CPU {n} threads GFLOP/s | GPU GFLOP/s | GPU / CPU {n} threads |");
     println!("|---|---:|---:|---:|---:|");
     for (i, (a, b)) in k1.iter().zip(&kn).enumerate() {
         let (g, r) = match &gpu {
-            Some((_, gk, _)) => (format!("{:.2}", gk[i].gflops()), format!("{:.2}×", gk[i].gflops() / b.gflops())),
+            Some((_, gk, ..)) => (format!("{:.2}", gk[i].gflops()), format!("{:.2}×", gk[i].gflops() / b.gflops())),
             None => ("–".into(), "–".into()),
         };
         println!("| {} | {:.2} | {:.2} | {g} | {r} |", a.name, a.gflops(), b.gflops());
@@ -86,11 +97,19 @@ pub fn run(Args { steps, rounds, cpu_only, profile, threads }: Args) -> convplay
     for (((preset, batch), a), b) in MODELS.iter().zip(&t1).zip(&tn) {
         println!("| {preset}, batch {batch} | {a:.1} | {b:.1} | {:.2}× |", b / a);
     }
-    if let Some((name, _, t)) = &gpu {
+    if let Some((name, _, t, f16, t16)) = &gpu {
+        let act = |f16: bool| if f16 { "f16" } else { "f32" };
         println!();
         println!("| training step, seed-004, batch 128 | img/s |");
         println!("|---|---:|");
-        println!("| GPU backend: {name} | {t:.1} ({:.2}× the CPU on {n} threads) |", t / tn[1]);
+        println!(
+            "| GPU backend: {name}, {} activations | {t:.1} ({:.2}× the CPU on {n} threads) |",
+            act(*f16),
+            t / tn[1]
+        );
+        if let Some((other, t2)) = t16 {
+            println!("| the same, {} activations | {t2:.1} ({:.2}× {}) |", act(*other), t2 / t, act(*f16));
+        }
     }
     Ok(())
 }

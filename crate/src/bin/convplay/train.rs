@@ -12,6 +12,10 @@ pub struct Args {
     spec: String,
     #[arg(long, default_value = "auto")]
     backend: String,
+    /// How the model keeps its activations: f32, or f16 on a GPU with shader-f16 (half their
+    /// memory; arithmetic stays f32). Default: CONVPLAY_ACTIVATIONS, else f32.
+    #[arg(long)]
+    activations: Option<String>,
     #[command(flatten)]
     recipe: super::recipe::RecipeFlags,
     /// Random affine augmentation as SHIFT,ROTATE,SCALE (pixels, degrees, fraction),
@@ -51,6 +55,9 @@ pub fn run(a: Args) -> convplay::Result<()> {
     let set = convplay::data::data_set(&a.dataset)?;
     let folder = a.data.clone().unwrap_or_else(|| set.folder());
     let engine = super::engine(&a.backend)?;
+    if let Some(p) = &a.activations {
+        engine.set_f16_activations(convplay::backend::gpu::parse_activations(p)?)?;
+    }
     let info = engine.info();
     let (tx, ty) = load(&folder, "train", a.train_limit)?;
     let (vx, vy) = load(&folder, "t10k", a.test_limit)?;

@@ -108,8 +108,37 @@ export interface RunSettings {
   seed: number;
   /** On the CPU beside the engine's GPU. */
   cpu: boolean;
+  /** How the model keeps its activations: "f16" needs a GPU with shader-f16. */
+  activations: 'f32' | 'f16';
   /** The digit to look inside the model with (the first test digit when null). */
   lookAt: Uint8Array | null;
+}
+
+/** The settings of a run from the trainer's fields as they stand (counts made whole, at least 1). */
+export function runSettings(
+  el: Omit<RunSettings, 'spec' | 'cpu' | 'lookAt' | 'activations'> & { activations: string },
+  spec: string,
+  cpu: boolean,
+  lookAt: Uint8Array | null,
+): RunSettings {
+  const whole = (v: number) => Math.max(1, Math.floor(v));
+  return {
+    spec,
+    epochs: whole(el.epochs),
+    batch: whole(el.batch),
+    lr: el.lr,
+    optimizer: el.optimizer,
+    weightDecay: el.weightDecay,
+    schedule: el.schedule,
+    augment: { ...el.augment },
+    trainImages: whole(el.trainImages),
+    validationSplit: el.validationSplit,
+    testImages: whole(el.testImages),
+    seed: Math.max(0, Math.floor(el.seed)) >>> 0,
+    cpu,
+    activations: el.activations === 'f16' ? 'f16' : 'f32',
+    lookAt,
+  };
 }
 
 /** A data set's training files (and Fashion-MNIST's test files, which the first visit does not
@@ -160,7 +189,14 @@ export async function trainMnist(
   checkMnistInput(s.spec);
   await fetchTrainingSet(data.dataset, hooks.fetching);
   const [train, test] = await Promise.all([data.get('train', s.trainImages), data.get('test', s.testImages)]);
-  const model = await data.engine.model({ spec: s.spec }, { batch: s.batch, seed: s.seed, cpu: s.cpu });
+  if (s.activations === 'f16' && (s.cpu || data.engine.info.kind !== 'gpu'))
+    throw new Error(
+      'f16 activations are a GPU option (WebGPU with shader-f16), and this run trains on the CPU; choose f32 activations, or the WebGPU backend on an adapter with shader-f16',
+    );
+  const model = await data.engine.model(
+    { spec: s.spec },
+    { batch: s.batch, seed: s.seed, cpu: s.cpu, activations: s.activations },
+  );
   try {
     if (signal.aborted) throw aborted();
     const { title, classes } = DATA_SETS[data.dataset];

@@ -6,7 +6,10 @@ import type { Optimizer, Schedule, TrainState } from './recipe';
 import { DATA_SETS, DATA_SET_NAMES, type DataSetName } from '../../datasets';
 
 /** What the settings read and set on the element: these fields of its state. */
-type Host = Pick<TrainState, 'optimizer' | 'schedule' | 'augment' | 'trainImages' | 'testImages' | 'seed'>;
+type Host = Pick<TrainState, 'optimizer' | 'schedule' | 'augment' | 'trainImages' | 'testImages' | 'seed'> & {
+  activations: 'f32' | 'f16';
+  shaderF16: boolean | null;
+};
 
 /** A labelled number input. */
 export function numberInput(label: string, value: number, set: (v: number) => void, busy: boolean, step = '1') {
@@ -54,7 +57,26 @@ export function moreSettings(el: Host, busy: boolean) {
       ${num('scale ± %', Math.round(1000 * el.augment.scale) / 10, (v) => (el.augment = { ...el.augment, scale: v / 100 }), 'any')}
       ${num('training images', el.trainImages, (v) => (el.trainImages = v))}
       ${num('test images', el.testImages, (v) => (el.testImages = v))}
-      ${num('seed', el.seed, (v) => (el.seed = v))}`;
+      ${num('seed', el.seed, (v) => (el.seed = v))} ${activationsSelect(el, busy)}`;
+}
+
+/** Activations as f32 or f16: f16 halves their memory on a GPU with shader-f16; where the
+ * engine is known to lack it, the choice is off and says why. */
+function activationsSelect(el: Host, busy: boolean) {
+  const without = el.shaderF16 === false;
+  return html`<label
+    >Activations
+    <select
+      aria-label="activations"
+      ?disabled=${busy}
+      @change=${(e: Event) => (el.activations = (e.target as HTMLSelectElement).value as 'f32' | 'f16')}
+    >
+      <option value="f32" ?selected=${el.activations !== 'f16'}>f32</option>
+      <option value="f16" ?selected=${el.activations === 'f16'} ?disabled=${without}>
+        f16: half the memory${without ? ' (this engine has no WebGPU shader-f16)' : ' (WebGPU with shader-f16)'}
+      </option>
+    </select></label
+  >`;
 }
 
 /** The quick first run: the first images of the training set, enough for a model to read most

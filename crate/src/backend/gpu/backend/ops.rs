@@ -1,8 +1,9 @@
 //! The `Backend` trait on the GPU: each op as the kernels it dispatches, with their typed
 //! parameters. The kernels' CPU twins are the reference functions of `backend/cpu/`.
 
-use super::{from_half_bytes, half_bytes, to_half_bytes, Gpu};
+use super::Gpu;
 use crate::backend::geom::{Upsample, Window};
+use crate::backend::gpu::halves::{from_half_bytes, half_bytes, to_half_bytes};
 use crate::backend::gpu::params::{
     act_code, AugmentParams, BatchnormParams, DepthwiseParams, EltwiseParams, LossParams, LrnParams, OptimParams,
     PoolParams, UpsampleParams,
