@@ -182,3 +182,17 @@ describe('iframeSnippet', () => {
     expect(snippet).toContain('title="ConvPlay"');
   });
 });
+
+describe('the activations', () => {
+  it('travel in the URL when they are f16, and anything else is named', () => {
+    const url = writeUrl(BASE, 'webgpu', 'train', { ...state, activations: 'f16' });
+    expect(new URL(url).searchParams.get('activations')).toBe('f16');
+    expect(read(url).train.activations).toBe('f16');
+    expect(
+      new URL(writeUrl(BASE, 'auto', null, { ...state, activations: 'f32' })).searchParams.has('activations'),
+    ).toBe(false);
+    const bad = query('activations=bf16&epochs=2');
+    expect(bad.problems).toEqual(['activations=bf16 is not one of f32, f16']);
+    expect(bad.train).toEqual({ epochs: 2 });
+  });
+});

@@ -126,6 +126,8 @@ export function readUrl(params: URLSearchParams): PageState {
   }
   const dataset = pick('dataset', DATA_SET_NAMES);
   if (dataset) train.dataset = dataset;
+  const activations = pick('activations', ['f32', 'f16'] as const);
+  if (activations) train.activations = activations;
   const preset = pick('preset', PRESETS);
   if (preset && !train.spec) train.preset = preset;
   return { backend, threads, view, train, problems };
@@ -159,6 +161,7 @@ export function writeUrl(
   p.set('test-images', String(s.testImages));
   p.set('seed', String(s.seed));
   if (s.dataset && s.dataset !== 'mnist') p.set('dataset', s.dataset);
+  if (s.activations === 'f16') p.set('activations', 'f16');
   return url.href;
 }
 

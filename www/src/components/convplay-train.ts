@@ -206,6 +206,7 @@ export class ConvplayTrain extends LitElement {
     if (s.testImages !== undefined) this.testImages = s.testImages;
     if (s.seed !== undefined) this.seed = s.seed;
     if (s.dataset !== undefined) this.dataSet = s.dataset;
+    if (s.activations !== undefined) this.activations = s.activations;
   }
 
   disconnectedCallback(): void {

@@ -70,11 +70,12 @@ pub fn run(a: Args) -> convplay::Result<()> {
         t.set_labels(set.labels())?;
     }
     println!(
-        "training {} ({} params) on {} ({}), {} CPU threads, batch {}, {:?}, {:?}, augment {:?}, {}: {n_train} train / {n_test} test images",
+        "training {} ({} params) on {} ({}){}, {} CPU threads, batch {}, {:?}, {:?}, augment {:?}, {}: {n_train} train / {n_test} test images",
         spec.name,
         t.param_count(),
         info.api,
         info.adapter,
+        if info.f16_activations { ", f16 activations" } else { "" },
         rayon::current_num_threads(),
         settings.batch,
         t.optimizer(),

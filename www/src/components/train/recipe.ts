@@ -32,6 +32,8 @@ export interface TrainState {
   seed: number;
   /** The data set (absent: MNIST). */
   dataset?: DataSetName;
+  /** How the model keeps its activations (absent: f32); f16 needs a GPU with shader-f16. */
+  activations?: 'f32' | 'f16';
 }
 
 /** A spec's "training" object (docs/spec.md). */
@@ -94,5 +96,9 @@ export function stateOf(
 ): Omit<TrainState, 'preset' | 'spec'> {
   const { epochs, batch, lr, optimizer, schedule, augment, trainImages, testImages, seed } = el;
   const dataset = isDataSet(el.dataSet) ? el.dataSet : 'mnist';
-  return { epochs, batch, lr, optimizer, schedule, augment: { ...augment }, trainImages, testImages, seed, dataset };
+  const activations = el.activations === 'f16' ? 'f16' : 'f32';
+  return {
+    ...{ epochs, batch, lr, optimizer, schedule, augment: { ...augment }, trainImages, testImages, seed },
+    ...{ dataset, activations },
+  };
 }
