@@ -291,36 +291,19 @@ fn the_summary_gives_what_a_model_with_f16_activations_allocates() {
 #[test]
 fn f16_activations_learn_mnist_as_well_as_f32() {
     let Some(ctx) = f16_context() else { return };
-    let (train_x, train_y) = train_mnist_data("train", 2000);
-    let (test_x, test_y) = train_mnist_data("t10k", 1000);
+    let (train_x, train_y) = common::mnist("train", 2000);
+    let (test_x, test_y) = common::mnist("t10k", 1000);
     let spec = preset("seed-001").unwrap();
     let train = Dataset { pixels: &train_x, labels: &train_y, per: 784 };
     let test = Dataset { pixels: &test_x, labels: &test_y, per: 784 };
-    let adam = |_| OptimStep::Adam {
-        lr: 3e-3,
-        beta1: 0.9,
-        beta2: 0.999,
-        eps: 1e-7,
-        t: 0,
-        weight_decay: 0.0,
-        decoupled: false,
-    };
     let mut acc = [0.0; 2];
     for (i, f16) in [true, false].into_iter().enumerate() {
         ctx.set_f16_activations(f16).unwrap();
         let mut model = Model::new(Gpu::new(ctx.clone()), &spec, 16, 1).unwrap();
-        let stats = pollster::block_on(train_epoch(&mut model, &train, adam, 7)).unwrap();
+        let stats = pollster::block_on(train_epoch(&mut model, &train, |_| common::adam(3e-3), 7)).unwrap();
         acc[i] = pollster::block_on(evaluate(&mut model, &test)).unwrap().0;
         eprintln!("f16 {f16}: train loss {:.3}, test accuracy {:.3}", stats.loss, acc[i]);
     }
     assert!(acc[0] > 0.90, "f16 activations: test accuracy {}", acc[0]);
     assert!((acc[0] - acc[1]).abs() < 0.02, "f16 {} against f32 {}", acc[0], acc[1]);
-}
-
-fn train_mnist_data(split: &str, count: usize) -> (Vec<u8>, Vec<u8>) {
-    use convplay::data::idx::{read_file, read_images, read_labels};
-    let dir = common::repo_root().join("www/public/data/mnist");
-    let im = read_images(&read_file(&dir.join(format!("{split}-images-idx3-ubyte.gz"))).unwrap()).unwrap();
-    let lb = read_labels(&read_file(&dir.join(format!("{split}-labels-idx1-ubyte.gz"))).unwrap()).unwrap();
-    (im.pixels[..count * 784].to_vec(), lb.labels[..count].to_vec())
 }

@@ -3,23 +3,11 @@
 
 mod common;
 
+use common::{adam, mnist};
 use convplay::backend::cpu::backend::Cpu;
-use convplay::backend::ops::OptimStep;
-use convplay::data::idx::{read_file, read_images, read_labels};
 use convplay::model::Model;
 use convplay::presets::preset;
 use convplay::train::{evaluate, train_epoch, Dataset};
-
-pub fn mnist(split: &str, count: usize) -> (Vec<u8>, Vec<u8>) {
-    let dir = common::repo_root().join("www/public/data/mnist");
-    let im = read_images(&read_file(&dir.join(format!("{split}-images-idx3-ubyte.gz"))).unwrap()).unwrap();
-    let lb = read_labels(&read_file(&dir.join(format!("{split}-labels-idx1-ubyte.gz"))).unwrap()).unwrap();
-    (im.pixels[..count * 784].to_vec(), lb.labels[..count].to_vec())
-}
-
-fn adam(lr: f32) -> OptimStep {
-    OptimStep::Adam { lr, beta1: 0.9, beta2: 0.999, eps: 1e-7, t: 0, weight_decay: 0.0, decoupled: false }
-}
 
 #[test]
 fn seed_001_on_cpu_learns_mnist() {

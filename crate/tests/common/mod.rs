@@ -65,3 +65,26 @@ pub fn random_vec(n: usize, seed: u64) -> Vec<f32> {
         })
         .collect()
 }
+
+/// The first `count` images and labels of MNIST's `split` ("train" or "t10k"), from the files
+/// the page ships.
+pub fn mnist(split: &str, count: usize) -> (Vec<u8>, Vec<u8>) {
+    use convplay::data::idx::{read_file, read_images, read_labels};
+    let dir = repo_root().join("www/public/data/mnist");
+    let im = read_images(&read_file(&dir.join(format!("{split}-images-idx3-ubyte.gz"))).unwrap()).unwrap();
+    let lb = read_labels(&read_file(&dir.join(format!("{split}-labels-idx1-ubyte.gz"))).unwrap()).unwrap();
+    (im.pixels[..count * 784].to_vec(), lb.labels[..count].to_vec())
+}
+
+/// Adam at learning rate `lr` with Keras's defaults.
+pub fn adam(lr: f32) -> convplay::backend::ops::OptimStep {
+    convplay::backend::ops::OptimStep::Adam {
+        lr,
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-7,
+        t: 0,
+        weight_decay: 0.0,
+        decoupled: false,
+    }
+}
