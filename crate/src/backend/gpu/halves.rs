@@ -38,7 +38,8 @@ pub fn halved_names(source: &str, mask: u32) -> Vec<(String, bool)> {
 
 /// `source` with the f32 storage arrays at the bindings of `mask` holding f16: `enable f16;`
 /// first, their declarations' element type f16, reads widened to f32 and writes narrowed.
-/// Err names what could not be rewritten (a use other than indexing, a compound assignment).
+/// Err names what could not be rewritten (a compound assignment, an index left open); any use
+/// other than indexing is left as written and fails to compile, which the tests would show.
 pub fn halve(source: &str, mask: u32) -> Result<String, String> {
     let names = halved_names(source, mask);
     let mut text = String::with_capacity(source.len() + 64);
