@@ -195,3 +195,15 @@ fn segment_refuses_a_classifier_and_bad_flags() {
         "unknown optimizer \"rmsprop\": use \"adam\", \"adamw\" or \"sgd\"",
     );
 }
+
+#[test]
+fn f16_activations_are_refused_where_they_cannot_be() {
+    fails_with(
+        &["train", "--backend", "cpu", "--activations", "f16", "--train-limit", "10"],
+        "f16 activations are a GPU option (WebGPU's shader-f16), and this engine runs on the CPU",
+    );
+    fails_with(
+        &["train", "--backend", "cpu", "--activations", "bf16"],
+        "activations can be \"f32\" or \"f16\", not \"bf16\"",
+    );
+}
