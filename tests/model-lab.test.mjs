@@ -23,6 +23,12 @@ test('seed-004 summary: 505,098 parameters, 704 non-trainable, memory figures', 
     await page.locator('convplay-summary tbody').textContent(),
     /conv2d_2 \(conv2d\)\s*24×24×64\s*\(26 − 3\) \/ 1 \+ 1 = 24/,
   );
+  // The engine's own training figure, and with f16 activations (a GPU with shader-f16): less.
+  const mb = async (sel) => Number((await page.locator(sel).textContent()).match(/([\d,.]+) MB/)[1].replace(/,/g, ''));
+  const f32 = await mb('convplay-summary [data-engine-adam]');
+  const f16 = await mb('convplay-summary [data-engine-adam-f16]');
+  assert.ok(f16 > 0 && f16 < f32, `engine with f16 activations ${f16} MB, with f32 ${f32} MB`);
+  assert.match(await page.locator('convplay-summary [data-engine-adam-f16]').textContent(), /shader-f16/);
   assert.deepEqual(errors, []);
   await page.close();
 });

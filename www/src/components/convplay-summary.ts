@@ -265,6 +265,10 @@ export class ConvplaySummary extends LitElement {
               ${mbOf(t.engineAdam)}<br /><small>more: it also holds activation gradients (${mbOf(t.activationGradients)})
                 and a workspace (${mbOf(t.workspace)})</small>
             </dd>
+            <dt>this engine, Adam, f16 activations</dt>
+            <dd data-engine-adam-f16>
+              ${mbOf(t.engineAdamF16)}<br /><small>on a GPU with shader-f16; activation gradients stay f32</small>
+            </dd>
           </dl>
         </section>
       </div>

@@ -118,6 +118,7 @@ export function exactBytes(s: Summary) {
     ['this engine, Adam', t.engineAdam],
     ['f16 activations', t.activationsF16],
     ['Adam with f16 activations', t.totalAdamF16],
+    ['this engine, Adam, f16 activations', t.engineAdamF16],
   ];
   return html`<details class="exact">
     <summary>Exact bytes</summary>
