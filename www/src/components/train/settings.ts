@@ -68,12 +68,13 @@ function activationsSelect(el: Host, busy: boolean) {
     >Activations
     <select
       aria-label="activations"
+      title="f16 halves the memory of the activations (every layer's output) on a GPU with WebGPU's shader-f16; arithmetic stays f32"
       ?disabled=${busy}
       @change=${(e: Event) => (el.activations = (e.target as HTMLSelectElement).value as 'f32' | 'f16')}
     >
       <option value="f32" ?selected=${el.activations !== 'f16'}>f32</option>
       <option value="f16" ?selected=${el.activations === 'f16'} ?disabled=${without}>
-        f16: half the memory${without ? ' (this engine has no WebGPU shader-f16)' : ' (WebGPU with shader-f16)'}
+        ${without ? 'f16 (no shader-f16 here)' : 'f16 (half the memory)'}
       </option>
     </select></label
   >`;
