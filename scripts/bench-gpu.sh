@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # scripts/bench-gpu.sh — the GPU figures in one go, for a machine with a real GPU: builds
 # ConvPlay natively (or takes CONVPLAY_BIN), runs `convplay bench` (kernels and seed-004
-# training, CPU vs GPU) and `convplay bench --profile` (where a GPU training step's time goes,
-# seed-001 b64 and seed-004 b128) on Vulkan, and, when PyTorch with CUDA is there, trains the
+# training, CPU vs GPU, with f16 activations too where the GPU has shader-f16) and `convplay
+# bench --profile` (where a GPU training step's time goes, seed-001 b64 and seed-004 b128; again
+# with f16 activations where it can) on Vulkan, and, when PyTorch with CUDA is there, trains the
 # same two networks with it on the same GPU for comparison. Everything is printed and kept
 # under $OUT (default: bench-gpu-out/).
 #
@@ -41,6 +42,11 @@ export WGPU_BACKEND=${WGPU_BACKEND:-vulkan}
 "$BIN" info 2>&1 | tee "$OUT/info.txt"
 "$BIN" bench --steps "$STEPS" 2>&1 | tee "$OUT/bench.md"
 "$BIN" bench --profile --steps "$STEPS" 2>&1 | tee "$OUT/profile.md"
+# With f16 activations too, where the GPU has shader-f16 (`bench` above already times seed-004
+# both ways there).
+if grep -q '"shaderF16": true' "$OUT/info.txt"; then
+  CONVPLAY_ACTIVATIONS=f16 "$BIN" bench --profile --steps "$STEPS" 2>&1 | tee "$OUT/profile-f16.md"
+fi
 
 if python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
   PYTHONUNBUFFERED=1 python3 - "$STEPS" <<'PY' 2>&1 | tee "$OUT/pytorch.txt"
