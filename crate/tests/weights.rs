@@ -4,7 +4,7 @@
 mod common;
 
 use convplay::backend::cpu::backend::Cpu;
-use convplay::backend::ops::{Backend, OptimStep};
+use convplay::backend::ops::Backend;
 use convplay::model::Model;
 use convplay::presets::preset;
 use convplay::weights::{load_into, read, save, Extra};
@@ -15,20 +15,7 @@ fn trained() -> (Model<Cpu>, Vec<f32>) {
     let x = common::random_vec(8 * 784, 1).iter().map(|v| v.abs()).collect::<Vec<_>>();
     let y = [0u8, 1, 2, 3, 4, 5, 6, 7];
     for _ in 0..3 {
-        m.train_step(
-            &x,
-            &y,
-            OptimStep::Adam {
-                lr: 1e-3,
-                beta1: 0.9,
-                beta2: 0.999,
-                eps: 1e-7,
-                t: 0,
-                weight_decay: 0.0,
-                decoupled: false,
-            },
-        )
-        .unwrap();
+        m.train_step(&x, &y, common::adam(1e-3)).unwrap();
     }
     (m, x)
 }
