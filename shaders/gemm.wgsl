@@ -29,20 +29,7 @@
 // (with p.act = 0: bare sums); `splitk_reduce` then adds the p.splits partials into C and
 // applies the activation (binding 1 the partials, 4 C).
 
-struct GemmParams {
-    mode: u32, m: u32, n: u32, k: u32,
-    nb: u32, h: u32, w: u32, c: u32,
-    oh: u32, ow: u32, oc: u32, kh: u32,
-    kw: u32, sh: u32, sw: u32, pt: u32,
-    pl: u32, has_bias: u32, splits: u32, kchunk: u32,
-    act: u32, alpha: f32, pad0: u32, pad1: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: GemmParams;
-@group(0) @binding(1) var<storage, read> a_buf: array<f32>;
-@group(0) @binding(2) var<storage, read> b_buf: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+// GemmParams and the bindings: gemm_common.wgsl, which ends the module.
 
 // The activation fused into the epilogue, after the bias: p.act and p.alpha hold the codes and
 // the leaky slope of eltwise.wgsl's act_fwd, whose formulas these are, word for word

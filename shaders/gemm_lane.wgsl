@@ -26,20 +26,7 @@
 // gemm.wgsl's; the data gradient first dispatches `lane_transpose` (one invocation per value
 // of the kernel, workgroups of 64).
 
-struct GemmParams {
-    mode: u32, m: u32, n: u32, k: u32,
-    nb: u32, h: u32, w: u32, c: u32,
-    oh: u32, ow: u32, oc: u32, kh: u32,
-    kw: u32, sh: u32, sw: u32, pt: u32,
-    pl: u32, has_bias: u32, splits: u32, kchunk: u32,
-    act: u32, alpha: f32, pad0: u32, pad1: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: GemmParams;
-@group(0) @binding(1) var<storage, read> a_buf: array<f32>;
-@group(0) @binding(2) var<storage, read> b_buf: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+// GemmParams and the bindings: gemm_common.wgsl, which ends the module.
 
 const Q: vec4<u32> = vec4<u32>(0u, 1u, 2u, 3u);
 

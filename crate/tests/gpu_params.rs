@@ -49,7 +49,7 @@ fn all_params() -> Vec<RustSide> {
         rust::<AugmentParams>(),
         rust::<UpsampleParams>(),
         rust::<SmokeParams>(),
-        // The register-tiled GEMM kernel reads the same parameters as gemm.wgsl.
+        // The other GEMM modules end with the same gemm_common.wgsl as gemm's.
         RustSide { file: "gemm_reg", ..rust::<GemmParams>() },
         RustSide { file: "gemm_lane", ..rust::<GemmParams>() },
     ]
@@ -143,7 +143,7 @@ fn every_shader_has_exactly_one_params_struct() {
     assert_eq!(
         GemmParams::FILE,
         "gemm",
-        "gemm_reg.wgsl and gemm_lane.wgsl borrow GemmParams, whose own file is gemm.wgsl"
+        "gemm_reg and gemm_lane share GemmParams (gemm_common.wgsl) with gemm, the name it goes by"
     );
     let shaders: BTreeSet<&str> = SHADERS.iter().map(|(n, _)| *n).collect();
     assert_eq!(unique, shaders);

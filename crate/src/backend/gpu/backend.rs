@@ -313,8 +313,8 @@ impl Gpu {
         self.dispatch_in(P::FILE, entry, params, bindings, groups);
     }
 
-    /// `dispatch` of an entry point in shader `file`, which declares `P` too (gemm_reg.wgsl
-    /// reads GemmParams, whose own file is gemm.wgsl).
+    /// `dispatch` of an entry point in shader `file`, which declares `P` too (the gemm_reg and
+    /// gemm_lane modules read GemmParams, which goes by "gemm", from gemm_common.wgsl).
     fn dispatch_in<P: KernelParams>(
         &self,
         file: &'static str,

@@ -8,19 +8,31 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-/// Every shader file by name (`shaders/<name>.wgsl`; "gemm_reg" is gemm_reg.wgsl followed by
-/// gemm_reg_conv.wgsl), compiled into the binary.
+/// Every shader module by name (`shaders/<name>.wgsl`; "gemm_reg" is gemm_reg.wgsl and
+/// gemm_reg_conv.wgsl, and the GEMM modules end with gemm_common.wgsl), compiled into the binary.
 pub const SHADERS: &[(&str, &str)] = &[
-    ("gemm", include_str!("../../../../shaders/gemm.wgsl")),
-    // One module from two files (the convolutions' entry points in the second).
+    // The GEMM kernels' modules end with their shared parameters and bindings (WGSL's
+    // module-scope declarations may follow their use).
+    (
+        "gemm",
+        concat!(include_str!("../../../../shaders/gemm.wgsl"), include_str!("../../../../shaders/gemm_common.wgsl")),
+    ),
+    // One module from three files (the convolutions' entry points in the last).
     (
         "gemm_reg",
         concat!(
             include_str!("../../../../shaders/gemm_reg.wgsl"),
-            include_str!("../../../../shaders/gemm_reg_conv.wgsl")
+            include_str!("../../../../shaders/gemm_reg_conv.wgsl"),
+            include_str!("../../../../shaders/gemm_common.wgsl")
         ),
     ),
-    ("gemm_lane", include_str!("../../../../shaders/gemm_lane.wgsl")),
+    (
+        "gemm_lane",
+        concat!(
+            include_str!("../../../../shaders/gemm_lane.wgsl"),
+            include_str!("../../../../shaders/gemm_common.wgsl")
+        ),
+    ),
     ("eltwise", include_str!("../../../../shaders/eltwise.wgsl")),
     ("pool", include_str!("../../../../shaders/pool.wgsl")),
     ("batchnorm", include_str!("../../../../shaders/batchnorm.wgsl")),
