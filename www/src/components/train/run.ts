@@ -189,10 +189,6 @@ export async function trainMnist(
   checkMnistInput(s.spec);
   await fetchTrainingSet(data.dataset, hooks.fetching);
   const [train, test] = await Promise.all([data.get('train', s.trainImages), data.get('test', s.testImages)]);
-  if (s.activations === 'f16' && (s.cpu || data.engine.info.kind !== 'gpu'))
-    throw new Error(
-      'f16 activations are a GPU option (WebGPU with shader-f16), and this run trains on the CPU; choose f32 activations, or the WebGPU backend on an adapter with shader-f16',
-    );
   const model = await data.engine.model(
     { spec: s.spec },
     { batch: s.batch, seed: s.seed, cpu: s.cpu, activations: s.activations },
