@@ -31,21 +31,6 @@
 
 // GemmParams and the bindings: gemm_common.wgsl, which ends the module.
 
-// The activation fused into the epilogue, after the bias: p.act and p.alpha hold the codes and
-// the leaky slope of eltwise.wgsl's act_fwd, whose formulas these are, word for word
-// (crate/tests/gpu_fused.rs holds the three copies equal): 0 linear, 1 relu, 2 relu6,
-// 3 leaky relu, 4 sigmoid, 5 tanh (softmax, 6, needs whole rows: it is never fused).
-fn act_fwd(v: f32) -> f32 {
-    switch p.act {
-        case 1u: { return max(v, 0.0); }
-        case 2u: { return clamp(v, 0.0, 6.0); }
-        case 3u: { return select(v, v * p.alpha, v < 0.0); }
-        case 4u: { return 1.0 / (1.0 + exp(-v)); }
-        case 5u: { return tanh(v); }
-        default: { return v; }
-    }
-}
-
 const TM: u32 = 64u;
 const TK: u32 = 16u;
 var<workgroup> As: array<f32, 1024>; // [TK][TM]

@@ -83,19 +83,6 @@ fn lane_of(wid: vec3<u32>, nwg: vec3<u32>, lid: vec3<u32>, cn: u32, rm: u32) -> 
     return t;
 }
 
-// The activation of the epilogue, as gemm_reg.wgsl's act_fwd4 (crate/tests/gpu_fused.rs
-// holds the copies equal): 0 linear, 1 relu, 2 relu6, 3 leaky relu, 4 sigmoid, 5 tanh.
-fn act_fwd4(v: vec4<f32>) -> vec4<f32> {
-    switch p.act {
-        case 1u: { return max(v, vec4<f32>(0.0)); }
-        case 2u: { return clamp(v, vec4<f32>(0.0), vec4<f32>(6.0)); }
-        case 3u: { return select(v, v * p.alpha, v < vec4<f32>(0.0)); }
-        case 4u: { return 1.0 / (1.0 + exp(-v)); }
-        case 5u: { return tanh(v); }
-        default: { return v; }
-    }
-}
-
 // One row of the block (4 columns from `col`), plus the bias `bv`, through the activation.
 fn put(t: Lane, col: u32, row: u32, ok: bool, v: vec4<f32>, bv: vec4<f32>) {
     if (!ok) { return; }

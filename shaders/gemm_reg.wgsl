@@ -86,22 +86,6 @@ fn part_rows(wid: vec3<u32>, nwg: vec3<u32>, lid: vec3<u32>, tm: u32) -> Part {
     return t;
 }
 
-// The activation fused into the epilogue, after the bias, on four values at once (one
-// `switch` per row of the block, not per value): p.act and p.alpha hold the codes and the
-// leaky slope of eltwise.wgsl's act_fwd, whose formulas these are on vec4s
-// (crate/tests/gpu_fused.rs holds them equal): 0 linear, 1 relu, 2 relu6, 3 leaky relu,
-// 4 sigmoid, 5 tanh (softmax, 6, needs whole rows: it is never fused).
-fn act_fwd4(v: vec4<f32>) -> vec4<f32> {
-    switch p.act {
-        case 1u: { return max(v, vec4<f32>(0.0)); }
-        case 2u: { return clamp(v, vec4<f32>(0.0), vec4<f32>(6.0)); }
-        case 3u: { return select(v, v * p.alpha, v < vec4<f32>(0.0)); }
-        case 4u: { return 1.0 / (1.0 + exp(-v)); }
-        case 5u: { return tanh(v); }
-        default: { return v; }
-    }
-}
-
 // The epilogue: row i of an invocation's block, plus the bias (`bv`, the block's columns'),
 // through the activation.
 fn store_row(t: Part, i: u32, v: vec4<f32>, bv: vec4<f32>) {
