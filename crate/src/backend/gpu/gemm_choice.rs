@@ -73,6 +73,16 @@ impl GemmKernel {
         }
     }
 
+    /// Whether the pipeline of `entry` in module `file` is one of this kernel's products (the
+    /// tiled kernel's module also holds `splitk_reduce`, which every kernel uses).
+    pub fn owns(self, file: &str, entry: &str) -> bool {
+        match self {
+            GemmKernel::Tiled => file == "gemm" && entry == "gemm",
+            GemmKernel::Reg => file == "gemm_reg",
+            GemmKernel::Lane => file == "gemm_lane" || file == "gemm_lane4",
+        }
+    }
+
     /// Every kernel, in the order the probe times them.
     pub const ALL: [GemmKernel; 3] = [GemmKernel::Tiled, GemmKernel::Reg, GemmKernel::Lane];
 

@@ -116,8 +116,10 @@ impl GpuContext {
         let mut ctx = std::rc::Rc::try_unwrap(ctx).map_err(|_| {
             Error::Gpu("the GEMM probe kept the GPU context (a bug in ConvPlay; please report it)".into())
         })?;
-        // The probe's pipelines go: models build (once) what they use.
-        ctx.pipelines.retain_file(SmokeParams::FILE);
+        // The probe built the chosen kernel's conv pipelines, which models use too: they stay
+        // (compiling them again cost SwiftShader 2.4 s); the other kernels' go.
+        let chosen = ctx.gemm_kernel();
+        ctx.pipelines.forget(|file, entry| GemmKernel::ALL.into_iter().any(|k| k != chosen && k.owns(file, entry)));
         Ok(ctx)
     }
 

@@ -131,13 +131,14 @@ impl PipelineCache {
         p
     }
 
-    /// Forgets every module and pipeline but those of shader `file`, and counts only those as
-    /// built: the start-up GEMM probe's are not kept, so the cache holds what models use.
-    pub(super) fn retain_file(&mut self, file: &str) {
+    /// Forgets every module and pipeline for which `drop(file, entry)` holds (the start-up
+    /// GEMM probe's of the kernels it did not choose), and counts only the rest as built.
+    pub(super) fn forget(&mut self, drop: impl Fn(&str, &str) -> bool) {
         let pipelines = self.pipelines.get_mut().unwrap_or_else(|e| e.into_inner());
-        pipelines.retain(|(f, _, _), _| *f == file);
+        pipelines.retain(|(f, _, e), _| !drop(f, e));
         self.built.store(pipelines.len(), Ordering::Relaxed);
-        self.modules.get_mut().unwrap_or_else(|e| e.into_inner()).retain(|(f, _), _| *f == file);
+        let files: std::collections::HashSet<&str> = pipelines.keys().map(|(f, _, _)| *f).collect();
+        self.modules.get_mut().unwrap_or_else(|e| e.into_inner()).retain(|(f, _), _| files.contains(f));
     }
 
     /// How many pipelines have been built on this device so far.
