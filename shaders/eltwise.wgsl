@@ -32,17 +32,7 @@ fn index(wid: vec3<u32>, lid: vec3<u32>, nwg: vec3<u32>) -> u32 {
     return group(wid, nwg) * 256u + lid.x;
 }
 
-// Activation codes: 0 linear, 1 relu, 2 relu6, 3 leaky relu (alpha), 4 sigmoid, 5 tanh, 6 softmax.
-fn act_fwd(v: f32) -> f32 {
-    switch p.act {
-        case 1u: { return max(v, 0.0); }
-        case 2u: { return clamp(v, 0.0, 6.0); }
-        case 3u: { return select(v, v * p.alpha, v < 0.0); }
-        case 4u: { return 1.0 / (1.0 + exp(-v)); }
-        case 5u: { return tanh(v); }
-        default: { return v; }
-    }
-}
+// act_fwd (the activation codes and their formulas): act.wgsl, which ends the module.
 
 // f′ from the forward output, on four values at once (one `switch` for four).
 fn act_grad4(out: vec4<f32>) -> vec4<f32> {

@@ -179,45 +179,46 @@ fn the_fused_dense_forward_equals_the_cpu_for_every_activation() {
     }
 }
 
-/// The text of the function that starts with `head` in a shader file.
-fn function(file: &str, head: &str) -> &'static str {
-    let src = shader_source(file).unwrap();
-    let start = src.find(head).unwrap_or_else(|| panic!("{file}.wgsl has no {head}"));
-    let len = src[start..].find("\n}\n").unwrap_or_else(|| panic!("{file}.wgsl: {head} never ends"));
+/// The text of the function that starts with `head` in WGSL source `src`.
+fn function<'a>(src: &'a str, head: &str) -> &'a str {
+    let start = src.find(head).unwrap_or_else(|| panic!("no {head}"));
+    let len = src[start..].find("\n}\n").unwrap_or_else(|| panic!("{head} never ends"));
     &src[start..start + len + 2]
 }
 
-/// The body of `fn act_fwd` in a shader file.
-fn act_fwd(file: &str) -> &'static str {
-    function(file, "fn act_fwd(v: f32) -> f32 {")
-}
-
 #[test]
-fn the_fused_activation_is_the_eltwise_one_word_for_word() {
-    let eltwise = act_fwd("eltwise");
-    assert_eq!(act_fwd("gemm"), eltwise, "gemm.wgsl's act_fwd differs from eltwise.wgsl's");
-    // The register kernel's is the same on four values at once: its scalars become vec4s.
-    let mut four = eltwise.replace("fn act_fwd(v: f32) -> f32", "fn act_fwd4(v: vec4<f32>) -> vec4<f32>");
-    for (scalar, vector) in [
+fn the_fused_activation_is_the_eltwise_one_by_construction() {
+    // One text, act.wgsl, ends the eltwise module and every GEMM module, once each.
+    let act = include_str!("../../shaders/act.wgsl");
+    for module in ["eltwise", "gemm", "gemm_reg", "gemm_lane", "gemm_lane4"] {
+        let src = shader_source(module).unwrap();
+        assert!(src.ends_with(act), "{module} does not end with act.wgsl");
+        assert_eq!(src.matches("fn act_fwd(").count(), 1, "{module}");
+        assert_eq!(src.matches("fn act_fwd4(").count(), 1, "{module}");
+    }
+    // act_fwd4 is act_fwd on four values at once: its scalars become vec4s.
+    let scalar = function(act, "fn act_fwd(v: f32) -> f32 {");
+    let mut four = scalar.replace("fn act_fwd(v: f32) -> f32", "fn act_fwd4(v: vec4<f32>) -> vec4<f32>");
+    for (one, vector) in [
         ("max(v, 0.0)", "max(v, vec4<f32>(0.0))"),
         ("clamp(v, 0.0, 6.0)", "clamp(v, vec4<f32>(0.0), vec4<f32>(6.0))"),
         ("v < 0.0", "v < vec4<f32>(0.0)"),
     ] {
-        assert!(four.contains(scalar), "{scalar}: {eltwise}");
-        four = four.replace(scalar, vector);
+        assert!(four.contains(one), "{one}: {scalar}");
+        four = four.replace(one, vector);
     }
-    for file in ["gemm_reg", "gemm_lane"] {
-        assert_eq!(function(file, "fn act_fwd4("), four, "{file}.wgsl's act_fwd4 differs from eltwise.wgsl's act_fwd");
-    }
+    assert_eq!(function(act, "fn act_fwd4("), four, "act_fwd4 differs from act_fwd");
     for code in ["case 1u", "case 2u", "case 3u", "case 4u", "case 5u", "p.alpha"] {
-        assert!(eltwise.contains(code), "{code}: {eltwise}");
+        assert!(scalar.contains(code), "{code}: {scalar}");
     }
-    // Each epilogue writes C through it: the tiled kernel's, its split-K reduction, the register kernel's.
+    // Each epilogue writes C through it: the tiled kernel's, its split-K reduction, the register
+    // kernels'; and the element-wise activation uses the same function.
     let gemm = shader_source("gemm").unwrap();
     assert!(gemm.contains("out[base + r * p.n + c] = act_fwd(v);"));
     assert!(gemm.contains("out[i] = act_fwd(sum);"));
     assert!(shader_source("gemm_reg").unwrap().contains("let y = act_fwd4(v + bv);"));
     assert!(shader_source("gemm_lane").unwrap().contains("let y = act_fwd4(v + bv);"));
+    assert!(shader_source("eltwise").unwrap().contains("act_fwd("));
 }
 
 const SPEC: &str = r#"{"name": "fused", "input": [9, 9, 2], "layers": [

@@ -9,13 +9,18 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// Every shader module by name (`shaders/<name>.wgsl`; "gemm_reg" is gemm_reg.wgsl and
-/// gemm_reg_conv.wgsl, and the GEMM modules end with gemm_common.wgsl), compiled into the binary.
+/// gemm_reg_conv.wgsl, the GEMM modules end with gemm_common.wgsl, and they and eltwise with
+/// act.wgsl), compiled into the binary.
 pub const SHADERS: &[(&str, &str)] = &[
-    // The GEMM kernels' modules end with their shared parameters and bindings (WGSL's
-    // module-scope declarations may follow their use).
+    // The GEMM kernels' modules end with their shared parameters and bindings, and the
+    // activation they share with eltwise (WGSL's module-scope declarations may follow their use).
     (
         "gemm",
-        concat!(include_str!("../../../../shaders/gemm.wgsl"), include_str!("../../../../shaders/gemm_common.wgsl")),
+        concat!(
+            include_str!("../../../../shaders/gemm.wgsl"),
+            include_str!("../../../../shaders/gemm_common.wgsl"),
+            include_str!("../../../../shaders/act.wgsl")
+        ),
     ),
     // One module from three files (the convolutions' entry points in the last).
     (
@@ -23,17 +28,22 @@ pub const SHADERS: &[(&str, &str)] = &[
         concat!(
             include_str!("../../../../shaders/gemm_reg.wgsl"),
             include_str!("../../../../shaders/gemm_reg_conv.wgsl"),
-            include_str!("../../../../shaders/gemm_common.wgsl")
+            include_str!("../../../../shaders/gemm_common.wgsl"),
+            include_str!("../../../../shaders/act.wgsl")
         ),
     ),
     (
         "gemm_lane",
         concat!(
             include_str!("../../../../shaders/gemm_lane.wgsl"),
-            include_str!("../../../../shaders/gemm_common.wgsl")
+            include_str!("../../../../shaders/gemm_common.wgsl"),
+            include_str!("../../../../shaders/act.wgsl")
         ),
     ),
-    ("eltwise", include_str!("../../../../shaders/eltwise.wgsl")),
+    (
+        "eltwise",
+        concat!(include_str!("../../../../shaders/eltwise.wgsl"), include_str!("../../../../shaders/act.wgsl")),
+    ),
     ("pool", include_str!("../../../../shaders/pool.wgsl")),
     ("batchnorm", include_str!("../../../../shaders/batchnorm.wgsl")),
     ("loss", include_str!("../../../../shaders/loss.wgsl")),
