@@ -38,6 +38,16 @@ test('the shipped segmenter scores on held-out scenes and segments a drawing; se
   assert.ok((await coloured(seg, 'canvas[data-scene="0"][data-kind="truth"]')) > 50);
   assert.ok((await coloured(seg, 'canvas[data-scene="0"][data-kind="predicted"]')) > 50);
 
+  // The blank pad has been segmented once the held-out scenes are shown (no regions yet).
+  const map = seg.locator('canvas.drawn-map');
+  await page.waitForFunction(
+    () =>
+      document.querySelector('convplay-segment').shadowRoot.querySelector('canvas.drawn-map').dataset.regions !==
+      undefined,
+    null,
+    { timeout: 30_000 },
+  );
+  assert.equal(await map.getAttribute('data-regions'), '');
   // A vertical stroke half the canvas tall: a region with a digit written in it.
   const pad = await seg.locator('canvas.pad').boundingBox();
   await stroke(page, pad, [
@@ -45,12 +55,18 @@ test('the shipped segmenter scores on held-out scenes and segments a drawing; se
     [140, 140],
     [140, 210],
   ]);
-  const map = seg.locator('canvas.drawn-map');
-  await page.waitForFunction(
-    () => document.querySelector('convplay-segment').shadowRoot.querySelector('canvas.drawn-map').dataset.regions,
-    null,
-    { timeout: 30_000 },
-  );
+  await page
+    .waitForFunction(
+      () => document.querySelector('convplay-segment').shadowRoot.querySelector('canvas.drawn-map').dataset.regions,
+      null,
+      { timeout: 30_000 },
+    )
+    .catch(async (e) => {
+      const said = await seg.evaluate((el) => el.shadowRoot.querySelector('[role="alert"]')?.textContent ?? 'nothing');
+      throw new Error(`the drawing's class map shows no region (the component says: ${said}; page errors: ${errors})`, {
+        cause: e,
+      });
+    });
   const regions = (await map.getAttribute('data-regions')).split(',');
   assert.ok(regions.length >= 1 && regions.every((d) => /^[0-9]$/.test(d)), `regions ${regions}`);
   assert.ok((await coloured(seg, 'canvas.drawn-map')) > 500);

@@ -56,6 +56,8 @@ export class ConvplaySegment extends LitElement {
   private held: HeldData | null = null;
   private run: FitRun | null = null;
   private drawing = false;
+  /** How many times the drawing has been sent to be segmented (`segmentDrawing`). */
+  private drawingCalls = 0;
 
   constructor() {
     super();
@@ -284,8 +286,12 @@ export class ConvplaySegment extends LitElement {
     if (!pad || !out || !model) return;
     const rgba = pad.getContext('2d')?.getImageData(0, 0, pad.width, pad.height).data;
     if (!rgba) return;
+    // Calls overlap (a stroke ends while the held-out scenes are still being shown): only the
+    // latest one, which read the pad last, paints its answer, so an older one cannot overwrite it.
+    const call = ++this.drawingCalls;
     const ink = inkOf(rgba, SIZE, K);
     const probs = await model.predictBatch(Float32Array.from(ink, (v) => v / 255));
+    if (call !== this.drawingCalls) return;
     const map = classMaps(probs, 11);
     const ctx = out.getContext('2d');
     if (!ctx) return;
