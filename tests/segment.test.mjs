@@ -48,7 +48,9 @@ test('the shipped segmenter scores on held-out scenes and segments a drawing; se
     { timeout: 30_000 },
   );
   assert.equal(await map.getAttribute('data-regions'), '');
-  // A vertical stroke half the canvas tall: a region with a digit written in it.
+  // A vertical stroke half the canvas tall: a region with a digit written in it (the mouse
+  // reaches only what is in the viewport).
+  await seg.locator('canvas.pad').scrollIntoViewIfNeeded();
   const pad = await seg.locator('canvas.pad').boundingBox();
   await stroke(page, pad, [
     [140, 70],
